@@ -1,0 +1,147 @@
+//! The validated desired state: what the spec means once every rule has passed.
+//!
+//! Nothing downstream of `validate` sees a raw spec value. Types here carry only checked data
+//! (names that SageMaker accepts, capacity ranges with 1 <= min <= max, parsed schedules), so
+//! `resources`, `plan`, `render` and the simulator never re-check or handle invalid input.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::schedule::Schedule;
+
+/// Tag keys and values, sorted by key so output is stable.
+pub type Tags = BTreeMap<String, String>;
+
+/// The whole desired state of one spec.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Desired {
+    pub project: String,
+    pub region: Option<String>,
+    pub endpoints: Vec<EndpointModel>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndpointModel {
+    pub name: String,
+    /// Spec-wide tags with this endpoint's tags laid over them (ownership tags not included).
+    pub tags: Tags,
+    pub variants: Vec<VariantModel>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariantModel {
+    pub name: String,
+    pub instance_type: InstanceType,
+    pub initial_instance_count: u32,
+    pub initial_weight: f64,
+    pub model: ModelRef,
+    /// Load-tested requests per second one instance serves; the simulator's capacity figure.
+    pub max_rps_per_instance: Option<f64>,
+    pub scaling: Option<Scaling>,
+}
+
+/// A SageMaker hosting instance type, checked against the SDK's `ProductionVariantInstanceType`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct InstanceType(String);
+
+impl InstanceType {
+    /// Only `validate` builds these, after checking the name.
+    pub(crate) fn new_checked(name: &str) -> Self {
+        InstanceType(name.to_string())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The ml.t2 family is the only burstable hosting family (see shared/aws-facts.md).
+    pub fn is_burstable(&self) -> bool {
+        is_burstable(&self.0)
+    }
+}
+
+pub(crate) fn is_burstable(instance_type: &str) -> bool {
+    instance_type.starts_with("ml.t2.")
+}
+
+impl std::fmt::Display for InstanceType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Which model a variant serves.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelRef {
+    /// A model that exists already; the tool never creates, changes or deletes it.
+    Existing(String),
+    /// A model the tool creates (and owns) under a content-derived name.
+    Inline(InlineModel),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct InlineModel {
+    pub image: String,
+    pub model_data_url: Option<String>,
+    pub execution_role_arn: String,
+    pub environment: BTreeMap<String, EnvValue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EnvValue {
+    pub value: String,
+    /// Masked in human output; always sent to AWS unchanged.
+    pub secret: bool,
+}
+
+/// Target tracking on SageMakerVariantInvocationsPerInstance plus scheduled actions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scaling {
+    pub capacity: CapacityRange,
+    /// Invocations per instance per minute.
+    pub target_value: f64,
+    pub scale_in_cooldown_secs: u32,
+    pub scale_out_cooldown_secs: u32,
+    pub disable_scale_in: bool,
+    pub schedules: Vec<ScheduleModel>,
+}
+
+/// MinCapacity and MaxCapacity of a scalable target, with 1 <= min <= max.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CapacityRange {
+    min: u32,
+    max: u32,
+}
+
+impl CapacityRange {
+    pub fn new(min: u32, max: u32) -> Option<Self> {
+        (1 <= min && min <= max).then_some(CapacityRange { min, max })
+    }
+
+    pub fn min(&self) -> u32 {
+        self.min
+    }
+
+    pub fn max(&self) -> u32 {
+        self.max
+    }
+
+    pub fn clamp(&self, count: u32) -> u32 {
+        count.clamp(self.min, self.max)
+    }
+}
+
+/// A scheduled action: at its times, replace min and/or max.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduleModel {
+    pub name: String,
+    pub schedule: Schedule,
+    /// The IANA name as written (AWS takes the name); `tz` is the parsed zone.
+    pub timezone: Option<String>,
+    pub tz: chrono_tz::Tz,
+    pub start_time: Option<DateTime<Utc>>,
+    pub end_time: Option<DateTime<Utc>>,
+    pub min: Option<u32>,
+    pub max: Option<u32>,
+}

@@ -1,0 +1,217 @@
+//! The plan for people, in the style of `terraform plan`: changes grouped per endpoint, `+`
+//! create with its attributes, `~` update with only what changes, `-` delete, `-/+` replace with
+//! its reason, and a summary line. Secret environment values show as `(sensitive)`.
+
+use serde_json::Value;
+
+use crate::output::Palette;
+use crate::plan::{Action, Change, Plan};
+
+/// Header facts shown above the changes.
+pub struct PlanContext<'a> {
+    pub project: &'a str,
+    pub offline: bool,
+}
+
+pub fn render(plan: &Plan, ctx: &PlanContext<'_>, p: &Palette) -> String {
+    let mut out = String::new();
+    if !plan.has_changes() {
+        out.push_str(&format!("No changes. The endpoints of project {:?} match the spec.\n", ctx.project));
+        return out;
+    }
+    out.push_str(&format!("endpoint-scale plan for project {:?}", ctx.project));
+    if ctx.offline {
+        out.push_str(" (offline: the live state is taken as empty)");
+    }
+    out.push_str("\n\nSymbols: ");
+    let legend: Vec<String> = [Action::Create, Action::Update, Action::Replace, Action::Delete]
+        .iter()
+        .filter(|a| plan.changes.iter().any(|c| c.action == **a))
+        .map(|a| format!("{} {}", p.action(*a, a.symbol()), action_word(*a)))
+        .collect();
+    out.push_str(&legend.join(", "));
+    out.push('\n');
+    for (endpoint, changes) in plan.by_endpoint() {
+        let changes: Vec<&Change> = changes.into_iter().filter(|c| c.action != Action::NoOp).collect();
+        if changes.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\n{}\n", p.bold(&format!("endpoint {endpoint}"))));
+        for change in changes {
+            render_change(&mut out, change, p);
+        }
+    }
+    let s = plan.summary();
+    out.push_str(&format!(
+        "\n{} {} to create, {} to update, {} to replace, {} to delete.\n",
+        p.bold("Plan:"),
+        s.create,
+        s.update,
+        s.replace,
+        s.delete
+    ));
+    out
+}
+
+fn action_word(a: Action) -> &'static str {
+    match a {
+        Action::NoOp => "unchanged",
+        Action::Create => "create",
+        Action::Update => "update in place",
+        Action::Replace => "replace",
+        Action::Delete => "delete",
+    }
+}
+
+fn render_change(out: &mut String, change: &Change, p: &Palette) {
+    let symbol = p.action(change.action, change.action.symbol());
+    out.push_str(&format!("  {symbol} {}", change.address));
+    if let Some(reason) = &change.reason {
+        out.push_str(&format!("  # {reason}"));
+    }
+    out.push('\n');
+    let indent = 6;
+    match (change.action, &change.before, &change.after) {
+        (Action::Create | Action::Replace, _, Some(after)) => {
+            attributes(out, &after.display_attributes(), indent, Action::Create, p);
+        }
+        (Action::Update, Some(before), Some(after)) => {
+            changed_attributes(out, &before.display_attributes(), &after.display_attributes(), indent, p);
+        }
+        _ => {}
+    }
+}
+
+/// All attributes of an object, each prefixed with the action's symbol.
+fn attributes(out: &mut String, value: &Value, indent: usize, action: Action, p: &Palette) {
+    let Value::Object(map) = value else { return };
+    let width = map.keys().map(|k| key(k).chars().count()).max().unwrap_or(0);
+    for (k, v) in map {
+        line(out, indent, p.action(action, action.symbol()), &key(k), width, &scalar_or_open(v));
+        nested(out, v, indent, action, p);
+    }
+}
+
+fn nested(out: &mut String, v: &Value, indent: usize, action: Action, p: &Palette) {
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            attributes(out, v, indent + 4, action, p);
+            out.push_str(&format!("{}}}\n", " ".repeat(indent + 2)));
+        }
+        Value::Array(items) if !items.is_empty() => {
+            for item in items {
+                out.push_str(&format!("{}{} {}\n", " ".repeat(indent + 4), p.action(action, action.symbol()), scalar_or_open(item)));
+                match item {
+                    Value::Object(m) if !m.is_empty() => {
+                        attributes(out, item, indent + 8, action, p);
+                        out.push_str(&format!("{}}},\n", " ".repeat(indent + 6)));
+                    }
+                    _ => {}
+                }
+            }
+            out.push_str(&format!("{}]\n", " ".repeat(indent + 2)));
+        }
+        _ => {}
+    }
+}
+
+/// Only what differs between two objects: `~ key = old -> new`, `+ key = new`, `- key = old`.
+fn changed_attributes(out: &mut String, before: &Value, after: &Value, indent: usize, p: &Palette) {
+    let (Value::Object(b), Value::Object(a)) = (before, after) else { return };
+    let mut keys: Vec<&String> = a.keys().collect();
+    keys.extend(b.keys().filter(|k| !a.contains_key(*k)));
+    let width = keys.iter().map(|k| key(k).chars().count()).max().unwrap_or(0);
+    let mut unchanged = 0;
+    for k in keys {
+        match (b.get(k), a.get(k)) {
+            (Some(old), Some(new)) if old == new => unchanged += 1,
+            (Some(old @ Value::Object(_)), Some(new @ Value::Object(_))) => {
+                line(out, indent, p.action(Action::Update, "~"), &key(k), width, "{");
+                changed_attributes(out, old, new, indent + 4, p);
+                out.push_str(&format!("{}}}\n", " ".repeat(indent + 2)));
+            }
+            (Some(old), Some(new)) => {
+                let text = format!("{} -> {}", compact(old), compact(new));
+                line(out, indent, p.action(Action::Update, "~"), &key(k), width, &text);
+            }
+            (None, Some(new)) => line(out, indent, p.action(Action::Create, "+"), &key(k), width, &compact(new)),
+            (Some(old), None) => line(out, indent, p.action(Action::Delete, "-"), &key(k), width, &compact(old)),
+            (None, None) => {}
+        }
+    }
+    if unchanged > 0 {
+        let noun = if unchanged == 1 { "attribute" } else { "attributes" };
+        out.push_str(&format!("{}# ({unchanged} unchanged {noun} hidden)\n", " ".repeat(indent + 2)));
+    }
+}
+
+fn line(out: &mut String, indent: usize, symbol: String, key: &str, width: usize, value: &str) {
+    let pad = width.saturating_sub(key.chars().count());
+    out.push_str(&format!("{}{symbol} {key}{} = {value}\n", " ".repeat(indent), " ".repeat(pad)));
+}
+
+/// A key as written: bare when it is a plain identifier, quoted otherwise (tag keys with `:`).
+fn key(k: &str) -> String {
+    if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        k.to_string()
+    } else {
+        format!("{k:?}")
+    }
+}
+
+fn scalar_or_open(v: &Value) -> String {
+    match v {
+        Value::Object(m) if !m.is_empty() => "{".to_string(),
+        Value::Array(a) if !a.is_empty() => "[".to_string(),
+        other => compact(other),
+    }
+}
+
+/// One-line form of a value. Whole floats print without a fraction (600, not 600.0).
+fn compact(v: &Value) -> String {
+    match v {
+        Value::String(s) if s == crate::resources::MASK => s.clone(),
+        Value::String(s) => format!("{s:?}"),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+            _ => n.to_string(),
+        },
+        Value::Null => "null".to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Array(items) => format!("[{}]", items.iter().map(compact).collect::<Vec<_>>().join(", ")),
+        Value::Object(m) => {
+            let inner: Vec<String> = m.iter().map(|(k, v)| format!("{} = {}", key(k), compact(v))).collect();
+            format!("{{ {} }}", inner.join(", "))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn compact_values() {
+        assert_eq!(compact(&json!(600.0)), "600");
+        assert_eq!(compact(&json!(0.5)), "0.5");
+        assert_eq!(compact(&json!("a\"b")), "\"a\\\"b\"");
+        assert_eq!(compact(&json!({"a:b": 1})), "{ \"a:b\" = 1 }");
+    }
+
+    #[test]
+    fn update_shows_only_changes() {
+        let mut out = String::new();
+        changed_attributes(
+            &mut out,
+            &json!({"min_capacity": 1, "max_capacity": 4, "tags": {"a": "1"}}),
+            &json!({"min_capacity": 2, "max_capacity": 4, "tags": {"a": "1", "b": "2"}}),
+            6,
+            &Palette::plain(),
+        );
+        assert_eq!(
+            out,
+            "      ~ min_capacity = 1 -> 2\n      ~ tags         = {\n          + b = \"2\"\n          # (1 unchanged attribute hidden)\n        }\n        # (1 unchanged attribute hidden)\n"
+        );
+    }
+}

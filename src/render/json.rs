@@ -1,0 +1,49 @@
+//! The plan for machines. Same data as the human view, plus a `format_version` that changes only
+//! when a consumer would need to change (new fields may appear within a version). Secret
+//! environment values are masked here too: saved plans end up in CI logs and artifacts.
+
+use serde_json::{json, Value};
+
+use crate::plan::Plan;
+
+/// Bumped on any change that could break a consumer of the JSON plan.
+pub const FORMAT_VERSION: &str = "1.0";
+
+pub struct JsonContext<'a> {
+    pub project: &'a str,
+    pub region: Option<&'a str>,
+    pub offline: bool,
+}
+
+pub fn render(plan: &Plan, ctx: &JsonContext<'_>) -> String {
+    let changes: Vec<Value> = plan
+        .changes
+        .iter()
+        .map(|c| {
+            json!({
+                "address": c.address.to_string(),
+                "endpoint": c.endpoint,
+                "type": c.address.kind,
+                "name": c.address.name,
+                "change": {
+                    "actions": c.action.as_list(),
+                    "before": c.before.as_ref().map(|r| r.display_attributes()),
+                    "after": c.after.as_ref().map(|r| r.display_attributes()),
+                    "reason": c.reason,
+                },
+            })
+        })
+        .collect();
+    let doc = json!({
+        "format_version": FORMAT_VERSION,
+        "project": ctx.project,
+        "region": ctx.region,
+        "offline": ctx.offline,
+        "summary": plan.summary(),
+        "has_changes": plan.has_changes(),
+        "resource_changes": changes,
+    });
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    text
+}

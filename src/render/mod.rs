@@ -1,0 +1,11 @@
+//! Views of a plan and of the AWS calls a spec stands for. Every view is a pure function from
+//! data to text; none of them prints.
+//!
+//! - [`calls`]: the ordered AWS API calls that create a spec from nothing, as JSON request
+//!   bodies or as an AWS CLI script;
+//! - [`human`]: the terraform-style plan for people;
+//! - [`json`]: the same plan for machines, with a `format_version`.
+
+pub mod calls;
+pub mod human;
+pub mod json;

@@ -1,0 +1,348 @@
+//! The AWS resources a validated model stands for: names, attributes and ownership tags, exactly
+//! as they will exist in AWS. Plan and render both start here, so they can never disagree.
+//!
+//! Endpoint configs are immutable in SageMaker, so each is named after its endpoint plus a short
+//! hash of its content: the same spec always yields the same name, a changed config a new name,
+//! and nothing is ever mutated in place. Inline models are named the same way. Instance counts and
+//! weights are left out of the config hash on purpose: they are runtime properties that
+//! endpoint-scale changes in place (UpdateEndpointWeightsAndCapacities) and preserves across
+//! updates, so they must not force a new config.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::model::{Desired, EndpointModel, ModelRef, Tags, VariantModel};
+
+/// Prefix of the tags the tool sets on what it creates; users may not set such tags.
+pub const TAG_PREFIX: &str = "endpoint-scale:";
+pub const TAG_MANAGED: &str = "endpoint-scale:managed";
+pub const TAG_PROJECT: &str = "endpoint-scale:project";
+pub const TAG_ENDPOINT: &str = "endpoint-scale:endpoint";
+pub const OWNERSHIP_TAG_COUNT: usize = 3;
+
+/// The one target tracking policy the tool puts on a scaled variant.
+pub const POLICY_NAME: &str = "endpoint-scale-invocations-per-instance";
+pub const SCALABLE_DIMENSION: &str = "sagemaker:variant:DesiredInstanceCount";
+pub const PREDEFINED_METRIC: &str = "SageMakerVariantInvocationsPerInstance";
+
+/// Resource kinds in the order AWS needs them created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Model,
+    EndpointConfig,
+    Endpoint,
+    ScalableTarget,
+    ScalingPolicy,
+    ScheduledAction,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Model => "model",
+            Kind::EndpointConfig => "endpoint_config",
+            Kind::Endpoint => "endpoint",
+            Kind::ScalableTarget => "scalable_target",
+            Kind::ScalingPolicy => "scaling_policy",
+            Kind::ScheduledAction => "scheduled_action",
+        }
+    }
+}
+
+/// A resource's identity: its kind and a name unique within the kind.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Address {
+    pub kind: Kind,
+    pub name: String,
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.kind.as_str(), self.name)
+    }
+}
+
+/// One AWS resource with the attributes endpoint-scale manages.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Resource {
+    Model(ModelResource),
+    EndpointConfig(ConfigResource),
+    Endpoint(EndpointResource),
+    ScalableTarget(TargetResource),
+    ScalingPolicy(PolicyResource),
+    ScheduledAction(ScheduledActionResource),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelResource {
+    pub name: String,
+    #[serde(skip)]
+    pub endpoint: String,
+    pub image: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_data_url: Option<String>,
+    pub execution_role_arn: String,
+    pub environment: BTreeMap<String, String>,
+    /// Environment keys whose values are masked in human output.
+    #[serde(skip)]
+    pub secret_keys: BTreeSet<String>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConfigResource {
+    pub name: String,
+    #[serde(skip)]
+    pub endpoint: String,
+    pub variants: Vec<ConfigVariant>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConfigVariant {
+    pub name: String,
+    pub model_name: String,
+    pub instance_type: String,
+    pub initial_instance_count: u32,
+    pub initial_weight: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EndpointResource {
+    pub name: String,
+    pub config_name: String,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetResource {
+    pub endpoint: String,
+    pub variant: String,
+    pub min_capacity: u32,
+    pub max_capacity: u32,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PolicyResource {
+    pub endpoint: String,
+    pub variant: String,
+    pub policy_name: String,
+    /// Invocations per instance per minute.
+    pub target_value: f64,
+    pub scale_in_cooldown: u32,
+    pub scale_out_cooldown: u32,
+    pub disable_scale_in: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScheduledActionResource {
+    pub endpoint: String,
+    pub variant: String,
+    pub name: String,
+    pub schedule: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_capacity: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_capacity: Option<u32>,
+}
+
+/// Application Auto Scaling's resource id of a variant.
+pub fn resource_id(endpoint: &str, variant: &str) -> String {
+    format!("endpoint/{endpoint}/variant/{variant}")
+}
+
+impl Resource {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Resource::Model(_) => Kind::Model,
+            Resource::EndpointConfig(_) => Kind::EndpointConfig,
+            Resource::Endpoint(_) => Kind::Endpoint,
+            Resource::ScalableTarget(_) => Kind::ScalableTarget,
+            Resource::ScalingPolicy(_) => Kind::ScalingPolicy,
+            Resource::ScheduledAction(_) => Kind::ScheduledAction,
+        }
+    }
+
+    pub fn address(&self) -> Address {
+        let name = match self {
+            Resource::Model(m) => m.name.clone(),
+            Resource::EndpointConfig(c) => c.name.clone(),
+            Resource::Endpoint(e) => e.name.clone(),
+            Resource::ScalableTarget(t) => format!("{}/{}", t.endpoint, t.variant),
+            Resource::ScalingPolicy(p) => format!("{}/{}/{}", p.endpoint, p.variant, p.policy_name),
+            Resource::ScheduledAction(s) => format!("{}/{}/{}", s.endpoint, s.variant, s.name),
+        };
+        Address { kind: self.kind(), name }
+    }
+
+    /// The endpoint this resource belongs to, which groups it in plans.
+    pub fn endpoint(&self) -> &str {
+        match self {
+            Resource::Model(m) => &m.endpoint,
+            Resource::EndpointConfig(c) => &c.endpoint,
+            Resource::Endpoint(e) => &e.name,
+            Resource::ScalableTarget(t) => &t.endpoint,
+            Resource::ScalingPolicy(p) => &p.endpoint,
+            Resource::ScheduledAction(s) => &s.endpoint,
+        }
+    }
+
+    /// The attributes as JSON, with secret environment values masked for display.
+    pub fn display_attributes(&self) -> serde_json::Value {
+        let mut value = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        if let (Resource::Model(m), Some(env)) = (self, value.get_mut("environment").and_then(|e| e.as_object_mut())) {
+            for key in &m.secret_keys {
+                if let Some(v) = env.get_mut(key) {
+                    *v = serde_json::Value::String(MASK.to_string());
+                }
+            }
+        }
+        value
+    }
+}
+
+/// What a masked value shows as.
+pub const MASK: &str = "(sensitive)";
+
+/// The resources a desired state consists of, in creation order per endpoint.
+pub fn desired(desired: &Desired) -> Vec<Resource> {
+    desired.endpoints.iter().flat_map(|e| endpoint_resources(&desired.project, e)).collect()
+}
+
+fn ownership_tags(project: &str, endpoint: &EndpointModel) -> Tags {
+    let mut tags = endpoint.tags.clone();
+    tags.insert(TAG_MANAGED.to_string(), "true".to_string());
+    tags.insert(TAG_PROJECT.to_string(), project.to_string());
+    tags.insert(TAG_ENDPOINT.to_string(), endpoint.name.clone());
+    tags
+}
+
+fn endpoint_resources(project: &str, endpoint: &EndpointModel) -> Vec<Resource> {
+    let tags = ownership_tags(project, endpoint);
+    let mut models: Vec<ModelResource> = Vec::new();
+    let mut variants = Vec::new();
+    for v in &endpoint.variants {
+        let model_name = match &v.model {
+            ModelRef::Existing(name) => name.clone(),
+            ModelRef::Inline(m) => {
+                let environment: BTreeMap<String, String> =
+                    m.environment.iter().map(|(k, e)| (k.clone(), e.value.clone())).collect();
+                let content = serde_json::json!({
+                    "image": m.image,
+                    "model_data_url": m.model_data_url,
+                    "execution_role_arn": m.execution_role_arn,
+                    "environment": environment,
+                });
+                let name = hashed_name(&endpoint.name, &content);
+                if !models.iter().any(|existing| existing.name == name) {
+                    models.push(ModelResource {
+                        name: name.clone(),
+                        endpoint: endpoint.name.clone(),
+                        image: m.image.clone(),
+                        model_data_url: m.model_data_url.clone(),
+                        execution_role_arn: m.execution_role_arn.clone(),
+                        environment,
+                        secret_keys: m.environment.iter().filter(|(_, e)| e.secret).map(|(k, _)| k.clone()).collect(),
+                        tags: tags.clone(),
+                    });
+                }
+                name
+            }
+        };
+        variants.push(ConfigVariant {
+            name: v.name.clone(),
+            model_name,
+            instance_type: v.instance_type.to_string(),
+            initial_instance_count: v.initial_instance_count,
+            initial_weight: v.initial_weight,
+        });
+    }
+    let identity: Vec<serde_json::Value> = variants
+        .iter()
+        .map(|v| serde_json::json!({"name": v.name, "model_name": v.model_name, "instance_type": v.instance_type}))
+        .collect();
+    let config_name = hashed_name(&endpoint.name, &serde_json::Value::Array(identity));
+
+    let mut out: Vec<Resource> = models.into_iter().map(Resource::Model).collect();
+    out.push(Resource::EndpointConfig(ConfigResource {
+        name: config_name.clone(),
+        endpoint: endpoint.name.clone(),
+        variants,
+        tags: tags.clone(),
+    }));
+    out.push(Resource::Endpoint(EndpointResource { name: endpoint.name.clone(), config_name, tags: tags.clone() }));
+    for v in &endpoint.variants {
+        out.extend(scaling_resources(&endpoint.name, v, &tags));
+    }
+    out
+}
+
+fn scaling_resources(endpoint: &str, v: &VariantModel, tags: &Tags) -> Vec<Resource> {
+    let Some(s) = &v.scaling else { return Vec::new() };
+    let mut out = vec![
+        Resource::ScalableTarget(TargetResource {
+            endpoint: endpoint.to_string(),
+            variant: v.name.clone(),
+            min_capacity: s.capacity.min(),
+            max_capacity: s.capacity.max(),
+            tags: tags.clone(),
+        }),
+        Resource::ScalingPolicy(PolicyResource {
+            endpoint: endpoint.to_string(),
+            variant: v.name.clone(),
+            policy_name: POLICY_NAME.to_string(),
+            target_value: s.target_value,
+            scale_in_cooldown: s.scale_in_cooldown_secs,
+            scale_out_cooldown: s.scale_out_cooldown_secs,
+            disable_scale_in: s.disable_scale_in,
+        }),
+    ];
+    for sched in &s.schedules {
+        out.push(Resource::ScheduledAction(ScheduledActionResource {
+            endpoint: endpoint.to_string(),
+            variant: v.name.clone(),
+            name: sched.name.clone(),
+            schedule: sched.schedule.to_string(),
+            timezone: sched.timezone.clone(),
+            start_time: sched.start_time.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            end_time: sched.end_time.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            min_capacity: sched.min,
+            max_capacity: sched.max,
+        }));
+    }
+    out
+}
+
+/// `<endpoint>-<first 8 hex digits of SHA-256 of the canonical JSON content>`.
+fn hashed_name(endpoint: &str, content: &serde_json::Value) -> String {
+    // serde_json writes object keys in insertion order, and every object here is built with a
+    // fixed key order (or is a BTreeMap), so the bytes are canonical for the same content.
+    let digest = Sha256::digest(content.to_string().as_bytes());
+    let hex: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    format!("{endpoint}-{hex}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashed_names_are_stable_and_content_sensitive() {
+        let a = hashed_name("e", &serde_json::json!({"x": 1}));
+        assert_eq!(a, hashed_name("e", &serde_json::json!({"x": 1})));
+        assert_ne!(a, hashed_name("e", &serde_json::json!({"x": 2})));
+        assert_eq!(a.len(), "e".len() + crate::validate::NAME_SUFFIX_LEN);
+    }
+}

@@ -1,0 +1,1756 @@
+//! Schedule expressions for Application Auto Scaling scheduled actions: parsing,
+//! validating against AWS's own rules (not Unix cron's), printing back in canonical
+//! AWS form, and computing the next fire time of `at(...)`, `rate(...)` and
+//! `cron(...)` in an IANA time zone (cron matching is delegated to `croner`).
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, SubsecRound, TimeZone, Utc};
+use chrono_tz::Tz;
+
+/// A parse or validation error, shown to the user as `error: <message>` with an
+/// optional `help: <help>` line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ScheduleError {
+    /// One sentence, lowercase, no trailing period.
+    pub message: String,
+    /// How to fix it, when there is a clear fix.
+    pub help: Option<String>,
+}
+
+impl ScheduleError {
+    fn new(message: impl Into<String>) -> Self {
+        ScheduleError {
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+/// The three expression kinds accepted by PutScheduledAction's `Schedule`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Schedule {
+    /// `at(yyyy-mm-ddThh:mm:ss)`: one wall-clock time in the action's time zone.
+    At(NaiveDateTime),
+    /// `rate(value unit)`: a fixed interval (not calendar aware: `rate(1 day)` is 24h).
+    Rate { value: u32, unit: RateUnit },
+    /// `cron(Minutes Hours Day-of-month Month Day-of-week Year)`.
+    Cron(AwsCron),
+}
+
+/// Unit of a `rate(...)` expression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RateUnit {
+    Minute,
+    Hour,
+    Day,
+}
+
+impl RateUnit {
+    fn seconds(self) -> i64 {
+        match self {
+            RateUnit::Minute => 60,
+            RateUnit::Hour => 3_600,
+            RateUnit::Day => 86_400,
+        }
+    }
+
+    /// AWS wants the singular word for 1 and the plural otherwise.
+    fn word(self, value: u32) -> &'static str {
+        match (self, value == 1) {
+            (RateUnit::Minute, true) => "minute",
+            (RateUnit::Minute, false) => "minutes",
+            (RateUnit::Hour, true) => "hour",
+            (RateUnit::Hour, false) => "hours",
+            (RateUnit::Day, true) => "day",
+            (RateUnit::Day, false) => "days",
+        }
+    }
+}
+
+/// A validated AWS six-field cron expression.
+///
+/// Keeps the user's field text (for display), the equivalent five-field `croner`
+/// pattern (minutes..day-of-week, day-of-week renumbered to croner's 0 = SUN) and the
+/// year field, which this module evaluates itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsCron {
+    // Always six entries. Heap-held (like `cron`) to keep `Schedule` small: a parsed
+    // `croner::Cron` is several hundred bytes.
+    fields: Vec<String>,
+    croner_pattern: String,
+    years: YearSpec,
+    cron: Box<croner::Cron>,
+}
+
+impl AwsCron {
+    /// Parses the text between `cron(` and `)`.
+    pub fn parse(fields: &str) -> Result<Self, ScheduleError> {
+        parse_cron(fields)
+    }
+
+    /// The six fields as the user wrote them (whitespace normalised).
+    pub fn fields(&self) -> &[String] {
+        &self.fields
+    }
+
+    /// The five-field pattern handed to `croner` (no seconds, no year).
+    pub fn croner_pattern(&self) -> &str {
+        &self.croner_pattern
+    }
+
+    /// Whether the year field allows `year`.
+    pub fn year_matches(&self, year: i32) -> bool {
+        self.years.contains(year)
+    }
+
+    fn next_after(&self, after: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
+        // Patterns fire on whole minutes, so dropping sub-seconds keeps "strictly after"
+        // exact while avoiding any doubt about how croner treats nanoseconds.
+        let mut from = after.trunc_subsecs(0).with_timezone(&tz);
+        let mut inclusive = false;
+        // croner has no notion of AWS's year field (it evaluates the year as `*` here),
+        // so skip whole years that the field excludes. Each turn moves to a strictly
+        // later year, so this ends after at most 230 turns (1970-2199).
+        loop {
+            let occurrence = self.cron.find_next_occurrence(&from, inclusive).ok()?;
+            let year = occurrence.year();
+            if self.years.contains(year) {
+                return Some(occurrence.with_timezone(&Utc));
+            }
+            let next_year = self.years.first_at_or_after(year.checked_add(1)?)?;
+            from = start_of_year(tz, next_year)?;
+            inclusive = true;
+        }
+    }
+}
+
+impl fmt::Display for AwsCron {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cron({})", self.fields.join(" "))
+    }
+}
+
+/// First instant of local `year` in `tz`. Local midnight can fall in a DST gap in a
+/// few zones, so walk forward hour by hour to the first wall-clock time that exists.
+fn start_of_year(tz: Tz, year: i32) -> Option<DateTime<Tz>> {
+    let midnight = NaiveDate::from_ymd_opt(year, 1, 1)?.and_hms_opt(0, 0, 0)?;
+    (0..48).find_map(|h| {
+        tz.from_local_datetime(&(midnight + Duration::hours(h)))
+            .earliest()
+    })
+}
+
+impl Schedule {
+    /// The first fire time strictly after `after`, evaluated in `tz`; `None` when there
+    /// is none (an `at` in the past, a cron whose years are over).
+    ///
+    /// `start` is the instant `rate()` counts from (AWS counts rate from the action's
+    /// start time or creation; the caller passes it). Fires are taken at
+    /// `start + k * interval` for `k >= 1`: the first one is one interval after `start`.
+    /// `tz` does not affect `rate()`, which is a fixed duration.
+    ///
+    /// Daylight-saving edges (AWS does not document its own behaviour): a cron time
+    /// inside a spring-forward gap fires at the first minute after the gap, a fixed cron
+    /// time in a fall-back overlap fires once (its first pass), following `croner`; an
+    /// `at` inside a gap is moved forward by the gap length.
+    pub fn next_after(
+        &self,
+        after: DateTime<Utc>,
+        tz: Tz,
+        start: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        match self {
+            Schedule::At(local) => {
+                let instant = resolve_local(tz, *local)?;
+                (instant > after).then_some(instant)
+            }
+            Schedule::Rate { value, unit } => {
+                let period = i64::from(*value).checked_mul(unit.seconds())?;
+                if period <= 0 {
+                    return None;
+                }
+                let elapsed = after.signed_duration_since(start);
+                // Whole periods elapsed; any positive remainder (even sub-second) is
+                // covered by the `+ 1` because `num_seconds` truncates toward zero.
+                let k = if elapsed < Duration::zero() {
+                    1
+                } else {
+                    elapsed.num_seconds() / period + 1
+                };
+                start.checked_add_signed(Duration::try_seconds(k.checked_mul(period)?)?)
+            }
+            Schedule::Cron(cron) => cron.next_after(after, tz),
+        }
+    }
+
+    /// Up to `count` successive fire times after `after` (see [`Schedule::next_after`]).
+    pub fn upcoming(
+        &self,
+        after: DateTime<Utc>,
+        tz: Tz,
+        start: DateTime<Utc>,
+        count: usize,
+    ) -> Vec<DateTime<Utc>> {
+        let mut out = Vec::new();
+        let mut cursor = after;
+        while out.len() < count {
+            match self.next_after(cursor, tz, start) {
+                Some(next) => {
+                    out.push(next);
+                    cursor = next;
+                }
+                None => break,
+            }
+        }
+        out
+    }
+}
+
+/// Maps a wall-clock time in `tz` to an instant. An ambiguous time (DST fall-back)
+/// takes its first occurrence; a time inside a DST gap is moved forward by the gap
+/// (02:30 on a spring-forward night becomes 03:30), as the clock a person reads would.
+fn resolve_local(tz: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+    (0..48).find_map(|h| {
+        tz.from_local_datetime(&(local + Duration::hours(h)))
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+    })
+}
+
+impl fmt::Display for Schedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Schedule::At(t) => write!(f, "at({})", t.format("%Y-%m-%dT%H:%M:%S")),
+            Schedule::Rate { value, unit } => write!(f, "rate({value} {})", unit.word(*value)),
+            Schedule::Cron(c) => c.fmt(f),
+        }
+    }
+}
+
+const EXPECTED_KINDS: &str = "expected at(...), rate(...) or cron(...)";
+
+impl FromStr for Schedule {
+    type Err = ScheduleError;
+
+    fn from_str(input: &str) -> Result<Self, ScheduleError> {
+        let s = input.trim();
+        if s.is_empty() {
+            return Err(ScheduleError::new("schedule expression is empty")
+                .help(format!("{EXPECTED_KINDS}, e.g. cron(0 8 ? * MON-FRI *)")));
+        }
+        // All splitting below is on ASCII delimiters found by `find`, so the byte
+        // indices are always char boundaries, whatever the input contains.
+        let Some(open) = s.find('(') else {
+            return Err(unknown_kind(s));
+        };
+        let kind = &s[..open];
+        let rest = &s[open + 1..];
+        let canonical = ["at", "rate", "cron"]
+            .into_iter()
+            .find(|k| kind.trim().eq_ignore_ascii_case(k));
+        let Some(canonical) = canonical else {
+            return Err(unknown_kind(s));
+        };
+        if kind != canonical {
+            let fixed = format!("{canonical}({rest}");
+            let message = if kind.trim() == canonical {
+                format!("unexpected space before `(` in `{}`", shorten(s))
+            } else {
+                format!("schedule kind `{}` must be lowercase", kind.trim())
+            };
+            return Err(ScheduleError::new(message).help(format!("write {}", shorten(&fixed))));
+        }
+        let Some(close) = rest.rfind(')') else {
+            return Err(
+                ScheduleError::new(format!("`{kind}(` is missing its closing `)`"))
+                    .help(format!("write {kind}({})", shorten(rest.trim_end()))),
+            );
+        };
+        let trailing = &rest[close + 1..];
+        if !trailing.is_empty() {
+            return Err(ScheduleError::new(format!(
+                "unexpected text `{}` after the closing `)`",
+                shorten(trailing)
+            ))
+            .help(format!("remove it: {kind}({})", shorten(&rest[..close]))));
+        }
+        let inner = &rest[..close];
+        match kind {
+            "at" => parse_at(inner.trim()).map(Schedule::At),
+            "rate" => parse_rate(inner.trim()),
+            _ => parse_cron(inner).map(Schedule::Cron),
+        }
+    }
+}
+
+fn unknown_kind(s: &str) -> ScheduleError {
+    // The caller already quotes the whole expression, so the message does not repeat it.
+    let err = ScheduleError::new(EXPECTED_KINDS);
+    // Common slip: bare cron fields or a bare timestamp without the wrapper.
+    let n = s.split_whitespace().count();
+    if n == 6 {
+        err.help(format!("wrap the fields: cron({})", shorten(s)))
+    } else if parse_at(s).is_ok() {
+        err.help(format!("wrap the time: at({s})"))
+    } else {
+        err.help("e.g. cron(0 8 ? * MON-FRI *), rate(5 minutes) or at(2026-12-01T07:30:00)")
+    }
+}
+
+/// Echoes user text back in messages without letting a huge input flood them.
+/// Counts chars, never bytes, so unicode input cannot cause a bad slice.
+fn shorten(s: &str) -> String {
+    const MAX: usize = 60;
+    if s.chars().count() <= MAX {
+        s.to_string()
+    } else {
+        let head: String = s.chars().take(MAX - 1).collect();
+        format!("{head}…")
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// at(...)
+// ---------------------------------------------------------------------------------
+
+const AT_FORM: &str = "yyyy-mm-ddThh:mm:ss";
+
+fn parse_at(inner: &str) -> Result<NaiveDateTime, ScheduleError> {
+    if !at_shape_ok(inner) {
+        let err = ScheduleError::new(format!(
+            "at() needs a time of the form {AT_FORM}, found `{}`",
+            shorten(inner)
+        ));
+        // Most common: an ISO timestamp with a zone or fractional seconds. AWS reads the
+        // time in the action's time zone, so such a suffix is not just redundant but
+        // misleading. `get` returns None off a char boundary, so unicode is safe here.
+        if let (Some(prefix), Some(suffix)) = (inner.get(..19), inner.get(19..)) {
+            if !suffix.is_empty() && at_shape_ok(prefix) {
+                return Err(err.help(format!(
+                    "drop `{}`: at() takes a wall-clock time in the action's time zone (UTC when none is set): at({prefix})",
+                    shorten(suffix)
+                )));
+            }
+        }
+        let with_t = inner.replacen(' ', "T", 1);
+        if at_shape_ok(&with_t) {
+            return Err(err.help(format!(
+                "put `T` between the date and the time: at({with_t})"
+            )));
+        }
+        return Err(err.help("e.g. at(2026-12-01T07:30:00)"));
+    }
+    // The shape check guarantees ASCII digits at these byte positions.
+    let num = |r: std::ops::Range<usize>| -> u32 {
+        inner.as_bytes()[r]
+            .iter()
+            .fold(0, |acc, d| acc * 10 + u32::from(d - b'0'))
+    };
+    let (year, month, day) = (num(0..4), num(5..7), num(8..10));
+    let (hour, minute, second) = (num(11..13), num(14..16), num(17..19));
+    let date = i32::try_from(year)
+        .ok()
+        .and_then(|y| NaiveDate::from_ymd_opt(y, month, day))
+        .ok_or_else(|| {
+            ScheduleError::new(format!("at() date `{}` does not exist", &inner[..10]))
+        })?;
+    let time = chrono::NaiveTime::from_hms_opt(hour, minute, second).ok_or_else(|| {
+        ScheduleError::new(format!(
+            "at() time `{}` is out of range (hours 0-23, minutes and seconds 0-59)",
+            &inner[11..]
+        ))
+    })?;
+    Ok(date.and_time(time))
+}
+
+/// `yyyy-mm-ddThh:mm:ss` exactly. AWS takes only this shape; chrono's parser alone
+/// would also accept signed or longer years, so the shape is checked by hand.
+fn at_shape_ok(s: &str) -> bool {
+    const SHAPE: &[u8; 19] = b"0000-00-00T00:00:00";
+    let b = s.as_bytes();
+    b.len() == SHAPE.len()
+        && b.iter().zip(SHAPE.iter()).all(|(c, p)| {
+            if *p == b'0' {
+                c.is_ascii_digit()
+            } else {
+                c == p
+            }
+        })
+}
+
+// ---------------------------------------------------------------------------------
+// rate(...)
+// ---------------------------------------------------------------------------------
+
+fn parse_rate(inner: &str) -> Result<Schedule, ScheduleError> {
+    let parts: Vec<&str> = inner.split_whitespace().collect();
+    let [value_text, unit_text] = parts.as_slice() else {
+        return Err(ScheduleError::new(format!(
+            "rate() needs a value and a unit separated by a space, found `{}`",
+            shorten(inner)
+        ))
+        .help("e.g. rate(5 minutes) or rate(1 hour)"));
+    };
+    let value = if !value_text.is_empty() && value_text.bytes().all(|b| b.is_ascii_digit()) {
+        value_text.parse::<u32>().ok()
+    } else {
+        None
+    };
+    let value = match value {
+        Some(v) if v > 0 => v,
+        _ => {
+            return Err(ScheduleError::new(format!(
+                "rate() value `{}` is not a positive integer",
+                shorten(value_text)
+            ))
+            .help("e.g. rate(5 minutes)"));
+        }
+    };
+    let lower = unit_text.to_ascii_lowercase();
+    let unit = match lower.trim_end_matches('s') {
+        "minute" => RateUnit::Minute,
+        "hour" => RateUnit::Hour,
+        "day" => RateUnit::Day,
+        _ => {
+            return Err(ScheduleError::new(format!(
+                "rate() unit `{}` is not supported; use minute(s), hour(s) or day(s)",
+                shorten(unit_text)
+            ))
+            .help(format!(
+                "e.g. rate({value} {})",
+                RateUnit::Minute.word(value)
+            )));
+        }
+    };
+    let expected = unit.word(value);
+    if *unit_text != expected {
+        let fix = format!("write rate({value} {expected})");
+        // AWS rejects `rate(1 hours)` and `rate(5 minute)`: grammatical number matters.
+        let message = if lower == expected {
+            format!("rate() unit `{unit_text}` must be lowercase")
+        } else if value == 1 {
+            format!("rate() needs the singular unit `{expected}` when the value is 1")
+        } else {
+            format!("rate() needs the plural unit `{expected}` when the value is {value}")
+        };
+        return Err(ScheduleError::new(message).help(fix));
+    }
+    Ok(Schedule::Rate { value, unit })
+}
+
+// ---------------------------------------------------------------------------------
+// cron(...)
+// ---------------------------------------------------------------------------------
+
+/// The six AWS cron fields, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Minutes,
+    Hours,
+    DayOfMonth,
+    Month,
+    DayOfWeek,
+    Year,
+}
+
+const KINDS: [Kind; 6] = [
+    Kind::Minutes,
+    Kind::Hours,
+    Kind::DayOfMonth,
+    Kind::Month,
+    Kind::DayOfWeek,
+    Kind::Year,
+];
+
+const MONTH_NAMES: [&str; 12] = [
+    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+];
+/// AWS order: index 0 is value 1 = SUN (Quartz numbering, not Unix's 0 = SUN).
+const DAY_NAMES: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+
+const YEAR_MIN: u32 = 1970;
+const YEAR_MAX: u32 = 2199;
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Minutes => "minutes",
+            Kind::Hours => "hours",
+            Kind::DayOfMonth => "day-of-month",
+            Kind::Month => "month",
+            Kind::DayOfWeek => "day-of-week",
+            Kind::Year => "year",
+        }
+    }
+
+    fn bounds(self) -> (u32, u32) {
+        match self {
+            Kind::Minutes => (0, 59),
+            Kind::Hours => (0, 23),
+            Kind::DayOfMonth => (1, 31),
+            Kind::Month => (1, 12),
+            Kind::DayOfWeek => (1, 7),
+            Kind::Year => (YEAR_MIN, YEAR_MAX),
+        }
+    }
+
+    fn range_text(self) -> String {
+        let (lo, hi) = self.bounds();
+        if self == Kind::DayOfWeek {
+            format!("{lo}-{hi} (1 = SUN)")
+        } else {
+            format!("{lo}-{hi}")
+        }
+    }
+
+    fn names(self) -> &'static [&'static str] {
+        match self {
+            Kind::Month => &MONTH_NAMES,
+            Kind::DayOfWeek => &DAY_NAMES,
+            _ => &[],
+        }
+    }
+}
+
+/// One comma-separated element of a list field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Base {
+    Star,
+    Value(u32),
+    Range(u32, u32),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Part {
+    base: Base,
+    step: Option<u32>,
+}
+
+/// A parsed field. The special forms must make up the whole field, as in Quartz and
+/// EventBridge (AWS documents them only on their own).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Field {
+    /// `?`: "no specific value", day-of-month / day-of-week only.
+    Question,
+    List(Vec<Part>),
+    /// Day-of-month `L`: last day of the month.
+    LastDay,
+    /// Day-of-month `LW`: last weekday (Mon-Fri) of the month.
+    LastWeekday,
+    /// Day-of-month `15W`: weekday nearest the 15th, within the month.
+    NearestWeekday(u32),
+    /// Day-of-week `6L`: last such weekday of the month (AWS numbering).
+    LastOfWeekday(u32),
+    /// Day-of-week `6#3`: third such weekday of the month (AWS numbering).
+    Nth(u32, u32),
+}
+
+const CRON_LAYOUT: &str = "Minutes Hours Day-of-month Month Day-of-week Year";
+
+fn parse_cron(inner: &str) -> Result<AwsCron, ScheduleError> {
+    let raw: Vec<&str> = inner.split_whitespace().collect();
+    if raw.len() != 6 {
+        return Err(field_count_error(&raw));
+    }
+    let fields: Vec<String> = raw.iter().map(|f| f.to_string()).collect();
+
+    let mut parsed = Vec::with_capacity(6);
+    for (kind, text) in KINDS.iter().zip(raw.iter()) {
+        parsed.push(parse_field(*kind, text)?);
+    }
+
+    // AWS (unlike Unix cron) refuses to OR day-of-month with day-of-week: exactly one
+    // of them must be `?`.
+    let dom_q = parsed[2] == Field::Question;
+    let dow_q = parsed[4] == Field::Question;
+    if !dom_q && !dow_q {
+        let mut fixed = raw.clone();
+        // Keep whichever field carries the user's intent; `*` is the one to drop.
+        if raw[4] == "*" && raw[2] != "*" {
+            fixed[4] = "?";
+        } else {
+            fixed[2] = "?";
+        }
+        return Err(ScheduleError::new(
+            "day-of-month and day-of-week cannot both be specified; one of them must be `?`",
+        )
+        .help(format!(
+            "use `?` in one of them, e.g. cron({})",
+            fixed.join(" ")
+        )));
+    }
+    if dom_q && dow_q {
+        let mut fixed = raw.clone();
+        fixed[2] = "*";
+        return Err(
+            ScheduleError::new("day-of-month and day-of-week cannot both be `?`").help(format!(
+                "use `*` in one of them, e.g. cron({})",
+                fixed.join(" ")
+            )),
+        );
+    }
+
+    let years = match &parsed[5] {
+        Field::List(parts) => YearSpec::from_parts(parts),
+        // parse_field only accepts lists for the year field.
+        _ => YearSpec::all(),
+    };
+    let croner_pattern = KINDS[..5]
+        .iter()
+        .zip(parsed.iter())
+        .map(|(kind, field)| render_croner(*kind, field))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let cron = croner::parser::CronParser::new()
+        .parse(&croner_pattern)
+        .map_err(|e| {
+            ScheduleError::new(format!(
+                "cron({}) could not be evaluated: {e}",
+                shorten(&fields.join(" "))
+            ))
+        })?;
+    Ok(AwsCron {
+        fields,
+        croner_pattern,
+        years,
+        cron: Box::new(cron),
+    })
+}
+
+fn field_count_error(raw: &[&str]) -> ScheduleError {
+    let err = ScheduleError::new(format!(
+        "cron() needs 6 fields ({CRON_LAYOUT}), found {}",
+        raw.len()
+    ));
+    match raw.len() {
+        5 => {
+            // Probably a Unix crontab line: add the year, and if it also sets both day
+            // fields (Unix allows that), propose the `?` fix at the same time.
+            let mut fixed: Vec<&str> = raw.to_vec();
+            fixed.push("*");
+            if fixed[2] != "?" && fixed[4] != "?" {
+                if fixed[4] == "*" && fixed[2] != "*" {
+                    fixed[4] = "?";
+                } else {
+                    fixed[2] = "?";
+                }
+            }
+            let mut help = format!(
+                "add the year field, usually `*`: cron({})",
+                shorten(&fixed.join(" "))
+            );
+            if raw[4].bytes().any(|b| b.is_ascii_digit()) {
+                help.push_str(
+                    "; note that AWS numbers day-of-week 1-7 with 1 = SUN, unlike Unix cron",
+                );
+            }
+            err.help(help)
+        }
+        7 => err.help("AWS cron has no seconds field; if the first field is seconds, remove it"),
+        0 => err.help("e.g. cron(0 8 ? * MON-FRI *)"),
+        _ => err.help(format!(
+            "fields are: {CRON_LAYOUT}, e.g. cron(0 8 ? * MON-FRI *)"
+        )),
+    }
+}
+
+fn parse_field(kind: Kind, text: &str) -> Result<Field, ScheduleError> {
+    let name = kind.name();
+    // Uppercased copy for classification only; messages echo the user's own text.
+    let upper = text.to_ascii_uppercase();
+    let up = upper.as_str();
+
+    match kind {
+        Kind::DayOfMonth | Kind::DayOfWeek if up.contains('?') => {
+            if up == "?" {
+                return Ok(Field::Question);
+            }
+            return Err(ScheduleError::new(format!(
+                "`?` must be the whole {name} field, found `{}`",
+                shorten(text)
+            ))
+            .help(format!("write just `?` in {name}")));
+        }
+        Kind::DayOfMonth if up.contains('L') || up.contains('W') => {
+            return parse_dom_special(text);
+        }
+        Kind::DayOfWeek if up.contains('#') || up == "L" || up.ends_with('L') => {
+            return parse_dow_special(text);
+        }
+        _ => {}
+    }
+
+    let mut parts = Vec::new();
+    for element in text.split(',') {
+        if element.is_empty() {
+            return Err(ScheduleError::new(format!(
+                "{name} has an empty list element in `{}`",
+                shorten(text)
+            ))
+            .help("remove the extra `,`"));
+        }
+        parts.push(parse_part(kind, element)?);
+    }
+    Ok(Field::List(parts))
+}
+
+fn parse_part(kind: Kind, element: &str) -> Result<Part, ScheduleError> {
+    let name = kind.name();
+    let (base_text, step) = match element.split_once('/') {
+        Some((base, step_text)) => {
+            let step = step_text
+                .parse::<u32>()
+                .ok()
+                .filter(|s| *s > 0 && step_text.bytes().all(|b| b.is_ascii_digit()));
+            let Some(step) = step else {
+                return Err(ScheduleError::new(format!(
+                    "{name} step `{}` in `{}` must be a positive integer",
+                    shorten(step_text),
+                    shorten(element)
+                )));
+            };
+            (base, Some(step))
+        }
+        None => (element, None),
+    };
+    let base = if base_text == "*" {
+        Base::Star
+    } else if let Some((a, b)) = base_text.split_once('-') {
+        if a.is_empty() || b.is_empty() {
+            return Err(ScheduleError::new(format!(
+                "{name} range `{}` needs a start and an end",
+                shorten(base_text)
+            ))
+            .help("e.g. `1-5`"));
+        }
+        let lo = parse_value(kind, a)?;
+        let hi = parse_value(kind, b)?;
+        if lo > hi {
+            // Quartz would wrap around; AWS does not document that, so ask for the
+            // explicit (and unambiguous) two-range form instead.
+            let (min, max) = kind.bounds();
+            return Err(ScheduleError::new(format!(
+                "{name} range `{}` runs backwards",
+                shorten(base_text)
+            ))
+            .help(format!("split it into two ranges: `{lo}-{max},{min}-{hi}`")));
+        }
+        Base::Range(lo, hi)
+    } else if base_text.is_empty() {
+        return Err(ScheduleError::new(format!(
+            "{name} step `{}` needs a start, e.g. `*/{}`",
+            shorten(element),
+            step.unwrap_or(1)
+        )));
+    } else {
+        Base::Value(parse_value(kind, base_text)?)
+    };
+    Ok(Part { base, step })
+}
+
+/// One number or name (names are case-insensitive).
+fn parse_value(kind: Kind, tok: &str) -> Result<u32, ScheduleError> {
+    let name = kind.name();
+    let (min, max) = kind.bounds();
+    if !tok.is_empty() && tok.bytes().all(|b| b.is_ascii_digit()) {
+        // Long digit strings would overflow u32: they are out of range either way.
+        let value = tok.parse::<u32>().ok().filter(|v| (min..=max).contains(v));
+        return match value {
+            Some(v) => Ok(v),
+            None => {
+                let err = ScheduleError::new(format!(
+                    "{name} value `{}` is out of range {}",
+                    shorten(tok),
+                    kind.range_text()
+                ));
+                Err(
+                    if kind == Kind::DayOfWeek && tok.trim_start_matches('0').is_empty() {
+                        // Unix cron's Sunday.
+                        err.help(
+                            "AWS numbers day-of-week 1-7 with 1 = SUN; use `1` or `SUN` for Sunday",
+                        )
+                    } else {
+                        err
+                    },
+                )
+            }
+        };
+    }
+    if let Some(i) = kind
+        .names()
+        .iter()
+        .position(|n| n.eq_ignore_ascii_case(tok))
+    {
+        // Both name tables are in value order starting at the field's minimum (1).
+        return Ok(min + i as u32);
+    }
+    // Point out AWS-only characters used in the wrong field before the generic message.
+    for (ch, allowed) in [
+        ('?', "day-of-month or day-of-week"),
+        ('L', "day-of-month or day-of-week"),
+        ('W', "day-of-month"),
+        ('#', "day-of-week"),
+    ] {
+        if tok.contains(ch) || tok.contains(ch.to_ascii_lowercase()) {
+            let misplaced = match ch {
+                '?' | 'L' => !matches!(kind, Kind::DayOfMonth | Kind::DayOfWeek),
+                'W' => kind != Kind::DayOfMonth,
+                _ => kind != Kind::DayOfWeek,
+            };
+            if misplaced {
+                return Err(ScheduleError::new(format!(
+                    "`{ch}` is only allowed in {allowed}, not in {name}"
+                )));
+            }
+        }
+    }
+    let message = match kind {
+        Kind::Month => format!(
+            "month value `{}` is not a number 1-12 or a name JAN-DEC",
+            shorten(tok)
+        ),
+        Kind::DayOfWeek => format!(
+            "day-of-week value `{}` is not a number 1-7 or a name SUN-SAT",
+            shorten(tok)
+        ),
+        _ => format!(
+            "{name} value `{}` is not a number {}",
+            shorten(tok),
+            kind.range_text()
+        ),
+    };
+    Err(ScheduleError::new(message))
+}
+
+fn parse_dom_special(text: &str) -> Result<Field, ScheduleError> {
+    if text.eq_ignore_ascii_case("L") {
+        return Ok(Field::LastDay);
+    }
+    if text.eq_ignore_ascii_case("LW") {
+        return Ok(Field::LastWeekday);
+    }
+    if let Some(day) = text.strip_suffix(['W', 'w']) {
+        if !day.is_empty() && day.bytes().all(|b| b.is_ascii_digit()) {
+            return parse_value(Kind::DayOfMonth, day).map(Field::NearestWeekday);
+        }
+    }
+    Err(ScheduleError::new(format!(
+        "day-of-month `{}` is not valid: `L` and `W` must stand alone, as in `L`, `LW` or `15W`",
+        shorten(text)
+    )))
+}
+
+fn parse_dow_special(text: &str) -> Result<Field, ScheduleError> {
+    let standalone = || {
+        ScheduleError::new(format!(
+            "day-of-week `{}` is not valid: `L` and `#` must stand alone, as in `L`, `6L` or `6#3`",
+            shorten(text)
+        ))
+    };
+    if text.contains([',', '-', '/', '*']) {
+        return Err(standalone());
+    }
+    // Quartz: a bare `L` in day-of-week means the last day of the week, Saturday (7).
+    if text.eq_ignore_ascii_case("L") {
+        return Ok(Field::List(vec![Part {
+            base: Base::Value(7),
+            step: None,
+        }]));
+    }
+    if let Some((day, nth)) = text.split_once('#') {
+        if day.is_empty() || nth.is_empty() {
+            return Err(standalone());
+        }
+        let day = parse_value(Kind::DayOfWeek, day)?;
+        let nth_ok = nth.len() == 1 && matches!(nth.as_bytes()[0], b'1'..=b'5');
+        if !nth_ok {
+            return Err(ScheduleError::new(format!(
+                "day-of-week `{}`: the occurrence after `#` must be 1-5",
+                shorten(text)
+            ))
+            .help("for the last one in the month use `L`, e.g. `6L` for the last Friday"));
+        }
+        return Ok(Field::Nth(day, u32::from(nth.as_bytes()[0] - b'0')));
+    }
+    match text.strip_suffix(['L', 'l']) {
+        Some(day) if !day.is_empty() => parse_value(Kind::DayOfWeek, day).map(Field::LastOfWeekday),
+        _ => Err(standalone()),
+    }
+}
+
+/// Renders one validated field in croner's dialect.
+fn render_croner(kind: Kind, field: &Field) -> String {
+    // croner numbers day-of-week 0-6 with 0 = SUN; AWS uses 1-7 with 1 = SUN.
+    let dow = |v: u32| v - 1;
+    match field {
+        // croner reads `?` as `*`; with the other day field set this keeps croner's
+        // "star means the other field decides" rule, which is AWS's meaning of `?`.
+        Field::Question => "*".to_string(),
+        Field::LastDay => "L".to_string(),
+        Field::LastWeekday => "LW".to_string(),
+        Field::NearestWeekday(d) => format!("{d}W"),
+        Field::LastOfWeekday(d) => format!("{}#L", dow(*d)),
+        Field::Nth(d, n) => format!("{}#{n}", dow(*d)),
+        Field::List(parts) => {
+            let (min, max) = kind.bounds();
+            let shift = |v: u32| if kind == Kind::DayOfWeek { dow(v) } else { v };
+            parts
+                .iter()
+                .map(|p| {
+                    let base = match p.base {
+                        // `*` with a step is spelled as an explicit range: croner's
+                        // day-of-week `*` spans 0-7, which would step differently.
+                        Base::Star if p.step.is_some() => {
+                            format!("{}-{}", shift(min), shift(max))
+                        }
+                        Base::Star => "*".to_string(),
+                        // AWS/Quartz `a/n` means "from a, every n"; croner only takes
+                        // steps on `*` or ranges, so spell it `a-max/n`.
+                        Base::Value(v) if p.step.is_some() => {
+                            format!("{}-{}", shift(v), shift(max))
+                        }
+                        Base::Value(v) => shift(v).to_string(),
+                        Base::Range(a, b) => format!("{}-{}", shift(a), shift(b)),
+                    };
+                    match p.step {
+                        Some(s) => format!("{base}/{s}"),
+                        None => base,
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        }
+    }
+}
+
+/// The set of years 1970-2199 allowed by the year field (croner is given `*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct YearSpec {
+    bits: [u64; 4],
+}
+
+impl YearSpec {
+    fn all() -> Self {
+        let mut spec = YearSpec { bits: [0; 4] };
+        for y in YEAR_MIN..=YEAR_MAX {
+            spec.insert(y);
+        }
+        spec
+    }
+
+    fn from_parts(parts: &[Part]) -> Self {
+        let mut spec = YearSpec { bits: [0; 4] };
+        for p in parts {
+            let (lo, hi) = match p.base {
+                Base::Star => (YEAR_MIN, YEAR_MAX),
+                Base::Value(v) if p.step.is_some() => (v, YEAR_MAX),
+                Base::Value(v) => (v, v),
+                Base::Range(a, b) => (a, b),
+            };
+            let step = p.step.unwrap_or(1).max(1) as usize;
+            for y in (lo..=hi).step_by(step) {
+                spec.insert(y);
+            }
+        }
+        spec
+    }
+
+    fn insert(&mut self, year: u32) {
+        if (YEAR_MIN..=YEAR_MAX).contains(&year) {
+            let i = (year - YEAR_MIN) as usize;
+            self.bits[i / 64] |= 1 << (i % 64);
+        }
+    }
+
+    fn contains(&self, year: i32) -> bool {
+        match u32::try_from(year) {
+            Ok(y) if (YEAR_MIN..=YEAR_MAX).contains(&y) => {
+                let i = (y - YEAR_MIN) as usize;
+                self.bits[i / 64] & (1 << (i % 64)) != 0
+            }
+            _ => false,
+        }
+    }
+
+    fn first_at_or_after(&self, year: i32) -> Option<i32> {
+        let from = year.max(YEAR_MIN as i32);
+        (from..=YEAR_MAX as i32).find(|y| self.contains(*y))
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Time zones
+// ---------------------------------------------------------------------------------
+
+/// Parses an IANA time zone name (as PutScheduledAction's `Timezone` takes it).
+/// Unknown names get the closest known name as a suggestion when one is close enough.
+pub fn parse_timezone(name: &str) -> Result<Tz, ScheduleError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(ScheduleError::new("time zone name is empty")
+            .help("use an IANA name such as `UTC` or `America/New_York`"));
+    }
+    if let Ok(tz) = name.parse::<Tz>() {
+        return Ok(tz);
+    }
+    let err = ScheduleError::new(format!("unknown time zone `{}`", shorten(name)));
+    match closest_tz(name) {
+        Some(best) => Err(err.help(format!("did you mean `{best}`?"))),
+        None => Err(err.help("use an IANA name such as `UTC` or `America/New_York`")),
+    }
+}
+
+fn closest_tz(name: &str) -> Option<&'static str> {
+    // Very long input cannot be a near miss; skip the quadratic work.
+    if name.chars().count() > 64 {
+        return None;
+    }
+    let wanted: Vec<char> = name.to_lowercase().chars().collect();
+    let (distance, best) = chrono_tz::TZ_VARIANTS
+        .iter()
+        .map(|tz| {
+            let candidate: Vec<char> = tz.name().to_lowercase().chars().collect();
+            (levenshtein(&wanted, &candidate), tz.name())
+        })
+        .min_by_key(|(d, _)| *d)?;
+    // Accept small typos only: a third of the name, at least 2 edits.
+    let limit = (wanted.len() / 3).max(2);
+    (distance <= limit).then_some(best)
+}
+
+/// Classic two-row edit distance over chars.
+fn levenshtein(a: &[char], b: &[char]) -> usize {
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = substitute.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s)
+            .expect("test instant")
+            .with_timezone(&Utc)
+    }
+
+    fn parse(s: &str) -> Schedule {
+        s.parse()
+            .unwrap_or_else(|e: ScheduleError| panic!("{s}: {e} ({:?})", e.help))
+    }
+
+    fn err(s: &str) -> ScheduleError {
+        match s.parse::<Schedule>() {
+            Ok(ok) => panic!("{s} should fail, parsed as {ok}"),
+            Err(e) => e,
+        }
+    }
+
+    /// Next fire time in UTC for a cron/at, with an irrelevant `start`.
+    fn next(s: &str, tz: Tz, after: &str) -> Option<DateTime<Utc>> {
+        parse(s).next_after(utc(after), tz, utc("2000-01-01T00:00:00Z"))
+    }
+
+    const NY: Tz = chrono_tz::America::New_York;
+
+    #[test]
+    fn valid_examples_parse_and_round_trip() {
+        for s in [
+            "cron(0 8 ? * MON-FRI *)",
+            "cron(0 0 1 * ? *)",
+            "cron(0 18 ? * 2-6 *)",
+            "cron(30 7 ? * 6#3 *)",
+            "cron(0 0 L * ? *)",
+            "cron(0 9 15W * ? *)",
+            "cron(0 12 ? * 6L 2026-2030)",
+            "cron(*/15 * ? * * *)",
+            "cron(0/15 * * * ? *)",
+            "cron(0 0 LW * ? *)",
+            "cron(0 8 ? JAN-MAR,DEC MON#1 2026,2028/2)",
+            "rate(1 hour)",
+            "rate(5 minutes)",
+            "rate(1 day)",
+            "rate(30 days)",
+            "at(2026-12-01T07:30:00)",
+        ] {
+            assert_eq!(parse(s).to_string(), s);
+        }
+    }
+
+    #[test]
+    fn parse_results_have_expected_shape() {
+        assert_eq!(
+            parse("rate(5 minutes)"),
+            Schedule::Rate {
+                value: 5,
+                unit: RateUnit::Minute
+            }
+        );
+        let at = NaiveDate::from_ymd_opt(2026, 12, 1)
+            .and_then(|d| d.and_hms_opt(7, 30, 0))
+            .expect("date");
+        assert_eq!(parse("at(2026-12-01T07:30:00)"), Schedule::At(at));
+        let Schedule::Cron(c) = parse("cron(0 8 ? * MON-FRI *)") else {
+            panic!("not cron")
+        };
+        // AWS MON-FRI = 2-6 becomes croner 1-5.
+        assert_eq!(c.croner_pattern(), "0 8 * * 1-5");
+        let Schedule::Cron(c) = parse("cron(30 7 ? * 6#3 *)") else {
+            panic!("not cron")
+        };
+        assert_eq!(c.croner_pattern(), "30 7 * * 5#3");
+        let Schedule::Cron(c) = parse("cron(0 12 ? * 6L 2026-2030)") else {
+            panic!("not cron")
+        };
+        assert_eq!(c.croner_pattern(), "0 12 * * 5#L");
+        assert!(c.year_matches(2030) && !c.year_matches(2031) && !c.year_matches(2025));
+    }
+
+    #[test]
+    fn whitespace_and_case_are_normalised() {
+        let s = parse("  cron( 0   8 ? * mon-fri * )  ");
+        assert_eq!(s.to_string(), "cron(0 8 ? * mon-fri *)");
+        assert_eq!(parse(" rate(5 minutes) ").to_string(), "rate(5 minutes)");
+    }
+
+    #[test]
+    fn weekday_8am_new_york_across_dst_end() {
+        let s = "cron(0 8 ? * MON-FRI *)";
+        // Friday 2026-10-30 is still EDT (UTC-4).
+        let fri = next(s, NY, "2026-10-30T00:00:00Z");
+        assert_eq!(fri, Some(utc("2026-10-30T12:00:00Z")));
+        // DST ends Sunday 2026-11-01; Monday is EST (UTC-5). Weekend is skipped.
+        let mon = next(s, NY, "2026-10-30T12:00:00Z");
+        assert_eq!(mon, Some(utc("2026-11-02T13:00:00Z")));
+        let all = parse(s).upcoming(
+            utc("2026-10-29T13:00:00Z"),
+            NY,
+            utc("2000-01-01T00:00:00Z"),
+            3,
+        );
+        assert_eq!(
+            all,
+            vec![
+                utc("2026-10-30T12:00:00Z"),
+                utc("2026-11-02T13:00:00Z"),
+                utc("2026-11-03T13:00:00Z")
+            ]
+        );
+    }
+
+    #[test]
+    fn next_is_strictly_after() {
+        let s = "cron(0 8 ? * MON-FRI *)";
+        assert_eq!(
+            next(s, Tz::UTC, "2026-06-01T07:59:59.999Z"),
+            Some(utc("2026-06-01T08:00:00Z"))
+        );
+        assert_eq!(
+            next(s, Tz::UTC, "2026-06-01T08:00:00Z"),
+            Some(utc("2026-06-02T08:00:00Z"))
+        );
+        assert_eq!(
+            next(s, Tz::UTC, "2026-06-01T08:00:00.5Z"),
+            Some(utc("2026-06-02T08:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn cron_dst_edges_in_new_york() {
+        // 02:30 does not exist on 2026-03-08: fires right after the gap, 03:00 EDT.
+        assert_eq!(
+            next("cron(30 2 ? * * *)", NY, "2026-03-08T05:00:00Z"),
+            Some(utc("2026-03-08T07:00:00Z"))
+        );
+        // 01:30 happens twice on 2026-11-01: fires once, on the first (EDT) pass.
+        let s = "cron(30 1 ? * * *)";
+        assert_eq!(
+            next(s, NY, "2026-11-01T04:00:00Z"),
+            Some(utc("2026-11-01T05:30:00Z"))
+        );
+        assert_eq!(
+            next(s, NY, "2026-11-01T05:30:00Z"),
+            Some(utc("2026-11-02T06:30:00Z"))
+        );
+    }
+
+    #[test]
+    fn first_of_month() {
+        assert_eq!(
+            next("cron(0 0 1 * ? *)", Tz::UTC, "2026-06-15T10:00:00Z"),
+            Some(utc("2026-07-01T00:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn third_friday() {
+        let s = "cron(30 7 ? * 6#3 *)";
+        assert_eq!(
+            next(s, Tz::UTC, "2026-06-01T00:00:00Z"),
+            Some(utc("2026-06-19T07:30:00Z"))
+        );
+        assert_eq!(
+            next(s, Tz::UTC, "2026-06-19T07:30:00Z"),
+            Some(utc("2026-07-17T07:30:00Z"))
+        );
+        // Names work with `#` too: first Monday of June 2026 is the 1st.
+        assert_eq!(
+            next("cron(0 9 ? * MON#1 *)", Tz::UTC, "2026-05-31T00:00:00Z"),
+            Some(utc("2026-06-01T09:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn last_day_last_weekday_and_nearest_weekday() {
+        let l = "cron(0 0 L * ? *)";
+        assert_eq!(
+            next(l, Tz::UTC, "2026-02-01T00:00:00Z"),
+            Some(utc("2026-02-28T00:00:00Z"))
+        );
+        assert_eq!(
+            next(l, Tz::UTC, "2028-02-01T00:00:00Z"),
+            Some(utc("2028-02-29T00:00:00Z"))
+        );
+        // May 2026 ends on Sunday the 31st: last weekday is Friday the 29th.
+        assert_eq!(
+            next("cron(0 0 LW * ? *)", Tz::UTC, "2026-05-01T00:00:00Z"),
+            Some(utc("2026-05-29T00:00:00Z"))
+        );
+        // 2026-08-15 is a Saturday: 15W fires Friday the 14th.
+        assert_eq!(
+            next("cron(0 9 15W * ? *)", Tz::UTC, "2026-08-01T00:00:00Z"),
+            Some(utc("2026-08-14T09:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn last_friday_with_year_range_ends() {
+        let s = "cron(0 12 ? * 6L 2026-2030)";
+        assert_eq!(
+            next(s, Tz::UTC, "2024-03-01T00:00:00Z"),
+            Some(utc("2026-01-30T12:00:00Z"))
+        );
+        assert_eq!(
+            next(s, Tz::UTC, "2030-12-01T00:00:00Z"),
+            Some(utc("2030-12-27T12:00:00Z"))
+        );
+        assert_eq!(next(s, Tz::UTC, "2030-12-27T12:00:00Z"), None);
+        assert_eq!(next(s, Tz::UTC, "2035-01-01T00:00:00Z"), None);
+    }
+
+    #[test]
+    fn year_steps_and_lists() {
+        let s = "cron(0 0 1 1 ? 2026/2)";
+        assert_eq!(
+            next(s, Tz::UTC, "2026-06-01T00:00:00Z"),
+            Some(utc("2028-01-01T00:00:00Z"))
+        );
+        // Year boundaries are local: New Year in New York is 05:00Z.
+        assert_eq!(
+            next("cron(0 0 1 1 ? 2027,2029)", NY, "2026-06-01T00:00:00Z"),
+            Some(utc("2027-01-01T05:00:00Z"))
+        );
+        assert_eq!(
+            next("cron(0 0 1 1 ? 2199)", Tz::UTC, "2199-01-01T00:00:00Z"),
+            None
+        );
+    }
+
+    #[test]
+    fn day_of_week_is_shifted_from_aws_numbering() {
+        // 2026-05-31 is a Sunday. AWS 2 = MON, 1 = SUN, 7 = SAT.
+        assert_eq!(
+            next("cron(0 18 ? * 2-6 *)", Tz::UTC, "2026-05-31T00:00:00Z"),
+            Some(utc("2026-06-01T18:00:00Z"))
+        );
+        assert_eq!(
+            next("cron(0 0 ? * 2 *)", Tz::UTC, "2026-06-01T00:00:00Z"),
+            Some(utc("2026-06-08T00:00:00Z"))
+        );
+        assert_eq!(
+            next("cron(0 0 ? * 1 *)", Tz::UTC, "2026-06-01T00:00:00Z"),
+            Some(utc("2026-06-07T00:00:00Z"))
+        );
+        assert_eq!(
+            next("cron(0 0 ? * 7 *)", Tz::UTC, "2026-06-01T00:00:00Z"),
+            Some(utc("2026-06-06T00:00:00Z"))
+        );
+        // A bare `L` in day-of-week is Saturday, as in Quartz.
+        assert_eq!(
+            next("cron(0 0 ? * L *)", Tz::UTC, "2026-06-01T00:00:00Z"),
+            Some(utc("2026-06-06T00:00:00Z"))
+        );
+        // `*/2` from 1: SUN, TUE, THU, SAT. From Monday 2026-06-01 the next is TUE.
+        assert_eq!(
+            next("cron(0 0 ? * */2 *)", Tz::UTC, "2026-06-01T00:00:00Z"),
+            Some(utc("2026-06-02T00:00:00Z"))
+        );
+        // `3/2` from TUE: TUE, THU, SAT.
+        assert_eq!(
+            next("cron(0 0 ? * 3/2 *)", Tz::UTC, "2026-06-02T00:00:00Z"),
+            Some(utc("2026-06-04T00:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn every_fifteen_minutes() {
+        assert_eq!(
+            next("cron(*/15 * ? * * *)", Tz::UTC, "2026-06-01T00:07:00Z"),
+            Some(utc("2026-06-01T00:15:00Z"))
+        );
+        assert_eq!(
+            next("cron(5/15 * * * ? *)", Tz::UTC, "2026-06-01T00:50:00Z"),
+            Some(utc("2026-06-01T01:05:00Z"))
+        );
+    }
+
+    #[test]
+    fn impossible_date_returns_none() {
+        // Parses (AWS does not reject it either) but never fires.
+        assert_eq!(
+            next("cron(0 0 30 2 ? *)", Tz::UTC, "2026-01-01T00:00:00Z"),
+            None
+        );
+    }
+
+    #[test]
+    fn rate_counts_from_start() {
+        let s = parse("rate(5 minutes)");
+        let start = utc("2026-01-01T00:00:00Z");
+        let n = |after: &str| s.next_after(utc(after), Tz::UTC, start);
+        assert_eq!(n("2025-12-31T00:00:00Z"), Some(utc("2026-01-01T00:05:00Z")));
+        assert_eq!(n("2026-01-01T00:00:00Z"), Some(utc("2026-01-01T00:05:00Z")));
+        assert_eq!(n("2026-01-01T00:07:00Z"), Some(utc("2026-01-01T00:10:00Z")));
+        assert_eq!(n("2026-01-01T00:10:00Z"), Some(utc("2026-01-01T00:15:00Z")));
+        assert_eq!(
+            n("2026-01-01T00:09:59.5Z"),
+            Some(utc("2026-01-01T00:10:00Z"))
+        );
+        // Time zones do not bend a rate.
+        let day = parse("rate(1 day)");
+        assert_eq!(
+            day.next_after(utc("2026-10-31T12:00:00Z"), NY, utc("2026-10-31T12:00:00Z")),
+            Some(utc("2026-11-01T12:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn at_in_time_zone_and_past() {
+        let s = "at(2026-12-01T07:30:00)";
+        assert_eq!(
+            next(s, Tz::UTC, "2026-01-01T00:00:00Z"),
+            Some(utc("2026-12-01T07:30:00Z"))
+        );
+        assert_eq!(
+            next(s, NY, "2026-01-01T00:00:00Z"),
+            Some(utc("2026-12-01T12:30:00Z"))
+        );
+        assert_eq!(next(s, Tz::UTC, "2026-12-01T07:30:00Z"), None);
+        assert_eq!(next(s, Tz::UTC, "2027-01-01T00:00:00Z"), None);
+        // Inside the spring-forward gap: moved forward by the gap.
+        assert_eq!(
+            next("at(2026-03-08T02:30:00)", NY, "2026-01-01T00:00:00Z"),
+            Some(utc("2026-03-08T07:30:00Z"))
+        );
+    }
+
+    fn assert_err(input: &str, message: &str, help: Option<&str>) {
+        let e = err(input);
+        assert_eq!(e.message, message, "message for {input}");
+        assert_eq!(e.help.as_deref(), help, "help for {input}");
+        assert_eq!(e.to_string(), message);
+    }
+
+    #[test]
+    fn wrapper_errors() {
+        assert_err(
+            "every(5 minutes)",
+            "expected at(...), rate(...) or cron(...)",
+            Some("e.g. cron(0 8 ? * MON-FRI *), rate(5 minutes) or at(2026-12-01T07:30:00)"),
+        );
+        assert_err(
+            "0 8 ? * MON-FRI *",
+            "expected at(...), rate(...) or cron(...)",
+            Some("wrap the fields: cron(0 8 ? * MON-FRI *)"),
+        );
+        assert_err(
+            "",
+            "schedule expression is empty",
+            Some("expected at(...), rate(...) or cron(...), e.g. cron(0 8 ? * MON-FRI *)"),
+        );
+        assert_err(
+            "cron(0 8 ? * MON-FRI *",
+            "`cron(` is missing its closing `)`",
+            Some("write cron(0 8 ? * MON-FRI *)"),
+        );
+        assert_err(
+            "CRON(0 8 ? * MON-FRI *)",
+            "schedule kind `CRON` must be lowercase",
+            Some("write cron(0 8 ? * MON-FRI *)"),
+        );
+        assert_err(
+            "rate(5 minutes) x",
+            "unexpected text ` x` after the closing `)`",
+            Some("remove it: rate(5 minutes)"),
+        );
+    }
+
+    #[test]
+    fn rate_errors() {
+        assert_err(
+            "rate(1 hours)",
+            "rate() needs the singular unit `hour` when the value is 1",
+            Some("write rate(1 hour)"),
+        );
+        assert_err(
+            "rate(5 minute)",
+            "rate() needs the plural unit `minutes` when the value is 5",
+            Some("write rate(5 minutes)"),
+        );
+        assert_err(
+            "rate(0 minutes)",
+            "rate() value `0` is not a positive integer",
+            Some("e.g. rate(5 minutes)"),
+        );
+        assert_err(
+            "rate(-5 minutes)",
+            "rate() value `-5` is not a positive integer",
+            Some("e.g. rate(5 minutes)"),
+        );
+        assert_err(
+            "rate(30 seconds)",
+            "rate() unit `seconds` is not supported; use minute(s), hour(s) or day(s)",
+            Some("e.g. rate(30 minutes)"),
+        );
+        assert_err(
+            "rate(5minutes)",
+            "rate() needs a value and a unit separated by a space, found `5minutes`",
+            Some("e.g. rate(5 minutes) or rate(1 hour)"),
+        );
+        assert_err(
+            "rate(2 Hours)",
+            "rate() unit `Hours` must be lowercase",
+            Some("write rate(2 hours)"),
+        );
+    }
+
+    #[test]
+    fn at_errors() {
+        assert_err(
+            "at(2026-12-01T07:30:00Z)",
+            "at() needs a time of the form yyyy-mm-ddThh:mm:ss, found `2026-12-01T07:30:00Z`",
+            Some("drop `Z`: at() takes a wall-clock time in the action's time zone (UTC when none is set): at(2026-12-01T07:30:00)"),
+        );
+        assert_err(
+            "at(2026-12-01 07:30:00)",
+            "at() needs a time of the form yyyy-mm-ddThh:mm:ss, found `2026-12-01 07:30:00`",
+            Some("put `T` between the date and the time: at(2026-12-01T07:30:00)"),
+        );
+        assert_err(
+            "at(tomorrow)",
+            "at() needs a time of the form yyyy-mm-ddThh:mm:ss, found `tomorrow`",
+            Some("e.g. at(2026-12-01T07:30:00)"),
+        );
+        assert_err(
+            "at(2026-02-30T07:30:00)",
+            "at() date `2026-02-30` does not exist",
+            None,
+        );
+        assert_err(
+            "at(2026-02-03T24:00:00)",
+            "at() time `24:00:00` is out of range (hours 0-23, minutes and seconds 0-59)",
+            None,
+        );
+    }
+
+    #[test]
+    fn cron_field_count_errors() {
+        assert_err(
+            "cron(0 8 ? * MON-FRI)",
+            "cron() needs 6 fields (Minutes Hours Day-of-month Month Day-of-week Year), found 5",
+            Some("add the year field, usually `*`: cron(0 8 ? * MON-FRI *)"),
+        );
+        // A Unix crontab line: also gets the `?` fix and a numbering warning.
+        assert_err(
+            "cron(0 8 * * 1-5)",
+            "cron() needs 6 fields (Minutes Hours Day-of-month Month Day-of-week Year), found 5",
+            Some("add the year field, usually `*`: cron(0 8 ? * 1-5 *); note that AWS numbers day-of-week 1-7 with 1 = SUN, unlike Unix cron"),
+        );
+        assert_err(
+            "cron(0 0 8 ? * MON-FRI *)",
+            "cron() needs 6 fields (Minutes Hours Day-of-month Month Day-of-week Year), found 7",
+            Some("AWS cron has no seconds field; if the first field is seconds, remove it"),
+        );
+        assert_err(
+            "cron()",
+            "cron() needs 6 fields (Minutes Hours Day-of-month Month Day-of-week Year), found 0",
+            Some("e.g. cron(0 8 ? * MON-FRI *)"),
+        );
+    }
+
+    #[test]
+    fn cron_day_field_rule_errors() {
+        assert_err(
+            "cron(0 8 * * MON-FRI *)",
+            "day-of-month and day-of-week cannot both be specified; one of them must be `?`",
+            Some("use `?` in one of them, e.g. cron(0 8 ? * MON-FRI *)"),
+        );
+        assert_err(
+            "cron(0 0 1 * * *)",
+            "day-of-month and day-of-week cannot both be specified; one of them must be `?`",
+            Some("use `?` in one of them, e.g. cron(0 0 1 * ? *)"),
+        );
+        assert_err(
+            "cron(0 0 ? * ? *)",
+            "day-of-month and day-of-week cannot both be `?`",
+            Some("use `*` in one of them, e.g. cron(0 0 * * ? *)"),
+        );
+    }
+
+    #[test]
+    fn cron_value_errors() {
+        let cases: &[(&str, &str, Option<&str>)] = &[
+            ("cron(0 8 ? * 8 *)", "day-of-week value `8` is out of range 1-7 (1 = SUN)", None),
+            (
+                "cron(0 8 ? * 0 *)",
+                "day-of-week value `0` is out of range 1-7 (1 = SUN)",
+                Some("AWS numbers day-of-week 1-7 with 1 = SUN; use `1` or `SUN` for Sunday"),
+            ),
+            ("cron(60 8 ? * * *)", "minutes value `60` is out of range 0-59", None),
+            ("cron(0 24 ? * * *)", "hours value `24` is out of range 0-23", None),
+            ("cron(0 8 32 * ? *)", "day-of-month value `32` is out of range 1-31", None),
+            ("cron(0 8 0 * ? *)", "day-of-month value `0` is out of range 1-31", None),
+            ("cron(0 8 1 13 ? *)", "month value `13` is out of range 1-12", None),
+            ("cron(0 8 1 * ? 2200)", "year value `2200` is out of range 1970-2199", None),
+            (
+                "cron(0 8 1 * ? 99999999999999999999)",
+                "year value `99999999999999999999` is out of range 1970-2199",
+                None,
+            ),
+            (
+                "cron(0 8 1 JANUARY ? *)",
+                "month value `JANUARY` is not a number 1-12 or a name JAN-DEC",
+                None,
+            ),
+            (
+                "cron(0 8 ? * MONDAY *)",
+                "day-of-week value `MONDAY` is not a number 1-7 or a name SUN-SAT",
+                None,
+            ),
+            (
+                "cron(0 8 ? * fri-mon *)",
+                "day-of-week range `fri-mon` runs backwards",
+                Some("split it into two ranges: `6-7,1-2`"),
+            ),
+            ("cron(x 8 ? * * *)", "minutes value `x` is not a number 0-59", None),
+            (
+                "cron(0 ? ? * * *)",
+                "`?` is only allowed in day-of-month or day-of-week, not in hours",
+                None,
+            ),
+            (
+                "cron(0 8 6#3 * ? *)",
+                "`#` is only allowed in day-of-week, not in day-of-month",
+                None,
+            ),
+            (
+                "cron(0 8 ? * 15W *)",
+                "`W` is only allowed in day-of-month, not in day-of-week",
+                None,
+            ),
+            (
+                "cron(L 8 ? * * *)",
+                "`L` is only allowed in day-of-month or day-of-week, not in minutes",
+                None,
+            ),
+            (
+                "cron(0 8 ? * 6#6 *)",
+                "day-of-week `6#6`: the occurrence after `#` must be 1-5",
+                Some("for the last one in the month use `L`, e.g. `6L` for the last Friday"),
+            ),
+            (
+                "cron(0 8 ? * 9#2 *)",
+                "day-of-week value `9` is out of range 1-7 (1 = SUN)",
+                None,
+            ),
+            (
+                "cron(0 8 ? * 2,6#3 *)",
+                "day-of-week `2,6#3` is not valid: `L` and `#` must stand alone, as in `L`, `6L` or `6#3`",
+                None,
+            ),
+            (
+                "cron(0 8 L-2 * ? *)",
+                "day-of-month `L-2` is not valid: `L` and `W` must stand alone, as in `L`, `LW` or `15W`",
+                None,
+            ),
+            (
+                "cron(0 8 32W * ? *)",
+                "day-of-month value `32` is out of range 1-31",
+                None,
+            ),
+            (
+                "cron(0 8 1? * * *)",
+                "`?` must be the whole day-of-month field, found `1?`",
+                Some("write just `?` in day-of-month"),
+            ),
+            (
+                "cron(0 22-2 ? * * *)",
+                "hours range `22-2` runs backwards",
+                Some("split it into two ranges: `22-23,0-2`"),
+            ),
+            (
+                "cron(0 8 ? * FRI-MON *)",
+                "day-of-week range `FRI-MON` runs backwards",
+                Some("split it into two ranges: `6-7,1-2`"),
+            ),
+            ("cron(*/0 8 ? * * *)", "minutes step `0` in `*/0` must be a positive integer", None),
+            ("cron(*/x 8 ? * * *)", "minutes step `x` in `*/x` must be a positive integer", None),
+            (
+                "cron(1,,2 8 ? * * *)",
+                "minutes has an empty list element in `1,,2`",
+                Some("remove the extra `,`"),
+            ),
+            (
+                "cron(-5 8 ? * * *)",
+                "minutes range `-5` needs a start and an end",
+                Some("e.g. `1-5`"),
+            ),
+        ];
+        for (input, message, help) in cases {
+            assert_err(input, message, *help);
+        }
+    }
+
+    #[test]
+    fn names_are_case_insensitive() {
+        assert_eq!(
+            next("cron(0 8 ? jun mon *)", Tz::UTC, "2026-05-01T00:00:00Z"),
+            Some(utc("2026-06-01T08:00:00Z"))
+        );
+        assert_eq!(
+            next("cron(0 8 ? * fril *)", Tz::UTC, "2026-06-01T00:00:00Z"),
+            Some(utc("2026-06-26T08:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn unicode_input_never_panics() {
+        let inputs = [
+            "cron(0 8 ? * MON–FRI *)",
+            "ｃron(0 8 ? * MON-FRI *)",
+            "cron(0 8 ? * ＭON *)",
+            "at(2026-12-01T07:30:0０)",
+            "at(2026-12-01T07:30:00ü)",
+            "at(2026-12-01T07:30:ü)",
+            "at(é)",
+            "rate(5 minütes)",
+            "rate(５ minutes)",
+            "cron(é é é é é é)",
+            "cron(0 8 ? * 6#é *)",
+            "cron(0 8 ? * é#3 *)",
+            "cron(0 8 éW * ? *)",
+            "cron(0 8 ? * éL *)",
+            "日本語",
+            "日本語(",
+            "cron(日本語",
+            "rate(5 minutes)日本語",
+        ];
+        for input in inputs {
+            let e = err(input);
+            assert!(!e.message.is_empty());
+        }
+        // Insert a multi-byte char at every position of valid expressions.
+        for base in [
+            "cron(0 8 ? * MON-FRI *)",
+            "at(2026-12-01T07:30:00)",
+            "rate(5 minutes)",
+            "cron(30 7 ? * 6#3 2026-2030)",
+        ] {
+            for (i, _) in base.char_indices() {
+                for ins in ["é", "–", "日"] {
+                    let mut s = base.to_string();
+                    s.insert_str(i, ins);
+                    let _ = s.parse::<Schedule>();
+                }
+            }
+        }
+        assert_eq!(
+            err("at(2026-12-01T07:30:00ü)").help.as_deref(),
+            Some("drop `ü`: at() takes a wall-clock time in the action's time zone (UTC when none is set): at(2026-12-01T07:30:00)")
+        );
+    }
+
+    #[test]
+    fn long_input_is_shortened_in_messages() {
+        for long in [
+            format!("cron(0 8 ? * {} *)", "é".repeat(500)),
+            format!("cron(0 8 ? * MON {}", "é".repeat(500)),
+            format!("at({})", "é".repeat(500)),
+            format!("rate({} minutes)", "9".repeat(500)),
+        ] {
+            let e = err(&long);
+            assert!(e.message.chars().count() < 150, "{}", e.message);
+            let help = e.help.unwrap_or_default();
+            assert!(help.chars().count() < 200, "{help}");
+        }
+    }
+
+    #[test]
+    fn time_zones() {
+        assert_eq!(parse_timezone("America/New_York"), Ok(NY));
+        assert_eq!(parse_timezone("UTC"), Ok(Tz::UTC));
+        assert_eq!(
+            parse_timezone("America/NewYork"),
+            Err(ScheduleError {
+                message: "unknown time zone `America/NewYork`".to_string(),
+                help: Some("did you mean `America/New_York`?".to_string()),
+            })
+        );
+        assert_eq!(
+            parse_timezone("europe/paris").map_err(|e| e.help),
+            Err(Some("did you mean `Europe/Paris`?".to_string()))
+        );
+        assert_eq!(
+            parse_timezone("Nowhere/Atlantis").map_err(|e| e.help),
+            Err(Some(
+                "use an IANA name such as `UTC` or `America/New_York`".to_string()
+            ))
+        );
+        assert_eq!(
+            parse_timezone("  ").map_err(|e| e.message),
+            Err("time zone name is empty".to_string())
+        );
+        assert!(parse_timezone("Eurøpe/Parîs").is_err());
+    }
+
+    #[test]
+    fn levenshtein_basics() {
+        let d = |a: &str, b: &str| {
+            levenshtein(
+                &a.chars().collect::<Vec<_>>(),
+                &b.chars().collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(d("", ""), 0);
+        assert_eq!(d("abc", ""), 3);
+        assert_eq!(d("kitten", "sitting"), 3);
+        assert_eq!(d("é", "e"), 1);
+    }
+}

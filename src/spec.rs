@@ -1,0 +1,331 @@
+//! The spec file as written: serde types of the YAML, each value carrying its source position.
+//!
+//! This is the only module that knows YAML. It parses text into these raw types and checks their
+//! *shape* (unknown keys, wrong types, missing keys) against the JSON Schema derived from the same
+//! types, so that every shape error is reported at once with its line and column rather than
+//! serde's first error only. What the values *mean* is checked later, in `validate`.
+//!
+//! YAML anchors and aliases are refused by the parser (marked-yaml): a spec is read by reviewers
+//! line by line, and refusing aliases also rules out alias-expansion bombs.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Deref;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Deserializer};
+
+use crate::diagnostic::{Diagnostic, Source, SourceSpan};
+
+mod shape;
+
+/// The spec format this build reads.
+pub const SPEC_VERSION: u32 = 1;
+
+/// A value with the position where the spec wrote it.
+#[derive(Clone)]
+pub struct Pos<T> {
+    pub value: T,
+    pub span: SourceSpan,
+}
+
+impl<T> Pos<T> {
+    #[cfg(test)]
+    pub fn unplaced(value: T) -> Self {
+        Pos { value, span: SourceSpan::default() }
+    }
+}
+
+impl<T> Deref for Pos<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Pos<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.value.fmt(f)
+    }
+}
+
+impl<T: PartialEq> PartialEq for Pos<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+impl<T: Eq> Eq for Pos<T> {}
+impl<T: PartialOrd> PartialOrd for Pos<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        self.value.partial_cmp(&other.value)
+    }
+}
+impl<T: Ord> Ord for Pos<T> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.value.cmp(&other.value)
+    }
+}
+
+impl<'de, T: Deserialize<'de> + Clone> Deserialize<'de> for Pos<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let spanned = marked_yaml::Spanned::<T>::deserialize(deserializer)?;
+        // marked-yaml 0.8 lends the inner value only by reference; spec values are small.
+        Ok(Pos { value: (*spanned).clone(), span: SourceSpan::from_marked(spanned.span()) })
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Pos<T> {
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        T::schema_name()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        T::schema_id()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        T::json_schema(generator)
+    }
+}
+
+/// A map of tag keys to values, in the order the spec wrote them.
+pub type TagMap = BTreeMap<Pos<String>, Pos<String>>;
+
+/// An endpoint-scale spec: the endpoints a project wants, and how each scales.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "endpoint-scale spec")]
+pub struct Spec {
+    /// Spec format version. Must be 1.
+    pub version: Pos<u32>,
+    /// The project this spec describes. It is recorded in the `endpoint-scale:project` tag of
+    /// every resource the tool creates, so two specs never touch each other's endpoints.
+    pub project: Pos<String>,
+    /// AWS region the endpoints live in, for example `us-east-1`. Overridden by `--region`.
+    #[serde(default)]
+    pub region: Option<Pos<String>>,
+    /// Tags applied to every resource the tool creates (models, endpoint configs, endpoints,
+    /// scalable targets).
+    #[serde(default)]
+    pub tags: TagMap,
+    /// Validation rules to switch off, by name, for example `burstable-autoscaling`.
+    #[serde(default)]
+    pub disable_rules: Vec<Pos<String>>,
+    /// The SageMaker real-time endpoints.
+    pub endpoints: Vec<Endpoint>,
+}
+
+/// One SageMaker real-time endpoint.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Endpoint {
+    /// Endpoint name: letters, digits and hyphens, at most 54 characters (the tool appends a
+    /// 9-character content hash to derive config and model names, which SageMaker caps at 63).
+    pub name: Pos<String>,
+    /// Tags for this endpoint's resources, on top of the spec-wide tags.
+    #[serde(default)]
+    pub tags: TagMap,
+    /// The model the variants serve, unless a variant names its own.
+    #[serde(default)]
+    pub model: Option<ModelSpec>,
+    /// Production variants. At least one.
+    pub variants: Vec<Variant>,
+}
+
+/// A model: either an existing SageMaker model (`existing`) or one the tool creates (`image`,
+/// `execution_role_arn` and optionally `model_data_url`, `environment`, `secret_environment`).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    /// Name of an existing SageMaker model. The tool uses it but never creates, changes or
+    /// deletes it.
+    #[serde(default)]
+    pub existing: Option<Pos<String>>,
+    /// Inference container image URI (ECR).
+    #[serde(default)]
+    pub image: Option<Pos<String>>,
+    /// S3 URL of the model artifacts (`model.tar.gz`).
+    #[serde(default)]
+    pub model_data_url: Option<Pos<String>>,
+    /// IAM role SageMaker assumes to pull the image and the artifacts.
+    #[serde(default)]
+    pub execution_role_arn: Option<Pos<String>>,
+    /// Container environment variables. Values whose names look secret (TOKEN, SECRET,
+    /// PASSWORD, API_KEY, ...) are masked in human output.
+    #[serde(default)]
+    pub environment: BTreeMap<Pos<String>, Pos<String>>,
+    /// Container environment variables that are always masked in human output. They are passed
+    /// to SageMaker unchanged.
+    #[serde(default)]
+    pub secret_environment: BTreeMap<Pos<String>, Pos<String>>,
+}
+
+/// A production variant of an endpoint.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    /// Variant name, unique within the endpoint.
+    pub name: Pos<String>,
+    /// SageMaker hosting instance type, for example `ml.c5.xlarge`.
+    pub instance_type: Pos<String>,
+    /// Instances the variant starts with. Default 1. With auto scaling it must lie within
+    /// [min, max]; updates keep the live count instead of resetting to this.
+    #[serde(default)]
+    pub initial_instance_count: Option<Pos<u32>>,
+    /// Relative share of the endpoint's traffic. Default 1.
+    #[serde(default)]
+    pub initial_weight: Option<Pos<f64>>,
+    /// Model for this variant; defaults to the endpoint's `model`.
+    #[serde(default)]
+    pub model: Option<ModelSpec>,
+    /// Requests per second one instance serves at its limit, measured by a load test. Used to
+    /// derive the scaling target and by the simulator.
+    #[serde(default)]
+    pub max_rps_per_instance: Option<Pos<f64>>,
+    /// Application Auto Scaling for this variant. Omit for a fixed-size variant.
+    #[serde(default)]
+    pub autoscaling: Option<AutoScaling>,
+}
+
+/// Target tracking on `SageMakerVariantInvocationsPerInstance`, plus scheduled actions.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AutoScaling {
+    /// Fewest instances (MinCapacity). At least 1.
+    pub min: Pos<u32>,
+    /// Most instances (MaxCapacity).
+    pub max: Pos<u32>,
+    /// The target for invocations per instance per minute. Default: derived from the variant's
+    /// `max_rps_per_instance` with a safety factor of 0.5.
+    #[serde(default)]
+    pub target: Option<Target>,
+    /// Wait after a scale-in before the next one: `300`, `300s`, `5m`, `1h`. Default 5m.
+    #[serde(default)]
+    #[schemars(schema_with = "duration_schema")]
+    pub scale_in_cooldown: Option<Pos<String>>,
+    /// Wait after a scale-out before a further one: `300`, `300s`, `5m`, `1h`. Default 5m.
+    #[serde(default)]
+    #[schemars(schema_with = "duration_schema")]
+    pub scale_out_cooldown: Option<Pos<String>>,
+    /// When true the policy never removes instances (only schedules or people do).
+    #[serde(default)]
+    pub disable_scale_in: Option<Pos<bool>>,
+    /// Scheduled changes of min and max, for predictable peaks.
+    #[serde(default)]
+    pub schedules: Vec<ScheduledAction>,
+}
+
+/// The value target tracking holds `SageMakerVariantInvocationsPerInstance` at.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    /// The target directly, in invocations per instance per minute.
+    #[serde(default)]
+    pub invocations_per_instance: Option<Pos<f64>>,
+    /// Load-tested requests per second per instance; defaults to the variant's
+    /// `max_rps_per_instance`. Target = max_rps_per_instance x safety_factor x 60.
+    #[serde(default)]
+    pub max_rps_per_instance: Option<Pos<f64>>,
+    /// Share of the tested maximum to aim for, in (0, 1]. Default 0.5 (AWS's advice).
+    #[serde(default)]
+    pub safety_factor: Option<Pos<f64>>,
+}
+
+/// A PutScheduledAction: at its times, replace the variant's min and/or max.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduledAction {
+    /// Action name, unique within the variant.
+    pub name: Pos<String>,
+    /// `cron(Minutes Hours Day-of-month Month Day-of-week Year)`, `rate(N unit)` or
+    /// `at(yyyy-mm-ddThh:mm:ss)`. Weekdays at 08:00: `cron(0 8 ? * MON-FRI *)`.
+    pub schedule: Pos<String>,
+    /// IANA time zone the schedule is read in, for example `America/New_York`. Default UTC.
+    #[serde(default)]
+    pub timezone: Option<Pos<String>>,
+    /// The action is active from this instant (RFC 3339, for example `2026-12-01T00:00:00Z`).
+    #[serde(default)]
+    pub start_time: Option<Pos<String>>,
+    /// The action is active until this instant (RFC 3339).
+    #[serde(default)]
+    pub end_time: Option<Pos<String>>,
+    /// New MinCapacity when the action fires.
+    #[serde(default)]
+    pub min: Option<Pos<u32>>,
+    /// New MaxCapacity when the action fires.
+    #[serde(default)]
+    pub max: Option<Pos<u32>>,
+}
+
+fn duration_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": ["string", "integer"],
+        "description": "A duration: whole seconds, or a number with a unit s, m or h (`90s`, `5m`, `1h`, `1h30m`).",
+        "pattern": "^([0-9]+|([0-9]+[hms])+)$"
+    })
+}
+
+/// The JSON Schema of the spec, for editors' YAML language servers and for the shape check.
+pub fn json_schema() -> serde_json::Value {
+    let generator = schemars::generate::SchemaSettings::draft07().into_generator();
+    let schema = generator.into_root_schema_for::<Spec>();
+    schema.to_value()
+}
+
+/// Parses spec text. On failure returns every shape diagnostic found.
+pub fn parse(source: &Source) -> Result<Spec, Vec<Diagnostic>> {
+    let options = marked_yaml::LoaderOptions::default().error_on_duplicate_keys(true);
+    let node = match marked_yaml::parse_yaml_with_options(0, &source.text, options) {
+        Ok(node) => node,
+        Err(err) => return Err(vec![shape::load_error(source, &err)]),
+    };
+    let schema = json_schema();
+    let diagnostics = shape::check(&schema, &node);
+    if !diagnostics.is_empty() {
+        return Err(diagnostics);
+    }
+    marked_yaml::from_node::<Spec>(&node).map_err(|err| {
+        // The shape check mirrors the schema of these types, so this is only reached by a
+        // mismatch between the two: report it rather than panic.
+        let span = err.start_mark().map(|m| SourceSpan::from_marker(&m)).unwrap_or_default();
+        vec![Diagnostic::error(format!("cannot read the spec: {}", err.into_inner()))
+            .at(span, "here")]
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> Result<Spec, Vec<Diagnostic>> {
+        parse(&Source::new("spec.yaml", text))
+    }
+
+    #[test]
+    fn positions_are_recorded() {
+        let spec = parse_str(
+            "version: 1\nproject: p\nendpoints:\n  - name: e\n    variants:\n      - name: v\n        instance_type: ml.c5.large\n",
+        )
+        .unwrap();
+        let variant = &spec.endpoints[0].variants[0];
+        assert_eq!(variant.instance_type.value, "ml.c5.large");
+        assert_eq!((variant.instance_type.span.line, variant.instance_type.span.column), (7, 24));
+    }
+
+    #[test]
+    fn anchors_are_refused() {
+        let err = parse_str("version: 1\nproject: &p p\nendpoints: []\n").unwrap_err();
+        assert_eq!(err.len(), 1);
+        assert!(err[0].message.contains("anchors"), "{}", err[0].message);
+    }
+
+    #[test]
+    fn schema_names_every_top_level_key() {
+        let schema = json_schema();
+        let props = schema["properties"].as_object().unwrap();
+        let keys: Vec<&str> = props.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["version", "project", "region", "tags", "disable_rules", "endpoints"]);
+        assert_eq!(schema["additionalProperties"], false);
+    }
+}
