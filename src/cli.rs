@@ -24,7 +24,11 @@ pub mod exit {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "endpoint-scale", version, about = "Provision SageMaker real-time endpoints and their auto scaling from one YAML spec")]
+#[command(
+    name = "endpoint-scale",
+    version,
+    about = "Provision SageMaker real-time endpoints and their auto scaling from one YAML spec"
+)]
 pub struct Cli {
     /// When to use colour: auto (on a terminal, unless NO_COLOR is set), always or never.
     #[arg(long, value_enum, default_value_t, global = true)]
@@ -86,8 +90,8 @@ pub enum CallFormat {
 /// Failures a command reports with exit code 1.
 #[derive(Debug, Error)]
 pub enum CliError {
-    #[error("cannot read spec {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    #[error("cannot read spec {path}: {err}")]
+    Read { path: String, err: std::io::Error },
     #[error("spec {path} is not UTF-8 text")]
     NotUtf8 { path: String },
     #[error("spec {path} is invalid: {}", counts(*errors, *warnings))]
@@ -98,7 +102,7 @@ pub enum CliError {
     )]
     LiveUnavailable { path: String },
     #[error("cannot write output: {0}")]
-    Write(#[from] std::io::Error),
+    Write(std::io::Error),
 }
 
 fn counts(errors: usize, warnings: usize) -> String {
@@ -133,7 +137,11 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 ),
                 OutputFormat::Json => render::json::render(
                     &plan,
-                    &render::json::JsonContext { project: &desired.project, region: desired.region.as_deref(), offline },
+                    &render::json::JsonContext {
+                        project: &desired.project,
+                        region: desired.region.as_deref(),
+                        offline,
+                    },
                 ),
             };
             write_stdout(&text)?;
@@ -158,7 +166,7 @@ fn write_stdout(text: &str) -> Result<ExitCode, CliError> {
 
 fn read_source(path: &Path) -> Result<Source, CliError> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| CliError::Read { path: name.clone(), source })?;
+    let bytes = std::fs::read(path).map_err(|err| CliError::Read { path: name.clone(), err })?;
     let text = String::from_utf8(bytes).map_err(|_| CliError::NotUtf8 { path: name.clone() })?;
     Ok(Source::new(name, text))
 }
@@ -179,7 +187,9 @@ fn load(path: &Path, colour: ColorChoice) -> Result<(Source, Desired), CliError>
     }
     match validated.desired {
         Some(desired) => Ok((source, desired)),
-        None => Err(CliError::Invalid { path: source.name, errors: validated.errors(), warnings: validated.warnings() }),
+        None => {
+            Err(CliError::Invalid { path: source.name, errors: validated.errors(), warnings: validated.warnings() })
+        }
     }
 }
 
@@ -206,7 +216,11 @@ fn validate_cmd(path: &Path, strict: bool, format: OutputFormat, colour: ColorCh
                 output::stderr(&diagnostic::render(&source, &validated.diagnostics, colour.stderr().enabled));
             }
             if failed {
-                return Err(CliError::Invalid { path: source.name, errors: validated.errors(), warnings: validated.warnings() });
+                return Err(CliError::Invalid {
+                    path: source.name,
+                    errors: validated.errors(),
+                    warnings: validated.warnings(),
+                });
             }
             let desired = validated.desired.as_ref().expect("no errors means a model");
             let variants: usize = desired.endpoints.iter().map(|e| e.variants.len()).sum();

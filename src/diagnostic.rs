@@ -121,7 +121,6 @@ pub fn render(source: &Source, diagnostics: &[Diagnostic], colour: bool) -> Stri
         }
         // Writing to an in-memory buffer cannot fail for a file we built ourselves.
         let _ = term::emit_to_write_style(&mut out, &config, &file, &cs);
-        let _ = std::io::Write::write_all(&mut out, b"\n");
     }
     String::from_utf8_lossy(out.as_slice()).into_owned()
 }
@@ -133,20 +132,14 @@ fn byte_range(text: &str, span: SourceSpan) -> Option<std::ops::Range<usize>> {
     if !span.is_known() {
         return None;
     }
-    let line_start = if span.line == 1 {
-        0
-    } else {
-        text.match_indices('\n').nth(span.line - 2).map(|(i, _)| i + 1)?
-    };
+    let line_start =
+        if span.line == 1 { 0 } else { text.match_indices('\n').nth(span.line - 2).map(|(i, _)| i + 1)? };
     let line_end = text[line_start..].find('\n').map_or(text.len(), |i| line_start + i);
     let line = &text[line_start..line_end];
     let col_byte = line.char_indices().nth(span.column.saturating_sub(1)).map_or(line.len(), |(i, _)| i);
     let rest = &line[col_byte..];
-    let len_bytes = if span.len > 0 {
-        rest.char_indices().nth(span.len).map_or(rest.len(), |(i, _)| i)
-    } else {
-        token_len(rest)
-    };
+    let len_bytes =
+        if span.len > 0 { rest.char_indices().nth(span.len).map_or(rest.len(), |(i, _)| i) } else { token_len(rest) };
     let start = line_start + col_byte;
     Some(start..start + len_bytes.max(if rest.is_empty() { 0 } else { 1 }))
 }
@@ -185,7 +178,9 @@ mod tests {
     #[test]
     fn renders_position_line_label_and_help() {
         let source = Source::new("s.yaml", "a: 1\nnmae: x\n");
-        let d = Diagnostic::error("unknown key `nmae`").at(SourceSpan::new(2, 1, 0), "unknown key").help("did you mean `name`?");
+        let d = Diagnostic::error("unknown key `nmae`")
+            .at(SourceSpan::new(2, 1, 0), "unknown key")
+            .help("did you mean `name`?");
         let text = render(&source, &[d], false);
         assert_eq!(
             text,

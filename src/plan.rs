@@ -124,7 +124,14 @@ pub fn diff(desired: &[Resource], live: &LiveState) -> Plan {
                 Some(have) if *have == want => (Action::NoOp, Some((*have).clone())),
                 Some(have) => (Action::Update, Some((*have).clone())),
             };
-            Change { address, endpoint: want.endpoint().to_string(), action, before, after: Some(want.clone()), reason: None }
+            Change {
+                address,
+                endpoint: want.endpoint().to_string(),
+                action,
+                before,
+                after: Some(want.clone()),
+                reason: None,
+            }
         })
         .collect();
     let desired_addresses: Vec<Address> = desired.iter().map(Resource::address).collect();

@@ -22,10 +22,7 @@ pub struct ScheduleError {
 
 impl ScheduleError {
     fn new(message: impl Into<String>) -> Self {
-        ScheduleError {
-            message: message.into(),
-            help: None,
-        }
+        ScheduleError { message: message.into(), help: None }
     }
 
     fn help(mut self, help: impl Into<String>) -> Self {
@@ -142,10 +139,7 @@ impl fmt::Display for AwsCron {
 /// few zones, so walk forward hour by hour to the first wall-clock time that exists.
 fn start_of_year(tz: Tz, year: i32) -> Option<DateTime<Tz>> {
     let midnight = NaiveDate::from_ymd_opt(year, 1, 1)?.and_hms_opt(0, 0, 0)?;
-    (0..48).find_map(|h| {
-        tz.from_local_datetime(&(midnight + Duration::hours(h)))
-            .earliest()
-    })
+    (0..48).find_map(|h| tz.from_local_datetime(&(midnight + Duration::hours(h))).earliest())
 }
 
 impl Schedule {
@@ -161,12 +155,7 @@ impl Schedule {
     /// inside a spring-forward gap fires at the first minute after the gap, a fixed cron
     /// time in a fall-back overlap fires once (its first pass), following `croner`; an
     /// `at` inside a gap is moved forward by the gap length.
-    pub fn next_after(
-        &self,
-        after: DateTime<Utc>,
-        tz: Tz,
-        start: DateTime<Utc>,
-    ) -> Option<DateTime<Utc>> {
+    pub fn next_after(&self, after: DateTime<Utc>, tz: Tz, start: DateTime<Utc>) -> Option<DateTime<Utc>> {
         match self {
             Schedule::At(local) => {
                 let instant = resolve_local(tz, *local)?;
@@ -180,11 +169,7 @@ impl Schedule {
                 let elapsed = after.signed_duration_since(start);
                 // Whole periods elapsed; any positive remainder (even sub-second) is
                 // covered by the `+ 1` because `num_seconds` truncates toward zero.
-                let k = if elapsed < Duration::zero() {
-                    1
-                } else {
-                    elapsed.num_seconds() / period + 1
-                };
+                let k = if elapsed < Duration::zero() { 1 } else { elapsed.num_seconds() / period + 1 };
                 start.checked_add_signed(Duration::try_seconds(k.checked_mul(period)?)?)
             }
             Schedule::Cron(cron) => cron.next_after(after, tz),
@@ -192,13 +177,7 @@ impl Schedule {
     }
 
     /// Up to `count` successive fire times after `after` (see [`Schedule::next_after`]).
-    pub fn upcoming(
-        &self,
-        after: DateTime<Utc>,
-        tz: Tz,
-        start: DateTime<Utc>,
-        count: usize,
-    ) -> Vec<DateTime<Utc>> {
+    pub fn upcoming(&self, after: DateTime<Utc>, tz: Tz, start: DateTime<Utc>, count: usize) -> Vec<DateTime<Utc>> {
         let mut out = Vec::new();
         let mut cursor = after;
         while out.len() < count {
@@ -218,11 +197,8 @@ impl Schedule {
 /// takes its first occurrence; a time inside a DST gap is moved forward by the gap
 /// (02:30 on a spring-forward night becomes 03:30), as the clock a person reads would.
 fn resolve_local(tz: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
-    (0..48).find_map(|h| {
-        tz.from_local_datetime(&(local + Duration::hours(h)))
-            .earliest()
-            .map(|t| t.with_timezone(&Utc))
-    })
+    (0..48)
+        .find_map(|h| tz.from_local_datetime(&(local + Duration::hours(h))).earliest().map(|t| t.with_timezone(&Utc)))
 }
 
 impl fmt::Display for Schedule {
@@ -253,9 +229,7 @@ impl FromStr for Schedule {
         };
         let kind = &s[..open];
         let rest = &s[open + 1..];
-        let canonical = ["at", "rate", "cron"]
-            .into_iter()
-            .find(|k| kind.trim().eq_ignore_ascii_case(k));
+        let canonical = ["at", "rate", "cron"].into_iter().find(|k| kind.trim().eq_ignore_ascii_case(k));
         let Some(canonical) = canonical else {
             return Err(unknown_kind(s));
         };
@@ -269,18 +243,13 @@ impl FromStr for Schedule {
             return Err(ScheduleError::new(message).help(format!("write {}", shorten(&fixed))));
         }
         let Some(close) = rest.rfind(')') else {
-            return Err(
-                ScheduleError::new(format!("`{kind}(` is missing its closing `)`"))
-                    .help(format!("write {kind}({})", shorten(rest.trim_end()))),
-            );
+            return Err(ScheduleError::new(format!("`{kind}(` is missing its closing `)`"))
+                .help(format!("write {kind}({})", shorten(rest.trim_end()))));
         };
         let trailing = &rest[close + 1..];
         if !trailing.is_empty() {
-            return Err(ScheduleError::new(format!(
-                "unexpected text `{}` after the closing `)`",
-                shorten(trailing)
-            ))
-            .help(format!("remove it: {kind}({})", shorten(&rest[..close]))));
+            return Err(ScheduleError::new(format!("unexpected text `{}` after the closing `)`", shorten(trailing)))
+                .help(format!("remove it: {kind}({})", shorten(&rest[..close]))));
         }
         let inner = &rest[..close];
         match kind {
@@ -325,10 +294,7 @@ const AT_FORM: &str = "yyyy-mm-ddThh:mm:ss";
 
 fn parse_at(inner: &str) -> Result<NaiveDateTime, ScheduleError> {
     if !at_shape_ok(inner) {
-        let err = ScheduleError::new(format!(
-            "at() needs a time of the form {AT_FORM}, found `{}`",
-            shorten(inner)
-        ));
+        let err = ScheduleError::new(format!("at() needs a time of the form {AT_FORM}, found `{}`", shorten(inner)));
         // Most common: an ISO timestamp with a zone or fractional seconds. AWS reads the
         // time in the action's time zone, so such a suffix is not just redundant but
         // misleading. `get` returns None off a char boundary, so unicode is safe here.
@@ -342,26 +308,20 @@ fn parse_at(inner: &str) -> Result<NaiveDateTime, ScheduleError> {
         }
         let with_t = inner.replacen(' ', "T", 1);
         if at_shape_ok(&with_t) {
-            return Err(err.help(format!(
-                "put `T` between the date and the time: at({with_t})"
-            )));
+            return Err(err.help(format!("put `T` between the date and the time: at({with_t})")));
         }
         return Err(err.help("e.g. at(2026-12-01T07:30:00)"));
     }
     // The shape check guarantees ASCII digits at these byte positions.
     let num = |r: std::ops::Range<usize>| -> u32 {
-        inner.as_bytes()[r]
-            .iter()
-            .fold(0, |acc, d| acc * 10 + u32::from(d - b'0'))
+        inner.as_bytes()[r].iter().fold(0, |acc, d| acc * 10 + u32::from(d - b'0'))
     };
     let (year, month, day) = (num(0..4), num(5..7), num(8..10));
     let (hour, minute, second) = (num(11..13), num(14..16), num(17..19));
     let date = i32::try_from(year)
         .ok()
         .and_then(|y| NaiveDate::from_ymd_opt(y, month, day))
-        .ok_or_else(|| {
-            ScheduleError::new(format!("at() date `{}` does not exist", &inner[..10]))
-        })?;
+        .ok_or_else(|| ScheduleError::new(format!("at() date `{}` does not exist", &inner[..10])))?;
     let time = chrono::NaiveTime::from_hms_opt(hour, minute, second).ok_or_else(|| {
         ScheduleError::new(format!(
             "at() time `{}` is out of range (hours 0-23, minutes and seconds 0-59)",
@@ -377,13 +337,7 @@ fn at_shape_ok(s: &str) -> bool {
     const SHAPE: &[u8; 19] = b"0000-00-00T00:00:00";
     let b = s.as_bytes();
     b.len() == SHAPE.len()
-        && b.iter().zip(SHAPE.iter()).all(|(c, p)| {
-            if *p == b'0' {
-                c.is_ascii_digit()
-            } else {
-                c == p
-            }
-        })
+        && b.iter().zip(SHAPE.iter()).all(|(c, p)| if *p == b'0' { c.is_ascii_digit() } else { c == p })
 }
 
 // ---------------------------------------------------------------------------------
@@ -424,10 +378,7 @@ fn parse_rate(inner: &str) -> Result<Schedule, ScheduleError> {
                 "rate() unit `{}` is not supported; use minute(s), hour(s) or day(s)",
                 shorten(unit_text)
             ))
-            .help(format!(
-                "e.g. rate({value} {})",
-                RateUnit::Minute.word(value)
-            )));
+            .help(format!("e.g. rate({value} {})", RateUnit::Minute.word(value))));
         }
     };
     let expected = unit.word(value);
@@ -461,18 +412,9 @@ enum Kind {
     Year,
 }
 
-const KINDS: [Kind; 6] = [
-    Kind::Minutes,
-    Kind::Hours,
-    Kind::DayOfMonth,
-    Kind::Month,
-    Kind::DayOfWeek,
-    Kind::Year,
-];
+const KINDS: [Kind; 6] = [Kind::Minutes, Kind::Hours, Kind::DayOfMonth, Kind::Month, Kind::DayOfWeek, Kind::Year];
 
-const MONTH_NAMES: [&str; 12] = [
-    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
-];
+const MONTH_NAMES: [&str; 12] = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
 /// AWS order: index 0 is value 1 = SUN (Quartz numbering, not Unix's 0 = SUN).
 const DAY_NAMES: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
@@ -582,20 +524,13 @@ fn parse_cron(inner: &str) -> Result<AwsCron, ScheduleError> {
         return Err(ScheduleError::new(
             "day-of-month and day-of-week cannot both be specified; one of them must be `?`",
         )
-        .help(format!(
-            "use `?` in one of them, e.g. cron({})",
-            fixed.join(" ")
-        )));
+        .help(format!("use `?` in one of them, e.g. cron({})", fixed.join(" "))));
     }
     if dom_q && dow_q {
         let mut fixed = raw.clone();
         fixed[2] = "*";
-        return Err(
-            ScheduleError::new("day-of-month and day-of-week cannot both be `?`").help(format!(
-                "use `*` in one of them, e.g. cron({})",
-                fixed.join(" ")
-            )),
-        );
+        return Err(ScheduleError::new("day-of-month and day-of-week cannot both be `?`")
+            .help(format!("use `*` in one of them, e.g. cron({})", fixed.join(" "))));
     }
 
     let years = match &parsed[5] {
@@ -611,25 +546,12 @@ fn parse_cron(inner: &str) -> Result<AwsCron, ScheduleError> {
         .join(" ");
     let cron = croner::parser::CronParser::new()
         .parse(&croner_pattern)
-        .map_err(|e| {
-            ScheduleError::new(format!(
-                "cron({}) could not be evaluated: {e}",
-                shorten(&fields.join(" "))
-            ))
-        })?;
-    Ok(AwsCron {
-        fields,
-        croner_pattern,
-        years,
-        cron: Box::new(cron),
-    })
+        .map_err(|e| ScheduleError::new(format!("cron({}) could not be evaluated: {e}", shorten(&fields.join(" ")))))?;
+    Ok(AwsCron { fields, croner_pattern, years, cron: Box::new(cron) })
 }
 
 fn field_count_error(raw: &[&str]) -> ScheduleError {
-    let err = ScheduleError::new(format!(
-        "cron() needs 6 fields ({CRON_LAYOUT}), found {}",
-        raw.len()
-    ));
+    let err = ScheduleError::new(format!("cron() needs 6 fields ({CRON_LAYOUT}), found {}", raw.len()));
     match raw.len() {
         5 => {
             // Probably a Unix crontab line: add the year, and if it also sets both day
@@ -643,22 +565,15 @@ fn field_count_error(raw: &[&str]) -> ScheduleError {
                     fixed[2] = "?";
                 }
             }
-            let mut help = format!(
-                "add the year field, usually `*`: cron({})",
-                shorten(&fixed.join(" "))
-            );
+            let mut help = format!("add the year field, usually `*`: cron({})", shorten(&fixed.join(" ")));
             if raw[4].bytes().any(|b| b.is_ascii_digit()) {
-                help.push_str(
-                    "; note that AWS numbers day-of-week 1-7 with 1 = SUN, unlike Unix cron",
-                );
+                help.push_str("; note that AWS numbers day-of-week 1-7 with 1 = SUN, unlike Unix cron");
             }
             err.help(help)
         }
         7 => err.help("AWS cron has no seconds field; if the first field is seconds, remove it"),
         0 => err.help("e.g. cron(0 8 ? * MON-FRI *)"),
-        _ => err.help(format!(
-            "fields are: {CRON_LAYOUT}, e.g. cron(0 8 ? * MON-FRI *)"
-        )),
+        _ => err.help(format!("fields are: {CRON_LAYOUT}, e.g. cron(0 8 ? * MON-FRI *)")),
     }
 }
 
@@ -673,11 +588,8 @@ fn parse_field(kind: Kind, text: &str) -> Result<Field, ScheduleError> {
             if up == "?" {
                 return Ok(Field::Question);
             }
-            return Err(ScheduleError::new(format!(
-                "`?` must be the whole {name} field, found `{}`",
-                shorten(text)
-            ))
-            .help(format!("write just `?` in {name}")));
+            return Err(ScheduleError::new(format!("`?` must be the whole {name} field, found `{}`", shorten(text)))
+                .help(format!("write just `?` in {name}")));
         }
         Kind::DayOfMonth if up.contains('L') || up.contains('W') => {
             return parse_dom_special(text);
@@ -691,11 +603,8 @@ fn parse_field(kind: Kind, text: &str) -> Result<Field, ScheduleError> {
     let mut parts = Vec::new();
     for element in text.split(',') {
         if element.is_empty() {
-            return Err(ScheduleError::new(format!(
-                "{name} has an empty list element in `{}`",
-                shorten(text)
-            ))
-            .help("remove the extra `,`"));
+            return Err(ScheduleError::new(format!("{name} has an empty list element in `{}`", shorten(text)))
+                .help("remove the extra `,`"));
         }
         parts.push(parse_part(kind, element)?);
     }
@@ -706,10 +615,8 @@ fn parse_part(kind: Kind, element: &str) -> Result<Part, ScheduleError> {
     let name = kind.name();
     let (base_text, step) = match element.split_once('/') {
         Some((base, step_text)) => {
-            let step = step_text
-                .parse::<u32>()
-                .ok()
-                .filter(|s| *s > 0 && step_text.bytes().all(|b| b.is_ascii_digit()));
+            let step =
+                step_text.parse::<u32>().ok().filter(|s| *s > 0 && step_text.bytes().all(|b| b.is_ascii_digit()));
             let Some(step) = step else {
                 return Err(ScheduleError::new(format!(
                     "{name} step `{}` in `{}` must be a positive integer",
@@ -725,11 +632,8 @@ fn parse_part(kind: Kind, element: &str) -> Result<Part, ScheduleError> {
         Base::Star
     } else if let Some((a, b)) = base_text.split_once('-') {
         if a.is_empty() || b.is_empty() {
-            return Err(ScheduleError::new(format!(
-                "{name} range `{}` needs a start and an end",
-                shorten(base_text)
-            ))
-            .help("e.g. `1-5`"));
+            return Err(ScheduleError::new(format!("{name} range `{}` needs a start and an end", shorten(base_text)))
+                .help("e.g. `1-5`"));
         }
         let lo = parse_value(kind, a)?;
         let hi = parse_value(kind, b)?;
@@ -737,11 +641,8 @@ fn parse_part(kind: Kind, element: &str) -> Result<Part, ScheduleError> {
             // Quartz would wrap around; AWS does not document that, so ask for the
             // explicit (and unambiguous) two-range form instead.
             let (min, max) = kind.bounds();
-            return Err(ScheduleError::new(format!(
-                "{name} range `{}` runs backwards",
-                shorten(base_text)
-            ))
-            .help(format!("split it into two ranges: `{lo}-{max},{min}-{hi}`")));
+            return Err(ScheduleError::new(format!("{name} range `{}` runs backwards", shorten(base_text)))
+                .help(format!("split it into two ranges: `{lo}-{max},{min}-{hi}`")));
         }
         Base::Range(lo, hi)
     } else if base_text.is_empty() {
@@ -771,24 +672,16 @@ fn parse_value(kind: Kind, tok: &str) -> Result<u32, ScheduleError> {
                     shorten(tok),
                     kind.range_text()
                 ));
-                Err(
-                    if kind == Kind::DayOfWeek && tok.trim_start_matches('0').is_empty() {
-                        // Unix cron's Sunday.
-                        err.help(
-                            "AWS numbers day-of-week 1-7 with 1 = SUN; use `1` or `SUN` for Sunday",
-                        )
-                    } else {
-                        err
-                    },
-                )
+                Err(if kind == Kind::DayOfWeek && tok.trim_start_matches('0').is_empty() {
+                    // Unix cron's Sunday.
+                    err.help("AWS numbers day-of-week 1-7 with 1 = SUN; use `1` or `SUN` for Sunday")
+                } else {
+                    err
+                })
             }
         };
     }
-    if let Some(i) = kind
-        .names()
-        .iter()
-        .position(|n| n.eq_ignore_ascii_case(tok))
-    {
+    if let Some(i) = kind.names().iter().position(|n| n.eq_ignore_ascii_case(tok)) {
         // Both name tables are in value order starting at the field's minimum (1).
         return Ok(min + i as u32);
     }
@@ -806,26 +699,14 @@ fn parse_value(kind: Kind, tok: &str) -> Result<u32, ScheduleError> {
                 _ => kind != Kind::DayOfWeek,
             };
             if misplaced {
-                return Err(ScheduleError::new(format!(
-                    "`{ch}` is only allowed in {allowed}, not in {name}"
-                )));
+                return Err(ScheduleError::new(format!("`{ch}` is only allowed in {allowed}, not in {name}")));
             }
         }
     }
     let message = match kind {
-        Kind::Month => format!(
-            "month value `{}` is not a number 1-12 or a name JAN-DEC",
-            shorten(tok)
-        ),
-        Kind::DayOfWeek => format!(
-            "day-of-week value `{}` is not a number 1-7 or a name SUN-SAT",
-            shorten(tok)
-        ),
-        _ => format!(
-            "{name} value `{}` is not a number {}",
-            shorten(tok),
-            kind.range_text()
-        ),
+        Kind::Month => format!("month value `{}` is not a number 1-12 or a name JAN-DEC", shorten(tok)),
+        Kind::DayOfWeek => format!("day-of-week value `{}` is not a number 1-7 or a name SUN-SAT", shorten(tok)),
+        _ => format!("{name} value `{}` is not a number {}", shorten(tok), kind.range_text()),
     };
     Err(ScheduleError::new(message))
 }
@@ -860,10 +741,7 @@ fn parse_dow_special(text: &str) -> Result<Field, ScheduleError> {
     }
     // Quartz: a bare `L` in day-of-week means the last day of the week, Saturday (7).
     if text.eq_ignore_ascii_case("L") {
-        return Ok(Field::List(vec![Part {
-            base: Base::Value(7),
-            step: None,
-        }]));
+        return Ok(Field::List(vec![Part { base: Base::Value(7), step: None }]));
     }
     if let Some((day, nth)) = text.split_once('#') {
         if day.is_empty() || nth.is_empty() {
@@ -995,8 +873,9 @@ impl YearSpec {
 pub fn parse_timezone(name: &str) -> Result<Tz, ScheduleError> {
     let name = name.trim();
     if name.is_empty() {
-        return Err(ScheduleError::new("time zone name is empty")
-            .help("use an IANA name such as `UTC` or `America/New_York`"));
+        return Err(
+            ScheduleError::new("time zone name is empty").help("use an IANA name such as `UTC` or `America/New_York`")
+        );
     }
     if let Ok(tz) = name.parse::<Tz>() {
         return Ok(tz);
@@ -1046,14 +925,11 @@ mod tests {
     use super::*;
 
     fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s)
-            .expect("test instant")
-            .with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(s).expect("test instant").with_timezone(&Utc)
     }
 
     fn parse(s: &str) -> Schedule {
-        s.parse()
-            .unwrap_or_else(|e: ScheduleError| panic!("{s}: {e} ({:?})", e.help))
+        s.parse().unwrap_or_else(|e: ScheduleError| panic!("{s}: {e} ({:?})", e.help))
     }
 
     fn err(s: &str) -> ScheduleError {
@@ -1096,29 +972,15 @@ mod tests {
 
     #[test]
     fn parse_results_have_expected_shape() {
-        assert_eq!(
-            parse("rate(5 minutes)"),
-            Schedule::Rate {
-                value: 5,
-                unit: RateUnit::Minute
-            }
-        );
-        let at = NaiveDate::from_ymd_opt(2026, 12, 1)
-            .and_then(|d| d.and_hms_opt(7, 30, 0))
-            .expect("date");
+        assert_eq!(parse("rate(5 minutes)"), Schedule::Rate { value: 5, unit: RateUnit::Minute });
+        let at = NaiveDate::from_ymd_opt(2026, 12, 1).and_then(|d| d.and_hms_opt(7, 30, 0)).expect("date");
         assert_eq!(parse("at(2026-12-01T07:30:00)"), Schedule::At(at));
-        let Schedule::Cron(c) = parse("cron(0 8 ? * MON-FRI *)") else {
-            panic!("not cron")
-        };
+        let Schedule::Cron(c) = parse("cron(0 8 ? * MON-FRI *)") else { panic!("not cron") };
         // AWS MON-FRI = 2-6 becomes croner 1-5.
         assert_eq!(c.croner_pattern(), "0 8 * * 1-5");
-        let Schedule::Cron(c) = parse("cron(30 7 ? * 6#3 *)") else {
-            panic!("not cron")
-        };
+        let Schedule::Cron(c) = parse("cron(30 7 ? * 6#3 *)") else { panic!("not cron") };
         assert_eq!(c.croner_pattern(), "30 7 * * 5#3");
-        let Schedule::Cron(c) = parse("cron(0 12 ? * 6L 2026-2030)") else {
-            panic!("not cron")
-        };
+        let Schedule::Cron(c) = parse("cron(0 12 ? * 6L 2026-2030)") else { panic!("not cron") };
         assert_eq!(c.croner_pattern(), "0 12 * * 5#L");
         assert!(c.year_matches(2030) && !c.year_matches(2031) && !c.year_matches(2025));
     }
@@ -1139,118 +1001,58 @@ mod tests {
         // DST ends Sunday 2026-11-01; Monday is EST (UTC-5). Weekend is skipped.
         let mon = next(s, NY, "2026-10-30T12:00:00Z");
         assert_eq!(mon, Some(utc("2026-11-02T13:00:00Z")));
-        let all = parse(s).upcoming(
-            utc("2026-10-29T13:00:00Z"),
-            NY,
-            utc("2000-01-01T00:00:00Z"),
-            3,
-        );
-        assert_eq!(
-            all,
-            vec![
-                utc("2026-10-30T12:00:00Z"),
-                utc("2026-11-02T13:00:00Z"),
-                utc("2026-11-03T13:00:00Z")
-            ]
-        );
+        let all = parse(s).upcoming(utc("2026-10-29T13:00:00Z"), NY, utc("2000-01-01T00:00:00Z"), 3);
+        assert_eq!(all, vec![utc("2026-10-30T12:00:00Z"), utc("2026-11-02T13:00:00Z"), utc("2026-11-03T13:00:00Z")]);
     }
 
     #[test]
     fn next_is_strictly_after() {
         let s = "cron(0 8 ? * MON-FRI *)";
-        assert_eq!(
-            next(s, Tz::UTC, "2026-06-01T07:59:59.999Z"),
-            Some(utc("2026-06-01T08:00:00Z"))
-        );
-        assert_eq!(
-            next(s, Tz::UTC, "2026-06-01T08:00:00Z"),
-            Some(utc("2026-06-02T08:00:00Z"))
-        );
-        assert_eq!(
-            next(s, Tz::UTC, "2026-06-01T08:00:00.5Z"),
-            Some(utc("2026-06-02T08:00:00Z"))
-        );
+        assert_eq!(next(s, Tz::UTC, "2026-06-01T07:59:59.999Z"), Some(utc("2026-06-01T08:00:00Z")));
+        assert_eq!(next(s, Tz::UTC, "2026-06-01T08:00:00Z"), Some(utc("2026-06-02T08:00:00Z")));
+        assert_eq!(next(s, Tz::UTC, "2026-06-01T08:00:00.5Z"), Some(utc("2026-06-02T08:00:00Z")));
     }
 
     #[test]
     fn cron_dst_edges_in_new_york() {
         // 02:30 does not exist on 2026-03-08: fires right after the gap, 03:00 EDT.
-        assert_eq!(
-            next("cron(30 2 ? * * *)", NY, "2026-03-08T05:00:00Z"),
-            Some(utc("2026-03-08T07:00:00Z"))
-        );
+        assert_eq!(next("cron(30 2 ? * * *)", NY, "2026-03-08T05:00:00Z"), Some(utc("2026-03-08T07:00:00Z")));
         // 01:30 happens twice on 2026-11-01: fires once, on the first (EDT) pass.
         let s = "cron(30 1 ? * * *)";
-        assert_eq!(
-            next(s, NY, "2026-11-01T04:00:00Z"),
-            Some(utc("2026-11-01T05:30:00Z"))
-        );
-        assert_eq!(
-            next(s, NY, "2026-11-01T05:30:00Z"),
-            Some(utc("2026-11-02T06:30:00Z"))
-        );
+        assert_eq!(next(s, NY, "2026-11-01T04:00:00Z"), Some(utc("2026-11-01T05:30:00Z")));
+        assert_eq!(next(s, NY, "2026-11-01T05:30:00Z"), Some(utc("2026-11-02T06:30:00Z")));
     }
 
     #[test]
     fn first_of_month() {
-        assert_eq!(
-            next("cron(0 0 1 * ? *)", Tz::UTC, "2026-06-15T10:00:00Z"),
-            Some(utc("2026-07-01T00:00:00Z"))
-        );
+        assert_eq!(next("cron(0 0 1 * ? *)", Tz::UTC, "2026-06-15T10:00:00Z"), Some(utc("2026-07-01T00:00:00Z")));
     }
 
     #[test]
     fn third_friday() {
         let s = "cron(30 7 ? * 6#3 *)";
-        assert_eq!(
-            next(s, Tz::UTC, "2026-06-01T00:00:00Z"),
-            Some(utc("2026-06-19T07:30:00Z"))
-        );
-        assert_eq!(
-            next(s, Tz::UTC, "2026-06-19T07:30:00Z"),
-            Some(utc("2026-07-17T07:30:00Z"))
-        );
+        assert_eq!(next(s, Tz::UTC, "2026-06-01T00:00:00Z"), Some(utc("2026-06-19T07:30:00Z")));
+        assert_eq!(next(s, Tz::UTC, "2026-06-19T07:30:00Z"), Some(utc("2026-07-17T07:30:00Z")));
         // Names work with `#` too: first Monday of June 2026 is the 1st.
-        assert_eq!(
-            next("cron(0 9 ? * MON#1 *)", Tz::UTC, "2026-05-31T00:00:00Z"),
-            Some(utc("2026-06-01T09:00:00Z"))
-        );
+        assert_eq!(next("cron(0 9 ? * MON#1 *)", Tz::UTC, "2026-05-31T00:00:00Z"), Some(utc("2026-06-01T09:00:00Z")));
     }
 
     #[test]
     fn last_day_last_weekday_and_nearest_weekday() {
         let l = "cron(0 0 L * ? *)";
-        assert_eq!(
-            next(l, Tz::UTC, "2026-02-01T00:00:00Z"),
-            Some(utc("2026-02-28T00:00:00Z"))
-        );
-        assert_eq!(
-            next(l, Tz::UTC, "2028-02-01T00:00:00Z"),
-            Some(utc("2028-02-29T00:00:00Z"))
-        );
+        assert_eq!(next(l, Tz::UTC, "2026-02-01T00:00:00Z"), Some(utc("2026-02-28T00:00:00Z")));
+        assert_eq!(next(l, Tz::UTC, "2028-02-01T00:00:00Z"), Some(utc("2028-02-29T00:00:00Z")));
         // May 2026 ends on Sunday the 31st: last weekday is Friday the 29th.
-        assert_eq!(
-            next("cron(0 0 LW * ? *)", Tz::UTC, "2026-05-01T00:00:00Z"),
-            Some(utc("2026-05-29T00:00:00Z"))
-        );
+        assert_eq!(next("cron(0 0 LW * ? *)", Tz::UTC, "2026-05-01T00:00:00Z"), Some(utc("2026-05-29T00:00:00Z")));
         // 2026-08-15 is a Saturday: 15W fires Friday the 14th.
-        assert_eq!(
-            next("cron(0 9 15W * ? *)", Tz::UTC, "2026-08-01T00:00:00Z"),
-            Some(utc("2026-08-14T09:00:00Z"))
-        );
+        assert_eq!(next("cron(0 9 15W * ? *)", Tz::UTC, "2026-08-01T00:00:00Z"), Some(utc("2026-08-14T09:00:00Z")));
     }
 
     #[test]
     fn last_friday_with_year_range_ends() {
         let s = "cron(0 12 ? * 6L 2026-2030)";
-        assert_eq!(
-            next(s, Tz::UTC, "2024-03-01T00:00:00Z"),
-            Some(utc("2026-01-30T12:00:00Z"))
-        );
-        assert_eq!(
-            next(s, Tz::UTC, "2030-12-01T00:00:00Z"),
-            Some(utc("2030-12-27T12:00:00Z"))
-        );
+        assert_eq!(next(s, Tz::UTC, "2024-03-01T00:00:00Z"), Some(utc("2026-01-30T12:00:00Z")));
+        assert_eq!(next(s, Tz::UTC, "2030-12-01T00:00:00Z"), Some(utc("2030-12-27T12:00:00Z")));
         assert_eq!(next(s, Tz::UTC, "2030-12-27T12:00:00Z"), None);
         assert_eq!(next(s, Tz::UTC, "2035-01-01T00:00:00Z"), None);
     }
@@ -1258,76 +1060,37 @@ mod tests {
     #[test]
     fn year_steps_and_lists() {
         let s = "cron(0 0 1 1 ? 2026/2)";
-        assert_eq!(
-            next(s, Tz::UTC, "2026-06-01T00:00:00Z"),
-            Some(utc("2028-01-01T00:00:00Z"))
-        );
+        assert_eq!(next(s, Tz::UTC, "2026-06-01T00:00:00Z"), Some(utc("2028-01-01T00:00:00Z")));
         // Year boundaries are local: New Year in New York is 05:00Z.
-        assert_eq!(
-            next("cron(0 0 1 1 ? 2027,2029)", NY, "2026-06-01T00:00:00Z"),
-            Some(utc("2027-01-01T05:00:00Z"))
-        );
-        assert_eq!(
-            next("cron(0 0 1 1 ? 2199)", Tz::UTC, "2199-01-01T00:00:00Z"),
-            None
-        );
+        assert_eq!(next("cron(0 0 1 1 ? 2027,2029)", NY, "2026-06-01T00:00:00Z"), Some(utc("2027-01-01T05:00:00Z")));
+        assert_eq!(next("cron(0 0 1 1 ? 2199)", Tz::UTC, "2199-01-01T00:00:00Z"), None);
     }
 
     #[test]
     fn day_of_week_is_shifted_from_aws_numbering() {
         // 2026-05-31 is a Sunday. AWS 2 = MON, 1 = SUN, 7 = SAT.
-        assert_eq!(
-            next("cron(0 18 ? * 2-6 *)", Tz::UTC, "2026-05-31T00:00:00Z"),
-            Some(utc("2026-06-01T18:00:00Z"))
-        );
-        assert_eq!(
-            next("cron(0 0 ? * 2 *)", Tz::UTC, "2026-06-01T00:00:00Z"),
-            Some(utc("2026-06-08T00:00:00Z"))
-        );
-        assert_eq!(
-            next("cron(0 0 ? * 1 *)", Tz::UTC, "2026-06-01T00:00:00Z"),
-            Some(utc("2026-06-07T00:00:00Z"))
-        );
-        assert_eq!(
-            next("cron(0 0 ? * 7 *)", Tz::UTC, "2026-06-01T00:00:00Z"),
-            Some(utc("2026-06-06T00:00:00Z"))
-        );
+        assert_eq!(next("cron(0 18 ? * 2-6 *)", Tz::UTC, "2026-05-31T00:00:00Z"), Some(utc("2026-06-01T18:00:00Z")));
+        assert_eq!(next("cron(0 0 ? * 2 *)", Tz::UTC, "2026-06-01T00:00:00Z"), Some(utc("2026-06-08T00:00:00Z")));
+        assert_eq!(next("cron(0 0 ? * 1 *)", Tz::UTC, "2026-06-01T00:00:00Z"), Some(utc("2026-06-07T00:00:00Z")));
+        assert_eq!(next("cron(0 0 ? * 7 *)", Tz::UTC, "2026-06-01T00:00:00Z"), Some(utc("2026-06-06T00:00:00Z")));
         // A bare `L` in day-of-week is Saturday, as in Quartz.
-        assert_eq!(
-            next("cron(0 0 ? * L *)", Tz::UTC, "2026-06-01T00:00:00Z"),
-            Some(utc("2026-06-06T00:00:00Z"))
-        );
+        assert_eq!(next("cron(0 0 ? * L *)", Tz::UTC, "2026-06-01T00:00:00Z"), Some(utc("2026-06-06T00:00:00Z")));
         // `*/2` from 1: SUN, TUE, THU, SAT. From Monday 2026-06-01 the next is TUE.
-        assert_eq!(
-            next("cron(0 0 ? * */2 *)", Tz::UTC, "2026-06-01T00:00:00Z"),
-            Some(utc("2026-06-02T00:00:00Z"))
-        );
+        assert_eq!(next("cron(0 0 ? * */2 *)", Tz::UTC, "2026-06-01T00:00:00Z"), Some(utc("2026-06-02T00:00:00Z")));
         // `3/2` from TUE: TUE, THU, SAT.
-        assert_eq!(
-            next("cron(0 0 ? * 3/2 *)", Tz::UTC, "2026-06-02T00:00:00Z"),
-            Some(utc("2026-06-04T00:00:00Z"))
-        );
+        assert_eq!(next("cron(0 0 ? * 3/2 *)", Tz::UTC, "2026-06-02T00:00:00Z"), Some(utc("2026-06-04T00:00:00Z")));
     }
 
     #[test]
     fn every_fifteen_minutes() {
-        assert_eq!(
-            next("cron(*/15 * ? * * *)", Tz::UTC, "2026-06-01T00:07:00Z"),
-            Some(utc("2026-06-01T00:15:00Z"))
-        );
-        assert_eq!(
-            next("cron(5/15 * * * ? *)", Tz::UTC, "2026-06-01T00:50:00Z"),
-            Some(utc("2026-06-01T01:05:00Z"))
-        );
+        assert_eq!(next("cron(*/15 * ? * * *)", Tz::UTC, "2026-06-01T00:07:00Z"), Some(utc("2026-06-01T00:15:00Z")));
+        assert_eq!(next("cron(5/15 * * * ? *)", Tz::UTC, "2026-06-01T00:50:00Z"), Some(utc("2026-06-01T01:05:00Z")));
     }
 
     #[test]
     fn impossible_date_returns_none() {
         // Parses (AWS does not reject it either) but never fires.
-        assert_eq!(
-            next("cron(0 0 30 2 ? *)", Tz::UTC, "2026-01-01T00:00:00Z"),
-            None
-        );
+        assert_eq!(next("cron(0 0 30 2 ? *)", Tz::UTC, "2026-01-01T00:00:00Z"), None);
     }
 
     #[test]
@@ -1339,10 +1102,7 @@ mod tests {
         assert_eq!(n("2026-01-01T00:00:00Z"), Some(utc("2026-01-01T00:05:00Z")));
         assert_eq!(n("2026-01-01T00:07:00Z"), Some(utc("2026-01-01T00:10:00Z")));
         assert_eq!(n("2026-01-01T00:10:00Z"), Some(utc("2026-01-01T00:15:00Z")));
-        assert_eq!(
-            n("2026-01-01T00:09:59.5Z"),
-            Some(utc("2026-01-01T00:10:00Z"))
-        );
+        assert_eq!(n("2026-01-01T00:09:59.5Z"), Some(utc("2026-01-01T00:10:00Z")));
         // Time zones do not bend a rate.
         let day = parse("rate(1 day)");
         assert_eq!(
@@ -1354,21 +1114,12 @@ mod tests {
     #[test]
     fn at_in_time_zone_and_past() {
         let s = "at(2026-12-01T07:30:00)";
-        assert_eq!(
-            next(s, Tz::UTC, "2026-01-01T00:00:00Z"),
-            Some(utc("2026-12-01T07:30:00Z"))
-        );
-        assert_eq!(
-            next(s, NY, "2026-01-01T00:00:00Z"),
-            Some(utc("2026-12-01T12:30:00Z"))
-        );
+        assert_eq!(next(s, Tz::UTC, "2026-01-01T00:00:00Z"), Some(utc("2026-12-01T07:30:00Z")));
+        assert_eq!(next(s, NY, "2026-01-01T00:00:00Z"), Some(utc("2026-12-01T12:30:00Z")));
         assert_eq!(next(s, Tz::UTC, "2026-12-01T07:30:00Z"), None);
         assert_eq!(next(s, Tz::UTC, "2027-01-01T00:00:00Z"), None);
         // Inside the spring-forward gap: moved forward by the gap.
-        assert_eq!(
-            next("at(2026-03-08T02:30:00)", NY, "2026-01-01T00:00:00Z"),
-            Some(utc("2026-03-08T07:30:00Z"))
-        );
+        assert_eq!(next("at(2026-03-08T02:30:00)", NY, "2026-01-01T00:00:00Z"), Some(utc("2026-03-08T07:30:00Z")));
     }
 
     fn assert_err(input: &str, message: &str, help: Option<&str>) {
@@ -1424,16 +1175,8 @@ mod tests {
             "rate() needs the plural unit `minutes` when the value is 5",
             Some("write rate(5 minutes)"),
         );
-        assert_err(
-            "rate(0 minutes)",
-            "rate() value `0` is not a positive integer",
-            Some("e.g. rate(5 minutes)"),
-        );
-        assert_err(
-            "rate(-5 minutes)",
-            "rate() value `-5` is not a positive integer",
-            Some("e.g. rate(5 minutes)"),
-        );
+        assert_err("rate(0 minutes)", "rate() value `0` is not a positive integer", Some("e.g. rate(5 minutes)"));
+        assert_err("rate(-5 minutes)", "rate() value `-5` is not a positive integer", Some("e.g. rate(5 minutes)"));
         assert_err(
             "rate(30 seconds)",
             "rate() unit `seconds` is not supported; use minute(s), hour(s) or day(s)",
@@ -1444,11 +1187,7 @@ mod tests {
             "rate() needs a value and a unit separated by a space, found `5minutes`",
             Some("e.g. rate(5 minutes) or rate(1 hour)"),
         );
-        assert_err(
-            "rate(2 Hours)",
-            "rate() unit `Hours` must be lowercase",
-            Some("write rate(2 hours)"),
-        );
+        assert_err("rate(2 Hours)", "rate() unit `Hours` must be lowercase", Some("write rate(2 hours)"));
     }
 
     #[test]
@@ -1468,11 +1207,7 @@ mod tests {
             "at() needs a time of the form yyyy-mm-ddThh:mm:ss, found `tomorrow`",
             Some("e.g. at(2026-12-01T07:30:00)"),
         );
-        assert_err(
-            "at(2026-02-30T07:30:00)",
-            "at() date `2026-02-30` does not exist",
-            None,
-        );
+        assert_err("at(2026-02-30T07:30:00)", "at() date `2026-02-30` does not exist", None);
         assert_err(
             "at(2026-02-03T24:00:00)",
             "at() time `24:00:00` is out of range (hours 0-23, minutes and seconds 0-59)",
@@ -1544,52 +1279,24 @@ mod tests {
                 "year value `99999999999999999999` is out of range 1970-2199",
                 None,
             ),
-            (
-                "cron(0 8 1 JANUARY ? *)",
-                "month value `JANUARY` is not a number 1-12 or a name JAN-DEC",
-                None,
-            ),
-            (
-                "cron(0 8 ? * MONDAY *)",
-                "day-of-week value `MONDAY` is not a number 1-7 or a name SUN-SAT",
-                None,
-            ),
+            ("cron(0 8 1 JANUARY ? *)", "month value `JANUARY` is not a number 1-12 or a name JAN-DEC", None),
+            ("cron(0 8 ? * MONDAY *)", "day-of-week value `MONDAY` is not a number 1-7 or a name SUN-SAT", None),
             (
                 "cron(0 8 ? * fri-mon *)",
                 "day-of-week range `fri-mon` runs backwards",
                 Some("split it into two ranges: `6-7,1-2`"),
             ),
             ("cron(x 8 ? * * *)", "minutes value `x` is not a number 0-59", None),
-            (
-                "cron(0 ? ? * * *)",
-                "`?` is only allowed in day-of-month or day-of-week, not in hours",
-                None,
-            ),
-            (
-                "cron(0 8 6#3 * ? *)",
-                "`#` is only allowed in day-of-week, not in day-of-month",
-                None,
-            ),
-            (
-                "cron(0 8 ? * 15W *)",
-                "`W` is only allowed in day-of-month, not in day-of-week",
-                None,
-            ),
-            (
-                "cron(L 8 ? * * *)",
-                "`L` is only allowed in day-of-month or day-of-week, not in minutes",
-                None,
-            ),
+            ("cron(0 ? ? * * *)", "`?` is only allowed in day-of-month or day-of-week, not in hours", None),
+            ("cron(0 8 6#3 * ? *)", "`#` is only allowed in day-of-week, not in day-of-month", None),
+            ("cron(0 8 ? * 15W *)", "`W` is only allowed in day-of-month, not in day-of-week", None),
+            ("cron(L 8 ? * * *)", "`L` is only allowed in day-of-month or day-of-week, not in minutes", None),
             (
                 "cron(0 8 ? * 6#6 *)",
                 "day-of-week `6#6`: the occurrence after `#` must be 1-5",
                 Some("for the last one in the month use `L`, e.g. `6L` for the last Friday"),
             ),
-            (
-                "cron(0 8 ? * 9#2 *)",
-                "day-of-week value `9` is out of range 1-7 (1 = SUN)",
-                None,
-            ),
+            ("cron(0 8 ? * 9#2 *)", "day-of-week value `9` is out of range 1-7 (1 = SUN)", None),
             (
                 "cron(0 8 ? * 2,6#3 *)",
                 "day-of-week `2,6#3` is not valid: `L` and `#` must stand alone, as in `L`, `6L` or `6#3`",
@@ -1600,11 +1307,7 @@ mod tests {
                 "day-of-month `L-2` is not valid: `L` and `W` must stand alone, as in `L`, `LW` or `15W`",
                 None,
             ),
-            (
-                "cron(0 8 32W * ? *)",
-                "day-of-month value `32` is out of range 1-31",
-                None,
-            ),
+            ("cron(0 8 32W * ? *)", "day-of-month value `32` is out of range 1-31", None),
             (
                 "cron(0 8 1? * * *)",
                 "`?` must be the whole day-of-month field, found `1?`",
@@ -1622,16 +1325,8 @@ mod tests {
             ),
             ("cron(*/0 8 ? * * *)", "minutes step `0` in `*/0` must be a positive integer", None),
             ("cron(*/x 8 ? * * *)", "minutes step `x` in `*/x` must be a positive integer", None),
-            (
-                "cron(1,,2 8 ? * * *)",
-                "minutes has an empty list element in `1,,2`",
-                Some("remove the extra `,`"),
-            ),
-            (
-                "cron(-5 8 ? * * *)",
-                "minutes range `-5` needs a start and an end",
-                Some("e.g. `1-5`"),
-            ),
+            ("cron(1,,2 8 ? * * *)", "minutes has an empty list element in `1,,2`", Some("remove the extra `,`")),
+            ("cron(-5 8 ? * * *)", "minutes range `-5` needs a start and an end", Some("e.g. `1-5`")),
         ];
         for (input, message, help) in cases {
             assert_err(input, message, *help);
@@ -1640,14 +1335,8 @@ mod tests {
 
     #[test]
     fn names_are_case_insensitive() {
-        assert_eq!(
-            next("cron(0 8 ? jun mon *)", Tz::UTC, "2026-05-01T00:00:00Z"),
-            Some(utc("2026-06-01T08:00:00Z"))
-        );
-        assert_eq!(
-            next("cron(0 8 ? * fril *)", Tz::UTC, "2026-06-01T00:00:00Z"),
-            Some(utc("2026-06-26T08:00:00Z"))
-        );
+        assert_eq!(next("cron(0 8 ? jun mon *)", Tz::UTC, "2026-05-01T00:00:00Z"), Some(utc("2026-06-01T08:00:00Z")));
+        assert_eq!(next("cron(0 8 ? * fril *)", Tz::UTC, "2026-06-01T00:00:00Z"), Some(utc("2026-06-26T08:00:00Z")));
     }
 
     #[test]
@@ -1677,12 +1366,9 @@ mod tests {
             assert!(!e.message.is_empty());
         }
         // Insert a multi-byte char at every position of valid expressions.
-        for base in [
-            "cron(0 8 ? * MON-FRI *)",
-            "at(2026-12-01T07:30:00)",
-            "rate(5 minutes)",
-            "cron(30 7 ? * 6#3 2026-2030)",
-        ] {
+        for base in
+            ["cron(0 8 ? * MON-FRI *)", "at(2026-12-01T07:30:00)", "rate(5 minutes)", "cron(30 7 ? * 6#3 2026-2030)"]
+        {
             for (i, _) in base.char_indices() {
                 for ins in ["é", "–", "日"] {
                     let mut s = base.to_string();
@@ -1729,25 +1415,15 @@ mod tests {
         );
         assert_eq!(
             parse_timezone("Nowhere/Atlantis").map_err(|e| e.help),
-            Err(Some(
-                "use an IANA name such as `UTC` or `America/New_York`".to_string()
-            ))
+            Err(Some("use an IANA name such as `UTC` or `America/New_York`".to_string()))
         );
-        assert_eq!(
-            parse_timezone("  ").map_err(|e| e.message),
-            Err("time zone name is empty".to_string())
-        );
+        assert_eq!(parse_timezone("  ").map_err(|e| e.message), Err("time zone name is empty".to_string()));
         assert!(parse_timezone("Eurøpe/Parîs").is_err());
     }
 
     #[test]
     fn levenshtein_basics() {
-        let d = |a: &str, b: &str| {
-            levenshtein(
-                &a.chars().collect::<Vec<_>>(),
-                &b.chars().collect::<Vec<_>>(),
-            )
-        };
+        let d = |a: &str, b: &str| levenshtein(&a.chars().collect::<Vec<_>>(), &b.chars().collect::<Vec<_>>());
         assert_eq!(d("", ""), 0);
         assert_eq!(d("abc", ""), 3);
         assert_eq!(d("kitten", "sitting"), 3);

@@ -275,10 +275,15 @@ pub fn json_schema() -> serde_json::Value {
 
 /// Parses spec text. On failure returns every shape diagnostic found.
 pub fn parse(source: &Source) -> Result<Spec, Vec<Diagnostic>> {
-    let options = marked_yaml::LoaderOptions::default().error_on_duplicate_keys(true);
+    if shape::is_blank(&source.text) {
+        return Err(vec![Diagnostic::error("the spec is empty").help(
+            "start from examples/recommender.yaml; a spec needs at least `version`, `project` and `endpoints`",
+        )]);
+    }
+    let options = marked_yaml::LoaderOptions::default().error_on_duplicate_keys(true).prevent_coercion(true);
     let node = match marked_yaml::parse_yaml_with_options(0, &source.text, options) {
         Ok(node) => node,
-        Err(err) => return Err(vec![shape::load_error(source, &err)]),
+        Err(err) => return Err(vec![shape::load_error(&err)]),
     };
     let schema = json_schema();
     let diagnostics = shape::check(&schema, &node);
@@ -289,8 +294,7 @@ pub fn parse(source: &Source) -> Result<Spec, Vec<Diagnostic>> {
         // The shape check mirrors the schema of these types, so this is only reached by a
         // mismatch between the two: report it rather than panic.
         let span = err.start_mark().map(|m| SourceSpan::from_marker(&m)).unwrap_or_default();
-        vec![Diagnostic::error(format!("cannot read the spec: {}", err.into_inner()))
-            .at(span, "here")]
+        vec![Diagnostic::error(format!("cannot read the spec: {}", err.into_inner())).at(span, "here")]
     })
 }
 

@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 
 use crate::diagnostic::{did_you_mean, Diagnostic, SourceSpan};
 use crate::model::{
-    CapacityRange, Desired, EndpointModel, EnvValue, InlineModel, InstanceType, ModelRef, Scaling,
-    ScheduleModel, Tags, VariantModel,
+    CapacityRange, Desired, EndpointModel, EnvValue, InlineModel, InstanceType, ModelRef, Scaling, ScheduleModel, Tags,
+    VariantModel,
 };
 use crate::schedule::{parse_timezone, Schedule};
 use crate::spec::{self, Pos, Spec, SPEC_VERSION};
@@ -97,7 +97,9 @@ impl Validator {
                         .at(rule.span, "unknown rule");
                     d = match did_you_mean(rule, names.clone()) {
                         Some(best) => d.help(format!("did you mean `{best}`?")),
-                        None => d.help(format!("rules that can be switched off: {}", names.collect::<Vec<_>>().join(", "))),
+                        None => {
+                            d.help(format!("rules that can be switched off: {}", names.collect::<Vec<_>>().join(", ")))
+                        }
                     };
                     self.error(d);
                 }
@@ -191,9 +193,13 @@ impl Validator {
                 );
             } else if key.starts_with(crate::resources::TAG_PREFIX) {
                 self.error(
-                    Diagnostic::error(format!("tag key `{}` uses the reserved prefix `{}`", key.as_str(), crate::resources::TAG_PREFIX))
-                        .at(key.span, "reserved prefix")
-                        .help("endpoint-scale sets these ownership tags itself; choose another key"),
+                    Diagnostic::error(format!(
+                        "tag key `{}` uses the reserved prefix `{}`",
+                        key.as_str(),
+                        crate::resources::TAG_PREFIX
+                    ))
+                    .at(key.span, "reserved prefix")
+                    .help("endpoint-scale sets these ownership tags itself; choose another key"),
                 );
             }
             if value.chars().count() > 256 || !valid_chars(value) {
@@ -270,7 +276,10 @@ impl Validator {
                         endpoint.name.as_str()
                     ))
                     .at(variant.name.span, "defined again here")
-                    .help(format!("the first definition is on line {}; variant names must be unique within an endpoint", first.line)),
+                    .help(format!(
+                        "the first definition is on line {}; variant names must be unique within an endpoint",
+                        first.line
+                    )),
                 );
             }
             if let Some(v) = self.variant(variant, endpoint_model.as_ref(), endpoint.model.is_some()) {
@@ -309,14 +318,16 @@ impl Validator {
                 return None;
             }
             let name = existing.clone();
-            return self.sagemaker_name("model", &name, MAX_NAME_LEN).then(|| ModelRef::Existing(name.value));
+            return self.sagemaker_name("model", &name, MAX_NAME_LEN).then_some(ModelRef::Existing(name.value));
         }
         let Some(image) = &model.image else {
             let span = inline_keys.first().map(|(_, s)| *s).unwrap_or_default();
             self.error(
-                Diagnostic::error("a model needs either `existing` (a model that exists) or `image` (one endpoint-scale creates)")
-                    .at(span, "model without `existing` or `image`")
-                    .help("add `existing: <model name>` or `image: <ECR image URI>`"),
+                Diagnostic::error(
+                    "a model needs either `existing` (a model that exists) or `image` (one endpoint-scale creates)",
+                )
+                .at(span, "model without `existing` or `image`")
+                .help("add `existing: <model name>` or `image: <ECR image URI>`"),
             );
             return None;
         };
@@ -330,7 +341,8 @@ impl Validator {
             );
         }
         if let Some(url) = &model.model_data_url {
-            let ok_url = (url.starts_with("s3://") || url.starts_with("https://")) && url.len() <= 1024 && url.len() > 8;
+            let ok_url =
+                (url.starts_with("s3://") || url.starts_with("https://")) && url.len() <= 1024 && url.len() > 8;
             if !ok_url {
                 ok = false;
                 self.error(
@@ -360,7 +372,8 @@ impl Validator {
             }
         };
         let mut environment = BTreeMap::new();
-        let entries = model.environment.iter().map(|e| (e, false)).chain(model.secret_environment.iter().map(|e| (e, true)));
+        let entries =
+            model.environment.iter().map(|e| (e, false)).chain(model.secret_environment.iter().map(|e| (e, true)));
         for ((key, value), explicit_secret) in entries {
             let key_ok = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
                 && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -376,25 +389,35 @@ impl Validator {
             if value.len() > 1024 {
                 ok = false;
                 self.error(
-                    Diagnostic::error(format!("the value of `{}` is {} bytes; SageMaker allows 1024", key.as_str(), value.len()))
-                        .at(value.span, "too long"),
+                    Diagnostic::error(format!(
+                        "the value of `{}` is {} bytes; SageMaker allows 1024",
+                        key.as_str(),
+                        value.len()
+                    ))
+                    .at(value.span, "too long"),
                 );
             }
             let secret = explicit_secret || looks_secret(key);
             if environment.insert(key.value.clone(), EnvValue { value: value.value.clone(), secret }).is_some() {
                 ok = false;
                 self.error(
-                    Diagnostic::error(format!("environment variable `{}` is set in both `environment` and `secret_environment`", key.as_str()))
-                        .at(key.span, "set again here")
-                        .help("keep it in one of the two maps"),
+                    Diagnostic::error(format!(
+                        "environment variable `{}` is set in both `environment` and `secret_environment`",
+                        key.as_str()
+                    ))
+                    .at(key.span, "set again here")
+                    .help("keep it in one of the two maps"),
                 );
             }
         }
         if environment.len() > 100 {
             ok = false;
             self.error(
-                Diagnostic::error(format!("the model sets {} environment variables; SageMaker allows 100", environment.len()))
-                    .at(image.span, "in this model"),
+                Diagnostic::error(format!(
+                    "the model sets {} environment variables; SageMaker allows 100",
+                    environment.len()
+                ))
+                .at(image.span, "in this model"),
             );
         }
         let role = role?;
@@ -408,7 +431,12 @@ impl Validator {
         })
     }
 
-    fn variant(&mut self, variant: &spec::Variant, endpoint_model: Option<&ModelRef>, endpoint_has_model: bool) -> Option<VariantModel> {
+    fn variant(
+        &mut self,
+        variant: &spec::Variant,
+        endpoint_model: Option<&ModelRef>,
+        endpoint_has_model: bool,
+    ) -> Option<VariantModel> {
         let name_ok = self.sagemaker_name("variant", &variant.name, MAX_NAME_LEN);
         let instance_type = self.instance_type(&variant.instance_type);
         let model = match &variant.model {
@@ -493,7 +521,9 @@ impl Validator {
         } else {
             d = match did_you_mean(t, known.iter().copied()) {
                 Some(best) => d.help(format!("did you mean `{best}`?")),
-                None => d.help("see the ProductionVariantInstanceType list in the SageMaker API reference for valid types"),
+                None => {
+                    d.help("see the ProductionVariantInstanceType list in the SageMaker API reference for valid types")
+                }
             };
         }
         self.error(d);
@@ -503,19 +533,25 @@ impl Validator {
     fn burstable_autoscaling(&mut self, variant: &spec::Variant) {
         let t = &variant.instance_type;
         self.error(
-            Diagnostic::error(format!("variant `{}` cannot be auto scaled on burstable instance type `{}`", variant.name.as_str(), t.as_str()))
-                .at(t.span, "burstable instance type")
-                .help(
-                    "AWS refuses to register variants on burstable ml.t2 instances as scalable targets, \
+            Diagnostic::error(format!(
+                "variant `{}` cannot be auto scaled on burstable instance type `{}`",
+                variant.name.as_str(),
+                t.as_str()
+            ))
+            .at(t.span, "burstable instance type")
+            .help(
+                "AWS refuses to register variants on burstable ml.t2 instances as scalable targets, \
                      because burstable instances already allow for increased capacity under increased workloads \
                      (SageMaker developer guide, \"Configure model auto scaling with the console\")",
-                )
-                .help(
-                    "either keep `autoscaling` and choose a non-burstable type (for example ml.c5.large or ml.m5.large), \
+            )
+            .help(
+                "either keep `autoscaling` and choose a non-burstable type (for example ml.c5.large or ml.m5.large), \
                      or remove `autoscaling` and size a fixed ml.t2 variant for the peak; \
                      `endpoint-scale simulate` compares the cost and overload of the two",
-                )
-                .help("if AWS lifts this restriction, add `burstable-autoscaling` to `disable_rules` to switch the check off"),
+            )
+            .help(
+                "if AWS lifts this restriction, add `burstable-autoscaling` to `disable_rules` to switch the check off",
+            ),
         );
     }
 
@@ -584,7 +620,10 @@ impl Validator {
                 self.error(
                     Diagnostic::error(format!("schedule `{}` is defined twice in this variant", s.name.as_str()))
                         .at(s.name.span, "defined again here")
-                        .help(format!("the first definition is on line {}; schedule names must be unique within a variant", first.line)),
+                        .help(format!(
+                            "the first definition is on line {}; schedule names must be unique within a variant",
+                            first.line
+                        )),
                 );
             }
             match self.schedule(s, capacity) {
@@ -609,7 +648,9 @@ impl Validator {
         let target_rps = t.and_then(|t| t.max_rps_per_instance.as_ref());
         let safety = t.and_then(|t| t.safety_factor.as_ref());
         if let Some(direct) = direct {
-            if let Some(other) = target_rps.map(|r| ("max_rps_per_instance", r.span)).or(safety.map(|s| ("safety_factor", s.span))) {
+            if let Some(other) =
+                target_rps.map(|r| ("max_rps_per_instance", r.span)).or(safety.map(|s| ("safety_factor", s.span)))
+            {
                 self.error(
                     Diagnostic::error(format!("`target` sets both `invocations_per_instance` and `{}`", other.0))
                         .at(other.1, "conflicting target")
@@ -637,9 +678,12 @@ impl Validator {
             Some(s) if s.value > 0.0 && s.value <= 1.0 => s.value,
             Some(s) => {
                 self.error(
-                    Diagnostic::error(format!("`safety_factor` must be greater than 0 and at most 1, found {}", s.value))
-                        .at(s.span, "outside (0, 1]")
-                        .help("it is the share of the load-tested maximum to aim for; AWS suggests starting at 0.5"),
+                    Diagnostic::error(format!(
+                        "`safety_factor` must be greater than 0 and at most 1, found {}",
+                        s.value
+                    ))
+                    .at(s.span, "outside (0, 1]")
+                    .help("it is the share of the load-tested maximum to aim for; AWS suggests starting at 0.5"),
                 );
                 return None;
             }
@@ -671,7 +715,9 @@ impl Validator {
             self.out.push(
                 Diagnostic::warning(format!("`{key}` is {secs} seconds, over an hour"))
                     .at(value.span, "long cooldown")
-                    .help("AWS documents no maximum, but cooldowns are usually minutes; check the unit (`5m`, not `5h`)"),
+                    .help(
+                        "AWS documents no maximum, but cooldowns are usually minutes; check the unit (`5m`, not `5h`)",
+                    ),
             );
         }
         Some(secs as u32)
@@ -689,7 +735,9 @@ impl Validator {
             self.error(
                 Diagnostic::error(format!("schedule name `{}` is not valid", truncate(&s.name)))
                     .at(s.name.span, "invalid name")
-                    .help("use 1 to 256 characters without `:`, `/`, `|`, control characters or leading/trailing spaces"),
+                    .help(
+                        "use 1 to 256 characters without `:`, `/`, `|`, control characters or leading/trailing spaces",
+                    ),
             );
         }
         let schedule = match s.schedule.trim().parse::<Schedule>() {
@@ -710,7 +758,9 @@ impl Validator {
                 Ok(tz) => Some(tz),
                 Err(err) => {
                     let mut d = Diagnostic::error(err.message).at(name.span, "unknown time zone");
-                    d = d.help(err.help.unwrap_or_else(|| "use an IANA time zone name such as `America/New_York` or `Europe/Berlin`".into()));
+                    d = d.help(err.help.unwrap_or_else(|| {
+                        "use an IANA time zone name such as `America/New_York` or `Europe/Berlin`".into()
+                    }));
                     self.error(d);
                     None
                 }
@@ -752,9 +802,14 @@ impl Validator {
             if lo.value > hi.value {
                 ok = false;
                 self.error(
-                    Diagnostic::error(format!("schedule `{}` sets `min` ({}) above `max` ({})", s.name.as_str(), lo.value, hi.value))
-                        .at(lo.span, "min above max")
-                        .help("lower `min` or raise `max`"),
+                    Diagnostic::error(format!(
+                        "schedule `{}` sets `min` ({}) above `max` ({})",
+                        s.name.as_str(),
+                        lo.value,
+                        hi.value
+                    ))
+                    .at(lo.span, "min above max")
+                    .help("lower `min` or raise `max`"),
                 );
             }
         }
@@ -770,7 +825,10 @@ impl Validator {
                         range.max()
                     ))
                     .at(lo.span, "above the policy's max")
-                    .help(format!("also set `max: {}` (or more) in this schedule, or raise the policy's `max`", lo.value)),
+                    .help(format!(
+                        "also set `max: {}` (or more) in this schedule, or raise the policy's `max`",
+                        lo.value
+                    )),
                 ),
                 (None, Some(hi)) if hi.value < range.min() => self.out.push(
                     Diagnostic::warning(format!(
@@ -780,7 +838,10 @@ impl Validator {
                         range.min()
                     ))
                     .at(hi.span, "below the policy's min")
-                    .help(format!("also set `min: {}` (or less) in this schedule, or lower the policy's `min`", hi.value)),
+                    .help(format!(
+                        "also set `min: {}` (or less) in this schedule, or lower the policy's `min`",
+                        hi.value
+                    )),
                 ),
                 _ => {}
             }
@@ -867,7 +928,8 @@ fn is_role_arn(arn: &str) -> bool {
 /// Environment variable names that usually hold credentials. Masking is display-only, so a
 /// false positive costs nothing.
 pub fn looks_secret(key: &str) -> bool {
-    const MARKERS: &[&str] = &["SECRET", "PASSWORD", "PASSWD", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL", "ACCESS_KEY"];
+    const MARKERS: &[&str] =
+        &["SECRET", "PASSWORD", "PASSWD", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL", "ACCESS_KEY"];
     let upper = key.to_ascii_uppercase();
     MARKERS.iter().any(|m| upper.contains(m))
 }

@@ -5,8 +5,8 @@
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::resources::{Resource, PREDEFINED_METRIC, SCALABLE_DIMENSION};
 use crate::resources::{resource_id, Kind};
+use crate::resources::{Resource, PREDEFINED_METRIC, SCALABLE_DIMENSION};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ApiCall {

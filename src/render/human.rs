@@ -100,7 +100,12 @@ fn nested(out: &mut String, v: &Value, indent: usize, action: Action, p: &Palett
         }
         Value::Array(items) if !items.is_empty() => {
             for item in items {
-                out.push_str(&format!("{}{} {}\n", " ".repeat(indent + 4), p.action(action, action.symbol()), scalar_or_open(item)));
+                out.push_str(&format!(
+                    "{}{} {}\n",
+                    " ".repeat(indent + 4),
+                    p.action(action, action.symbol()),
+                    scalar_or_open(item)
+                ));
                 match item {
                     Value::Object(m) if !m.is_empty() => {
                         attributes(out, item, indent + 8, action, p);
@@ -211,7 +216,7 @@ mod tests {
         );
         assert_eq!(
             out,
-            "      ~ min_capacity = 1 -> 2\n      ~ tags         = {\n          + b = \"2\"\n          # (1 unchanged attribute hidden)\n        }\n        # (1 unchanged attribute hidden)\n"
+            "      ~ min_capacity = 1 -> 2\n      ~ tags         = {\n          + b = \"2\"\n            # (1 unchanged attribute hidden)\n        }\n        # (1 unchanged attribute hidden)\n"
         );
     }
 }

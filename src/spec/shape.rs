@@ -9,7 +9,7 @@ use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 use marked_yaml::{LoadError, Node};
 use serde_json::Value;
 
-use crate::diagnostic::{did_you_mean, Diagnostic, Source, SourceSpan};
+use crate::diagnostic::{did_you_mean, Diagnostic, SourceSpan};
 
 /// What a value is called in messages: the mapping's kind ("variant") or the key ("`min`").
 #[derive(Clone, Copy)]
@@ -18,12 +18,14 @@ struct Ctx<'a> {
     key: Option<&'a str>,
     /// The kind of object this value is, from its schema definition name.
     kind: &'a str,
+    /// Where the key stands: an empty value has no useful position of its own.
+    key_span: Option<SourceSpan>,
 }
 
 pub(super) fn check(root: &Value, node: &Node) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut walker = Walker { root, out: &mut out };
-    walker.node(root, node, Ctx { key: None, kind: "spec" });
+    walker.node(root, node, Ctx { key: None, kind: "spec", key_span: None });
     out
 }
 
@@ -50,13 +52,14 @@ impl<'s> Walker<'s, '_> {
         let ctx = match def {
             Some(def) => {
                 kind_owned = kind_of(def);
-                Ctx { key: ctx.key, kind: kind_owned }
+                Ctx { kind: kind_owned, ..ctx }
             }
             None => ctx,
         };
         // An Option<Struct> is `anyOf: [{$ref}, {type: null}]`: check the non-null branch.
         if let Some(branches) = schema.get("anyOf").and_then(Value::as_array) {
-            let non_null: Vec<&Value> = branches.iter().filter(|b| b.get("type") != Some(&Value::from("null"))).collect();
+            let non_null: Vec<&Value> =
+                branches.iter().filter(|b| b.get("type") != Some(&Value::from("null"))).collect();
             if let [only] = non_null.as_slice() {
                 return self.node(only, node, ctx);
             }
@@ -67,7 +70,7 @@ impl<'s> Walker<'s, '_> {
             Node::Sequence(seq) if types.contains(&"array") => {
                 if let Some(items) = schema.get("items") {
                     for item in seq.iter() {
-                        self.node(items, item, Ctx { key: ctx.key, kind: ctx.kind });
+                        self.node(items, item, Ctx { key_span: None, ..ctx });
                     }
                 }
             }
@@ -79,10 +82,14 @@ impl<'s> Walker<'s, '_> {
                     Node::Scalar(s) if is_null(s) => "nothing",
                     Node::Scalar(_) => "a single value",
                 };
-                let expected = describe(schema, &types);
+                let expected = describe(&types);
+                let span = match (node, ctx.key_span) {
+                    (Node::Scalar(s), Some(key_span)) if is_null(s) => key_span,
+                    _ => SourceSpan::from_marked(node.span()),
+                };
                 self.out.push(
                     Diagnostic::error(format!("{} must be {expected}, found {found}", name(ctx)))
-                        .at(SourceSpan::from_marked(node.span()), format!("expected {expected}")),
+                        .at(span, format!("expected {expected}")),
                 );
             }
         }
@@ -93,11 +100,17 @@ impl<'s> Walker<'s, '_> {
         let additional = schema.get("additionalProperties");
         for (key, value) in map.iter() {
             let key_name = key.as_str();
+            let start = SourceSpan::from_marked(key.span());
+            let value_ctx = Ctx {
+                key: Some(key_name),
+                kind: ctx.kind,
+                key_span: Some(SourceSpan::new(start.line, start.column, key_name.chars().count())),
+            };
             match properties.and_then(|p| p.get(key_name)) {
-                Some(prop) => self.node(prop, value, Ctx { key: Some(key_name), kind: ctx.kind }),
+                Some(prop) => self.node(prop, value, value_ctx),
                 None => match additional {
                     Some(Value::Bool(false)) => self.unknown_key(key, properties, ctx),
-                    Some(extra @ Value::Object(_)) => self.node(extra, value, Ctx { key: Some(key_name), kind: ctx.kind }),
+                    Some(extra @ Value::Object(_)) => self.node(extra, value, value_ctx),
                     _ => {}
                 },
             }
@@ -110,8 +123,16 @@ impl<'s> Walker<'s, '_> {
                     .and_then(|p| self.resolve(p).0.get("description").or_else(|| p.get("description")))
                     .and_then(Value::as_str)
                     .map(first_sentence);
+                // Point at the mapping's first key: the start of the block a reader looks for.
+                let span = map.keys().next().map_or_else(
+                    || SourceSpan::from_marked(map.span()),
+                    |k| {
+                        let s = SourceSpan::from_marked(k.span());
+                        SourceSpan::new(s.line, s.column, k.as_str().chars().count())
+                    },
+                );
                 let mut d = Diagnostic::error(format!("missing key `{key}` in {}", ctx.kind))
-                    .at(SourceSpan::from_marked(map.span()), format!("this {} has no `{key}`", ctx.kind));
+                    .at(span, format!("this {} has no `{key}`", ctx.kind));
                 d = d.help(match hint {
                     Some(hint) => format!("add `{key}:` ({hint})"),
                     None => format!("add `{key}:`"),
@@ -121,11 +142,17 @@ impl<'s> Walker<'s, '_> {
         }
     }
 
-    fn unknown_key(&mut self, key: &MarkedScalarNode, properties: Option<&serde_json::Map<String, Value>>, ctx: Ctx<'_>) {
+    fn unknown_key(
+        &mut self,
+        key: &MarkedScalarNode,
+        properties: Option<&serde_json::Map<String, Value>>,
+        ctx: Ctx<'_>,
+    ) {
         let known: Vec<&str> = properties.map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
         let span = SourceSpan::from_marked(key.span());
         let span = SourceSpan::new(span.line, span.column, key.as_str().chars().count());
-        let mut d = Diagnostic::error(format!("unknown key `{}` in {}", key.as_str(), ctx.kind)).at(span, "unknown key");
+        let mut d =
+            Diagnostic::error(format!("unknown key `{}` in {}", key.as_str(), ctx.kind)).at(span, "unknown key");
         d = match did_you_mean(key.as_str(), known.iter().copied()) {
             Some(best) => d.help(format!("did you mean `{best}`?")),
             None => d.help(format!("the keys of {} are: {}", article(ctx.kind), known.join(", "))),
@@ -138,7 +165,8 @@ impl<'s> Walker<'s, '_> {
         let ok = types.iter().any(|t| match *t {
             "string" => !is_null(scalar),
             "boolean" => scalar.as_bool().is_some(),
-            "integer" => integer_fits(schema, text),
+            // A quoted "2" is a string in YAML; accepting it would hide a typed-in mistake.
+            "integer" => scalar.may_coerce() && integer_fits(schema, text),
             "number" => text.parse::<f64>().is_ok_and(f64::is_finite) && scalar.may_coerce(),
             _ => false,
         });
@@ -146,11 +174,27 @@ impl<'s> Walker<'s, '_> {
             // Patterns (the duration one) are checked with a better message in validation.
             return;
         }
-        let expected = describe(schema, types);
-        let found = if is_null(scalar) { "nothing".to_string() } else { format!("`{}`", truncate(text)) };
+        let integer_out_of_range = types.contains(&"integer") && scalar.may_coerce() && text.parse::<i128>().is_ok();
+        let infinite = types.contains(&"number") && text.parse::<f64>().is_ok_and(f64::is_infinite);
+        let expected = if integer_out_of_range {
+            let (lo, hi) = integer_bounds(schema);
+            format!("a whole number from {lo} to {hi}")
+        } else if infinite {
+            "a finite number".to_string()
+        } else {
+            describe(types)
+        };
+        let (found, span) = match (is_null(scalar), ctx.key_span) {
+            (true, Some(key_span)) => ("nothing".to_string(), key_span),
+            (true, None) => ("nothing".to_string(), SourceSpan::from_marked(scalar.span())),
+            (false, _) if !scalar.may_coerce() => {
+                (format!("the quoted string `{}`", truncate(text)), SourceSpan::from_marked(scalar.span()))
+            }
+            (false, _) => (format!("`{}`", truncate(text)), SourceSpan::from_marked(scalar.span())),
+        };
         self.out.push(
             Diagnostic::error(format!("{} must be {expected}, found {found}", name(ctx)))
-                .at(SourceSpan::from_marked(scalar.span()), format!("expected {expected}")),
+                .at(span, format!("expected {expected}")),
         );
     }
 }
@@ -188,7 +232,7 @@ fn integer_fits(schema: &Value, text: &str) -> bool {
     text.parse::<i128>().is_ok_and(|n| (lo..=hi).contains(&n))
 }
 
-fn describe(schema: &Value, types: &[&str]) -> String {
+fn describe(types: &[&str]) -> String {
     let parts: Vec<String> = types
         .iter()
         .map(|t| match *t {
@@ -197,10 +241,7 @@ fn describe(schema: &Value, types: &[&str]) -> String {
             "string" => "a string".to_string(),
             "boolean" => "true or false".to_string(),
             "number" => "a number".to_string(),
-            "integer" => {
-                let (lo, hi) = integer_bounds(schema);
-                format!("a whole number from {lo} to {hi}")
-            }
+            "integer" => "a whole number".to_string(),
             other => other.to_string(),
         })
         .collect();
@@ -239,6 +280,11 @@ fn article(kind: &str) -> String {
 
 fn first_sentence(text: &str) -> String {
     let text = text.split(". ").next().unwrap_or(text).trim_end_matches('.');
+    // Lower-case a leading capital, but not a name such as "SageMaker" or "AWS".
+    let first_word = text.split_whitespace().next().unwrap_or("");
+    if first_word.chars().skip(1).any(char::is_uppercase) {
+        return text.to_string();
+    }
     let mut chars = text.chars();
     match chars.next() {
         Some(c) => c.to_lowercase().chain(chars).collect(),
@@ -256,17 +302,11 @@ fn truncate(text: &str) -> String {
 }
 
 /// Turns a YAML load error (syntax, anchors, duplicate keys) into a diagnostic.
-pub(super) fn load_error(source: &Source, err: &LoadError) -> Diagnostic {
+pub(super) fn load_error(err: &LoadError) -> Diagnostic {
     match err {
         LoadError::TopLevelMustBeMapping(m) => {
-            let span = SourceSpan::from_marker(m);
-            if source_is_blank(source) {
-                Diagnostic::error("the spec is empty")
-                    .help("start from examples/recommender.yaml; a spec needs at least `version`, `project` and `endpoints`")
-            } else {
-                Diagnostic::error("the spec must be a mapping of keys to values at its top level")
-                    .at(span, "expected `version:`, `project:`, `endpoints:` ...")
-            }
+            Diagnostic::error("the spec must be a mapping of keys to values at its top level")
+                .at(SourceSpan::from_marker(m), "expected `version:`, `project:`, `endpoints:` ...")
         }
         LoadError::TopLevelMustBeSequence(m) => {
             Diagnostic::error("the spec must be a mapping").at(SourceSpan::from_marker(m), "here")
@@ -274,8 +314,9 @@ pub(super) fn load_error(source: &Source, err: &LoadError) -> Diagnostic {
         LoadError::UnexpectedAnchor(m) => Diagnostic::error("YAML anchors and aliases are not supported in specs")
             .at(SourceSpan::from_marker(m), "anchor or alias")
             .help("write the value out in full; a spec is reviewed line by line, and aliases hide what a line means"),
-        LoadError::MappingKeyMustBeScalar(m) => Diagnostic::error("mapping keys must be plain strings")
-            .at(SourceSpan::from_marker(m), "complex key"),
+        LoadError::MappingKeyMustBeScalar(m) => {
+            Diagnostic::error("mapping keys must be plain strings").at(SourceSpan::from_marker(m), "complex key")
+        }
         LoadError::UnexpectedTag(m) => Diagnostic::error("YAML tags (`!name`) are not supported in specs")
             .at(SourceSpan::from_marker(m), "tag")
             .help("remove the tag; write the plain value"),
@@ -287,7 +328,11 @@ pub(super) fn load_error(source: &Source, err: &LoadError) -> Diagnostic {
             let key = inner.key.as_str();
             Diagnostic::error(format!("duplicate key `{key}`"))
                 .at(
-                    SourceSpan::new(SourceSpan::from_marked(inner.key.span()).line, SourceSpan::from_marked(inner.key.span()).column, key.chars().count()),
+                    SourceSpan::new(
+                        SourceSpan::from_marked(inner.key.span()).line,
+                        SourceSpan::from_marked(inner.key.span()).column,
+                        key.chars().count(),
+                    ),
                     "written again here",
                 )
                 .help(format!("`{key}` is already set on line {}; keep one of them", first.line))
@@ -295,8 +340,9 @@ pub(super) fn load_error(source: &Source, err: &LoadError) -> Diagnostic {
     }
 }
 
-fn source_is_blank(source: &Source) -> bool {
-    source.text.lines().all(|l| {
+/// Nothing but blank lines, comments and document markers.
+pub(super) fn is_blank(text: &str) -> bool {
+    text.lines().all(|l| {
         let l = l.trim();
         l.is_empty() || l.starts_with('#') || l == "---" || l == "..."
     })

@@ -1,0 +1,12 @@
+//! Integration tests: they run the real `endpoint-scale` binary and assert its output exactly.
+//!
+//! Expected outputs live beside what produces them (`examples/invalid/*.expected`,
+//! `tests/expected/`). After an intended change of output, regenerate them with
+//! `UPDATE_EXPECTED=1 cargo test` and review the diff.
+
+mod harness;
+
+mod plan;
+mod render;
+mod robustness;
+mod validate;
