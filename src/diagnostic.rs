@@ -161,6 +161,16 @@ fn token_len(rest: &str) -> usize {
     }
 }
 
+/// A value as quoted in a message: at most 60 characters, cut on a character boundary.
+pub fn shorten(text: &str) -> String {
+    const MAX: usize = 60;
+    if text.chars().count() <= MAX {
+        text.to_string()
+    } else {
+        format!("{}...", text.chars().take(MAX).collect::<String>())
+    }
+}
+
 /// The closest of `candidates` to `word`, when close enough to be a plausible typo.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates

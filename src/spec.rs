@@ -29,13 +29,6 @@ pub struct Pos<T> {
     pub span: SourceSpan,
 }
 
-impl<T> Pos<T> {
-    #[cfg(test)]
-    pub fn unplaced(value: T) -> Self {
-        Pos { value, span: SourceSpan::default() }
-    }
-}
-
 impl<T> Deref for Pos<T> {
     type Target = T;
     fn deref(&self) -> &T {

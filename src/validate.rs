@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_sagemaker::types::ProductionVariantInstanceType;
 use chrono::{DateTime, Utc};
 
-use crate::diagnostic::{did_you_mean, Diagnostic, SourceSpan};
+use crate::diagnostic::{did_you_mean, shorten, Diagnostic, SourceSpan};
 use crate::model::{
     CapacityRange, Desired, EndpointModel, EnvValue, InlineModel, InstanceType, ModelRef, Scaling, ScheduleModel, Tags,
     VariantModel,
@@ -153,7 +153,7 @@ impl Validator {
             && project.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
         if !ok {
             self.error(
-                Diagnostic::error(format!("project name `{}` is not valid", truncate(project)))
+                Diagnostic::error(format!("project name `{}` is not valid", shorten(project)))
                     .at(project.span, "invalid project name")
                     .help("use 1 to 128 ASCII letters, digits, `-`, `_` or `.`; it becomes the value of the `endpoint-scale:project` tag"),
             );
@@ -168,7 +168,7 @@ impl Validator {
             && parts.last().is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()));
         if !ok {
             self.error(
-                Diagnostic::error(format!("`{}` is not an AWS region name", truncate(region)))
+                Diagnostic::error(format!("`{}` is not an AWS region name", shorten(region)))
                     .at(region.span, "not a region")
                     .help("write a region code such as `us-east-1` or `eu-west-1`"),
             );
@@ -181,7 +181,7 @@ impl Validator {
             let valid_chars = |s: &str| s.chars().all(|c| c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c));
             if key.is_empty() || key.chars().count() > 128 || !valid_chars(key) {
                 self.error(
-                    Diagnostic::error(format!("tag key `{}` is not valid", truncate(key)))
+                    Diagnostic::error(format!("tag key `{}` is not valid", shorten(key)))
                         .at(key.span, "invalid tag key")
                         .help("tag keys are 1 to 128 letters, digits, spaces or `_ . : / = + - @`"),
                 );
@@ -204,7 +204,7 @@ impl Validator {
             }
             if value.chars().count() > 256 || !valid_chars(value) {
                 self.error(
-                    Diagnostic::error(format!("tag value `{}` is not valid", truncate(value)))
+                    Diagnostic::error(format!("tag value `{}` is not valid", shorten(value)))
                         .at(value.span, "invalid tag value")
                         .help("tag values are at most 256 letters, digits, spaces or `_ . : / = + - @`"),
                 );
@@ -222,7 +222,7 @@ impl Validator {
             && !name.ends_with('-');
         if !valid {
             self.error(
-                Diagnostic::error(format!("{what} name `{}` is not a valid SageMaker name", truncate(name)))
+                Diagnostic::error(format!("{what} name `{}` is not a valid SageMaker name", shorten(name)))
                     .at(name.span, "invalid name")
                     .help("use ASCII letters, digits and hyphens, starting and ending with a letter or digit"),
             );
@@ -230,7 +230,7 @@ impl Validator {
         }
         let len = name.chars().count();
         if len > max_len {
-            let mut d = Diagnostic::error(format!("{what} name `{}` is {len} characters long", truncate(name)))
+            let mut d = Diagnostic::error(format!("{what} name `{}` is {len} characters long", shorten(name)))
                 .at(name.span, "too long");
             d = if max_len < MAX_NAME_LEN {
                 d.help(format!(
@@ -335,7 +335,7 @@ impl Validator {
         if image.is_empty() || image.chars().any(char::is_whitespace) || image.len() > 255 {
             ok = false;
             self.error(
-                Diagnostic::error(format!("`{}` is not a container image URI", truncate(image)))
+                Diagnostic::error(format!("`{}` is not a container image URI", shorten(image)))
                     .at(image.span, "invalid image")
                     .help("write an image URI such as `123456789012.dkr.ecr.us-east-1.amazonaws.com/repo:tag`"),
             );
@@ -346,7 +346,7 @@ impl Validator {
             if !ok_url {
                 ok = false;
                 self.error(
-                    Diagnostic::error(format!("`{}` is not an S3 or HTTPS URL", truncate(url)))
+                    Diagnostic::error(format!("`{}` is not an S3 or HTTPS URL", shorten(url)))
                         .at(url.span, "invalid model data URL")
                         .help("write the S3 URL of the model artifacts, for example `s3://bucket/path/model.tar.gz`"),
                 );
@@ -356,7 +356,7 @@ impl Validator {
             Some(role) if is_role_arn(role) => Some(role.value.clone()),
             Some(role) => {
                 self.error(
-                    Diagnostic::error(format!("`{}` is not an IAM role ARN", truncate(role)))
+                    Diagnostic::error(format!("`{}` is not an IAM role ARN", shorten(role)))
                         .at(role.span, "invalid role ARN")
                         .help("write `arn:aws:iam::<12-digit account id>:role/<role name>`"),
                 );
@@ -381,7 +381,7 @@ impl Validator {
             if !key_ok {
                 ok = false;
                 self.error(
-                    Diagnostic::error(format!("environment variable name `{}` is not valid", truncate(key)))
+                    Diagnostic::error(format!("environment variable name `{}` is not valid", shorten(key)))
                         .at(key.span, "invalid name")
                         .help("use ASCII letters, digits and `_`, not starting with a digit"),
                 );
@@ -504,7 +504,7 @@ impl Validator {
         if known.contains(&t.as_str()) {
             return Some(InstanceType::new_checked(t));
         }
-        let mut d = Diagnostic::error(format!("`{}` is not a SageMaker hosting instance type", truncate(t)))
+        let mut d = Diagnostic::error(format!("`{}` is not a SageMaker hosting instance type", shorten(t)))
             .at(t.span, "not a hosting instance type");
         let bare = t.strip_prefix("ml.").unwrap_or(t);
         if let Some(size) = bare.strip_prefix("t3.").or_else(|| bare.strip_prefix("t3a.")) {
@@ -698,7 +698,7 @@ impl Validator {
         let Some(value) = value else { return Some(DEFAULT_COOLDOWN_SECS) };
         let Some(secs) = parse_duration(value) else {
             self.error(
-                Diagnostic::error(format!("`{key}` `{}` is not a duration", truncate(value)))
+                Diagnostic::error(format!("`{key}` `{}` is not a duration", shorten(value)))
                     .at(value.span, "not a duration")
                     .help("write whole seconds (`300`) or numbers with units s, m, h (`90s`, `5m`, `1h30m`)"),
             );
@@ -733,7 +733,7 @@ impl Validator {
         if !name_ok {
             ok = false;
             self.error(
-                Diagnostic::error(format!("schedule name `{}` is not valid", truncate(&s.name)))
+                Diagnostic::error(format!("schedule name `{}` is not valid", shorten(&s.name)))
                     .at(s.name.span, "invalid name")
                     .help(
                         "use 1 to 256 characters without `:`, `/`, `|`, control characters or leading/trailing spaces",
@@ -743,7 +743,7 @@ impl Validator {
         let schedule = match s.schedule.trim().parse::<Schedule>() {
             Ok(parsed) => Some(parsed),
             Err(err) => {
-                let mut d = Diagnostic::error(format!("invalid schedule `{}`: {}", truncate(&s.schedule), err.message))
+                let mut d = Diagnostic::error(format!("invalid schedule `{}`: {}", shorten(&s.schedule), err.message))
                     .at(s.schedule.span, "invalid schedule");
                 if let Some(help) = err.help {
                     d = d.help(help);
@@ -869,7 +869,7 @@ impl Validator {
             Ok(t) => Some(t.with_timezone(&Utc)),
             Err(_) => {
                 self.error(
-                    Diagnostic::error(format!("`{key}` `{}` is not an RFC 3339 timestamp", truncate(value)))
+                    Diagnostic::error(format!("`{key}` `{}` is not an RFC 3339 timestamp", shorten(value)))
                         .at(value.span, "invalid timestamp")
                         .help("write a timestamp with its offset, for example `2026-12-01T00:00:00Z`"),
                 );
@@ -934,14 +934,6 @@ pub fn looks_secret(key: &str) -> bool {
     MARKERS.iter().any(|m| upper.contains(m))
 }
 
-fn truncate(text: &str) -> String {
-    const MAX: usize = 60;
-    if text.chars().count() <= MAX {
-        text.to_string()
-    } else {
-        format!("{}...", text.chars().take(MAX).collect::<String>())
-    }
-}
 
 #[cfg(test)]
 mod tests {

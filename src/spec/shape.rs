@@ -9,7 +9,7 @@ use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 use marked_yaml::{LoadError, Node};
 use serde_json::Value;
 
-use crate::diagnostic::{did_you_mean, Diagnostic, SourceSpan};
+use crate::diagnostic::{did_you_mean, shorten, Diagnostic, SourceSpan};
 
 /// What a value is called in messages: the mapping's kind ("variant") or the key ("`min`").
 #[derive(Clone, Copy)]
@@ -188,9 +188,9 @@ impl<'s> Walker<'s, '_> {
             (true, Some(key_span)) => ("nothing".to_string(), key_span),
             (true, None) => ("nothing".to_string(), SourceSpan::from_marked(scalar.span())),
             (false, _) if !scalar.may_coerce() => {
-                (format!("the quoted string `{}`", truncate(text)), SourceSpan::from_marked(scalar.span()))
+                (format!("the quoted string `{}`", shorten(text)), SourceSpan::from_marked(scalar.span()))
             }
-            (false, _) => (format!("`{}`", truncate(text)), SourceSpan::from_marked(scalar.span())),
+            (false, _) => (format!("`{}`", shorten(text)), SourceSpan::from_marked(scalar.span())),
         };
         self.out.push(
             Diagnostic::error(format!("{} must be {expected}, found {found}", name(ctx)))
@@ -292,14 +292,6 @@ fn first_sentence(text: &str) -> String {
     }
 }
 
-fn truncate(text: &str) -> String {
-    const MAX: usize = 40;
-    if text.chars().count() <= MAX {
-        text.to_string()
-    } else {
-        format!("{}...", text.chars().take(MAX).collect::<String>())
-    }
-}
 
 /// Turns a YAML load error (syntax, anchors, duplicate keys) into a diagnostic.
 pub(super) fn load_error(err: &LoadError) -> Diagnostic {
