@@ -174,7 +174,10 @@ fn read_source(path: &Path) -> Result<Source, CliError> {
 fn check(source: &Source) -> Validated {
     match spec::parse(source) {
         Ok(spec) => validate::validate(&spec),
-        Err(diagnostics) => Validated { desired: None, diagnostics },
+        Err(mut diagnostics) => {
+            diagnostics.sort_by_key(|d| (d.span.line, d.span.column));
+            Validated { desired: None, diagnostics }
+        }
     }
 }
 

@@ -7,7 +7,14 @@ use clap::Parser;
 use endpoint_scale::cli::{self, Cli};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Usage errors exit 1 like every other error: 2 means "changes" (`--detailed-exitcode`).
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return ExitCode::from(if err.use_stderr() { cli::exit::ERROR } else { cli::exit::OK });
+        }
+    };
     let palette = cli.color.stderr();
     match cli::run(cli) {
         Ok(code) => code,

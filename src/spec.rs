@@ -82,7 +82,7 @@ impl<T: JsonSchema> JsonSchema for Pos<T> {
     }
 }
 
-/// A map of tag keys to values, in the order the spec wrote them.
+/// A map of tag keys to values (sorted by key, so output is stable).
 pub type TagMap = BTreeMap<Pos<String>, Pos<String>>;
 
 /// An endpoint-scale spec: the endpoints a project wants, and how each scales.
@@ -145,10 +145,10 @@ pub struct ModelSpec {
     #[serde(default)]
     pub execution_role_arn: Option<Pos<String>>,
     /// Container environment variables. Values whose names look secret (TOKEN, SECRET,
-    /// PASSWORD, API_KEY, ...) are masked in human output.
+    /// PASSWORD, API_KEY, ...) are masked in plan output (human and JSON).
     #[serde(default)]
     pub environment: BTreeMap<Pos<String>, Pos<String>>,
-    /// Container environment variables that are always masked in human output. They are passed
+    /// Container environment variables that are always masked in plan output. They are passed
     /// to SageMaker unchanged.
     #[serde(default)]
     pub secret_environment: BTreeMap<Pos<String>, Pos<String>>,
@@ -165,6 +165,7 @@ pub struct Variant {
     /// Instances the variant starts with. Default 1. With auto scaling it must lie within
     /// [min, max]; updates keep the live count instead of resetting to this.
     #[serde(default)]
+    #[schemars(range(min = 1))]
     pub initial_instance_count: Option<Pos<u32>>,
     /// Relative share of the endpoint's traffic. Default 1.
     #[serde(default)]
@@ -186,8 +187,10 @@ pub struct Variant {
 #[serde(deny_unknown_fields)]
 pub struct AutoScaling {
     /// Fewest instances (MinCapacity). At least 1.
+    #[schemars(range(min = 1))]
     pub min: Pos<u32>,
     /// Most instances (MaxCapacity).
+    #[schemars(range(min = 1))]
     pub max: Pos<u32>,
     /// The target for invocations per instance per minute. Default: derived from the variant's
     /// `max_rps_per_instance` with a safety factor of 0.5.
@@ -245,9 +248,11 @@ pub struct ScheduledAction {
     pub end_time: Option<Pos<String>>,
     /// New MinCapacity when the action fires.
     #[serde(default)]
+    #[schemars(range(min = 1))]
     pub min: Option<Pos<u32>>,
     /// New MaxCapacity when the action fires.
     #[serde(default)]
+    #[schemars(range(min = 1))]
     pub max: Option<Pos<u32>>,
 }
 
@@ -255,7 +260,7 @@ fn duration_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     schemars::json_schema!({
         "type": ["string", "integer"],
         "description": "A duration: whole seconds, or a number with a unit s, m or h (`90s`, `5m`, `1h`, `1h30m`).",
-        "pattern": "^([0-9]+|([0-9]+[hms])+)$"
+        "pattern": "^([0-9]+|(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?)$"
     })
 }
 
@@ -263,7 +268,43 @@ fn duration_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
 pub fn json_schema() -> serde_json::Value {
     let generator = schemars::generate::SchemaSettings::draft07().into_generator();
     let schema = generator.into_root_schema_for::<Spec>();
-    schema.to_value()
+    let mut value = schema.to_value();
+    forbid_null(&mut value);
+    value
+}
+
+/// schemars lets every `Option` be `null`; the spec never accepts an empty value (it is almost
+/// always a value forgotten after the colon), so the schema editors see must not either.
+fn forbid_null(schema: &mut serde_json::Value) {
+    use serde_json::Value;
+    match schema {
+        Value::Object(map) => {
+            if let Some(Value::Array(types)) = map.get_mut("type") {
+                types.retain(|t| t != "null");
+                if types.len() == 1 {
+                    let only = types.remove(0);
+                    map.insert("type".into(), only);
+                }
+            }
+            if let Some(Value::Array(branches)) = map.get("anyOf") {
+                let kept: Vec<Value> =
+                    branches.iter().filter(|b| b.get("type") != Some(&Value::from("null"))).cloned().collect();
+                if kept.len() == 1 {
+                    map.remove("anyOf");
+                    if let Value::Object(only) = &kept[0] {
+                        for (k, v) in only {
+                            map.insert(k.clone(), v.clone());
+                        }
+                    }
+                } else {
+                    map.insert("anyOf".into(), Value::Array(kept));
+                }
+            }
+            map.values_mut().for_each(forbid_null);
+        }
+        Value::Array(items) => items.iter_mut().for_each(forbid_null),
+        _ => {}
+    }
 }
 
 /// Parses spec text. On failure returns every shape diagnostic found.

@@ -59,7 +59,9 @@ pub fn validate(spec: &Spec) -> Validated {
     let mut v = Validator { out: Vec::new(), disabled: Vec::new() };
     let desired = v.spec(spec);
     let desired = if v.out.iter().any(Diagnostic::is_error) { None } else { desired };
-    Validated { desired, diagnostics: v.out }
+    let mut diagnostics = v.out;
+    diagnostics.sort_by_key(|d| (d.span.line, d.span.column));
+    Validated { desired, diagnostics }
 }
 
 struct Validator {
@@ -191,7 +193,7 @@ impl Validator {
                         .at(key.span, "reserved prefix")
                         .help("AWS reserves `aws:` for its own tags; choose another key"),
                 );
-            } else if key.starts_with(crate::resources::TAG_PREFIX) {
+            } else if key.to_ascii_lowercase().starts_with(crate::resources::TAG_PREFIX) {
                 self.error(
                     Diagnostic::error(format!(
                         "tag key `{}` uses the reserved prefix `{}`",
@@ -247,7 +249,7 @@ impl Validator {
 
     fn endpoint(&mut self, endpoint: &spec::Endpoint, tags: Tags) -> Option<EndpointModel> {
         self.sagemaker_name("endpoint", &endpoint.name, MAX_NAME_LEN - NAME_SUFFIX_LEN);
-        let endpoint_model = endpoint.model.as_ref().and_then(|m| self.model(m));
+        let endpoint_model = endpoint.model.as_ref().and_then(|m| self.model(m, endpoint.name.span));
         if endpoint.variants.is_empty() {
             self.error(
                 Diagnostic::error(format!("endpoint `{}` has no variants", endpoint.name.as_str()))
@@ -297,7 +299,7 @@ impl Validator {
         Some(EndpointModel { name: endpoint.name.value.clone(), tags, variants })
     }
 
-    fn model(&mut self, model: &spec::ModelSpec) -> Option<ModelRef> {
+    fn model(&mut self, model: &spec::ModelSpec, owner: SourceSpan) -> Option<ModelRef> {
         let inline_keys: Vec<(&str, SourceSpan)> = [
             ("image", model.image.as_ref().map(|p| p.span)),
             ("model_data_url", model.model_data_url.as_ref().map(|p| p.span)),
@@ -321,7 +323,7 @@ impl Validator {
             return self.sagemaker_name("model", &name, MAX_NAME_LEN).then_some(ModelRef::Existing(name.value));
         }
         let Some(image) = &model.image else {
-            let span = inline_keys.first().map(|(_, s)| *s).unwrap_or_default();
+            let span = inline_keys.first().map_or(owner, |(_, s)| *s);
             self.error(
                 Diagnostic::error(
                     "a model needs either `existing` (a model that exists) or `image` (one endpoint-scale creates)",
@@ -440,7 +442,7 @@ impl Validator {
         let name_ok = self.sagemaker_name("variant", &variant.name, MAX_NAME_LEN);
         let instance_type = self.instance_type(&variant.instance_type);
         let model = match &variant.model {
-            Some(m) => self.model(m),
+            Some(m) => self.model(m, variant.name.span),
             None if endpoint_has_model => endpoint_model.cloned(),
             None => {
                 self.error(
@@ -452,15 +454,6 @@ impl Validator {
             }
         };
         let count = variant.initial_instance_count.as_ref().map_or(1, |c| c.value);
-        if let Some(c) = &variant.initial_instance_count {
-            if c.value == 0 {
-                self.error(
-                    Diagnostic::error("`initial_instance_count` must be at least 1")
-                        .at(c.span, "zero instances")
-                        .help("a real-time variant runs on at least one instance; use 1"),
-                );
-            }
-        }
         let weight = variant.initial_weight.as_ref().map_or(1.0, |w| w.value);
         if let Some(w) = &variant.initial_weight {
             if !(w.value >= 0.0 && w.value.is_finite()) {
@@ -484,7 +477,7 @@ impl Validator {
             None => None,
         };
         let scaling_ok = variant.autoscaling.is_none() || scaling.is_some();
-        let valid = name_ok && scaling_ok && count >= 1 && weight >= 0.0;
+        let valid = name_ok && scaling_ok && weight >= 0.0;
         match (instance_type, model) {
             (Some(instance_type), Some(model)) if valid => Some(VariantModel {
                 name: variant.name.value.clone(),
@@ -575,14 +568,6 @@ impl Validator {
         variant_rps: Option<f64>,
     ) -> Option<Scaling> {
         let mut ok = true;
-        if *a.min < 1 {
-            ok = false;
-            self.error(
-                Diagnostic::error("autoscaling `min` must be at least 1")
-                    .at(a.min.span, "min below 1")
-                    .help("a SageMaker variant keeps at least one instance; use `min: 1`"),
-            );
-        }
         if *a.min > *a.max {
             ok = false;
             self.error(
@@ -691,7 +676,8 @@ impl Validator {
         };
         // SageMaker guide, "Load testing your auto scaling configuration":
         // SageMakerVariantInvocationsPerInstance = MAX_RPS x SAFETY_FACTOR x 60 (per minute).
-        Some(rps * factor * 60.0)
+        // Rounded to 6 decimals so 7 x 0.8 x 60 is sent as 336, not 336.00000000000006.
+        Some((rps * factor * 60.0 * 1e6).round() / 1e6)
     }
 
     fn cooldown(&mut self, key: &str, value: Option<&Pos<String>>) -> Option<u32> {
@@ -787,16 +773,6 @@ impl Validator {
                     .at(s.name.span, "does nothing")
                     .help("a scheduled action replaces min and/or max when it fires; set at least one"),
             );
-        }
-        if let Some(m) = min {
-            if m.value < 1 {
-                ok = false;
-                self.error(
-                    Diagnostic::error("a schedule's `min` must be at least 1")
-                        .at(m.span, "min below 1")
-                        .help("a SageMaker variant keeps at least one instance"),
-                );
-            }
         }
         if let (Some(lo), Some(hi)) = (min, max) {
             if lo.value > hi.value {
@@ -933,7 +909,6 @@ pub fn looks_secret(key: &str) -> bool {
     let upper = key.to_ascii_uppercase();
     MARKERS.iter().any(|m| upper.contains(m))
 }
-
 
 #[cfg(test)]
 mod tests {

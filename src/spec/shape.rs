@@ -292,7 +292,6 @@ fn first_sentence(text: &str) -> String {
     }
 }
 
-
 /// Turns a YAML load error (syntax, anchors, duplicate keys) into a diagnostic.
 pub(super) fn load_error(err: &LoadError) -> Diagnostic {
     match err {

@@ -179,3 +179,39 @@ fn a_missing_file_is_one_clear_line() {
     let out = es(["validate", "no/such/spec.yaml"]).run().code(1);
     assert_eq!(out.stderr, "error: cannot read spec no/such/spec.yaml: No such file or directory (os error 2)\n");
 }
+
+#[test]
+fn an_empty_model_points_at_its_owner() {
+    let spec = TempSpec::new(
+        "spec.yaml",
+        "version: 1\nproject: demo\nendpoints:\n  - name: demo\n    model: {}\n    variants:\n      - name: main\n        instance_type: ml.c5.large\n",
+    );
+    let out = es(["validate", spec.arg()]).run().code(1);
+    assert!(
+        out.stderr.starts_with(&format!(
+            "error: a model needs either `existing` (a model that exists) or `image` (one endpoint-scale creates)\n  --> {}:4:11\n",
+            spec.arg()
+        )),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn zero_instances_is_a_shape_error_editors_also_see() {
+    let spec = TempSpec::new("spec.yaml", spec_with_variant("ml.c5.large", "        initial_instance_count: 0\n"));
+    let out = es(["validate", spec.arg()]).run().code(1);
+    assert!(
+        out.stderr.starts_with("error: `initial_instance_count` must be a whole number from 1 to 4294967295, found `0`\n"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn usage_errors_exit_1_not_2() {
+    // 2 is reserved for "changes" (`plan --detailed-exitcode`).
+    let out = es(["frobnicate"]).run().code(1);
+    assert!(out.stderr.starts_with("error: unrecognized subcommand 'frobnicate'"), "{}", out.stderr);
+    es(["--help"]).run().code(0);
+}
