@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -69,13 +70,13 @@ pub fn assert_expected(path: impl AsRef<Path>, actual: &str) {
 
 /// A spec written to a temporary file that lives as long as the value.
 pub struct TempSpec {
-    _dir: tempdir::Dir,
+    _dir: TempDir,
     pub path: PathBuf,
 }
 
 impl TempSpec {
     pub fn new(name: &str, contents: impl AsRef<[u8]>) -> Self {
-        let dir = tempdir::Dir::new();
+        let dir = TempDir::new();
         let path = dir.path.join(name);
         std::fs::write(&path, contents).unwrap();
         TempSpec { _dir: dir, path }
@@ -86,29 +87,24 @@ impl TempSpec {
     }
 }
 
-mod tempdir {
-    use std::path::PathBuf;
-    use std::sync::atomic::{AtomicUsize, Ordering};
+/// A fresh directory under the system temp dir, removed on drop.
+pub struct TempDir {
+    pub path: PathBuf,
+}
 
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-
-    pub struct Dir {
-        pub path: PathBuf,
+impl TempDir {
+    pub fn new() -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::SeqCst);
+        let path = std::env::temp_dir().join(format!("endpoint-scale-test-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir { path }
     }
+}
 
-    impl Dir {
-        pub fn new() -> Self {
-            let n = NEXT.fetch_add(1, Ordering::SeqCst);
-            let path = std::env::temp_dir().join(format!("endpoint-scale-test-{}-{n}", std::process::id()));
-            std::fs::create_dir_all(&path).unwrap();
-            Dir { path }
-        }
-    }
-
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.path);
-        }
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
     }
 }
 

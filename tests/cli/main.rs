@@ -4,7 +4,10 @@
 //! `tests/expected/`). After an intended change of output, regenerate them with
 //! `UPDATE_EXPECTED=1 cargo test` and review the diff.
 
+mod emulator;
 mod harness;
+
+mod emulator_smoke;
 
 mod plan;
 mod render;

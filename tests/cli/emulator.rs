@@ -1,0 +1,129 @@
+//! The local AWS emulator (tests/emulator: moto server plus endpoint-scale's patches), as tests
+//! use it: one call starts it for the whole test binary, and each test takes its own AWS account
+//! so tests running in parallel never see each other's endpoints, faults or request logs.
+//!
+//! The emulator exits by itself when this test process does (`--exit-with`), so a run never
+//! leaves a server behind.
+
+use std::process::Command;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::harness::root;
+
+pub struct Emulator {
+    pub url: String,
+    /// How long `scripts/emulator start` took, for the readiness test.
+    pub started_in: Duration,
+    _state_dir: crate::harness::TempDir,
+}
+
+static EMULATOR: OnceLock<Emulator> = OnceLock::new();
+static NEXT_ACCOUNT: AtomicU64 = AtomicU64::new(0);
+
+/// The emulator for this test binary, started on first use. Fails the test (never skips it)
+/// when the emulator cannot start.
+pub fn emulator() -> &'static Emulator {
+    EMULATOR.get_or_init(|| {
+        let state_dir = crate::harness::TempDir::new();
+        let started = Instant::now();
+        let out = Command::new(root().join("scripts/emulator"))
+            .arg("start")
+            .arg("--state-dir")
+            .arg(&state_dir.path)
+            .arg("--exit-with")
+            .arg(std::process::id().to_string())
+            .output()
+            .expect("run scripts/emulator (needs bash and python3)");
+        assert!(
+            out.status.success(),
+            "scripts/emulator start failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let url = stdout.lines().last().expect("scripts/emulator prints its URL").trim().to_string();
+        assert!(url.starts_with("http://127.0.0.1:"), "unexpected emulator URL {url:?}");
+        Emulator { url, started_in: started.elapsed(), _state_dir: state_dir }
+    })
+}
+
+/// One AWS account on the emulator: its id doubles as the access key id.
+pub struct Account {
+    pub id: String,
+    pub url: String,
+}
+
+impl Emulator {
+    pub fn account(&self) -> Account {
+        // 12 digits, unique per test process and call: pid keeps concurrent test binaries apart.
+        let n = NEXT_ACCOUNT.fetch_add(1, Ordering::SeqCst);
+        let id = format!("{:06}{:06}", std::process::id() % 1_000_000, n);
+        Account { id, url: self.url.clone() }
+    }
+}
+
+impl Account {
+    /// An SDK config for this account, for tests that call AWS directly.
+    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        let creds = aws_sdk_sagemaker::config::Credentials::new(&self.id, "test", None, None, "emulator");
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(&self.url)
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(creds)
+            .load()
+            .await
+    }
+
+    fn control(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/_emulator/{path}?account={}", self.url, self.id);
+        let agent = ureq::Agent::new_with_defaults();
+        let response = match (method, body) {
+            ("GET", _) => agent.get(&url).call(),
+            ("DELETE", _) => agent.delete(&url).call(),
+            (_, Some(body)) => agent.post(&url).send_json(body),
+            (_, None) => agent.post(&url).send_empty(),
+        };
+        let mut response = response.unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+        response.body_mut().read_json().unwrap_or(Value::Null)
+    }
+
+    /// Every AWS request this account made, in order.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        let log = self.control("GET", "requests", None);
+        log.as_array()
+            .expect("request log is a list")
+            .iter()
+            .map(|r| LoggedRequest {
+                operation: r["operation"].as_str().unwrap_or_default().to_string(),
+                status: r["status"].as_u64().unwrap_or_default() as u16,
+            })
+            .collect()
+    }
+
+    pub fn operations(&self) -> Vec<String> {
+        self.requests().into_iter().map(|r| r.operation).collect()
+    }
+
+    /// Injects a fault, e.g. `json!({"operation": "UpdateEndpoint", "fault": "500", "count": 1})`.
+    pub fn inject(&self, fault: Value) {
+        self.control("POST", "faults", Some(fault));
+    }
+
+    pub fn fail_next_update(&self, endpoint: &str, reason: &str) {
+        self.control("POST", "fail-next-update", Some(json!({"endpoint": endpoint, "reason": reason})));
+    }
+
+    pub fn configure(&self, config: Value) {
+        self.control("POST", "config", Some(config));
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedRequest {
+    pub operation: String,
+    pub status: u16,
+}

@@ -1,0 +1,327 @@
+"""WSGI middleware in front of moto's server app: control endpoints (/_emulator/...), account
+mapping (12-digit access key id -> x-moto-account-id), fault injection and the request log."""
+
+import io
+import json
+import logging
+import re
+import socket
+import threading
+import time
+import traceback
+import uuid
+from typing import Any, Callable, Iterable, Optional
+from urllib.parse import parse_qs
+
+import emulator_state
+
+log = logging.getLogger("emulator")
+
+CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/([^/]+)/")
+TARGET_PREFIX_SERVICE = {
+    "SageMaker": "sagemaker",
+    "AnyScaleFrontendService": "application-autoscaling",
+}
+FAULT_STATUS = {
+    "throttle": (400, "Bad Request", "ThrottlingException", "Throttling", "Rate exceeded"),
+    "500": (500, "Internal Server Error", "InternalFailure", "InternalFailure",
+            "An internal error occurred (injected by the emulator)."),
+    "503": (503, "Service Unavailable", "ServiceUnavailable", "ServiceUnavailable",
+            "Service is unavailable (injected by the emulator)."),
+}
+
+
+class DropConnection(ConnectionAbortedError):
+    """Raised after the client socket was shut down: werkzeug treats it as a dropped connection."""
+
+
+def _json_response(start_response: Callable, status: int, obj: Any,
+                   extra_headers: Optional[list] = None) -> list[bytes]:
+    body = json.dumps(obj).encode()
+    reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}.get(status, "")
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    start_response(f"{status} {reason}".strip(), headers + (extra_headers or []))
+    return [body]
+
+
+class EmulatorMiddleware:
+    def __init__(self, moto_app: Callable, pid: int) -> None:
+        self.moto_app = moto_app
+        self.pid = pid
+        # moto's backends are not written for concurrent mutation: one AWS call at a time.
+        self.moto_lock = threading.RLock()
+
+    # ------------------------------------------------------------------ request classification
+
+    @staticmethod
+    def _account_and_scope(environ: dict) -> tuple[str, Optional[str]]:
+        auth = environ.get("HTTP_AUTHORIZATION", "")
+        m = CREDENTIAL.search(auth)
+        service = m.group(3) if m else None
+        explicit = environ.get("HTTP_X_MOTO_ACCOUNT_ID")
+        if explicit:
+            return explicit, service
+        if m:
+            akid = m.group(1)
+            if re.fullmatch(r"\d{12}", akid):
+                environ["HTTP_X_MOTO_ACCOUNT_ID"] = akid
+                return akid, service
+            try:  # access keys created through moto's IAM map to their account
+                from moto.iam.models import get_account_id_from
+
+                return get_account_id_from(akid), service
+            except Exception:
+                pass
+        return emulator_state.DEFAULT_ACCOUNT, service
+
+    @staticmethod
+    def _operation(environ: dict) -> Optional[str]:
+        target = environ.get("HTTP_X_AMZ_TARGET")
+        if target:
+            return target.split(".")[-1]
+        qs = parse_qs(environ.get("QUERY_STRING", ""))
+        if "Action" in qs:
+            return qs["Action"][0]
+        if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if length:
+                body = environ["wsgi.input"].read(length)
+                environ["wsgi.input"] = io.BytesIO(body)
+                form = parse_qs(body.decode("utf-8", "replace"))
+                if "Action" in form:
+                    return form["Action"][0]
+        return f"{environ.get('REQUEST_METHOD', 'GET')} {environ.get('PATH_INFO', '/')}"
+
+    # ------------------------------------------------------------------ WSGI entry point
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == "/_emulator" or path.startswith("/_emulator/"):
+            return self._control(environ, start_response)
+        if path.startswith("/moto-api"):
+            status, headers, body = self._call_moto(environ)
+            if path.rstrip("/") == "/moto-api/reset" and environ.get("REQUEST_METHOD") == "POST":
+                emulator_state.reset()
+            start_response(status, headers)
+            return [body]
+
+        account, service = self._account_and_scope(environ)
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if service is None and target:
+            service = TARGET_PREFIX_SERVICE.get(target.split(".")[0], target.split(".")[0])
+        operation = self._operation(environ)
+        st = emulator_state.get(account)
+
+        rule = st.match_fault(operation)
+        fault = rule.fault if rule else None
+        if fault == "latency":
+            time.sleep(rule.latency_ms / 1000.0)
+        elif fault == "drop":
+            st.record(service, operation, None, "drop")
+            self._drop(environ)
+        elif fault is not None:
+            status, reason, json_type, query_code, message = FAULT_STATUS[fault]
+            st.record(service, operation, status, fault)
+            return self._fault_response(environ, start_response, status, reason, json_type,
+                                        query_code, message)
+
+        status, headers, body = self._call_moto(environ)
+        try:
+            code = int(status.split()[0])
+        except (ValueError, IndexError):
+            code = None
+        st.record(service, operation, code, fault)
+        start_response(status, headers)
+        return [body]
+
+    def _call_moto(self, environ: dict) -> tuple[str, list, bytes]:
+        captured: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        def sr(status: str, headers: list, exc_info: Any = None) -> Callable:
+            captured["status"] = status
+            captured["headers"] = headers
+            return chunks.append
+
+        try:
+            with self.moto_lock:
+                result = self.moto_app(environ, sr)
+                try:
+                    for chunk in result:
+                        chunks.append(chunk)
+                finally:
+                    if hasattr(result, "close"):
+                        result.close()
+        except Exception as exc:  # moto raised (e.g. an action it does not implement)
+            log.error("moto raised:\n%s", traceback.format_exc())
+            body = json.dumps({"__type": "InternalFailure", "message": f"{type(exc).__name__}: {exc}"}).encode()
+            return "500 Internal Server Error", [
+                ("Content-Type", "application/x-amz-json-1.1"),
+                ("x-amzn-ErrorType", "InternalFailure"),
+                ("Content-Length", str(len(body))),
+            ], body
+        body = b"".join(chunks)
+        headers = [(k, v) for k, v in captured.get("headers", []) if k.lower() != "content-length"]
+        if environ.get("HTTP_X_AMZ_TARGET"):
+            # moto answers some JSON-protocol calls as text/html; AWS says application/x-amz-json-1.1.
+            headers = [
+                (k, "application/x-amz-json-1.1")
+                if k.lower() == "content-type" and v.startswith("text/html") else (k, v)
+                for k, v in headers
+            ]
+        headers.append(("Content-Length", str(len(body))))
+        return captured.get("status", "500 Internal Server Error"), headers, body
+
+    @staticmethod
+    def _fault_response(environ: dict, start_response: Callable, status: int, reason: str,
+                        json_type: str, query_code: str, message: str) -> list[bytes]:
+        request_id = str(uuid.uuid4())
+        if environ.get("HTTP_X_AMZ_TARGET") or "json" in environ.get("CONTENT_TYPE", ""):
+            body = json.dumps({"__type": json_type, "message": message}).encode()
+            ctype = "application/x-amz-json-1.1"
+        else:
+            body = (
+                "<ErrorResponse><Error><Type>{}</Type><Code>{}</Code><Message>{}</Message></Error>"
+                "<RequestId>{}</RequestId></ErrorResponse>".format(
+                    "Sender" if status < 500 else "Receiver", query_code, message, request_id)
+            ).encode()
+            ctype = "text/xml"
+        start_response(f"{status} {reason}", [
+            ("Content-Type", ctype),
+            ("Content-Length", str(len(body))),
+            ("x-amzn-ErrorType", json_type),
+            ("x-amzn-RequestId", request_id),
+        ])
+        return [body]
+
+    @staticmethod
+    def _drop(environ: dict) -> None:
+        handler = environ.get("emulator.handler")
+        if handler is not None:
+            try:
+                handler.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            handler.close_connection = True
+        raise DropConnection("connection dropped by fault injection")
+
+    # ------------------------------------------------------------------ control API
+
+    def _control(self, environ: dict, start_response: Callable) -> list[bytes]:
+        method = environ.get("REQUEST_METHOD", "GET")
+        path = environ.get("PATH_INFO", "").rstrip("/")
+        qs = parse_qs(environ.get("QUERY_STRING", ""))
+        account = (qs.get("account") or [emulator_state.DEFAULT_ACCOUNT])[0]
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        raw = environ["wsgi.input"].read(length) if length else b""
+        try:
+            body = json.loads(raw) if raw.strip() else {}
+        except ValueError:
+            return _json_response(start_response, 400, {"error": "body is not valid JSON"})
+
+        def bad(msg: str) -> list[bytes]:
+            return _json_response(start_response, 400, {"error": msg})
+
+        def not_allowed() -> list[bytes]:
+            return _json_response(start_response, 405, {"error": f"{method} not allowed on {path}"})
+
+        st = emulator_state.get(account)
+        if path == "/_emulator/health":
+            return _json_response(start_response, 200, {"status": "ok", "pid": self.pid})
+
+        if path == "/_emulator/config":
+            if method == "GET":
+                return _json_response(start_response, 200, emulator_state.transition_config(account))
+            if method != "POST":
+                return not_allowed()
+            if not isinstance(body, dict):
+                return bad("body must be a JSON object")
+            unknown = set(body) - set(emulator_state.DEFAULT_CONFIG)
+            if unknown:
+                return bad(f"unknown config keys: {sorted(unknown)}")
+            with st.lock:
+                if "transition_polls" in body:
+                    try:
+                        polls = int(body["transition_polls"])
+                    except (TypeError, ValueError):
+                        return bad("transition_polls must be an integer >= 0")
+                    if polls < 0:
+                        return bad("transition_polls must be an integer >= 0")
+                    st.config["transition_polls"] = polls
+                    if "transition_seconds" not in body:
+                        st.config["transition_seconds"] = None  # polls mode
+                if "transition_seconds" in body:
+                    secs = body["transition_seconds"]
+                    if secs is not None:
+                        try:
+                            secs = float(secs)
+                        except (TypeError, ValueError):
+                            return bad("transition_seconds must be a number >= 0 or null")
+                        if secs < 0:
+                            return bad("transition_seconds must be a number >= 0 or null")
+                    st.config["transition_seconds"] = secs
+                return _json_response(start_response, 200, dict(st.config))
+
+        if path == "/_emulator/fail-next-update":
+            if method != "POST":
+                return not_allowed()
+            endpoint = body.get("endpoint") if isinstance(body, dict) else None
+            if not endpoint or not isinstance(endpoint, str):
+                return bad("`endpoint` (the endpoint name) is required")
+            reason = body.get("reason") or "Request to service failed. If failure persists after retry, contact customer support."
+            with st.lock:
+                st.fail_next_update[endpoint] = str(reason)
+            return _json_response(start_response, 200, {"endpoint": endpoint, "reason": str(reason)})
+
+        if path == "/_emulator/faults":
+            if method == "GET":
+                with st.lock:
+                    return _json_response(start_response, 200, [r.to_json() for r in st.faults])
+            if method == "DELETE":
+                with st.lock:
+                    st.faults.clear()
+                return _json_response(start_response, 200, [])
+            if method != "POST":
+                return not_allowed()
+            specs = body if isinstance(body, list) else [body]
+            try:
+                rules = [emulator_state.FaultRule(s) for s in specs]
+            except (ValueError, TypeError) as exc:
+                return bad(str(exc))
+            with st.lock:
+                st.faults.extend(rules)
+                return _json_response(start_response, 200, [r.to_json() for r in st.faults])
+
+        if path == "/_emulator/requests":
+            if method == "GET":
+                with st.lock:
+                    return _json_response(start_response, 200, list(st.log))
+            if method == "DELETE":
+                with st.lock:
+                    st.log.clear()
+                    st.seq = 0
+                return _json_response(start_response, 200, [])
+            return not_allowed()
+
+        if path == "/_emulator/reset":
+            if method != "POST":
+                return not_allowed()
+            self._reset_account(account)
+            return _json_response(start_response, 200, {"status": "ok", "account": account})
+
+        return _json_response(start_response, 404, {"error": f"unknown control endpoint {path}"})
+
+    def _reset_account(self, account: str) -> None:
+        from moto.core.base_backend import BackendDict, backend_lock
+
+        with self.moto_lock, backend_lock:
+            for backend_dict in list(BackendDict._instances):
+                if dict.__contains__(backend_dict, account):
+                    dict.__delitem__(backend_dict, account)
+        emulator_state.reset(account)

@@ -1,0 +1,845 @@
+"""Tests of endpoint-scale's local AWS emulator (moto + tests/emulator patches), with plain boto3.
+
+Run from the repository root:  "$(scripts/python-env)" -m pytest -q tests/emulator
+"""
+
+import json
+import os
+import random
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import boto3
+import botocore.exceptions
+import pytest
+from botocore.config import Config
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+LAUNCHER = os.path.join(REPO, "scripts", "emulator")
+REGION = "us-east-1"
+DIM = "sagemaker:variant:DesiredInstanceCount"
+ROLE = "arn:aws:iam::123456789012:role/sagemaker"
+# botocore: retries.max_attempts counts RETRIES (max_attempts=1 still retries once);
+# total_max_attempts=1 is "one attempt, no retry".
+NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=30)
+
+
+# ----------------------------------------------------------------------------- fixtures
+
+def _start(state_dir: str) -> str:
+    out = subprocess.run(
+        [LAUNCHER, "start", "--state-dir", state_dir, "--exit-with", str(os.getpid())],
+        check=True, capture_output=True, text=True, timeout=120,
+    )
+    return out.stdout.strip().splitlines()[-1]
+
+
+def _stop(state_dir: str) -> None:
+    subprocess.run([LAUNCHER, "stop", "--state-dir", state_dir], capture_output=True, timeout=30)
+
+
+@pytest.fixture(scope="session")
+def emulator_url():
+    state_dir = tempfile.mkdtemp(prefix="es-emulator-")
+    url = _start(state_dir)
+    yield url
+    _stop(state_dir)
+    shutil.rmtree(state_dir, ignore_errors=True)
+
+
+_used_accounts = set()
+
+
+def _new_account() -> str:
+    while True:
+        acct = "9" + "".join(random.choice("0123456789") for _ in range(11))
+        if acct not in _used_accounts:
+            _used_accounts.add(acct)
+            return acct
+
+
+class Env:
+    """One test's view of the emulator: its own account, clients and control helpers."""
+
+    def __init__(self, url: str, account: str):
+        self.url = url
+        self.account = account
+        self.sm = self.client("sagemaker")
+        self.aas = self.client("application-autoscaling")
+
+    def client(self, service: str, account: str = None, config: Config = NO_RETRY):
+        return boto3.client(
+            service, endpoint_url=self.url, region_name=REGION,
+            aws_access_key_id=account or self.account, aws_secret_access_key="test",
+            config=config,
+        )
+
+    def control(self, method: str, path: str, body=None, account: str = None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(
+            f"{self.url}/_emulator/{path}?account={account or self.account}",
+            data=data, method=method, headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return json.loads(resp.read() or b"null")
+
+    # --- SageMaker building blocks
+    def model(self, name="m"):
+        self.sm.create_model(ModelName=name, ExecutionRoleArn=ROLE,
+                             PrimaryContainer={"Image": "123.dkr.ecr.us-east-1.amazonaws.com/img:1"})
+
+    def config(self, name, variants):
+        """variants: list of (variant, instance_type, count[, weight[, model]])"""
+        pvs = []
+        for v in variants:
+            pv = {"VariantName": v[0], "InstanceType": v[1], "InitialInstanceCount": v[2],
+                  "ModelName": v[4] if len(v) > 4 else "m"}
+            if len(v) > 3 and v[3] is not None:
+                pv["InitialVariantWeight"] = v[3]
+            pvs.append(pv)
+        self.sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=pvs)
+
+    def wait(self, endpoint, max_polls=50):
+        for _ in range(max_polls):
+            d = self.sm.describe_endpoint(EndpointName=endpoint)
+            if d["EndpointStatus"] not in ("Creating", "Updating"):
+                return d
+        raise AssertionError(f"{endpoint} did not settle")
+
+    def endpoint(self, name="e", config="c1", variants=(("a", "ml.m5.large", 2),)):
+        self.config(config, list(variants))
+        self.sm.create_endpoint(EndpointName=name, EndpointConfigName=config)
+        return self.wait(name)
+
+    def register(self, endpoint="e", variant="a", lo=1, hi=4, **kw):
+        return self.aas.register_scalable_target(
+            ServiceNamespace="sagemaker", ResourceId=f"endpoint/{endpoint}/variant/{variant}",
+            ScalableDimension=DIM, MinCapacity=lo, MaxCapacity=hi, **kw)
+
+    def policy(self, name="p", endpoint="e", variant="a"):
+        return self.aas.put_scaling_policy(
+            PolicyName=name, ServiceNamespace="sagemaker",
+            ResourceId=f"endpoint/{endpoint}/variant/{variant}", ScalableDimension=DIM,
+            PolicyType="TargetTrackingScaling",
+            TargetTrackingScalingPolicyConfiguration={
+                "TargetValue": 600.0,
+                "PredefinedMetricSpecification": {
+                    "PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"},
+            })
+
+    def schedule(self, name="s", endpoint="e", variant="a"):
+        return self.aas.put_scheduled_action(
+            ServiceNamespace="sagemaker", ScheduledActionName=name,
+            ResourceId=f"endpoint/{endpoint}/variant/{variant}", ScalableDimension=DIM,
+            Schedule="cron(0 8 ? * MON-FRI *)",
+            ScalableTargetAction={"MinCapacity": 2, "MaxCapacity": 6})
+
+
+@pytest.fixture
+def env(emulator_url):
+    e = Env(emulator_url, _new_account())
+    e.control("POST", "reset")
+    e.model()
+    return e
+
+
+def _error(excinfo):
+    err = excinfo.value.response["Error"]
+    return err["Code"], err["Message"]
+
+
+# ----------------------------------------------------------------------------- launcher
+
+def test_start_reuse_url_and_stop():
+    # How fast it starts is measured by scripts/bench-emulator-start, not asserted here: a timing
+    # assertion would fail on a loaded CI machine without anything being wrong.
+    subprocess.run([os.path.join(REPO, "scripts", "python-env")], check=True,
+                   capture_output=True, timeout=600)  # venv installed: not part of the figure
+    state_dir = tempfile.mkdtemp(prefix="es-emulator-ready-")
+    try:
+        url = _start(state_dir)
+        with urllib.request.urlopen(f"{url}/_emulator/health", timeout=5) as resp:
+            assert json.loads(resp.read())["status"] == "ok"
+        assert os.path.exists(os.path.join(state_dir, "pid"))
+        # A second start reuses the running server.
+        assert _start(state_dir) == url
+        out = subprocess.run([LAUNCHER, "url", "--state-dir", state_dir],
+                             capture_output=True, text=True, timeout=30)
+        assert out.returncode == 0 and out.stdout.strip() == url
+        pid = int(open(os.path.join(state_dir, "pid")).read())
+    finally:
+        _stop(state_dir)
+    assert not os.path.exists(os.path.join(state_dir, "url"))
+    for _ in range(50):
+        if not os.path.exists(f"/proc/{pid}"):
+            break
+        time.sleep(0.1)
+    assert not os.path.exists(f"/proc/{pid}")
+    out = subprocess.run([LAUNCHER, "url", "--state-dir", state_dir], capture_output=True, timeout=30)
+    assert out.returncode == 1
+    shutil.rmtree(state_dir, ignore_errors=True)
+
+
+def test_exit_with_stops_server_when_watched_process_exits():
+    state_dir = tempfile.mkdtemp(prefix="es-emulator-exitwith-")
+    watched = subprocess.Popen(["sleep", "30"])
+    try:
+        out = subprocess.run([LAUNCHER, "start", "--state-dir", state_dir, "--exit-with", str(watched.pid)],
+                             check=True, capture_output=True, text=True, timeout=120)
+        url = out.stdout.strip().splitlines()[-1]
+        pid = int(open(os.path.join(state_dir, "pid")).read())
+        watched.kill()
+        watched.wait()
+        for _ in range(50):
+            if not os.path.exists(f"/proc/{pid}"):
+                break
+            time.sleep(0.1)
+        assert not os.path.exists(f"/proc/{pid}"), "server outlived its --exit-with process"
+        with pytest.raises(OSError):
+            urllib.request.urlopen(f"{url}/_emulator/health", timeout=2)
+    finally:
+        if watched.poll() is None:
+            watched.kill()
+        _stop(state_dir)
+        shutil.rmtree(state_dir, ignore_errors=True)
+
+
+# ----------------------------------------------------------------------------- 4. no silent overwrite
+
+def test_create_existing_names_fail(env):
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        env.model()
+    assert _error(e) == ("ValidationException",
+                         f'Cannot create already existing model "arn:aws:sagemaker:us-east-1:{env.account}:model/m".')
+    env.config("c1", [("a", "ml.m5.large", 1)])
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        env.config("c1", [("a", "ml.c5.large", 3)])
+    assert _error(e) == ("ValidationException",
+                         f'Cannot create already existing endpoint configuration "arn:aws:sagemaker:us-east-1:{env.account}:endpoint-config/c1".')
+    assert env.sm.describe_endpoint_config(EndpointConfigName="c1")["ProductionVariants"][0]["InstanceType"] == "ml.m5.large"
+    env.sm.create_endpoint(EndpointName="e", EndpointConfigName="c1")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        env.sm.create_endpoint(EndpointName="e", EndpointConfigName="c1")
+    assert _error(e) == ("ValidationException",
+                         f'Cannot create already existing endpoint "arn:aws:sagemaker:us-east-1:{env.account}:endpoint/e".')
+
+
+def test_add_tags_overwrites_existing_key(env):
+    arn = env.sm.describe_model(ModelName="m")["ModelArn"]
+    env.sm.add_tags(ResourceArn=arn, Tags=[{"Key": "owner", "Value": "a"}, {"Key": "team", "Value": "x"}])
+    env.sm.add_tags(ResourceArn=arn, Tags=[{"Key": "owner", "Value": "b"}])
+    tags = env.sm.list_tags(ResourceArn=arn)["Tags"]
+    assert sorted((t["Key"], t["Value"]) for t in tags) == [("owner", "b"), ("team", "x")]
+
+
+# ----------------------------------------------------------------------------- 2. status transitions
+
+def test_create_update_delete_transitions_default_one_poll(env):
+    env.config("c1", [("a", "ml.m5.large", 2)])
+    env.config("c2", [("a", "ml.m5.large", 3)])
+    env.sm.create_endpoint(EndpointName="e", EndpointConfigName="c1")
+    d = env.sm.describe_endpoint(EndpointName="e")
+    assert d["EndpointStatus"] == "Creating"
+    assert d["PendingDeploymentSummary"]["ProductionVariants"][0]["InstanceType"] == "ml.m5.large"
+    assert env.sm.describe_endpoint(EndpointName="e")["EndpointStatus"] == "InService"
+
+    env.sm.update_endpoint(EndpointName="e", EndpointConfigName="c2")
+    d = env.sm.describe_endpoint(EndpointName="e")
+    assert (d["EndpointStatus"], d["EndpointConfigName"]) == ("Updating", "c1")
+    assert d["PendingDeploymentSummary"]["EndpointConfigName"] == "c2"
+    d = env.sm.describe_endpoint(EndpointName="e")
+    assert (d["EndpointStatus"], d["EndpointConfigName"]) == ("InService", "c2")
+    assert "PendingDeploymentSummary" not in d
+
+    env.sm.delete_endpoint(EndpointName="e")
+    assert env.sm.describe_endpoint(EndpointName="e")["EndpointStatus"] == "Deleting"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        env.sm.describe_endpoint(EndpointName="e")
+    code, msg = _error(e)
+    assert code == "ValidationException" and msg.startswith("Could not find endpoint")
+    assert env.sm.list_endpoints()["Endpoints"] == []
+
+
+def test_transition_polls_configurable(env):
+    assert env.control("POST", "config", {"transition_polls": 3})["transition_polls"] == 3
+    env.config("c1", [("a", "ml.m5.large", 1)])
+    env.sm.create_endpoint(EndpointName="e", EndpointConfigName="c1")
+    statuses = [env.sm.describe_endpoint(EndpointName="e")["EndpointStatus"] for _ in range(4)]
+    assert statuses == ["Creating", "Creating", "Creating", "InService"]
+    assert env.sm.list_endpoints()["Endpoints"][0]["EndpointStatus"] == "InService"
+
+    env.control("POST", "config", {"transition_polls": 0})
+    env.config("c2", [("a", "ml.m5.large", 2)])
+    env.sm.update_endpoint(EndpointName="e", EndpointConfigName="c2")
+    d = env.sm.describe_endpoint(EndpointName="e")
+    assert (d["EndpointStatus"], d["EndpointConfigName"]) == ("InService", "c2")
+
+
+def test_transition_seconds_configurable(env):
+    env.control("POST", "config", {"transition_seconds": 0.6})
+    env.config("c1", [("a", "ml.m5.large", 1)])
+    env.sm.create_endpoint(EndpointName="e", EndpointConfigName="c1")
+    for _ in range(3):
+        assert env.sm.describe_endpoint(EndpointName="e")["EndpointStatus"] == "Creating"
+    assert env.sm.list_endpoints()["Endpoints"][0]["EndpointStatus"] == "Creating"
+    time.sleep(0.7)
+    assert env.sm.list_endpoints()["Endpoints"][0]["EndpointStatus"] == "InService"
+    assert env.sm.describe_endpoint(EndpointName="e")["EndpointStatus"] == "InService"
+    assert env.control("GET", "config") == {"transition_polls": 1, "transition_seconds": 0.6}
+
+
+def test_calls_rejected_while_in_progress(env):
+    env.config("c1", [("a", "ml.m5.large", 1)])
+    env.config("c2", [("a", "ml.m5.large", 2)])
+    env.sm.create_endpoint(EndpointName="e", EndpointConfigName="c1")
+    arn = f"arn:aws:sagemaker:us-east-1:{env.account}:endpoint/e"
+    # Creating
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        env.sm.update_endpoint(EndpointName="e", EndpointConfigName="c2")
+    assert _error(e) == ("ValidationException", f'Cannot update in-progress endpoint "{arn}".')
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        env.sm.update_endpoint_weights_and_capacities(
+            EndpointName="e", DesiredWeightsAndCapacities=[{"VariantName": "a", "DesiredInstanceCount": 2}])
+    assert _error(e)[0] == "ValidationException"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        env.register()
+    code, msg = _error(e)
+    assert code == "ValidationException" and "InService" in msg
+    env.wait("e")
+    # Updating
+    env.sm.update_endpoint(EndpointName="e", EndpointConfigName="c2")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        env.sm.update_endpoint(EndpointName="e", EndpointConfigName="c1")
+    assert _error(e) == ("ValidationException", f'Cannot update in-progress endpoint "{arn}".')
+    with pytest.raises(botocore.exceptions.ClientError):
+        env.register()
+    assert env.wait("e")["EndpointConfigName"] == "c2"
+    env.register()
+
+
+def test_delete_is_accepted_while_creating_and_blocks_updates(env):
+    env.config("c1", [("a", "ml.m5.large", 1)])
+    env.sm.create_endpoint(EndpointName="e", EndpointConfigName="c1")
+    env.sm.delete_endpoint(EndpointName="e")  # emulator choice: accepted while Creating
+    assert env.sm.list_endpoints()["Endpoints"][0]["EndpointStatus"] == "Deleting"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        env.sm.update_endpoint(EndpointName="e", EndpointConfigName="c1")
+    assert "in-progress" in _error(e)[1]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        env.sm.create_endpoint(EndpointName="e", EndpointConfigName="c1")
+    assert "already existing" in _error(e)[1]
+    env.sm.delete_endpoint(EndpointName="e")  # already Deleting: no-op
+    assert env.sm.describe_endpoint(EndpointName="e")["EndpointStatus"] == "Deleting"
+    with pytest.raises(botocore.exceptions.ClientError):
+        env.sm.describe_endpoint(EndpointName="e")
+    env.sm.create_endpoint(EndpointName="e", EndpointConfigName="c1")  # the name is free again
+
+
+# ----------------------------------------------------------------------------- 1. UpdateEndpoint
+
+def test_describe_endpoint_follows_config_and_weights_and_capacities(env):
+    d = env.endpoint(variants=[("a", "ml.m5.large", 2, 3.0), ("b", "ml.c5.large", 1)])
+    pv = {v["VariantName"]: v for v in d["ProductionVariants"]}
+    assert pv["a"] == {"VariantName": "a", "CurrentWeight": 3.0, "DesiredWeight": 3.0,
+                       "CurrentInstanceCount": 2, "DesiredInstanceCount": 2}
+    assert pv["b"]["CurrentWeight"] == 1.0 and pv["b"]["CurrentInstanceCount"] == 1
+    env.sm.update_endpoint_weights_and_capacities(
+        EndpointName="e", DesiredWeightsAndCapacities=[{"VariantName": "a", "DesiredInstanceCount": 5}])
+    d = env.sm.describe_endpoint(EndpointName="e")
+    pv = {v["VariantName"]: v for v in d["ProductionVariants"]}
+    assert d["EndpointStatus"] == "Updating"
+    assert (pv["a"]["CurrentInstanceCount"], pv["a"]["DesiredInstanceCount"]) == (2, 5)
+    assert pv["a"]["DesiredWeight"] == 3.0  # not given: unchanged
+    d = env.sm.describe_endpoint(EndpointName="e")
+    pv = {v["VariantName"]: v for v in d["ProductionVariants"]}
+    assert d["EndpointStatus"] == "InService"
+    assert (pv["a"]["CurrentInstanceCount"], pv["a"]["DesiredInstanceCount"]) == (5, 5)
+    with pytest.raises(botocore.exceptions.ClientError):
+        env.sm.update_endpoint_weights_and_capacities(
+            EndpointName="e", DesiredWeightsAndCapacities=[{"VariantName": "zz", "DesiredWeight": 1.0}])
+
+
+def _scale_to(env, count, weight=None):
+    item = {"VariantName": "a", "DesiredInstanceCount": count}
+    if weight is not None:
+        item["DesiredWeight"] = weight
+    env.sm.update_endpoint_weights_and_capacities(EndpointName="e", DesiredWeightsAndCapacities=[item])
+    env.wait("e")
+
+
+def _variants(d):
+    return {v["VariantName"]: v for v in d["ProductionVariants"]}
+
+
+def test_update_endpoint_resets_counts_without_retain(env):
+    env.endpoint(variants=[("a", "ml.m5.large", 2)])
+    _scale_to(env, 6, 2.0)
+    env.config("c2", [("a", "ml.m5.large", 1, 0.5), ("b", "ml.m5.large", 1)])
+    arn = env.sm.update_endpoint(EndpointName="e", EndpointConfigName="c2")["EndpointArn"]
+    assert arn.endswith(":endpoint/e")
+    d = env.wait("e")
+    pv = _variants(d)
+    assert d["EndpointConfigName"] == "c2"
+    assert (pv["a"]["CurrentInstanceCount"], pv["a"]["DesiredInstanceCount"], pv["a"]["DesiredWeight"]) == (1, 1, 0.5)
+    assert pv["b"]["DesiredInstanceCount"] == 1
+
+
+def test_update_endpoint_retain_all_variant_properties(env):
+    env.endpoint(variants=[("a", "ml.m5.large", 2)])
+    _scale_to(env, 6, 2.0)
+    env.config("c2", [("a", "ml.m5.large", 1, 0.5), ("b", "ml.m5.large", 3)])
+    env.sm.update_endpoint(EndpointName="e", EndpointConfigName="c2", RetainAllVariantProperties=True)
+    d = env.sm.describe_endpoint(EndpointName="e")
+    assert d["EndpointStatus"] == "Updating"
+    pending = _variants(d["PendingDeploymentSummary"])
+    assert pending["a"]["DesiredInstanceCount"] == 6
+    d = env.wait("e")
+    pv = _variants(d)
+    assert d["EndpointConfigName"] == "c2"
+    assert (pv["a"]["CurrentInstanceCount"], pv["a"]["DesiredInstanceCount"]) == (6, 6)
+    assert (pv["a"]["CurrentWeight"], pv["a"]["DesiredWeight"]) == (2.0, 2.0)
+    assert pv["b"]["DesiredInstanceCount"] == 3  # new variant: from the config
+
+
+def test_update_endpoint_exclude_retained_variant_properties(env):
+    env.endpoint(variants=[("a", "ml.m5.large", 2)])
+    _scale_to(env, 6, 2.0)
+    env.config("c2", [("a", "ml.m5.large", 1, 0.5)])
+    env.sm.update_endpoint(
+        EndpointName="e", EndpointConfigName="c2", RetainAllVariantProperties=True,
+        ExcludeRetainedVariantProperties=[{"VariantPropertyType": "DesiredInstanceCount"}])
+    pv = _variants(env.wait("e"))
+    assert pv["a"]["DesiredInstanceCount"] == 1 and pv["a"]["DesiredWeight"] == 2.0
+    env.config("c3", [("a", "ml.m5.large", 4, 0.25)])
+    env.sm.update_endpoint(
+        EndpointName="e", EndpointConfigName="c3", RetainAllVariantProperties=True,
+        ExcludeRetainedVariantProperties=[{"VariantPropertyType": "DesiredWeight"}])
+    pv = _variants(env.wait("e"))
+    assert pv["a"]["DesiredInstanceCount"] == 1 and pv["a"]["DesiredWeight"] == 0.25
+
+
+def test_update_endpoint_missing_config_or_endpoint(env):
+    env.endpoint()
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        env.sm.update_endpoint(EndpointName="e", EndpointConfigName="nope")
+    assert _error(e)[0] == "ValidationException" and "nope" in _error(e)[1]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        env.sm.update_endpoint(EndpointName="nope", EndpointConfigName="c1")
+    assert _error(e)[1].startswith("Could not find endpoint")
+
+
+def test_update_endpoint_blocked_for_scaled_variant_instance_type_change_or_removal(env):
+    env.endpoint(variants=[("a", "ml.m5.large", 2), ("b", "ml.m5.large", 1)])
+    env.register(variant="a")
+    env.config("c-type", [("a", "ml.c5.xlarge", 2), ("b", "ml.m5.large", 1)])
+    env.config("c-remove", [("b", "ml.m5.large", 1)])
+    for cfg in ("c-type", "c-remove"):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            env.sm.update_endpoint(EndpointName="e", EndpointConfigName=cfg)
+        code, msg = _error(e)
+        assert code == "ValidationException" and '"[a]"' in msg and "scalable target" in msg
+    assert env.sm.describe_endpoint(EndpointName="e")["EndpointStatus"] == "InService"
+    # Changing only the model of a scaled variant, or an unscaled variant's type, is allowed.
+    env.model("m2")
+    env.config("c-model", [("a", "ml.m5.large", 2, None, "m2"), ("b", "ml.c5.large", 1)])
+    env.sm.update_endpoint(EndpointName="e", EndpointConfigName="c-model", RetainAllVariantProperties=True)
+    assert env.wait("e")["EndpointConfigName"] == "c-model"
+    # The documented procedure: deregister, update, register again.
+    env.aas.deregister_scalable_target(ServiceNamespace="sagemaker", ResourceId="endpoint/e/variant/a",
+                                       ScalableDimension=DIM)
+    env.sm.update_endpoint(EndpointName="e", EndpointConfigName="c-type")
+    assert env.wait("e")["EndpointConfigName"] == "c-type"
+    env.register(variant="a")
+
+
+def test_fail_next_update_rolls_back(env):
+    env.endpoint(variants=[("a", "ml.m5.large", 2)])
+    env.config("c2", [("a", "ml.m5.large", 4)])
+    env.control("POST", "fail-next-update", {"endpoint": "e", "reason": "health check failed"})
+    env.sm.update_endpoint(EndpointName="e", EndpointConfigName="c2")
+    d = env.sm.describe_endpoint(EndpointName="e")
+    assert d["EndpointStatus"] == "Updating"
+    d = env.sm.describe_endpoint(EndpointName="e")
+    assert d["EndpointStatus"] == "InService"
+    assert d["EndpointConfigName"] == "c1"
+    assert d["FailureReason"] == "health check failed"
+    assert _variants(d)["a"]["CurrentInstanceCount"] == 2
+    # Only the next update fails.
+    env.sm.update_endpoint(EndpointName="e", EndpointConfigName="c2")
+    d = env.wait("e")
+    assert d["EndpointConfigName"] == "c2" and "FailureReason" not in d
+
+
+# ----------------------------------------------------------------------------- 3. Application Auto Scaling
+
+def test_register_scalable_target_validation(env):
+    env.endpoint(variants=[("a", "ml.m5.large", 2), ("burst", "ml.t2.medium", 1)])
+    cases = [
+        ("endpoint/missing/variant/a", 1, 2, "does not exist"),
+        ("endpoint/e/variant/missing", 1, 2, "does not exist"),
+        ("endpoint/e/variant/burst", 1, 2, "burstable"),
+        ("endpoint/e/variant/a", 3, 2, "greater than maximum"),
+    ]
+    for rid, lo, hi, fragment in cases:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            env.aas.register_scalable_target(ServiceNamespace="sagemaker", ResourceId=rid,
+                                             ScalableDimension=DIM, MinCapacity=lo, MaxCapacity=hi)
+        code, msg = _error(e)
+        assert code == "ValidationException", rid
+        assert fragment in msg, (rid, msg)
+    assert env.aas.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"] == []
+
+
+def test_reregister_updates_min_max_and_tags_readable(env):
+    env.endpoint()
+    arn = env.register(lo=1, hi=4, Tags={"endpoint-scale:owner": "spec-a"})["ScalableTargetARN"]
+    assert env.aas.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"endpoint-scale:owner": "spec-a"}
+    arn2 = env.register(lo=2, hi=8)["ScalableTargetARN"]
+    assert arn2 == arn
+    t = env.aas.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
+    assert [(x["MinCapacity"], x["MaxCapacity"]) for x in t] == [(2, 8)]
+    # Only MaxCapacity: MinCapacity stays; below the current min is rejected.
+    env.aas.register_scalable_target(ServiceNamespace="sagemaker", ResourceId="endpoint/e/variant/a",
+                                     ScalableDimension=DIM, MaxCapacity=5)
+    t = env.aas.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"][0]
+    assert (t["MinCapacity"], t["MaxCapacity"]) == (2, 5)
+    with pytest.raises(botocore.exceptions.ClientError):
+        env.aas.register_scalable_target(ServiceNamespace="sagemaker", ResourceId="endpoint/e/variant/a",
+                                         ScalableDimension=DIM, MaxCapacity=1)
+    env.aas.tag_resource(ResourceARN=arn, Tags={"extra": "1"})
+    env.aas.untag_resource(ResourceARN=arn, TagKeys=["endpoint-scale:owner"])
+    assert env.aas.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"extra": "1"}
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        env.aas.list_tags_for_resource(ResourceARN=arn.replace("scalable-target/", "scalable-target/x"))
+    assert _error(e)[0] == "ResourceNotFoundException"
+
+
+def test_policy_and_schedule_need_registered_target(env):
+    env.endpoint()
+    for call in (env.policy, env.schedule):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            call()
+        code, msg = _error(e)
+        assert code == "ObjectNotFoundException"
+        assert "endpoint/e/variant/a" in msg
+    env.register()
+    env.policy()
+    env.schedule()
+
+
+def test_deregister_deletes_policies_and_scheduled_actions(env):
+    env.endpoint(variants=[("a", "ml.m5.large", 2), ("b", "ml.m5.large", 2)])
+    for v in ("a", "b"):
+        env.register(variant=v)
+        env.policy(variant=v)
+        env.schedule(variant=v)
+    env.aas.deregister_scalable_target(ServiceNamespace="sagemaker", ResourceId="endpoint/e/variant/a",
+                                       ScalableDimension=DIM)
+    pols = env.aas.describe_scaling_policies(ServiceNamespace="sagemaker")["ScalingPolicies"]
+    acts = env.aas.describe_scheduled_actions(ServiceNamespace="sagemaker")["ScheduledActions"]
+    assert [p["ResourceId"] for p in pols] == ["endpoint/e/variant/b"]
+    assert [a["ResourceId"] for a in acts] == ["endpoint/e/variant/b"]
+    # Re-registering does not bring them back.
+    env.register(variant="a")
+    assert len(env.aas.describe_scaling_policies(ServiceNamespace="sagemaker")["ScalingPolicies"]) == 1
+
+
+def test_delete_endpoint_deregisters_its_targets(env):
+    env.endpoint(name="e", config="c1", variants=[("a", "ml.m5.large", 2), ("b", "ml.m5.large", 2)])
+    env.endpoint(name="other", config="c9", variants=[("a", "ml.m5.large", 2)])
+    for ep, v in (("e", "a"), ("e", "b"), ("other", "a")):
+        env.register(endpoint=ep, variant=v)
+        env.policy(endpoint=ep, variant=v)
+        env.schedule(endpoint=ep, variant=v)
+    env.sm.delete_endpoint(EndpointName="e")
+    targets = env.aas.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
+    assert [t["ResourceId"] for t in targets] == ["endpoint/other/variant/a"]
+    pols = env.aas.describe_scaling_policies(ServiceNamespace="sagemaker")["ScalingPolicies"]
+    acts = env.aas.describe_scheduled_actions(ServiceNamespace="sagemaker")["ScheduledActions"]
+    assert [p["ResourceId"] for p in pols] == ["endpoint/other/variant/a"]
+    assert [a["ResourceId"] for a in acts] == ["endpoint/other/variant/a"]
+
+
+def test_describe_scalable_targets_paginates_hundreds(env):
+    env.control("POST", "config", {"transition_polls": 0})
+    n = 230
+    variants = [(f"v{i:03d}", "ml.m5.large", 1) for i in range(n)]
+    env.config("big", variants)
+    env.sm.create_endpoint(EndpointName="big", EndpointConfigName="big")
+    for v, _, _ in variants:
+        env.register(endpoint="big", variant=v, lo=1, hi=2)
+    seen, token, pages = [], None, 0
+    while True:
+        kw = {"ServiceNamespace": "sagemaker", "MaxResults": 50}
+        if token:
+            kw["NextToken"] = token
+        r = env.aas.describe_scalable_targets(**kw)
+        seen += [t["ResourceId"] for t in r["ScalableTargets"]]
+        pages += 1
+        token = r.get("NextToken")
+        if not token:
+            break
+    assert pages == 5
+    assert seen == [f"endpoint/big/variant/{v}" for v, _, _ in variants]
+    # Default page size (50) and boto3's paginator.
+    assert len(env.aas.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]) == 50
+    pager = env.aas.get_paginator("describe_scalable_targets")
+    assert sum(len(p["ScalableTargets"]) for p in pager.paginate(ServiceNamespace="sagemaker")) == n
+    # With a ResourceIds filter.
+    wanted = [f"endpoint/big/variant/v{i:03d}" for i in range(0, n, 3)]
+    got = [t["ResourceId"] for p in pager.paginate(ServiceNamespace="sagemaker", ResourceIds=wanted,
+                                                   PaginationConfig={"PageSize": 7})
+           for t in p["ScalableTargets"]]
+    assert got == wanted
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        env.aas.describe_scalable_targets(ServiceNamespace="sagemaker", NextToken="garbage")
+    assert _error(e)[0] == "InvalidNextTokenException"
+
+
+def test_describe_scaling_policies_names_filter_and_pagination(env):
+    env.endpoint(variants=[("a", "ml.m5.large", 2), ("b", "ml.m5.large", 2)])
+    env.register(variant="a")
+    env.register(variant="b")
+    for i in range(60):
+        env.policy(name=f"p{i:02d}", variant="a")
+    env.policy(name="p00", variant="b")
+    r = env.aas.describe_scaling_policies(ServiceNamespace="sagemaker", PolicyNames=["p01", "p07"])
+    assert sorted(p["PolicyName"] for p in r["ScalingPolicies"]) == ["p01", "p07"]
+    r = env.aas.describe_scaling_policies(ServiceNamespace="sagemaker", PolicyNames=["p00"],
+                                          ResourceId="endpoint/e/variant/b", ScalableDimension=DIM)
+    assert [(p["PolicyName"], p["ResourceId"]) for p in r["ScalingPolicies"]] == [("p00", "endpoint/e/variant/b")]
+    pager = env.aas.get_paginator("describe_scaling_policies")
+    pages = list(pager.paginate(ServiceNamespace="sagemaker", ResourceId="endpoint/e/variant/a",
+                                PaginationConfig={"PageSize": 25}))
+    assert [len(p["ScalingPolicies"]) for p in pages] == [25, 25, 10]
+    assert len({p["PolicyName"] for page in pages for p in page["ScalingPolicies"]}) == 60
+
+
+def test_describe_scheduled_actions_filters(env):
+    env.endpoint(variants=[("a", "ml.m5.large", 2), ("b", "ml.m5.large", 2)])
+    env.register(variant="a")
+    env.register(variant="b")
+    env.schedule(name="morning", variant="a")
+    env.schedule(name="evening", variant="a")
+    env.schedule(name="morning", variant="b")
+    r = env.aas.describe_scheduled_actions(ServiceNamespace="sagemaker", ScheduledActionNames=["morning"])
+    assert sorted(a["ResourceId"] for a in r["ScheduledActions"]) == ["endpoint/e/variant/a", "endpoint/e/variant/b"]
+    r = env.aas.describe_scheduled_actions(ServiceNamespace="sagemaker", ResourceId="endpoint/e/variant/a")
+    assert sorted(a["ScheduledActionName"] for a in r["ScheduledActions"]) == ["evening", "morning"]
+    r = env.aas.describe_scheduled_actions(ServiceNamespace="sagemaker", ScheduledActionNames=["evening"],
+                                           ResourceId="endpoint/e/variant/a", ScalableDimension=DIM)
+    assert [a["ScheduledActionName"] for a in r["ScheduledActions"]] == ["evening"]
+    r = env.aas.describe_scheduled_actions(ServiceNamespace="sagemaker", MaxResults=2)
+    assert len(r["ScheduledActions"]) == 2 and r["NextToken"]
+    r = env.aas.describe_scheduled_actions(ServiceNamespace="sagemaker", MaxResults=2, NextToken=r["NextToken"])
+    assert len(r["ScheduledActions"]) == 1 and "NextToken" not in r
+
+
+# ----------------------------------------------------------------------------- 5. fault injection
+
+def test_throttle_fault_has_aws_error_shape_and_does_not_reach_moto(env):
+    env.control("POST", "faults", {"operation": "CreateEndpointConfig", "fault": "throttle", "count": 1})
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        env.config("c1", [("a", "ml.m5.large", 1)])
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert _error(e) == ("ThrottlingException", "Rate exceeded")
+    assert e.value.response["ResponseMetadata"]["HTTPHeaders"]["x-amzn-errortype"] == "ThrottlingException"
+    assert env.sm.list_endpoint_configs()["EndpointConfigs"] == []  # no state change
+    env.config("c1", [("a", "ml.m5.large", 1)])  # count exhausted
+    assert len(env.sm.list_endpoint_configs()["EndpointConfigs"]) == 1
+
+
+def test_boto3_standard_retries_recover_from_a_throttle(env):
+    env.control("POST", "faults", {"operation": "ListModels", "fault": "throttle", "count": 2})
+    sm = env.client("sagemaker", config=Config(retries={"max_attempts": 3, "mode": "standard"}))
+    r = sm.list_models()
+    assert r["ResponseMetadata"]["RetryAttempts"] == 2
+
+
+@pytest.mark.parametrize("fault,status,code", [("500", 500, "InternalFailure"),
+                                                ("503", 503, "ServiceUnavailable")])
+def test_server_error_faults(env, fault, status, code):
+    env.endpoint()
+    env.config("c2", [("a", "ml.m5.large", 5)])
+    env.control("POST", "faults", {"operation": "UpdateEndpoint", "fault": fault, "count": 1})
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        env.sm.update_endpoint(EndpointName="e", EndpointConfigName="c2")
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == status
+    assert _error(e)[0] == code
+    d = env.sm.describe_endpoint(EndpointName="e")
+    assert (d["EndpointStatus"], d["EndpointConfigName"]) == ("InService", "c1")
+
+
+def test_drop_fault_is_a_connection_error(env):
+    env.control("POST", "faults", {"operation": "DescribeEndpoint", "fault": "drop", "count": 1})
+    env.config("c1", [("a", "ml.m5.large", 1)])
+    env.sm.create_endpoint(EndpointName="e", EndpointConfigName="c1")
+    with pytest.raises(botocore.exceptions.ConnectionClosedError):
+        env.sm.describe_endpoint(EndpointName="e")
+    # The dropped Describe never reached moto: the next one is the first poll.
+    assert env.sm.describe_endpoint(EndpointName="e")["EndpointStatus"] == "Creating"
+    log = env.control("GET", "requests")
+    assert [(r["operation"], r["status"], r["fault"]) for r in log][-2:] == [
+        ("DescribeEndpoint", None, "drop"), ("DescribeEndpoint", 200, None)]
+
+
+def test_latency_fault(env):
+    env.control("POST", "faults", {"operation": "ListEndpoints", "fault": "latency", "latency_ms": 400, "count": 1})
+    t0 = time.monotonic()
+    assert env.sm.list_endpoints()["Endpoints"] == []
+    assert time.monotonic() - t0 >= 0.4
+    t0 = time.monotonic()
+    env.sm.list_endpoints()
+    assert time.monotonic() - t0 < 0.4
+    assert [(r["operation"], r["fault"]) for r in env.control("GET", "requests")][-2:] == [
+        ("ListEndpoints", "latency"), ("ListEndpoints", None)]
+
+
+def test_rate_faults_are_reproducible_with_seed_and_star_matches_all(env):
+    def run():
+        env.control("POST", "reset")
+        env.control("POST", "faults", {"operation": "*", "fault": "503", "rate": 0.3, "seed": 42})
+        outcome = []
+        for _ in range(40):
+            try:
+                env.sm.list_models()
+                outcome.append(True)
+            except botocore.exceptions.ClientError:
+                outcome.append(False)
+        return outcome
+    first, second = run(), run()
+    assert first == second
+    assert 3 <= first.count(False) <= 25
+    env.control("DELETE", "faults")
+    assert env.control("GET", "faults") == []
+    env.sm.list_models()
+
+
+def test_faults_on_application_autoscaling(env):
+    env.control("POST", "faults", {"operation": "RegisterScalableTarget", "fault": "throttle", "count": 1})
+    env.endpoint()
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        env.register()
+    assert _error(e)[0] == "ThrottlingException"
+    assert env.aas.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"] == []
+    env.register()
+
+
+def test_reset_clears_state_faults_log_and_config(env):
+    env.control("POST", "config", {"transition_polls": 5})
+    env.control("POST", "faults", {"operation": "ListTags", "fault": "throttle"})
+    env.endpoint(variants=[("a", "ml.m5.large", 1)])
+    assert env.control("GET", "requests")
+    env.control("POST", "reset")
+    assert env.control("GET", "requests") == []
+    assert env.control("GET", "faults") == []
+    assert env.control("GET", "config") == {"transition_polls": 1, "transition_seconds": None}
+    assert env.sm.list_endpoints()["Endpoints"] == []
+    assert env.sm.list_models()["Models"] == []
+
+
+# ----------------------------------------------------------------------------- 6. request log
+
+def test_request_log(env):
+    env.control("DELETE", "requests")
+    env.control("POST", "faults", {"operation": "DescribeEndpoint", "fault": "throttle", "count": 1})
+    env.config("c1", [("a", "ml.m5.large", 1)])
+    env.sm.create_endpoint(EndpointName="e", EndpointConfigName="c1")
+    with pytest.raises(botocore.exceptions.ClientError):
+        env.sm.describe_endpoint(EndpointName="e")
+    with pytest.raises(botocore.exceptions.ClientError):
+        env.sm.create_endpoint(EndpointName="e", EndpointConfigName="c1")
+    env.aas.describe_scalable_targets(ServiceNamespace="sagemaker")
+    env.control("GET", "faults")  # control calls are not logged
+    log = env.control("GET", "requests")
+    assert [(r["seq"], r["service"], r["operation"], r["status"], r["fault"]) for r in log] == [
+        (1, "sagemaker", "CreateEndpointConfig", 200, None),
+        (2, "sagemaker", "CreateEndpoint", 200, None),
+        (3, "sagemaker", "DescribeEndpoint", 400, "throttle"),
+        (4, "sagemaker", "CreateEndpoint", 400, None),
+        (5, "application-autoscaling", "DescribeScalableTargets", 200, None),
+    ]
+    import re
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", r["time"]) for r in log)
+    env.control("DELETE", "requests")
+    assert env.control("GET", "requests") == []
+
+
+# ----------------------------------------------------------------------------- isolation
+
+def test_accounts_are_isolated(env):
+    other = Env(env.url, _new_account())
+    other.control("POST", "reset")
+    env.endpoint()
+    env.control("POST", "faults", {"operation": "*", "fault": "throttle"})
+    # The other account sees no endpoint, no fault and none of our requests.
+    assert other.sm.list_endpoints()["Endpoints"] == []
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        other.sm.describe_endpoint(EndpointName="e")
+    assert _error(e)[0] == "ValidationException"
+    assert [r["operation"] for r in other.control("GET", "requests")] == ["ListEndpoints", "DescribeEndpoint"]
+    # It can use the same names independently.
+    other.model()
+    other.endpoint()
+    d = other.sm.describe_endpoint(EndpointName="e")
+    assert d["EndpointArn"] == f"arn:aws:sagemaker:us-east-1:{other.account}:endpoint/e"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        env.sm.list_endpoints()
+    assert _error(e)[0] == "ThrottlingException"
+    env.control("DELETE", "faults")
+    assert [x["EndpointName"] for x in env.sm.list_endpoints()["Endpoints"]] == ["e"]
+    # Resetting one account leaves the other alone.
+    env.control("POST", "reset")
+    assert env.sm.list_endpoints()["Endpoints"] == []
+    assert [x["EndpointName"] for x in other.sm.list_endpoints()["Endpoints"]] == ["e"]
+
+
+def test_control_api_rejects_bad_input(env):
+    for path, body in (("faults", {"operation": "X", "fault": "explode"}),
+                       ("faults", {"operation": "X", "fault": "500", "rate": 2}),
+                       ("config", {"transition_polls": -1}),
+                       ("config", {"unknown": 1}),
+                       ("fail-next-update", {"reason": "no endpoint"})):
+        with pytest.raises(urllib.error.HTTPError) as e:
+            env.control("POST", path, body)
+        assert e.value.code == 400
+
+
+def test_moto_api_reset_clears_everything(env):
+    other = Env(env.url, _new_account())
+    for e in (env, other):
+        e.control("POST", "config", {"transition_polls": 4})
+        e.control("POST", "faults", {"operation": "DescribeModel", "fault": "throttle"})
+    other.model()
+    req = urllib.request.Request(f"{env.url}/moto-api/reset", data=b"", method="POST")
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        assert resp.status == 200
+    for e in (env, other):
+        assert e.control("GET", "faults") == []
+        assert e.control("GET", "requests") == []
+        assert e.control("GET", "config")["transition_polls"] == 1
+        assert e.sm.list_models()["Models"] == []
+
+
+def test_parallel_clients_in_many_accounts(emulator_url):
+    import concurrent.futures
+
+    def scenario(i):
+        e = Env(emulator_url, _new_account())
+        e.control("POST", "reset")
+        e.model()
+        e.endpoint(name=f"e{i}", variants=[("a", "ml.m5.large", 1 + i % 3)])
+        e.register(endpoint=f"e{i}")
+        e.policy(endpoint=f"e{i}")
+        eps = [x["EndpointName"] for x in e.sm.list_endpoints()["Endpoints"]]
+        targets = e.aas.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
+        return eps, [t["ResourceId"] for t in targets]
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(scenario, range(16)))
+    for i, (eps, targets) in enumerate(results):
+        assert eps == [f"e{i}"]
+        assert targets == [f"endpoint/e{i}/variant/a"]
