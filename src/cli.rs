@@ -8,9 +8,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 use thiserror::Error;
 
 use crate::diagnostic::{self, Source};
+use crate::live::LiveState;
 use crate::model::Desired;
 use crate::output::{self, ColorChoice};
-use crate::plan::{self, LiveState};
+use crate::plan;
 use crate::render;
 use crate::validate::{self, Validated};
 use crate::{resources, spec};

@@ -11,8 +11,10 @@
 //! `main.rs` only starts the runtime and maps errors to exit codes; `cli` parses arguments and
 //! dispatches; `output` owns the terminal.
 
+pub mod aws;
 pub mod cli;
 pub mod diagnostic;
+pub mod live;
 pub mod model;
 pub mod output;
 pub mod plan;

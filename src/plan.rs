@@ -1,12 +1,31 @@
-//! A plan is inert data: the list of changes that would turn the live state into the desired one,
-//! one [`Change`] per resource with its [`Action`]. [`diff`] computes it and does no I/O; apply
-//! reads only the plan. The offline plan is `diff(desired, &LiveState::default())`.
+//! A plan is inert data: what would change to make AWS match the spec, computed by the pure
+//! function [`diff`] from the desired resources and the [`LiveState`]. It holds
+//!
+//! - [`Change`]s, one per resource, each with an [`Action`] and `before`/`after` (for people and
+//!   for `--output json`);
+//! - [`Step`]s, per endpoint, the AWS operations in the order AWS requires (for apply, which reads
+//!   nothing else);
+//! - [`Notice`]s: endpoints that exist but are not ours (conflicts) and endpoints that cannot be
+//!   changed now (busy or failed), which apply leaves alone.
+//!
+//! The rules encoded here come from shared/aws-facts.md: endpoint configs are immutable (a change
+//! is a new content-named config, an UpdateEndpoint, and deletion of the old config only once the
+//! endpoint runs the new one); UpdateEndpoint keeps live counts (RetainAllVariantProperties);
+//! changing the instance type of, or removing, a scaled variant needs its policy deleted and its
+//! target deregistered first and everything put back after (deregistering deletes scheduled
+//! actions); counts of fixed variants and weights change in place.
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::resources::{Address, Kind, Resource};
+use crate::aws::WeightAndCapacity;
+use crate::live::{is_derived_name, LiveEndpoint, LiveState, Ownership};
+use crate::model::Tags;
+use crate::resources::{
+    resource_id, Address, ConfigResource, EndpointResource, EndpointVariant, Kind, ModelResource, PolicyResource,
+    Resource, ScheduledActionResource, TargetResource,
+};
 
 /// What happens to one resource. `before` is the live resource, `after` the desired one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -18,7 +37,7 @@ pub enum Action {
     Create,
     /// Changed in place; both present, they differ.
     Update,
-    /// Cannot change in place: the live one is deleted and the desired one created. The reason
+    /// Cannot change in place: the live one is removed and the desired one put back. The reason
     /// is for display only.
     Replace,
     /// In AWS and owned by this spec, no longer desired; `after` is absent.
@@ -58,15 +77,191 @@ pub struct Change {
     pub reason: Option<String>,
 }
 
-/// What AWS has, as far as this spec is concerned.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LiveState {
-    pub resources: Vec<Resource>,
+/// One AWS operation of an apply, in order within its endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op")]
+pub enum Step {
+    CreateModel {
+        model: ModelResource,
+    },
+    CreateEndpointConfig {
+        config: ConfigResource,
+    },
+    CreateEndpoint {
+        endpoint: String,
+        config: String,
+        tags: Tags,
+    },
+    /// With RetainAllVariantProperties: live counts and weights survive.
+    UpdateEndpoint {
+        endpoint: String,
+        config: String,
+    },
+    UpdateWeightsAndCapacities {
+        endpoint: String,
+        changes: Vec<WeightAndCapacity>,
+    },
+    /// Wait until the endpoint is InService, then check it runs `config` (SageMaker rolls a
+    /// failed update back to the old config and reports InService).
+    WaitInService {
+        endpoint: String,
+        config: String,
+    },
+    TagEndpoint {
+        endpoint: String,
+        arn: String,
+        add: Tags,
+        remove: Vec<String>,
+    },
+    RegisterScalableTarget {
+        target: TargetResource,
+    },
+    DeregisterScalableTarget {
+        endpoint: String,
+        variant: String,
+    },
+    PutScalingPolicy {
+        policy: PolicyResource,
+    },
+    DeleteScalingPolicy {
+        endpoint: String,
+        variant: String,
+        policy_name: String,
+    },
+    PutScheduledAction {
+        action: ScheduledActionResource,
+    },
+    DeleteScheduledAction {
+        endpoint: String,
+        variant: String,
+        name: String,
+    },
+    DeleteEndpoint {
+        endpoint: String,
+    },
+    WaitDeleted {
+        endpoint: String,
+    },
+    DeleteEndpointConfig {
+        name: String,
+    },
+    DeleteModel {
+        name: String,
+    },
+}
+
+impl Step {
+    /// The API operation (or `Wait` for waits).
+    pub fn operation(&self) -> &'static str {
+        match self {
+            Step::CreateModel { .. } => "CreateModel",
+            Step::CreateEndpointConfig { .. } => "CreateEndpointConfig",
+            Step::CreateEndpoint { .. } => "CreateEndpoint",
+            Step::UpdateEndpoint { .. } => "UpdateEndpoint",
+            Step::UpdateWeightsAndCapacities { .. } => "UpdateEndpointWeightsAndCapacities",
+            Step::WaitInService { .. } => "WaitInService",
+            Step::TagEndpoint { .. } => "AddTags",
+            Step::RegisterScalableTarget { .. } => "RegisterScalableTarget",
+            Step::DeregisterScalableTarget { .. } => "DeregisterScalableTarget",
+            Step::PutScalingPolicy { .. } => "PutScalingPolicy",
+            Step::DeleteScalingPolicy { .. } => "DeleteScalingPolicy",
+            Step::PutScheduledAction { .. } => "PutScheduledAction",
+            Step::DeleteScheduledAction { .. } => "DeleteScheduledAction",
+            Step::DeleteEndpoint { .. } => "DeleteEndpoint",
+            Step::WaitDeleted { .. } => "WaitDeleted",
+            Step::DeleteEndpointConfig { .. } => "DeleteEndpointConfig",
+            Step::DeleteModel { .. } => "DeleteModel",
+        }
+    }
+
+    /// One line for people: the operation and what it acts on.
+    pub fn describe(&self) -> String {
+        let what = match self {
+            Step::CreateModel { model } => format!("model {}", model.name),
+            Step::CreateEndpointConfig { config } => format!("endpoint config {}", config.name),
+            Step::CreateEndpoint { endpoint, config, .. } => format!("endpoint {endpoint} on {config}"),
+            Step::UpdateEndpoint { endpoint, config } => {
+                format!("endpoint {endpoint} to {config}, keeping live instance counts")
+            }
+            Step::UpdateWeightsAndCapacities { endpoint, changes } => {
+                let parts: Vec<String> = changes
+                    .iter()
+                    .map(|c| {
+                        let mut p = vec![];
+                        if let Some(n) = c.instance_count {
+                            p.push(format!("{n} instances"));
+                        }
+                        if let Some(w) = c.weight {
+                            p.push(format!("weight {w}"));
+                        }
+                        format!("{} {}", c.variant, p.join(", "))
+                    })
+                    .collect();
+                format!("endpoint {endpoint}: {}", parts.join("; "))
+            }
+            Step::WaitInService { endpoint, config } => format!("until endpoint {endpoint} is InService on {config}"),
+            Step::TagEndpoint { endpoint, .. } => format!("endpoint {endpoint} tags"),
+            Step::RegisterScalableTarget { target } => format!(
+                "{} (min {}, max {})",
+                resource_id(&target.endpoint, &target.variant),
+                target.min_capacity,
+                target.max_capacity
+            ),
+            Step::DeregisterScalableTarget { endpoint, variant } => resource_id(endpoint, variant),
+            Step::PutScalingPolicy { policy } => {
+                format!("{} on {}", policy.policy_name, resource_id(&policy.endpoint, &policy.variant))
+            }
+            Step::DeleteScalingPolicy { endpoint, variant, policy_name } => {
+                format!("{policy_name} on {}", resource_id(endpoint, variant))
+            }
+            Step::PutScheduledAction { action } => {
+                format!("{} on {}", action.name, resource_id(&action.endpoint, &action.variant))
+            }
+            Step::DeleteScheduledAction { endpoint, variant, name } => {
+                format!("{name} on {}", resource_id(endpoint, variant))
+            }
+            Step::DeleteEndpoint { endpoint } | Step::WaitDeleted { endpoint } => format!("endpoint {endpoint}"),
+            Step::DeleteEndpointConfig { name } => format!("endpoint config {name}"),
+            Step::DeleteModel { name } => format!("model {name}"),
+        };
+        format!("{} {what}", self.operation())
+    }
+
+    /// Does this step call UpdateEndpoint or a deregistration, whose order people should see?
+    fn is_ordering_sensitive(&self) -> bool {
+        matches!(self, Step::UpdateEndpoint { .. } | Step::DeregisterScalableTarget { .. })
+    }
+}
+
+/// The ordered steps of one endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EndpointSteps {
+    pub endpoint: String,
+    pub steps: Vec<Step>,
+}
+
+impl EndpointSteps {
+    pub fn shows_order(&self) -> bool {
+        self.steps.iter().any(Step::is_ordering_sensitive)
+    }
+}
+
+/// An endpoint the plan leaves alone, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Notice {
+    pub endpoint: String,
+    pub message: String,
+    pub hint: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Plan {
     pub changes: Vec<Change>,
+    pub steps: Vec<EndpointSteps>,
+    /// Endpoints that exist but are not owned by this project: never modified.
+    pub conflicts: Vec<Notice>,
+    /// Owned endpoints that cannot be changed now (Creating, Updating, Failed, ...).
+    pub skipped: Vec<Notice>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -93,8 +288,9 @@ impl Plan {
         s
     }
 
+    /// Anything to do, or anything that stands in the way of knowing (busy endpoints).
     pub fn has_changes(&self) -> bool {
-        self.changes.iter().any(|c| c.action != Action::NoOp)
+        self.changes.iter().any(|c| c.action != Action::NoOp) || !self.skipped.is_empty()
     }
 
     /// The changes of each endpoint, endpoints in first-seen order.
@@ -108,52 +304,534 @@ impl Plan {
         }
         groups
     }
+
+    pub fn steps_of(&self, endpoint: &str) -> Option<&EndpointSteps> {
+        self.steps.iter().find(|s| s.endpoint == endpoint)
+    }
 }
 
-/// The pure diff. Desired resources keep their order (creation order per endpoint); deletions of
-/// live resources that are no longer desired follow each endpoint's other changes, newest kind
-/// first (schedules before targets before endpoints before configs and models).
-pub fn diff(desired: &[Resource], live: &LiveState) -> Plan {
-    let live_by_address: BTreeMap<Address, &Resource> = live.resources.iter().map(|r| (r.address(), r)).collect();
-    let mut changes: Vec<Change> = desired
-        .iter()
-        .map(|want| {
-            let address = want.address();
-            let (action, before) = match live_by_address.get(&address) {
-                None => (Action::Create, None),
-                Some(have) if *have == want => (Action::NoOp, Some((*have).clone())),
-                Some(have) => (Action::Update, Some((*have).clone())),
-            };
-            Change {
-                address,
-                endpoint: want.endpoint().to_string(),
-                action,
-                before,
-                after: Some(want.clone()),
-                reason: None,
-            }
-        })
-        .collect();
-    let desired_addresses: Vec<Address> = desired.iter().map(Resource::address).collect();
-    let mut deletes: Vec<Change> = live
-        .resources
-        .iter()
-        .filter(|r| !desired_addresses.contains(&r.address()))
-        .map(|r| Change {
-            address: r.address(),
-            endpoint: r.endpoint().to_string(),
-            action: Action::Delete,
-            before: Some(r.clone()),
-            after: None,
-            reason: None,
-        })
-        .collect();
-    deletes.sort_by_key(|c| std::cmp::Reverse(c.address.kind));
-    for delete in deletes {
-        let at = changes.iter().rposition(|c| c.endpoint == delete.endpoint).map_or(changes.len(), |i| i + 1);
-        changes.insert(at, delete);
+/// Weights are f32 in the SageMaker API; compare them as such.
+fn same_weight(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-4
+}
+
+/// The desired resources of one endpoint.
+struct Want<'a> {
+    models: Vec<&'a ModelResource>,
+    config: &'a ConfigResource,
+    endpoint: &'a EndpointResource,
+    targets: Vec<&'a TargetResource>,
+    policies: Vec<&'a PolicyResource>,
+    schedules: Vec<&'a ScheduledActionResource>,
+}
+
+fn group(desired: &[Resource]) -> Vec<Want<'_>> {
+    let mut order: Vec<&str> = Vec::new();
+    let mut by: BTreeMap<&str, Vec<&Resource>> = BTreeMap::new();
+    for r in desired {
+        if !order.contains(&r.endpoint()) {
+            order.push(r.endpoint());
+        }
+        by.entry(r.endpoint()).or_default().push(r);
     }
-    Plan { changes }
+    order
+        .into_iter()
+        .filter_map(|name| {
+            let rs = &by[name];
+            let config = rs.iter().find_map(|r| match r {
+                Resource::EndpointConfig(c) => Some(c),
+                _ => None,
+            })?;
+            let endpoint = rs.iter().find_map(|r| match r {
+                Resource::Endpoint(e) => Some(e),
+                _ => None,
+            })?;
+            Some(Want {
+                models: rs
+                    .iter()
+                    .filter_map(|r| match r {
+                        Resource::Model(m) => Some(m),
+                        _ => None,
+                    })
+                    .collect(),
+                config,
+                endpoint,
+                targets: rs
+                    .iter()
+                    .filter_map(|r| match r {
+                        Resource::ScalableTarget(t) => Some(t),
+                        _ => None,
+                    })
+                    .collect(),
+                policies: rs
+                    .iter()
+                    .filter_map(|r| match r {
+                        Resource::ScalingPolicy(p) => Some(p),
+                        _ => None,
+                    })
+                    .collect(),
+                schedules: rs
+                    .iter()
+                    .filter_map(|r| match r {
+                        Resource::ScheduledAction(s) => Some(s),
+                        _ => None,
+                    })
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+/// Collects the changes and steps of one endpoint.
+struct Builder<'p> {
+    plan: &'p mut Plan,
+    endpoint: String,
+    steps: Vec<Step>,
+}
+
+impl Builder<'_> {
+    fn change(&mut self, action: Action, before: Option<Resource>, after: Option<Resource>, reason: Option<String>) {
+        let address = after.as_ref().or(before.as_ref()).map(Resource::address).expect("a change has a resource");
+        self.plan.changes.push(Change { address, endpoint: self.endpoint.clone(), action, before, after, reason });
+    }
+
+    /// NoOp when equal, else `changed`.
+    fn compare(&mut self, before: Resource, after: Resource, changed: Action, reason: Option<String>) -> bool {
+        if before == after {
+            self.change(Action::NoOp, Some(before), Some(after), None);
+            false
+        } else {
+            self.change(changed, Some(before), Some(after), reason);
+            true
+        }
+    }
+
+    fn finish(self) {
+        if !self.steps.is_empty() {
+            self.plan.steps.push(EndpointSteps { endpoint: self.endpoint, steps: self.steps });
+        }
+    }
+}
+
+/// The pure diff. The offline plan is `diff(desired, &LiveState::default())`.
+pub fn diff(desired: &[Resource], live: &LiveState) -> Plan {
+    let mut plan = Plan::default();
+    for want in group(desired) {
+        let name = want.endpoint.name.clone();
+        match live.endpoints.get(&name) {
+            None => create_endpoint(&mut plan, &want),
+            Some(have) => match &have.ownership {
+                Ownership::Unmanaged => plan.conflicts.push(Notice {
+                    endpoint: name.clone(),
+                    message: format!("endpoint {name} exists but is not managed by endpoint-scale (it has no endpoint-scale ownership tags)"),
+                    hint: format!("run `endpoint-scale import {name}` to write a spec for it and adopt it, or give the spec's endpoint another name"),
+                }),
+                Ownership::OtherProject(other) => plan.conflicts.push(Notice {
+                    endpoint: name.clone(),
+                    message: format!("endpoint {name} belongs to endpoint-scale project {other:?}"),
+                    hint: "an endpoint is managed by one spec: remove it from this spec or from the other one".to_string(),
+                }),
+                Ownership::Ours if !have.desc.is_in_service() => plan.skipped.push(busy_notice(have)),
+                Ownership::Ours => update_endpoint(&mut plan, &want, have),
+            },
+        }
+    }
+    for stray in live.strays.values() {
+        delete_endpoint(&mut plan, stray, "no longer in the spec (--prune)");
+    }
+    plan
+}
+
+/// The plan that deletes every owned endpoint in `live` (and what belongs to it).
+pub fn destroy(live: &LiveState) -> Plan {
+    let mut plan = Plan::default();
+    for have in live.endpoints.values().chain(live.strays.values()) {
+        match &have.ownership {
+            Ownership::Ours if have.desc.is_in_service() || have.desc.status == "Failed" => {
+                delete_endpoint(&mut plan, have, "destroy")
+            }
+            Ownership::Ours => plan.skipped.push(busy_notice(have)),
+            _ => plan.conflicts.push(Notice {
+                endpoint: have.desc.name.clone(),
+                message: format!("endpoint {} is not managed by this project; it is left alone", have.desc.name),
+                hint: "endpoint-scale deletes only what carries its ownership tags for this project".to_string(),
+            }),
+        }
+    }
+    plan
+}
+
+fn busy_notice(have: &LiveEndpoint) -> Notice {
+    let name = &have.desc.name;
+    let status = &have.desc.status;
+    match status.as_str() {
+        "Failed" | "OutOfService" => Notice {
+            endpoint: name.clone(),
+            message: format!(
+                "endpoint {name} is {status}{}",
+                have.desc.failure_reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()
+            ),
+            hint: "SageMaker cannot update it; delete it (`endpoint-scale destroy`) and apply again".to_string(),
+        },
+        _ => Notice {
+            endpoint: name.clone(),
+            message: format!("endpoint {name} is {status}; it is skipped, not fought over"),
+            hint: "run again once it is InService".to_string(),
+        },
+    }
+}
+
+fn create_endpoint(plan: &mut Plan, want: &Want<'_>) {
+    let mut b = Builder { endpoint: want.endpoint.name.clone(), plan, steps: Vec::new() };
+    for m in &want.models {
+        b.change(Action::Create, None, Some(Resource::Model((*m).clone())), None);
+        b.steps.push(Step::CreateModel { model: (*m).clone() });
+    }
+    b.change(Action::Create, None, Some(Resource::EndpointConfig(want.config.clone())), None);
+    b.steps.push(Step::CreateEndpointConfig { config: want.config.clone() });
+    b.change(Action::Create, None, Some(Resource::Endpoint(want.endpoint.clone())), None);
+    b.steps.push(Step::CreateEndpoint {
+        endpoint: want.endpoint.name.clone(),
+        config: want.config.name.clone(),
+        tags: want.endpoint.tags.clone(),
+    });
+    b.steps.push(Step::WaitInService { endpoint: want.endpoint.name.clone(), config: want.config.name.clone() });
+    for t in &want.targets {
+        put_back_scaling(&mut b, want, &t.variant, |_| (Action::Create, None, None));
+    }
+    b.finish();
+}
+
+/// Registers a variant's target, puts its policy and its scheduled actions: the changes get the
+/// action (and reason) `how` says for the live counterpart.
+fn put_back_scaling(
+    b: &mut Builder<'_>,
+    want: &Want<'_>,
+    variant: &str,
+    how: impl Fn(&Resource) -> (Action, Option<Resource>, Option<String>),
+) {
+    let resources: Vec<Resource> = want
+        .targets
+        .iter()
+        .filter(|t| t.variant == variant)
+        .map(|t| Resource::ScalableTarget((*t).clone()))
+        .chain(want.policies.iter().filter(|p| p.variant == variant).map(|p| Resource::ScalingPolicy((*p).clone())))
+        .chain(want.schedules.iter().filter(|s| s.variant == variant).map(|s| Resource::ScheduledAction((*s).clone())))
+        .collect();
+    for r in resources {
+        let (action, before, reason) = how(&r);
+        b.change(action, before, Some(r.clone()), reason);
+        b.steps.push(match r {
+            Resource::ScalableTarget(t) => Step::RegisterScalableTarget { target: t },
+            Resource::ScalingPolicy(p) => Step::PutScalingPolicy { policy: p },
+            Resource::ScheduledAction(s) => Step::PutScheduledAction { action: s },
+            _ => unreachable!("only auto scaling resources are put back"),
+        });
+    }
+}
+
+fn identity(config: &ConfigResource) -> Vec<(&str, &str, &str)> {
+    config.variants.iter().map(|v| (v.name.as_str(), v.model_name.as_str(), v.instance_type.as_str())).collect()
+}
+
+fn update_endpoint(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint) {
+    let name = want.endpoint.name.clone();
+    let mut b = Builder { endpoint: name.clone(), plan, steps: Vec::new() };
+    let live_config = have.config.clone();
+    // Configs are compared by content, not name: an adopted endpoint keeps its hand-made config
+    // as long as the variants, models and instance types agree.
+    let config_changes = live_config.as_ref().is_none_or(|c| identity(c) != identity(want.config));
+    let final_config = if config_changes { want.config.name.clone() } else { have.desc.config_name.clone() };
+    let live_type = |variant: &str| {
+        live_config
+            .as_ref()
+            .and_then(|c| c.variants.iter().find(|v| v.name == variant))
+            .map(|v| v.instance_type.clone())
+    };
+    let want_type =
+        |variant: &str| want.config.variants.iter().find(|v| v.name == variant).map(|v| v.instance_type.clone());
+
+    // Auto scaling that must go before UpdateEndpoint: variants whose instance type changes or
+    // that leave the endpoint while registered (AWS refuses the update otherwise), and variants
+    // that stop being scaled.
+    let mut pre = Vec::new();
+    let mut reregistered: Vec<String> = Vec::new();
+    for t in &have.targets {
+        let wanted = want.targets.iter().any(|w| w.variant == t.variant);
+        let type_change = config_changes && wanted && live_type(&t.variant) != want_type(&t.variant);
+        let removed = want_type(&t.variant).is_none();
+        if type_change || removed || !wanted {
+            for p in have.policies.iter().filter(|p| p.variant == t.variant) {
+                pre.push(Step::DeleteScalingPolicy {
+                    endpoint: name.clone(),
+                    variant: t.variant.clone(),
+                    policy_name: p.policy_name.clone(),
+                });
+            }
+            pre.push(Step::DeregisterScalableTarget { endpoint: name.clone(), variant: t.variant.clone() });
+            reregistered.push(t.variant.clone());
+        }
+    }
+    b.steps.extend(pre);
+
+    // Models and config.
+    if config_changes {
+        for m in &want.models {
+            match have.models.iter().find(|l| l.name == m.name) {
+                Some(l) => {
+                    b.change(Action::NoOp, Some(Resource::Model(l.clone())), Some(Resource::Model((*m).clone())), None)
+                }
+                None => {
+                    b.change(Action::Create, None, Some(Resource::Model((*m).clone())), None);
+                    b.steps.push(Step::CreateModel { model: (*m).clone() });
+                }
+            }
+        }
+        b.change(Action::Create, None, Some(Resource::EndpointConfig(want.config.clone())), None);
+        b.steps.push(Step::CreateEndpointConfig { config: want.config.clone() });
+    } else {
+        for m in &have.models {
+            b.change(Action::NoOp, Some(Resource::Model(m.clone())), Some(Resource::Model(m.clone())), None);
+        }
+        if let Some(c) = &live_config {
+            let shown = ConfigResource { tags: want.config.tags.clone(), ..c.clone() };
+            b.change(
+                Action::NoOp,
+                Some(Resource::EndpointConfig(shown.clone())),
+                Some(Resource::EndpointConfig(shown)),
+                None,
+            );
+        }
+    }
+
+    // The endpoint: config, runtime weights and counts, tags.
+    let before = EndpointResource {
+        name: name.clone(),
+        config_name: have.desc.config_name.clone(),
+        variants: have
+            .desc
+            .variants
+            .iter()
+            .map(|(v, count, weight)| {
+                let scaled =
+                    want.endpoint.variants.iter().find(|w| &w.name == v).is_none_or(|w| w.instance_count.is_none());
+                EndpointVariant {
+                    name: v.clone(),
+                    instance_count: if scaled { None } else { *count },
+                    weight: weight.unwrap_or(1.0),
+                }
+            })
+            .collect(),
+        tags: have.tags.iter().filter(|(k, _)| !k.starts_with("aws:")).map(|(k, v)| (k.clone(), v.clone())).collect(),
+    };
+    let mut after = want.endpoint.clone();
+    after.config_name = final_config.clone();
+    // After an update, variants new to the endpoint start from the config; only variants that
+    // exist on both sides have weights and counts to compare.
+    let mut capacity = Vec::new();
+    for w in &want.endpoint.variants {
+        let Some((count, weight)) = have.desc.variant(&w.name) else { continue };
+        let weight_change = weight.is_none_or(|l| !same_weight(l, w.weight));
+        let count_change = w.instance_count.is_some() && w.instance_count != count;
+        if weight_change || count_change {
+            capacity.push(WeightAndCapacity {
+                variant: w.name.clone(),
+                instance_count: if count_change { w.instance_count } else { None },
+                weight: weight_change.then_some(w.weight),
+            });
+        }
+    }
+    // Normalise weights that agree within f32 precision so they do not show as changes.
+    let mut shown_before = before.clone();
+    for v in &mut shown_before.variants {
+        if let Some(w) = after.variants.iter().find(|w| w.name == v.name) {
+            if same_weight(v.weight, w.weight) {
+                v.weight = w.weight;
+            }
+        }
+    }
+    let reason = config_changes.then(|| {
+        let old = live_config.as_ref().map_or("a missing config".to_string(), |c| c.name.clone());
+        format!("endpoint configs are immutable: {old} -> {}", want.config.name)
+    });
+    b.compare(Resource::Endpoint(shown_before), Resource::Endpoint(after), Action::Update, reason);
+    if config_changes {
+        b.steps.push(Step::UpdateEndpoint { endpoint: name.clone(), config: want.config.name.clone() });
+        b.steps.push(Step::WaitInService { endpoint: name.clone(), config: want.config.name.clone() });
+    }
+    if !capacity.is_empty() {
+        b.steps.push(Step::UpdateWeightsAndCapacities { endpoint: name.clone(), changes: capacity });
+        b.steps.push(Step::WaitInService { endpoint: name.clone(), config: final_config.clone() });
+    }
+    let add: Tags = want
+        .endpoint
+        .tags
+        .iter()
+        .filter(|(k, v)| have.tags.get(*k) != Some(v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let remove: Vec<String> =
+        have.tags.keys().filter(|k| !k.starts_with("aws:") && !want.endpoint.tags.contains_key(*k)).cloned().collect();
+    if !add.is_empty() || !remove.is_empty() {
+        b.steps.push(Step::TagEndpoint { endpoint: name.clone(), arn: have.desc.arn.clone(), add, remove });
+    }
+
+    // Auto scaling after the endpoint.
+    for t in &want.targets {
+        let variant = t.variant.as_str();
+        if reregistered.iter().any(|r| r == variant) {
+            let old_type = live_type(variant).unwrap_or_default();
+            let new_type = want_type(variant).unwrap_or_default();
+            let reason = format!(
+                "instance type {old_type} -> {new_type}: AWS refuses UpdateEndpoint for a registered scalable target, so it is deregistered first (which deletes its policy and scheduled actions) and put back after"
+            );
+            let lookup = |r: &Resource| live_counterpart(have, r);
+            put_back_scaling(&mut b, want, variant, |r| match lookup(r) {
+                Some(live) => (Action::Replace, Some(live), Some(reason.clone())),
+                None => (Action::Create, None, None),
+            });
+            continue;
+        }
+        let resources: Vec<Resource> = std::iter::once(Resource::ScalableTarget((*t).clone()))
+            .chain(want.policies.iter().filter(|p| p.variant == variant).map(|p| Resource::ScalingPolicy((*p).clone())))
+            .chain(
+                want.schedules.iter().filter(|s| s.variant == variant).map(|s| Resource::ScheduledAction((*s).clone())),
+            )
+            .collect();
+        for r in resources {
+            let changed = match live_counterpart(have, &r) {
+                Some(live) => b.compare(live, r.clone(), Action::Update, None),
+                None => {
+                    b.change(Action::Create, None, Some(r.clone()), None);
+                    true
+                }
+            };
+            if changed {
+                b.steps.push(match r {
+                    Resource::ScalableTarget(t) => Step::RegisterScalableTarget { target: t },
+                    Resource::ScalingPolicy(p) => Step::PutScalingPolicy { policy: p },
+                    Resource::ScheduledAction(s) => Step::PutScheduledAction { action: s },
+                    _ => unreachable!(),
+                });
+            }
+        }
+    }
+    // Live auto scaling that is no longer wanted.
+    for t in &have.targets {
+        let wanted = want.targets.iter().any(|w| w.variant == t.variant);
+        let live_policies = have.policies.iter().filter(|p| p.variant == t.variant);
+        let live_schedules = have.schedules.iter().filter(|s| s.variant == t.variant);
+        if !wanted {
+            let reason = Some("the variant is no longer auto scaled".to_string());
+            for s in live_schedules {
+                b.change(Action::Delete, Some(Resource::ScheduledAction(s.clone())), None, reason.clone());
+            }
+            for p in live_policies {
+                b.change(Action::Delete, Some(Resource::ScalingPolicy(p.clone())), None, reason.clone());
+            }
+            b.change(Action::Delete, Some(Resource::ScalableTarget(t.clone())), None, reason);
+            continue;
+        }
+        let reregister = reregistered.contains(&t.variant);
+        for s in live_schedules.filter(|s| !want.schedules.iter().any(|w| w.variant == s.variant && w.name == s.name)) {
+            b.change(Action::Delete, Some(Resource::ScheduledAction(s.clone())), None, None);
+            if !reregister {
+                b.steps.push(Step::DeleteScheduledAction {
+                    endpoint: name.clone(),
+                    variant: s.variant.clone(),
+                    name: s.name.clone(),
+                });
+            }
+        }
+    }
+
+    // Clean-up once the endpoint runs the new config.
+    if config_changes {
+        if let Some(old) = &live_config {
+            if is_derived_name(&name, &old.name) && old.name != want.config.name {
+                let shown = ConfigResource { tags: want.config.tags.clone(), ..old.clone() };
+                b.change(
+                    Action::Delete,
+                    Some(Resource::EndpointConfig(shown)),
+                    None,
+                    Some(format!("superseded by {}; deleted once the endpoint is InService on it", want.config.name)),
+                );
+                b.steps.push(Step::DeleteEndpointConfig { name: old.name.clone() });
+            }
+        }
+        for m in have.models.iter().filter(|m| !want.models.iter().any(|w| w.name == m.name)) {
+            b.change(Action::Delete, Some(Resource::Model(m.clone())), None, Some("no longer used".to_string()));
+            b.steps.push(Step::DeleteModel { name: m.name.clone() });
+        }
+    }
+    b.finish();
+}
+
+/// The live resource with the same address as `want`, with the attributes AWS does not report
+/// back (target tags) taken from `want` so they do not show as drift.
+fn live_counterpart(have: &LiveEndpoint, want: &Resource) -> Option<Resource> {
+    match want {
+        Resource::ScalableTarget(w) => have
+            .targets
+            .iter()
+            .find(|t| t.variant == w.variant)
+            .map(|t| Resource::ScalableTarget(TargetResource { tags: w.tags.clone(), ..t.clone() })),
+        Resource::ScalingPolicy(w) => have
+            .policies
+            .iter()
+            .find(|p| p.variant == w.variant && p.policy_name == w.policy_name)
+            .map(|p| Resource::ScalingPolicy(p.clone())),
+        Resource::ScheduledAction(w) => have
+            .schedules
+            .iter()
+            .find(|s| s.variant == w.variant && s.name == w.name)
+            .map(|s| Resource::ScheduledAction(s.clone())),
+        _ => None,
+    }
+}
+
+/// Deletes an owned endpoint and everything of it: scaling first, then the endpoint, then its
+/// config and inline models.
+fn delete_endpoint(plan: &mut Plan, have: &LiveEndpoint, why: &str) {
+    let name = have.desc.name.clone();
+    let mut b = Builder { endpoint: name.clone(), plan, steps: Vec::new() };
+    let reason = Some(why.to_string());
+    for s in &have.schedules {
+        b.change(Action::Delete, Some(Resource::ScheduledAction(s.clone())), None, reason.clone());
+    }
+    for p in &have.policies {
+        b.change(Action::Delete, Some(Resource::ScalingPolicy(p.clone())), None, reason.clone());
+        b.steps.push(Step::DeleteScalingPolicy {
+            endpoint: name.clone(),
+            variant: p.variant.clone(),
+            policy_name: p.policy_name.clone(),
+        });
+    }
+    for t in &have.targets {
+        b.change(Action::Delete, Some(Resource::ScalableTarget(t.clone())), None, reason.clone());
+        // Deregistering also deletes the target's scheduled actions (API reference).
+        b.steps.push(Step::DeregisterScalableTarget { endpoint: name.clone(), variant: t.variant.clone() });
+    }
+    let endpoint = EndpointResource {
+        name: name.clone(),
+        config_name: have.desc.config_name.clone(),
+        variants: Vec::new(),
+        tags: have.tags.clone(),
+    };
+    b.change(Action::Delete, Some(Resource::Endpoint(endpoint)), None, reason.clone());
+    b.steps.push(Step::DeleteEndpoint { endpoint: name.clone() });
+    b.steps.push(Step::WaitDeleted { endpoint: name.clone() });
+    if let Some(c) = &have.config {
+        if is_derived_name(&name, &c.name) {
+            b.change(Action::Delete, Some(Resource::EndpointConfig(c.clone())), None, reason.clone());
+            b.steps.push(Step::DeleteEndpointConfig { name: c.name.clone() });
+        }
+    }
+    for m in &have.models {
+        b.change(Action::Delete, Some(Resource::Model(m.clone())), None, reason.clone());
+        b.steps.push(Step::DeleteModel { name: m.name.clone() });
+    }
+    b.finish();
 }
 
 /// Kinds whose changes never touch the endpoint itself.
@@ -162,52 +840,4 @@ pub fn is_autoscaling(kind: Kind) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::resources::{EndpointResource, TargetResource};
-
-    fn endpoint(name: &str, config: &str) -> Resource {
-        Resource::Endpoint(EndpointResource { name: name.into(), config_name: config.into(), tags: Default::default() })
-    }
-
-    fn target(endpoint: &str, min: u32, max: u32) -> Resource {
-        Resource::ScalableTarget(TargetResource {
-            endpoint: endpoint.into(),
-            variant: "v".into(),
-            min_capacity: min,
-            max_capacity: max,
-            tags: Default::default(),
-        })
-    }
-
-    #[test]
-    fn empty_live_state_creates_everything_in_order() {
-        let desired = vec![endpoint("a", "a-1"), target("a", 1, 2)];
-        let plan = diff(&desired, &LiveState::default());
-        let actions: Vec<Action> = plan.changes.iter().map(|c| c.action).collect();
-        assert_eq!(actions, [Action::Create, Action::Create]);
-        assert_eq!(plan.changes[0].address.to_string(), "endpoint.a");
-        assert_eq!(plan.changes[1].address.to_string(), "scalable_target.a/v");
-        assert!(plan.changes.iter().all(|c| c.before.is_none()));
-    }
-
-    #[test]
-    fn equal_is_no_op_and_different_is_update() {
-        let desired = vec![endpoint("a", "a-1"), target("a", 1, 4)];
-        let live = LiveState { resources: vec![endpoint("a", "a-1"), target("a", 1, 2)] };
-        let plan = diff(&desired, &live);
-        assert_eq!(plan.changes[0].action, Action::NoOp);
-        assert_eq!(plan.changes[1].action, Action::Update);
-        assert_eq!(plan.summary(), Summary { update: 1, no_op: 1, ..Summary::default() });
-        assert!(plan.has_changes());
-    }
-
-    #[test]
-    fn live_only_resources_are_deleted_after_their_endpoints_changes() {
-        let desired = vec![endpoint("a", "a-1"), endpoint("b", "b-1")];
-        let live = LiveState { resources: vec![endpoint("a", "a-1"), target("a", 1, 2)] };
-        let plan = diff(&desired, &live);
-        let listed: Vec<String> = plan.changes.iter().map(|c| format!("{:?} {}", c.action, c.address)).collect();
-        assert_eq!(listed, ["NoOp endpoint.a", "Delete scalable_target.a/v", "Create endpoint.b"]);
-    }
-}
+mod tests;

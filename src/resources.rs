@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::model::{Desired, EndpointModel, ModelRef, Tags, VariantModel};
@@ -78,32 +78,32 @@ pub enum Resource {
     ScheduledAction(ScheduledActionResource),
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelResource {
     pub name: String,
-    #[serde(skip)]
+    #[serde(skip, default)]
     pub endpoint: String,
     pub image: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model_data_url: Option<String>,
     pub execution_role_arn: String,
     pub environment: BTreeMap<String, String>,
-    /// Environment keys whose values are masked in human output.
-    #[serde(skip)]
+    /// Environment keys whose values are masked in plan output.
+    #[serde(skip, default)]
     pub secret_keys: BTreeSet<String>,
     pub tags: Tags,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConfigResource {
     pub name: String,
-    #[serde(skip)]
+    #[serde(skip, default)]
     pub endpoint: String,
     pub variants: Vec<ConfigVariant>,
     pub tags: Tags,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConfigVariant {
     pub name: String,
     pub model_name: String,
@@ -112,14 +112,26 @@ pub struct ConfigVariant {
     pub initial_weight: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EndpointResource {
     pub name: String,
     pub config_name: String,
+    /// Runtime weights and counts, changed in place (UpdateEndpointWeightsAndCapacities).
+    pub variants: Vec<EndpointVariant>,
     pub tags: Tags,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EndpointVariant {
+    pub name: String,
+    /// The spec's count for a fixed variant; absent for an auto scaled one, whose count belongs
+    /// to Application Auto Scaling and is never reset by endpoint-scale.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_count: Option<u32>,
+    pub weight: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TargetResource {
     pub endpoint: String,
     pub variant: String,
@@ -128,7 +140,7 @@ pub struct TargetResource {
     pub tags: Tags,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PolicyResource {
     pub endpoint: String,
     pub variant: String,
@@ -140,7 +152,7 @@ pub struct PolicyResource {
     pub disable_scale_in: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScheduledActionResource {
     pub endpoint: String,
     pub variant: String,
@@ -282,7 +294,21 @@ fn endpoint_resources(project: &str, endpoint: &EndpointModel) -> Vec<Resource> 
         variants,
         tags: tags.clone(),
     }));
-    out.push(Resource::Endpoint(EndpointResource { name: endpoint.name.clone(), config_name, tags: tags.clone() }));
+    let runtime = endpoint
+        .variants
+        .iter()
+        .map(|v| EndpointVariant {
+            name: v.name.clone(),
+            instance_count: v.scaling.is_none().then_some(v.initial_instance_count),
+            weight: v.initial_weight,
+        })
+        .collect();
+    out.push(Resource::Endpoint(EndpointResource {
+        name: endpoint.name.clone(),
+        config_name,
+        variants: runtime,
+        tags: tags.clone(),
+    }));
     for v in &endpoint.variants {
         out.extend(scaling_resources(&endpoint.name, v, &tags));
     }

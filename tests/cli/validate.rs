@@ -202,7 +202,8 @@ fn zero_instances_is_a_shape_error_editors_also_see() {
     let spec = TempSpec::new("spec.yaml", spec_with_variant("ml.c5.large", "        initial_instance_count: 0\n"));
     let out = es(["validate", spec.arg()]).run().code(1);
     assert!(
-        out.stderr.starts_with("error: `initial_instance_count` must be a whole number from 1 to 4294967295, found `0`\n"),
+        out.stderr
+            .starts_with("error: `initial_instance_count` must be a whole number from 1 to 4294967295, found `0`\n"),
         "{}",
         out.stderr
     );

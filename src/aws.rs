@@ -1,0 +1,199 @@
+//! The only module that touches `aws-sdk-*`: configuration loading (the standard credential
+//! chain, `--profile`, `--region`, `--endpoint-url`, retries), one narrow client trait [`Aws`]
+//! with the calls endpoint-scale makes, and error mapping to [`AwsError`].
+//!
+//! Everything above this module speaks endpoint-scale's own types (`resources::*`, the `*Desc`
+//! structs here), so plan and apply logic is tested against an in-memory [`Aws`] and end to end
+//! against the local emulator, never against SDK mocks.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+use std::time::Duration;
+
+use crate::model::Tags;
+use crate::resources::{ConfigResource, ModelResource, PolicyResource, ScheduledActionResource, TargetResource};
+
+mod sdk;
+
+pub use sdk::{load, SdkAws};
+
+/// How to reach AWS, from flags and the environment.
+#[derive(Debug, Clone, Default)]
+pub struct AwsOptions {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    /// Falls back to the spec's `region:` when neither flag nor environment sets one.
+    pub spec_region: Option<String>,
+    pub endpoint_url: Option<String>,
+    pub max_attempts: Option<u32>,
+    pub adaptive_retry: bool,
+}
+
+/// A SageMaker endpoint as DescribeEndpoint reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndpointDesc {
+    pub name: String,
+    pub arn: String,
+    pub status: String,
+    pub config_name: String,
+    pub failure_reason: Option<String>,
+    pub variants: Vec<VariantDesc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariantDesc {
+    pub name: String,
+    pub desired_instance_count: Option<u32>,
+    pub desired_weight: Option<f64>,
+}
+
+impl EndpointDesc {
+    pub fn is_in_service(&self) -> bool {
+        self.status == "InService"
+    }
+
+    /// Creating, Updating, SystemUpdating, RollingBack, Deleting: AWS rejects changes meanwhile.
+    pub fn is_busy(&self) -> bool {
+        matches!(self.status.as_str(), "Creating" | "Updating" | "SystemUpdating" | "RollingBack" | "Deleting")
+    }
+}
+
+/// One variant's new weight and/or count for UpdateEndpointWeightsAndCapacities.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct WeightAndCapacity {
+    pub variant: String,
+    pub instance_count: Option<u32>,
+    pub weight: Option<f64>,
+}
+
+/// A failed AWS call, named by operation and resource, with AWS's own message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AwsError {
+    pub service: &'static str,
+    pub operation: &'static str,
+    pub resource: String,
+    pub kind: AwsErrorKind,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AwsErrorKind {
+    AccessDenied,
+    NotFound,
+    AlreadyExists,
+    Throttled,
+    Validation,
+    Connection,
+    Other,
+}
+
+impl AwsError {
+    /// The IAM action an AccessDenied refused, e.g. `sagemaker:UpdateEndpoint`.
+    pub fn iam_action(&self) -> String {
+        format!("{}:{}", self.service, self.operation)
+    }
+}
+
+impl fmt::Display for AwsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            AwsErrorKind::AccessDenied => write!(
+                f,
+                "{} on {} was denied: the IAM action {} is not allowed for these credentials ({})",
+                self.operation,
+                self.resource,
+                self.iam_action(),
+                self.message
+            ),
+            AwsErrorKind::Connection => {
+                write!(f, "{} on {} could not reach AWS: {}", self.operation, self.resource, self.message)
+            }
+            _ => write!(f, "{} on {} failed: {}", self.operation, self.resource, self.message),
+        }
+    }
+}
+
+impl std::error::Error for AwsError {}
+
+pub type AwsResult<T> = Result<T, AwsError>;
+
+/// The AWS calls endpoint-scale makes. `describe_*` return `Ok(None)` for a resource that does
+/// not exist, so callers never match on error codes.
+pub trait Aws: Send + Sync {
+    fn describe_endpoint(&self, name: &str) -> impl Future<Output = AwsResult<Option<EndpointDesc>>> + Send;
+    fn describe_endpoint_config(&self, name: &str) -> impl Future<Output = AwsResult<Option<ConfigResource>>> + Send;
+    fn describe_model(&self, name: &str) -> impl Future<Output = AwsResult<Option<ModelResource>>> + Send;
+    fn list_tags(&self, arn: &str) -> impl Future<Output = AwsResult<Tags>> + Send;
+    /// Names of endpoints (with ARNs), for `--prune` and cleanup.
+    fn list_endpoints(&self) -> impl Future<Output = AwsResult<Vec<(String, String)>>> + Send;
+    /// Endpoint configs whose names contain `fragment`, with their ARNs.
+    fn list_endpoint_configs(&self, fragment: &str) -> impl Future<Output = AwsResult<Vec<(String, String)>>> + Send;
+    /// Models whose names contain `fragment`, with their ARNs.
+    fn list_models(&self, fragment: &str) -> impl Future<Output = AwsResult<Vec<(String, String)>>> + Send;
+
+    fn create_model(&self, model: &ModelResource) -> impl Future<Output = AwsResult<()>> + Send;
+    fn create_endpoint_config(&self, config: &ConfigResource) -> impl Future<Output = AwsResult<()>> + Send;
+    fn create_endpoint(&self, name: &str, config: &str, tags: &Tags) -> impl Future<Output = AwsResult<()>> + Send;
+    /// UpdateEndpoint with RetainAllVariantProperties, so live counts and weights survive.
+    fn update_endpoint(&self, name: &str, config: &str) -> impl Future<Output = AwsResult<()>> + Send;
+    fn update_weights_and_capacities(
+        &self,
+        name: &str,
+        changes: &[WeightAndCapacity],
+    ) -> impl Future<Output = AwsResult<()>> + Send;
+    fn add_tags(&self, arn: &str, tags: &Tags) -> impl Future<Output = AwsResult<()>> + Send;
+    fn delete_tags(&self, arn: &str, keys: &[String]) -> impl Future<Output = AwsResult<()>> + Send;
+    fn delete_endpoint(&self, name: &str) -> impl Future<Output = AwsResult<()>> + Send;
+    fn delete_endpoint_config(&self, name: &str) -> impl Future<Output = AwsResult<()>> + Send;
+    fn delete_model(&self, name: &str) -> impl Future<Output = AwsResult<()>> + Send;
+
+    /// Scalable targets of these variants (resource ids), however many: pages are followed.
+    fn describe_scalable_targets(
+        &self,
+        resource_ids: &[String],
+    ) -> impl Future<Output = AwsResult<Vec<TargetResource>>> + Send;
+    /// The endpoint-scale policies (by name) in the sagemaker namespace.
+    fn describe_scaling_policies(
+        &self,
+        policy_names: &[String],
+    ) -> impl Future<Output = AwsResult<Vec<PolicyResource>>> + Send;
+    /// Every scheduled action in the sagemaker namespace.
+    fn describe_scheduled_actions(&self) -> impl Future<Output = AwsResult<Vec<ScheduledActionResource>>> + Send;
+    fn register_scalable_target(&self, target: &TargetResource) -> impl Future<Output = AwsResult<()>> + Send;
+    fn deregister_scalable_target(&self, endpoint: &str, variant: &str) -> impl Future<Output = AwsResult<()>> + Send;
+    fn put_scaling_policy(&self, policy: &PolicyResource) -> impl Future<Output = AwsResult<()>> + Send;
+    fn delete_scaling_policy(
+        &self,
+        endpoint: &str,
+        variant: &str,
+        policy_name: &str,
+    ) -> impl Future<Output = AwsResult<()>> + Send;
+    fn put_scheduled_action(&self, action: &ScheduledActionResource) -> impl Future<Output = AwsResult<()>> + Send;
+    fn delete_scheduled_action(
+        &self,
+        endpoint: &str,
+        variant: &str,
+        name: &str,
+    ) -> impl Future<Output = AwsResult<()>> + Send;
+}
+
+/// Timing of waits for InService / deletion.
+#[derive(Debug, Clone, Copy)]
+pub struct WaitOptions {
+    pub timeout: Duration,
+    pub poll_interval: Duration,
+}
+
+impl Default for WaitOptions {
+    fn default() -> Self {
+        // The SDK's EndpointInService waiter polls every 30 s; Terraform's fixed 10 minutes is a
+        // known pain (terraform-provider-aws #9584), so the timeout is a flag, default 30 min.
+        WaitOptions { timeout: Duration::from_secs(30 * 60), poll_interval: Duration::from_secs(30) }
+    }
+}
+
+/// Tags as a sorted map, from any list of key/value pairs.
+pub fn tags_from<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Tags {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>()
+}

@@ -1,0 +1,681 @@
+//! [`Aws`] on the real SDK clients. The SDK's types stop here: every call converts to and from
+//! `resources::*` and the `*Desc` structs, and every error to [`AwsError`].
+
+use std::collections::HashMap;
+use std::error::Error as StdError;
+
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_applicationautoscaling as aas;
+use aws_sdk_sagemaker as sm;
+use aws_smithy_types::date_time::Format;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_smithy_types::DateTime;
+
+use super::{Aws, AwsError, AwsErrorKind, AwsOptions, AwsResult, EndpointDesc, VariantDesc, WeightAndCapacity};
+use crate::model::Tags;
+use crate::resources::{
+    resource_id, ConfigResource, ConfigVariant, ModelResource, PolicyResource, ScheduledActionResource, TargetResource,
+};
+
+/// Why AWS cannot be reached at all: said in one sentence, with what to set.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(
+        "no AWS region is set: pass --region, set AWS_REGION, add `region:` to the spec, or set a region in your AWS profile"
+    )]
+    NoRegion,
+    #[error(
+        "no AWS credentials found: set AWS_PROFILE (or pass --profile), run `aws sso login` for an SSO profile, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY ({0})"
+    )]
+    NoCredentials(String),
+}
+
+/// Loads the SDK configuration through the standard chain (environment, profile, SSO, IMDS),
+/// applying the flags, and checks up front that a region and credentials exist.
+pub async fn load(options: &AwsOptions) -> Result<SdkConfig, ConfigError> {
+    let region_chain = RegionProviderChain::first_try(options.region.clone().map(Region::new))
+        .or_default_provider()
+        .or_else(options.spec_region.clone().map(Region::new));
+    let mut retry = if options.adaptive_retry { RetryConfig::adaptive() } else { RetryConfig::standard() };
+    if let Some(attempts) = options.max_attempts {
+        retry = retry.with_max_attempts(attempts.max(1));
+    }
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(region_chain).retry_config(retry);
+    if let Some(profile) = &options.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(url) = &options.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    let config = loader.load().await;
+    if config.region().is_none() {
+        return Err(ConfigError::NoRegion);
+    }
+    let provider = config.credentials_provider().ok_or_else(|| ConfigError::NoCredentials("no provider".into()))?;
+    use aws_credential_types::provider::ProvideCredentials;
+    provider.provide_credentials().await.map_err(|e| ConfigError::NoCredentials(e.to_string()))?;
+    Ok(config)
+}
+
+/// The real clients.
+#[derive(Clone)]
+pub struct SdkAws {
+    sagemaker: sm::Client,
+    autoscaling: aas::Client,
+}
+
+impl SdkAws {
+    pub fn new(config: &SdkConfig) -> Self {
+        SdkAws { sagemaker: sm::Client::new(config), autoscaling: aas::Client::new(config) }
+    }
+}
+
+fn error<E, R>(
+    err: aws_smithy_runtime_api::client::result::SdkError<E, R>,
+    service: &'static str,
+    operation: &'static str,
+    resource: impl Into<String>,
+) -> AwsError
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    use aws_smithy_runtime_api::client::result::SdkError;
+    let (kind, message) = match &err {
+        SdkError::ServiceError(service_err) => {
+            let e = service_err.err();
+            let code = e.code().unwrap_or_default();
+            let message = e.message().unwrap_or(code).to_string();
+            let kind = match code {
+                "AccessDeniedException" | "AccessDenied" | "UnauthorizedOperation" => AwsErrorKind::AccessDenied,
+                "ThrottlingException" | "Throttling" | "TooManyRequestsException" => AwsErrorKind::Throttled,
+                "ObjectNotFoundException" | "ResourceNotFound" | "ResourceNotFoundException" => AwsErrorKind::NotFound,
+                _ if message.starts_with("Could not find") => AwsErrorKind::NotFound,
+                _ if message.contains("already exist") => AwsErrorKind::AlreadyExists,
+                "ValidationException" => AwsErrorKind::Validation,
+                _ => AwsErrorKind::Other,
+            };
+            (kind, message)
+        }
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
+            (AwsErrorKind::Connection, DisplayErrorContext(&err).to_string())
+        }
+        _ => (AwsErrorKind::Other, DisplayErrorContext(&err).to_string()),
+    };
+    AwsError { service, operation, resource: resource.into(), kind, message }
+}
+
+/// `Ok(None)` for a resource AWS says does not exist.
+fn optional<T>(result: AwsResult<T>) -> AwsResult<Option<T>> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.kind == AwsErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn sm_tags(tags: &Tags) -> Vec<sm::types::Tag> {
+    tags.iter().map(|(k, v)| sm::types::Tag::builder().key(k).value(v).build()).collect()
+}
+
+fn timestamp(text: &Option<String>) -> Option<DateTime> {
+    text.as_deref().and_then(|t| DateTime::from_str(t, Format::DateTime).ok())
+}
+
+fn timestamp_text(t: Option<&DateTime>) -> Option<String> {
+    t.and_then(|t| t.fmt(Format::DateTime).ok())
+}
+
+const SM: &str = "sagemaker";
+const AAS: &str = "application-autoscaling";
+
+impl Aws for SdkAws {
+    async fn describe_endpoint(&self, name: &str) -> AwsResult<Option<EndpointDesc>> {
+        let out = self.sagemaker.describe_endpoint().endpoint_name(name).send().await;
+        let out = optional(out.map_err(|e| error(e, SM, "DescribeEndpoint", format!("endpoint {name}"))))?;
+        Ok(out.map(|d| EndpointDesc {
+            name: d.endpoint_name().unwrap_or(name).to_string(),
+            arn: d.endpoint_arn().unwrap_or_default().to_string(),
+            status: d.endpoint_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+            config_name: d.endpoint_config_name().unwrap_or_default().to_string(),
+            failure_reason: d.failure_reason().map(str::to_string),
+            variants: d
+                .production_variants()
+                .iter()
+                .map(|v| VariantDesc {
+                    name: v.variant_name().unwrap_or_default().to_string(),
+                    desired_instance_count: v.desired_instance_count().map(|c| c.max(0) as u32),
+                    desired_weight: v.desired_weight().map(f64::from),
+                })
+                .collect(),
+        }))
+    }
+
+    async fn describe_endpoint_config(&self, name: &str) -> AwsResult<Option<ConfigResource>> {
+        let out = self.sagemaker.describe_endpoint_config().endpoint_config_name(name).send().await;
+        let out = optional(out.map_err(|e| error(e, SM, "DescribeEndpointConfig", format!("endpoint config {name}"))))?;
+        Ok(out.map(|d| ConfigResource {
+            name: name.to_string(),
+            endpoint: String::new(),
+            variants: d
+                .production_variants()
+                .iter()
+                .map(|v| ConfigVariant {
+                    name: v.variant_name().unwrap_or_default().to_string(),
+                    model_name: v.model_name().unwrap_or_default().to_string(),
+                    instance_type: v.instance_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+                    initial_instance_count: v.initial_instance_count().unwrap_or(0).max(0) as u32,
+                    initial_weight: v.initial_variant_weight().map_or(1.0, f64::from),
+                })
+                .collect(),
+            tags: Tags::new(),
+        }))
+    }
+
+    async fn describe_model(&self, name: &str) -> AwsResult<Option<ModelResource>> {
+        let out = self.sagemaker.describe_model().model_name(name).send().await;
+        let out = optional(out.map_err(|e| error(e, SM, "DescribeModel", format!("model {name}"))))?;
+        Ok(out.map(|d| {
+            let container = d.primary_container();
+            ModelResource {
+                name: name.to_string(),
+                endpoint: String::new(),
+                image: container.and_then(|c| c.image()).unwrap_or_default().to_string(),
+                model_data_url: container.and_then(|c| c.model_data_url()).map(str::to_string),
+                execution_role_arn: d.execution_role_arn().unwrap_or_default().to_string(),
+                environment: container
+                    .and_then(|c| c.environment())
+                    .map(|env| env.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .unwrap_or_default(),
+                secret_keys: Default::default(),
+                tags: Tags::new(),
+            }
+        }))
+    }
+
+    async fn list_tags(&self, arn: &str) -> AwsResult<Tags> {
+        let mut tags = Tags::new();
+        let mut token = None;
+        loop {
+            let out = self
+                .sagemaker
+                .list_tags()
+                .resource_arn(arn)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| error(e, SM, "ListTags", arn))?;
+            for t in out.tags() {
+                tags.insert(t.key().unwrap_or_default().to_string(), t.value().unwrap_or_default().to_string());
+            }
+            token = out.next_token().map(str::to_string);
+            if token.is_none() {
+                return Ok(tags);
+            }
+        }
+    }
+
+    async fn list_endpoints(&self) -> AwsResult<Vec<(String, String)>> {
+        let mut all = Vec::new();
+        let mut token = None;
+        loop {
+            let out = self
+                .sagemaker
+                .list_endpoints()
+                .max_results(100)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| error(e, SM, "ListEndpoints", "endpoints"))?;
+            all.extend(out.endpoints().iter().map(|e| {
+                (e.endpoint_name().unwrap_or_default().to_string(), e.endpoint_arn().unwrap_or_default().to_string())
+            }));
+            token = out.next_token().map(str::to_string);
+            if token.is_none() {
+                return Ok(all);
+            }
+        }
+    }
+
+    async fn list_endpoint_configs(&self, fragment: &str) -> AwsResult<Vec<(String, String)>> {
+        let mut all = Vec::new();
+        let mut token = None;
+        loop {
+            let out = self
+                .sagemaker
+                .list_endpoint_configs()
+                .name_contains(fragment)
+                .max_results(100)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| error(e, SM, "ListEndpointConfigs", format!("endpoint configs named *{fragment}*")))?;
+            all.extend(out.endpoint_configs().iter().map(|c| {
+                (
+                    c.endpoint_config_name().unwrap_or_default().to_string(),
+                    c.endpoint_config_arn().unwrap_or_default().to_string(),
+                )
+            }));
+            token = out.next_token().map(str::to_string);
+            if token.is_none() {
+                return Ok(all);
+            }
+        }
+    }
+
+    async fn list_models(&self, fragment: &str) -> AwsResult<Vec<(String, String)>> {
+        let mut all = Vec::new();
+        let mut token = None;
+        loop {
+            let out = self
+                .sagemaker
+                .list_models()
+                .name_contains(fragment)
+                .max_results(100)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| error(e, SM, "ListModels", format!("models named *{fragment}*")))?;
+            all.extend(out.models().iter().map(|m| {
+                (m.model_name().unwrap_or_default().to_string(), m.model_arn().unwrap_or_default().to_string())
+            }));
+            token = out.next_token().map(str::to_string);
+            if token.is_none() {
+                return Ok(all);
+            }
+        }
+    }
+
+    async fn create_model(&self, model: &ModelResource) -> AwsResult<()> {
+        let container = sm::types::ContainerDefinition::builder()
+            .image(&model.image)
+            .set_model_data_url(model.model_data_url.clone())
+            .set_environment(
+                (!model.environment.is_empty())
+                    .then(|| model.environment.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<HashMap<_, _>>()),
+            )
+            .build();
+        self.sagemaker
+            .create_model()
+            .model_name(&model.name)
+            .execution_role_arn(&model.execution_role_arn)
+            .primary_container(container)
+            .set_tags(Some(sm_tags(&model.tags)))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| error(e, SM, "CreateModel", format!("model {}", model.name)))
+    }
+
+    async fn create_endpoint_config(&self, config: &ConfigResource) -> AwsResult<()> {
+        let variants = config
+            .variants
+            .iter()
+            .map(|v| {
+                sm::types::ProductionVariant::builder()
+                    .variant_name(&v.name)
+                    .model_name(&v.model_name)
+                    .instance_type(sm::types::ProductionVariantInstanceType::from(v.instance_type.as_str()))
+                    .initial_instance_count(v.initial_instance_count as i32)
+                    .initial_variant_weight(v.initial_weight as f32)
+                    .build()
+            })
+            .collect();
+        self.sagemaker
+            .create_endpoint_config()
+            .endpoint_config_name(&config.name)
+            .set_production_variants(Some(variants))
+            .set_tags(Some(sm_tags(&config.tags)))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| error(e, SM, "CreateEndpointConfig", format!("endpoint config {}", config.name)))
+    }
+
+    async fn create_endpoint(&self, name: &str, config: &str, tags: &Tags) -> AwsResult<()> {
+        self.sagemaker
+            .create_endpoint()
+            .endpoint_name(name)
+            .endpoint_config_name(config)
+            .set_tags(Some(sm_tags(tags)))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| error(e, SM, "CreateEndpoint", format!("endpoint {name}")))
+    }
+
+    async fn update_endpoint(&self, name: &str, config: &str) -> AwsResult<()> {
+        // RetainAllVariantProperties keeps same-named variants' live counts and weights; without
+        // it UpdateEndpoint resets them to the config's initial values (API UpdateEndpoint).
+        self.sagemaker
+            .update_endpoint()
+            .endpoint_name(name)
+            .endpoint_config_name(config)
+            .retain_all_variant_properties(true)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| error(e, SM, "UpdateEndpoint", format!("endpoint {name}")))
+    }
+
+    async fn update_weights_and_capacities(&self, name: &str, changes: &[WeightAndCapacity]) -> AwsResult<()> {
+        let desired = changes
+            .iter()
+            .map(|c| {
+                sm::types::DesiredWeightAndCapacity::builder()
+                    .variant_name(&c.variant)
+                    .set_desired_instance_count(c.instance_count.map(|n| n as i32))
+                    .set_desired_weight(c.weight.map(|w| w as f32))
+                    .build()
+            })
+            .collect();
+        self.sagemaker
+            .update_endpoint_weights_and_capacities()
+            .endpoint_name(name)
+            .set_desired_weights_and_capacities(Some(desired))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| error(e, SM, "UpdateEndpointWeightsAndCapacities", format!("endpoint {name}")))
+    }
+
+    async fn add_tags(&self, arn: &str, tags: &Tags) -> AwsResult<()> {
+        self.sagemaker
+            .add_tags()
+            .resource_arn(arn)
+            .set_tags(Some(sm_tags(tags)))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| error(e, SM, "AddTags", arn))
+    }
+
+    async fn delete_tags(&self, arn: &str, keys: &[String]) -> AwsResult<()> {
+        self.sagemaker
+            .delete_tags()
+            .resource_arn(arn)
+            .set_tag_keys(Some(keys.to_vec()))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| error(e, SM, "DeleteTags", arn))
+    }
+
+    async fn delete_endpoint(&self, name: &str) -> AwsResult<()> {
+        self.sagemaker
+            .delete_endpoint()
+            .endpoint_name(name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| error(e, SM, "DeleteEndpoint", format!("endpoint {name}")))
+    }
+
+    async fn delete_endpoint_config(&self, name: &str) -> AwsResult<()> {
+        self.sagemaker
+            .delete_endpoint_config()
+            .endpoint_config_name(name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| error(e, SM, "DeleteEndpointConfig", format!("endpoint config {name}")))
+    }
+
+    async fn delete_model(&self, name: &str) -> AwsResult<()> {
+        self.sagemaker
+            .delete_model()
+            .model_name(name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| error(e, SM, "DeleteModel", format!("model {name}")))
+    }
+
+    async fn describe_scalable_targets(&self, resource_ids: &[String]) -> AwsResult<Vec<TargetResource>> {
+        let mut all = Vec::new();
+        // ResourceIds narrows the answer to our variants; pages of 50 (the API's maximum).
+        for chunk in resource_ids.chunks(50) {
+            let mut token = None;
+            loop {
+                let out = self
+                    .autoscaling
+                    .describe_scalable_targets()
+                    .service_namespace(aas::types::ServiceNamespace::Sagemaker)
+                    .scalable_dimension(aas::types::ScalableDimension::SageMakerVariantDesiredInstanceCount)
+                    .set_resource_ids(Some(chunk.to_vec()))
+                    .max_results(50)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| error(e, AAS, "DescribeScalableTargets", "sagemaker scalable targets"))?;
+                for t in out.scalable_targets() {
+                    if let Some((endpoint, variant)) = parse_resource_id(t.resource_id()) {
+                        all.push(TargetResource {
+                            endpoint,
+                            variant,
+                            min_capacity: t.min_capacity().max(0) as u32,
+                            max_capacity: t.max_capacity().max(0) as u32,
+                            tags: Tags::new(),
+                        });
+                    }
+                }
+                token = out.next_token().map(str::to_string);
+                if token.is_none() {
+                    break;
+                }
+            }
+        }
+        Ok(all)
+    }
+
+    async fn describe_scaling_policies(&self, policy_names: &[String]) -> AwsResult<Vec<PolicyResource>> {
+        let mut all = Vec::new();
+        let mut token = None;
+        loop {
+            let out = self
+                .autoscaling
+                .describe_scaling_policies()
+                .service_namespace(aas::types::ServiceNamespace::Sagemaker)
+                .set_policy_names(Some(policy_names.to_vec()))
+                .max_results(50)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| error(e, AAS, "DescribeScalingPolicies", "sagemaker scaling policies"))?;
+            for p in out.scaling_policies() {
+                let (Some((endpoint, variant)), Some(tt)) =
+                    (parse_resource_id(p.resource_id()), p.target_tracking_scaling_policy_configuration())
+                else {
+                    continue;
+                };
+                all.push(PolicyResource {
+                    endpoint,
+                    variant,
+                    policy_name: p.policy_name().to_string(),
+                    target_value: tt.target_value(),
+                    scale_in_cooldown: tt.scale_in_cooldown().unwrap_or(300).max(0) as u32,
+                    scale_out_cooldown: tt.scale_out_cooldown().unwrap_or(300).max(0) as u32,
+                    disable_scale_in: tt.disable_scale_in().unwrap_or(false),
+                });
+            }
+            token = out.next_token().map(str::to_string);
+            if token.is_none() {
+                return Ok(all);
+            }
+        }
+    }
+
+    async fn describe_scheduled_actions(&self) -> AwsResult<Vec<ScheduledActionResource>> {
+        let mut all = Vec::new();
+        let mut token = None;
+        loop {
+            let out = self
+                .autoscaling
+                .describe_scheduled_actions()
+                .service_namespace(aas::types::ServiceNamespace::Sagemaker)
+                .max_results(50)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| error(e, AAS, "DescribeScheduledActions", "sagemaker scheduled actions"))?;
+            for a in out.scheduled_actions() {
+                let Some((endpoint, variant)) = parse_resource_id(a.resource_id()) else { continue };
+                let action = a.scalable_target_action();
+                all.push(ScheduledActionResource {
+                    endpoint,
+                    variant,
+                    name: a.scheduled_action_name().to_string(),
+                    schedule: a.schedule().to_string(),
+                    timezone: a.timezone().filter(|tz| *tz != "UTC" && !tz.is_empty()).map(str::to_string),
+                    start_time: timestamp_text(a.start_time()),
+                    end_time: timestamp_text(a.end_time()),
+                    min_capacity: action.and_then(|x| x.min_capacity()).map(|n| n.max(0) as u32),
+                    max_capacity: action.and_then(|x| x.max_capacity()).map(|n| n.max(0) as u32),
+                });
+            }
+            token = out.next_token().map(str::to_string);
+            if token.is_none() {
+                return Ok(all);
+            }
+        }
+    }
+
+    async fn register_scalable_target(&self, target: &TargetResource) -> AwsResult<()> {
+        let id = resource_id(&target.endpoint, &target.variant);
+        self.autoscaling
+            .register_scalable_target()
+            .service_namespace(aas::types::ServiceNamespace::Sagemaker)
+            .resource_id(&id)
+            .scalable_dimension(aas::types::ScalableDimension::SageMakerVariantDesiredInstanceCount)
+            .min_capacity(target.min_capacity as i32)
+            .max_capacity(target.max_capacity as i32)
+            .set_tags((!target.tags.is_empty()).then(|| target.tags.clone().into_iter().collect()))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| error(e, AAS, "RegisterScalableTarget", format!("scalable target {id}")))
+    }
+
+    async fn deregister_scalable_target(&self, endpoint: &str, variant: &str) -> AwsResult<()> {
+        let id = resource_id(endpoint, variant);
+        self.autoscaling
+            .deregister_scalable_target()
+            .service_namespace(aas::types::ServiceNamespace::Sagemaker)
+            .resource_id(&id)
+            .scalable_dimension(aas::types::ScalableDimension::SageMakerVariantDesiredInstanceCount)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| error(e, AAS, "DeregisterScalableTarget", format!("scalable target {id}")))
+    }
+
+    async fn put_scaling_policy(&self, policy: &PolicyResource) -> AwsResult<()> {
+        let id = resource_id(&policy.endpoint, &policy.variant);
+        let metric = aas::types::PredefinedMetricSpecification::builder()
+            .predefined_metric_type(aas::types::MetricType::SageMakerVariantInvocationsPerInstance)
+            .build()
+            .map_err(|e| build_error("PutScalingPolicy", &id, e))?;
+        let config = aas::types::TargetTrackingScalingPolicyConfiguration::builder()
+            .target_value(policy.target_value)
+            .predefined_metric_specification(metric)
+            .scale_in_cooldown(policy.scale_in_cooldown as i32)
+            .scale_out_cooldown(policy.scale_out_cooldown as i32)
+            .disable_scale_in(policy.disable_scale_in)
+            .build()
+            .map_err(|e| build_error("PutScalingPolicy", &id, e))?;
+        self.autoscaling
+            .put_scaling_policy()
+            .policy_name(&policy.policy_name)
+            .service_namespace(aas::types::ServiceNamespace::Sagemaker)
+            .resource_id(&id)
+            .scalable_dimension(aas::types::ScalableDimension::SageMakerVariantDesiredInstanceCount)
+            .policy_type(aas::types::PolicyType::TargetTrackingScaling)
+            .target_tracking_scaling_policy_configuration(config)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| error(e, AAS, "PutScalingPolicy", format!("scaling policy {} of {id}", policy.policy_name)))
+    }
+
+    async fn delete_scaling_policy(&self, endpoint: &str, variant: &str, policy_name: &str) -> AwsResult<()> {
+        let id = resource_id(endpoint, variant);
+        self.autoscaling
+            .delete_scaling_policy()
+            .policy_name(policy_name)
+            .service_namespace(aas::types::ServiceNamespace::Sagemaker)
+            .resource_id(&id)
+            .scalable_dimension(aas::types::ScalableDimension::SageMakerVariantDesiredInstanceCount)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| error(e, AAS, "DeleteScalingPolicy", format!("scaling policy {policy_name} of {id}")))
+    }
+
+    async fn put_scheduled_action(&self, action: &ScheduledActionResource) -> AwsResult<()> {
+        let id = resource_id(&action.endpoint, &action.variant);
+        let bounds = aas::types::ScalableTargetAction::builder()
+            .set_min_capacity(action.min_capacity.map(|n| n as i32))
+            .set_max_capacity(action.max_capacity.map(|n| n as i32))
+            .build();
+        self.autoscaling
+            .put_scheduled_action()
+            .service_namespace(aas::types::ServiceNamespace::Sagemaker)
+            .scheduled_action_name(&action.name)
+            .resource_id(&id)
+            .scalable_dimension(aas::types::ScalableDimension::SageMakerVariantDesiredInstanceCount)
+            .schedule(&action.schedule)
+            .set_timezone(action.timezone.clone())
+            .set_start_time(timestamp(&action.start_time))
+            .set_end_time(timestamp(&action.end_time))
+            .scalable_target_action(bounds)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| error(e, AAS, "PutScheduledAction", format!("scheduled action {} of {id}", action.name)))
+    }
+
+    async fn delete_scheduled_action(&self, endpoint: &str, variant: &str, name: &str) -> AwsResult<()> {
+        let id = resource_id(endpoint, variant);
+        self.autoscaling
+            .delete_scheduled_action()
+            .service_namespace(aas::types::ServiceNamespace::Sagemaker)
+            .scheduled_action_name(name)
+            .resource_id(&id)
+            .scalable_dimension(aas::types::ScalableDimension::SageMakerVariantDesiredInstanceCount)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| error(e, AAS, "DeleteScheduledAction", format!("scheduled action {name} of {id}")))
+    }
+}
+
+fn build_error(operation: &'static str, resource: &str, e: impl std::fmt::Display) -> AwsError {
+    AwsError {
+        service: AAS,
+        operation,
+        resource: resource.to_string(),
+        kind: AwsErrorKind::Validation,
+        message: e.to_string(),
+    }
+}
+
+/// `endpoint/<endpoint>/variant/<variant>` -> (endpoint, variant).
+fn parse_resource_id(id: &str) -> Option<(String, String)> {
+    let rest = id.strip_prefix("endpoint/")?;
+    let (endpoint, variant) = rest.split_once("/variant/")?;
+    Some((endpoint.to_string(), variant.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resource_ids() {
+        assert_eq!(parse_resource_id("endpoint/e-1/variant/v"), Some(("e-1".into(), "v".into())));
+        assert_eq!(parse_resource_id("table/x"), None);
+    }
+}

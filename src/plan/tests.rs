@@ -1,0 +1,286 @@
+//! The diff's rules on hand-made live states.
+
+use super::*;
+use crate::diagnostic::Source;
+use crate::live::{EndpointDescView, LiveEndpoint, LiveState, Ownership};
+use crate::resources::{self, Resource};
+
+const SPEC: &str = "version: 1
+project: p
+endpoints:
+  - name: rec
+    model:
+      image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/rec:1
+      execution_role_arn: arn:aws:iam::123456789012:role/R
+    variants:
+      - name: scaled
+        instance_type: ml.c5.large
+        initial_instance_count: 2
+        max_rps_per_instance: 10
+        autoscaling:
+          min: 1
+          max: 4
+          schedules:
+            - name: peak
+              schedule: cron(0 8 ? * MON-FRI *)
+              min: 3
+      - name: fixed
+        instance_type: ml.m5.large
+        initial_instance_count: 1
+        initial_weight: 0.5
+";
+
+fn desired(yaml: &str) -> Vec<Resource> {
+    let spec = crate::spec::parse(&Source::new("s.yaml", yaml)).expect("parses");
+    let validated = crate::validate::validate(&spec);
+    resources::desired(&validated.desired.expect("valid"))
+}
+
+/// The live state AWS would report after applying `desired`, with scaled variants at `counts`.
+fn live_after(desired: &[Resource], counts: &[(&str, u32)]) -> LiveState {
+    let mut state = LiveState::default();
+    let config =
+        desired.iter().find_map(|r| if let Resource::EndpointConfig(c) = r { Some(c.clone()) } else { None }).unwrap();
+    let endpoint =
+        desired.iter().find_map(|r| if let Resource::Endpoint(e) = r { Some(e.clone()) } else { None }).unwrap();
+    let live = LiveEndpoint {
+        desc: EndpointDescView {
+            name: endpoint.name.clone(),
+            arn: format!("arn:aws:sagemaker:us-east-1:123456789012:endpoint/{}", endpoint.name),
+            status: "InService".into(),
+            config_name: config.name.clone(),
+            failure_reason: None,
+            variants: endpoint
+                .variants
+                .iter()
+                .map(|v| {
+                    let count = v.instance_count.or_else(|| counts.iter().find(|c| c.0 == v.name).map(|c| c.1));
+                    (v.name.clone(), count, Some(v.weight))
+                })
+                .collect(),
+        },
+        tags: endpoint.tags.clone(),
+        ownership: Ownership::Ours,
+        config: Some(config),
+        models: desired
+            .iter()
+            .filter_map(|r| if let Resource::Model(m) = r { Some(m.clone()) } else { None })
+            .collect(),
+        targets: desired
+            .iter()
+            .filter_map(|r| {
+                if let Resource::ScalableTarget(t) = r {
+                    Some(TargetResource { tags: Tags::new(), ..t.clone() })
+                } else {
+                    None
+                }
+            })
+            .collect(),
+        policies: desired
+            .iter()
+            .filter_map(|r| if let Resource::ScalingPolicy(p) = r { Some(p.clone()) } else { None })
+            .collect(),
+        schedules: desired
+            .iter()
+            .filter_map(|r| if let Resource::ScheduledAction(s) = r { Some(s.clone()) } else { None })
+            .collect(),
+    };
+    state.endpoints.insert(endpoint.name.clone(), live);
+    state
+}
+
+fn ops(plan: &Plan) -> Vec<&'static str> {
+    plan.steps.iter().flat_map(|s| s.steps.iter().map(Step::operation)).collect()
+}
+
+fn actions(plan: &Plan) -> Vec<String> {
+    plan.changes.iter().filter(|c| c.action != Action::NoOp).map(|c| format!("{:?} {}", c.action, c.address)).collect()
+}
+
+#[test]
+fn offline_creates_everything_in_aws_order() {
+    let plan = diff(&desired(SPEC), &LiveState::default());
+    assert_eq!(
+        ops(&plan),
+        [
+            "CreateModel",
+            "CreateEndpointConfig",
+            "CreateEndpoint",
+            "WaitInService",
+            "RegisterScalableTarget",
+            "PutScalingPolicy",
+            "PutScheduledAction"
+        ]
+    );
+    assert_eq!(plan.summary(), Summary { create: 6, ..Summary::default() });
+}
+
+#[test]
+fn live_equal_to_spec_has_no_changes() {
+    let want = desired(SPEC);
+    let plan = diff(&want, &live_after(&want, &[("scaled", 3)]));
+    assert_eq!(actions(&plan), Vec::<String>::new());
+    assert!(plan.steps.is_empty());
+    assert!(!plan.has_changes());
+}
+
+#[test]
+fn a_scaled_variants_live_count_is_never_drift() {
+    let want = desired(SPEC);
+    // Auto scaling moved the scaled variant to 4: that is its job, not drift.
+    assert!(!diff(&want, &live_after(&want, &[("scaled", 4)])).has_changes());
+}
+
+#[test]
+fn policy_and_schedule_changes_touch_only_auto_scaling() {
+    let live = live_after(&desired(SPEC), &[("scaled", 2)]);
+    let changed = SPEC.replace("max_rps_per_instance: 10", "max_rps_per_instance: 20").replace("min: 3", "min: 2");
+    let plan = diff(&desired(&changed), &live);
+    assert_eq!(
+        actions(&plan),
+        [
+            "Update scaling_policy.rec/scaled/endpoint-scale-invocations-per-instance",
+            "Update scheduled_action.rec/scaled/peak"
+        ]
+    );
+    assert_eq!(ops(&plan), ["PutScalingPolicy", "PutScheduledAction"]);
+}
+
+#[test]
+fn instance_type_change_of_a_scaled_variant_follows_the_documented_sequence() {
+    let live = live_after(&desired(SPEC), &[("scaled", 3)]);
+    let changed = SPEC.replace("instance_type: ml.c5.large", "instance_type: ml.c5.xlarge");
+    let plan = diff(&desired(&changed), &live);
+    assert_eq!(
+        ops(&plan),
+        [
+            "DeleteScalingPolicy",
+            "DeregisterScalableTarget",
+            "CreateEndpointConfig",
+            "UpdateEndpoint",
+            "WaitInService",
+            "RegisterScalableTarget",
+            "PutScalingPolicy",
+            "PutScheduledAction",
+            "DeleteEndpointConfig"
+        ]
+    );
+    let target = plan.changes.iter().find(|c| c.address.kind == Kind::ScalableTarget).unwrap();
+    assert_eq!(target.action, Action::Replace);
+    assert!(target.reason.as_deref().unwrap().starts_with("instance type ml.c5.large -> ml.c5.xlarge: AWS refuses"));
+    let schedule = plan.changes.iter().find(|c| c.address.kind == Kind::ScheduledAction).unwrap();
+    assert_eq!(schedule.action, Action::Replace);
+}
+
+#[test]
+fn model_change_keeps_live_counts_and_scaling() {
+    let live = live_after(&desired(SPEC), &[("scaled", 4)]);
+    let changed = SPEC.replace("rec:1", "rec:2");
+    let plan = diff(&desired(&changed), &live);
+    assert_eq!(
+        ops(&plan),
+        [
+            "CreateModel",
+            "CreateEndpointConfig",
+            "UpdateEndpoint",
+            "WaitInService",
+            "DeleteEndpointConfig",
+            "DeleteModel"
+        ]
+    );
+    // No UpdateEndpointWeightsAndCapacities: RetainAllVariantProperties keeps the 4 instances.
+    assert!(plan.steps[0].steps.iter().all(|s| !matches!(s, Step::UpdateWeightsAndCapacities { .. })));
+}
+
+#[test]
+fn fixed_count_or_weight_changes_in_place() {
+    let live = live_after(&desired(SPEC), &[("scaled", 2)]);
+    let changed = SPEC
+        .replace("initial_instance_count: 1", "initial_instance_count: 3")
+        .replace("initial_weight: 0.5", "initial_weight: 0.25");
+    let plan = diff(&desired(&changed), &live);
+    assert_eq!(ops(&plan), ["UpdateEndpointWeightsAndCapacities", "WaitInService"]);
+    assert_eq!(
+        plan.steps[0].steps[0],
+        Step::UpdateWeightsAndCapacities {
+            endpoint: "rec".into(),
+            changes: vec![WeightAndCapacity { variant: "fixed".into(), instance_count: Some(3), weight: Some(0.25) }]
+        }
+    );
+    assert_eq!(actions(&plan), ["Update endpoint.rec"]);
+}
+
+#[test]
+fn weights_equal_within_f32_are_not_drift() {
+    let want = desired(&SPEC.replace("initial_weight: 0.5", "initial_weight: 0.1"));
+    let mut live = live_after(&want, &[("scaled", 2)]);
+    for v in &mut live.endpoints.get_mut("rec").unwrap().desc.variants {
+        if v.0 == "fixed" {
+            v.2 = Some(f64::from(0.1f32));
+        }
+    }
+    assert!(!diff(&want, &live).has_changes());
+}
+
+#[test]
+fn unmanaged_endpoints_are_conflicts_and_never_touched() {
+    let want = desired(SPEC);
+    let mut live = live_after(&desired(&SPEC.replace("rec:1", "rec:0")), &[("scaled", 2)]);
+    live.endpoints.get_mut("rec").unwrap().ownership = Ownership::Unmanaged;
+    let plan = diff(&want, &live);
+    assert!(plan.changes.is_empty() && plan.steps.is_empty());
+    assert_eq!(plan.conflicts.len(), 1);
+    assert!(plan.conflicts[0].hint.starts_with("run `endpoint-scale import rec`"));
+}
+
+#[test]
+fn busy_endpoints_are_skipped() {
+    let want = desired(SPEC);
+    let mut live = live_after(&want, &[("scaled", 2)]);
+    live.endpoints.get_mut("rec").unwrap().desc.status = "Updating".into();
+    let plan = diff(&desired(&SPEC.replace("rec:1", "rec:2")), &live);
+    assert!(plan.steps.is_empty());
+    assert_eq!(plan.skipped[0].message, "endpoint rec is Updating; it is skipped, not fought over");
+    assert!(plan.has_changes());
+}
+
+#[test]
+fn destroy_removes_scaling_first_then_the_endpoint_then_config_and_models() {
+    let live = live_after(&desired(SPEC), &[("scaled", 2)]);
+    let plan = destroy(&live);
+    assert_eq!(
+        ops(&plan),
+        [
+            "DeleteScalingPolicy",
+            "DeregisterScalableTarget",
+            "DeleteEndpoint",
+            "WaitDeleted",
+            "DeleteEndpointConfig",
+            "DeleteModel"
+        ]
+    );
+}
+
+#[test]
+fn removing_a_scaled_variant_deregisters_before_the_update() {
+    let live = live_after(&desired(SPEC), &[("scaled", 2)]);
+    let only_fixed = "version: 1
+project: p
+endpoints:
+  - name: rec
+    model:
+      image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/rec:1
+      execution_role_arn: arn:aws:iam::123456789012:role/R
+    variants:
+      - name: fixed
+        instance_type: ml.m5.large
+        initial_instance_count: 1
+        initial_weight: 0.5
+";
+    let plan = diff(&desired(only_fixed), &live);
+    let o = ops(&plan);
+    let deregister = o.iter().position(|s| *s == "DeregisterScalableTarget").unwrap();
+    let update = o.iter().position(|s| *s == "UpdateEndpoint").unwrap();
+    assert!(deregister < update, "{o:?}");
+    assert!(actions(&plan).contains(&"Delete scalable_target.rec/scaled".to_string()));
+}
