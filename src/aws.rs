@@ -14,7 +14,7 @@ use std::time::Duration;
 use crate::model::Tags;
 use crate::resources::{ConfigResource, ModelResource, PolicyResource, ScheduledActionResource, TargetResource};
 
-mod sdk;
+pub mod sdk;
 
 pub use sdk::{load, SdkAws};
 
@@ -153,7 +153,8 @@ pub trait Aws: Send + Sync {
         &self,
         resource_ids: &[String],
     ) -> impl Future<Output = AwsResult<Vec<TargetResource>>> + Send;
-    /// The endpoint-scale policies (by name) in the sagemaker namespace.
+    /// Target tracking policies on SageMakerVariantInvocationsPerInstance in the sagemaker
+    /// namespace, only those named `policy_names` unless it is empty.
     fn describe_scaling_policies(
         &self,
         policy_names: &[String],

@@ -1,26 +1,18 @@
-//! Command-line arguments (clap) and dispatch. Each command loads what it needs, calls the
-//! library and hands text to `output`; the exit code is returned to `main`.
+//! Command-line arguments (clap) and dispatch. The commands themselves live in `commands`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
-use thiserror::Error;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::diagnostic::{self, Source};
-use crate::live::LiveState;
-use crate::model::Desired;
-use crate::output::{self, ColorChoice};
-use crate::plan;
-use crate::render;
-use crate::validate::{self, Validated};
-use crate::{resources, spec};
+use crate::commands::{self, CliError};
+use crate::output::ColorChoice;
 
 /// Exit codes, as documented in README.md.
 pub mod exit {
     pub const OK: u8 = 0;
     pub const ERROR: u8 = 1;
-    /// `plan --detailed-exitcode`: the plan has changes.
+    /// `plan --detailed-exitcode` found changes; `diff` found drift.
     pub const CHANGES: u8 = 2;
 }
 
@@ -47,7 +39,7 @@ pub enum Command {
         /// Treat warnings as errors.
         #[arg(long)]
         strict: bool,
-        #[arg(long, short, value_enum, default_value_t)]
+        #[arg(long, value_enum, default_value_t)]
         output: OutputFormat,
     },
     /// Print the AWS API calls that create everything in the spec from nothing.
@@ -62,14 +54,122 @@ pub enum Command {
         /// Plan against an empty live state, without calling AWS.
         #[arg(long)]
         offline: bool,
-        #[arg(long, short, value_enum, default_value_t)]
+        /// Also delete endpoints of this project that left the spec.
+        #[arg(long)]
+        prune: bool,
+        #[arg(long, value_enum, default_value_t)]
         output: OutputFormat,
+        /// Save the plan, with a fingerprint of the live state, for `apply FILE`.
+        #[arg(long = "out", short = 'o', value_name = "FILE")]
+        out: Option<PathBuf>,
         /// Exit 0 when there are no changes, 2 when there are, 1 on error.
         #[arg(long)]
         detailed_exitcode: bool,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
+    /// Make AWS match the spec (or carry out a saved plan).
+    Apply {
+        /// A spec, or a plan saved with `plan --out`.
+        target: PathBuf,
+        /// Do not ask for confirmation (for CI).
+        #[arg(long)]
+        auto_approve: bool,
+        /// Also delete endpoints of this project that left the spec.
+        #[arg(long)]
+        prune: bool,
+        #[command(flatten)]
+        aws: AwsArgs,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// Report drift between AWS and the spec: exit 0 in sync, 2 drift, 1 error.
+    Diff {
+        spec: PathBuf,
+        #[arg(long, value_enum, default_value_t)]
+        output: OutputFormat,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
+    /// Delete everything the spec owns: scheduled actions, policies, targets, endpoints, configs, models.
+    Destroy {
+        spec: PathBuf,
+        #[arg(long)]
+        auto_approve: bool,
+        #[command(flatten)]
+        aws: AwsArgs,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// Write a spec for existing endpoints, so a team can adopt endpoints made by hand.
+    Import {
+        /// Endpoint names.
+        #[arg(required = true)]
+        endpoints: Vec<String>,
+        /// The project the spec (and, with --adopt, the ownership tags) will name.
+        #[arg(long)]
+        project: String,
+        /// Write the spec here instead of stdout.
+        #[arg(long = "out", short = 'o', value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Also tag the endpoints as owned by the project and move their invocation target
+        /// tracking policy to endpoint-scale's policy name, so `plan` shows no changes.
+        #[arg(long)]
+        adopt: bool,
+        #[command(flatten)]
+        aws: AwsArgs,
     },
     /// Print the JSON Schema of the spec, for editors' YAML language servers.
     Schema,
+}
+
+/// How to reach AWS. Credentials come from the standard chain (environment, profile, SSO, IMDS).
+#[derive(Debug, Clone, Args)]
+pub struct AwsArgs {
+    /// AWS profile to use (else AWS_PROFILE, else the default profile).
+    #[arg(long, env = "AWS_PROFILE")]
+    pub profile: Option<String>,
+    /// AWS region (else AWS_REGION or the profile's, else the spec's `region:`).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Send every AWS call to this URL (else AWS_ENDPOINT_URL), e.g. a local emulator.
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
+    /// Attempts per AWS call, retries included: throttling is absorbed by retrying.
+    #[arg(long, default_value_t = 5)]
+    pub max_attempts: u32,
+    /// standard, or adaptive (client-side rate limiting when throttled).
+    #[arg(long, value_enum, default_value_t)]
+    pub retry_mode: RetryMode,
+    /// Endpoints read (and applied) at the same time.
+    #[arg(long, default_value_t = 10)]
+    pub parallelism: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum RetryMode {
+    #[default]
+    Standard,
+    Adaptive,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct WaitArgs {
+    /// Longest wait for an endpoint to become InService (or deleted): `30m`, `1h`, `900`.
+    #[arg(long, default_value = "30m", value_parser = parse_duration)]
+    pub wait_timeout: std::time::Duration,
+    /// Time between DescribeEndpoint polls while waiting.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub poll_interval: std::time::Duration,
+}
+
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    if let Some(ms) = text.strip_suffix("ms").and_then(|n| n.parse::<u64>().ok()) {
+        return Ok(std::time::Duration::from_millis(ms));
+    }
+    crate::validate::parse_duration(text)
+        .map(std::time::Duration::from_secs)
+        .ok_or_else(|| format!("`{text}` is not a duration: write `90s`, `5m`, `1h30m`, `500ms` or whole seconds"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -88,173 +188,30 @@ pub enum CallFormat {
     Shell,
 }
 
-/// Failures a command reports with exit code 1.
-#[derive(Debug, Error)]
-pub enum CliError {
-    #[error("cannot read spec {path}: {err}")]
-    Read { path: String, err: std::io::Error },
-    #[error("spec {path} is not UTF-8 text")]
-    NotUtf8 { path: String },
-    #[error("spec {path} is invalid: {}", counts(*errors, *warnings))]
-    Invalid { path: String, errors: usize, warnings: usize },
-    #[error(
-        "live plans are not available in this version: run `endpoint-scale plan {path} --offline` \
-         to plan against an empty live state"
-    )]
-    LiveUnavailable { path: String },
-    #[error("cannot write output: {0}")]
-    Write(std::io::Error),
-}
-
-fn counts(errors: usize, warnings: usize) -> String {
-    let plural = |n: usize, word: &str| if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") };
-    format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"))
-}
-
-pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
+pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     let colour = cli.color;
     match cli.command {
-        Command::Validate { spec, strict, output } => validate_cmd(&spec, strict, output, colour),
-        Command::Render { spec, format } => {
-            let (source, desired) = load(&spec, colour)?;
-            let calls = render::calls::create_calls(&resources::desired(&desired));
-            let text = match format {
-                CallFormat::Json => render::calls::to_json(&calls),
-                CallFormat::Shell => render::calls::to_shell(&calls, &source.name, desired.region.as_deref()),
-            };
-            write_stdout(&text)
-        }
-        Command::Plan { spec, offline, output, detailed_exitcode } => {
-            if !offline {
-                return Err(CliError::LiveUnavailable { path: spec.display().to_string() });
+        Command::Validate { spec, strict, output } => commands::validate(&spec, strict, output, colour),
+        Command::Render { spec, format } => commands::render(&spec, format, colour),
+        Command::Plan { spec, offline: true, output, detailed_exitcode, out, prune, .. } => {
+            if out.is_some() || prune {
+                return Err(CliError::OfflineOnly);
             }
-            let (_, desired) = load(&spec, colour)?;
-            let plan = plan::diff(&resources::desired(&desired), &LiveState::default());
-            let text = match output {
-                OutputFormat::Human => render::human::render(
-                    &plan,
-                    &render::human::PlanContext { project: &desired.project, offline },
-                    &colour.stdout(),
-                ),
-                OutputFormat::Json => render::json::render(
-                    &plan,
-                    &render::json::JsonContext {
-                        project: &desired.project,
-                        region: desired.region.as_deref(),
-                        offline,
-                    },
-                ),
-            };
-            write_stdout(&text)?;
-            Ok(ExitCode::from(if detailed_exitcode && plan.has_changes() { exit::CHANGES } else { exit::OK }))
+            commands::plan_offline(&spec, output, detailed_exitcode, colour)
         }
-        Command::Schema => {
-            let mut text = serde_json::to_string_pretty(&spec::json_schema()).unwrap_or_default();
-            text.push('\n');
-            write_stdout(&text)
+        Command::Plan { spec, output, detailed_exitcode, out, prune, aws, .. } => {
+            commands::plan(&spec, output, detailed_exitcode, out.as_deref(), prune, &aws, colour).await
         }
-    }
-}
-
-fn write_stdout(text: &str) -> Result<ExitCode, CliError> {
-    match output::stdout(text) {
-        Ok(()) => Ok(ExitCode::from(exit::OK)),
-        // `endpoint-scale render spec.yaml | head` is not a failure.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::from(exit::OK)),
-        Err(e) => Err(CliError::Write(e)),
-    }
-}
-
-fn read_source(path: &Path) -> Result<Source, CliError> {
-    let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|err| CliError::Read { path: name.clone(), err })?;
-    let text = String::from_utf8(bytes).map_err(|_| CliError::NotUtf8 { path: name.clone() })?;
-    Ok(Source::new(name, text))
-}
-
-fn check(source: &Source) -> Validated {
-    match spec::parse(source) {
-        Ok(spec) => validate::validate(&spec),
-        Err(mut diagnostics) => {
-            diagnostics.sort_by_key(|d| (d.span.line, d.span.column));
-            Validated { desired: None, diagnostics }
+        Command::Apply { target, auto_approve, prune, aws, wait } => {
+            commands::apply(&target, auto_approve, prune, &aws, &wait, colour).await
         }
-    }
-}
-
-/// Reads and validates a spec; warnings go to stderr, errors make it fail.
-fn load(path: &Path, colour: ColorChoice) -> Result<(Source, Desired), CliError> {
-    let source = read_source(path)?;
-    let validated = check(&source);
-    if !validated.diagnostics.is_empty() {
-        output::stderr(&diagnostic::render(&source, &validated.diagnostics, colour.stderr().enabled));
-    }
-    match validated.desired {
-        Some(desired) => Ok((source, desired)),
-        None => {
-            Err(CliError::Invalid { path: source.name, errors: validated.errors(), warnings: validated.warnings() })
+        Command::Diff { spec, output, aws } => commands::diff(&spec, output, &aws, colour).await,
+        Command::Destroy { spec, auto_approve, aws, wait } => {
+            commands::destroy(&spec, auto_approve, &aws, &wait, colour).await
         }
-    }
-}
-
-fn validate_cmd(path: &Path, strict: bool, format: OutputFormat, colour: ColorChoice) -> Result<ExitCode, CliError> {
-    let source = read_source(path)?;
-    let validated = check(&source);
-    let failed = validated.errors() > 0 || (strict && validated.warnings() > 0);
-    match format {
-        OutputFormat::Json => {
-            let doc = serde_json::json!({
-                "file": source.name,
-                "valid": !failed,
-                "errors": validated.errors(),
-                "warnings": validated.warnings(),
-                "diagnostics": validated.diagnostics,
-            });
-            let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-            text.push('\n');
-            write_stdout(&text)?;
-            Ok(ExitCode::from(if failed { exit::ERROR } else { exit::OK }))
+        Command::Import { endpoints, project, out, adopt, aws } => {
+            commands::import(&endpoints, &project, out.as_deref(), adopt, &aws).await
         }
-        OutputFormat::Human => {
-            if !validated.diagnostics.is_empty() {
-                output::stderr(&diagnostic::render(&source, &validated.diagnostics, colour.stderr().enabled));
-            }
-            if failed {
-                return Err(CliError::Invalid {
-                    path: source.name,
-                    errors: validated.errors(),
-                    warnings: validated.warnings(),
-                });
-            }
-            let desired = validated.desired.as_ref().expect("no errors means a model");
-            let variants: usize = desired.endpoints.iter().map(|e| e.variants.len()).sum();
-            let schedules: usize = desired
-                .endpoints
-                .iter()
-                .flat_map(|e| &e.variants)
-                .filter_map(|v| v.scaling.as_ref())
-                .map(|s| s.schedules.len())
-                .sum();
-            let mut line = format!(
-                "{}: valid ({}, {}, {})",
-                source.name,
-                plural(desired.endpoints.len(), "endpoint"),
-                plural(variants, "variant"),
-                plural(schedules, "scheduled action")
-            );
-            if validated.warnings() > 0 {
-                line.push_str(&format!(" with {}", plural(validated.warnings(), "warning")));
-            }
-            line.push('\n');
-            write_stdout(&line)
-        }
-    }
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
+        Command::Schema => commands::schema(),
     }
 }

@@ -11,13 +11,17 @@
 //! `main.rs` only starts the runtime and maps errors to exit codes; `cli` parses arguments and
 //! dispatches; `output` owns the terminal.
 
+pub mod apply;
 pub mod aws;
 pub mod cli;
+pub mod commands;
 pub mod diagnostic;
+pub mod import;
 pub mod live;
 pub mod model;
 pub mod output;
 pub mod plan;
+pub mod progress;
 pub mod render;
 pub mod resources;
 pub mod schedule;

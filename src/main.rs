@@ -16,7 +16,14 @@ fn main() -> ExitCode {
         }
     };
     let palette = cli.color.stderr();
-    match cli::run(cli) {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("{} cannot start the async runtime: {err}", palette.red("error:"));
+            return ExitCode::from(cli::exit::ERROR);
+        }
+    };
+    match runtime.block_on(cli::run(cli)) {
         Ok(code) => code,
         Err(err) => {
             let mut message = format!("{} {err}", palette.red("error:"));

@@ -682,13 +682,19 @@ fn update_endpoint(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint) {
         if reregistered.iter().any(|r| r == variant) {
             let old_type = live_type(variant).unwrap_or_default();
             let new_type = want_type(variant).unwrap_or_default();
-            let reason = format!(
-                "instance type {old_type} -> {new_type}: AWS refuses UpdateEndpoint for a registered scalable target, so it is deregistered first (which deletes its policy and scheduled actions) and put back after"
-            );
             let lookup = |r: &Resource| live_counterpart(have, r);
-            put_back_scaling(&mut b, want, variant, |r| match lookup(r) {
-                Some(live) => (Action::Replace, Some(live), Some(reason.clone())),
-                None => (Action::Create, None, None),
+            put_back_scaling(&mut b, want, variant, |r| {
+                let reason = match r.kind() {
+                    Kind::ScalableTarget => format!(
+                        "instance type {old_type} -> {new_type}: AWS refuses UpdateEndpoint while the variant is a registered scalable target, so it is deregistered first and registered again after"
+                    ),
+                    Kind::ScalingPolicy => "deleted before the target is deregistered, put back after".to_string(),
+                    _ => "deregistering the target deletes it; put back after".to_string(),
+                };
+                match lookup(r) {
+                    Some(live) => (Action::Replace, Some(live), Some(reason)),
+                    None => (Action::Create, None, None),
+                }
             });
             continue;
         }

@@ -479,7 +479,7 @@ impl Aws for SdkAws {
                 .autoscaling
                 .describe_scaling_policies()
                 .service_namespace(aas::types::ServiceNamespace::Sagemaker)
-                .set_policy_names(Some(policy_names.to_vec()))
+                .set_policy_names((!policy_names.is_empty()).then(|| policy_names.to_vec()))
                 .max_results(50)
                 .set_next_token(token)
                 .send()
@@ -491,6 +491,11 @@ impl Aws for SdkAws {
                 else {
                     continue;
                 };
+                // Only target tracking on invocations per instance is what a spec expresses.
+                let metric = tt.predefined_metric_specification().map(|m| m.predefined_metric_type().as_str());
+                if metric != Some("SageMakerVariantInvocationsPerInstance") {
+                    continue;
+                }
                 all.push(PolicyResource {
                     endpoint,
                     variant,

@@ -15,8 +15,19 @@ pub struct PlanContext<'a> {
 
 pub fn render(plan: &Plan, ctx: &PlanContext<'_>, p: &Palette) -> String {
     let mut out = String::new();
-    if !plan.has_changes() {
-        out.push_str(&format!("No changes. The endpoints of project {:?} match the spec.\n", ctx.project));
+    notices(
+        &mut out,
+        "Conflicts: these endpoints are not managed by this project and are left alone",
+        &plan.conflicts,
+        p,
+    );
+    notices(&mut out, "Skipped: these endpoints cannot be changed now", &plan.skipped, p);
+    if !plan.changes.iter().any(|c| c.action != Action::NoOp) {
+        if plan.conflicts.is_empty() && plan.skipped.is_empty() {
+            out.push_str(&format!("No changes. The endpoints of project {:?} match the spec.\n", ctx.project));
+        } else {
+            out.push_str("No other changes.\n");
+        }
         return out;
     }
     out.push_str(&format!("endpoint-scale plan for project {:?}", ctx.project));
@@ -40,6 +51,12 @@ pub fn render(plan: &Plan, ctx: &PlanContext<'_>, p: &Palette) -> String {
         for change in changes {
             render_change(&mut out, change, p);
         }
+        if let Some(steps) = plan.steps_of(endpoint).filter(|s| s.shows_order()) {
+            out.push_str("\n  Order of operations (AWS requires it):\n");
+            for (i, step) in steps.steps.iter().enumerate() {
+                out.push_str(&format!("    {:>2}. {}\n", i + 1, step.describe()));
+            }
+        }
     }
     let s = plan.summary();
     out.push_str(&format!(
@@ -51,6 +68,17 @@ pub fn render(plan: &Plan, ctx: &PlanContext<'_>, p: &Palette) -> String {
         s.delete
     ));
     out
+}
+
+fn notices(out: &mut String, title: &str, list: &[crate::plan::Notice], p: &Palette) {
+    if list.is_empty() {
+        return;
+    }
+    out.push_str(&format!("{}\n", p.yellow(title)));
+    for n in list {
+        out.push_str(&format!("  ! {}\n    hint: {}\n", n.message, n.hint));
+    }
+    out.push('\n');
 }
 
 fn action_word(a: Action) -> &'static str {

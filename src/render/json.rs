@@ -42,6 +42,12 @@ pub fn render(plan: &Plan, ctx: &JsonContext<'_>) -> String {
         "summary": plan.summary(),
         "has_changes": plan.has_changes(),
         "resource_changes": changes,
+        "steps": plan.steps.iter().map(|s| json!({
+            "endpoint": s.endpoint,
+            "operations": s.steps.iter().map(|step| json!({"operation": step.operation(), "description": step.describe()})).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "conflicts": plan.conflicts,
+        "skipped": plan.skipped,
     });
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
     text.push('\n');

@@ -7,5 +7,6 @@
 //! - [`json`]: the same plan for machines, with a `format_version`.
 
 pub mod calls;
+pub mod drift;
 pub mod human;
 pub mod json;

@@ -67,6 +67,28 @@ impl Emulator {
 }
 
 impl Account {
+    /// The environment a child process (the endpoint-scale binary) needs to talk to this account.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ENDPOINT_URL", self.url.clone()),
+            ("AWS_ACCESS_KEY_ID", self.id.clone()),
+            ("AWS_SECRET_ACCESS_KEY", "test".to_string()),
+            ("AWS_REGION", "us-east-1".to_string()),
+        ]
+    }
+
+    pub async fn sagemaker(&self) -> aws_sdk_sagemaker::Client {
+        aws_sdk_sagemaker::Client::new(&self.sdk_config().await)
+    }
+
+    pub async fn autoscaling(&self) -> aws_sdk_applicationautoscaling::Client {
+        aws_sdk_applicationautoscaling::Client::new(&self.sdk_config().await)
+    }
+
+    pub fn clear_requests(&self) {
+        self.control("DELETE", "requests", None);
+    }
+
     /// An SDK config for this account, for tests that call AWS directly.
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
         let creds = aws_sdk_sagemaker::config::Credentials::new(&self.id, "test", None, None, "emulator");

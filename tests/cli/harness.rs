@@ -19,7 +19,22 @@ where
     S: AsRef<std::ffi::OsStr>,
 {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_endpoint-scale"));
-    cmd.args(args).current_dir(root()).env_remove("NO_COLOR").env("NO_COLOR", "1");
+    cmd.args(args).current_dir(root()).env("NO_COLOR", "1").stdin(std::process::Stdio::null());
+    // Tests never reach a real AWS account: no ambient credentials, profiles or IMDS.
+    for var in [
+        "AWS_PROFILE",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_ENDPOINT_URL",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent");
     Run { cmd }
 }
 
@@ -31,6 +46,16 @@ pub struct Output {
 }
 
 impl Run {
+    pub fn envs(mut self, vars: Vec<(&'static str, String)>) -> Self {
+        self.cmd.envs(vars);
+        self
+    }
+
+    pub fn spawn(mut self) -> std::process::Child {
+        self.cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+        self.cmd.spawn().expect("spawn endpoint-scale")
+    }
+
     pub fn run(mut self) -> Output {
         let out = self.cmd.output().expect("run endpoint-scale");
         Output {

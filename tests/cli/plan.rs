@@ -20,7 +20,7 @@ fn offline_plan_of_the_recommender_json() {
 fn secrets_are_masked_in_both_plan_views() {
     for args in [
         vec!["plan", "--offline", "examples/recommender.yaml"],
-        vec!["plan", "--offline", "-o", "json", "examples/recommender.yaml"],
+        vec!["plan", "--offline", "--output", "json", "examples/recommender.yaml"],
     ] {
         let out = es(args).run().code(0);
         assert!(!out.stdout.contains("fs-7f3a9c1e"), "secret leaked:\n{}", out.stdout);
@@ -41,12 +41,9 @@ fn invalid_spec_plans_nothing() {
 }
 
 #[test]
-fn live_plan_says_what_to_do_instead() {
-    let out = es(["plan", "examples/recommender.yaml"]).run().code(1);
-    assert_eq!(
-        out.stderr,
-        "error: live plans are not available in this version: run `endpoint-scale plan examples/recommender.yaml --offline` to plan against an empty live state\n"
-    );
+fn saving_or_pruning_needs_the_live_state() {
+    let out = es(["plan", "--offline", "--prune", "examples/recommender.yaml"]).run().code(1);
+    assert_eq!(out.stderr, "error: --out and --prune need the live state: drop --offline\n");
 }
 
 #[test]

@@ -177,7 +177,7 @@ fn json_output_lists_diagnostics_with_positions() {
 #[test]
 fn a_missing_file_is_one_clear_line() {
     let out = es(["validate", "no/such/spec.yaml"]).run().code(1);
-    assert_eq!(out.stderr, "error: cannot read spec no/such/spec.yaml: No such file or directory (os error 2)\n");
+    assert_eq!(out.stderr, "error: cannot read no/such/spec.yaml: No such file or directory (os error 2)\n");
 }
 
 #[test]

@@ -1,0 +1,351 @@
+//! Carries out a plan: each endpoint's steps in order, independent endpoints in parallel
+//! (bounded), waits that check the endpoint really runs the intended config, and a clean-up of
+//! owned configs and models that nothing uses. It never prints: it emits [`Event`]s, and the
+//! caller decides how to show them.
+//!
+//! Every step is safe to repeat, so re-running apply after a failure or an interruption
+//! converges: creates of content-named resources that already exist and deletes of resources
+//! already gone count as done.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use futures::stream::{self, StreamExt};
+use tokio::sync::Notify;
+
+use crate::aws::{Aws, AwsError, AwsErrorKind, WaitOptions};
+use crate::live::{is_derived_name, ownership, Ownership};
+use crate::plan::{Plan, Step};
+
+/// What apply reports as it goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Started { endpoint: String, steps: usize },
+    Step { endpoint: String, index: usize, total: usize, description: String },
+    Waiting { endpoint: String, status: String, elapsed: Duration },
+    CleanedUp { endpoint: String, description: String },
+    Finished { endpoint: String },
+    Failed { endpoint: String, error: String },
+    Interrupted { endpoint: String, done: usize, total: usize },
+}
+
+/// Ctrl-C: once cancelled, no new step starts and waits stop at once.
+#[derive(Default)]
+pub struct Cancel {
+    flag: AtomicBool,
+    notify: Notify,
+}
+
+impl Cancel {
+    pub fn cancel(&self) {
+        self.flag.store(true, Ordering::SeqCst);
+        self.notify.notify_waiters();
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.flag.load(Ordering::SeqCst)
+    }
+
+    async fn cancelled(&self) {
+        loop {
+            let notified = self.notify.notified();
+            if self.is_cancelled() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ApplyOptions {
+    pub wait: WaitOptions,
+    pub parallelism: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ApplyError {
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    #[error(
+        "the update of endpoint {endpoint} failed and SageMaker rolled it back to {actual} (expected {expected}): {reason}"
+    )]
+    RolledBack { endpoint: String, expected: String, actual: String, reason: String },
+    #[error("endpoint {endpoint} is {status}: {reason}")]
+    Failed { endpoint: String, status: String, reason: String },
+    #[error(
+        "timed out after {waited} waiting for endpoint {endpoint} (still {status}); it keeps changing in AWS: run apply again once it is InService, or raise --wait-timeout"
+    )]
+    Timeout { endpoint: String, status: String, waited: String },
+    #[error("interrupted")]
+    Interrupted,
+}
+
+/// How one endpoint's apply ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub endpoint: String,
+    pub done: usize,
+    pub total: usize,
+    pub result: Result<(), ApplyError>,
+}
+
+/// Runs the plan's steps. `project` scopes the clean-up to resources tagged for it.
+pub async fn apply<A: Aws>(
+    aws: &A,
+    plan: &Plan,
+    project: &str,
+    options: ApplyOptions,
+    events: &(dyn Fn(Event) + Sync),
+    cancel: &Cancel,
+) -> Vec<Outcome> {
+    stream::iter(plan.steps.iter())
+        .map(|steps| async move {
+            let endpoint = steps.endpoint.clone();
+            let total = steps.steps.len();
+            events(Event::Started { endpoint: endpoint.clone(), steps: total });
+            let mut done = 0;
+            for step in &steps.steps {
+                if cancel.is_cancelled() {
+                    events(Event::Interrupted { endpoint: endpoint.clone(), done, total });
+                    return Outcome { endpoint, done, total, result: Err(ApplyError::Interrupted) };
+                }
+                events(Event::Step {
+                    endpoint: endpoint.clone(),
+                    index: done + 1,
+                    total,
+                    description: step.describe(),
+                });
+                if let Err(e) = run_step(aws, step, options.wait, events, cancel).await {
+                    if e == ApplyError::Interrupted {
+                        events(Event::Interrupted { endpoint: endpoint.clone(), done, total });
+                    } else {
+                        events(Event::Failed { endpoint: endpoint.clone(), error: e.to_string() });
+                    }
+                    return Outcome { endpoint, done, total, result: Err(e) };
+                }
+                done += 1;
+            }
+            if let Err(e) = clean_up(aws, &endpoint, project, events).await {
+                events(Event::Failed { endpoint: endpoint.clone(), error: e.to_string() });
+                return Outcome { endpoint, done, total, result: Err(e) };
+            }
+            events(Event::Finished { endpoint: endpoint.clone() });
+            Outcome { endpoint, done, total, result: Ok(()) }
+        })
+        .buffer_unordered(options.parallelism.max(1))
+        .collect()
+        .await
+}
+
+/// Treats `kind` as success: creating what exists, deleting what is gone.
+fn tolerate(result: Result<(), AwsError>, kind: AwsErrorKind) -> Result<(), ApplyError> {
+    match result {
+        Err(e) if e.kind == kind => Ok(()),
+        other => other.map_err(ApplyError::from),
+    }
+}
+
+async fn run_step<A: Aws>(
+    aws: &A,
+    step: &Step,
+    wait: WaitOptions,
+    events: &(dyn Fn(Event) + Sync),
+    cancel: &Cancel,
+) -> Result<(), ApplyError> {
+    use AwsErrorKind::{AlreadyExists, NotFound};
+    match step {
+        Step::CreateModel { model } => tolerate(aws.create_model(model).await, AlreadyExists),
+        Step::CreateEndpointConfig { config } => tolerate(aws.create_endpoint_config(config).await, AlreadyExists),
+        Step::CreateEndpoint { endpoint, config, tags } => {
+            tolerate(aws.create_endpoint(endpoint, config, tags).await, AlreadyExists)
+        }
+        Step::UpdateEndpoint { endpoint, config } => Ok(aws.update_endpoint(endpoint, config).await?),
+        Step::UpdateWeightsAndCapacities { endpoint, changes } => {
+            Ok(aws.update_weights_and_capacities(endpoint, changes).await?)
+        }
+        Step::WaitInService { endpoint, config } => wait_in_service(aws, endpoint, config, wait, events, cancel).await,
+        Step::TagEndpoint { arn, add, remove, .. } => {
+            if !add.is_empty() {
+                aws.add_tags(arn, add).await?;
+            }
+            if !remove.is_empty() {
+                aws.delete_tags(arn, remove).await?;
+            }
+            Ok(())
+        }
+        Step::RegisterScalableTarget { target } => Ok(aws.register_scalable_target(target).await?),
+        Step::DeregisterScalableTarget { endpoint, variant } => {
+            tolerate(aws.deregister_scalable_target(endpoint, variant).await, NotFound)
+        }
+        Step::PutScalingPolicy { policy } => Ok(aws.put_scaling_policy(policy).await?),
+        Step::DeleteScalingPolicy { endpoint, variant, policy_name } => {
+            tolerate(aws.delete_scaling_policy(endpoint, variant, policy_name).await, NotFound)
+        }
+        Step::PutScheduledAction { action } => Ok(aws.put_scheduled_action(action).await?),
+        Step::DeleteScheduledAction { endpoint, variant, name } => {
+            tolerate(aws.delete_scheduled_action(endpoint, variant, name).await, NotFound)
+        }
+        Step::DeleteEndpoint { endpoint } => tolerate(aws.delete_endpoint(endpoint).await, NotFound),
+        Step::WaitDeleted { endpoint } => wait_deleted(aws, endpoint, wait, events, cancel).await,
+        Step::DeleteEndpointConfig { name } => tolerate(aws.delete_endpoint_config(name).await, NotFound),
+        Step::DeleteModel { name } => tolerate(aws.delete_model(name).await, NotFound),
+    }
+}
+
+fn transient(e: &AwsError) -> bool {
+    matches!(e.kind, AwsErrorKind::Throttled | AwsErrorKind::Connection)
+}
+
+fn human(d: Duration) -> String {
+    let s = d.as_secs();
+    match (s / 3600, (s % 3600) / 60, s % 60) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, 0) => format!("{m}m"),
+        (0, m, s) => format!("{m}m{s}s"),
+        (h, m, _) => format!("{h}h{m}m"),
+    }
+}
+
+/// Sleeps one poll interval; `Err(Interrupted)` on Ctrl-C.
+async fn pause(wait: WaitOptions, cancel: &Cancel) -> Result<(), ApplyError> {
+    tokio::select! {
+        _ = tokio::time::sleep(wait.poll_interval) => Ok(()),
+        _ = cancel.cancelled() => Err(ApplyError::Interrupted),
+    }
+}
+
+/// Waits for InService and checks the endpoint runs `config`: SageMaker rolls a failed update
+/// back to the old config and reports InService with a FailureReason (terraform-provider-aws
+/// #46663 shows what a status-only waiter gets wrong).
+async fn wait_in_service<A: Aws>(
+    aws: &A,
+    endpoint: &str,
+    config: &str,
+    wait: WaitOptions,
+    events: &(dyn Fn(Event) + Sync),
+    cancel: &Cancel,
+) -> Result<(), ApplyError> {
+    let start = Instant::now();
+    let mut status = String::from("unknown");
+    loop {
+        match aws.describe_endpoint(endpoint).await {
+            Ok(Some(d)) => {
+                status = d.status.clone();
+                events(Event::Waiting {
+                    endpoint: endpoint.to_string(),
+                    status: d.status.clone(),
+                    elapsed: start.elapsed(),
+                });
+                match d.status.as_str() {
+                    "InService" if d.config_name == config => return Ok(()),
+                    "InService" => {
+                        return Err(ApplyError::RolledBack {
+                            endpoint: endpoint.to_string(),
+                            expected: config.to_string(),
+                            actual: d.config_name,
+                            reason: d.failure_reason.unwrap_or_else(|| "SageMaker gave no reason".to_string()),
+                        })
+                    }
+                    "Failed" | "OutOfService" => {
+                        return Err(ApplyError::Failed {
+                            endpoint: endpoint.to_string(),
+                            status: d.status,
+                            reason: d.failure_reason.unwrap_or_else(|| "SageMaker gave no reason".to_string()),
+                        })
+                    }
+                    _ => {}
+                }
+            }
+            Ok(None) => {
+                return Err(ApplyError::Failed {
+                    endpoint: endpoint.to_string(),
+                    status: "gone".to_string(),
+                    reason: "it was deleted while endpoint-scale waited for it".to_string(),
+                })
+            }
+            // Throttling or a dropped connection while polling is not the endpoint's failure.
+            Err(e) if transient(&e) => {}
+            Err(e) => return Err(e.into()),
+        }
+        if start.elapsed() >= wait.timeout {
+            return Err(ApplyError::Timeout { endpoint: endpoint.to_string(), status, waited: human(wait.timeout) });
+        }
+        pause(wait, cancel).await?;
+    }
+}
+
+async fn wait_deleted<A: Aws>(
+    aws: &A,
+    endpoint: &str,
+    wait: WaitOptions,
+    events: &(dyn Fn(Event) + Sync),
+    cancel: &Cancel,
+) -> Result<(), ApplyError> {
+    let start = Instant::now();
+    loop {
+        match aws.describe_endpoint(endpoint).await {
+            Ok(None) => return Ok(()),
+            Ok(Some(d)) => {
+                events(Event::Waiting {
+                    endpoint: endpoint.to_string(),
+                    status: d.status.clone(),
+                    elapsed: start.elapsed(),
+                });
+                if start.elapsed() >= wait.timeout {
+                    return Err(ApplyError::Timeout {
+                        endpoint: endpoint.to_string(),
+                        status: d.status,
+                        waited: human(wait.timeout),
+                    });
+                }
+            }
+            Err(e) if transient(&e) => {}
+            Err(e) => return Err(e.into()),
+        }
+        pause(wait, cancel).await?;
+    }
+}
+
+/// Deletes endpoint configs and models of `endpoint` that endpoint-scale made for `project`
+/// (derived name and ownership tags) and that nothing uses: what an interrupted run or an
+/// out-of-band change left behind. A config the endpoint uses, or is updating to, is kept.
+pub async fn clean_up<A: Aws>(
+    aws: &A,
+    endpoint: &str,
+    project: &str,
+    events: &(dyn Fn(Event) + Sync),
+) -> Result<(), ApplyError> {
+    let live = aws.describe_endpoint(endpoint).await?;
+    if live.as_ref().is_some_and(|d| d.status != "InService") {
+        return Ok(()); // an update in progress may be using any config: touch nothing
+    }
+    let current_config = live.as_ref().map(|d| d.config_name.clone());
+    let mut used_models: Vec<String> = Vec::new();
+    if let Some(config) = &current_config {
+        if let Some(c) = aws.describe_endpoint_config(config).await? {
+            used_models = c.variants.into_iter().map(|v| v.model_name).collect();
+        }
+    }
+    for (name, arn) in aws.list_endpoint_configs(endpoint).await? {
+        if !is_derived_name(endpoint, &name) || Some(&name) == current_config.as_ref() {
+            continue;
+        }
+        if ownership(&aws.list_tags(&arn).await?, project) != Ownership::Ours {
+            continue;
+        }
+        tolerate(aws.delete_endpoint_config(&name).await, AwsErrorKind::NotFound)?;
+        events(Event::CleanedUp { endpoint: endpoint.to_string(), description: format!("endpoint config {name}") });
+    }
+    for (name, arn) in aws.list_models(endpoint).await? {
+        if !is_derived_name(endpoint, &name) || used_models.contains(&name) {
+            continue;
+        }
+        if ownership(&aws.list_tags(&arn).await?, project) != Ownership::Ours {
+            continue;
+        }
+        tolerate(aws.delete_model(&name).await, AwsErrorKind::NotFound)?;
+        events(Event::CleanedUp { endpoint: endpoint.to_string(), description: format!("model {name}") });
+    }
+    Ok(())
+}

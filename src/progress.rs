@@ -1,0 +1,118 @@
+//! Shows apply's [`Event`]s: an indicatif spinner per endpoint on a terminal, plain log lines
+//! otherwise (CI logs, pipes). The only place that knows indicatif.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::apply::Event;
+use crate::output::Palette;
+
+pub struct Progress {
+    mode: Mode,
+    palette: Palette,
+}
+
+enum Mode {
+    Bars { multi: MultiProgress, bars: Mutex<HashMap<String, ProgressBar>> },
+    Lines { last_status: Mutex<HashMap<String, String>> },
+}
+
+impl Progress {
+    /// Bars when stderr is a terminal, lines otherwise.
+    pub fn new(palette: Palette) -> Self {
+        let mode = if std::io::stderr().is_terminal() {
+            Mode::Bars {
+                multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
+                bars: Mutex::new(HashMap::new()),
+            }
+        } else {
+            Mode::Lines { last_status: Mutex::new(HashMap::new()) }
+        };
+        Progress { mode, palette }
+    }
+
+    pub fn event(&self, event: Event) {
+        match &self.mode {
+            Mode::Bars { multi, bars } => self.bar(multi, bars, event),
+            Mode::Lines { last_status } => self.line(last_status, event),
+        }
+    }
+
+    fn bar(&self, multi: &MultiProgress, bars: &Mutex<HashMap<String, ProgressBar>>, event: Event) {
+        let mut bars = bars.lock().unwrap_or_else(|e| e.into_inner());
+        match event {
+            Event::Started { endpoint, steps } => {
+                let bar = multi.add(ProgressBar::new(steps as u64));
+                bar.set_style(
+                    ProgressStyle::with_template("{spinner} {prefix:.bold} [{pos}/{len}] {wide_msg} {elapsed}")
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                );
+                bar.set_prefix(endpoint.clone());
+                bar.enable_steady_tick(Duration::from_millis(120));
+                bars.insert(endpoint, bar);
+            }
+            Event::Step { endpoint, index, description, .. } => {
+                if let Some(bar) = bars.get(&endpoint) {
+                    bar.set_position(index.saturating_sub(1) as u64);
+                    bar.set_message(description);
+                }
+            }
+            Event::Waiting { endpoint, status, elapsed } => {
+                if let Some(bar) = bars.get(&endpoint) {
+                    bar.set_message(format!("waiting: {status} ({}s)", elapsed.as_secs()));
+                }
+            }
+            Event::CleanedUp { endpoint, description } => {
+                let _ = multi.println(format!("{endpoint}: deleted unused {description}"));
+            }
+            Event::Finished { endpoint } => {
+                if let Some(bar) = bars.get(&endpoint) {
+                    bar.set_position(bar.length().unwrap_or(0));
+                    bar.finish_with_message(self.palette.green("done"));
+                }
+            }
+            Event::Failed { endpoint, error } => {
+                if let Some(bar) = bars.get(&endpoint) {
+                    bar.abandon_with_message(self.palette.red("failed"));
+                }
+                let _ = multi.println(format!("{endpoint}: {} {error}", self.palette.red("error:")));
+            }
+            Event::Interrupted { endpoint, done, total } => {
+                if let Some(bar) = bars.get(&endpoint) {
+                    bar.abandon_with_message(
+                        self.palette.yellow(&format!("interrupted after {done} of {total} steps")),
+                    );
+                }
+            }
+        }
+    }
+
+    fn line(&self, last_status: &Mutex<HashMap<String, String>>, event: Event) {
+        let text = match event {
+            Event::Started { endpoint, steps } => format!("{endpoint}: {steps} steps"),
+            Event::Step { endpoint, index, total, description } => {
+                format!("{endpoint}: [{index}/{total}] {description}")
+            }
+            Event::Waiting { endpoint, status, elapsed } => {
+                // One line per status change, not per poll.
+                let mut last = last_status.lock().unwrap_or_else(|e| e.into_inner());
+                if last.get(&endpoint) == Some(&status) {
+                    return;
+                }
+                last.insert(endpoint.clone(), status.clone());
+                format!("{endpoint}: {status} after {}s", elapsed.as_secs())
+            }
+            Event::CleanedUp { endpoint, description } => format!("{endpoint}: deleted unused {description}"),
+            Event::Finished { endpoint } => format!("{endpoint}: {}", self.palette.green("done")),
+            Event::Failed { endpoint, error } => format!("{endpoint}: {} {error}", self.palette.red("error:")),
+            Event::Interrupted { endpoint, done, total } => {
+                format!("{endpoint}: interrupted after {done} of {total} steps")
+            }
+        };
+        eprintln!("{text}");
+    }
+}

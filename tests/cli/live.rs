@@ -1,0 +1,609 @@
+//! plan, apply, diff, destroy and import against the local AWS emulator, running the real binary.
+//! Each test has its own emulator account, so they run in parallel.
+
+use serde_json::{json, Value};
+
+use crate::emulator::{emulator, Account};
+use crate::harness::{es, root, Output, TempSpec};
+
+const FAST: [&str; 2] = ["--poll-interval", "50ms"];
+
+fn recommender() -> String {
+    std::fs::read_to_string(root().join("examples/recommender.yaml")).unwrap()
+}
+
+fn run(account: &Account, args: &[&str]) -> Output {
+    es(args).envs(account.env()).run()
+}
+
+fn apply(account: &Account, spec: &TempSpec) -> Output {
+    let mut args = vec!["apply", spec.arg(), "--auto-approve"];
+    args.extend(FAST);
+    run(account, &args)
+}
+
+/// The non-no-op changes of a JSON plan, as "action address".
+fn planned(account: &Account, spec: &TempSpec) -> Vec<String> {
+    let out = run(account, &["plan", spec.arg(), "--output", "json"]).code(0);
+    let doc: Value = serde_json::from_str(&out.stdout).unwrap();
+    doc["resource_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["change"]["actions"] != json!(["no-op"]))
+        .map(|c| {
+            format!(
+                "{} {}",
+                c["change"]["actions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a.as_str().unwrap())
+                    .collect::<Vec<_>>()
+                    .join("+"),
+                c["address"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+fn plan_operations(account: &Account, spec: &TempSpec) -> Vec<String> {
+    let out = run(account, &["plan", spec.arg(), "--output", "json"]).code(0);
+    let doc: Value = serde_json::from_str(&out.stdout).unwrap();
+    doc["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["operations"].as_array().unwrap().iter().map(|o| o["operation"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+fn assert_in_sync(account: &Account, spec: &TempSpec) {
+    let diff = run(account, &["diff", spec.arg()]).code(0);
+    assert_eq!(diff.stdout, "In sync: AWS matches the spec.\n");
+    let plan = run(account, &["plan", spec.arg(), "--detailed-exitcode"]).code(0);
+    assert_eq!(plan.stdout, "No changes. The endpoints of project \"recommendations\" match the spec.\n");
+}
+
+async fn desired_count(account: &Account, endpoint: &str, variant: &str) -> i32 {
+    let d = account.sagemaker().await.describe_endpoint().endpoint_name(endpoint).send().await.unwrap();
+    d.production_variants()
+        .iter()
+        .find(|v| v.variant_name() == Some(variant))
+        .unwrap()
+        .desired_instance_count()
+        .unwrap()
+}
+
+async fn wait_in_service(account: &Account, endpoint: &str) {
+    let client = account.sagemaker().await;
+    for _ in 0..50 {
+        let d = client.describe_endpoint().endpoint_name(endpoint).send().await.unwrap();
+        if d.endpoint_status().map(|s| s.as_str()) == Some("InService") {
+            return;
+        }
+    }
+    panic!("{endpoint} never became InService");
+}
+
+#[tokio::test]
+async fn recommender_lifecycle() {
+    let account = emulator().account();
+    let v1 = TempSpec::new("recommender.yaml", recommender());
+
+    // Apply creates everything; diff and plan agree it is in sync.
+    let out = apply(&account, &v1).code(0);
+    assert!(out.stdout.ends_with("Apply complete: 1 endpoint changed.\n"), "{}", out.stdout);
+    assert_in_sync(&account, &v1);
+
+    // A new target and a changed schedule: only auto scaling calls, no endpoint update.
+    let v2 = TempSpec::new(
+        "recommender.yaml",
+        recommender().replace("safety_factor: 0.5", "safety_factor: 0.6").replace("min: 5", "min: 6"),
+    );
+    assert_eq!(
+        planned(&account, &v2),
+        [
+            "update scaling_policy.product-recommender/primary/endpoint-scale-invocations-per-instance",
+            "update scheduled_action.product-recommender/primary/month-start-peak"
+        ]
+    );
+    account.clear_requests();
+    apply(&account, &v2).code(0);
+    let ops = account.operations();
+    assert!(
+        ops.contains(&"PutScalingPolicy".to_string()) && ops.contains(&"PutScheduledAction".to_string()),
+        "{ops:?}"
+    );
+    assert!(!ops.iter().any(|o| o == "UpdateEndpoint" || o == "CreateEndpointConfig"), "{ops:?}");
+    assert_in_sync(&account, &v2);
+
+    // A new instance type for the scaled variant: the documented deregister/update/register order.
+    let v3_text = recommender()
+        .replace("safety_factor: 0.5", "safety_factor: 0.6")
+        .replace("min: 5", "min: 6")
+        .replace("instance_type: ml.c5.xlarge", "instance_type: ml.c5.2xlarge");
+    let v3 = TempSpec::new("recommender.yaml", &v3_text);
+    assert_eq!(
+        plan_operations(&account, &v3),
+        [
+            "DeleteScalingPolicy",
+            "DeregisterScalableTarget",
+            "CreateEndpointConfig",
+            "UpdateEndpoint",
+            "WaitInService",
+            "RegisterScalableTarget",
+            "PutScalingPolicy",
+            "PutScheduledAction",
+            "PutScheduledAction",
+            "PutScheduledAction",
+            "PutScheduledAction",
+            "DeleteEndpointConfig"
+        ]
+    );
+    let human = run(&account, &["plan", v3.arg()]).code(0);
+    assert!(
+        human.stdout.contains("  Order of operations (AWS requires it):\n     1. DeleteScalingPolicy"),
+        "{}",
+        human.stdout
+    );
+    apply(&account, &v3).code(0);
+    let schedules = account
+        .autoscaling()
+        .await
+        .describe_scheduled_actions()
+        .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Sagemaker)
+        .send()
+        .await
+        .unwrap();
+    let mut names: Vec<&str> = schedules.scheduled_actions().iter().map(|a| a.scheduled_action_name()).collect();
+    names.sort();
+    assert_eq!(names, ["business-hours-end", "business-hours-start", "month-start-end", "month-start-peak"]);
+    assert_in_sync(&account, &v3);
+
+    // Scaled out of band to 5 (a spike), then a new model: the 5 instances stay.
+    account
+        .sagemaker()
+        .await
+        .update_endpoint_weights_and_capacities()
+        .endpoint_name("product-recommender")
+        .desired_weights_and_capacities(
+            aws_sdk_sagemaker::types::DesiredWeightAndCapacity::builder()
+                .variant_name("primary")
+                .desired_instance_count(5)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    wait_in_service(&account, "product-recommender").await;
+    assert_in_sync(&account, &v3);
+    let v4 = TempSpec::new("recommender.yaml", v3_text.replace("2.13-cpu", "2.14-cpu"));
+    apply(&account, &v4).code(0);
+    assert_eq!(desired_count(&account, "product-recommender", "primary").await, 5);
+    assert_in_sync(&account, &v4);
+
+    // Destroy leaves nothing owned behind.
+    let out = run(&account, &["destroy", v4.arg(), "--auto-approve", "--poll-interval", "50ms"]).code(0);
+    assert!(out.stdout.ends_with("Apply complete: 1 endpoint changed.\n"), "{}", out.stdout);
+    let sm = account.sagemaker().await;
+    assert!(sm.list_endpoints().send().await.unwrap().endpoints().is_empty());
+    assert!(sm.list_endpoint_configs().send().await.unwrap().endpoint_configs().is_empty());
+    assert!(sm.list_models().send().await.unwrap().models().is_empty());
+    let aas = account.autoscaling().await;
+    let targets = aas
+        .describe_scalable_targets()
+        .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Sagemaker)
+        .send()
+        .await
+        .unwrap();
+    assert!(targets.scalable_targets().is_empty());
+}
+
+async fn create_existing_model(account: &Account, name: &str) {
+    account
+        .sagemaker()
+        .await
+        .create_model()
+        .model_name(name)
+        .execution_role_arn("arn:aws:iam::123456789012:role/R")
+        .primary_container(
+            aws_sdk_sagemaker::types::ContainerDefinition::builder()
+                .image("123456789012.dkr.ecr.us-east-1.amazonaws.com/m:1")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+const FIXED: &str = "version: 1
+project: recommendations
+endpoints:
+  - name: sentiment
+    model:
+      existing: sentiment-model
+    variants:
+      - name: main
+        instance_type: ml.m5.large
+        initial_instance_count: 1
+";
+
+#[tokio::test]
+async fn a_fixed_variants_count_changes_in_place() {
+    let account = emulator().account();
+    create_existing_model(&account, "sentiment-model").await;
+    let v1 = TempSpec::new("fixed.yaml", FIXED);
+    apply(&account, &v1).code(0);
+    let v2 = TempSpec::new("fixed.yaml", FIXED.replace("initial_instance_count: 1", "initial_instance_count: 3"));
+    assert_eq!(
+        run(&account, &["diff", v2.arg()]).code(2).stdout,
+        "~ endpoint.sentiment\n    variants[main].instance_count: live 1, spec 3\n"
+    );
+    account.clear_requests();
+    apply(&account, &v2).code(0);
+    let ops = account.operations();
+    assert!(ops.contains(&"UpdateEndpointWeightsAndCapacities".to_string()), "{ops:?}");
+    assert!(!ops.iter().any(|o| o == "UpdateEndpoint" || o == "CreateEndpointConfig"), "{ops:?}");
+    assert_eq!(desired_count(&account, "sentiment", "main").await, 3);
+    assert_in_sync(&account, &v2);
+    // The existing model is used, never owned: destroy leaves it.
+    run(&account, &["destroy", v2.arg(), "--auto-approve", "--poll-interval", "50ms"]).code(0);
+    let models = account.sagemaker().await.list_models().send().await.unwrap();
+    assert_eq!(models.models().iter().map(|m| m.model_name().unwrap()).collect::<Vec<_>>(), ["sentiment-model"]);
+}
+
+#[tokio::test]
+async fn a_rolled_back_update_fails_apply_with_the_reason_and_stays_planned() {
+    let account = emulator().account();
+    let v1 = TempSpec::new("r.yaml", recommender());
+    apply(&account, &v1).code(0);
+    account.fail_next_update("product-recommender", "CannotStartContainerError: the image failed its health check");
+    let v2 = TempSpec::new("r.yaml", recommender().replace("2.13-cpu", "2.14-cpu"));
+    let out = apply(&account, &v2).code(1);
+    assert!(
+        out.stderr.contains("the update of endpoint product-recommender failed and SageMaker rolled it back to product-recommender-baee9441"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("CannotStartContainerError: the image failed its health check"), "{}", out.stderr);
+    assert!(!out.stdout.contains("Apply complete"), "{}", out.stdout);
+    run(&account, &["plan", v2.arg(), "--detailed-exitcode"]).code(2);
+    // Once the cause is gone, the same apply converges.
+    apply(&account, &v2).code(0);
+    run(&account, &["plan", v2.arg(), "--detailed-exitcode"]).code(0);
+}
+
+#[tokio::test]
+async fn throttling_on_30_percent_of_calls_is_absorbed() {
+    let account = emulator().account();
+    account.inject(json!({"operation": "*", "fault": "throttle", "rate": 0.3, "seed": 7}));
+    let spec = TempSpec::new("r.yaml", recommender());
+    let mut args = vec!["apply", spec.arg(), "--auto-approve", "--max-attempts", "10"];
+    args.extend(FAST);
+    run(&account, &args).code(0);
+    let throttled = account.requests().iter().filter(|r| r.status == 400).count();
+    assert!(throttled > 0, "no call was throttled: the test would prove nothing");
+    run(&account, &["plan", spec.arg(), "--detailed-exitcode", "--max-attempts", "10"]).code(0);
+}
+
+#[tokio::test]
+async fn a_500_on_update_endpoint_fails_cleanly_and_a_rerun_converges() {
+    let account = emulator().account();
+    let v1 = TempSpec::new("r.yaml", recommender());
+    apply(&account, &v1).code(0);
+    let v2 = TempSpec::new("r.yaml", recommender().replace("2.13-cpu", "2.14-cpu"));
+    account.inject(json!({"operation": "UpdateEndpoint", "fault": "500", "count": 1}));
+    let mut args = vec!["apply", v2.arg(), "--auto-approve", "--max-attempts", "1"];
+    args.extend(FAST);
+    let out = run(&account, &args).code(1);
+    assert!(out.stderr.contains("UpdateEndpoint on endpoint product-recommender failed"), "{}", out.stderr);
+    assert!(out.stderr.contains("error: apply did not complete: 1 endpoint(s) failed"), "{}", out.stderr);
+    apply(&account, &v2).code(0);
+    run(&account, &["plan", v2.arg(), "--detailed-exitcode"]).code(0);
+    // The config made by the failed run and then superseded is gone too.
+    let configs = account.sagemaker().await.list_endpoint_configs().send().await.unwrap();
+    assert_eq!(configs.endpoint_configs().len(), 1);
+}
+
+#[tokio::test]
+async fn an_unowned_endpoint_of_the_same_name_is_never_modified() {
+    let account = emulator().account();
+    create_existing_model(&account, "hand-model").await;
+    let sm = account.sagemaker().await;
+    sm.create_endpoint_config()
+        .endpoint_config_name("hand-config")
+        .production_variants(
+            aws_sdk_sagemaker::types::ProductionVariant::builder()
+                .variant_name("primary")
+                .model_name("hand-model")
+                .instance_type(aws_sdk_sagemaker::types::ProductionVariantInstanceType::MlC5Large)
+                .initial_instance_count(1)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    sm.create_endpoint().endpoint_name("product-recommender").endpoint_config_name("hand-config").send().await.unwrap();
+    wait_in_service(&account, "product-recommender").await;
+    account.clear_requests();
+    let spec = TempSpec::new("r.yaml", recommender());
+    let out = apply(&account, &spec).code(1);
+    assert!(
+        out.stdout.contains("! endpoint product-recommender exists but is not managed by endpoint-scale"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("hint: run `endpoint-scale import product-recommender`"), "{}", out.stdout);
+    let ops = account.operations();
+    assert!(ops.iter().all(|o| o.starts_with("Describe") || o.starts_with("List")), "mutating call made: {ops:?}");
+}
+
+const TWO: &str = "version: 1
+project: recommendations
+endpoints:
+  - name: keep
+    model: {existing: m}
+    variants:
+      - name: main
+        instance_type: ml.c5.large
+  - name: drop
+    model: {existing: m}
+    variants:
+      - name: main
+        instance_type: ml.c5.large
+";
+
+#[tokio::test]
+async fn prune_deletes_only_tagged_endpoints_of_the_project() {
+    let account = emulator().account();
+    create_existing_model(&account, "m").await;
+    let two = TempSpec::new("two.yaml", TWO);
+    apply(&account, &two).code(0);
+    // A hand-made endpoint and one of another project live in the same account.
+    let other = TempSpec::new(
+        "other.yaml",
+        TWO.replace("project: recommendations", "project: other")
+            .replace("name: keep", "name: theirs")
+            .replace("name: drop", "name: theirs-too"),
+    );
+    apply(&account, &other).code(0);
+    let sm = account.sagemaker().await;
+    sm.create_endpoint_config()
+        .endpoint_config_name("hand-config")
+        .production_variants(
+            aws_sdk_sagemaker::types::ProductionVariant::builder()
+                .variant_name("main")
+                .model_name("m")
+                .instance_type(aws_sdk_sagemaker::types::ProductionVariantInstanceType::MlC5Large)
+                .initial_instance_count(1)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    sm.create_endpoint().endpoint_name("handmade").endpoint_config_name("hand-config").send().await.unwrap();
+    wait_in_service(&account, "handmade").await;
+
+    let one = TempSpec::new("two.yaml", TWO.split("  - name: drop").next().unwrap());
+    // Without --prune the endpoint that left the spec stays.
+    assert_eq!(planned(&account, &one), Vec::<String>::new());
+    let mut args = vec!["apply", one.arg(), "--auto-approve", "--prune"];
+    args.extend(FAST);
+    run(&account, &args).code(0);
+    let mut left: Vec<String> = sm
+        .list_endpoints()
+        .send()
+        .await
+        .unwrap()
+        .endpoints()
+        .iter()
+        .map(|e| e.endpoint_name().unwrap().to_string())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["handmade", "keep", "theirs", "theirs-too"]);
+}
+
+#[tokio::test]
+async fn a_saved_plan_made_stale_out_of_band_is_refused() {
+    let account = emulator().account();
+    create_existing_model(&account, "sentiment-model").await;
+    let v1 = TempSpec::new("fixed.yaml", FIXED);
+    apply(&account, &v1).code(0);
+    let v2 = TempSpec::new("fixed.yaml", FIXED.replace("instance_type: ml.m5.large", "instance_type: ml.m5.xlarge"));
+    let plan_file = v2.path.with_file_name("fixed.plan");
+    let plan_arg = plan_file.to_str().unwrap();
+    run(&account, &["plan", v2.arg(), "--out", plan_arg]).code(0);
+    // Someone scales the endpoint by hand after the plan was made.
+    account
+        .sagemaker()
+        .await
+        .update_endpoint_weights_and_capacities()
+        .endpoint_name("sentiment")
+        .desired_weights_and_capacities(
+            aws_sdk_sagemaker::types::DesiredWeightAndCapacity::builder()
+                .variant_name("main")
+                .desired_instance_count(2)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    wait_in_service(&account, "sentiment").await;
+    account.clear_requests();
+    let out = run(&account, &["apply", plan_arg, "--auto-approve"]).code(1);
+    assert!(out.stderr.contains(&format!("error: the saved plan {plan_arg} is stale")), "{}", out.stderr);
+    let ops = account.operations();
+    assert!(ops.iter().all(|o| o.starts_with("Describe") || o.starts_with("List")), "{ops:?}");
+    // A fresh saved plan applies.
+    run(&account, &["plan", v2.arg(), "--out", plan_arg]).code(0);
+    let mut args = vec!["apply", plan_arg, "--auto-approve"];
+    args.extend(FAST);
+    run(&account, &args).code(0);
+    run(&account, &["plan", v2.arg(), "--detailed-exitcode"]).code(0);
+}
+
+#[tokio::test]
+async fn apply_without_a_terminal_or_auto_approve_refuses() {
+    let account = emulator().account();
+    let spec = TempSpec::new("r.yaml", recommender());
+    let out = run(&account, &["apply", spec.arg()]).code(1);
+    assert!(
+        out.stderr
+            .ends_with("error: apply needs confirmation: run it in a terminal, or pass --auto-approve (for CI)\n"),
+        "{}",
+        out.stderr
+    );
+    assert!(account.operations().iter().all(|o| o.starts_with("Describe") || o.starts_with("List")));
+}
+
+#[tokio::test]
+async fn reading_50_endpoints_costs_few_calls() {
+    let account = emulator().account();
+    let mut spec = String::from("version: 1\nproject: recommendations\nendpoints:\n");
+    for i in 0..50 {
+        spec.push_str(&format!(
+            "  - name: e{i:02}\n    model:\n      image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/m:1\n      execution_role_arn: arn:aws:iam::123456789012:role/R\n    variants:\n      - name: v\n        instance_type: ml.c5.large\n        max_rps_per_instance: 10\n        autoscaling:\n          min: 1\n          max: 3\n          schedules:\n            - name: peak\n              schedule: cron(0 8 ? * MON-FRI *)\n              min: 2\n"
+        ));
+    }
+    let spec = TempSpec::new("fifty.yaml", spec);
+    apply(&account, &spec).code(0);
+    account.clear_requests();
+    run(&account, &["plan", spec.arg(), "--detailed-exitcode"]).code(0);
+    let ops = account.operations();
+    let count = |op: &str| ops.iter().filter(|o| *o == op).count();
+    assert_eq!(
+        (count("DescribeEndpoint"), count("DescribeEndpointConfig"), count("ListTags"), count("DescribeModel")),
+        (50, 50, 50, 50)
+    );
+    let autoscaling =
+        count("DescribeScalableTargets") + count("DescribeScalingPolicies") + count("DescribeScheduledActions");
+    assert_eq!(autoscaling, 3, "{ops:?}");
+    assert_eq!(ops.len(), 203, "{ops:?}");
+}
+
+#[tokio::test]
+async fn import_adopts_a_hand_made_endpoint_and_plan_then_shows_no_changes() {
+    let account = emulator().account();
+    create_existing_model(&account, "hand-model").await;
+    let sm = account.sagemaker().await;
+    sm.create_endpoint_config()
+        .endpoint_config_name("hand-config")
+        .production_variants(
+            aws_sdk_sagemaker::types::ProductionVariant::builder()
+                .variant_name("primary")
+                .model_name("hand-model")
+                .instance_type(aws_sdk_sagemaker::types::ProductionVariantInstanceType::MlC5Large)
+                .initial_instance_count(2)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    sm.create_endpoint()
+        .endpoint_name("legacy")
+        .endpoint_config_name("hand-config")
+        .tags(aws_sdk_sagemaker::types::Tag::builder().key("team").value("search").build())
+        .send()
+        .await
+        .unwrap();
+    wait_in_service(&account, "legacy").await;
+    use aws_sdk_applicationautoscaling::types::{
+        MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ScalableTargetAction,
+        ServiceNamespace, TargetTrackingScalingPolicyConfiguration,
+    };
+    let aas = account.autoscaling().await;
+    let id = "endpoint/legacy/variant/primary";
+    aas.register_scalable_target()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .resource_id(id)
+        .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
+        .min_capacity(1)
+        .max_capacity(4)
+        .send()
+        .await
+        .unwrap();
+    aas.put_scaling_policy()
+        .policy_name("HandMadePolicy")
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .resource_id(id)
+        .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
+        .policy_type(PolicyType::TargetTrackingScaling)
+        .target_tracking_scaling_policy_configuration(
+            TargetTrackingScalingPolicyConfiguration::builder()
+                .target_value(750.0)
+                .predefined_metric_specification(
+                    PredefinedMetricSpecification::builder()
+                        .predefined_metric_type(MetricType::SageMakerVariantInvocationsPerInstance)
+                        .build()
+                        .unwrap(),
+                )
+                .scale_in_cooldown(600)
+                .scale_out_cooldown(60)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    aas.put_scheduled_action()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .scheduled_action_name("morning")
+        .resource_id(id)
+        .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
+        .schedule("cron(0 8 ? * MON-FRI *)")
+        .timezone("Europe/Berlin")
+        .scalable_target_action(ScalableTargetAction::builder().min_capacity(2).build())
+        .send()
+        .await
+        .unwrap();
+
+    let dir = crate::harness::TempDir::new();
+    let spec_path = dir.path.join("legacy.yaml");
+    let spec_arg = spec_path.to_str().unwrap();
+    run(&account, &["import", "legacy", "--project", "search", "--out", spec_arg, "--adopt"]).code(0);
+    let written = std::fs::read_to_string(&spec_path).unwrap();
+    crate::harness::assert_expected("tests/expected/import.legacy.yaml", &written);
+    es(["validate", spec_arg]).run().code(0);
+    let out = run(&account, &["plan", spec_arg, "--detailed-exitcode"]).code(0);
+    assert_eq!(out.stdout, "No changes. The endpoints of project \"search\" match the spec.\n");
+}
+
+#[tokio::test]
+async fn missing_region_or_credentials_is_one_clear_sentence() {
+    let spec = TempSpec::new("r.yaml", recommender().replace("region: us-east-1\n", ""));
+    let out = es(["plan", spec.arg()]).run().code(1);
+    assert_eq!(
+        out.stderr,
+        "error: no AWS region is set: pass --region, set AWS_REGION, add `region:` to the spec, or set a region in your AWS profile\n"
+    );
+    let out = es(["plan", spec.arg(), "--region", "us-east-1"]).run().code(1);
+    assert!(
+        out.stderr.starts_with("error: no AWS credentials found: set AWS_PROFILE (or pass --profile), run `aws sso login` for an SSO profile, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[tokio::test]
+async fn ctrl_c_starts_no_new_step_and_says_what_was_done() {
+    let account = emulator().account();
+    // Endpoints take 1000 polls to come up: apply is still waiting when the interrupt arrives.
+    account.configure(json!({"transition_polls": 1000}));
+    let spec = TempSpec::new("r.yaml", recommender());
+    let child = es(["apply", spec.arg(), "--auto-approve", "--poll-interval", "100ms"]).envs(account.env()).spawn();
+    let pid = child.id();
+    for _ in 0..100 {
+        if account.operations().iter().filter(|o| *o == "DescribeEndpoint").count() >= 3 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::process::Command::new("kill").args(["-INT", &pid.to_string()]).status().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("Interrupt: finishing the AWS call in flight and starting no new step"), "{stderr}");
+    assert!(stderr.contains("What was done before the interrupt:\n  product-recommender: 3 of 10 steps\n"), "{stderr}");
+    assert!(!account.operations().contains(&"RegisterScalableTarget".to_string()));
+}
