@@ -129,6 +129,24 @@ fn timestamp_text(t: Option<&DateTime>) -> Option<String> {
     t.and_then(|t| t.fmt(Format::DateTime).ok())
 }
 
+/// Follows NextToken: `page(token)` returns one page's items and the next token.
+async fn paginate<T, F, Fut>(mut page: F) -> AwsResult<Vec<T>>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = AwsResult<(Vec<T>, Option<String>)>>,
+{
+    let mut all = Vec::new();
+    let mut token = None;
+    loop {
+        let (items, next) = page(token).await?;
+        all.extend(items);
+        match next {
+            Some(next) => token = Some(next),
+            None => return Ok(all),
+        }
+    }
+}
+
 const SM: &str = "sagemaker";
 const AAS: &str = "application-autoscaling";
 
@@ -197,9 +215,7 @@ impl Aws for SdkAws {
     }
 
     async fn list_tags(&self, arn: &str) -> AwsResult<Tags> {
-        let mut tags = Tags::new();
-        let mut token = None;
-        loop {
+        let pairs = paginate(|token| async move {
             let out = self
                 .sagemaker
                 .list_tags()
@@ -208,20 +224,19 @@ impl Aws for SdkAws {
                 .send()
                 .await
                 .map_err(|e| error(e, SM, "ListTags", arn))?;
-            for t in out.tags() {
-                tags.insert(t.key().unwrap_or_default().to_string(), t.value().unwrap_or_default().to_string());
-            }
-            token = out.next_token().map(str::to_string);
-            if token.is_none() {
-                return Ok(tags);
-            }
-        }
+            let tags = out
+                .tags()
+                .iter()
+                .map(|t| (t.key().unwrap_or_default().to_string(), t.value().unwrap_or_default().to_string()))
+                .collect();
+            Ok((tags, out.next_token().map(str::to_string)))
+        })
+        .await?;
+        Ok(pairs.into_iter().collect())
     }
 
     async fn list_endpoints(&self) -> AwsResult<Vec<(String, String)>> {
-        let mut all = Vec::new();
-        let mut token = None;
-        loop {
+        paginate(|token| async move {
             let out = self
                 .sagemaker
                 .list_endpoints()
@@ -230,20 +245,23 @@ impl Aws for SdkAws {
                 .send()
                 .await
                 .map_err(|e| error(e, SM, "ListEndpoints", "endpoints"))?;
-            all.extend(out.endpoints().iter().map(|e| {
-                (e.endpoint_name().unwrap_or_default().to_string(), e.endpoint_arn().unwrap_or_default().to_string())
-            }));
-            token = out.next_token().map(str::to_string);
-            if token.is_none() {
-                return Ok(all);
-            }
-        }
+            let items = out
+                .endpoints()
+                .iter()
+                .map(|e| {
+                    (
+                        e.endpoint_name().unwrap_or_default().to_string(),
+                        e.endpoint_arn().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect();
+            Ok((items, out.next_token().map(str::to_string)))
+        })
+        .await
     }
 
     async fn list_endpoint_configs(&self, fragment: &str) -> AwsResult<Vec<(String, String)>> {
-        let mut all = Vec::new();
-        let mut token = None;
-        loop {
+        paginate(|token| async move {
             let out = self
                 .sagemaker
                 .list_endpoint_configs()
@@ -253,23 +271,23 @@ impl Aws for SdkAws {
                 .send()
                 .await
                 .map_err(|e| error(e, SM, "ListEndpointConfigs", format!("endpoint configs named *{fragment}*")))?;
-            all.extend(out.endpoint_configs().iter().map(|c| {
-                (
-                    c.endpoint_config_name().unwrap_or_default().to_string(),
-                    c.endpoint_config_arn().unwrap_or_default().to_string(),
-                )
-            }));
-            token = out.next_token().map(str::to_string);
-            if token.is_none() {
-                return Ok(all);
-            }
-        }
+            let items = out
+                .endpoint_configs()
+                .iter()
+                .map(|c| {
+                    (
+                        c.endpoint_config_name().unwrap_or_default().to_string(),
+                        c.endpoint_config_arn().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect();
+            Ok((items, out.next_token().map(str::to_string)))
+        })
+        .await
     }
 
     async fn list_models(&self, fragment: &str) -> AwsResult<Vec<(String, String)>> {
-        let mut all = Vec::new();
-        let mut token = None;
-        loop {
+        paginate(|token| async move {
             let out = self
                 .sagemaker
                 .list_models()
@@ -279,14 +297,16 @@ impl Aws for SdkAws {
                 .send()
                 .await
                 .map_err(|e| error(e, SM, "ListModels", format!("models named *{fragment}*")))?;
-            all.extend(out.models().iter().map(|m| {
-                (m.model_name().unwrap_or_default().to_string(), m.model_arn().unwrap_or_default().to_string())
-            }));
-            token = out.next_token().map(str::to_string);
-            if token.is_none() {
-                return Ok(all);
-            }
-        }
+            let items = out
+                .models()
+                .iter()
+                .map(|m| {
+                    (m.model_name().unwrap_or_default().to_string(), m.model_arn().unwrap_or_default().to_string())
+                })
+                .collect();
+            Ok((items, out.next_token().map(str::to_string)))
+        })
+        .await
     }
 
     async fn create_model(&self, model: &ModelResource) -> AwsResult<()> {
@@ -438,43 +458,43 @@ impl Aws for SdkAws {
         let mut all = Vec::new();
         // ResourceIds narrows the answer to our variants; pages of 50 (the API's maximum).
         for chunk in resource_ids.chunks(50) {
-            let mut token = None;
-            loop {
-                let out = self
-                    .autoscaling
-                    .describe_scalable_targets()
-                    .service_namespace(aas::types::ServiceNamespace::Sagemaker)
-                    .scalable_dimension(aas::types::ScalableDimension::SageMakerVariantDesiredInstanceCount)
-                    .set_resource_ids(Some(chunk.to_vec()))
-                    .max_results(50)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| error(e, AAS, "DescribeScalableTargets", "sagemaker scalable targets"))?;
-                for t in out.scalable_targets() {
-                    if let Some((endpoint, variant)) = parse_resource_id(t.resource_id()) {
-                        all.push(TargetResource {
-                            endpoint,
-                            variant,
-                            min_capacity: t.min_capacity().max(0) as u32,
-                            max_capacity: t.max_capacity().max(0) as u32,
-                            tags: Tags::new(),
-                        });
-                    }
-                }
-                token = out.next_token().map(str::to_string);
-                if token.is_none() {
-                    break;
-                }
-            }
+            all.extend(
+                paginate(|token| async move {
+                    let out = self
+                        .autoscaling
+                        .describe_scalable_targets()
+                        .service_namespace(aas::types::ServiceNamespace::Sagemaker)
+                        .scalable_dimension(aas::types::ScalableDimension::SageMakerVariantDesiredInstanceCount)
+                        .set_resource_ids(Some(chunk.to_vec()))
+                        .max_results(50)
+                        .set_next_token(token)
+                        .send()
+                        .await
+                        .map_err(|e| error(e, AAS, "DescribeScalableTargets", "sagemaker scalable targets"))?;
+                    let items = out
+                        .scalable_targets()
+                        .iter()
+                        .filter_map(|t| {
+                            let (endpoint, variant) = parse_resource_id(t.resource_id())?;
+                            Some(TargetResource {
+                                endpoint,
+                                variant,
+                                min_capacity: t.min_capacity().max(0) as u32,
+                                max_capacity: t.max_capacity().max(0) as u32,
+                                tags: Tags::new(),
+                            })
+                        })
+                        .collect();
+                    Ok((items, out.next_token().map(str::to_string)))
+                })
+                .await?,
+            );
         }
         Ok(all)
     }
 
     async fn describe_scaling_policies(&self, policy_names: &[String]) -> AwsResult<Vec<PolicyResource>> {
-        let mut all = Vec::new();
-        let mut token = None;
-        loop {
+        paginate(|token| async move {
             let out = self
                 .autoscaling
                 .describe_scaling_policies()
@@ -485,38 +505,32 @@ impl Aws for SdkAws {
                 .send()
                 .await
                 .map_err(|e| error(e, AAS, "DescribeScalingPolicies", "sagemaker scaling policies"))?;
-            for p in out.scaling_policies() {
-                let (Some((endpoint, variant)), Some(tt)) =
-                    (parse_resource_id(p.resource_id()), p.target_tracking_scaling_policy_configuration())
-                else {
-                    continue;
-                };
-                // Only target tracking on invocations per instance is what a spec expresses.
-                let metric = tt.predefined_metric_specification().map(|m| m.predefined_metric_type().as_str());
-                if metric != Some("SageMakerVariantInvocationsPerInstance") {
-                    continue;
-                }
-                all.push(PolicyResource {
-                    endpoint,
-                    variant,
-                    policy_name: p.policy_name().to_string(),
-                    target_value: tt.target_value(),
-                    scale_in_cooldown: tt.scale_in_cooldown().unwrap_or(300).max(0) as u32,
-                    scale_out_cooldown: tt.scale_out_cooldown().unwrap_or(300).max(0) as u32,
-                    disable_scale_in: tt.disable_scale_in().unwrap_or(false),
-                });
-            }
-            token = out.next_token().map(str::to_string);
-            if token.is_none() {
-                return Ok(all);
-            }
-        }
+            let items = out
+                .scaling_policies()
+                .iter()
+                .filter_map(|p| {
+                    let (endpoint, variant) = parse_resource_id(p.resource_id())?;
+                    let tt = p.target_tracking_scaling_policy_configuration()?;
+                    // Only target tracking on invocations per instance is what a spec expresses.
+                    let metric = tt.predefined_metric_specification().map(|m| m.predefined_metric_type().as_str());
+                    (metric == Some("SageMakerVariantInvocationsPerInstance")).then(|| PolicyResource {
+                        endpoint,
+                        variant,
+                        policy_name: p.policy_name().to_string(),
+                        target_value: tt.target_value(),
+                        scale_in_cooldown: tt.scale_in_cooldown().unwrap_or(300).max(0) as u32,
+                        scale_out_cooldown: tt.scale_out_cooldown().unwrap_or(300).max(0) as u32,
+                        disable_scale_in: tt.disable_scale_in().unwrap_or(false),
+                    })
+                })
+                .collect();
+            Ok((items, out.next_token().map(str::to_string)))
+        })
+        .await
     }
 
     async fn describe_scheduled_actions(&self) -> AwsResult<Vec<ScheduledActionResource>> {
-        let mut all = Vec::new();
-        let mut token = None;
-        loop {
+        paginate(|token| async move {
             let out = self
                 .autoscaling
                 .describe_scheduled_actions()
@@ -526,26 +540,28 @@ impl Aws for SdkAws {
                 .send()
                 .await
                 .map_err(|e| error(e, AAS, "DescribeScheduledActions", "sagemaker scheduled actions"))?;
-            for a in out.scheduled_actions() {
-                let Some((endpoint, variant)) = parse_resource_id(a.resource_id()) else { continue };
-                let action = a.scalable_target_action();
-                all.push(ScheduledActionResource {
-                    endpoint,
-                    variant,
-                    name: a.scheduled_action_name().to_string(),
-                    schedule: a.schedule().to_string(),
-                    timezone: a.timezone().filter(|tz| *tz != "UTC" && !tz.is_empty()).map(str::to_string),
-                    start_time: timestamp_text(a.start_time()),
-                    end_time: timestamp_text(a.end_time()),
-                    min_capacity: action.and_then(|x| x.min_capacity()).map(|n| n.max(0) as u32),
-                    max_capacity: action.and_then(|x| x.max_capacity()).map(|n| n.max(0) as u32),
-                });
-            }
-            token = out.next_token().map(str::to_string);
-            if token.is_none() {
-                return Ok(all);
-            }
-        }
+            let items = out
+                .scheduled_actions()
+                .iter()
+                .filter_map(|a| {
+                    let (endpoint, variant) = parse_resource_id(a.resource_id())?;
+                    let action = a.scalable_target_action();
+                    Some(ScheduledActionResource {
+                        endpoint,
+                        variant,
+                        name: a.scheduled_action_name().to_string(),
+                        schedule: a.schedule().to_string(),
+                        timezone: a.timezone().filter(|tz| *tz != "UTC" && !tz.is_empty()).map(str::to_string),
+                        start_time: timestamp_text(a.start_time()),
+                        end_time: timestamp_text(a.end_time()),
+                        min_capacity: action.and_then(|x| x.min_capacity()).map(|n| n.max(0) as u32),
+                        max_capacity: action.and_then(|x| x.max_capacity()).map(|n| n.max(0) as u32),
+                    })
+                })
+                .collect();
+            Ok((items, out.next_token().map(str::to_string)))
+        })
+        .await
     }
 
     async fn register_scalable_target(&self, target: &TargetResource) -> AwsResult<()> {

@@ -217,6 +217,40 @@ async fn create_existing_model(account: &Account, name: &str) {
         .unwrap();
 }
 
+/// An endpoint made by hand (no endpoint-scale tags), InService, with config `<endpoint>-hand`.
+async fn hand_made_endpoint(
+    account: &Account,
+    endpoint: &str,
+    variant: &str,
+    model: &str,
+    count: i32,
+    tags: &[(&str, &str)],
+) {
+    let sm = account.sagemaker().await;
+    sm.create_endpoint_config()
+        .endpoint_config_name(format!("{endpoint}-hand"))
+        .production_variants(
+            aws_sdk_sagemaker::types::ProductionVariant::builder()
+                .variant_name(variant)
+                .model_name(model)
+                .instance_type(aws_sdk_sagemaker::types::ProductionVariantInstanceType::MlC5Large)
+                .initial_instance_count(count)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let tags = tags.iter().map(|(k, v)| aws_sdk_sagemaker::types::Tag::builder().key(*k).value(*v).build()).collect();
+    sm.create_endpoint()
+        .endpoint_name(endpoint)
+        .endpoint_config_name(format!("{endpoint}-hand"))
+        .set_tags(Some(tags))
+        .send()
+        .await
+        .unwrap();
+    wait_in_service(account, endpoint).await;
+}
+
 const FIXED: &str = "version: 1
 project: recommendations
 endpoints:
@@ -310,22 +344,7 @@ async fn a_500_on_update_endpoint_fails_cleanly_and_a_rerun_converges() {
 async fn an_unowned_endpoint_of_the_same_name_is_never_modified() {
     let account = emulator().account();
     create_existing_model(&account, "hand-model").await;
-    let sm = account.sagemaker().await;
-    sm.create_endpoint_config()
-        .endpoint_config_name("hand-config")
-        .production_variants(
-            aws_sdk_sagemaker::types::ProductionVariant::builder()
-                .variant_name("primary")
-                .model_name("hand-model")
-                .instance_type(aws_sdk_sagemaker::types::ProductionVariantInstanceType::MlC5Large)
-                .initial_instance_count(1)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    sm.create_endpoint().endpoint_name("product-recommender").endpoint_config_name("hand-config").send().await.unwrap();
-    wait_in_service(&account, "product-recommender").await;
+    hand_made_endpoint(&account, "product-recommender", "primary", "hand-model", 1, &[]).await;
     account.clear_requests();
     let spec = TempSpec::new("r.yaml", recommender());
     let out = apply(&account, &spec).code(1);
@@ -368,22 +387,8 @@ async fn prune_deletes_only_tagged_endpoints_of_the_project() {
             .replace("name: drop", "name: theirs-too"),
     );
     apply(&account, &other).code(0);
+    hand_made_endpoint(&account, "handmade", "main", "m", 1, &[]).await;
     let sm = account.sagemaker().await;
-    sm.create_endpoint_config()
-        .endpoint_config_name("hand-config")
-        .production_variants(
-            aws_sdk_sagemaker::types::ProductionVariant::builder()
-                .variant_name("main")
-                .model_name("m")
-                .instance_type(aws_sdk_sagemaker::types::ProductionVariantInstanceType::MlC5Large)
-                .initial_instance_count(1)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    sm.create_endpoint().endpoint_name("handmade").endpoint_config_name("hand-config").send().await.unwrap();
-    wait_in_service(&account, "handmade").await;
 
     let one = TempSpec::new("two.yaml", TWO.split("  - name: drop").next().unwrap());
     // Without --prune the endpoint that left the spec stays.
@@ -486,28 +491,7 @@ async fn reading_50_endpoints_costs_few_calls() {
 async fn import_adopts_a_hand_made_endpoint_and_plan_then_shows_no_changes() {
     let account = emulator().account();
     create_existing_model(&account, "hand-model").await;
-    let sm = account.sagemaker().await;
-    sm.create_endpoint_config()
-        .endpoint_config_name("hand-config")
-        .production_variants(
-            aws_sdk_sagemaker::types::ProductionVariant::builder()
-                .variant_name("primary")
-                .model_name("hand-model")
-                .instance_type(aws_sdk_sagemaker::types::ProductionVariantInstanceType::MlC5Large)
-                .initial_instance_count(2)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    sm.create_endpoint()
-        .endpoint_name("legacy")
-        .endpoint_config_name("hand-config")
-        .tags(aws_sdk_sagemaker::types::Tag::builder().key("team").value("search").build())
-        .send()
-        .await
-        .unwrap();
-    wait_in_service(&account, "legacy").await;
+    hand_made_endpoint(&account, "legacy", "primary", "hand-model", 2, &[("team", "search")]).await;
     use aws_sdk_applicationautoscaling::types::{
         MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ScalableTargetAction,
         ServiceNamespace, TargetTrackingScalingPolicyConfiguration,
