@@ -6,7 +6,6 @@
 //! structs here), so plan and apply logic is tested against an in-memory [`Aws`] and end to end
 //! against the local emulator, never against SDK mocks.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::time::Duration;
@@ -194,7 +193,22 @@ impl Default for WaitOptions {
     }
 }
 
-/// Tags as a sorted map, from any list of key/value pairs.
-pub fn tags_from<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Tags {
-    pairs.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_denied_names_the_iam_action() {
+        let e = AwsError {
+            service: "sagemaker",
+            operation: "UpdateEndpoint",
+            resource: "endpoint rec".into(),
+            kind: AwsErrorKind::AccessDenied,
+            message: "User: arn:aws:iam::1:user/ci is not authorized to perform: sagemaker:UpdateEndpoint".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "UpdateEndpoint on endpoint rec was denied: the IAM action sagemaker:UpdateEndpoint is not allowed for these credentials (User: arn:aws:iam::1:user/ci is not authorized to perform: sagemaker:UpdateEndpoint)"
+        );
+    }
 }

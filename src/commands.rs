@@ -53,6 +53,8 @@ pub enum CliError {
     ApplyFailed { failed: usize },
     #[error("interrupted: the steps listed above were done; run apply again to finish")]
     Interrupted,
+    #[error("{0} endpoint(s) were skipped because they cannot be changed now (see above); run apply again once they are InService")]
+    Skipped(usize),
     #[error("cannot write {path}: {err}")]
     WriteFile { path: String, err: std::io::Error },
     #[error("cannot write output: {0}")]
@@ -364,6 +366,9 @@ async fn execute(
     }
     if failed > 0 {
         return Err(CliError::ApplyFailed { failed });
+    }
+    if !plan.skipped.is_empty() {
+        return Err(CliError::Skipped(plan.skipped.len()));
     }
     let changed = outcomes.len();
     write_stdout(&format!("{} {} changed.\n", palette.green("Apply complete:"), plural(changed, "endpoint")))

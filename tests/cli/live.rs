@@ -77,11 +77,12 @@ async fn desired_count(account: &Account, endpoint: &str, variant: &str) -> i32 
 
 async fn wait_in_service(account: &Account, endpoint: &str) {
     let client = account.sagemaker().await;
-    for _ in 0..50 {
+    for _ in 0..100 {
         let d = client.describe_endpoint().endpoint_name(endpoint).send().await.unwrap();
         if d.endpoint_status().map(|s| s.as_str()) == Some("InService") {
             return;
         }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     panic!("{endpoint} never became InService");
 }
@@ -572,8 +573,8 @@ async fn missing_region_or_credentials_is_one_clear_sentence() {
 #[tokio::test]
 async fn ctrl_c_starts_no_new_step_and_says_what_was_done() {
     let account = emulator().account();
-    // Endpoints take 1000 polls to come up: apply is still waiting when the interrupt arrives.
-    account.configure(json!({"transition_polls": 1000}));
+    // Endpoints take 3 seconds to come up: apply is still waiting when the interrupt arrives.
+    account.configure(json!({"transition_seconds": 3}));
     let spec = TempSpec::new("r.yaml", recommender());
     let child = es(["apply", spec.arg(), "--auto-approve", "--poll-interval", "100ms"]).envs(account.env()).spawn();
     let pid = child.id();
@@ -590,4 +591,42 @@ async fn ctrl_c_starts_no_new_step_and_says_what_was_done() {
     assert!(stderr.contains("Interrupt: finishing the AWS call in flight and starting no new step"), "{stderr}");
     assert!(stderr.contains("What was done before the interrupt:\n  product-recommender: 3 of 10 steps\n"), "{stderr}");
     assert!(!account.operations().contains(&"RegisterScalableTarget".to_string()));
+    // Running apply again picks up where the interrupted one stopped.
+    wait_in_service(&account, "product-recommender").await;
+    apply(&account, &spec).code(0);
+    assert_in_sync(&account, &spec);
+}
+
+#[tokio::test]
+async fn a_busy_endpoint_is_reported_and_skipped_not_fought_over() {
+    let account = emulator().account();
+    let spec = TempSpec::new("r.yaml", recommender());
+    apply(&account, &spec).code(0);
+    // Someone scales it by hand; the update takes a while.
+    account.configure(json!({"transition_seconds": 60}));
+    account
+        .sagemaker()
+        .await
+        .update_endpoint_weights_and_capacities()
+        .endpoint_name("product-recommender")
+        .desired_weights_and_capacities(
+            aws_sdk_sagemaker::types::DesiredWeightAndCapacity::builder()
+                .variant_name("primary")
+                .desired_instance_count(3)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let changed = TempSpec::new("r.yaml", recommender().replace("2.13-cpu", "2.14-cpu"));
+    account.clear_requests();
+    let out = apply(&account, &changed).code(1);
+    assert!(
+        out.stdout.contains("  ! endpoint product-recommender is Updating; it is skipped, not fought over\n    hint: run again once it is InService\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stderr.ends_with("error: 1 endpoint(s) were skipped because they cannot be changed now (see above); run apply again once they are InService\n"), "{}", out.stderr);
+    let ops = account.operations();
+    assert!(ops.iter().all(|o| o.starts_with("Describe") || o.starts_with("List")), "{ops:?}");
 }
