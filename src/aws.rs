@@ -47,17 +47,6 @@ pub struct VariantDesc {
     pub desired_weight: Option<f64>,
 }
 
-impl EndpointDesc {
-    pub fn is_in_service(&self) -> bool {
-        self.status == "InService"
-    }
-
-    /// Creating, Updating, SystemUpdating, RollingBack, Deleting: AWS rejects changes meanwhile.
-    pub fn is_busy(&self) -> bool {
-        matches!(self.status.as_str(), "Creating" | "Updating" | "SystemUpdating" | "RollingBack" | "Deleting")
-    }
-}
-
 /// One variant's new weight and/or count for UpdateEndpointWeightsAndCapacities.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WeightAndCapacity {
@@ -183,14 +172,6 @@ pub trait Aws: Send + Sync {
 pub struct WaitOptions {
     pub timeout: Duration,
     pub poll_interval: Duration,
-}
-
-impl Default for WaitOptions {
-    fn default() -> Self {
-        // The SDK's EndpointInService waiter polls every 30 s; Terraform's fixed 10 minutes is a
-        // known pain (terraform-provider-aws #9584), so the timeout is a flag, default 30 min.
-        WaitOptions { timeout: Duration::from_secs(30 * 60), poll_interval: Duration::from_secs(30) }
-    }
 }
 
 #[cfg(test)]

@@ -153,6 +153,8 @@ pub enum RetryMode {
     Adaptive,
 }
 
+/// The SDK's EndpointInService waiter polls every 30 s; Terraform's fixed 10-minute wait is a
+/// known pain (terraform-provider-aws #9584, #39040), so the timeout is a flag, default 30 min.
 #[derive(Debug, Clone, Args)]
 pub struct WaitArgs {
     /// Longest wait for an endpoint to become InService (or deleted): `30m`, `1h`, `900`.

@@ -840,10 +840,5 @@ fn delete_endpoint(plan: &mut Plan, have: &LiveEndpoint, why: &str) {
     b.finish();
 }
 
-/// Kinds whose changes never touch the endpoint itself.
-pub fn is_autoscaling(kind: Kind) -> bool {
-    matches!(kind, Kind::ScalableTarget | Kind::ScalingPolicy | Kind::ScheduledAction)
-}
-
 #[cfg(test)]
 mod tests;
