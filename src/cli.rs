@@ -119,8 +119,93 @@ pub enum Command {
         #[command(flatten)]
         aws: AwsArgs,
     },
+    /// Simulate a traffic profile against a spec: instances, overload, CPU credits and cost.
+    Simulate {
+        spec: PathBuf,
+        /// A CSV (`timestamp,invocations`) or CloudWatch JSON file, or `synthetic[:key=value,...]`.
+        #[arg(long)]
+        traffic: String,
+        /// The endpoint the traffic belongs to (needed when the spec has several).
+        #[arg(long)]
+        endpoint: Option<String>,
+        /// Simulate only the first N days of the traffic.
+        #[arg(long)]
+        days: Option<u32>,
+        /// A price table in the format of data/prices-us-east-1.json.
+        #[arg(long, value_name = "FILE")]
+        prices: Option<PathBuf>,
+        /// Draw traffic, capacity, instances and credits over time (.svg or .png).
+        #[arg(long, value_name = "FILE")]
+        chart: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t)]
+        output: OutputFormat,
+        /// Other specs to run on the same traffic, side by side.
+        #[arg(long, num_args = 1.., value_name = "SPEC")]
+        compare: Vec<PathBuf>,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
+    /// Search for the cheapest auto scaled configurations within an overload budget.
+    Recommend {
+        /// A CSV or CloudWatch JSON file, or `synthetic[:key=value,...]`.
+        #[arg(long)]
+        traffic: String,
+        /// Requests per second one instance of the first instance type serves (load-tested).
+        #[arg(long)]
+        max_rps_per_instance: f64,
+        /// Instance types to try; capacity scales with vCPUs from the first one.
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "ml.c5.large,ml.c5.xlarge,ml.c5.2xlarge,ml.m5.large,ml.m5.xlarge,ml.c6i.large,ml.c6i.xlarge,ml.m6i.large,ml.m6i.xlarge"
+        )]
+        instance_types: Vec<String>,
+        /// Largest acceptable share of invocations beyond capacity: `0.1%` or `0.001`.
+        #[arg(long, default_value = "0.1%", value_parser = crate::commands::simulate::max_overload)]
+        max_overload: f64,
+        #[arg(long)]
+        days: Option<u32>,
+        #[arg(long, value_name = "FILE")]
+        prices: Option<PathBuf>,
+        /// Time zone of the weekday business hours and the month start the schedules follow.
+        #[arg(long, default_value = "America/New_York")]
+        timezone: String,
+        /// How many configurations to show.
+        #[arg(long, default_value_t = 5)]
+        top: usize,
+        /// Write the winner as a spec fragment (a variant) to this file.
+        #[arg(long, value_name = "FILE")]
+        write: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t)]
+        output: OutputFormat,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
+    /// Traffic profiles for the simulator.
+    #[command(subcommand)]
+    Traffic(TrafficCommand),
     /// Print the JSON Schema of the spec, for editors' YAML language servers.
     Schema,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrafficCommand {
+    /// Print synthetic traffic as CSV: `traffic generate seed=3 days=30 peak_multiplier=5 > traffic.csv`.
+    Generate {
+        /// Generator settings as key=value (see docs/simulation.md for the keys and defaults).
+        settings: Vec<String>,
+    },
+}
+
+/// The simulator's assumptions that are worth a flag (all are in docs/simulation.md).
+#[derive(Debug, Clone, Args)]
+pub struct ModelArgs {
+    /// Minutes from a scale-out decision until the new instance serves.
+    #[arg(long, default_value_t = 5)]
+    pub launch_delay: u32,
+    /// Burstable instances without credits: held at baseline (standard) or not (unlimited).
+    #[arg(long, value_enum, default_value = "standard")]
+    pub credit_mode: crate::simulate::engine::CreditMode,
 }
 
 /// How to reach AWS. Credentials come from the standard chain (environment, profile, SSO, IMDS).
@@ -214,6 +299,46 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Import { endpoints, project, out, adopt, aws } => {
             commands::import(&endpoints, &project, out.as_deref(), adopt, &aws).await
         }
+        Command::Simulate { spec, traffic, endpoint, days, prices, chart, output, compare, model } => {
+            commands::simulate::simulate(
+                &spec,
+                &traffic,
+                endpoint.as_deref(),
+                days,
+                prices.as_deref(),
+                chart.as_deref(),
+                output,
+                &compare,
+                &model,
+                colour,
+            )
+        }
+        Command::Recommend {
+            traffic,
+            max_rps_per_instance,
+            instance_types,
+            max_overload,
+            days,
+            prices,
+            timezone,
+            top,
+            write,
+            output,
+            model,
+        } => commands::simulate::recommend(
+            &traffic,
+            max_rps_per_instance,
+            &instance_types,
+            max_overload,
+            days,
+            prices.as_deref(),
+            &timezone,
+            top,
+            write.as_deref(),
+            output,
+            &model,
+        ),
+        Command::Traffic(TrafficCommand::Generate { settings }) => commands::simulate::generate(&settings),
         Command::Schema => commands::schema(),
     }
 }

@@ -1,5 +1,7 @@
 //! The commands: each loads what it needs, calls the library, and hands text to `output`.
 
+pub mod simulate;
+
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
@@ -59,6 +61,12 @@ pub enum CliError {
     WriteFile { path: String, err: std::io::Error },
     #[error("cannot write output: {0}")]
     Write(std::io::Error),
+    #[error("traffic {path}: {message}")]
+    Traffic { path: String, message: String },
+    #[error("traffic generator: {0}")]
+    Generator(String),
+    #[error("{0}")]
+    Simulation(String),
     #[error("endpoint {0} does not exist")]
     NoSuchEndpoint(String),
     #[error("endpoint {endpoint} belongs to endpoint-scale project {other:?}; it cannot be adopted by {project:?}")]

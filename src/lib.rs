@@ -8,8 +8,12 @@
 //! content-named) -> plan::diff(desired, live) -> render (human | JSON | AWS calls)
 //! ```
 //!
+//! Against AWS: `aws` (the only code that touches the SDK) -> `live` (a LiveState) -> the same
+//! `plan::diff` -> `apply` (executes the plan's steps, emits events that `progress` shows).
+//! Offline: `simulate` runs traffic against the model (engine, prices, chart, recommend).
+//!
 //! `main.rs` only starts the runtime and maps errors to exit codes; `cli` parses arguments and
-//! dispatches; `output` owns the terminal.
+//! `commands` runs them; `output` owns the terminal.
 
 pub mod apply;
 pub mod aws;
@@ -25,5 +29,6 @@ pub mod progress;
 pub mod render;
 pub mod resources;
 pub mod schedule;
+pub mod simulate;
 pub mod spec;
 pub mod validate;

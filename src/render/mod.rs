@@ -10,3 +10,4 @@ pub mod calls;
 pub mod drift;
 pub mod human;
 pub mod json;
+pub mod simulation;

@@ -13,4 +13,5 @@ mod live;
 mod plan;
 mod render;
 mod robustness;
+mod simulate;
 mod validate;

@@ -13,8 +13,9 @@ fn yaml_files(dir: &str) -> Vec<String> {
 
 #[test]
 fn every_example_is_valid() {
-    let files = yaml_files("examples");
-    assert!(files.len() >= 2, "{files:?}");
+    let mut files = yaml_files("examples");
+    files.extend(yaml_files("examples/study"));
+    assert!(files.len() >= 4, "{files:?}");
     for file in files {
         let out = es(["validate", file.as_str()]).run().code(0);
         assert!(out.stdout.starts_with(&format!("{file}: valid (")), "{}", out.stdout);

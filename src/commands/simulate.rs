@@ -1,0 +1,206 @@
+//! `simulate`, `recommend` and `traffic generate`: offline, on the validated model.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use super::{load, write_stdout, CliError};
+use crate::cli::{exit, ModelArgs, OutputFormat};
+use crate::output::{self, ColorChoice};
+use crate::render;
+use crate::simulate::engine::Params;
+use crate::simulate::prices::PriceTable;
+use crate::simulate::traffic::{self, Generator, Traffic};
+use crate::simulate::{self, chart, recommend, VariantResult};
+
+/// Where traffic comes from: a file (CSV or CloudWatch JSON) or `synthetic[:key=value,...]`.
+pub fn load_traffic(source: &str) -> Result<(Traffic, String), CliError> {
+    if let Some(rest) = source.strip_prefix("synthetic") {
+        let generator = generator_from(rest.strip_prefix(':').unwrap_or(rest))?;
+        let label = format!("synthetic (seed {})", generator.seed);
+        return Ok((traffic::generate(&generator), label));
+    }
+    let text = std::fs::read_to_string(source).map_err(|err| CliError::Read { path: source.to_string(), err })?;
+    let traffic =
+        traffic::parse(&text).map_err(|e| CliError::Traffic { path: source.to_string(), message: e.to_string() })?;
+    Ok((traffic, source.to_string()))
+}
+
+/// `seed=3,days=7,...` over the generator's defaults (keys are the generator's field names).
+pub fn generator_from(overrides: &str) -> Result<Generator, CliError> {
+    let mut value = serde_json::to_value(Generator::default()).unwrap_or_default();
+    for pair in overrides.split(',').filter(|p| !p.trim().is_empty()) {
+        let (key, raw) =
+            pair.split_once('=').ok_or_else(|| CliError::Generator(format!("`{pair}` is not key=value")))?;
+        let key = key.trim().replace('-', "_");
+        let Some(slot) = value.get_mut(&key) else {
+            let keys: Vec<String> = value.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
+            return Err(CliError::Generator(format!(
+                "unknown generator setting `{key}`; the settings are {}",
+                keys.join(", ")
+            )));
+        };
+        *slot = serde_json::from_str(raw.trim()).unwrap_or_else(|_| serde_json::Value::String(raw.trim().to_string()));
+    }
+    serde_json::from_value(value).map_err(|e| CliError::Generator(e.to_string()))
+}
+
+fn params(model: &ModelArgs) -> Params {
+    Params { launch_delay_minutes: model.launch_delay, credit_mode: model.credit_mode, ..Params::default() }
+}
+
+fn prices(path: Option<&Path>) -> Result<PriceTable, CliError> {
+    match path {
+        Some(p) => PriceTable::load(p).map_err(|e| CliError::Simulation(e.to_string())),
+        None => Ok(PriceTable::shipped()),
+    }
+}
+
+/// Cuts the traffic to `days` whole days when asked.
+fn window(traffic: Traffic, days: Option<u32>) -> Result<Traffic, CliError> {
+    let Some(days) = days else { return Ok(traffic) };
+    let minutes = days as usize * 1440;
+    if traffic.per_minute.len() < minutes {
+        return Err(CliError::Simulation(format!(
+            "the traffic covers {:.1} days, fewer than --days {days}",
+            traffic.per_minute.len() as f64 / 1440.0
+        )));
+    }
+    Ok(Traffic { start: traffic.start, per_minute: traffic.per_minute[..minutes].to_vec() })
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn simulate(
+    spec: &Path,
+    traffic_source: &str,
+    endpoint: Option<&str>,
+    days: Option<u32>,
+    prices_path: Option<&Path>,
+    chart_path: Option<&Path>,
+    format: OutputFormat,
+    compare: &[PathBuf],
+    model: &ModelArgs,
+    colour: ColorChoice,
+) -> Result<ExitCode, CliError> {
+    let (traffic, label) = load_traffic(traffic_source)?;
+    let traffic = window(traffic, days)?;
+    let table = prices(prices_path)?;
+    let params = params(model);
+    let minutes = traffic.per_minute.len() as u32;
+    let with_series = format == OutputFormat::Json || chart_path.is_some();
+    let mut results: Vec<VariantResult> = Vec::new();
+    for path in std::iter::once(spec).chain(compare.iter().map(PathBuf::as_path)) {
+        let (source, desired) = load(path, colour)?;
+        let prepared = simulate::prepare(&desired, endpoint, &table, traffic.start, minutes)
+            .map_err(|e| CliError::Simulation(format!("{}: {e}", source.name)))?;
+        results.extend(simulate::simulate(&source.name, &prepared, &traffic.per_minute, &params, with_series));
+    }
+    if let Some(path) = chart_path {
+        let runs: Vec<chart::ChartRun<'_>> = results
+            .iter()
+            .filter_map(|r| {
+                r.series
+                    .as_ref()
+                    .map(|s| chart::ChartRun { label: format!("{} {}/{}", r.label, r.endpoint, r.variant), series: s })
+            })
+            .collect();
+        let title = format!("endpoint-scale simulate: {label}");
+        chart::write(path, traffic.start, &title, &runs).map_err(|e| CliError::Simulation(e.to_string()))?;
+        output::stderr(&format!("Wrote the chart to {}.\n", path.display()));
+    }
+    let context =
+        render::simulation::Context { start: traffic.start, minutes, traffic: &label, prices: &table, params: &params };
+    let text = match format {
+        OutputFormat::Human => render::simulation::table(&results, &context),
+        OutputFormat::Json => render::simulation::json(&results, &context),
+    };
+    write_stdout(&text)
+}
+
+fn parse_share(text: &str) -> Result<f64, String> {
+    let (number, scale) = match text.strip_suffix('%') {
+        Some(n) => (n, 100.0),
+        None => (text, 1.0),
+    };
+    number
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .map(|n| n / scale)
+        .filter(|n| (0.0..=1.0).contains(n))
+        .ok_or_else(|| format!("`{text}` is not a share: write `0.1%` or `0.001`"))
+}
+
+pub fn max_overload(text: &str) -> Result<f64, String> {
+    parse_share(text)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn recommend(
+    traffic_source: &str,
+    max_rps: f64,
+    instance_types: &[String],
+    max_overload: f64,
+    days: Option<u32>,
+    prices_path: Option<&Path>,
+    timezone: &str,
+    top: usize,
+    write: Option<&Path>,
+    format: OutputFormat,
+    model: &ModelArgs,
+) -> Result<ExitCode, CliError> {
+    if !(max_rps > 0.0 && max_rps.is_finite()) {
+        return Err(CliError::Simulation(format!("--max-rps-per-instance must be greater than 0, found {max_rps}")));
+    }
+    let (traffic, label) = load_traffic(traffic_source)?;
+    let traffic = window(traffic, days)?;
+    let table = prices(prices_path)?;
+    let tz = crate::schedule::parse_timezone(timezone).map_err(|e| CliError::Simulation(e.message))?;
+    let search = recommend::Search {
+        max_rps_per_instance: max_rps,
+        instance_types: instance_types.to_vec(),
+        max_overload,
+        safety_factors: vec![0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
+        timezone: tz,
+        timezone_name: timezone.to_string(),
+    };
+    let peak = traffic.per_minute.iter().copied().fold(0.0, f64::max);
+    let candidates = recommend::candidates(&search, &table, peak).map_err(|e| CliError::Simulation(e.to_string()))?;
+    let started = std::time::Instant::now();
+    let outcome = recommend::search(&search, &candidates, &traffic.per_minute, traffic.start, &params(model), top);
+    let elapsed = started.elapsed();
+    let winner = outcome.best.first().map(|w| recommend::fragment(&w.candidate, max_rps, timezone));
+    if let (Some(path), Some(fragment)) = (write, &winner) {
+        std::fs::write(path, fragment).map_err(|err| CliError::WriteFile { path: path.display().to_string(), err })?;
+        output::stderr(&format!("Wrote the winning variant to {}.\n", path.display()));
+    }
+    let context = render::simulation::RecommendContext {
+        start: traffic.start,
+        minutes: traffic.per_minute.len() as u32,
+        traffic: &label,
+        prices: &table,
+        max_overload,
+        evaluated: outcome.evaluated,
+        feasible: outcome.feasible,
+        elapsed,
+        threads: rayon::current_num_threads(),
+    };
+    let text = match format {
+        OutputFormat::Human => render::simulation::recommendations(&outcome.best, &context, winner.as_deref()),
+        OutputFormat::Json => render::simulation::recommendations_json(&outcome.best, &context),
+    };
+    write_stdout(&text)?;
+    if outcome.best.is_empty() {
+        return Err(CliError::Simulation(format!(
+            "no configuration of {} keeps overload within {}: raise --max-overload, add larger instance types, or check --max-rps-per-instance",
+            instance_types.join(", "),
+            render::simulation::percent(max_overload)
+        )));
+    }
+    Ok(ExitCode::from(exit::OK))
+}
+
+/// `traffic generate key=value ...`: the generator's CSV on stdout.
+pub fn generate(settings: &[String]) -> Result<ExitCode, CliError> {
+    let g = generator_from(&settings.join(","))?;
+    write_stdout(&traffic::to_csv(&traffic::generate(&g)))
+}

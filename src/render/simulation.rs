@@ -1,0 +1,253 @@
+//! Views of simulation results: a side-by-side table for people and the full per-minute JSON for
+//! machines (documented in docs/simulation.md), and the ranked recommendations.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use crate::simulate::engine::Params;
+use crate::simulate::prices::PriceTable;
+use crate::simulate::recommend::Ranked;
+use crate::simulate::VariantResult;
+
+/// Bumped on any change that could break a consumer of the JSON.
+pub const FORMAT_VERSION: &str = "1.0";
+
+pub struct Context<'a> {
+    pub start: DateTime<Utc>,
+    pub minutes: u32,
+    pub traffic: &'a str,
+    pub prices: &'a PriceTable,
+    pub params: &'a Params,
+}
+
+pub struct RecommendContext<'a> {
+    pub start: DateTime<Utc>,
+    pub minutes: u32,
+    pub traffic: &'a str,
+    pub prices: &'a PriceTable,
+    pub max_overload: f64,
+    pub evaluated: usize,
+    pub feasible: usize,
+    pub elapsed: Duration,
+    pub threads: usize,
+}
+
+/// `1234567.8` -> `1,234,568`.
+pub fn thousands(n: f64) -> String {
+    let rounded = n.round() as i64;
+    let digits = rounded.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if rounded < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+pub fn percent(share: f64) -> String {
+    let p = share * 100.0;
+    if p == 0.0 {
+        "0%".to_string()
+    } else if p < 0.01 {
+        "<0.01%".to_string()
+    } else {
+        format!("{p:.2}%")
+    }
+}
+
+fn money(x: f64) -> String {
+    let cents = (x * 100.0).round() as i64;
+    format!("${}.{:02}", thousands((cents / 100) as f64), cents % 100)
+}
+
+fn header(start: DateTime<Utc>, minutes: u32, traffic: &str, invocations: Option<f64>, prices: &PriceTable) -> String {
+    let end = start + chrono::Duration::minutes(i64::from(minutes));
+    let mut out = format!(
+        "Simulated {:.1} days, {} to {}, traffic: {traffic}",
+        f64::from(minutes) / 1440.0,
+        start.format("%Y-%m-%d %H:%M UTC"),
+        end.format("%Y-%m-%d %H:%M UTC")
+    );
+    if let Some(total) = invocations {
+        out.push_str(&format!(" ({} invocations)", thousands(total)));
+    }
+    out.push_str(&format!(
+        "\nPrices: {} {} per instance-hour, {}; * marks a price that could not be verified\n",
+        prices.region, prices.currency, prices.date
+    ));
+    out
+}
+
+/// Left-aligns the first column, right-aligns the others.
+fn layout(rows: &[Vec<String>]) -> String {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| rows.iter().map(|r| r.get(c).map_or(0, |s| s.chars().count())).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(
+                |(i, cell)| {
+                    if i < 2 {
+                        format!("{cell:<w$}", w = widths[i])
+                    } else {
+                        format!("{cell:>w$}", w = widths[i])
+                    }
+                },
+            )
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+pub fn table(results: &[VariantResult], ctx: &Context<'_>) -> String {
+    // Every spec sees the same traffic: the first spec's variants add up to all of it.
+    let first = results.first().map(|r| r.label.as_str());
+    let invocations = results.iter().filter(|r| Some(r.label.as_str()) == first).map(|r| r.summary.invocations).sum();
+    let mut out = header(ctx.start, ctx.minutes, ctx.traffic, Some(invocations), ctx.prices);
+    out.push('\n');
+    let mut rows = vec![vec![
+        "spec".to_string(),
+        "variant".to_string(),
+        "instance type".to_string(),
+        "cost".to_string(),
+        "instance-h".to_string(),
+        "peak".to_string(),
+        "mean".to_string(),
+        "overload".to_string(),
+        "overload min".to_string(),
+        "lowest credits".to_string(),
+        "at baseline".to_string(),
+        "out/in/sched".to_string(),
+    ]];
+    for r in results {
+        let s = &r.summary;
+        let share = if s.invocations > 0.0 { s.overload_invocations / s.invocations } else { 0.0 };
+        rows.push(vec![
+            r.label.clone(),
+            format!("{}/{}", r.endpoint, r.variant),
+            format!("{}{}", r.instance_type, if r.price_verified { "" } else { "*" }),
+            money(s.cost),
+            format!("{:.1}", s.instance_hours),
+            s.peak_instances.to_string(),
+            format!("{:.2}", s.mean_instances),
+            format!("{} ({})", thousands(s.overload_invocations), percent(share)),
+            s.overload_minutes.to_string(),
+            s.lowest_credit_balance.map_or("-".to_string(), |b| format!("{b:.1}")),
+            if s.lowest_credit_balance.is_some() { format!("{} min", s.minutes_at_baseline) } else { "-".to_string() },
+            format!("{}/{}/{}", s.scale_outs, s.scale_ins, s.scheduled_actions),
+        ]);
+    }
+    out.push_str(&layout(&rows));
+    out
+}
+
+pub fn json(results: &[VariantResult], ctx: &Context<'_>) -> String {
+    let doc = json!({
+        "format_version": FORMAT_VERSION,
+        "start": ctx.start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "minutes": ctx.minutes,
+        "step_seconds": 60,
+        "traffic": ctx.traffic,
+        "prices": {"region": ctx.prices.region, "currency": ctx.prices.currency, "date": ctx.prices.date, "source": ctx.prices.source},
+        "params": ctx.params,
+        "results": results,
+    });
+    let mut text = serde_json::to_string(&doc).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+pub fn recommendations(best: &[Ranked], ctx: &RecommendContext<'_>, winner: Option<&str>) -> String {
+    let mut out = header(ctx.start, ctx.minutes, ctx.traffic, None, ctx.prices);
+    let rate = ctx.evaluated as f64 / ctx.elapsed.as_secs_f64().max(1e-9);
+    out.push_str(&format!(
+        "Evaluated {} configurations in {:.2} s on {} threads ({} per second); {} ran to the end within {} overload\n(runs that could no longer make the list were stopped early).\n\n",
+        thousands(ctx.evaluated as f64),
+        ctx.elapsed.as_secs_f64(),
+        ctx.threads,
+        thousands(rate),
+        thousands(ctx.feasible as f64),
+        percent(ctx.max_overload)
+    ));
+    let mut rows = vec![vec![
+        "rank".to_string(),
+        "instance type".to_string(),
+        "min".to_string(),
+        "max".to_string(),
+        "target/min".to_string(),
+        "weekday min".to_string(),
+        "month-start min".to_string(),
+        "cost".to_string(),
+        "instance-h".to_string(),
+        "peak".to_string(),
+        "overload".to_string(),
+    ]];
+    for (i, r) in best.iter().enumerate() {
+        let c = &r.candidate;
+        rows.push(vec![
+            (i + 1).to_string(),
+            format!("{}{}", c.instance_type, if c.price_verified { "" } else { "*" }),
+            c.min.to_string(),
+            c.max.to_string(),
+            format!("{} (x{})", thousands(c.target), c.safety_factor),
+            c.business_hours_min.map_or("-".to_string(), |m| m.to_string()),
+            c.month_start_min.map_or("-".to_string(), |m| m.to_string()),
+            money(r.summary.cost),
+            format!("{:.1}", r.summary.instance_hours),
+            r.summary.peak_instances.to_string(),
+            percent(r.overload_share),
+        ]);
+    }
+    out.push_str(&layout(&rows));
+    if let Some(fragment) = winner {
+        out.push_str("\nThe winner as a spec fragment:\n\n");
+        out.push_str(fragment);
+    }
+    out
+}
+
+pub fn recommendations_json(best: &[Ranked], ctx: &RecommendContext<'_>) -> String {
+    let doc = json!({
+        "format_version": FORMAT_VERSION,
+        "start": ctx.start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "minutes": ctx.minutes,
+        "traffic": ctx.traffic,
+        "max_overload": ctx.max_overload,
+        "evaluated": ctx.evaluated,
+        "feasible": ctx.feasible,
+        "recommendations": best,
+    });
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_for_people() {
+        assert_eq!(thousands(1234567.8), "1,234,568");
+        assert_eq!(thousands(12.0), "12");
+        assert_eq!(money(152.345), "$152.35");
+        assert_eq!(money(1234.0), "$1,234.00");
+        assert_eq!(money(152.999), "$153.00");
+        assert_eq!(percent(0.000_05), "<0.01%");
+        assert_eq!(percent(0.0123), "1.23%");
+    }
+}

@@ -1,0 +1,218 @@
+//! Every rule of the model on hand-made traces, asserting the instance count minute by minute.
+
+use super::*;
+
+fn scaled(min: u32, max: u32, target: f64) -> Variant {
+    Variant {
+        capacity_per_instance: 1000.0,
+        price_per_hour: 1.0,
+        burstable: None,
+        initial_count: min,
+        scaling: Some(Scaling {
+            min,
+            max,
+            target,
+            scale_in_cooldown_minutes: 0,
+            scale_out_cooldown_minutes: 0,
+            disable_scale_in: false,
+            events: Vec::new(),
+        }),
+    }
+}
+
+fn no_delay() -> Params {
+    Params { launch_delay_minutes: 0, ..Params::default() }
+}
+
+/// `[(count, minutes), ...]` expanded.
+fn runs(parts: &[(u32, usize)]) -> Vec<u32> {
+    parts.iter().flat_map(|&(c, n)| std::iter::repeat_n(c, n)).collect()
+}
+
+fn traffic(parts: &[(f64, usize)]) -> Vec<f64> {
+    parts.iter().flat_map(|&(v, n)| std::iter::repeat_n(v, n)).collect()
+}
+
+fn simulate(inv: &[f64], v: &Variant, p: &Params) -> (Summary, Series) {
+    let mut s = Series::default();
+    let summary = run(inv, v, p, Some(&mut s));
+    (summary, s)
+}
+
+#[test]
+fn scale_out_needs_three_minutes_above_the_target() {
+    // Minute 0 is below; minutes 1, 2, 3 above: the decision comes at the end of minute 3, the
+    // new instance is billed (and, with no launch delay, serves) from minute 4.
+    let inv = traffic(&[(50.0, 1), (150.0, 8)]);
+    let (summary, s) = simulate(&inv, &scaled(1, 10, 100.0), &no_delay());
+    assert_eq!(s.billed, runs(&[(1, 4), (2, 5)]));
+    assert_eq!(summary.scale_outs, 1);
+    // Two minutes above, then a dip: the streak restarts.
+    let inv = traffic(&[(150.0, 2), (50.0, 1), (150.0, 2), (50.0, 4)]);
+    assert_eq!(simulate(&inv, &scaled(1, 10, 100.0), &no_delay()).1.billed, runs(&[(1, 9)]));
+}
+
+#[test]
+fn launch_delay_bills_before_serving() {
+    let inv = traffic(&[(150.0, 12)]);
+    let (_, s) = simulate(&inv, &scaled(1, 10, 100.0), &Params::default());
+    // Decision at the end of minute 2 (minutes 0-2 above), billed from 3, serving from 3 + 5 = 8.
+    assert_eq!(s.billed, runs(&[(1, 3), (2, 9)]));
+    assert_eq!(s.in_service, runs(&[(1, 8), (2, 4)]));
+}
+
+#[test]
+fn scale_in_needs_fifteen_minutes_below_ninety_percent() {
+    // 3 instances, 100 invocations, target 100: 33 per instance, below 90 from minute 0; the
+    // 15th minute below is minute 14, so minute 15 bills ceil(100/100) = 1.
+    let mut v = scaled(1, 10, 100.0);
+    v.initial_count = 3;
+    let inv = traffic(&[(100.0, 20)]);
+    let (summary, s) = simulate(&inv, &v, &no_delay());
+    assert_eq!(s.billed, runs(&[(3, 15), (1, 5)]));
+    assert_eq!(summary.scale_ins, 1);
+    // At 95% of the target per instance nothing happens (not "usually more than 10% lower").
+    let mut v = scaled(1, 10, 100.0);
+    v.initial_count = 2;
+    assert_eq!(simulate(&traffic(&[(190.0, 30)]), &v, &no_delay()).1.billed, runs(&[(2, 30)]));
+}
+
+#[test]
+fn disable_scale_in_keeps_capacity() {
+    let mut v = scaled(1, 10, 100.0);
+    v.initial_count = 3;
+    if let Some(s) = &mut v.scaling {
+        s.disable_scale_in = true;
+    }
+    assert_eq!(simulate(&traffic(&[(10.0, 30)]), &v, &no_delay()).1.billed, runs(&[(3, 30)]));
+}
+
+#[test]
+fn scale_in_cooldown_blocks_the_next_scale_in() {
+    let mut v = scaled(1, 10, 100.0);
+    v.initial_count = 4;
+    if let Some(s) = &mut v.scaling {
+        s.scale_in_cooldown_minutes = 10;
+    }
+    // 250/4 = 62.5 < 90: scale in at minute 14 to ceil(250/100) = 3. From minute 20 traffic is
+    // 50, so 1 would do, but the cooldown runs to minute 24: scale in then.
+    let inv = traffic(&[(250.0, 20), (50.0, 10)]);
+    let (summary, s) = simulate(&inv, &v, &no_delay());
+    assert_eq!(s.billed, runs(&[(4, 15), (3, 10), (1, 5)]));
+    assert_eq!(summary.scale_ins, 2);
+}
+
+#[test]
+fn a_scale_out_ends_the_scale_in_cooldown() {
+    let mut v = scaled(1, 10, 100.0);
+    v.initial_count = 3;
+    if let Some(s) = &mut v.scaling {
+        s.scale_in_cooldown_minutes = 1000;
+    }
+    // Scale in at 14 (to 1), spike at 15-17 (150 > 100: scale out at 17 to 2), then quiet: the
+    // long scale-in cooldown was ended by the scale-out, so 15 quiet minutes (18-32) suffice.
+    let inv = traffic(&[(100.0, 15), (150.0, 3), (10.0, 17)]);
+    let (summary, s) = simulate(&inv, &v, &no_delay());
+    assert_eq!(s.billed, runs(&[(3, 15), (1, 3), (2, 15), (1, 2)]));
+    assert_eq!((summary.scale_ins, summary.scale_outs), (2, 1));
+}
+
+#[test]
+fn during_the_scale_out_cooldown_only_a_larger_count_is_applied() {
+    let mut v = scaled(1, 10, 100.0);
+    if let Some(s) = &mut v.scaling {
+        s.scale_out_cooldown_minutes = 30;
+    }
+    // 250 for 5 minutes: out to 3 at minute 2. Still 250 (proposal 3 = desired): nothing. Then
+    // 450 inside the cooldown: 450/3 = 150 > 100 for 3 minutes, out to 5 at minute 7.
+    let inv = traffic(&[(250.0, 5), (450.0, 5)]);
+    let (summary, s) = simulate(&inv, &v, &no_delay());
+    assert_eq!(s.billed, runs(&[(1, 3), (3, 5), (5, 2)]));
+    assert_eq!(summary.scale_outs, 2);
+}
+
+#[test]
+fn proposals_are_clamped_to_min_and_max() {
+    let v = scaled(2, 4, 100.0);
+    let inv = traffic(&[(10_000.0, 10)]);
+    assert_eq!(simulate(&inv, &v, &no_delay()).1.billed, runs(&[(2, 3), (4, 7)]));
+    let mut v = scaled(2, 4, 100.0);
+    v.initial_count = 4;
+    let inv = traffic(&[(0.0, 20)]);
+    assert_eq!(simulate(&inv, &v, &no_delay()).1.billed, runs(&[(4, 15), (2, 5)]));
+}
+
+#[test]
+fn scheduled_actions_move_the_count_into_the_new_bounds_at_once() {
+    let mut v = scaled(1, 10, 100.0);
+    if let Some(s) = &mut v.scaling {
+        s.scale_in_cooldown_minutes = 1000;
+        s.events = vec![
+            ScheduledEvent { minute: 5, min: Some(4), max: None },
+            ScheduledEvent { minute: 10, min: Some(1), max: Some(2) },
+        ];
+    }
+    // Quiet traffic: the raise at 5 launches 3 (billed from 5: no cooldown, no trigger needed);
+    // the lower bound max 2 at 10 removes 2 at once.
+    let inv = traffic(&[(10.0, 15)]);
+    let (summary, s) = simulate(&inv, &v, &Params::default());
+    assert_eq!(s.billed, runs(&[(1, 5), (4, 5), (2, 5)]));
+    assert_eq!(s.in_service, runs(&[(1, 11), (2, 4)]));
+    assert_eq!(summary.scheduled_actions, 2);
+}
+
+#[test]
+fn overload_is_what_exceeds_capacity() {
+    let mut v = scaled(1, 1, 100.0);
+    v.capacity_per_instance = 100.0;
+    let (summary, s) = simulate(&traffic(&[(80.0, 2), (130.0, 3)]), &v, &no_delay());
+    assert_eq!(s.overload, [0.0, 0.0, 30.0, 30.0, 30.0]);
+    assert_eq!((summary.overload_invocations, summary.overload_minutes), (90.0, 3));
+}
+
+#[test]
+fn credits_run_out_and_recover() {
+    // One ml.t2.medium serving up to 100 a minute: at 100 it spends 2 credits a minute and earns
+    // 0.4; from 60 launch credits it runs out after 37 full minutes (60 - 37 x 1.6 = 0.8; in
+    // minute 37 it can afford 1.2/2 = 60%), then is held at its 20% baseline (20 a minute).
+    // At 10 a minute (10% of one instance: 0.2 credits spent, 0.4 earned) it recovers 0.2 a minute.
+    let v = Variant {
+        capacity_per_instance: 100.0,
+        price_per_hour: 0.056,
+        burstable: burstable("ml.t2.medium"),
+        initial_count: 1,
+        scaling: None,
+    };
+    let inv = traffic(&[(100.0, 45), (10.0, 10)]);
+    let (summary, s) = simulate(&inv, &v, &Params::default());
+    let capacity: Vec<f64> = s.capacity.iter().map(|c| (c * 1000.0).round() / 1000.0).collect();
+    assert_eq!(&capacity[..37], vec![100.0; 37].as_slice());
+    assert_eq!(capacity[37], 60.0);
+    assert_eq!(&capacity[38..45], vec![20.0; 7].as_slice());
+    assert_eq!(&capacity[45..], vec![100.0; 10].as_slice());
+    assert_eq!(summary.minutes_at_baseline, 8);
+    assert_eq!(summary.lowest_credit_balance, Some(0.0));
+    let balance = s.credit_balance.unwrap();
+    assert!((balance[54] - 10.0 * 0.2).abs() < 1e-9, "{}", balance[54]);
+    // Unlimited mode never throttles; the balance goes negative instead.
+    let (summary, _) = simulate(&inv, &v, &Params { credit_mode: CreditMode::Unlimited, ..Params::default() });
+    assert_eq!((summary.minutes_at_baseline, summary.overload_minutes), (0, 0));
+    assert!(summary.lowest_credit_balance.unwrap() < 0.0);
+}
+
+#[test]
+fn a_fixed_fleets_cost_is_instances_times_hours_times_price() {
+    let v = Variant {
+        capacity_per_instance: 100.0,
+        price_per_hour: 0.204,
+        burstable: None,
+        initial_count: 3,
+        scaling: None,
+    };
+    let minutes = 30 * 24 * 60;
+    let summary = run(&vec![50.0; minutes], &v, &Params::default(), None);
+    let hours = 30.0 * 24.0;
+    assert_eq!(summary.cost, 3.0 * hours * 0.204);
+    assert_eq!(summary.instance_hours, 3.0 * hours);
+    assert_eq!((summary.peak_instances, summary.mean_instances), (3, 3.0));
+}

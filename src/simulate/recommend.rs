@@ -1,0 +1,292 @@
+//! `recommend`: searches instance type, min, max, target and scheduled minimums for the cheapest
+//! auto scaled configurations whose simulated overload stays within a budget, on all cores.
+//!
+//! Capacity per instance is load-tested on one reference type (the first in the list); other
+//! types are assumed to scale with their vCPU count. That is an assumption, said in the output:
+//! load-test the winner before relying on it.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::engine::{self, Params, ScheduledEvent, Summary};
+use super::prices::{PriceError, PriceTable};
+use crate::model::ScheduleModel;
+use crate::schedule::Schedule;
+
+/// The search space and the budget.
+#[derive(Debug, Clone)]
+pub struct Search {
+    pub max_rps_per_instance: f64,
+    pub instance_types: Vec<String>,
+    /// Largest acceptable share of invocations beyond capacity (0.001 for 0.1%).
+    pub max_overload: f64,
+    pub safety_factors: Vec<f64>,
+    /// Time zone of the weekday business hours and the month start.
+    pub timezone: chrono_tz::Tz,
+    pub timezone_name: String,
+}
+
+/// One configuration tried.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Candidate {
+    pub instance_type: String,
+    pub vcpus: u32,
+    pub price_per_hour: f64,
+    pub price_verified: bool,
+    /// Invocations per minute one instance serves (capacity).
+    pub capacity_per_instance: f64,
+    pub min: u32,
+    pub max: u32,
+    pub safety_factor: f64,
+    /// Invocations per instance per minute.
+    pub target: f64,
+    /// Minimum raised for weekday business hours (07:30-18:00), if any.
+    pub business_hours_min: Option<u32>,
+    /// Minimum raised for the first two days of the month (07:45-18:00), if any.
+    pub month_start_min: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Ranked {
+    pub candidate: Candidate,
+    pub summary: Summary,
+    pub overload_share: f64,
+}
+
+pub struct Outcome {
+    pub evaluated: usize,
+    /// Candidates run to the end within the budget (those stopped early for cost are not
+    /// counted, so this is a lower bound of all feasible ones).
+    pub feasible: usize,
+    pub best: Vec<Ranked>,
+}
+
+/// The schedule templates the search uses, as the cron expressions the winning spec will carry.
+pub const BUSINESS_RAISE: &str = "cron(30 7 ? * MON-FRI *)";
+pub const BUSINESS_LOWER: &str = "cron(0 18 ? * MON-FRI *)";
+pub const MONTH_RAISE: &str = "cron(45 7 1,2 * ? *)";
+pub const MONTH_LOWER: &str = "cron(0 18 1,2 * ? *)";
+
+fn fires(expr: &str, search: &Search, start: DateTime<Utc>, minutes: u32) -> Vec<u32> {
+    let model = ScheduleModel {
+        name: String::new(),
+        schedule: expr.parse::<Schedule>().expect("the templates are valid AWS cron"),
+        timezone: Some(search.timezone_name.clone()),
+        tz: search.timezone,
+        start_time: None,
+        end_time: None,
+        min: Some(1),
+        max: None,
+    };
+    super::schedule_events(&[model], start, minutes).into_iter().map(|e| e.minute).collect()
+}
+
+/// Builds the candidates: every listed type x min x max x safety factor x scheduled minimums.
+pub fn candidates(search: &Search, prices: &PriceTable, peak_per_minute: f64) -> Result<Vec<Candidate>, PriceError> {
+    let reference = prices.get(&search.instance_types[0])?.vcpus.max(1);
+    let mut out = Vec::new();
+    for t in &search.instance_types {
+        let price = prices.get(t)?;
+        let capacity = search.max_rps_per_instance * 60.0 * f64::from(price.vcpus) / f64::from(reference);
+        // Enough instances to serve the peak at full load, and some headroom above it.
+        let need = ((peak_per_minute / capacity).ceil() as u32).max(1);
+        let mut maxes = vec![need, need + 1, need * 2];
+        maxes.dedup();
+        for min in 1..=need.min(3) {
+            for &max in maxes.iter().filter(|m| **m >= min) {
+                for &sf in &search.safety_factors {
+                    let raised: Vec<Option<u32>> =
+                        std::iter::once(None).chain((min + 1..=max.min(need + 1)).map(Some)).collect();
+                    for &business in &raised {
+                        // The month-start action fires after the weekday one; a month-start
+                        // minimum below the weekday one would lower capacity on busy days.
+                        for &month in raised.iter().filter(|m| business.is_none() || **m >= business) {
+                            out.push(Candidate {
+                                instance_type: t.clone(),
+                                vcpus: price.vcpus,
+                                price_per_hour: price.per_hour,
+                                price_verified: price.verified,
+                                capacity_per_instance: capacity,
+                                min,
+                                max,
+                                safety_factor: sf,
+                                target: (capacity * sf * 1e6).round() / 1e6,
+                                business_hours_min: business,
+                                month_start_min: month,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The scheduled events of a candidate, from the template fire times.
+fn events(c: &Candidate, business: &(Vec<u32>, Vec<u32>), month: &(Vec<u32>, Vec<u32>)) -> Vec<ScheduledEvent> {
+    let mut ev = Vec::new();
+    if let Some(m) = c.business_hours_min {
+        ev.extend(business.0.iter().map(|&minute| (minute, 0, ScheduledEvent { minute, min: Some(m), max: None })));
+        ev.extend(business.1.iter().map(|&minute| (minute, 1, ScheduledEvent { minute, min: Some(c.min), max: None })));
+    }
+    if let Some(m) = c.month_start_min {
+        ev.extend(month.0.iter().map(|&minute| (minute, 2, ScheduledEvent { minute, min: Some(m), max: None })));
+        ev.extend(month.1.iter().map(|&minute| (minute, 3, ScheduledEvent { minute, min: Some(c.min), max: None })));
+    }
+    ev.sort_by_key(|(minute, order, _)| (*minute, *order));
+    ev.into_iter().map(|(_, _, e)| e).collect()
+}
+
+pub fn variant_of(c: &Candidate, events: Vec<ScheduledEvent>) -> engine::Variant {
+    engine::Variant {
+        capacity_per_instance: c.capacity_per_instance,
+        price_per_hour: c.price_per_hour,
+        burstable: engine::burstable(&c.instance_type),
+        initial_count: c.min,
+        scaling: Some(engine::Scaling {
+            min: c.min,
+            max: c.max,
+            target: c.target,
+            scale_in_cooldown_minutes: 5,
+            scale_out_cooldown_minutes: 5,
+            disable_scale_in: false,
+            events,
+        }),
+    }
+}
+
+/// The cost a candidate has to beat to enter the top list, shared by the worker threads.
+struct Bound {
+    top: usize,
+    costs: Mutex<Vec<f64>>,
+    /// The current cut-off as f64 bits (infinity until the list is full).
+    cut: AtomicU64,
+}
+
+impl Bound {
+    fn new(top: usize) -> Self {
+        Bound { top: top.max(1), costs: Mutex::new(Vec::new()), cut: AtomicU64::new(f64::INFINITY.to_bits()) }
+    }
+
+    fn cut(&self) -> f64 {
+        f64::from_bits(self.cut.load(Ordering::Relaxed))
+    }
+
+    fn offer(&self, cost: f64) {
+        let mut costs = self.costs.lock().unwrap_or_else(|e| e.into_inner());
+        costs.push(cost);
+        costs.sort_by(f64::total_cmp);
+        costs.truncate(self.top);
+        if costs.len() == self.top {
+            self.cut.store(costs[self.top - 1].to_bits(), Ordering::Relaxed);
+        }
+    }
+}
+
+/// Evaluates every candidate on `traffic` (in parallel) and returns the cheapest `top` within
+/// the overload budget. A run stops as soon as its overload exceeds the budget or its bill
+/// exceeds the `top`-th cheapest feasible candidate found so far (it cannot enter the list);
+/// cheap candidates are tried first so the bar drops early.
+pub fn search(
+    search: &Search,
+    candidates: &[Candidate],
+    traffic: &[f64],
+    start: DateTime<Utc>,
+    params: &Params,
+    top: usize,
+) -> Outcome {
+    let minutes = traffic.len() as u32;
+    let business = (fires(BUSINESS_RAISE, search, start, minutes), fires(BUSINESS_LOWER, search, start, minutes));
+    let month = (fires(MONTH_RAISE, search, start, minutes), fires(MONTH_LOWER, search, start, minutes));
+    let total: f64 = traffic.iter().sum();
+    let budget = search.max_overload * total;
+    let mut order: Vec<&Candidate> = candidates.iter().collect();
+    order.sort_by(|a, b| (f64::from(a.min) * a.price_per_hour).total_cmp(&(f64::from(b.min) * b.price_per_hour)));
+    let bound = Bound::new(top);
+    let feasible = AtomicUsize::new(0);
+    let mut ranked: Vec<Ranked> = order
+        .par_iter()
+        .filter_map(|c| {
+            let cut = bound.cut();
+            let max_instance_minutes =
+                if cut.is_finite() { (cut * 60.0 / c.price_per_hour).floor() as u64 } else { u64::MAX };
+            let variant = variant_of(c, events(c, &business, &month));
+            // Branch and bound: the bounds in force are a floor on the bill; a candidate whose
+            // floor already costs more than the list's cut-off cannot enter it.
+            if floor_instance_minutes(&variant, minutes) > max_instance_minutes {
+                return None;
+            }
+            let limits = engine::Limits { max_overload: budget, max_instance_minutes };
+            // None: stopped early, over the overload budget or too dear to enter the list.
+            let summary = engine::run_within(traffic, &variant, params, limits)?;
+            feasible.fetch_add(1, Ordering::Relaxed);
+            bound.offer(summary.cost);
+            let share = if total > 0.0 { summary.overload_invocations / total } else { 0.0 };
+            Some(Ranked { candidate: (*c).clone(), summary, overload_share: share })
+        })
+        .collect();
+    ranked.sort_by(|a, b| {
+        a.summary
+            .cost
+            .total_cmp(&b.summary.cost)
+            .then(a.overload_share.total_cmp(&b.overload_share))
+            .then(a.candidate.instance_type.cmp(&b.candidate.instance_type))
+    });
+    ranked.truncate(top);
+    Outcome { evaluated: candidates.len(), feasible: feasible.into_inner(), best: ranked }
+}
+
+/// Instance-minutes the variant is billed at least: MinCapacity in force, minute by minute.
+fn floor_instance_minutes(v: &engine::Variant, minutes: u32) -> u64 {
+    let Some(s) = &v.scaling else { return u64::from(v.initial_count) * u64::from(minutes) };
+    let (mut min, mut from, mut total) = (s.min, 0u32, 0u64);
+    for e in s.events.iter().take_while(|e| e.minute < minutes) {
+        total += u64::from(min) * u64::from(e.minute - from);
+        from = e.minute;
+        min = e.min.unwrap_or(min);
+    }
+    total + u64::from(min) * u64::from(minutes - from)
+}
+
+/// The winner as a spec fragment: a variant to paste under an endpoint's `variants:`.
+pub fn fragment(c: &Candidate, max_rps_reference: f64, timezone: &str) -> String {
+    let rps = (c.capacity_per_instance / 60.0 * 1000.0).round() / 1000.0;
+    let mut y = String::new();
+    y.push_str("# Recommended by `endpoint-scale recommend`. Paste under an endpoint's `variants:`.\n");
+    if (rps - max_rps_reference).abs() > 1e-9 {
+        y.push_str(&format!(
+            "# max_rps_per_instance {rps} is scaled from the load-tested {max_rps_reference} by vCPU count: load-test it.\n"
+        ));
+    }
+    y.push_str("- name: primary\n");
+    y.push_str(&format!("  instance_type: {}\n", c.instance_type));
+    y.push_str(&format!("  initial_instance_count: {}\n", c.min));
+    y.push_str(&format!("  max_rps_per_instance: {rps}\n"));
+    y.push_str("  autoscaling:\n");
+    y.push_str(&format!("    min: {}\n    max: {}\n", c.min, c.max));
+    y.push_str(&format!("    target:\n      safety_factor: {}\n", c.safety_factor));
+    y.push_str("    scale_out_cooldown: 5m\n    scale_in_cooldown: 5m\n");
+    let mut schedules = Vec::new();
+    if let Some(m) = c.business_hours_min {
+        schedules.push(("business-hours-start", BUSINESS_RAISE, m));
+        schedules.push(("business-hours-end", BUSINESS_LOWER, c.min));
+    }
+    if let Some(m) = c.month_start_min {
+        schedules.push(("month-start-peak", MONTH_RAISE, m));
+        schedules.push(("month-start-end", MONTH_LOWER, c.min));
+    }
+    if !schedules.is_empty() {
+        y.push_str("    schedules:\n");
+        for (name, expr, min) in schedules {
+            y.push_str(&format!(
+                "      - name: {name}\n        schedule: {expr}\n        timezone: {timezone}\n        min: {min}\n"
+            ));
+        }
+    }
+    y
+}

@@ -1,0 +1,179 @@
+//! simulate, recommend and traffic generate, running the real binary (offline).
+
+use serde_json::Value;
+
+use crate::harness::{es, root, TempDir, TempSpec};
+
+fn json_of(args: &[&str]) -> Value {
+    let out = es(args).run().code(0);
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout))
+}
+
+#[test]
+fn csv_cloudwatch_and_generated_traffic_with_the_same_numbers_give_identical_results() {
+    let dir = TempDir::new();
+    let csv = es(["traffic", "generate", "days=3", "seed=9"]).run().code(0).stdout;
+    let csv_path = dir.path.join("traffic.csv");
+    std::fs::write(&csv_path, &csv).unwrap();
+    let parsed = endpoint_scale::simulate::traffic::parse_csv(&csv).unwrap();
+    let json_path = dir.path.join("traffic.json");
+    std::fs::write(&json_path, endpoint_scale::simulate::traffic::to_cloudwatch_json(&parsed)).unwrap();
+
+    let run = |source: &str| {
+        let mut doc = json_of(&["simulate", "examples/recommender.yaml", "--traffic", source, "--output", "json"]);
+        doc.as_object_mut().unwrap().remove("traffic");
+        doc
+    };
+    let generated = run("synthetic:days=3,seed=9");
+    assert_eq!(generated["minutes"], 3 * 1440);
+    assert_eq!(run(csv_path.to_str().unwrap()), generated);
+    assert_eq!(run(json_path.to_str().unwrap()), generated);
+}
+
+#[test]
+fn json_output_carries_the_per_minute_series() {
+    let doc = json_of(&["simulate", "examples/recommender.yaml", "--traffic", "synthetic:days=2", "--output", "json"]);
+    assert_eq!(doc["format_version"], "1.0");
+    assert_eq!(doc["step_seconds"], 60);
+    let result = &doc["results"][0];
+    assert_eq!(result["endpoint"], "product-recommender");
+    for key in ["invocations", "capacity", "overload", "in_service", "billed", "min", "max"] {
+        assert_eq!(result["series"][key].as_array().unwrap().len(), 2 * 1440, "{key}");
+    }
+    assert_eq!(result["series"]["credit_balance"], Value::Null);
+    let s = &result["summary"];
+    assert_eq!(s["minutes"], 2 * 1440);
+    assert!(s["cost"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn the_chart_is_a_valid_image() {
+    let dir = TempDir::new();
+    for name in ["chart.png", "chart.svg"] {
+        let path = dir.path.join(name);
+        let out = es([
+            "simulate",
+            "examples/burstable.yaml",
+            "--traffic",
+            "synthetic:days=2,base_rpm=100",
+            "--chart",
+            path.to_str().unwrap(),
+        ])
+        .run()
+        .code(0);
+        assert_eq!(out.stderr, format!("Wrote the chart to {}.\n", path.display()));
+        let bytes = std::fs::read(&path).unwrap();
+        if name.ends_with(".png") {
+            assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+            assert_eq!(&bytes[12..16], b"IHDR");
+            assert_eq!(u32::from_be_bytes(bytes[16..20].try_into().unwrap()), 1200);
+            assert_eq!(u32::from_be_bytes(bytes[20..24].try_into().unwrap()), 900);
+        } else {
+            let text = String::from_utf8(bytes).unwrap();
+            assert!(text.starts_with("<svg") || text.starts_with("<?xml"), "{}", &text[..80]);
+            assert!(text.contains("CPU credit balance"), "the burstable run has a credits panel");
+        }
+    }
+}
+
+#[test]
+fn compare_runs_several_specs_on_the_same_traffic() {
+    let fixed = TempSpec::new(
+        "fixed.yaml",
+        std::fs::read_to_string(root().join("examples/recommender.yaml"))
+            .unwrap()
+            .split("        autoscaling:")
+            .next()
+            .unwrap()
+            .replace("initial_instance_count: 2", "initial_instance_count: 3"),
+    );
+    let doc = json_of(&[
+        "simulate",
+        "examples/recommender.yaml",
+        "--traffic",
+        "synthetic:days=7",
+        "--compare",
+        fixed.arg(),
+        "--output",
+        "json",
+    ]);
+    let results = doc["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    assert_eq!(results[1]["label"], fixed.arg());
+    // A fixed fleet of 3 for 7 days: 3 x 168 hours.
+    assert_eq!(results[1]["summary"]["instance_hours"], 504.0);
+    let price = results[1]["price_per_hour"].as_f64().unwrap();
+    assert_eq!(results[1]["summary"]["cost"].as_f64().unwrap(), 504.0 * price);
+    let human =
+        es(["simulate", "examples/recommender.yaml", "--traffic", "synthetic:days=7", "--compare", fixed.arg()])
+            .run()
+            .code(0);
+    let rows: Vec<&str> = human.stdout.lines().filter(|l| l.contains("product-recommender/primary")).collect();
+    assert_eq!(rows.len(), 2, "{}", human.stdout);
+}
+
+#[test]
+fn a_variant_without_a_capacity_figure_is_a_clear_error() {
+    let spec = TempSpec::new(
+        "s.yaml",
+        "version: 1\nproject: p\nendpoints:\n  - name: e\n    model: {existing: m}\n    variants:\n      - name: v\n        instance_type: ml.c5.large\n",
+    );
+    let out = es(["simulate", spec.arg(), "--traffic", "synthetic:days=1"]).run().code(1);
+    assert_eq!(
+        out.stderr,
+        format!("error: {}: variant e/v has no `max_rps_per_instance`: the simulator needs the load-tested requests per second one instance serves\n", spec.arg())
+    );
+}
+
+#[test]
+fn unknown_generator_settings_name_the_valid_ones() {
+    let out = es(["traffic", "generate", "sede=3"]).run().code(1);
+    assert!(
+        out.stderr.starts_with("error: traffic generator: unknown generator setting `sede`; the settings are "),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn recommend_ranks_configurations_and_writes_a_valid_variant() {
+    let dir = TempDir::new();
+    let fragment = dir.path.join("winner.yaml");
+    let out = es([
+        "recommend",
+        "--traffic",
+        "synthetic:days=7",
+        "--max-rps-per-instance",
+        "20",
+        "--instance-types",
+        "ml.c5.large,ml.c5.xlarge",
+        "--write",
+        fragment.to_str().unwrap(),
+        "--output",
+        "json",
+    ])
+    .run()
+    .code(0);
+    let doc: Value = serde_json::from_str(&out.stdout).unwrap();
+    let best = doc["recommendations"].as_array().unwrap();
+    assert_eq!(best.len(), 5);
+    let costs: Vec<f64> = best.iter().map(|r| r["summary"]["cost"].as_f64().unwrap()).collect();
+    assert!(costs.windows(2).all(|w| w[0] <= w[1]), "{costs:?}");
+    assert!(best.iter().all(|r| r["overload_share"].as_f64().unwrap() <= 0.001));
+    assert!(doc["evaluated"].as_u64().unwrap() > 100);
+    // The fragment is a variant a spec can use as is.
+    let variant = std::fs::read_to_string(&fragment).unwrap();
+    let indented: String =
+        variant.lines().map(|l| if l.is_empty() { "\n".to_string() } else { format!("      {l}\n") }).collect();
+    let spec = TempSpec::new(
+        "spec.yaml",
+        format!(
+            "version: 1\nproject: p\nendpoints:\n  - name: e\n    model: {{existing: m}}\n    variants:\n{indented}"
+        ),
+    );
+    es(["validate", spec.arg()]).run().code(0);
+    // And simulating it gives the figures recommend ranked it with.
+    let sim = json_of(&["simulate", spec.arg(), "--traffic", "synthetic:days=7", "--output", "json"]);
+    assert_eq!(sim["results"][0]["summary"]["cost"], best[0]["summary"]["cost"]);
+    assert_eq!(sim["results"][0]["summary"]["overload_invocations"], best[0]["summary"]["overload_invocations"]);
+}
