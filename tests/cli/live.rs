@@ -75,6 +75,24 @@ async fn desired_count(account: &Account, endpoint: &str, variant: &str) -> i32 
         .unwrap()
 }
 
+/// Someone changes a variant's instance count out of band (the console, a script).
+async fn scale_by_hand(account: &Account, endpoint: &str, variant: &str, count: i32) {
+    account
+        .sagemaker()
+        .await
+        .update_endpoint_weights_and_capacities()
+        .endpoint_name(endpoint)
+        .desired_weights_and_capacities(
+            aws_sdk_sagemaker::types::DesiredWeightAndCapacity::builder()
+                .variant_name(variant)
+                .desired_instance_count(count)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
 async fn wait_in_service(account: &Account, endpoint: &str) {
     let client = account.sagemaker().await;
     for _ in 0..100 {
@@ -163,20 +181,7 @@ async fn recommender_lifecycle() {
     assert_in_sync(&account, &v3);
 
     // Scaled out of band to 5 (a spike), then a new model: the 5 instances stay.
-    account
-        .sagemaker()
-        .await
-        .update_endpoint_weights_and_capacities()
-        .endpoint_name("product-recommender")
-        .desired_weights_and_capacities(
-            aws_sdk_sagemaker::types::DesiredWeightAndCapacity::builder()
-                .variant_name("primary")
-                .desired_instance_count(5)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    scale_by_hand(&account, "product-recommender", "primary", 5).await;
     wait_in_service(&account, "product-recommender").await;
     assert_in_sync(&account, &v3);
     let v4 = TempSpec::new("recommender.yaml", v3_text.replace("2.13-cpu", "2.14-cpu"));
@@ -421,20 +426,7 @@ async fn a_saved_plan_made_stale_out_of_band_is_refused() {
     let plan_arg = plan_file.to_str().unwrap();
     run(&account, &["plan", v2.arg(), "--out", plan_arg]).code(0);
     // Someone scales the endpoint by hand after the plan was made.
-    account
-        .sagemaker()
-        .await
-        .update_endpoint_weights_and_capacities()
-        .endpoint_name("sentiment")
-        .desired_weights_and_capacities(
-            aws_sdk_sagemaker::types::DesiredWeightAndCapacity::builder()
-                .variant_name("main")
-                .desired_instance_count(2)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    scale_by_hand(&account, "sentiment", "main", 2).await;
     wait_in_service(&account, "sentiment").await;
     account.clear_requests();
     let out = run(&account, &["apply", plan_arg, "--auto-approve"]).code(1);
@@ -604,20 +596,7 @@ async fn a_busy_endpoint_is_reported_and_skipped_not_fought_over() {
     apply(&account, &spec).code(0);
     // Someone scales it by hand; the update takes a while.
     account.configure(json!({"transition_seconds": 60}));
-    account
-        .sagemaker()
-        .await
-        .update_endpoint_weights_and_capacities()
-        .endpoint_name("product-recommender")
-        .desired_weights_and_capacities(
-            aws_sdk_sagemaker::types::DesiredWeightAndCapacity::builder()
-                .variant_name("primary")
-                .desired_instance_count(3)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    scale_by_hand(&account, "product-recommender", "primary", 3).await;
     let changed = TempSpec::new("r.yaml", recommender().replace("2.13-cpu", "2.14-cpu"));
     account.clear_requests();
     let out = apply(&account, &changed).code(1);
