@@ -133,13 +133,11 @@ pub async fn read<A: Aws>(
         }
     }
     let found: Vec<Option<LiveEndpoint>> = stream::iter(names.iter())
-        .map(|name| read_endpoint(aws, project, name))
+        .map(|name| read_endpoint(aws, project, name, stray_names.contains(name)))
         .buffered(parallelism.max(1))
         .try_collect()
         .await?;
     let mut found: Vec<LiveEndpoint> = found.into_iter().flatten().collect();
-    // A stray is only a stray if it is ours; other endpoints in the account are not our business.
-    found.retain(|e| !stray_names.contains(&e.desc.name) || e.ownership == Ownership::Ours);
 
     let ids: Vec<String> = found
         .iter()
@@ -179,10 +177,15 @@ pub async fn read<A: Aws>(
     Ok(state)
 }
 
-async fn read_endpoint<A: Aws>(aws: &A, project: &str, name: &str) -> AwsResult<Option<LiveEndpoint>> {
+/// Reads one endpoint. A stray (`--prune`) that is not ours is dropped after its tags, without
+/// reading its config and models: other endpoints in the account are not our business.
+async fn read_endpoint<A: Aws>(aws: &A, project: &str, name: &str, stray: bool) -> AwsResult<Option<LiveEndpoint>> {
     let Some(desc) = aws.describe_endpoint(name).await? else { return Ok(None) };
     let tags = aws.list_tags(&desc.arn).await?;
     let ownership = ownership(&tags, project);
+    if stray && ownership != Ownership::Ours {
+        return Ok(None);
+    }
     let mut config = aws.describe_endpoint_config(&desc.config_name).await?;
     let mut models = Vec::new();
     if let Some(c) = &mut config {

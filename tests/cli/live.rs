@@ -609,3 +609,21 @@ async fn a_busy_endpoint_is_reported_and_skipped_not_fought_over() {
     let ops = account.operations();
     assert!(ops.iter().all(|o| o.starts_with("Describe") || o.starts_with("List")), "{ops:?}");
 }
+
+#[tokio::test]
+async fn a_wait_that_runs_out_fails_with_the_timeout_and_what_to_do() {
+    let account = emulator().account();
+    account.configure(json!({"transition_seconds": 60}));
+    let spec = TempSpec::new("r.yaml", recommender());
+    let out =
+        run(&account, &["apply", spec.arg(), "--auto-approve", "--poll-interval", "100ms", "--wait-timeout", "1"])
+            .code(1);
+    assert!(
+        out.stderr.contains(
+            "product-recommender: error: timed out after 1s waiting for endpoint product-recommender (still Creating); it keeps changing in AWS: run apply again once it is InService, or raise --wait-timeout"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(!account.operations().contains(&"RegisterScalableTarget".to_string()));
+}
