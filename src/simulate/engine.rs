@@ -195,10 +195,11 @@ impl State {
 
 /// Simulates one variant over `invocations` (its traffic per minute).
 pub fn run(invocations: &[f64], variant: &Variant, params: &Params, series: Option<&mut Series>) -> Summary {
-    let summary = if variant.burstable.is_some() {
-        run_inner::<true>(invocations, variant, params, series, None)
-    } else {
-        run_inner::<false>(invocations, variant, params, series, None)
+    let summary = match (variant.burstable.is_some(), series.is_some()) {
+        (true, true) => run_inner::<true, true>(invocations, variant, params, series, None),
+        (true, false) => run_inner::<true, false>(invocations, variant, params, None, None),
+        (false, true) => run_inner::<false, true>(invocations, variant, params, series, None),
+        (false, false) => run_inner::<false, false>(invocations, variant, params, None, None),
     };
     summary.expect("a run without limits always finishes")
 }
@@ -206,15 +207,15 @@ pub fn run(invocations: &[f64], variant: &Variant, params: &Params, series: Opti
 /// Like [`run`], but gives up (`None`) as soon as `limits` are exceeded.
 pub fn run_within(invocations: &[f64], variant: &Variant, params: &Params, limits: Limits) -> Option<Summary> {
     if variant.burstable.is_some() {
-        run_inner::<true>(invocations, variant, params, None, Some(limits))
+        run_inner::<true, false>(invocations, variant, params, None, Some(limits))
     } else {
-        run_inner::<false>(invocations, variant, params, None, Some(limits))
+        run_inner::<false, false>(invocations, variant, params, None, Some(limits))
     }
 }
 
-// The hot loop of `recommend`: no division and no allocation per minute, and the credit model
-// compiled out for non-burstable types (BURST = false).
-fn run_inner<const BURST: bool>(
+// The hot loop of `recommend`: no division and no allocation per minute, the credit model
+// compiled out for non-burstable types (BURST = false) and the series for runs without one.
+fn run_inner<const BURST: bool, const SERIES: bool>(
     invocations: &[f64],
     variant: &Variant,
     params: &Params,
@@ -338,7 +339,7 @@ fn run_inner<const BURST: bool>(
             overload_total += inv - capacity;
             overload_minutes += 1;
         }
-        if let Some(s) = series.as_deref_mut() {
+        if let Some(s) = series.as_deref_mut().filter(|_| SERIES) {
             s.invocations.push(inv);
             s.capacity.push(capacity);
             s.overload.push((inv - capacity).max(0.0));
