@@ -349,3 +349,6 @@ pub async fn clean_up<A: Aws>(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

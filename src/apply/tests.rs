@@ -1,0 +1,295 @@
+//! Apply's logic against a small in-memory `Aws`: order, idempotence, rollback detection,
+//! cancellation. (End-to-end behaviour is tested against the emulator in tests/cli/live.rs.)
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use super::*;
+use crate::aws::{AwsResult, EndpointDesc, VariantDesc, WeightAndCapacity};
+use crate::live::LiveState;
+use crate::model::Tags;
+use crate::resources::{ConfigResource, ModelResource, PolicyResource, ScheduledActionResource, TargetResource};
+
+#[derive(Default)]
+struct World {
+    calls: Vec<&'static str>,
+    models: BTreeMap<String, ModelResource>,
+    configs: BTreeMap<String, ConfigResource>,
+    /// name -> (status, config, failure reason)
+    endpoints: BTreeMap<String, (String, String, Option<String>)>,
+    /// The next UpdateEndpoint of this endpoint rolls back with this reason.
+    fail_update: Option<(String, String)>,
+}
+
+#[derive(Default)]
+struct Fake(Mutex<World>);
+
+impl Fake {
+    fn call(&self, op: &'static str) -> std::sync::MutexGuard<'_, World> {
+        let mut w = self.0.lock().unwrap();
+        w.calls.push(op);
+        w
+    }
+
+    fn log(&self, op: &'static str) {
+        self.0.lock().unwrap().calls.push(op);
+    }
+
+    fn calls(&self) -> Vec<&'static str> {
+        self.0.lock().unwrap().calls.clone()
+    }
+}
+
+fn exists(op: &'static str, what: &str) -> AwsError {
+    AwsError {
+        service: "sagemaker",
+        operation: op,
+        resource: what.to_string(),
+        kind: AwsErrorKind::AlreadyExists,
+        message: format!("Cannot create already existing {what}"),
+    }
+}
+
+impl Aws for Fake {
+    async fn describe_endpoint(&self, name: &str) -> AwsResult<Option<EndpointDesc>> {
+        let mut w = self.call("DescribeEndpoint");
+        let Some((status, config, reason)) = w.endpoints.get_mut(name) else { return Ok(None) };
+        let desc = EndpointDesc {
+            name: name.to_string(),
+            arn: format!("arn:aws:sagemaker:us-east-1:1:endpoint/{name}"),
+            status: status.clone(),
+            config_name: config.clone(),
+            failure_reason: reason.clone(),
+            variants: vec![VariantDesc {
+                name: "v".into(),
+                desired_instance_count: Some(1),
+                desired_weight: Some(1.0),
+            }],
+        };
+        // Every transition completes on the next poll.
+        if *status == "Creating" || *status == "Updating" {
+            *status = "InService".to_string();
+        }
+        Ok(Some(desc))
+    }
+    async fn describe_endpoint_config(&self, name: &str) -> AwsResult<Option<ConfigResource>> {
+        Ok(self.call("DescribeEndpointConfig").configs.get(name).cloned())
+    }
+    async fn describe_model(&self, name: &str) -> AwsResult<Option<ModelResource>> {
+        Ok(self.call("DescribeModel").models.get(name).cloned())
+    }
+    async fn list_tags(&self, _arn: &str) -> AwsResult<Tags> {
+        self.log("ListTags");
+        Ok(Tags::new())
+    }
+    async fn list_endpoints(&self) -> AwsResult<Vec<(String, String)>> {
+        self.log("ListEndpoints");
+        Ok(Vec::new())
+    }
+    async fn list_endpoint_configs(&self, _fragment: &str) -> AwsResult<Vec<(String, String)>> {
+        self.log("ListEndpointConfigs");
+        Ok(Vec::new())
+    }
+    async fn list_models(&self, _fragment: &str) -> AwsResult<Vec<(String, String)>> {
+        self.log("ListModels");
+        Ok(Vec::new())
+    }
+    async fn create_model(&self, model: &ModelResource) -> AwsResult<()> {
+        let mut w = self.call("CreateModel");
+        if w.models.insert(model.name.clone(), model.clone()).is_some() {
+            return Err(exists("CreateModel", &model.name));
+        }
+        Ok(())
+    }
+    async fn create_endpoint_config(&self, config: &ConfigResource) -> AwsResult<()> {
+        let mut w = self.call("CreateEndpointConfig");
+        if w.configs.insert(config.name.clone(), config.clone()).is_some() {
+            return Err(exists("CreateEndpointConfig", &config.name));
+        }
+        Ok(())
+    }
+    async fn create_endpoint(&self, name: &str, config: &str, _tags: &Tags) -> AwsResult<()> {
+        let mut w = self.call("CreateEndpoint");
+        if w.endpoints.contains_key(name) {
+            return Err(exists("CreateEndpoint", name));
+        }
+        w.endpoints.insert(name.to_string(), ("Creating".into(), config.to_string(), None));
+        Ok(())
+    }
+    async fn update_endpoint(&self, name: &str, config: &str) -> AwsResult<()> {
+        let mut w = self.call("UpdateEndpoint");
+        let fail = w.fail_update.take();
+        let entry = w.endpoints.get_mut(name).expect("updated endpoints exist");
+        match fail {
+            // SageMaker rolls back: InService again on the old config, with a reason.
+            Some((endpoint, reason)) if endpoint == name => *entry = ("Updating".into(), entry.1.clone(), Some(reason)),
+            _ => *entry = ("Updating".into(), config.to_string(), None),
+        }
+        Ok(())
+    }
+    async fn update_weights_and_capacities(&self, _name: &str, _changes: &[WeightAndCapacity]) -> AwsResult<()> {
+        self.log("UpdateEndpointWeightsAndCapacities");
+        Ok(())
+    }
+    async fn add_tags(&self, _arn: &str, _tags: &Tags) -> AwsResult<()> {
+        self.log("AddTags");
+        Ok(())
+    }
+    async fn delete_tags(&self, _arn: &str, _keys: &[String]) -> AwsResult<()> {
+        self.log("DeleteTags");
+        Ok(())
+    }
+    async fn delete_endpoint(&self, name: &str) -> AwsResult<()> {
+        self.call("DeleteEndpoint").endpoints.remove(name);
+        Ok(())
+    }
+    async fn delete_endpoint_config(&self, name: &str) -> AwsResult<()> {
+        self.call("DeleteEndpointConfig").configs.remove(name);
+        Ok(())
+    }
+    async fn delete_model(&self, name: &str) -> AwsResult<()> {
+        self.call("DeleteModel").models.remove(name);
+        Ok(())
+    }
+    async fn describe_scalable_targets(&self, _ids: &[String]) -> AwsResult<Vec<TargetResource>> {
+        self.log("DescribeScalableTargets");
+        Ok(Vec::new())
+    }
+    async fn describe_scaling_policies(&self, _names: &[String]) -> AwsResult<Vec<PolicyResource>> {
+        self.log("DescribeScalingPolicies");
+        Ok(Vec::new())
+    }
+    async fn describe_scheduled_actions(&self) -> AwsResult<Vec<ScheduledActionResource>> {
+        self.log("DescribeScheduledActions");
+        Ok(Vec::new())
+    }
+    async fn register_scalable_target(&self, _target: &TargetResource) -> AwsResult<()> {
+        self.log("RegisterScalableTarget");
+        Ok(())
+    }
+    async fn deregister_scalable_target(&self, _endpoint: &str, _variant: &str) -> AwsResult<()> {
+        self.log("DeregisterScalableTarget");
+        Ok(())
+    }
+    async fn put_scaling_policy(&self, _policy: &PolicyResource) -> AwsResult<()> {
+        self.log("PutScalingPolicy");
+        Ok(())
+    }
+    async fn delete_scaling_policy(&self, _endpoint: &str, _variant: &str, _name: &str) -> AwsResult<()> {
+        self.log("DeleteScalingPolicy");
+        Ok(())
+    }
+    async fn put_scheduled_action(&self, _action: &ScheduledActionResource) -> AwsResult<()> {
+        self.log("PutScheduledAction");
+        Ok(())
+    }
+    async fn delete_scheduled_action(&self, _endpoint: &str, _variant: &str, _name: &str) -> AwsResult<()> {
+        self.log("DeleteScheduledAction");
+        Ok(())
+    }
+}
+
+const SPEC: &str = "version: 1
+project: p
+endpoints:
+  - name: rec
+    model:
+      image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/rec:1
+      execution_role_arn: arn:aws:iam::123456789012:role/R
+    variants:
+      - name: v
+        instance_type: ml.c5.large
+        max_rps_per_instance: 10
+        autoscaling:
+          min: 1
+          max: 4
+";
+
+fn desired(spec: &str) -> Vec<crate::resources::Resource> {
+    let parsed = crate::spec::parse(&crate::diagnostic::Source::new("s.yaml", spec)).unwrap();
+    crate::resources::desired(&crate::validate::validate(&parsed).desired.unwrap())
+}
+
+fn options() -> ApplyOptions {
+    ApplyOptions {
+        wait: WaitOptions { timeout: Duration::from_secs(5), poll_interval: Duration::from_millis(1) },
+        parallelism: 4,
+    }
+}
+
+async fn apply_plan(aws: &Fake, plan: &Plan, cancel: &Cancel) -> (Vec<Outcome>, Vec<Event>) {
+    let events = Mutex::new(Vec::new());
+    let record = |e: Event| events.lock().unwrap().push(e);
+    let outcomes = apply(aws, plan, "p", options(), &record, cancel).await;
+    (outcomes, events.into_inner().unwrap())
+}
+
+#[tokio::test]
+async fn steps_run_in_order_and_a_rerun_converges() {
+    let aws = Fake::default();
+    let plan = crate::plan::diff(&desired(SPEC), &LiveState::default());
+    let (outcomes, events) = apply_plan(&aws, &plan, &Cancel::default()).await;
+    assert_eq!(outcomes[0].result, Ok(()));
+    let mutating: Vec<&str> =
+        aws.calls().into_iter().filter(|c| !c.starts_with("Describe") && !c.starts_with("List")).collect();
+    assert_eq!(
+        mutating,
+        ["CreateModel", "CreateEndpointConfig", "CreateEndpoint", "RegisterScalableTarget", "PutScalingPolicy"]
+    );
+    assert!(matches!(events.last(), Some(Event::Finished { .. })));
+    // Applying the same steps again (an interrupted run re-run): creates of what exists count
+    // as done, the endpoint create too, and the run finishes.
+    let (again, _) = apply_plan(&aws, &plan, &Cancel::default()).await;
+    assert_eq!(again[0].result, Ok(()));
+}
+
+#[tokio::test]
+async fn a_rolled_back_update_is_an_error_naming_the_reason() {
+    let aws = Fake::default();
+    apply_plan(&aws, &crate::plan::diff(&desired(SPEC), &LiveState::default()), &Cancel::default()).await;
+    let old_config = aws.0.lock().unwrap().endpoints["rec"].1.clone();
+    aws.0.lock().unwrap().fail_update = Some(("rec".into(), "health check failed".into()));
+    let new = desired(&SPEC.replace("rec:1", "rec:2"));
+    let new_config = new
+        .iter()
+        .find_map(|r| if let crate::resources::Resource::EndpointConfig(c) = r { Some(c.name.clone()) } else { None })
+        .unwrap();
+    let plan = Plan {
+        steps: vec![crate::plan::EndpointSteps {
+            endpoint: "rec".into(),
+            steps: vec![
+                Step::UpdateEndpoint { endpoint: "rec".into(), config: new_config.clone() },
+                Step::WaitInService { endpoint: "rec".into(), config: new_config.clone() },
+                Step::DeleteEndpointConfig { name: old_config.clone() },
+            ],
+        }],
+        ..Plan::default()
+    };
+    let (outcomes, _) = apply_plan(&aws, &plan, &Cancel::default()).await;
+    assert_eq!(
+        outcomes[0].result,
+        Err(ApplyError::RolledBack {
+            endpoint: "rec".into(),
+            expected: new_config,
+            actual: old_config.clone(),
+            reason: "health check failed".into()
+        })
+    );
+    assert_eq!(outcomes[0].done, 1);
+    // The config still in use was not deleted.
+    assert!(aws.0.lock().unwrap().configs.contains_key(&old_config));
+}
+
+#[tokio::test]
+async fn once_cancelled_no_step_starts() {
+    let aws = Fake::default();
+    let plan = crate::plan::diff(&desired(SPEC), &LiveState::default());
+    let cancel = Cancel::default();
+    cancel.cancel();
+    let (outcomes, events) = apply_plan(&aws, &plan, &cancel).await;
+    assert_eq!(outcomes[0].result, Err(ApplyError::Interrupted));
+    assert_eq!((outcomes[0].done, outcomes[0].total), (0, 6));
+    assert!(aws.calls().is_empty());
+    assert!(matches!(events.last(), Some(Event::Interrupted { done: 0, total: 6, .. })));
+}
