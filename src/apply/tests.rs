@@ -206,10 +206,7 @@ endpoints:
           max: 4
 ";
 
-fn desired(spec: &str) -> Vec<crate::resources::Resource> {
-    let parsed = crate::spec::parse(&crate::diagnostic::Source::new("s.yaml", spec)).unwrap();
-    crate::resources::desired(&crate::validate::validate(&parsed).desired.unwrap())
-}
+use crate::resources::desired_from_yaml as desired;
 
 fn options() -> ApplyOptions {
     ApplyOptions {

@@ -1,9 +1,8 @@
 //! The diff's rules on hand-made live states.
 
 use super::*;
-use crate::diagnostic::Source;
 use crate::live::{EndpointDescView, LiveEndpoint, LiveState, Ownership};
-use crate::resources::{self, Resource};
+use crate::resources::Resource;
 
 const SPEC: &str = "version: 1
 project: p
@@ -30,11 +29,7 @@ endpoints:
         initial_weight: 0.5
 ";
 
-fn desired(yaml: &str) -> Vec<Resource> {
-    let spec = crate::spec::parse(&Source::new("s.yaml", yaml)).expect("parses");
-    let validated = crate::validate::validate(&spec);
-    resources::desired(&validated.desired.expect("valid"))
-}
+use crate::resources::desired_from_yaml as desired;
 
 /// The live state AWS would report after applying `desired`, with scaled variants at `counts`.
 fn live_after(desired: &[Resource], counts: &[(&str, u32)]) -> LiveState {
