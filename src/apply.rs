@@ -1,7 +1,8 @@
 //! Carries out a plan: each endpoint's steps in order, independent endpoints in parallel
-//! (bounded), waits that check the endpoint really runs the intended config, and a clean-up of
-//! owned configs and models that nothing uses. It never prints: it emits [`Event`]s, and the
-//! caller decides how to show them.
+//! (bounded), waits that check the endpoint really runs the intended config. It executes the
+//! plan's steps and nothing else (what an interrupted run left behind is deleted by steps the
+//! next plan shows). It never prints: it emits [`Event`]s, and the caller decides how to show
+//! them.
 //!
 //! Every step is safe to repeat, so re-running apply after a failure or an interruption
 //! converges: creates of content-named resources that already exist and deletes of resources
@@ -14,7 +15,6 @@ use futures::stream::{self, StreamExt};
 use tokio::sync::Notify;
 
 use crate::aws::{Aws, AwsError, AwsErrorKind, WaitOptions};
-use crate::live::{is_derived_name, ownership, Ownership};
 use crate::plan::{Plan, Step};
 
 /// What apply reports as it goes.
@@ -23,7 +23,6 @@ pub enum Event {
     Started { endpoint: String, steps: usize },
     Step { endpoint: String, index: usize, total: usize, description: String },
     Waiting { endpoint: String, status: String, elapsed: Duration },
-    CleanedUp { endpoint: String, description: String },
     Finished { endpoint: String },
     Failed { endpoint: String, error: String },
     Interrupted { endpoint: String, done: usize, total: usize },
@@ -90,11 +89,10 @@ pub struct Outcome {
     pub result: Result<(), ApplyError>,
 }
 
-/// Runs the plan's steps. `project` scopes the clean-up to resources tagged for it.
+/// Runs the plan's steps, and nothing else.
 pub async fn apply<A: Aws>(
     aws: &A,
     plan: &Plan,
-    project: &str,
     options: ApplyOptions,
     events: &(dyn Fn(Event) + Sync),
     cancel: &Cancel,
@@ -125,10 +123,6 @@ pub async fn apply<A: Aws>(
                     return Outcome { endpoint, done, total, result: Err(e) };
                 }
                 done += 1;
-            }
-            if let Err(e) = clean_up(aws, &endpoint, project, events).await {
-                events(Event::Failed { endpoint: endpoint.clone(), error: e.to_string() });
-                return Outcome { endpoint, done, total, result: Err(e) };
             }
             events(Event::Finished { endpoint: endpoint.clone() });
             Outcome { endpoint, done, total, result: Ok(()) }
@@ -305,49 +299,6 @@ async fn wait_deleted<A: Aws>(
         }
         pause(wait, cancel).await?;
     }
-}
-
-/// Deletes endpoint configs and models of `endpoint` that endpoint-scale made for `project`
-/// (derived name and ownership tags) and that nothing uses: what an interrupted run or an
-/// out-of-band change left behind. A config the endpoint uses, or is updating to, is kept.
-pub async fn clean_up<A: Aws>(
-    aws: &A,
-    endpoint: &str,
-    project: &str,
-    events: &(dyn Fn(Event) + Sync),
-) -> Result<(), ApplyError> {
-    let live = aws.describe_endpoint(endpoint).await?;
-    if live.as_ref().is_some_and(|d| d.status != "InService") {
-        return Ok(()); // an update in progress may be using any config: touch nothing
-    }
-    let current_config = live.as_ref().map(|d| d.config_name.clone());
-    let mut used_models: Vec<String> = Vec::new();
-    if let Some(config) = &current_config {
-        if let Some(c) = aws.describe_endpoint_config(config).await? {
-            used_models = c.variants.into_iter().map(|v| v.model_name).collect();
-        }
-    }
-    for (name, arn) in aws.list_endpoint_configs(endpoint).await? {
-        if !is_derived_name(endpoint, &name) || Some(&name) == current_config.as_ref() {
-            continue;
-        }
-        if ownership(&aws.list_tags(&arn).await?, project) != Ownership::Ours {
-            continue;
-        }
-        tolerate(aws.delete_endpoint_config(&name).await, AwsErrorKind::NotFound)?;
-        events(Event::CleanedUp { endpoint: endpoint.to_string(), description: format!("endpoint config {name}") });
-    }
-    for (name, arn) in aws.list_models(endpoint).await? {
-        if !is_derived_name(endpoint, &name) || used_models.contains(&name) {
-            continue;
-        }
-        if ownership(&aws.list_tags(&arn).await?, project) != Ownership::Ours {
-            continue;
-        }
-        tolerate(aws.delete_model(&name).await, AwsErrorKind::NotFound)?;
-        events(Event::CleanedUp { endpoint: endpoint.to_string(), description: format!("model {name}") });
-    }
-    Ok(())
 }
 
 #[cfg(test)]

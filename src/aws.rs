@@ -11,7 +11,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use crate::model::Tags;
-use crate::resources::{ConfigResource, ModelResource, PolicyResource, ScheduledActionResource, TargetResource};
+use crate::resources::{WeightAndCapacity, ConfigResource, ModelResource, PolicyResource, ScheduledActionResource, TargetResource};
 
 pub mod sdk;
 
@@ -45,14 +45,6 @@ pub struct VariantDesc {
     pub name: String,
     pub desired_instance_count: Option<u32>,
     pub desired_weight: Option<f64>,
-}
-
-/// One variant's new weight and/or count for UpdateEndpointWeightsAndCapacities.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct WeightAndCapacity {
-    pub variant: String,
-    pub instance_count: Option<u32>,
-    pub weight: Option<f64>,
 }
 
 /// A failed AWS call, named by operation and resource, with AWS's own message.
@@ -113,11 +105,12 @@ pub trait Aws: Send + Sync {
     fn describe_endpoint_config(&self, name: &str) -> impl Future<Output = AwsResult<Option<ConfigResource>>> + Send;
     fn describe_model(&self, name: &str) -> impl Future<Output = AwsResult<Option<ModelResource>>> + Send;
     fn list_tags(&self, arn: &str) -> impl Future<Output = AwsResult<Tags>> + Send;
-    /// Names of endpoints (with ARNs), for `--prune` and cleanup.
+    /// Names of endpoints (with ARNs), for `--prune`.
     fn list_endpoints(&self) -> impl Future<Output = AwsResult<Vec<(String, String)>>> + Send;
-    /// Endpoint configs whose names contain `fragment`, with their ARNs.
+    /// Endpoint configs whose names contain `fragment` (all of them when it is empty), with their
+    /// ARNs.
     fn list_endpoint_configs(&self, fragment: &str) -> impl Future<Output = AwsResult<Vec<(String, String)>>> + Send;
-    /// Models whose names contain `fragment`, with their ARNs.
+    /// Models whose names contain `fragment` (all of them when it is empty), with their ARNs.
     fn list_models(&self, fragment: &str) -> impl Future<Output = AwsResult<Vec<(String, String)>>> + Send;
 
     fn create_model(&self, model: &ModelResource) -> impl Future<Output = AwsResult<()>> + Send;

@@ -1,20 +1,10 @@
-//! Command-line arguments (clap) and dispatch. The commands themselves live in `commands`.
+//! Command-line arguments: the clap types and the parsers of flag values, nothing else. The
+//! commands that run them live in `commands`; exit codes are decided in `main.rs`.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
-
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::commands::{self, CliError};
 use crate::output::ColorChoice;
-
-/// Exit codes, as documented in README.md.
-pub mod exit {
-    pub const OK: u8 = 0;
-    pub const ERROR: u8 = 1;
-    /// `plan --detailed-exitcode` found changes; `diff` found drift.
-    pub const CHANGES: u8 = 2;
-}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -161,7 +151,7 @@ pub enum Command {
         )]
         instance_types: Vec<String>,
         /// Largest acceptable share of invocations beyond capacity: `0.1%` or `0.001`.
-        #[arg(long, default_value = "0.1%", value_parser = crate::commands::simulate::max_overload)]
+        #[arg(long, default_value = "0.1%", value_parser = max_overload)]
         max_overload: f64,
         #[arg(long)]
         days: Option<u32>,
@@ -259,6 +249,21 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
         .ok_or_else(|| format!("`{text}` is not a duration: write `90s`, `5m`, `1h30m`, `500ms` or whole seconds"))
 }
 
+/// A share of invocations: `0.1%` or `0.001`, between 0 and 1.
+fn max_overload(text: &str) -> Result<f64, String> {
+    let (number, scale) = match text.strip_suffix('%') {
+        Some(n) => (n, 100.0),
+        None => (text, 1.0),
+    };
+    number
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .map(|n| n / scale)
+        .filter(|n| (0.0..=1.0).contains(n))
+        .ok_or_else(|| format!("`{text}` is not a share: write `0.1%` or `0.001`"))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum OutputFormat {
     #[default]
@@ -273,72 +278,4 @@ pub enum CallFormat {
     Json,
     /// A shell script of `aws ... --cli-input-json` commands.
     Shell,
-}
-
-pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
-    let colour = cli.color;
-    match cli.command {
-        Command::Validate { spec, strict, output } => commands::validate(&spec, strict, output, colour),
-        Command::Render { spec, format } => commands::render(&spec, format, colour),
-        Command::Plan { spec, offline: true, output, detailed_exitcode, out, prune, .. } => {
-            if out.is_some() || prune {
-                return Err(CliError::OfflineOnly);
-            }
-            commands::plan_offline(&spec, output, detailed_exitcode, colour)
-        }
-        Command::Plan { spec, output, detailed_exitcode, out, prune, aws, .. } => {
-            commands::plan(&spec, output, detailed_exitcode, out.as_deref(), prune, &aws, colour).await
-        }
-        Command::Apply { target, auto_approve, prune, aws, wait } => {
-            commands::apply(&target, auto_approve, prune, &aws, &wait, colour).await
-        }
-        Command::Diff { spec, output, aws } => commands::diff(&spec, output, &aws, colour).await,
-        Command::Destroy { spec, auto_approve, aws, wait } => {
-            commands::destroy(&spec, auto_approve, &aws, &wait, colour).await
-        }
-        Command::Import { endpoints, project, out, adopt, aws } => {
-            commands::import(&endpoints, &project, out.as_deref(), adopt, &aws).await
-        }
-        Command::Simulate { spec, traffic, endpoint, days, prices, chart, output, compare, model } => {
-            commands::simulate::simulate(
-                &spec,
-                &traffic,
-                endpoint.as_deref(),
-                days,
-                prices.as_deref(),
-                chart.as_deref(),
-                output,
-                &compare,
-                &model,
-                colour,
-            )
-        }
-        Command::Recommend {
-            traffic,
-            max_rps_per_instance,
-            instance_types,
-            max_overload,
-            days,
-            prices,
-            timezone,
-            top,
-            write,
-            output,
-            model,
-        } => commands::simulate::recommend(
-            &traffic,
-            max_rps_per_instance,
-            &instance_types,
-            max_overload,
-            days,
-            prices.as_deref(),
-            &timezone,
-            top,
-            write.as_deref(),
-            output,
-            &model,
-        ),
-        Command::Traffic(TrafficCommand::Generate { settings }) => commands::simulate::generate(&settings),
-        Command::Schema => commands::schema(),
-    }
 }

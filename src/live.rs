@@ -2,22 +2,27 @@
 //!
 //! Cost, by design: per endpoint DescribeEndpoint, ListTags and DescribeEndpointConfig, plus one
 //! DescribeModel per inline (endpoint-scale-named) model; the auto scaling side in batched,
-//! paginated calls (DescribeScalableTargets with up to 50 resource ids per page,
+//! paginated calls (DescribeScalableTargets with up to 50 resource ids per call,
 //! DescribeScalingPolicies filtered on endpoint-scale's policy name, DescribeScheduledActions for
-//! the sagemaker namespace), so N endpoints never cost 3N auto scaling calls. Endpoints are read
-//! concurrently, at most `parallelism` at a time.
+//! the sagemaker namespace), so N endpoints never cost 3N auto scaling calls; and one listing of
+//! the account's configs and models (pages of 100), from which the configs and models an endpoint
+//! no longer uses are found (ListTags and a Describe each, only for those). All calls share one
+//! queue of `parallelism` slots (see [`read`]).
 
 use std::collections::BTreeMap;
 
-use futures::stream::{self, StreamExt, TryStreamExt};
+use std::future::Future;
+
+use futures::future::{try_join, try_join3, try_join_all};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
 
 use crate::aws::{Aws, AwsResult, EndpointDesc};
 use crate::model::Tags;
 use crate::resources::{
-    resource_id, ConfigResource, ModelResource, PolicyResource, ScheduledActionResource, TargetResource, TAG_MANAGED,
-    TAG_PROJECT,
+    is_derived_name, resource_id, ConfigResource, Kind, ModelResource, PolicyResource, ScheduledActionResource,
+    TargetResource, POLICY_NAME, TAG_MANAGED, TAG_PROJECT,
 };
 
 /// Who an existing endpoint belongs to, from its tags.
@@ -88,6 +93,16 @@ pub struct LiveState {
     pub endpoints: BTreeMap<String, LiveEndpoint>,
     /// Endpoints of this project that are not in the spec (read only for `--prune`).
     pub strays: BTreeMap<String, LiveEndpoint>,
+    /// Configs and models of this project, named for an endpoint (of the spec, or a stray), that
+    /// the endpoint does not use: what an interrupted or failed run left behind. By endpoint.
+    pub unused: BTreeMap<String, UnusedResources>,
+}
+
+/// Owned configs and models an endpoint does not use.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct UnusedResources {
+    pub configs: Vec<ConfigResource>,
+    pub models: Vec<ModelResource>,
 }
 
 impl LiveState {
@@ -99,13 +114,6 @@ impl LiveState {
     }
 }
 
-/// Is `name` one of the names endpoint-scale gives configs and models of `endpoint`?
-pub fn is_derived_name(endpoint: &str, name: &str) -> bool {
-    name.strip_prefix(endpoint)
-        .and_then(|rest| rest.strip_prefix('-'))
-        .is_some_and(|hash| hash.len() == 8 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
 pub fn ownership(tags: &Tags, project: &str) -> Ownership {
     match (tags.get(TAG_MANAGED).map(String::as_str), tags.get(TAG_PROJECT)) {
         (Some("true"), Some(p)) if p == project => Ownership::Ours,
@@ -114,32 +122,73 @@ pub fn ownership(tags: &Tags, project: &str) -> Ownership {
     }
 }
 
+/// The endpoints to read: their names and, when known from the spec, their variants (so the
+/// auto scaling reads can start before SageMaker has answered).
+#[derive(Debug, Clone, Default)]
+pub struct Wanted {
+    pub endpoint: String,
+    pub variants: Vec<String>,
+}
+
+/// At most `limit` AWS calls in flight, whichever endpoint they belong to: one queue for the
+/// whole read, so a slow endpoint never leaves a slot idle.
+struct Gate(Semaphore);
+
+impl Gate {
+    async fn call<T>(&self, call: impl Future<Output = T>) -> T {
+        // The semaphore is never closed, so acquiring cannot fail; a failure would only lift the limit.
+        let _permit = self.0.acquire().await.ok();
+        call.await
+    }
+}
+
 /// Reads the live state of `endpoints` (and, with `prune`, of every endpoint of `project`).
+///
+/// The reads form a dependency graph, not waves: per endpoint DescribeEndpoint, then ListTags
+/// beside DescribeEndpointConfig, then the config's models together; the auto scaling reads and
+/// the account's config and model lists need nothing from those and start at once. Every call
+/// waits for one of `parallelism` slots.
 pub async fn read<A: Aws>(
     aws: &A,
     project: &str,
-    endpoints: &[String],
+    endpoints: &[Wanted],
     prune: bool,
     parallelism: usize,
 ) -> AwsResult<LiveState> {
-    let mut names: Vec<String> = endpoints.to_vec();
-    let mut stray_names = Vec::new();
-    if prune {
-        for (name, _) in aws.list_endpoints().await? {
-            if !endpoints.contains(&name) {
-                stray_names.push(name.clone());
-                names.push(name);
+    let gate = Gate(Semaphore::new(parallelism.max(1)));
+    let gate = &gate;
+    let spec_ids: Vec<String> =
+        endpoints.iter().flat_map(|e| e.variants.iter().map(|v| resource_id(&e.endpoint, v))).collect();
+    let policy_names = [POLICY_NAME.to_string()];
+    let scaling = async {
+        let targets = try_join_all(spec_ids.chunks(50).map(|ids| gate.call(aws.describe_scalable_targets(ids))));
+        let policies = gate.call(aws.describe_scaling_policies(&policy_names));
+        let schedules = gate.call(aws.describe_scheduled_actions());
+        try_join3(targets, policies, schedules).await
+    };
+    // Every config and model of the account, by name: what the spec's endpoints no longer use is
+    // found among them. A few pages in most accounts, read beside everything else.
+    let listings = try_join(gate.call(aws.list_endpoint_configs("")), gate.call(aws.list_models("")));
+    let sagemaker = async {
+        let mut names: Vec<(String, bool)> = endpoints.iter().map(|e| (e.endpoint.clone(), false)).collect();
+        if prune {
+            for (name, _) in gate.call(aws.list_endpoints()).await? {
+                if !names.iter().any(|(n, _)| *n == name) {
+                    names.push((name, true));
+                }
             }
         }
-    }
-    let found: Vec<Option<LiveEndpoint>> = stream::iter(names.iter())
-        .map(|name| read_endpoint(aws, project, name, stray_names.contains(name)))
-        .buffered(parallelism.max(1))
-        .try_collect()
-        .await?;
+        let found = try_join_all(names.iter().map(|(name, stray)| read_endpoint(aws, gate, project, name, *stray))).await?;
+        AwsResult::Ok((names, found))
+    };
+    let ((targets, policies, schedules), (configs, models), (names, found)) =
+        try_join3(scaling, listings, sagemaker).await?;
+    let mut targets: Vec<TargetResource> = targets.into_iter().flatten().collect();
     let mut found: Vec<LiveEndpoint> = found.into_iter().flatten().collect();
 
-    let ids: Vec<String> = found
+    // Variants the spec does not name (removed from it, or a stray's) are read after SageMaker
+    // said which exist.
+    let extra: Vec<String> = found
         .iter()
         .flat_map(|e| {
             let mut variants: Vec<&str> = e.desc.variants.iter().map(|v| v.0.as_str()).collect();
@@ -150,25 +199,69 @@ pub async fn read<A: Aws>(
             variants.dedup();
             variants.into_iter().map(|v| resource_id(&e.desc.name, v)).collect::<Vec<_>>()
         })
+        .filter(|id| !spec_ids.contains(id))
         .collect();
-    if !ids.is_empty() {
-        let targets = aws.describe_scalable_targets(&ids).await?;
-        let policies = aws.describe_scaling_policies(&[crate::resources::POLICY_NAME.to_string()]).await?;
-        let schedules = aws.describe_scheduled_actions().await?;
-        for e in &mut found {
-            let name = e.desc.name.clone();
-            e.targets = targets.iter().filter(|t| t.endpoint == name).cloned().collect();
-            e.policies = policies.iter().filter(|p| p.endpoint == name).cloned().collect();
-            e.schedules = schedules.iter().filter(|s| s.endpoint == name).cloned().collect();
-            e.targets.sort_by(|a, b| a.variant.cmp(&b.variant));
-            e.policies.sort_by(|a, b| (&a.variant, &a.policy_name).cmp(&(&b.variant, &b.policy_name)));
-            e.schedules.sort_by(|a, b| (&a.variant, &a.name).cmp(&(&b.variant, &b.name)));
+    for found_targets in try_join_all(extra.chunks(50).map(|ids| gate.call(aws.describe_scalable_targets(ids)))).await? {
+        targets.extend(found_targets);
+    }
+    for e in &mut found {
+        let name = e.desc.name.clone();
+        e.targets = targets.iter().filter(|t| t.endpoint == name).cloned().collect();
+        e.policies = policies.iter().filter(|p| p.endpoint == name).cloned().collect();
+        e.schedules = schedules.iter().filter(|s| s.endpoint == name).cloned().collect();
+        e.targets.sort_by(|a, b| a.variant.cmp(&b.variant));
+        e.targets.dedup_by(|a, b| a.variant == b.variant);
+        e.policies.sort_by(|a, b| (&a.variant, &a.policy_name).cmp(&(&b.variant, &b.policy_name)));
+        e.schedules.sort_by(|a, b| (&a.variant, &a.name).cmp(&(&b.variant, &b.name)));
+    }
+
+    // Owned configs and models named for an endpoint that its current config does not use.
+    let mut candidates = Vec::new();
+    for (name, stray) in &names {
+        let live = found.iter().find(|e| e.desc.name == *name);
+        if *stray && live.is_none() {
+            continue; // a stray that is not ours
+        }
+        if live.is_some_and(|e| e.ownership != Ownership::Ours) {
+            continue; // a conflict: nothing of it is ours to delete
+        }
+        let current = live.map(|e| e.desc.config_name.as_str());
+        let used: Vec<&str> = live
+            .and_then(|e| e.config.as_ref())
+            .map(|c| c.variants.iter().map(|v| v.model_name.as_str()).collect())
+            .unwrap_or_default();
+        for (config, arn) in configs.iter().filter(|(c, _)| is_derived_name(name, c) && Some(c.as_str()) != current) {
+            candidates.push((name.clone(), Kind::EndpointConfig, config.clone(), arn.clone()));
+        }
+        for (model, arn) in models.iter().filter(|(m, _)| is_derived_name(name, m) && !used.contains(&m.as_str())) {
+            candidates.push((name.clone(), Kind::Model, model.clone(), arn.clone()));
         }
     }
+    let read_unused = candidates.iter().map(|(endpoint, kind, name, arn)| async move {
+        if ownership(&gate.call(aws.list_tags(arn)).await?, project) != Ownership::Ours {
+            return AwsResult::Ok(None);
+        }
+        Ok(match kind {
+            Kind::EndpointConfig => gate.call(aws.describe_endpoint_config(name)).await?.map(|mut c| {
+                c.endpoint = endpoint.clone();
+                Unused::Config(c)
+            }),
+            _ => gate.call(aws.describe_model(name)).await?.map(|mut m| {
+                m.endpoint = endpoint.clone();
+                Unused::Model(m)
+            }),
+        })
+    });
     let mut state = LiveState::default();
+    for unused in try_join_all(read_unused).await?.into_iter().flatten() {
+        match unused {
+            Unused::Config(c) => state.unused.entry(c.endpoint.clone()).or_default().configs.push(c),
+            Unused::Model(m) => state.unused.entry(m.endpoint.clone()).or_default().models.push(m),
+        }
+    }
     for e in found {
         let name = e.desc.name.clone();
-        if stray_names.contains(&name) {
+        if names.iter().any(|(n, stray)| *n == name && *stray) {
             state.strays.insert(name, e);
         } else {
             state.endpoints.insert(name, e);
@@ -177,30 +270,35 @@ pub async fn read<A: Aws>(
     Ok(state)
 }
 
+enum Unused {
+    Config(ConfigResource),
+    Model(ModelResource),
+}
+
 /// Reads one endpoint. A stray (`--prune`) that is not ours is dropped after its tags, without
 /// reading its config and models: other endpoints in the account are not our business.
-async fn read_endpoint<A: Aws>(aws: &A, project: &str, name: &str, stray: bool) -> AwsResult<Option<LiveEndpoint>> {
-    let Some(desc) = aws.describe_endpoint(name).await? else { return Ok(None) };
-    let tags = aws.list_tags(&desc.arn).await?;
-    let ownership = ownership(&tags, project);
-    if stray && ownership != Ownership::Ours {
-        return Ok(None);
-    }
-    let mut config = aws.describe_endpoint_config(&desc.config_name).await?;
-    let mut models = Vec::new();
-    if let Some(c) = &mut config {
-        c.endpoint = name.to_string();
-        let mut inline: Vec<&str> =
-            c.variants.iter().map(|v| v.model_name.as_str()).filter(|m| is_derived_name(name, m)).collect();
-        inline.sort();
-        inline.dedup();
-        for model in inline {
-            if let Some(mut m) = aws.describe_model(model).await? {
-                m.endpoint = name.to_string();
-                models.push(m);
-            }
+async fn read_endpoint<A: Aws>(
+    aws: &A,
+    gate: &Gate,
+    project: &str,
+    name: &str,
+    stray: bool,
+) -> AwsResult<Option<LiveEndpoint>> {
+    let Some(desc) = gate.call(aws.describe_endpoint(name)).await? else { return Ok(None) };
+    let config = async {
+        if stray {
+            // Read only once the tags say it is ours.
+            return AwsResult::Ok((None, Vec::new()));
         }
-    }
+        read_config(aws, gate, name, &desc.config_name).await
+    };
+    let (tags, (config, models)) = try_join(gate.call(aws.list_tags(&desc.arn)), config).await?;
+    let ownership = ownership(&tags, project);
+    let (config, models) = match (stray, &ownership) {
+        (true, Ownership::Ours) => read_config(aws, gate, name, &desc.config_name).await?,
+        (true, _) => return Ok(None),
+        (false, _) => (config, models),
+    };
     Ok(Some(LiveEndpoint {
         desc: desc.into(),
         tags,
@@ -213,17 +311,36 @@ async fn read_endpoint<A: Aws>(aws: &A, project: &str, name: &str, stray: bool) 
     }))
 }
 
+/// An endpoint's config and, together, the inline models it uses.
+async fn read_config<A: Aws>(
+    aws: &A,
+    gate: &Gate,
+    endpoint: &str,
+    config_name: &str,
+) -> AwsResult<(Option<ConfigResource>, Vec<ModelResource>)> {
+    let Some(mut config) = gate.call(aws.describe_endpoint_config(config_name)).await? else {
+        return Ok((None, Vec::new()));
+    };
+    config.endpoint = endpoint.to_string();
+    let mut inline: Vec<&str> =
+        config.variants.iter().map(|v| v.model_name.as_str()).filter(|m| is_derived_name(endpoint, m)).collect();
+    inline.sort();
+    inline.dedup();
+    let models = try_join_all(inline.into_iter().map(|m| gate.call(aws.describe_model(m)))).await?;
+    let models = models
+        .into_iter()
+        .flatten()
+        .map(|mut m| {
+            m.endpoint = endpoint.to_string();
+            m
+        })
+        .collect();
+    Ok((Some(config), models))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn derived_names() {
-        assert!(is_derived_name("rec", "rec-0a1b2c3d"));
-        assert!(!is_derived_name("rec", "rec-prod-0a1b2c3d"));
-        assert!(!is_derived_name("rec", "rec-0a1b2c3"));
-        assert!(!is_derived_name("rec", "recommender-model"));
-    }
 
     #[test]
     fn ownership_needs_both_tags_and_the_project() {

@@ -1,10 +1,20 @@
-//! The binary's edge: parse arguments, run the command, print the error chain once and map it to
-//! an exit code (0 ok / no changes, 1 error, 2 changes with `--detailed-exitcode`).
+//! The binary's edge: parse arguments, run the command, print the error chain once and map the
+//! result to an exit code. This is the only place that decides exit codes (README.md lists them).
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use endpoint_scale::cli::{self, Cli};
+use endpoint_scale::cli::Cli;
+use endpoint_scale::commands::{self, CliError, Outcome};
+
+/// Success; with `--detailed-exitcode`, no changes.
+const OK: u8 = 0;
+/// Any error: invalid spec, AWS error, failed or interrupted apply, usage error.
+const ERROR: u8 = 1;
+/// `plan --detailed-exitcode` found changes; `diff` found drift.
+const CHANGES: u8 = 2;
+/// A second interrupt stopped the command at once (128 + SIGINT, as shells report it).
+const ABORTED: u8 = 130;
 
 fn main() -> ExitCode {
     // Usage errors exit 1 like every other error: 2 means "changes" (`--detailed-exitcode`).
@@ -12,7 +22,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => {
             let _ = err.print();
-            return ExitCode::from(if err.use_stderr() { cli::exit::ERROR } else { cli::exit::OK });
+            return ExitCode::from(if err.use_stderr() { ERROR } else { OK });
         }
     };
     let palette = cli.color.stderr();
@@ -20,11 +30,13 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("{} cannot start the async runtime: {err}", palette.red("error:"));
-            return ExitCode::from(cli::exit::ERROR);
+            return ExitCode::from(ERROR);
         }
     };
-    match runtime.block_on(cli::run(cli)) {
-        Ok(code) => code,
+    let code = match runtime.block_on(commands::run(cli)) {
+        Ok(Outcome::Done) => OK,
+        Ok(Outcome::Changes) => CHANGES,
+        Ok(Outcome::Failed) => ERROR,
         Err(err) => {
             let mut message = format!("{} {err}", palette.red("error:"));
             let mut source = std::error::Error::source(&err);
@@ -33,7 +45,14 @@ fn main() -> ExitCode {
                 source = cause.source();
             }
             eprintln!("{message}");
-            ExitCode::from(cli::exit::ERROR)
+            match err {
+                CliError::Aborted => ABORTED,
+                _ => ERROR,
+            }
         }
-    }
+    };
+    // Dropping the runtime would wait for a blocked stdin read (the confirmation prompt) after a
+    // second interrupt; nothing of ours is left running that needs a graceful end.
+    runtime.shutdown_background();
+    ExitCode::from(code)
 }

@@ -8,8 +8,6 @@ use std::io::{IsTerminal, Write};
 
 use clap::ValueEnum;
 
-use crate::plan::Action;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum ColorChoice {
     /// Colour on a terminal, unless NO_COLOR is set.
@@ -60,18 +58,18 @@ impl Palette {
         self.paint("1", text)
     }
 
-    pub fn action(&self, action: Action, text: &str) -> String {
-        match action {
-            Action::Create => self.paint("32", text),
-            Action::Update => self.paint("33", text),
-            Action::Replace => self.paint("35", text),
-            Action::Delete => self.paint("31", text),
-            Action::NoOp => text.to_string(),
-        }
-    }
-
+    /// Bold red, for errors.
     pub fn red(&self, text: &str) -> String {
         self.paint("1;31", text)
+    }
+
+    /// Plain red, for what is removed.
+    pub fn dim_red(&self, text: &str) -> String {
+        self.paint("31", text)
+    }
+
+    pub fn magenta(&self, text: &str) -> String {
+        self.paint("35", text)
     }
 
     pub fn green(&self, text: &str) -> String {

@@ -66,9 +66,6 @@ impl Progress {
                     bar.set_message(format!("waiting: {status} ({}s)", elapsed.as_secs()));
                 }
             }
-            Event::CleanedUp { endpoint, description } => {
-                let _ = multi.println(format!("{endpoint}: deleted unused {description}"));
-            }
             Event::Finished { endpoint } => {
                 if let Some(bar) = bars.get(&endpoint) {
                     bar.set_position(bar.length().unwrap_or(0));
@@ -106,7 +103,6 @@ impl Progress {
                 last.insert(endpoint.clone(), status.clone());
                 format!("{endpoint}: {status} after {}s", elapsed.as_secs())
             }
-            Event::CleanedUp { endpoint, description } => format!("{endpoint}: deleted unused {description}"),
             Event::Finished { endpoint } => format!("{endpoint}: {}", self.palette.green("done")),
             Event::Failed { endpoint, error } => format!("{endpoint}: {} {error}", self.palette.red("error:")),
             Event::Interrupted { endpoint, done, total } => {

@@ -170,6 +170,14 @@ pub struct ScheduledActionResource {
     pub max_capacity: Option<u32>,
 }
 
+/// One variant's new weight and/or count for UpdateEndpointWeightsAndCapacities.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct WeightAndCapacity {
+    pub variant: String,
+    pub instance_count: Option<u32>,
+    pub weight: Option<f64>,
+}
+
 /// Application Auto Scaling's resource id of a variant.
 pub fn resource_id(endpoint: &str, variant: &str) -> String {
     format!("endpoint/{endpoint}/variant/{variant}")
@@ -352,6 +360,14 @@ fn scaling_resources(endpoint: &str, v: &VariantModel, tags: &Tags) -> Vec<Resou
 }
 
 /// `<endpoint>-<first 8 hex digits of SHA-256 of the canonical JSON content>`.
+/// Is `name` one of the names endpoint-scale gives configs and models of `endpoint` (see
+/// [`hashed_name`]: the endpoint's name, a hyphen, eight hex digits)?
+pub fn is_derived_name(endpoint: &str, name: &str) -> bool {
+    name.strip_prefix(endpoint)
+        .and_then(|rest| rest.strip_prefix('-'))
+        .is_some_and(|hash| hash.len() == 8 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 fn hashed_name(endpoint: &str, content: &serde_json::Value) -> String {
     // serde_json writes object keys in insertion order, and every object here is built with a
     // fixed key order (or is a BTreeMap), so the bytes are canonical for the same content.
@@ -370,6 +386,15 @@ pub(crate) fn desired_from_yaml(yaml: &str) -> Vec<Resource> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn derived_names() {
+        assert!(is_derived_name("rec", "rec-0a1b2c3d"));
+        assert!(!is_derived_name("rec", "rec-prod-0a1b2c3d"));
+        assert!(!is_derived_name("rec", "rec-0a1b2c3"));
+        assert!(!is_derived_name("rec", "recommender-model"));
+        assert!(is_derived_name("rec", &hashed_name("rec", &serde_json::json!({"x": 1}))));
+    }
 
     #[test]
     fn hashed_names_are_stable_and_content_sensitive() {

@@ -6,7 +6,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use super::*;
-use crate::aws::{AwsResult, EndpointDesc, VariantDesc, WeightAndCapacity};
+use crate::aws::{AwsResult, EndpointDesc, VariantDesc};
+use crate::resources::WeightAndCapacity;
 use crate::live::LiveState;
 use crate::model::Tags;
 use crate::resources::{ConfigResource, ModelResource, PolicyResource, ScheduledActionResource, TargetResource};
@@ -218,7 +219,7 @@ fn options() -> ApplyOptions {
 async fn apply_plan(aws: &Fake, plan: &Plan, cancel: &Cancel) -> (Vec<Outcome>, Vec<Event>) {
     let events = Mutex::new(Vec::new());
     let record = |e: Event| events.lock().unwrap().push(e);
-    let outcomes = apply(aws, plan, "p", options(), &record, cancel).await;
+    let outcomes = apply(aws, plan, options(), &record, cancel).await;
     (outcomes, events.into_inner().unwrap())
 }
 

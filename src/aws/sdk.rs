@@ -14,7 +14,8 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_smithy_types::DateTime;
 
-use super::{Aws, AwsError, AwsErrorKind, AwsOptions, AwsResult, EndpointDesc, VariantDesc, WeightAndCapacity};
+use super::{Aws, AwsError, AwsErrorKind, AwsOptions, AwsResult, EndpointDesc, VariantDesc};
+use crate::resources::WeightAndCapacity;
 use crate::model::Tags;
 use crate::resources::{
     resource_id, ConfigResource, ConfigVariant, ModelResource, PolicyResource, ScheduledActionResource, TargetResource,
@@ -147,6 +148,15 @@ where
     }
 }
 
+/// What a List call with a NameContains filter asked for, for error messages.
+fn named(kind: &str, fragment: &str) -> String {
+    if fragment.is_empty() {
+        format!("all {kind}")
+    } else {
+        format!("{kind} named *{fragment}*")
+    }
+}
+
 const SM: &str = "sagemaker";
 const AAS: &str = "application-autoscaling";
 
@@ -265,12 +275,12 @@ impl Aws for SdkAws {
             let out = self
                 .sagemaker
                 .list_endpoint_configs()
-                .name_contains(fragment)
+                .set_name_contains((!fragment.is_empty()).then(|| fragment.to_string()))
                 .max_results(100)
                 .set_next_token(token)
                 .send()
                 .await
-                .map_err(|e| error(e, SM, "ListEndpointConfigs", format!("endpoint configs named *{fragment}*")))?;
+                .map_err(|e| error(e, SM, "ListEndpointConfigs", named("endpoint configs", fragment)))?;
             let items = out
                 .endpoint_configs()
                 .iter()
@@ -291,12 +301,12 @@ impl Aws for SdkAws {
             let out = self
                 .sagemaker
                 .list_models()
-                .name_contains(fragment)
+                .set_name_contains((!fragment.is_empty()).then(|| fragment.to_string()))
                 .max_results(100)
                 .set_next_token(token)
                 .send()
                 .await
-                .map_err(|e| error(e, SM, "ListModels", format!("models named *{fragment}*")))?;
+                .map_err(|e| error(e, SM, "ListModels", named("models", fragment)))?;
             let items = out
                 .models()
                 .iter()

@@ -1,10 +1,9 @@
 //! `simulate`, `recommend` and `traffic generate`: offline, on the validated model.
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
-use super::{load, write_stdout, CliError};
-use crate::cli::{exit, ModelArgs, OutputFormat};
+use super::{load, write_stdout, CliError, Outcome};
+use crate::cli::{ModelArgs, OutputFormat};
 use crate::output::{self, ColorChoice};
 use crate::render;
 use crate::simulate::engine::Params;
@@ -80,7 +79,7 @@ pub fn simulate(
     compare: &[PathBuf],
     model: &ModelArgs,
     colour: ColorChoice,
-) -> Result<ExitCode, CliError> {
+) -> Result<Outcome, CliError> {
     let (traffic, label) = load_traffic(traffic_source)?;
     let traffic = window(traffic, days)?;
     let table = prices(prices_path)?;
@@ -116,24 +115,6 @@ pub fn simulate(
     write_stdout(&text)
 }
 
-fn parse_share(text: &str) -> Result<f64, String> {
-    let (number, scale) = match text.strip_suffix('%') {
-        Some(n) => (n, 100.0),
-        None => (text, 1.0),
-    };
-    number
-        .trim()
-        .parse::<f64>()
-        .ok()
-        .map(|n| n / scale)
-        .filter(|n| (0.0..=1.0).contains(n))
-        .ok_or_else(|| format!("`{text}` is not a share: write `0.1%` or `0.001`"))
-}
-
-pub fn max_overload(text: &str) -> Result<f64, String> {
-    parse_share(text)
-}
-
 #[allow(clippy::too_many_arguments)]
 pub fn recommend(
     traffic_source: &str,
@@ -147,7 +128,7 @@ pub fn recommend(
     write: Option<&Path>,
     format: OutputFormat,
     model: &ModelArgs,
-) -> Result<ExitCode, CliError> {
+) -> Result<Outcome, CliError> {
     if !(max_rps > 0.0 && max_rps.is_finite()) {
         return Err(CliError::Simulation(format!("--max-rps-per-instance must be greater than 0, found {max_rps}")));
     }
@@ -196,11 +177,11 @@ pub fn recommend(
             render::simulation::percent(max_overload)
         )));
     }
-    Ok(ExitCode::from(exit::OK))
+    Ok(Outcome::Done)
 }
 
 /// `traffic generate key=value ...`: the generator's CSV on stdout.
-pub fn generate(settings: &[String]) -> Result<ExitCode, CliError> {
+pub fn generate(settings: &[String]) -> Result<Outcome, CliError> {
     let g = generator_from(&settings.join(","))?;
     write_stdout(&traffic::to_csv(&traffic::generate(&g)))
 }

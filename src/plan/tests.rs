@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::live::{EndpointDescView, LiveEndpoint, LiveState, Ownership};
-use crate::resources::Resource;
+use crate::resources::{Kind, Resource};
 
 const SPEC: &str = "version: 1
 project: p

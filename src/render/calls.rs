@@ -1,12 +1,14 @@
-//! The AWS API calls that create a spec's resources from nothing, each as `{service, operation,
-//! input}` where `input` is the exact JSON request body (PascalCase members, as the AWS CLI's
-//! `--cli-input-json` takes). Values are never masked here: these are the calls themselves.
+//! A view of a plan as the AWS API calls its steps make, each as `{service, operation, input}`
+//! where `input` is the exact JSON request body (PascalCase members, as the AWS CLI's
+//! `--cli-input-json` takes), or as an AWS CLI script with the plan's waits. `render` is this view
+//! of the plan against an empty live state, so it runs exactly what `apply` would, in its order.
+//! Values are never masked here: these are the calls themselves.
 
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::resources::{resource_id, Kind};
-use crate::resources::{Resource, PREDEFINED_METRIC, SCALABLE_DIMENSION};
+use crate::plan::{Plan, Step};
+use crate::resources::{resource_id, Resource, PREDEFINED_METRIC, SCALABLE_DIMENSION};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ApiCall {
@@ -31,26 +33,96 @@ impl ApiCall {
     }
 }
 
-/// The create call for each resource, in the order AWS needs: all models, all endpoint
-/// configs, all endpoints, then each scaled variant's target, policy and scheduled actions.
-pub fn create_calls(resources: &[Resource]) -> Vec<ApiCall> {
-    let mut ordered: Vec<&Resource> = resources.iter().collect();
-    // Stable sort: within the SageMaker kinds and within the auto scaling block, spec order is
-    // kept; a variant's target, policy and schedules stay together.
-    ordered.sort_by_key(|r| match r.kind() {
-        Kind::Model => 0,
-        Kind::EndpointConfig => 1,
-        Kind::Endpoint => 2,
-        Kind::ScalableTarget | Kind::ScalingPolicy | Kind::ScheduledAction => 3,
-    });
-    ordered.into_iter().map(create_call).collect()
+/// The AWS calls of one plan step, in order; none for a wait (see [`to_shell`]).
+pub fn step_calls(step: &Step) -> Vec<ApiCall> {
+    let sm = |operation, input| ApiCall { service: "sagemaker", operation, input };
+    let aas = |operation, input| ApiCall { service: "application-autoscaling", operation, input };
+    let target_id = |endpoint: &str, variant: &str| {
+        json!({
+            "ServiceNamespace": "sagemaker",
+            "ResourceId": resource_id(endpoint, variant),
+            "ScalableDimension": SCALABLE_DIMENSION,
+        })
+    };
+    let with = |mut base: Value, extra: Value| {
+        if let (Some(base), Value::Object(extra)) = (base.as_object_mut(), extra) {
+            base.extend(extra);
+        }
+        base
+    };
+    match step {
+        Step::CreateModel { model } => vec![create_call(&Resource::Model(model.clone()))],
+        Step::CreateEndpointConfig { config } => vec![create_call(&Resource::EndpointConfig(config.clone()))],
+        Step::CreateEndpoint { endpoint, config, tags } => vec![sm(
+            "CreateEndpoint",
+            json!({"EndpointName": endpoint, "EndpointConfigName": config, "Tags": tag_list(tags)}),
+        )],
+        Step::UpdateEndpoint { endpoint, config } => vec![sm(
+            "UpdateEndpoint",
+            json!({"EndpointName": endpoint, "EndpointConfigName": config, "RetainAllVariantProperties": true}),
+        )],
+        Step::UpdateWeightsAndCapacities { endpoint, changes } => {
+            let desired: Vec<Value> = changes
+                .iter()
+                .map(|c| {
+                    let mut v = Map::new();
+                    v.insert("VariantName".into(), json!(c.variant));
+                    if let Some(w) = c.weight {
+                        v.insert("DesiredWeight".into(), json!(w));
+                    }
+                    if let Some(n) = c.instance_count {
+                        v.insert("DesiredInstanceCount".into(), json!(n));
+                    }
+                    Value::Object(v)
+                })
+                .collect();
+            vec![sm(
+                "UpdateEndpointWeightsAndCapacities",
+                json!({"EndpointName": endpoint, "DesiredWeightsAndCapacities": desired}),
+            )]
+        }
+        Step::WaitInService { .. } | Step::WaitDeleted { .. } => Vec::new(),
+        Step::TagEndpoint { arn, add, remove, .. } => {
+            let mut calls = Vec::new();
+            if !add.is_empty() {
+                calls.push(sm("AddTags", json!({"ResourceArn": arn, "Tags": tag_list(add)})));
+            }
+            if !remove.is_empty() {
+                calls.push(sm("DeleteTags", json!({"ResourceArn": arn, "TagKeys": remove})));
+            }
+            calls
+        }
+        Step::RegisterScalableTarget { target } => vec![create_call(&Resource::ScalableTarget(target.clone()))],
+        Step::DeregisterScalableTarget { endpoint, variant } => {
+            vec![aas("DeregisterScalableTarget", target_id(endpoint, variant))]
+        }
+        Step::PutScalingPolicy { policy } => vec![create_call(&Resource::ScalingPolicy(policy.clone()))],
+        Step::DeleteScalingPolicy { endpoint, variant, policy_name } => {
+            vec![aas("DeleteScalingPolicy", with(json!({"PolicyName": policy_name}), target_id(endpoint, variant)))]
+        }
+        Step::PutScheduledAction { action } => vec![create_call(&Resource::ScheduledAction(action.clone()))],
+        Step::DeleteScheduledAction { endpoint, variant, name } => vec![aas(
+            "DeleteScheduledAction",
+            with(target_id(endpoint, variant), json!({"ScheduledActionName": name})),
+        )],
+        Step::DeleteEndpoint { endpoint } => vec![sm("DeleteEndpoint", json!({"EndpointName": endpoint}))],
+        Step::DeleteEndpointConfig { name } => {
+            vec![sm("DeleteEndpointConfig", json!({"EndpointConfigName": name}))]
+        }
+        Step::DeleteModel { name } => vec![sm("DeleteModel", json!({"ModelName": name}))],
+    }
+}
+
+/// Every AWS call of the plan, endpoint by endpoint, in the plan's order.
+pub fn plan_calls(plan: &Plan) -> Vec<ApiCall> {
+    plan.steps.iter().flat_map(|e| &e.steps).flat_map(step_calls).collect()
 }
 
 fn tag_list(tags: &crate::model::Tags) -> Value {
     Value::Array(tags.iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect())
 }
 
-pub fn create_call(resource: &Resource) -> ApiCall {
+fn create_call(resource: &Resource) -> ApiCall {
     match resource {
         Resource::Model(m) => {
             let mut container = Map::new();
@@ -155,17 +227,17 @@ pub fn create_call(resource: &Resource) -> ApiCall {
     }
 }
 
-/// The calls as a pretty JSON array.
-pub fn to_json(calls: &[ApiCall]) -> String {
-    let mut text = serde_json::to_string_pretty(calls).unwrap_or_default();
+/// The plan's calls as a pretty JSON array (waits are not calls: they are in the plan and in
+/// [`to_shell`]).
+pub fn to_json(plan: &Plan) -> String {
+    let mut text = serde_json::to_string_pretty(&plan_calls(plan)).unwrap_or_default();
     text.push('\n');
     text
 }
 
-/// The calls as a POSIX shell script of AWS CLI commands. Between creating endpoints and
-/// registering their variants as scalable targets the script waits for InService, because
-/// RegisterScalableTarget needs a variant that exists.
-pub fn to_shell(calls: &[ApiCall], spec_name: &str, region: Option<&str>) -> String {
+/// The plan as a POSIX shell script of AWS CLI commands, in the plan's order, with the plan's
+/// waits as `aws sagemaker wait` commands (RegisterScalableTarget needs the endpoint InService).
+pub fn to_shell(plan: &Plan, spec_name: &str, region: Option<&str>) -> String {
     let region_flag = region.map(|r| format!(" --region {}", shell_quote(r))).unwrap_or_default();
     let mut out = String::new();
     out.push_str("#!/bin/sh\n");
@@ -173,28 +245,37 @@ pub fn to_shell(calls: &[ApiCall], spec_name: &str, region: Option<&str>) -> Str
     out.push_str("# Creates every resource of the spec from nothing, in the order AWS needs.\n");
     out.push_str("# Needs the AWS CLI v2 and credentials; run it once (create calls fail if a resource exists).\n");
     out.push_str("set -eu\n");
-    let mut waited = false;
-    for (i, call) in calls.iter().enumerate() {
-        if call.service == "application-autoscaling" && !waited {
-            waited = true;
-            out.push_str("\n# Scalable targets need the endpoints InService first.\n");
-            for e in calls.iter().filter(|c| c.operation == "CreateEndpoint") {
-                let name = e.input["EndpointName"].as_str().unwrap_or_default();
-                out.push_str(&format!(
-                    "aws sagemaker wait endpoint-in-service{region_flag} --endpoint-name {}\n",
-                    shell_quote(name)
-                ));
-            }
+    let mut previous: Option<&'static str> = None;
+    for endpoint in &plan.steps {
+        for (i, step) in endpoint.steps.iter().enumerate() {
+            let (wait, name) = match step {
+                Step::WaitInService { endpoint, .. } => ("endpoint-in-service", endpoint),
+                Step::WaitDeleted { endpoint } => ("endpoint-deleted", endpoint),
+                _ => {
+                    for call in step_calls(step) {
+                        if previous != Some(call.operation) {
+                            out.push('\n');
+                        }
+                        previous = Some(call.operation);
+                        out.push_str(&format!(
+                            "aws {} {}{region_flag} --cli-input-json {}\n",
+                            call.service,
+                            call.cli_command(),
+                            shell_quote(&call.input.to_string())
+                        ));
+                    }
+                    continue;
+                }
+            };
+            let scaling_follows = endpoint.steps[i + 1..].iter().any(|s| matches!(s, Step::RegisterScalableTarget { .. }));
+            out.push_str(if scaling_follows {
+                "\n# Scalable targets need the endpoints InService first.\n"
+            } else {
+                "\n# Wait for the endpoint before going on.\n"
+            });
+            out.push_str(&format!("aws sagemaker wait {wait}{region_flag} --endpoint-name {}\n", shell_quote(name)));
+            previous = None;
         }
-        if i == 0 || calls[i - 1].operation != call.operation {
-            out.push('\n');
-        }
-        out.push_str(&format!(
-            "aws {} {}{region_flag} --cli-input-json {}\n",
-            call.service,
-            call.cli_command(),
-            shell_quote(&call.input.to_string())
-        ));
     }
     out
 }

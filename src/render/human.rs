@@ -38,7 +38,7 @@ pub fn render(plan: &Plan, ctx: &PlanContext<'_>, p: &Palette) -> String {
     let legend: Vec<String> = [Action::Create, Action::Update, Action::Replace, Action::Delete]
         .iter()
         .filter(|a| plan.changes.iter().any(|c| c.action == **a))
-        .map(|a| format!("{} {}", p.action(*a, a.symbol()), action_word(*a)))
+        .map(|a| format!("{} {}", paint(p, *a, a.symbol()), action_word(*a)))
         .collect();
     out.push_str(&legend.join(", "));
     out.push('\n');
@@ -92,7 +92,7 @@ fn action_word(a: Action) -> &'static str {
 }
 
 fn render_change(out: &mut String, change: &Change, p: &Palette) {
-    let symbol = p.action(change.action, change.action.symbol());
+    let symbol = paint(p, change.action, change.action.symbol());
     out.push_str(&format!("  {symbol} {}", change.address));
     if let Some(reason) = &change.reason {
         out.push_str(&format!("  # {reason}"));
@@ -115,7 +115,7 @@ fn attributes(out: &mut String, value: &Value, indent: usize, action: Action, p:
     let Value::Object(map) = value else { return };
     let width = map.keys().map(|k| key(k).chars().count()).max().unwrap_or(0);
     for (k, v) in map {
-        line(out, indent, p.action(action, action.symbol()), &key(k), width, &scalar_or_open(v));
+        line(out, indent, paint(p, action, action.symbol()), &key(k), width, &scalar_or_open(v));
         nested(out, v, indent, action, p);
     }
 }
@@ -131,7 +131,7 @@ fn nested(out: &mut String, v: &Value, indent: usize, action: Action, p: &Palett
                 out.push_str(&format!(
                     "{}{} {}\n",
                     " ".repeat(indent + 4),
-                    p.action(action, action.symbol()),
+                    paint(p, action, action.symbol()),
                     scalar_or_open(item)
                 ));
                 match item {
@@ -159,16 +159,16 @@ fn changed_attributes(out: &mut String, before: &Value, after: &Value, indent: u
         match (b.get(k), a.get(k)) {
             (Some(old), Some(new)) if old == new => unchanged += 1,
             (Some(old @ Value::Object(_)), Some(new @ Value::Object(_))) => {
-                line(out, indent, p.action(Action::Update, "~"), &key(k), width, "{");
+                line(out, indent, paint(p, Action::Update, "~"), &key(k), width, "{");
                 changed_attributes(out, old, new, indent + 4, p);
                 out.push_str(&format!("{}}}\n", " ".repeat(indent + 2)));
             }
             (Some(old), Some(new)) => {
                 let text = format!("{} -> {}", compact(old), compact(new));
-                line(out, indent, p.action(Action::Update, "~"), &key(k), width, &text);
+                line(out, indent, paint(p, Action::Update, "~"), &key(k), width, &text);
             }
-            (None, Some(new)) => line(out, indent, p.action(Action::Create, "+"), &key(k), width, &compact(new)),
-            (Some(old), None) => line(out, indent, p.action(Action::Delete, "-"), &key(k), width, &compact(old)),
+            (None, Some(new)) => line(out, indent, paint(p, Action::Create, "+"), &key(k), width, &compact(new)),
+            (Some(old), None) => line(out, indent, paint(p, Action::Delete, "-"), &key(k), width, &compact(old)),
             (None, None) => {}
         }
     }
@@ -219,6 +219,18 @@ fn compact(v: &Value) -> String {
     }
 }
 
+/// The colour of each action, as terraform shows them: create green, update yellow, replace
+/// magenta, delete red.
+fn paint(p: &Palette, action: Action, text: &str) -> String {
+    match action {
+        Action::Create => p.green(text),
+        Action::Update => p.yellow(text),
+        Action::Replace => p.magenta(text),
+        Action::Delete => p.dim_red(text),
+        Action::NoOp => text.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,3 +260,4 @@ mod tests {
         );
     }
 }
+

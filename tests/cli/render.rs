@@ -85,29 +85,30 @@ fn changing_one_variant_field_renames_only_that_endpoints_config() {
     let ops: Vec<&str> = a.as_array().unwrap().iter().map(|c| c["operation"].as_str().unwrap()).collect();
     assert_eq!(
         ops,
+        // The plan's order: one endpoint after the other, each as apply runs it.
         [
             "CreateModel",
-            "CreateModel",
             "CreateEndpointConfig",
-            "CreateEndpointConfig",
-            "CreateEndpoint",
             "CreateEndpoint",
             "RegisterScalableTarget",
-            "PutScalingPolicy"
+            "PutScalingPolicy",
+            "CreateModel",
+            "CreateEndpointConfig",
+            "CreateEndpoint",
         ]
     );
     assert_eq!(
         diffs,
         [
-            "[3].input.EndpointConfigName",
-            "[3].input.ProductionVariants[1].InstanceType",
-            "[5].input.EndpointConfigName",
+            "[6].input.EndpointConfigName",
+            "[6].input.ProductionVariants[1].InstanceType",
+            "[7].input.EndpointConfigName",
         ]
     );
-    let old = a[3]["input"]["EndpointConfigName"].as_str().unwrap();
-    let new = b[3]["input"]["EndpointConfigName"].as_str().unwrap();
+    let old = a[6]["input"]["EndpointConfigName"].as_str().unwrap();
+    let new = b[6]["input"]["EndpointConfigName"].as_str().unwrap();
     assert!(old.starts_with("beta-") && new.starts_with("beta-") && old != new, "{old} {new}");
-    assert_eq!(b[5]["input"]["EndpointConfigName"], new);
+    assert_eq!(b[7]["input"]["EndpointConfigName"], new);
 }
 
 #[test]
@@ -117,8 +118,8 @@ fn counts_and_weights_do_not_rename_configs() {
     let before = TempSpec::new("before.yaml", TWO_ENDPOINTS);
     let after = TempSpec::new("after.yaml", TWO_ENDPOINTS.replace("initial_weight: 0.1", "initial_weight: 0.5"));
     let (a, b) = (render_json(before.arg()), render_json(after.arg()));
-    assert_eq!(a[3]["input"]["EndpointConfigName"], b[3]["input"]["EndpointConfigName"]);
-    assert_ne!(a[3]["input"]["ProductionVariants"][1], b[3]["input"]["ProductionVariants"][1]);
+    assert_eq!(a[6]["input"]["EndpointConfigName"], b[6]["input"]["EndpointConfigName"]);
+    assert_ne!(a[6]["input"]["ProductionVariants"][1], b[6]["input"]["ProductionVariants"][1]);
 }
 
 fn python() -> String {

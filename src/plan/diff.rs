@@ -1,314 +1,19 @@
-//! A plan is inert data: what would change to make AWS match the spec, computed by the pure
-//! function [`diff`] from the desired resources and the [`LiveState`]. It holds
+//! The pure diff: desired resources and a [`LiveState`] in, a [`Plan`] out, no I/O.
 //!
-//! - [`Change`]s, one per resource, each with an [`Action`] and `before`/`after` (for people and
-//!   for `--output json`);
-//! - [`Step`]s, per endpoint, the AWS operations in the order AWS requires (for apply, which reads
-//!   nothing else);
-//! - [`Notice`]s: endpoints that exist but are not ours (conflicts) and endpoints that cannot be
-//!   changed now (busy or failed), which apply leaves alone.
-//!
-//! The rules encoded here come from shared/aws-facts.md: endpoint configs are immutable (a change
-//! is a new content-named config, an UpdateEndpoint, and deletion of the old config only once the
-//! endpoint runs the new one); UpdateEndpoint keeps live counts (RetainAllVariantProperties);
-//! changing the instance type of, or removing, a scaled variant needs its policy deleted and its
-//! target deregistered first and everything put back after (deregistering deletes scheduled
-//! actions); counts of fixed variants and weights change in place.
+//! Each endpoint gets its changes (for people and JSON) and its steps (for apply) in the order
+//! AWS needs: auto scaling that blocks an UpdateEndpoint goes first, then models and the new
+//! config, the endpoint, auto scaling again, and last the deletion of what the endpoint no longer
+//! uses (only once it runs the new config).
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
-use crate::aws::WeightAndCapacity;
-use crate::live::{is_derived_name, LiveEndpoint, LiveState, Ownership};
+use super::{Action, Change, EndpointSteps, Notice, Plan, Step};
+use crate::live::{LiveEndpoint, LiveState, Ownership, UnusedResources};
 use crate::model::Tags;
 use crate::resources::{
-    resource_id, Address, ConfigResource, EndpointResource, EndpointVariant, Kind, ModelResource, PolicyResource,
-    Resource, ScheduledActionResource, TargetResource,
+    is_derived_name, ConfigResource, EndpointResource, EndpointVariant, Kind, ModelResource, PolicyResource, Resource,
+    ScheduledActionResource, TargetResource, WeightAndCapacity,
 };
-
-/// What happens to one resource. `before` is the live resource, `after` the desired one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Action {
-    /// Live and desired agree; `before` and `after` are both present and equal.
-    NoOp,
-    /// Not in AWS yet; `before` is absent.
-    Create,
-    /// Changed in place; both present, they differ.
-    Update,
-    /// Cannot change in place: the live one is removed and the desired one put back. The reason
-    /// is for display only.
-    Replace,
-    /// In AWS and owned by this spec, no longer desired; `after` is absent.
-    Delete,
-}
-
-impl Action {
-    /// Terraform's encoding of an action as a list, for the JSON plan.
-    pub fn as_list(self) -> &'static [&'static str] {
-        match self {
-            Action::NoOp => &["no-op"],
-            Action::Create => &["create"],
-            Action::Update => &["update"],
-            Action::Replace => &["delete", "create"],
-            Action::Delete => &["delete"],
-        }
-    }
-
-    pub fn symbol(self) -> &'static str {
-        match self {
-            Action::NoOp => " ",
-            Action::Create => "+",
-            Action::Update => "~",
-            Action::Replace => "-/+",
-            Action::Delete => "-",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Change {
-    pub address: Address,
-    pub endpoint: String,
-    pub action: Action,
-    pub before: Option<Resource>,
-    pub after: Option<Resource>,
-    pub reason: Option<String>,
-}
-
-/// One AWS operation of an apply, in order within its endpoint.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "op")]
-pub enum Step {
-    CreateModel {
-        model: ModelResource,
-    },
-    CreateEndpointConfig {
-        config: ConfigResource,
-    },
-    CreateEndpoint {
-        endpoint: String,
-        config: String,
-        tags: Tags,
-    },
-    /// With RetainAllVariantProperties: live counts and weights survive.
-    UpdateEndpoint {
-        endpoint: String,
-        config: String,
-    },
-    UpdateWeightsAndCapacities {
-        endpoint: String,
-        changes: Vec<WeightAndCapacity>,
-    },
-    /// Wait until the endpoint is InService, then check it runs `config` (SageMaker rolls a
-    /// failed update back to the old config and reports InService).
-    WaitInService {
-        endpoint: String,
-        config: String,
-    },
-    TagEndpoint {
-        endpoint: String,
-        arn: String,
-        add: Tags,
-        remove: Vec<String>,
-    },
-    RegisterScalableTarget {
-        target: TargetResource,
-    },
-    DeregisterScalableTarget {
-        endpoint: String,
-        variant: String,
-    },
-    PutScalingPolicy {
-        policy: PolicyResource,
-    },
-    DeleteScalingPolicy {
-        endpoint: String,
-        variant: String,
-        policy_name: String,
-    },
-    PutScheduledAction {
-        action: ScheduledActionResource,
-    },
-    DeleteScheduledAction {
-        endpoint: String,
-        variant: String,
-        name: String,
-    },
-    DeleteEndpoint {
-        endpoint: String,
-    },
-    WaitDeleted {
-        endpoint: String,
-    },
-    DeleteEndpointConfig {
-        name: String,
-    },
-    DeleteModel {
-        name: String,
-    },
-}
-
-impl Step {
-    /// The API operation (or `Wait` for waits).
-    pub fn operation(&self) -> &'static str {
-        match self {
-            Step::CreateModel { .. } => "CreateModel",
-            Step::CreateEndpointConfig { .. } => "CreateEndpointConfig",
-            Step::CreateEndpoint { .. } => "CreateEndpoint",
-            Step::UpdateEndpoint { .. } => "UpdateEndpoint",
-            Step::UpdateWeightsAndCapacities { .. } => "UpdateEndpointWeightsAndCapacities",
-            Step::WaitInService { .. } => "WaitInService",
-            Step::TagEndpoint { .. } => "AddTags",
-            Step::RegisterScalableTarget { .. } => "RegisterScalableTarget",
-            Step::DeregisterScalableTarget { .. } => "DeregisterScalableTarget",
-            Step::PutScalingPolicy { .. } => "PutScalingPolicy",
-            Step::DeleteScalingPolicy { .. } => "DeleteScalingPolicy",
-            Step::PutScheduledAction { .. } => "PutScheduledAction",
-            Step::DeleteScheduledAction { .. } => "DeleteScheduledAction",
-            Step::DeleteEndpoint { .. } => "DeleteEndpoint",
-            Step::WaitDeleted { .. } => "WaitDeleted",
-            Step::DeleteEndpointConfig { .. } => "DeleteEndpointConfig",
-            Step::DeleteModel { .. } => "DeleteModel",
-        }
-    }
-
-    /// One line for people: the operation and what it acts on.
-    pub fn describe(&self) -> String {
-        let what = match self {
-            Step::CreateModel { model } => format!("model {}", model.name),
-            Step::CreateEndpointConfig { config } => format!("endpoint config {}", config.name),
-            Step::CreateEndpoint { endpoint, config, .. } => format!("endpoint {endpoint} on {config}"),
-            Step::UpdateEndpoint { endpoint, config } => {
-                format!("endpoint {endpoint} to {config}, keeping live instance counts")
-            }
-            Step::UpdateWeightsAndCapacities { endpoint, changes } => {
-                let parts: Vec<String> = changes
-                    .iter()
-                    .map(|c| {
-                        let mut p = vec![];
-                        if let Some(n) = c.instance_count {
-                            p.push(format!("{n} instances"));
-                        }
-                        if let Some(w) = c.weight {
-                            p.push(format!("weight {w}"));
-                        }
-                        format!("{} {}", c.variant, p.join(", "))
-                    })
-                    .collect();
-                format!("endpoint {endpoint}: {}", parts.join("; "))
-            }
-            Step::WaitInService { endpoint, config } => format!("until endpoint {endpoint} is InService on {config}"),
-            Step::TagEndpoint { endpoint, .. } => format!("endpoint {endpoint} tags"),
-            Step::RegisterScalableTarget { target } => format!(
-                "{} (min {}, max {})",
-                resource_id(&target.endpoint, &target.variant),
-                target.min_capacity,
-                target.max_capacity
-            ),
-            Step::DeregisterScalableTarget { endpoint, variant } => resource_id(endpoint, variant),
-            Step::PutScalingPolicy { policy } => {
-                format!("{} on {}", policy.policy_name, resource_id(&policy.endpoint, &policy.variant))
-            }
-            Step::DeleteScalingPolicy { endpoint, variant, policy_name } => {
-                format!("{policy_name} on {}", resource_id(endpoint, variant))
-            }
-            Step::PutScheduledAction { action } => {
-                format!("{} on {}", action.name, resource_id(&action.endpoint, &action.variant))
-            }
-            Step::DeleteScheduledAction { endpoint, variant, name } => {
-                format!("{name} on {}", resource_id(endpoint, variant))
-            }
-            Step::DeleteEndpoint { endpoint } | Step::WaitDeleted { endpoint } => format!("endpoint {endpoint}"),
-            Step::DeleteEndpointConfig { name } => format!("endpoint config {name}"),
-            Step::DeleteModel { name } => format!("model {name}"),
-        };
-        format!("{} {what}", self.operation())
-    }
-
-    /// Does this step call UpdateEndpoint or a deregistration, whose order people should see?
-    fn is_ordering_sensitive(&self) -> bool {
-        matches!(self, Step::UpdateEndpoint { .. } | Step::DeregisterScalableTarget { .. })
-    }
-}
-
-/// The ordered steps of one endpoint.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EndpointSteps {
-    pub endpoint: String,
-    pub steps: Vec<Step>,
-}
-
-impl EndpointSteps {
-    pub fn shows_order(&self) -> bool {
-        self.steps.iter().any(Step::is_ordering_sensitive)
-    }
-}
-
-/// An endpoint the plan leaves alone, and why.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Notice {
-    pub endpoint: String,
-    pub message: String,
-    pub hint: String,
-}
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Plan {
-    pub changes: Vec<Change>,
-    pub steps: Vec<EndpointSteps>,
-    /// Endpoints that exist but are not owned by this project: never modified.
-    pub conflicts: Vec<Notice>,
-    /// Owned endpoints that cannot be changed now (Creating, Updating, Failed, ...).
-    pub skipped: Vec<Notice>,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Summary {
-    pub create: usize,
-    pub update: usize,
-    pub replace: usize,
-    pub delete: usize,
-    pub no_op: usize,
-}
-
-impl Plan {
-    pub fn summary(&self) -> Summary {
-        let mut s = Summary::default();
-        for c in &self.changes {
-            match c.action {
-                Action::NoOp => s.no_op += 1,
-                Action::Create => s.create += 1,
-                Action::Update => s.update += 1,
-                Action::Replace => s.replace += 1,
-                Action::Delete => s.delete += 1,
-            }
-        }
-        s
-    }
-
-    /// Anything to do, or anything that stands in the way of knowing (busy endpoints).
-    pub fn has_changes(&self) -> bool {
-        self.changes.iter().any(|c| c.action != Action::NoOp) || !self.skipped.is_empty()
-    }
-
-    /// The changes of each endpoint, endpoints in first-seen order.
-    pub fn by_endpoint(&self) -> Vec<(&str, Vec<&Change>)> {
-        let mut groups: Vec<(&str, Vec<&Change>)> = Vec::new();
-        for c in &self.changes {
-            match groups.iter_mut().find(|(e, _)| *e == c.endpoint) {
-                Some((_, list)) => list.push(c),
-                None => groups.push((&c.endpoint, vec![c])),
-            }
-        }
-        groups
-    }
-
-    pub fn steps_of(&self, endpoint: &str) -> Option<&EndpointSteps> {
-        self.steps.iter().find(|s| s.endpoint == endpoint)
-    }
-}
 
 /// Weights are f32 in the SageMaker API; compare them as such.
 fn same_weight(a: f64, b: f64) -> bool {
@@ -418,8 +123,9 @@ pub fn diff(desired: &[Resource], live: &LiveState) -> Plan {
     let mut plan = Plan::default();
     for want in group(desired) {
         let name = want.endpoint.name.clone();
+        let unused = live.unused.get(&name);
         match live.endpoints.get(&name) {
-            None => create_endpoint(&mut plan, &want),
+            None => create_endpoint(&mut plan, &want, unused),
             Some(have) => match &have.ownership {
                 Ownership::Unmanaged => plan.conflicts.push(Notice {
                     endpoint: name.clone(),
@@ -432,12 +138,12 @@ pub fn diff(desired: &[Resource], live: &LiveState) -> Plan {
                     hint: "an endpoint is managed by one spec: remove it from this spec or from the other one".to_string(),
                 }),
                 Ownership::Ours if !have.desc.is_in_service() => plan.skipped.push(busy_notice(have)),
-                Ownership::Ours => update_endpoint(&mut plan, &want, have),
+                Ownership::Ours => update_endpoint(&mut plan, &want, have, unused),
             },
         }
     }
     for stray in live.strays.values() {
-        delete_endpoint(&mut plan, stray, "no longer in the spec (--prune)");
+        delete_endpoint(&mut plan, stray, live.unused.get(&stray.desc.name), "no longer in the spec (--prune)");
     }
     plan
 }
@@ -448,7 +154,7 @@ pub fn destroy(live: &LiveState) -> Plan {
     for have in live.endpoints.values().chain(live.strays.values()) {
         match &have.ownership {
             Ownership::Ours if have.desc.is_in_service() || have.desc.status == "Failed" => {
-                delete_endpoint(&mut plan, have, "destroy")
+                delete_endpoint(&mut plan, have, live.unused.get(&have.desc.name), "destroy")
             }
             Ownership::Ours => plan.skipped.push(busy_notice(have)),
             _ => plan.conflicts.push(Notice {
@@ -456,6 +162,14 @@ pub fn destroy(live: &LiveState) -> Plan {
                 message: format!("endpoint {} is not managed by this project; it is left alone", have.desc.name),
                 hint: "endpoint-scale deletes only what carries its ownership tags for this project".to_string(),
             }),
+        }
+    }
+    // What an interrupted destroy left of endpoints that are already gone.
+    for (endpoint, unused) in &live.unused {
+        if !live.endpoints.contains_key(endpoint) && !live.strays.contains_key(endpoint) {
+            let mut b = Builder { endpoint: endpoint.clone(), plan: &mut plan, steps: Vec::new() };
+            delete_unused(&mut b, Some(unused), &[], &[], "destroy");
+            b.finish();
         }
     }
     plan
@@ -481,7 +195,35 @@ fn busy_notice(have: &LiveEndpoint) -> Notice {
     }
 }
 
-fn create_endpoint(plan: &mut Plan, want: &Want<'_>) {
+/// Why a config or model of this project that the endpoint does not use is deleted.
+const UNUSED: &str = "not used by the endpoint: left by an interrupted or failed run";
+
+/// Deletes the endpoint's unused configs, then its unused models, except those named in `keep`
+/// (what the desired endpoint will use again).
+fn delete_unused(
+    b: &mut Builder<'_>,
+    unused: Option<&UnusedResources>,
+    keep_configs: &[&str],
+    keep_models: &[&str],
+    why: &str,
+) {
+    let Some(unused) = unused else { return };
+    for c in unused.configs.iter().filter(|c| !keep_configs.contains(&c.name.as_str())) {
+        b.change(Action::Delete, Some(Resource::EndpointConfig(c.clone())), None, Some(why.to_string()));
+        b.steps.push(Step::DeleteEndpointConfig { name: c.name.clone() });
+    }
+    for m in unused.models.iter().filter(|m| !keep_models.contains(&m.name.as_str())) {
+        b.change(Action::Delete, Some(Resource::Model(m.clone())), None, Some(why.to_string()));
+        b.steps.push(Step::DeleteModel { name: m.name.clone() });
+    }
+}
+
+/// The names of the desired endpoint's config and models, which an unused-resource clean-up keeps.
+fn wanted_names<'a>(want: &'a Want<'_>) -> (Vec<&'a str>, Vec<&'a str>) {
+    (vec![want.config.name.as_str()], want.models.iter().map(|m| m.name.as_str()).collect())
+}
+
+fn create_endpoint(plan: &mut Plan, want: &Want<'_>, unused: Option<&UnusedResources>) {
     let mut b = Builder { endpoint: want.endpoint.name.clone(), plan, steps: Vec::new() };
     for m in &want.models {
         b.change(Action::Create, None, Some(Resource::Model((*m).clone())), None);
@@ -499,6 +241,8 @@ fn create_endpoint(plan: &mut Plan, want: &Want<'_>) {
     for t in &want.targets {
         put_back_scaling(&mut b, want, &t.variant, |_| (Action::Create, None, None));
     }
+    let (configs, models) = wanted_names(want);
+    delete_unused(&mut b, unused, &configs, &models, UNUSED);
     b.finish();
 }
 
@@ -534,7 +278,7 @@ fn identity(config: &ConfigResource) -> Vec<(&str, &str, &str)> {
     config.variants.iter().map(|v| (v.name.as_str(), v.model_name.as_str(), v.instance_type.as_str())).collect()
 }
 
-fn update_endpoint(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint) {
+fn update_endpoint(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint, unused: Option<&UnusedResources>) {
     let name = want.endpoint.name.clone();
     let mut b = Builder { endpoint: name.clone(), plan, steps: Vec::new() };
     let live_config = have.config.clone();
@@ -770,6 +514,8 @@ fn update_endpoint(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint) {
             b.steps.push(Step::DeleteModel { name: m.name.clone() });
         }
     }
+    let (configs, models) = wanted_names(want);
+    delete_unused(&mut b, unused, &configs, &models, UNUSED);
     b.finish();
 }
 
@@ -798,7 +544,7 @@ fn live_counterpart(have: &LiveEndpoint, want: &Resource) -> Option<Resource> {
 
 /// Deletes an owned endpoint and everything of it: scaling first, then the endpoint, then its
 /// config and inline models.
-fn delete_endpoint(plan: &mut Plan, have: &LiveEndpoint, why: &str) {
+fn delete_endpoint(plan: &mut Plan, have: &LiveEndpoint, unused: Option<&UnusedResources>, why: &str) {
     let name = have.desc.name.clone();
     let mut b = Builder { endpoint: name.clone(), plan, steps: Vec::new() };
     let reason = Some(why.to_string());
@@ -837,8 +583,7 @@ fn delete_endpoint(plan: &mut Plan, have: &LiveEndpoint, why: &str) {
         b.change(Action::Delete, Some(Resource::Model(m.clone())), None, reason.clone());
         b.steps.push(Step::DeleteModel { name: m.name.clone() });
     }
+    delete_unused(&mut b, unused, &[], &[], why);
     b.finish();
 }
 
-#[cfg(test)]
-mod tests;

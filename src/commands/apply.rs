@@ -1,0 +1,109 @@
+//! `apply`: plan against AWS (or verify a saved plan), show it, confirm, and carry out its steps
+//! with progress on stderr. [`execute`] is shared with `destroy` and `import --adopt`.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::{confirm, connect, desired_from, interrupt, plural, read_live, read_text, show_plan, write_stdout};
+use super::{CliError, Outcome};
+use crate::apply::{self, ApplyError, ApplyOptions, Cancel};
+use crate::aws::{SdkAws, WaitOptions};
+use crate::cli::{AwsArgs, OutputFormat, WaitArgs};
+use crate::diagnostic::Source;
+use crate::output::{self, ColorChoice};
+use crate::plan::saved::SavedPlan;
+use crate::plan::{self, Plan};
+use crate::progress::Progress;
+use crate::resources;
+
+pub async fn run(
+    target: &Path,
+    auto_approve: bool,
+    prune: bool,
+    args: &AwsArgs,
+    wait: &WaitArgs,
+    colour: ColorChoice,
+) -> Result<Outcome, CliError> {
+    let file = read_text(target)?;
+    if let Some(saved) = SavedPlan::parse(&file)? {
+        return run_saved(&file.name, saved, auto_approve, args, wait, colour).await;
+    }
+    let desired = desired_from(&file, colour)?;
+    let aws = connect(args, desired.region.as_deref()).await?;
+    let live = read_live(&aws, &desired, prune, args.parallelism).await?;
+    let plan = plan::diff(&resources::desired(&desired), &live);
+    output::stdout(&show_plan(&plan, &desired, OutputFormat::Human, false, colour)).map_err(CliError::Write)?;
+    if !plan.conflicts.is_empty() {
+        return Err(CliError::Conflicts(plan.conflicts.len()));
+    }
+    if !plan.steps.is_empty() {
+        confirm(auto_approve, "apply", "Do you want to perform these actions?")?;
+    }
+    execute(&aws, &plan, args, wait, colour).await
+}
+
+async fn run_saved(
+    path: &str,
+    saved: SavedPlan,
+    auto_approve: bool,
+    args: &AwsArgs,
+    wait: &WaitArgs,
+    colour: ColorChoice,
+) -> Result<Outcome, CliError> {
+    let source = Source::new(saved.spec_path.clone(), saved.spec.clone());
+    let desired = desired_from(&source, colour)?;
+    let aws = connect(args, desired.region.as_deref()).await?;
+    let live = read_live(&aws, &desired, saved.prune, args.parallelism).await?;
+    saved.check_fresh(path, &live)?;
+    let plan = Plan { steps: saved.steps, ..plan::diff(&resources::desired(&desired), &live) };
+    output::stdout(&show_plan(&plan, &desired, OutputFormat::Human, false, colour)).map_err(CliError::Write)?;
+    if !plan.conflicts.is_empty() {
+        return Err(CliError::Conflicts(plan.conflicts.len()));
+    }
+    if !plan.steps.is_empty() {
+        confirm(auto_approve, "apply", "Do you want to perform the saved plan?")?;
+    }
+    execute(&aws, &plan, args, wait, colour).await
+}
+
+/// Runs a plan's steps with progress on stderr; the first interrupt lets the steps in flight
+/// finish and starts no new one, the second stops at once.
+pub(super) async fn execute(
+    aws: &SdkAws,
+    plan: &Plan,
+    args: &AwsArgs,
+    wait: &WaitArgs,
+    colour: ColorChoice,
+) -> Result<Outcome, CliError> {
+    let cancel = Arc::new(Cancel::default());
+    let aborted = interrupt::listen(cancel.clone());
+    let palette = colour.stderr();
+    let progress = Progress::new(palette);
+    let events = |e| progress.event(e);
+    let options = ApplyOptions {
+        wait: WaitOptions { timeout: wait.wait_timeout, poll_interval: wait.poll_interval },
+        parallelism: args.parallelism,
+    };
+    let outcomes = tokio::select! {
+        outcomes = apply::apply(aws, plan, options, &events, &cancel) => outcomes,
+        () = aborted => return Err(CliError::Aborted),
+    };
+    let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
+    let interrupted = outcomes.iter().any(|o| o.result == Err(ApplyError::Interrupted));
+    if interrupted {
+        let mut text = String::from("\nWhat was done before the interrupt:\n");
+        for o in &outcomes {
+            text.push_str(&format!("  {}: {} of {} steps\n", o.endpoint, o.done, o.total));
+        }
+        output::stderr(&text);
+        return Err(CliError::Interrupted);
+    }
+    if failed > 0 {
+        return Err(CliError::ApplyFailed { failed });
+    }
+    if !plan.skipped.is_empty() {
+        return Err(CliError::Skipped(plan.skipped.len()));
+    }
+    let changed = outcomes.len();
+    write_stdout(&format!("{} {} changed.\n", palette.green("Apply complete:"), plural(changed, "endpoint")))
+}

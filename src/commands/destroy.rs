@@ -1,0 +1,28 @@
+//! `destroy`: delete everything the spec owns, in the order AWS needs, after confirmation.
+
+use std::path::Path;
+
+use super::apply::execute;
+use super::{confirm, connect, load, read_live, show_plan, write_stdout, CliError, Outcome};
+use crate::cli::{AwsArgs, OutputFormat, WaitArgs};
+use crate::output::{self, ColorChoice};
+use crate::plan;
+
+pub async fn run(
+    path: &Path,
+    auto_approve: bool,
+    args: &AwsArgs,
+    wait: &WaitArgs,
+    colour: ColorChoice,
+) -> Result<Outcome, CliError> {
+    let (_, desired) = load(path, colour)?;
+    let aws = connect(args, desired.region.as_deref()).await?;
+    let live = read_live(&aws, &desired, false, args.parallelism).await?;
+    let plan = plan::destroy(&live);
+    output::stdout(&show_plan(&plan, &desired, OutputFormat::Human, false, colour)).map_err(CliError::Write)?;
+    if plan.steps.is_empty() {
+        return write_stdout("Nothing to destroy.\n");
+    }
+    confirm(auto_approve, "destroy", "Do you really want to destroy these endpoints and everything of them?")?;
+    execute(&aws, &plan, args, wait, colour).await
+}

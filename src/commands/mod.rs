@@ -1,0 +1,272 @@
+//! The commands, one file each: every command loads what it needs, calls the library, hands
+//! text to `output` and returns an [`Outcome`] or a [`CliError`]. `main` turns those into exit
+//! codes; nothing here exits the process.
+//!
+//! Shared by the commands: reading and validating a spec ([`load`]), connecting to AWS
+//! ([`connect`]), reading the live state ([`read_live`]), asking for confirmation ([`confirm`])
+//! and writing to stdout ([`write_stdout`]).
+
+mod apply;
+mod destroy;
+mod diff;
+mod import;
+mod interrupt;
+mod plan;
+mod render;
+mod schema;
+pub mod simulate;
+mod validate;
+
+use std::io::{BufRead, IsTerminal};
+use std::path::Path;
+
+use thiserror::Error;
+
+use crate::aws::{self, AwsError, AwsOptions, SdkAws};
+use crate::cli::{AwsArgs, Cli, Command, OutputFormat, RetryMode, TrafficCommand};
+use crate::diagnostic::{self, Source};
+use crate::live::{self, LiveState};
+use crate::model::Desired;
+use crate::output::{self, ColorChoice};
+use crate::plan::saved::SavedPlanError;
+use crate::plan::Plan;
+use crate::spec;
+use crate::validate::Validated;
+
+/// How a command ended, when it did not fail with an error message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// It did what was asked; with `--detailed-exitcode`, there are no changes.
+    Done,
+    /// `plan --detailed-exitcode` found changes; `diff` found drift.
+    Changes,
+    /// It failed and has said why in its own output (`validate --output json`).
+    Failed,
+}
+
+/// Failures a command reports with an error message.
+#[derive(Debug, Error)]
+pub enum CliError {
+    #[error("cannot read {path}: {err}")]
+    Read { path: String, err: std::io::Error },
+    #[error("spec {path} is not UTF-8 text")]
+    NotUtf8 { path: String },
+    #[error("spec {path} is invalid: {}", counts(*errors, *warnings))]
+    Invalid { path: String, errors: usize, warnings: usize },
+    #[error("--out and --prune need the live state: drop --offline")]
+    OfflineOnly,
+    #[error(transparent)]
+    Config(#[from] aws::sdk::ConfigError),
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    #[error(
+        "{0} endpoint(s) in the spec exist but are not managed by this project; nothing was changed (see the hints above)"
+    )]
+    Conflicts(usize),
+    #[error("{command} needs confirmation: run it in a terminal, or pass --auto-approve (for CI)")]
+    NeedsApproval { command: &'static str },
+    #[error("{command} cancelled: nothing was changed")]
+    Declined { command: &'static str },
+    #[error(transparent)]
+    SavedPlan(#[from] SavedPlanError),
+    #[error("apply did not complete: {failed} endpoint(s) failed (see the errors above); run apply again after fixing the cause")]
+    ApplyFailed { failed: usize },
+    #[error("interrupted: the steps listed above were done; run apply again to finish")]
+    Interrupted,
+    #[error("stopped at once by a second interrupt; the AWS call in flight may or may not have completed: run plan to see where things stand")]
+    Aborted,
+    #[error("{0} endpoint(s) were skipped because they cannot be changed now (see above); run apply again once they are InService")]
+    Skipped(usize),
+    #[error("cannot write {path}: {err}")]
+    WriteFile { path: String, err: std::io::Error },
+    #[error("cannot write output: {0}")]
+    Write(std::io::Error),
+    #[error("traffic {path}: {message}")]
+    Traffic { path: String, message: String },
+    #[error("traffic generator: {0}")]
+    Generator(String),
+    #[error("{0}")]
+    Simulation(String),
+    #[error("endpoint {0} does not exist")]
+    NoSuchEndpoint(String),
+    #[error("endpoint {endpoint} belongs to endpoint-scale project {other:?}; it cannot be adopted by {project:?}")]
+    OtherProject { endpoint: String, other: String, project: String },
+}
+
+/// Runs the command the arguments name.
+pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
+    let colour = cli.color;
+    match cli.command {
+        Command::Validate { spec, strict, output } => validate::run(&spec, strict, output, colour),
+        Command::Render { spec, format } => render::run(&spec, format, colour),
+        Command::Plan { spec, offline: true, output, detailed_exitcode, out, prune, .. } => {
+            if out.is_some() || prune {
+                return Err(CliError::OfflineOnly);
+            }
+            plan::offline(&spec, output, detailed_exitcode, colour)
+        }
+        Command::Plan { spec, output, detailed_exitcode, out, prune, aws, .. } => {
+            plan::run(&spec, output, detailed_exitcode, out.as_deref(), prune, &aws, colour).await
+        }
+        Command::Apply { target, auto_approve, prune, aws, wait } => {
+            apply::run(&target, auto_approve, prune, &aws, &wait, colour).await
+        }
+        Command::Diff { spec, output, aws } => diff::run(&spec, output, &aws, colour).await,
+        Command::Destroy { spec, auto_approve, aws, wait } => {
+            destroy::run(&spec, auto_approve, &aws, &wait, colour).await
+        }
+        Command::Import { endpoints, project, out, adopt, aws } => {
+            import::run(&endpoints, &project, out.as_deref(), adopt, &aws).await
+        }
+        Command::Simulate { spec, traffic, endpoint, days, prices, chart, output, compare, model } => {
+            simulate::simulate(
+                &spec,
+                &traffic,
+                endpoint.as_deref(),
+                days,
+                prices.as_deref(),
+                chart.as_deref(),
+                output,
+                &compare,
+                &model,
+                colour,
+            )
+        }
+        Command::Recommend {
+            traffic,
+            max_rps_per_instance,
+            instance_types,
+            max_overload,
+            days,
+            prices,
+            timezone,
+            top,
+            write,
+            output,
+            model,
+        } => simulate::recommend(
+            &traffic,
+            max_rps_per_instance,
+            &instance_types,
+            max_overload,
+            days,
+            prices.as_deref(),
+            &timezone,
+            top,
+            write.as_deref(),
+            output,
+            &model,
+        ),
+        Command::Traffic(TrafficCommand::Generate { settings }) => simulate::generate(&settings),
+        Command::Schema => schema::run(),
+    }
+}
+
+fn counts(errors: usize, warnings: usize) -> String {
+    format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"))
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+fn write_stdout(text: &str) -> Result<Outcome, CliError> {
+    match output::stdout(text) {
+        Ok(()) => Ok(Outcome::Done),
+        // `endpoint-scale render spec.yaml | head` is not a failure.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Outcome::Done),
+        Err(e) => Err(CliError::Write(e)),
+    }
+}
+
+fn read_text(path: &Path) -> Result<Source, CliError> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|err| CliError::Read { path: name.clone(), err })?;
+    let text = String::from_utf8(bytes).map_err(|_| CliError::NotUtf8 { path: name.clone() })?;
+    Ok(Source::new(name, text))
+}
+
+fn check(source: &Source) -> Validated {
+    match spec::parse(source) {
+        Ok(spec) => crate::validate::validate(&spec),
+        Err(mut diagnostics) => {
+            diagnostics.sort_by_key(|d| (d.span.line, d.span.column));
+            Validated { desired: None, diagnostics }
+        }
+    }
+}
+
+/// Validates a spec; warnings go to stderr, errors make it fail (before any AWS call).
+fn desired_from(source: &Source, colour: ColorChoice) -> Result<Desired, CliError> {
+    let validated = check(source);
+    if !validated.diagnostics.is_empty() {
+        output::stderr(&diagnostic::render(source, &validated.diagnostics, colour.stderr().enabled));
+    }
+    let (errors, warnings) = (validated.errors(), validated.warnings());
+    validated.desired.ok_or_else(|| CliError::Invalid { path: source.name.clone(), errors, warnings })
+}
+
+fn load(path: &Path, colour: ColorChoice) -> Result<(Source, Desired), CliError> {
+    let source = read_text(path)?;
+    let desired = desired_from(&source, colour)?;
+    Ok((source, desired))
+}
+
+fn show_plan(plan: &Plan, desired: &Desired, format: OutputFormat, offline: bool, colour: ColorChoice) -> String {
+    match format {
+        OutputFormat::Human => crate::render::human::render(
+            plan,
+            &crate::render::human::PlanContext { project: &desired.project, offline },
+            &colour.stdout(),
+        ),
+        OutputFormat::Json => crate::render::json::render(
+            plan,
+            &crate::render::json::JsonContext { project: &desired.project, region: desired.region.as_deref(), offline },
+        ),
+    }
+}
+
+async fn connect(args: &AwsArgs, spec_region: Option<&str>) -> Result<SdkAws, CliError> {
+    let options = AwsOptions {
+        profile: args.profile.clone(),
+        region: args.region.clone(),
+        spec_region: spec_region.map(str::to_string),
+        endpoint_url: args.endpoint_url.clone(),
+        max_attempts: Some(args.max_attempts),
+        adaptive_retry: args.retry_mode == RetryMode::Adaptive,
+    };
+    let config = aws::load(&options).await?;
+    Ok(SdkAws::new(&config))
+}
+
+async fn read_live(aws: &SdkAws, desired: &Desired, prune: bool, parallelism: usize) -> Result<LiveState, CliError> {
+    let wanted: Vec<live::Wanted> = desired
+        .endpoints
+        .iter()
+        .map(|e| live::Wanted { endpoint: e.name.clone(), variants: e.variants.iter().map(|v| v.name.clone()).collect() })
+        .collect();
+    Ok(live::read(aws, &desired.project, &wanted, prune, parallelism).await?)
+}
+
+/// Asks `question` on a terminal; only `yes` goes on. Without a terminal it refuses rather than
+/// hang, unless `auto_approve`.
+fn confirm(auto_approve: bool, command: &'static str, question: &str) -> Result<(), CliError> {
+    if auto_approve {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::NeedsApproval { command });
+    }
+    output::stderr(&format!("\n{question} Only 'yes' will be accepted: "));
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).map_err(CliError::Write)?;
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(CliError::Declined { command })
+    }
+}

@@ -1,0 +1,20 @@
+//! `render`: the AWS calls that create a spec from nothing, as JSON or as an AWS CLI script.
+//! A view of the plan against an empty live state, so it runs exactly what `apply` would.
+
+use std::path::Path;
+
+use super::{load, write_stdout, CliError, Outcome};
+use crate::cli::CallFormat;
+use crate::live::LiveState;
+use crate::output::ColorChoice;
+use crate::{plan, render, resources};
+
+pub fn run(path: &Path, format: CallFormat, colour: ColorChoice) -> Result<Outcome, CliError> {
+    let (source, desired) = load(path, colour)?;
+    let plan = plan::diff(&resources::desired(&desired), &LiveState::default());
+    let text = match format {
+        CallFormat::Json => render::calls::to_json(&plan),
+        CallFormat::Shell => render::calls::to_shell(&plan, &source.name, desired.region.as_deref()),
+    };
+    write_stdout(&text)
+}

@@ -1,0 +1,317 @@
+//! A plan is inert data: what would change to make AWS match the spec, computed by the pure
+//! function [`diff`] from the desired resources and the [`LiveState`]. It holds
+//!
+//! - [`Change`]s, one per resource, each with an [`Action`] and `before`/`after` (for people and
+//!   for `--output json`);
+//! - [`Step`]s, per endpoint, the AWS operations in the order AWS requires (for apply, which reads
+//!   nothing else);
+//! - [`Notice`]s: endpoints that exist but are not ours (conflicts) and endpoints that cannot be
+//!   changed now (busy or failed), which apply leaves alone.
+//!
+//! This file holds the data; [`diff`] (in `diff.rs`) computes it and [`saved`] is the file format
+//! of `plan --out`. The rules `diff` encodes (documented in docs/design.md with their AWS
+//! sources): endpoint configs are immutable (a change
+//! is a new content-named config, an UpdateEndpoint, and deletion of the old config only once the
+//! endpoint runs the new one); UpdateEndpoint keeps live counts (RetainAllVariantProperties);
+//! changing the instance type of, or removing, a scaled variant needs its policy deleted and its
+//! target deregistered first and everything put back after (deregistering deletes scheduled
+//! actions); counts of fixed variants and weights change in place.
+
+mod diff;
+pub mod saved;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Tags;
+use crate::resources::{
+    resource_id, Address, ConfigResource, ModelResource, PolicyResource, Resource, ScheduledActionResource,
+    TargetResource, WeightAndCapacity,
+};
+
+pub use diff::{destroy, diff};
+
+/// What happens to one resource. `before` is the live resource, `after` the desired one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// Live and desired agree; `before` and `after` are both present and equal.
+    NoOp,
+    /// Not in AWS yet; `before` is absent.
+    Create,
+    /// Changed in place; both present, they differ.
+    Update,
+    /// Cannot change in place: the live one is removed and the desired one put back. The reason
+    /// is for display only.
+    Replace,
+    /// In AWS and owned by this spec, no longer desired; `after` is absent.
+    Delete,
+}
+
+impl Action {
+    /// Terraform's encoding of an action as a list, for the JSON plan.
+    pub fn as_list(self) -> &'static [&'static str] {
+        match self {
+            Action::NoOp => &["no-op"],
+            Action::Create => &["create"],
+            Action::Update => &["update"],
+            Action::Replace => &["delete", "create"],
+            Action::Delete => &["delete"],
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Action::NoOp => " ",
+            Action::Create => "+",
+            Action::Update => "~",
+            Action::Replace => "-/+",
+            Action::Delete => "-",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub address: Address,
+    pub endpoint: String,
+    pub action: Action,
+    pub before: Option<Resource>,
+    pub after: Option<Resource>,
+    pub reason: Option<String>,
+}
+
+/// One AWS operation of an apply, in order within its endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op")]
+pub enum Step {
+    CreateModel {
+        model: ModelResource,
+    },
+    CreateEndpointConfig {
+        config: ConfigResource,
+    },
+    CreateEndpoint {
+        endpoint: String,
+        config: String,
+        tags: Tags,
+    },
+    /// With RetainAllVariantProperties: live counts and weights survive.
+    UpdateEndpoint {
+        endpoint: String,
+        config: String,
+    },
+    UpdateWeightsAndCapacities {
+        endpoint: String,
+        changes: Vec<WeightAndCapacity>,
+    },
+    /// Wait until the endpoint is InService, then check it runs `config` (SageMaker rolls a
+    /// failed update back to the old config and reports InService).
+    WaitInService {
+        endpoint: String,
+        config: String,
+    },
+    TagEndpoint {
+        endpoint: String,
+        arn: String,
+        add: Tags,
+        remove: Vec<String>,
+    },
+    RegisterScalableTarget {
+        target: TargetResource,
+    },
+    DeregisterScalableTarget {
+        endpoint: String,
+        variant: String,
+    },
+    PutScalingPolicy {
+        policy: PolicyResource,
+    },
+    DeleteScalingPolicy {
+        endpoint: String,
+        variant: String,
+        policy_name: String,
+    },
+    PutScheduledAction {
+        action: ScheduledActionResource,
+    },
+    DeleteScheduledAction {
+        endpoint: String,
+        variant: String,
+        name: String,
+    },
+    DeleteEndpoint {
+        endpoint: String,
+    },
+    WaitDeleted {
+        endpoint: String,
+    },
+    DeleteEndpointConfig {
+        name: String,
+    },
+    DeleteModel {
+        name: String,
+    },
+}
+
+impl Step {
+    /// The API operation (or `Wait` for waits).
+    pub fn operation(&self) -> &'static str {
+        match self {
+            Step::CreateModel { .. } => "CreateModel",
+            Step::CreateEndpointConfig { .. } => "CreateEndpointConfig",
+            Step::CreateEndpoint { .. } => "CreateEndpoint",
+            Step::UpdateEndpoint { .. } => "UpdateEndpoint",
+            Step::UpdateWeightsAndCapacities { .. } => "UpdateEndpointWeightsAndCapacities",
+            Step::WaitInService { .. } => "WaitInService",
+            Step::TagEndpoint { .. } => "AddTags",
+            Step::RegisterScalableTarget { .. } => "RegisterScalableTarget",
+            Step::DeregisterScalableTarget { .. } => "DeregisterScalableTarget",
+            Step::PutScalingPolicy { .. } => "PutScalingPolicy",
+            Step::DeleteScalingPolicy { .. } => "DeleteScalingPolicy",
+            Step::PutScheduledAction { .. } => "PutScheduledAction",
+            Step::DeleteScheduledAction { .. } => "DeleteScheduledAction",
+            Step::DeleteEndpoint { .. } => "DeleteEndpoint",
+            Step::WaitDeleted { .. } => "WaitDeleted",
+            Step::DeleteEndpointConfig { .. } => "DeleteEndpointConfig",
+            Step::DeleteModel { .. } => "DeleteModel",
+        }
+    }
+
+    /// One line for people: the operation and what it acts on.
+    pub fn describe(&self) -> String {
+        let what = match self {
+            Step::CreateModel { model } => format!("model {}", model.name),
+            Step::CreateEndpointConfig { config } => format!("endpoint config {}", config.name),
+            Step::CreateEndpoint { endpoint, config, .. } => format!("endpoint {endpoint} on {config}"),
+            Step::UpdateEndpoint { endpoint, config } => {
+                format!("endpoint {endpoint} to {config}, keeping live instance counts")
+            }
+            Step::UpdateWeightsAndCapacities { endpoint, changes } => {
+                let parts: Vec<String> = changes
+                    .iter()
+                    .map(|c| {
+                        let mut p = vec![];
+                        if let Some(n) = c.instance_count {
+                            p.push(format!("{n} instances"));
+                        }
+                        if let Some(w) = c.weight {
+                            p.push(format!("weight {w}"));
+                        }
+                        format!("{} {}", c.variant, p.join(", "))
+                    })
+                    .collect();
+                format!("endpoint {endpoint}: {}", parts.join("; "))
+            }
+            Step::WaitInService { endpoint, config } => format!("until endpoint {endpoint} is InService on {config}"),
+            Step::TagEndpoint { endpoint, .. } => format!("endpoint {endpoint} tags"),
+            Step::RegisterScalableTarget { target } => format!(
+                "{} (min {}, max {})",
+                resource_id(&target.endpoint, &target.variant),
+                target.min_capacity,
+                target.max_capacity
+            ),
+            Step::DeregisterScalableTarget { endpoint, variant } => resource_id(endpoint, variant),
+            Step::PutScalingPolicy { policy } => {
+                format!("{} on {}", policy.policy_name, resource_id(&policy.endpoint, &policy.variant))
+            }
+            Step::DeleteScalingPolicy { endpoint, variant, policy_name } => {
+                format!("{policy_name} on {}", resource_id(endpoint, variant))
+            }
+            Step::PutScheduledAction { action } => {
+                format!("{} on {}", action.name, resource_id(&action.endpoint, &action.variant))
+            }
+            Step::DeleteScheduledAction { endpoint, variant, name } => {
+                format!("{name} on {}", resource_id(endpoint, variant))
+            }
+            Step::DeleteEndpoint { endpoint } | Step::WaitDeleted { endpoint } => format!("endpoint {endpoint}"),
+            Step::DeleteEndpointConfig { name } => format!("endpoint config {name}"),
+            Step::DeleteModel { name } => format!("model {name}"),
+        };
+        format!("{} {what}", self.operation())
+    }
+
+    /// Does this step call UpdateEndpoint or a deregistration, whose order people should see?
+    fn is_ordering_sensitive(&self) -> bool {
+        matches!(self, Step::UpdateEndpoint { .. } | Step::DeregisterScalableTarget { .. })
+    }
+}
+
+/// The ordered steps of one endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EndpointSteps {
+    pub endpoint: String,
+    pub steps: Vec<Step>,
+}
+
+impl EndpointSteps {
+    pub fn shows_order(&self) -> bool {
+        self.steps.iter().any(Step::is_ordering_sensitive)
+    }
+}
+
+/// An endpoint the plan leaves alone, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Notice {
+    pub endpoint: String,
+    pub message: String,
+    pub hint: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Plan {
+    pub changes: Vec<Change>,
+    pub steps: Vec<EndpointSteps>,
+    /// Endpoints that exist but are not owned by this project: never modified.
+    pub conflicts: Vec<Notice>,
+    /// Owned endpoints that cannot be changed now (Creating, Updating, Failed, ...).
+    pub skipped: Vec<Notice>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub create: usize,
+    pub update: usize,
+    pub replace: usize,
+    pub delete: usize,
+    pub no_op: usize,
+}
+
+impl Plan {
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for c in &self.changes {
+            match c.action {
+                Action::NoOp => s.no_op += 1,
+                Action::Create => s.create += 1,
+                Action::Update => s.update += 1,
+                Action::Replace => s.replace += 1,
+                Action::Delete => s.delete += 1,
+            }
+        }
+        s
+    }
+
+    /// Anything to do, or anything that stands in the way of knowing (busy endpoints).
+    pub fn has_changes(&self) -> bool {
+        self.changes.iter().any(|c| c.action != Action::NoOp) || !self.skipped.is_empty()
+    }
+
+    /// The changes of each endpoint, endpoints in first-seen order.
+    pub fn by_endpoint(&self) -> Vec<(&str, Vec<&Change>)> {
+        let mut groups: Vec<(&str, Vec<&Change>)> = Vec::new();
+        for c in &self.changes {
+            match groups.iter_mut().find(|(e, _)| *e == c.endpoint) {
+                Some((_, list)) => list.push(c),
+                None => groups.push((&c.endpoint, vec![c])),
+            }
+        }
+        groups
+    }
+
+    pub fn steps_of(&self, endpoint: &str) -> Option<&EndpointSteps> {
+        self.steps.iter().find(|s| s.endpoint == endpoint)
+    }
+}
+
+#[cfg(test)]
+mod tests;
