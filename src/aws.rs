@@ -11,7 +11,9 @@ use std::future::Future;
 use std::time::Duration;
 
 use crate::model::Tags;
-use crate::resources::{WeightAndCapacity, ConfigResource, ModelResource, PolicyResource, ScheduledActionResource, TargetResource};
+use crate::resources::{
+    ConfigResource, ModelResource, PolicyResource, ScheduledActionResource, TargetResource, WeightAndCapacity,
+};
 
 pub mod sdk;
 

@@ -1,8 +1,8 @@
 //! Command-line arguments: the clap types and the parsers of flag values, nothing else. The
 //! commands that run them live in `commands`; exit codes are decided in `main.rs`.
 
-use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
 
 use crate::output::ColorChoice;
 

@@ -178,7 +178,8 @@ pub async fn read<A: Aws>(
                 }
             }
         }
-        let found = try_join_all(names.iter().map(|(name, stray)| read_endpoint(aws, gate, project, name, *stray))).await?;
+        let found =
+            try_join_all(names.iter().map(|(name, stray)| read_endpoint(aws, gate, project, name, *stray))).await?;
         AwsResult::Ok((names, found))
     };
     let ((targets, policies, schedules), (configs, models), (names, found)) =
@@ -201,7 +202,8 @@ pub async fn read<A: Aws>(
         })
         .filter(|id| !spec_ids.contains(id))
         .collect();
-    for found_targets in try_join_all(extra.chunks(50).map(|ids| gate.call(aws.describe_scalable_targets(ids)))).await? {
+    for found_targets in try_join_all(extra.chunks(50).map(|ids| gate.call(aws.describe_scalable_targets(ids)))).await?
+    {
         targets.extend(found_targets);
     }
     for e in &mut found {

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use super::*;
 use crate::aws::{AwsResult, EndpointDesc, VariantDesc};
-use crate::resources::WeightAndCapacity;
 use crate::live::LiveState;
 use crate::model::Tags;
+use crate::resources::WeightAndCapacity;
 use crate::resources::{ConfigResource, ModelResource, PolicyResource, ScheduledActionResource, TargetResource};
 
 #[derive(Default)]

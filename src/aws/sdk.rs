@@ -15,8 +15,8 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_smithy_types::DateTime;
 
 use super::{Aws, AwsError, AwsErrorKind, AwsOptions, AwsResult, EndpointDesc, VariantDesc};
-use crate::resources::WeightAndCapacity;
 use crate::model::Tags;
+use crate::resources::WeightAndCapacity;
 use crate::resources::{
     resource_id, ConfigResource, ConfigVariant, ModelResource, PolicyResource, ScheduledActionResource, TargetResource,
 };

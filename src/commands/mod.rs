@@ -247,7 +247,10 @@ async fn read_live(aws: &SdkAws, desired: &Desired, prune: bool, parallelism: us
     let wanted: Vec<live::Wanted> = desired
         .endpoints
         .iter()
-        .map(|e| live::Wanted { endpoint: e.name.clone(), variants: e.variants.iter().map(|v| v.name.clone()).collect() })
+        .map(|e| live::Wanted {
+            endpoint: e.name.clone(),
+            variants: e.variants.iter().map(|v| v.name.clone()).collect(),
+        })
         .collect();
     Ok(live::read(aws, &desired.project, &wanted, prune, parallelism).await?)
 }

@@ -586,4 +586,3 @@ fn delete_endpoint(plan: &mut Plan, have: &LiveEndpoint, unused: Option<&UnusedR
     delete_unused(&mut b, unused, &[], &[], why);
     b.finish();
 }
-

@@ -101,10 +101,9 @@ pub fn step_calls(step: &Step) -> Vec<ApiCall> {
             vec![aas("DeleteScalingPolicy", with(json!({"PolicyName": policy_name}), target_id(endpoint, variant)))]
         }
         Step::PutScheduledAction { action } => vec![create_call(&Resource::ScheduledAction(action.clone()))],
-        Step::DeleteScheduledAction { endpoint, variant, name } => vec![aas(
-            "DeleteScheduledAction",
-            with(target_id(endpoint, variant), json!({"ScheduledActionName": name})),
-        )],
+        Step::DeleteScheduledAction { endpoint, variant, name } => {
+            vec![aas("DeleteScheduledAction", with(target_id(endpoint, variant), json!({"ScheduledActionName": name})))]
+        }
         Step::DeleteEndpoint { endpoint } => vec![sm("DeleteEndpoint", json!({"EndpointName": endpoint}))],
         Step::DeleteEndpointConfig { name } => {
             vec![sm("DeleteEndpointConfig", json!({"EndpointConfigName": name}))]
@@ -267,7 +266,8 @@ pub fn to_shell(plan: &Plan, spec_name: &str, region: Option<&str>) -> String {
                     continue;
                 }
             };
-            let scaling_follows = endpoint.steps[i + 1..].iter().any(|s| matches!(s, Step::RegisterScalableTarget { .. }));
+            let scaling_follows =
+                endpoint.steps[i + 1..].iter().any(|s| matches!(s, Step::RegisterScalableTarget { .. }));
             out.push_str(if scaling_follows {
                 "\n# Scalable targets need the endpoints InService first.\n"
             } else {

@@ -347,6 +347,59 @@ async fn a_500_on_update_endpoint_fails_cleanly_and_a_rerun_converges() {
 }
 
 #[tokio::test]
+async fn the_plan_shows_the_clean_up_of_what_a_failed_run_left_behind() {
+    let account = emulator().account();
+    let v1 = TempSpec::new("r.yaml", recommender());
+    apply(&account, &v1).code(0);
+    // v2's model and config are created, then its UpdateEndpoint fails: both are left unused.
+    let v2 = TempSpec::new("r.yaml", recommender().replace("2.13-cpu", "2.14-cpu"));
+    let v2_calls: Value = serde_json::from_str(&es(["render", v2.arg()]).run().code(0).stdout).unwrap();
+    let (v2_model, v2_config) = (
+        v2_calls[0]["input"]["ModelName"].as_str().unwrap().to_string(),
+        v2_calls[1]["input"]["EndpointConfigName"].as_str().unwrap().to_string(),
+    );
+    account.inject(json!({"operation": "UpdateEndpoint", "fault": "500", "count": 1}));
+    let mut args = vec!["apply", v2.arg(), "--auto-approve", "--max-attempts", "1"];
+    args.extend(FAST);
+    run(&account, &args).code(1);
+    // A config named like ours but not tagged for this project is never touched.
+    let sm = account.sagemaker().await;
+    sm.create_endpoint_config()
+        .endpoint_config_name("product-recommender-0000beef")
+        .production_variants(
+            aws_sdk_sagemaker::types::ProductionVariant::builder()
+                .variant_name("primary")
+                .model_name(&v2_model)
+                .instance_type(aws_sdk_sagemaker::types::ProductionVariantInstanceType::MlC5Large)
+                .initial_instance_count(1)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    // Back to v1: the plan deletes what v2 left, before anything happens, and says why.
+    assert_eq!(
+        planned(&account, &v1),
+        [format!("delete endpoint_config.{v2_config}"), format!("delete model.{v2_model}")]
+    );
+    assert_eq!(plan_operations(&account, &v1), ["DeleteEndpointConfig", "DeleteModel"]);
+    let out = run(&account, &["plan", v1.arg()]).code(0);
+    assert!(out.stdout.contains("not used by the endpoint: left by an interrupted or failed run"), "{}", out.stdout);
+    account.clear_requests();
+    apply(&account, &v1).code(0);
+    let mutating: Vec<String> =
+        account.operations().into_iter().filter(|o| !o.starts_with("Describe") && !o.starts_with("List")).collect();
+    assert_eq!(mutating, ["DeleteEndpointConfig", "DeleteModel"]);
+    assert_in_sync(&account, &v1);
+    let configs = sm.list_endpoint_configs().send().await.unwrap();
+    let mut names: Vec<&str> = configs.endpoint_configs().iter().filter_map(|c| c.endpoint_config_name()).collect();
+    names.sort();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.contains(&"product-recommender-0000beef"), "{names:?}");
+}
+
+#[tokio::test]
 async fn an_unowned_endpoint_of_the_same_name_is_never_modified() {
     let account = emulator().account();
     create_existing_model(&account, "hand-model").await;

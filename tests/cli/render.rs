@@ -58,6 +58,52 @@ fn differences(a: &Value, b: &Value, path: String, out: &mut Vec<String>) {
     }
 }
 
+/// Every spec the project ships, to run a check over all of them.
+fn example_specs() -> Vec<String> {
+    let mut specs = Vec::new();
+    for dir in ["examples", "examples/study"] {
+        for entry in std::fs::read_dir(root().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "yaml") {
+                specs.push(path.strip_prefix(root()).unwrap().to_str().unwrap().to_string());
+            }
+        }
+    }
+    specs.sort();
+    assert!(specs.len() >= 4, "{specs:?}");
+    specs
+}
+
+#[test]
+fn render_is_the_offline_plan_call_for_call() {
+    for spec in example_specs() {
+        let calls = render_json(&spec);
+        let rendered: Vec<&str> = calls.as_array().unwrap().iter().map(|c| c["operation"].as_str().unwrap()).collect();
+        let plan: Value =
+            serde_json::from_str(&es(["plan", "--offline", "--output", "json", &spec]).run().code(0).stdout).unwrap();
+        let planned: Vec<String> = plan["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s["operations"].as_array().unwrap().iter())
+            .map(|o| o["operation"].as_str().unwrap().to_string())
+            .filter(|op| !op.starts_with("Wait"))
+            .collect();
+        assert_eq!(rendered, planned, "{spec}");
+        // The shell script runs the same calls, with the plan's waits between them.
+        let shell = es(["render", "--format", "shell", &spec]).run().code(0).stdout;
+        let commands: Vec<&str> = shell.lines().filter(|l| l.starts_with("aws ")).collect();
+        let waits = plan["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s["operations"].as_array().unwrap().iter())
+            .filter(|o| o["operation"] == "WaitInService")
+            .count();
+        assert_eq!(commands.len(), rendered.len() + waits, "{spec}");
+    }
+}
+
 #[test]
 fn rendering_twice_is_byte_identical() {
     let first = es(["render", "examples/recommender.yaml"]).run().code(0);
