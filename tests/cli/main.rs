@@ -10,6 +10,7 @@ mod harness;
 mod emulator_smoke;
 mod live;
 
+mod layout;
 mod plan;
 mod render;
 mod robustness;
