@@ -31,4 +31,6 @@ pub mod resources;
 pub mod schedule;
 pub mod simulate;
 pub mod spec;
+#[cfg(test)]
+mod testing;
 pub mod validate;

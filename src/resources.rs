@@ -376,12 +376,6 @@ fn hashed_name(endpoint: &str, content: &serde_json::Value) -> String {
     format!("{endpoint}-{hex}")
 }
 
-/// The resources of a spec given as YAML text, for unit tests of later stages.
-#[cfg(test)]
-pub(crate) fn desired_from_yaml(yaml: &str) -> Vec<Resource> {
-    let spec = crate::spec::parse(&crate::diagnostic::Source::new("s.yaml", yaml)).expect("parses");
-    desired(&crate::validate::validate(&spec).desired.expect("valid"))
-}
 
 #[cfg(test)]
 mod tests {

@@ -207,7 +207,7 @@ endpoints:
           max: 4
 ";
 
-use crate::resources::desired_from_yaml as desired;
+use crate::testing::desired_from_yaml as desired;
 
 fn options() -> ApplyOptions {
     ApplyOptions {

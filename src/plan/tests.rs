@@ -29,7 +29,7 @@ endpoints:
         initial_weight: 0.5
 ";
 
-use crate::resources::desired_from_yaml as desired;
+use crate::testing::desired_from_yaml as desired;
 
 /// The live state AWS would report after applying `desired`, with scaled variants at `counts`.
 fn live_after(desired: &[Resource], counts: &[(&str, u32)]) -> LiveState {
