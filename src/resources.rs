@@ -376,7 +376,6 @@ fn hashed_name(endpoint: &str, content: &serde_json::Value) -> String {
     format!("{endpoint}-{hex}")
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -55,7 +55,10 @@ async fn run_saved(
     let aws = connect(args, desired.region.as_deref()).await?;
     let live = read_live(&aws, &desired, saved.prune, args.parallelism).await?;
     saved.check_fresh(path, &live)?;
-    let plan = Plan { steps: saved.steps, ..plan::diff(&resources::desired(&desired), &live) };
+    // Verified, not trusted: what runs is the plan the embedded spec gives, and only if the file
+    // asks for exactly that.
+    let plan = plan::diff(&resources::desired(&desired), &live);
+    saved.check_steps(path, &plan)?;
     output::stdout(&show_plan(&plan, &desired, OutputFormat::Human, false, colour)).map_err(CliError::Write)?;
     if !plan.conflicts.is_empty() {
         return Err(CliError::Conflicts(plan.conflicts.len()));

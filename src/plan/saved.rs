@@ -1,21 +1,33 @@
 //! The file `plan --out` writes and `apply FILE` reads: the spec the plan was made from, a
-//! fingerprint of the live state it was computed against, and its steps. `apply FILE` refuses
-//! a plan whose live state has changed since (it is stale).
+//! fingerprint of the live state it was computed against, the plan's steps, a digest of all of
+//! that and, when `ENDPOINT_SCALE_PLAN_KEY` is set, an HMAC signature.
+//!
+//! A saved plan is verified, never trusted: `apply FILE` recomputes the plan from the spec inside
+//! the file and the live state, and runs it only when its steps equal the saved ones (see
+//! [`SavedPlan::check_steps`]). Whoever can write the artifact store can therefore make apply do
+//! nothing the embedded spec does not already say, and the spec is what the plan showed. The
+//! digest tells a corrupted or truncated file from a stale one; the signature lets a pipeline
+//! accept only plans its own plan step wrote.
 //!
 //! The file holds the spec's environment values, secrets included, like a Terraform plan file:
-//! it is written with mode 0600 and belongs where the spec is kept.
+//! it is written with mode 0600 (also when it replaces a file), never through a symbolic link.
 
 use std::io::Write;
 use std::path::Path;
 
+use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::{EndpointSteps, Plan};
 use crate::diagnostic::Source;
 use crate::live::LiveState;
 
-/// The format version this build writes and reads.
-const VERSION: u32 = 1;
+/// The format version this build writes and reads. 2 added the digest and the signature.
+const VERSION: u32 = 2;
+
+/// The environment variable holding the key saved plans are signed and checked with.
+pub const KEY_VARIABLE: &str = "ENDPOINT_SCALE_PLAN_KEY";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SavedPlanError {
@@ -25,13 +37,23 @@ pub enum SavedPlanError {
         "the saved plan {path} is stale: the live state changed since it was made; run `endpoint-scale plan` again"
     )]
     Stale { path: String },
+    #[error(
+        "the saved plan {path} does not match its own spec: {difference}; nothing was changed. A saved plan runs only the steps its spec gives against the live state: make the plan again with `endpoint-scale plan --out`"
+    )]
+    Differs { path: String, difference: String },
+    #[error("{path}: {reason}")]
+    Signature { path: String, reason: String },
     #[error("cannot write {path}: {err}")]
     Write { path: String, err: std::io::Error },
+    #[error(
+        "{path} is a symbolic link: a saved plan holds the spec's secrets and is never written through a link; name a regular file"
+    )]
+    Symlink { path: String },
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+/// What the digest and the signature cover.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SavedPlan {
-    endpoint_scale_plan: u32,
     pub spec_path: String,
     pub spec: String,
     pub prune: bool,
@@ -39,10 +61,23 @@ pub struct SavedPlan {
     pub steps: Vec<EndpointSteps>,
 }
 
+#[derive(Serialize, Deserialize)]
+struct PlanFile {
+    endpoint_scale_plan: u32,
+    #[serde(flatten)]
+    plan: SavedPlan,
+    digest: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    signature: Option<String>,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 impl SavedPlan {
     pub fn new(source: &Source, prune: bool, live: &LiveState, plan: &Plan) -> Self {
         SavedPlan {
-            endpoint_scale_plan: VERSION,
             spec_path: source.name.clone(),
             spec: source.text.clone(),
             prune,
@@ -51,26 +86,87 @@ impl SavedPlan {
         }
     }
 
-    pub fn write(&self, path: &Path) -> Result<(), SavedPlanError> {
-        let text = serde_json::to_string_pretty(self).unwrap_or_default();
-        write_private(path, &text).map_err(|err| SavedPlanError::Write { path: path.display().to_string(), err })
+    /// `sha256:` and the hex digest of the version and the content, serialized canonically
+    /// (fields in declaration order, floats written so they read back exactly).
+    fn digest(&self) -> String {
+        let bytes = serde_json::to_vec(&(VERSION, self)).unwrap_or_default();
+        format!("sha256:{}", hex(&Sha256::digest(&bytes)))
     }
 
-    /// `Ok(None)` when the file is not a saved plan at all (it is then read as a spec).
+    fn signature(digest: &str, key: &str) -> String {
+        // HMAC takes keys of any length, so this cannot fail.
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.as_bytes()).expect("HMAC accepts any key length");
+        mac.update(digest.as_bytes());
+        format!("hmac-sha256:{}", hex(&mac.finalize().into_bytes()))
+    }
+
+    /// The file's text; signed when `key` is given.
+    pub fn to_text(&self, key: Option<&str>) -> String {
+        let digest = self.digest();
+        let signature = key.map(|k| Self::signature(&digest, k));
+        let file = PlanFile { endpoint_scale_plan: VERSION, plan: self.clone(), digest, signature };
+        let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// Writes the file with mode 0600, replacing a file that is there (whatever its mode), never
+    /// through a symbolic link. Signed with `ENDPOINT_SCALE_PLAN_KEY` when it is set.
+    pub fn write(&self, path: &Path) -> Result<(), SavedPlanError> {
+        let key = std::env::var(KEY_VARIABLE).ok().filter(|k| !k.is_empty());
+        let name = path.display().to_string();
+        if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(SavedPlanError::Symlink { path: name });
+        }
+        write_private(path, &self.to_text(key.as_deref())).map_err(|err| SavedPlanError::Write { path: name, err })
+    }
+
+    /// `Ok(None)` when the file is not a saved plan at all (it is then read as a spec). A file
+    /// that names itself a saved plan but does not read as one, or whose digest or signature
+    /// does not match, is an error.
     pub fn parse(file: &Source) -> Result<Option<SavedPlan>, SavedPlanError> {
-        let Ok(value) = serde_json::from_str::<serde_json::Value>(&file.text) else { return Ok(None) };
-        if value.get("endpoint_scale_plan").is_none() {
+        Self::parse_with_key(file, std::env::var(KEY_VARIABLE).ok().filter(|k| !k.is_empty()).as_deref())
+    }
+
+    fn parse_with_key(file: &Source, key: Option<&str>) -> Result<Option<SavedPlan>, SavedPlanError> {
+        if !file.text.contains("\"endpoint_scale_plan\"") {
             return Ok(None);
         }
         let unreadable = |reason: String| SavedPlanError::Unreadable { path: file.name.clone(), reason };
-        let saved: SavedPlan = serde_json::from_value(value).map_err(|e| unreadable(e.to_string()))?;
-        if saved.endpoint_scale_plan != VERSION {
-            return Err(unreadable(format!(
-                "plan file version {} (this build reads {VERSION})",
-                saved.endpoint_scale_plan
-            )));
+        let value: serde_json::Value =
+            serde_json::from_str(&file.text).map_err(|e| unreadable(format!("it is corrupted or truncated ({e})")))?;
+        match value.get("endpoint_scale_plan").and_then(serde_json::Value::as_u64) {
+            Some(v) if v == u64::from(VERSION) => {}
+            Some(v) => return Err(unreadable(format!("plan file version {v} (this build reads {VERSION})"))),
+            None => return Err(unreadable("it has no format version".to_string())),
         }
-        Ok(Some(saved))
+        let saved: PlanFile = serde_json::from_value(value).map_err(|e| unreadable(e.to_string()))?;
+        let digest = saved.plan.digest();
+        if saved.digest != digest {
+            return Err(unreadable(
+                "its digest does not match its contents: it was changed or corrupted after `plan --out` wrote it"
+                    .to_string(),
+            ));
+        }
+        let signature_error = |reason: String| SavedPlanError::Signature { path: file.name.clone(), reason };
+        match (key, &saved.signature) {
+            (Some(key), Some(signature)) if *signature == Self::signature(&digest, key) => {}
+            (Some(_), Some(_)) => {
+                return Err(signature_error(format!(
+                    "its signature does not match: it was changed, or signed with another {KEY_VARIABLE}"
+                )))
+            }
+            (Some(_), None) => return Err(signature_error(format!(
+                "the plan is not signed, but {KEY_VARIABLE} is set: only signed plans are accepted where a key is set"
+            ))),
+            (None, Some(_)) => {
+                return Err(signature_error(format!(
+                    "the plan is signed: set {KEY_VARIABLE} to the key it was signed with"
+                )))
+            }
+            (None, None) => {}
+        }
+        Ok(Some(saved.plan))
     }
 
     /// Refuses the plan when the live state is no longer the one it was computed against.
@@ -81,15 +177,147 @@ impl SavedPlan {
             Err(SavedPlanError::Stale { path: path.to_string() })
         }
     }
+
+    /// Refuses the plan unless its steps are exactly those `recomputed` (from the embedded spec
+    /// and the live state) gives, saying where they first differ.
+    pub fn check_steps(&self, path: &str, recomputed: &Plan) -> Result<(), SavedPlanError> {
+        let differs = |difference: String| SavedPlanError::Differs { path: path.to_string(), difference };
+        let saved: Vec<(&str, String)> =
+            self.steps.iter().flat_map(|e| e.steps.iter().map(move |s| (e.endpoint.as_str(), describe(s)))).collect();
+        let fresh: Vec<(&str, String)> = recomputed
+            .steps
+            .iter()
+            .flat_map(|e| e.steps.iter().map(move |s| (e.endpoint.as_str(), describe(s))))
+            .collect();
+        for (i, (a, b)) in saved.iter().zip(&fresh).enumerate() {
+            if a != b {
+                return Err(differs(format!(
+                    "step {} is `{}: {}` in the file but `{}: {}` from the spec",
+                    i + 1,
+                    a.0,
+                    a.1,
+                    b.0,
+                    b.1
+                )));
+            }
+        }
+        if saved.len() != fresh.len() {
+            return Err(differs(format!("the file has {} steps, the spec gives {}", saved.len(), fresh.len())));
+        }
+        if self.steps != recomputed.steps {
+            // Same operations on the same resources, different attributes (an image, a count).
+            return Err(differs("a step's attributes differ from what the spec gives".to_string()));
+        }
+        Ok(())
+    }
+}
+
+/// A step in one line, with the attributes that make it this step (for the difference message).
+fn describe(step: &super::Step) -> String {
+    serde_json::to_string(step).unwrap_or_else(|_| step.describe())
 }
 
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    // A fresh file (mode 0600 from the start) renamed over the target: the mode of a file being
+    // replaced never carries over, and no reader sees half a plan.
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    options.open(path)?.write_all(text.as_bytes())
+    let written = options.open(&temp).and_then(|mut f| f.write_all(text.as_bytes()).and_then(|()| f.sync_all()));
+    match written.and_then(|()| std::fs::rename(&temp, path)) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = std::fs::remove_file(&temp);
+            Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Step;
+
+    fn saved() -> SavedPlan {
+        SavedPlan {
+            spec_path: "s.yaml".into(),
+            spec: "version: 1\n".into(),
+            prune: false,
+            live_fingerprint: "f".into(),
+            steps: vec![EndpointSteps {
+                endpoint: "e".into(),
+                steps: vec![Step::DeleteModel { name: "e-0a1b2c3d".into() }],
+            }],
+        }
+    }
+
+    fn read(text: &str, key: Option<&str>) -> Result<Option<SavedPlan>, String> {
+        SavedPlan::parse_with_key(&Source::new("x.plan", text), key).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_written_plan_reads_back_with_and_without_a_key() {
+        assert_eq!(read(&saved().to_text(None), None), Ok(Some(saved())));
+        assert_eq!(read(&saved().to_text(Some("k")), Some("k")), Ok(Some(saved())));
+    }
+
+    #[test]
+    fn a_spec_is_not_a_plan() {
+        assert_eq!(read("version: 1\nproject: p\n", None), Ok(None));
+    }
+
+    #[test]
+    fn edited_truncated_and_foreign_files_are_refused() {
+        let text = saved().to_text(None);
+        assert_eq!(
+            read(&text.replace("e-0a1b2c3d", "someone-else"), None),
+            Err("x.plan is not a plan file endpoint-scale can read: its digest does not match its contents: it was changed or corrupted after `plan --out` wrote it".into())
+        );
+        let truncated = read(&text[..text.len() / 2], None).unwrap_err();
+        assert!(
+            truncated.starts_with("x.plan is not a plan file endpoint-scale can read: it is corrupted or truncated ("),
+            "{truncated}"
+        );
+        assert_eq!(
+            read(&text.replace("\"endpoint_scale_plan\": 2", "\"endpoint_scale_plan\": 1"), None),
+            Err("x.plan is not a plan file endpoint-scale can read: plan file version 1 (this build reads 2)".into())
+        );
+    }
+
+    #[test]
+    fn signatures_are_checked_both_ways() {
+        let signed = saved().to_text(Some("k"));
+        assert_eq!(
+            read(&signed, Some("other")),
+            Err("x.plan: its signature does not match: it was changed, or signed with another ENDPOINT_SCALE_PLAN_KEY"
+                .into())
+        );
+        assert_eq!(
+            read(&signed, None),
+            Err("x.plan: the plan is signed: set ENDPOINT_SCALE_PLAN_KEY to the key it was signed with".into())
+        );
+        assert_eq!(
+            read(&saved().to_text(None), Some("k")),
+            Err("x.plan: the plan is not signed, but ENDPOINT_SCALE_PLAN_KEY is set: only signed plans are accepted where a key is set".into())
+        );
+    }
+
+    #[test]
+    fn steps_must_be_what_the_spec_gives() {
+        let plan = Plan { steps: saved().steps, ..Plan::default() };
+        assert!(saved().check_steps("x.plan", &plan).is_ok());
+        let mut extra = saved();
+        extra.steps[0].steps.push(Step::DeleteEndpoint { endpoint: "victim".into() });
+        assert_eq!(
+            extra.check_steps("x.plan", &plan).unwrap_err().to_string(),
+            "the saved plan x.plan does not match its own spec: the file has 2 steps, the spec gives 1; nothing was changed. A saved plan runs only the steps its spec gives against the live state: make the plan again with `endpoint-scale plan --out`"
+        );
+    }
 }

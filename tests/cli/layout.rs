@@ -147,10 +147,7 @@ fn modules_depend_on_each_other_without_a_cycle() {
 
 #[test]
 fn every_source_file_says_what_it_owns() {
-    let undocumented: Vec<String> = sources()
-        .into_iter()
-        .filter(|(_, text)| !text.trim_start().starts_with("//!"))
-        .map(|(path, _)| path)
-        .collect();
+    let undocumented: Vec<String> =
+        sources().into_iter().filter(|(_, text)| !text.trim_start().starts_with("//!")).map(|(path, _)| path).collect();
     assert_eq!(undocumented, Vec::<String>::new());
 }
