@@ -9,6 +9,8 @@ use std::str::FromStr;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, SubsecRound, TimeZone, Utc};
 use chrono_tz::Tz;
 
+use crate::diagnostic::shorten;
+
 /// A parse or validation error, shown to the user as `error: <message>` with an
 /// optional `help: <help>` line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -271,18 +273,6 @@ fn unknown_kind(s: &str) -> ScheduleError {
         err.help(format!("wrap the time: at({s})"))
     } else {
         err.help("e.g. cron(0 8 ? * MON-FRI *), rate(5 minutes) or at(2026-12-01T07:30:00)")
-    }
-}
-
-/// Echoes user text back in messages without letting a huge input flood them.
-/// Counts chars, never bytes, so unicode input cannot cause a bad slice.
-fn shorten(s: &str) -> String {
-    const MAX: usize = 60;
-    if s.chars().count() <= MAX {
-        s.to_string()
-    } else {
-        let head: String = s.chars().take(MAX - 1).collect();
-        format!("{head}…")
     }
 }
 

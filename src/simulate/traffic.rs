@@ -10,6 +10,8 @@ use chrono::{DateTime, Datelike, NaiveDateTime, SecondsFormat, TimeDelta, Timeli
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::diagnostic::shorten;
+
 /// The longest traffic accepted from a file, in minutes (ten years): a pair of far-apart
 /// timestamps must not make the parser allocate without bound.
 pub const MAX_MINUTES: usize = 3660 * MINUTES_PER_DAY;
@@ -129,18 +131,9 @@ fn whole_minute(t: &DateTime<Utc>) -> Option<i64> {
     (seconds.rem_euclid(60) == 0 && t.timestamp_subsec_nanos() == 0).then(|| seconds.div_euclid(60))
 }
 
-/// At most 60 characters of `s`, so an error never quotes a whole file.
-fn excerpt(s: &str) -> String {
-    const MAX: usize = 60;
-    match s.char_indices().nth(MAX) {
-        Some((cut, _)) => format!("{}...", &s[..cut]),
-        None => s.to_string(),
-    }
-}
-
 /// Parses a count of invocations with Rust's correctly rounded parser (so CSV and JSON agree).
 fn parse_invocations(text: &str, line: usize) -> Result<f64, TrafficError> {
-    let value = excerpt(text);
+    let value = shorten(text);
     let v: f64 = text.parse().map_err(|_| TrafficError::BadNumber { line, value: value.clone() })?;
     if !v.is_finite() {
         return Err(TrafficError::NotFinite { line, value });
@@ -216,7 +209,7 @@ pub fn parse_csv(text: &str) -> Result<Traffic, TrafficError> {
     let names: Vec<&str> = header.split(',').map(field).collect();
     let is_header = matches!(names.as_slice(), [t, i] if t.eq_ignore_ascii_case("timestamp") && i.eq_ignore_ascii_case("invocations"));
     if !is_header {
-        return Err(TrafficError::MissingHeader { line: header_line, found: excerpt(header) });
+        return Err(TrafficError::MissingHeader { line: header_line, found: shorten(header) });
     }
     let mut points: Vec<Point> = Vec::new();
     for (line, row) in rows {
@@ -224,20 +217,20 @@ pub fn parse_csv(text: &str) -> Result<Traffic, TrafficError> {
         let [ts, inv] = fields.as_slice() else {
             return Err(TrafficError::ColumnCount { line, found: fields.len() });
         };
-        let at = parse_timestamp(ts).ok_or_else(|| TrafficError::BadTimestamp { line, value: excerpt(ts) })?;
+        let at = parse_timestamp(ts).ok_or_else(|| TrafficError::BadTimestamp { line, value: shorten(ts) })?;
         if let Some(prev) = points.last() {
             let seconds = (at - prev.at).num_seconds();
             if at == prev.at {
-                return Err(TrafficError::Duplicate { line, value: excerpt(ts), previous: prev.line });
+                return Err(TrafficError::Duplicate { line, value: shorten(ts), previous: prev.line });
             }
             if at < prev.at {
-                return Err(TrafficError::Unsorted { line, value: excerpt(ts), previous: prev.line });
+                return Err(TrafficError::Unsorted { line, value: shorten(ts), previous: prev.line });
             }
             if seconds < 60 {
                 return Err(TrafficError::SubMinuteStep { line, seconds });
             }
         }
-        let minute = whole_minute(&at).ok_or_else(|| TrafficError::NotWholeMinute { line, value: excerpt(ts) })?;
+        let minute = whole_minute(&at).ok_or_else(|| TrafficError::NotWholeMinute { line, value: shorten(ts) })?;
         let value = parse_invocations(inv, line)?;
         points.push(Point { at, minute, value, line });
     }
@@ -314,7 +307,7 @@ pub fn parse_cloudwatch(text: &str) -> Result<Traffic, TrafficError> {
                     cloudwatch_point(ts, &format!("{path}.Timestamps[{i}]"), v, &format!("{path}.Values[{i}]"))?;
                 if !seen.insert(point.minute) {
                     let previous = sums.get(&point.minute).map_or(point.line, |p| p.line);
-                    return Err(TrafficError::Duplicate { line: point.line, value: excerpt(ts.text()), previous });
+                    return Err(TrafficError::Duplicate { line: point.line, value: shorten(ts.text()), previous });
                 }
                 sums.entry(point.minute).and_modify(|p| p.value += point.value).or_insert(point);
             }
@@ -332,7 +325,7 @@ pub fn parse_cloudwatch(text: &str) -> Result<Traffic, TrafficError> {
             if let Some(previous) = sums.get(&point.minute) {
                 return Err(TrafficError::Duplicate {
                     line: point.line,
-                    value: excerpt(ts.text()),
+                    value: shorten(ts.text()),
                     previous: previous.line,
                 });
             }
@@ -371,8 +364,8 @@ fn cloudwatch_point(
         return Err(shape(ts, ts_path, "a timestamp string"));
     };
     let line = ts.line;
-    let at = parse_timestamp(s).ok_or_else(|| TrafficError::BadTimestamp { line, value: excerpt(s) })?;
-    let minute = whole_minute(&at).ok_or_else(|| TrafficError::NotWholeMinute { line, value: excerpt(s) })?;
+    let at = parse_timestamp(s).ok_or_else(|| TrafficError::BadTimestamp { line, value: shorten(s) })?;
+    let minute = whole_minute(&at).ok_or_else(|| TrafficError::NotWholeMinute { line, value: shorten(s) })?;
     let json::Value::Number(n) = value.value else {
         return Err(shape(value, value_path, "a number"));
     };
@@ -797,7 +790,7 @@ impl Generator {
                 "timezone",
                 format!(
                     "is `{}`, not an IANA time zone; use a name such as `America/New_York` or `UTC`",
-                    excerpt(&self.timezone)
+                    shorten(&self.timezone)
                 ),
             );
         }
@@ -1030,7 +1023,7 @@ mod serde_rfc3339 {
         super::parse_timestamp(&text).ok_or_else(|| {
             serde::de::Error::custom(format!(
                 "`{}` is not a timestamp; write RFC 3339 such as `2026-11-01T00:00:00Z`",
-                super::excerpt(&text)
+                crate::diagnostic::shorten(&text)
             ))
         })
     }
@@ -1052,7 +1045,7 @@ mod serde_weekdays {
                 name.trim().parse::<Weekday>().map_err(|_| {
                     serde::de::Error::custom(format!(
                         "`{}` is not a weekday; use Mon, Tue, Wed, Thu, Fri, Sat or Sun",
-                        super::excerpt(name)
+                        crate::diagnostic::shorten(name)
                     ))
                 })
             })
