@@ -882,32 +882,16 @@ fn closest_tz(name: &str) -> Option<&'static str> {
     if name.chars().count() > 64 {
         return None;
     }
-    let wanted: Vec<char> = name.to_lowercase().chars().collect();
+    let wanted = name.to_lowercase();
+    // Edit distance over chars rather than `did_you_mean`'s similarity score: the limit below is
+    // a number of typos.
     let (distance, best) = chrono_tz::TZ_VARIANTS
         .iter()
-        .map(|tz| {
-            let candidate: Vec<char> = tz.name().to_lowercase().chars().collect();
-            (levenshtein(&wanted, &candidate), tz.name())
-        })
+        .map(|tz| (strsim::levenshtein(&wanted, &tz.name().to_lowercase()), tz.name()))
         .min_by_key(|(d, _)| *d)?;
     // Accept small typos only: a third of the name, at least 2 edits.
-    let limit = (wanted.len() / 3).max(2);
+    let limit = (wanted.chars().count() / 3).max(2);
     (distance <= limit).then_some(best)
-}
-
-/// Classic two-row edit distance over chars.
-fn levenshtein(a: &[char], b: &[char]) -> usize {
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = prev[j] + usize::from(ca != cb);
-            cur[j + 1] = substitute.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]
@@ -1409,14 +1393,5 @@ mod tests {
         );
         assert_eq!(parse_timezone("  ").map_err(|e| e.message), Err("time zone name is empty".to_string()));
         assert!(parse_timezone("Eurøpe/Parîs").is_err());
-    }
-
-    #[test]
-    fn levenshtein_basics() {
-        let d = |a: &str, b: &str| levenshtein(&a.chars().collect::<Vec<_>>(), &b.chars().collect::<Vec<_>>());
-        assert_eq!(d("", ""), 0);
-        assert_eq!(d("abc", ""), 3);
-        assert_eq!(d("kitten", "sitting"), 3);
-        assert_eq!(d("é", "e"), 1);
     }
 }
