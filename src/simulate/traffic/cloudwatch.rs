@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
+use serde_json::value::RawValue;
 
 use super::{
     assemble, minutes, parse_invocations, parse_timestamp, strip_bom, whole_minute, Point, Traffic, TrafficError,
@@ -18,27 +19,29 @@ use crate::diagnostic::shorten;
 /// - `aws cloudwatch get-metric-statistics`: `Datapoints[].Timestamp` / `.Sum`.
 ///
 /// The period is the smallest gap between timestamps; missing periods are 0 and each period is
-/// spread evenly over its minutes, exactly as [`parse_csv`](super::parse_csv) does. Numbers are parsed with Rust's
-/// correctly rounded parser, so the same text gives the same `f64` as in a CSV.
+/// spread evenly over its minutes, exactly as [`parse_csv`](super::parse_csv) does. Numbers are
+/// parsed from their text with Rust's correctly rounded parser, so the same text gives the same
+/// `f64` as in a CSV.
 pub fn parse_cloudwatch(text: &str) -> Result<Traffic, TrafficError> {
     let text = strip_bom(text);
     if text.trim().is_empty() {
         return Err(TrafficError::Empty);
     }
-    let root = json::parse(text)?;
-    let json::Value::Object(_) = root.value else {
-        return Err(shape(&root, "the JSON", "an object"));
+    let doc = Document::new(text);
+    let root = doc.root()?;
+    let Some(root_members) = doc.object(root)? else {
+        return Err(shape(root, "the JSON", "an object"));
     };
     let mut sums: BTreeMap<i64, Point> = BTreeMap::new();
-    if let Some(results) = root.get("MetricDataResults") {
-        let results = results.as_array().ok_or_else(|| shape(results, "MetricDataResults", "an array"))?;
-        for (r, result) in results.iter().enumerate() {
+    if let Some(&results) = root_members.get("MetricDataResults") {
+        let results = doc.node(results);
+        let results = doc.array(results)?.ok_or_else(|| shape(results, "MetricDataResults", "an array"))?;
+        for (r, &result) in results.iter().enumerate() {
             let path = format!("MetricDataResults[{r}]");
-            if result.as_object().is_none() {
-                return Err(shape(result, &path, "an object"));
-            }
-            let timestamps = array_field(result, &path, "Timestamps")?;
-            let values = array_field(result, &path, "Values")?;
+            let result = doc.node(result);
+            let members = doc.object(result)?.ok_or_else(|| shape(result, &path, "an object"))?;
+            let timestamps = array_field(&doc, result, &members, &path, "Timestamps")?;
+            let values = array_field(&doc, result, &members, &path, "Values")?;
             if timestamps.len() != values.len() {
                 return Err(TrafficError::LengthMismatch {
                     line: result.line,
@@ -48,32 +51,43 @@ pub fn parse_cloudwatch(text: &str) -> Result<Traffic, TrafficError> {
                 });
             }
             let mut seen = HashSet::new();
-            for (i, (ts, v)) in timestamps.iter().zip(values).enumerate() {
-                let point =
-                    cloudwatch_point(ts, &format!("{path}.Timestamps[{i}]"), v, &format!("{path}.Values[{i}]"))?;
+            for (i, (&ts, &v)) in timestamps.iter().zip(&values).enumerate() {
+                let (point, ts) = cloudwatch_point(
+                    &doc,
+                    doc.node(ts),
+                    &format!("{path}.Timestamps[{i}]"),
+                    doc.node(v),
+                    &format!("{path}.Values[{i}]"),
+                )?;
                 if !seen.insert(point.minute) {
                     let previous = sums.get(&point.minute).map_or(point.line, |p| p.line);
-                    return Err(TrafficError::Duplicate { line: point.line, value: shorten(ts.text()), previous });
+                    return Err(TrafficError::Duplicate { line: point.line, value: shorten(&ts), previous });
                 }
                 sums.entry(point.minute).and_modify(|p| p.value += point.value).or_insert(point);
             }
         }
-    } else if let Some(datapoints) = root.get("Datapoints") {
-        let datapoints = datapoints.as_array().ok_or_else(|| shape(datapoints, "Datapoints", "an array"))?;
-        for (i, d) in datapoints.iter().enumerate() {
+    } else if let Some(&datapoints) = root_members.get("Datapoints") {
+        let datapoints = doc.node(datapoints);
+        let datapoints = doc.array(datapoints)?.ok_or_else(|| shape(datapoints, "Datapoints", "an array"))?;
+        for (i, &d) in datapoints.iter().enumerate() {
             let path = format!("Datapoints[{i}]");
-            if d.as_object().is_none() {
-                return Err(shape(d, &path, "an object"));
-            }
-            let ts = d.get("Timestamp").ok_or_else(|| shape(d, &path, "an object with a `Timestamp`"))?;
-            let sum = d.get("Sum").ok_or_else(|| TrafficError::MissingSum { line: d.line, path: path.clone() })?;
-            let point = cloudwatch_point(ts, &format!("{path}.Timestamp"), sum, &format!("{path}.Sum"))?;
+            let d = doc.node(d);
+            let members = doc.object(d)?.ok_or_else(|| shape(d, &path, "an object"))?;
+            let ts =
+                members.get("Timestamp").copied().ok_or_else(|| shape(d, &path, "an object with a `Timestamp`"))?;
+            let sum = members
+                .get("Sum")
+                .copied()
+                .ok_or_else(|| TrafficError::MissingSum { line: d.line, path: path.clone() })?;
+            let (point, ts) = cloudwatch_point(
+                &doc,
+                doc.node(ts),
+                &format!("{path}.Timestamp"),
+                doc.node(sum),
+                &format!("{path}.Sum"),
+            )?;
             if let Some(previous) = sums.get(&point.minute) {
-                return Err(TrafficError::Duplicate {
-                    line: point.line,
-                    value: shorten(ts.text()),
-                    previous: previous.line,
-                });
+                return Err(TrafficError::Duplicate { line: point.line, value: shorten(&ts), previous: previous.line });
             }
             sums.insert(point.minute, point);
         }
@@ -87,36 +101,42 @@ pub fn parse_cloudwatch(text: &str) -> Result<Traffic, TrafficError> {
     assemble(&points)
 }
 
-fn shape(node: &json::Node<'_>, path: &str, expected: &'static str) -> TrafficError {
+fn shape(node: Node<'_>, path: &str, expected: &'static str) -> TrafficError {
     TrafficError::JsonShape { line: node.line, path: path.to_string(), expected }
 }
 
-fn array_field<'n, 'a>(
-    object: &'n json::Node<'a>,
+fn array_field<'a>(
+    doc: &Document<'a>,
+    object: Node<'a>,
+    members: &Members<'a>,
     path: &str,
     key: &str,
-) -> Result<&'n [json::Node<'a>], TrafficError> {
-    let node = object.get(key).ok_or_else(|| shape(object, path, "an object with `Timestamps` and `Values`"))?;
-    node.as_array().ok_or_else(|| shape(node, &format!("{path}.{key}"), "an array"))
+) -> Result<Vec<&'a RawValue>, TrafficError> {
+    let node =
+        members.get(key).copied().ok_or_else(|| shape(object, path, "an object with `Timestamps` and `Values`"))?;
+    let node = doc.node(node);
+    doc.array(node)?.ok_or_else(|| shape(node, &format!("{path}.{key}"), "an array"))
 }
 
+/// One period: its timestamp (returned as written, for messages) and its invocations.
 fn cloudwatch_point(
-    ts: &json::Node<'_>,
+    doc: &Document<'_>,
+    ts: Node<'_>,
     ts_path: &str,
-    value: &json::Node<'_>,
+    value: Node<'_>,
     value_path: &str,
-) -> Result<Point, TrafficError> {
-    let json::Value::String(s) = &ts.value else {
+) -> Result<(Point, String), TrafficError> {
+    let Some(s) = doc.string(ts)? else {
         return Err(shape(ts, ts_path, "a timestamp string"));
     };
     let line = ts.line;
-    let at = parse_timestamp(s).ok_or_else(|| TrafficError::BadTimestamp { line, value: shorten(s) })?;
-    let minute = whole_minute(&at).ok_or_else(|| TrafficError::NotWholeMinute { line, value: shorten(s) })?;
-    let json::Value::Number(n) = value.value else {
+    let at = parse_timestamp(&s).ok_or_else(|| TrafficError::BadTimestamp { line, value: shorten(&s) })?;
+    let minute = whole_minute(&at).ok_or_else(|| TrafficError::NotWholeMinute { line, value: shorten(&s) })?;
+    let Some(number) = value.number_text() else {
         return Err(shape(value, value_path, "a number"));
     };
-    let value = parse_invocations(n, value.line)?;
-    Ok(Point { at, minute, value, line })
+    let value = parse_invocations(number, value.line)?;
+    Ok((Point { at, minute, value, line }, s))
 }
 
 /// The traffic as `aws cloudwatch get-metric-data` prints it for a one-minute period: one
@@ -148,301 +168,92 @@ pub fn to_cloudwatch_json(traffic: &Traffic) -> String {
     out
 }
 
-/// A small JSON reader that keeps numbers as their text. serde_json (without its
-/// `float_roundtrip` feature) may round a 17-digit number one unit off, and the CloudWatch path
-/// must give the same `f64` as the CSV path; it also gives every value its line for errors.
-mod json {
-    use super::TrafficError;
+/// An object's members (the last one wins when a key repeats, as in serde_json's own maps).
+type Members<'a> = BTreeMap<String, &'a RawValue>;
 
-    /// Nesting deeper than this is rejected instead of risking the stack.
-    const MAX_DEPTH: usize = 128;
+/// The input text, read with serde_json one level at a time.
+///
+/// Values are kept as [`RawValue`]s, slices of the input, rather than as `serde_json::Value`:
+/// a number's text goes to the same parser as a CSV cell (and a non-finite or negative number
+/// gets the same message), and a value's address in the input gives its line for messages,
+/// which serde_json only reports for its own syntax errors.
+struct Document<'a> {
+    text: &'a str,
+    /// Byte offset of every `\n`, to turn an offset into a line.
+    newlines: Vec<usize>,
+}
 
-    #[derive(Debug)]
-    pub enum Value<'a> {
-        Null,
-        Bool,
-        /// The number's text, valid JSON number syntax.
-        Number(&'a str),
-        String(String),
-        Array(Vec<Node<'a>>),
-        Object(Vec<(String, Node<'a>)>),
+/// A value of the document with the 1-based line where it starts.
+#[derive(Clone, Copy)]
+struct Node<'a> {
+    raw: &'a RawValue,
+    line: usize,
+}
+
+impl Node<'_> {
+    /// The number's text, if the value is a number (serde_json has checked its syntax).
+    fn number_text(&self) -> Option<&str> {
+        let text = self.raw.get();
+        text.starts_with(|c: char| c == '-' || c.is_ascii_digit()).then_some(text)
     }
 
-    #[derive(Debug)]
-    pub struct Node<'a> {
-        /// 1-based line where the value starts.
-        pub line: usize,
-        pub value: Value<'a>,
+    fn starts_with(&self, c: char) -> bool {
+        self.raw.get().starts_with(c)
+    }
+}
+
+impl<'a> Document<'a> {
+    fn new(text: &'a str) -> Self {
+        let newlines = text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i).collect();
+        Document { text, newlines }
     }
 
-    impl<'a> Node<'a> {
-        /// The member `key` of an object (the last one if repeated, as serde_json does).
-        pub fn get(&self, key: &str) -> Option<&Node<'a>> {
-            self.as_object()?.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
-        }
-        pub fn as_object(&self) -> Option<&[(String, Node<'a>)]> {
-            match &self.value {
-                Value::Object(members) => Some(members),
-                _ => None,
-            }
-        }
-        pub fn as_array(&self) -> Option<&[Node<'a>]> {
-            match &self.value {
-                Value::Array(items) => Some(items),
-                _ => None,
-            }
-        }
-        /// The string's text, or a short description of the value for error messages.
-        pub fn text(&self) -> &str {
-            match &self.value {
-                Value::String(s) => s,
-                Value::Number(n) => n,
-                _ => "(not a string)",
-            }
-        }
+    /// The whole document. This pass checks the syntax of everything (serde_json skips over
+    /// nested values without recursing, so deep nesting cannot overflow the stack); the reads
+    /// below only decode one level of what it has checked.
+    fn root(&self) -> Result<Node<'a>, TrafficError> {
+        let raw = serde_json::from_str::<&RawValue>(self.text).map_err(|e| invalid(&e, 1))?;
+        Ok(self.node(raw))
     }
 
-    pub fn parse(text: &str) -> Result<Node<'_>, TrafficError> {
-        let mut p = Parser { text, pos: 0, line: 1 };
-        p.skip_ws();
-        let node = p.value(0)?;
-        p.skip_ws();
-        if p.pos < text.len() {
-            return Err(p.error("unexpected text after the end of the JSON value"));
-        }
-        Ok(node)
+    fn node(&self, raw: &'a RawValue) -> Node<'a> {
+        // A RawValue borrows from the input, so its address is its position in the input.
+        let offset = (raw.get().as_ptr() as usize).saturating_sub(self.text.as_ptr() as usize);
+        Node { raw, line: self.newlines.partition_point(|&nl| nl < offset) + 1 }
     }
 
-    struct Parser<'a> {
-        text: &'a str,
-        pos: usize,
-        line: usize,
+    fn object(&self, node: Node<'a>) -> Result<Option<Members<'a>>, TrafficError> {
+        self.read(node, '{')
     }
 
-    impl<'a> Parser<'a> {
-        fn error(&self, reason: &str) -> TrafficError {
-            TrafficError::InvalidJson { line: self.line, reason: reason.to_string() }
-        }
-
-        fn peek(&self) -> Option<u8> {
-            self.text.as_bytes().get(self.pos).copied()
-        }
-
-        fn skip_ws(&mut self) {
-            while let Some(b) = self.peek() {
-                match b {
-                    b'\n' => self.line += 1,
-                    b' ' | b'\t' | b'\r' => {}
-                    _ => break,
-                }
-                self.pos += 1;
-            }
-        }
-
-        fn expect(&mut self, byte: u8, reason: &str) -> Result<(), TrafficError> {
-            if self.peek() == Some(byte) {
-                self.pos += 1;
-                Ok(())
-            } else {
-                Err(self.error(reason))
-            }
-        }
-
-        fn value(&mut self, depth: usize) -> Result<Node<'a>, TrafficError> {
-            if depth > MAX_DEPTH {
-                return Err(self.error("nested too deeply"));
-            }
-            let line = self.line;
-            let value = match self.peek() {
-                None => return Err(self.error("it ends where a value was expected")),
-                Some(b'{') => self.object(depth)?,
-                Some(b'[') => self.array(depth)?,
-                Some(b'"') => Value::String(self.string()?),
-                Some(b'-' | b'0'..=b'9') => Value::Number(self.number()?),
-                Some(_) => self.literal()?,
-            };
-            Ok(Node { line, value })
-        }
-
-        fn literal(&mut self) -> Result<Value<'a>, TrafficError> {
-            let rest = &self.text.as_bytes()[self.pos..];
-            for (word, value) in [(&b"null"[..], Value::Null), (b"true", Value::Bool), (b"false", Value::Bool)] {
-                if rest.starts_with(word) {
-                    self.pos += word.len();
-                    return Ok(value);
-                }
-            }
-            Err(self.error("expected a value"))
-        }
-
-        fn object(&mut self, depth: usize) -> Result<Value<'a>, TrafficError> {
-            self.pos += 1; // `{`
-            let mut members = Vec::new();
-            self.skip_ws();
-            if self.peek() == Some(b'}') {
-                self.pos += 1;
-                return Ok(Value::Object(members));
-            }
-            loop {
-                self.skip_ws();
-                if self.peek() != Some(b'"') {
-                    return Err(self.error("expected a quoted key"));
-                }
-                let key = self.string()?;
-                self.skip_ws();
-                self.expect(b':', "expected `:` after a key")?;
-                self.skip_ws();
-                let value = self.value(depth + 1)?;
-                members.push((key, value));
-                self.skip_ws();
-                match self.peek() {
-                    Some(b',') => self.pos += 1,
-                    Some(b'}') => {
-                        self.pos += 1;
-                        return Ok(Value::Object(members));
-                    }
-                    _ => return Err(self.error("expected `,` or `}` in an object")),
-                }
-            }
-        }
-
-        fn array(&mut self, depth: usize) -> Result<Value<'a>, TrafficError> {
-            self.pos += 1; // `[`
-            let mut items = Vec::new();
-            self.skip_ws();
-            if self.peek() == Some(b']') {
-                self.pos += 1;
-                return Ok(Value::Array(items));
-            }
-            loop {
-                self.skip_ws();
-                items.push(self.value(depth + 1)?);
-                self.skip_ws();
-                match self.peek() {
-                    Some(b',') => self.pos += 1,
-                    Some(b']') => {
-                        self.pos += 1;
-                        return Ok(Value::Array(items));
-                    }
-                    _ => return Err(self.error("expected `,` or `]` in an array")),
-                }
-            }
-        }
-
-        fn digits(&mut self) -> usize {
-            let start = self.pos;
-            while self.peek().is_some_and(|b| b.is_ascii_digit()) {
-                self.pos += 1;
-            }
-            self.pos - start
-        }
-
-        fn number(&mut self) -> Result<&'a str, TrafficError> {
-            let start = self.pos;
-            if self.peek() == Some(b'-') {
-                self.pos += 1;
-            }
-            match self.peek() {
-                Some(b'0') => self.pos += 1,
-                Some(b'1'..=b'9') => {
-                    self.digits();
-                }
-                _ => return Err(self.error("a number needs digits")),
-            }
-            if self.peek() == Some(b'.') {
-                self.pos += 1;
-                if self.digits() == 0 {
-                    return Err(self.error("a number needs digits after `.`"));
-                }
-            }
-            if matches!(self.peek(), Some(b'e' | b'E')) {
-                self.pos += 1;
-                if matches!(self.peek(), Some(b'+' | b'-')) {
-                    self.pos += 1;
-                }
-                if self.digits() == 0 {
-                    return Err(self.error("a number needs digits in its exponent"));
-                }
-            }
-            // Only ASCII was consumed, so both ends are character boundaries.
-            Ok(&self.text[start..self.pos])
-        }
-
-        fn string(&mut self) -> Result<String, TrafficError> {
-            self.pos += 1; // opening quote
-            let mut out = String::new();
-            loop {
-                let rest = &self.text[self.pos..];
-                // Copy the run up to the next quote, backslash or control character at once.
-                let run = rest.find(|c: char| c == '"' || c == '\\' || c < ' ').unwrap_or(rest.len());
-                out.push_str(&rest[..run]);
-                self.pos += run;
-                match self.peek() {
-                    None => return Err(self.error("a string is not closed")),
-                    Some(b'"') => {
-                        self.pos += 1;
-                        return Ok(out);
-                    }
-                    Some(b'\\') => {
-                        self.pos += 1;
-                        let c = self.escape()?;
-                        out.push(c);
-                    }
-                    Some(_) => return Err(self.error("a string contains a raw control character")),
-                }
-            }
-        }
-
-        fn escape(&mut self) -> Result<char, TrafficError> {
-            let Some(b) = self.peek() else {
-                return Err(self.error("a string is not closed"));
-            };
-            self.pos += 1;
-            Ok(match b {
-                b'"' => '"',
-                b'\\' => '\\',
-                b'/' => '/',
-                b'b' => '\u{8}',
-                b'f' => '\u{c}',
-                b'n' => '\n',
-                b'r' => '\r',
-                b't' => '\t',
-                b'u' => {
-                    let high = self.hex4()?;
-                    if (0xD800..0xDC00).contains(&high) {
-                        if !self.text[self.pos..].starts_with("\\u") {
-                            return Err(self.error("a \\u escape is half of a surrogate pair"));
-                        }
-                        self.pos += 2;
-                        let low = self.hex4()?;
-                        if !(0xDC00..0xE000).contains(&low) {
-                            return Err(self.error("a \\u escape is half of a surrogate pair"));
-                        }
-                        let code = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
-                        char::from_u32(code).ok_or_else(|| self.error("a \\u escape is not a character"))?
-                    } else {
-                        char::from_u32(high).ok_or_else(|| self.error("a \\u escape is half of a surrogate pair"))?
-                    }
-                }
-                _ => return Err(self.error("a string has an unknown escape")),
-            })
-        }
-
-        fn hex4(&mut self) -> Result<u32, TrafficError> {
-            let digits = self
-                .text
-                .as_bytes()
-                .get(self.pos..self.pos + 4)
-                .ok_or_else(|| self.error("a \\u escape is cut short"))?;
-            let mut code = 0;
-            for &d in digits {
-                let v = char::from(d).to_digit(16).ok_or_else(|| self.error("a \\u escape needs 4 hex digits"))?;
-                code = code * 16 + v;
-            }
-            self.pos += 4;
-            Ok(code)
-        }
+    fn array(&self, node: Node<'a>) -> Result<Option<Vec<&'a RawValue>>, TrafficError> {
+        self.read(node, '[')
     }
+
+    fn string(&self, node: Node<'a>) -> Result<Option<String>, TrafficError> {
+        self.read(node, '"')
+    }
+
+    /// One level of `node` when it starts with `first`, `None` for another kind of value. The
+    /// syntax is already checked, but a string can still hold an escape that is no character
+    /// (a lone surrogate), which only shows when it is decoded.
+    fn read<T: serde::Deserialize<'a>>(&self, node: Node<'a>, first: char) -> Result<Option<T>, TrafficError> {
+        if !node.starts_with(first) {
+            return Ok(None);
+        }
+        serde_json::from_str(node.raw.get()).map(Some).map_err(|e| invalid(&e, node.line))
+    }
+}
+
+/// serde_json's error as an `InvalidJson` on the line of the input where it occurred, for an error
+/// found reading a value that starts on `first_line`.
+fn invalid(e: &serde_json::Error, first_line: usize) -> TrafficError {
+    let message = e.to_string();
+    // serde_json ends its message with the position; the line is given in front instead, counted
+    // in the whole input.
+    let position = format!(" at line {} column {}", e.line(), e.column());
+    let reason = message.strip_suffix(&position).unwrap_or(&message).to_string();
+    TrafficError::InvalidJson { line: first_line + e.line().saturating_sub(1), reason }
 }
 
 #[cfg(test)]
@@ -454,7 +265,7 @@ mod tests {
     #[test]
     fn every_json_error_says_where_and_how_to_fix() {
         let cases: Vec<(String, &str)> = vec![
-            ("{\"Datapoints\": [\n  {\"Timestamp\": \"2026-11-02T08:00:00Z\", \"Sum\": 1,}\n]}".into(), "line 2: the JSON is invalid (expected a quoted key); pass the unmodified output of the AWS CLI with `--output json`"),
+            ("{\"Datapoints\": [\n  {\"Timestamp\": \"2026-11-02T08:00:00Z\", \"Sum\": 1,}\n]}".into(), "line 2: the JSON is invalid (key must be a string); pass the unmodified output of the AWS CLI with `--output json`"),
             ("{\"Label\": \"Invocations\"}".into(), "line 1: the JSON object has neither `MetricDataResults` nor `Datapoints`; export the metric with `aws cloudwatch get-metric-data` or `aws cloudwatch get-metric-statistics`"),
             ("{\"MetricDataResults\": [{\"Timestamps\": [\"2026-11-02T08:00:00Z\"],\n \"Values\": [\"1\"]}]}".into(), "line 2: MetricDataResults[0].Values[0] should be a number; pass the unmodified output of the AWS CLI with `--output json`"),
             ("{\"MetricDataResults\": [\n{\"Timestamps\": [\"2026-11-02T08:00:00Z\"], \"Values\": []}]}".into(), "line 2: MetricDataResults[0] has 1 timestamps but 0 values; pass the unmodified output of `aws cloudwatch get-metric-data`"),
@@ -465,6 +276,53 @@ mod tests {
         for (input, message) in cases {
             assert_eq!(err(&input), message, "input: {input:?}");
         }
+    }
+
+    /// The line of a value deep in the document, as the AWS CLI lays it out (one value a line).
+    #[test]
+    fn errors_name_the_line_of_the_value_at_fault() {
+        let layout = |timestamps: &str, values: &str| {
+            format!("{{\n  \"MetricDataResults\": [\n    {{\n      \"Timestamps\": [\n{timestamps}\n      ],\n      \"Values\": [\n{values}\n      ]\n    }}\n  ]\n}}\n")
+        };
+        let ts = "        \"2026-11-02T08:01:00Z\",\n        \"2026-11-02T08:00:00Z\"";
+        let cases = [
+            (
+                layout("        \"2026-11-02T08:01:00Z\",\n        \"yesterday\"", "        1,\n        2"),
+                "line 6: `yesterday` is not a timestamp; write RFC 3339 such as `2026-11-02T08:00:00Z` or `2026-11-02 08:00:00` (UTC)",
+            ),
+            (
+                layout(ts, "        1,\n        1e999"),
+                "line 10: invocations `1e999` is not a finite number; write a number of invocations such as 120",
+            ),
+            (
+                layout(ts, "        -0.5,\n        2"),
+                "line 9: invocations `-0.5` is negative; write 0 or more",
+            ),
+            (
+                layout(ts, "        1,\n        null"),
+                "line 10: MetricDataResults[0].Values[1] should be a number; pass the unmodified output of the AWS CLI with `--output json`",
+            ),
+            (
+                layout("        \"2026-11-02T08:00:00Z\",\n        \"\\ud800\"", "        1,\n        2"),
+                "line 6: the JSON is invalid (unexpected end of hex escape); pass the unmodified output of the AWS CLI with `--output json`",
+            ),
+            (
+                format!("{}x\n", layout(ts, "        1,\n        2")),
+                "line 15: the JSON is invalid (trailing characters); pass the unmodified output of the AWS CLI with `--output json`",
+            ),
+        ];
+        for (input, message) in cases {
+            assert_eq!(err(&input), message, "input: {input}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let deep = format!("{{\"Datapoints\": {}{}}}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(
+            err(&deep),
+            "line 1: Datapoints[0] should be an object; pass the unmodified output of the AWS CLI with `--output json`"
+        );
     }
 
     #[test]
