@@ -161,7 +161,10 @@ fn token_len(rest: &str) -> usize {
     }
 }
 
-/// A value as quoted in a message: at most 60 characters, cut on a character boundary.
+/// A value as quoted in a message: at most 60 characters, then `...`. Every module that echoes
+/// user text (spec values, schedule expressions, traffic files) uses this one helper, so a huge
+/// input never floods a message and the ellipsis looks the same everywhere. It counts chars,
+/// never bytes, so unicode input cannot cause a bad slice.
 pub fn shorten(text: &str) -> String {
     const MAX: usize = 60;
     if text.chars().count() <= MAX {
@@ -203,6 +206,13 @@ mod tests {
         assert_eq!(token_len("\"ml.t3 x\" # c"), 9);
         assert_eq!(token_len("ml.c5.large # c"), 11);
         assert_eq!(token_len("key: value"), 3);
+    }
+
+    #[test]
+    fn shorten_keeps_60_characters_and_marks_the_cut() {
+        assert_eq!(shorten("cron(0 8 ? * MON-FRI *)"), "cron(0 8 ? * MON-FRI *)");
+        assert_eq!(shorten(&"é".repeat(60)), "é".repeat(60));
+        assert_eq!(shorten(&"é".repeat(61)), format!("{}...", "é".repeat(60)));
     }
 
     #[test]

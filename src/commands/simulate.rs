@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 use super::{load, write_stdout, CliError, Outcome};
 use crate::cli::{ModelArgs, OutputFormat};
 use crate::output::{self, ColorChoice};
-use crate::render;
+use crate::render::{self, chart};
 use crate::simulate::engine::Params;
 use crate::simulate::prices::PriceTable;
 use crate::simulate::traffic::{self, Generator, Traffic};
-use crate::simulate::{self, chart, recommend, VariantResult};
+use crate::simulate::{self, recommend, VariantResult};
 
 /// Where traffic comes from: a file (CSV or CloudWatch JSON) or `synthetic[:key=value,...]`.
 pub fn load_traffic(source: &str) -> Result<(Traffic, String), CliError> {

@@ -4,9 +4,12 @@
 //! - [`calls`]: the ordered AWS API calls that create a spec from nothing, as JSON request
 //!   bodies or as an AWS CLI script;
 //! - [`human`]: the terraform-style plan for people;
-//! - [`json`]: the same plan for machines, with a `format_version`.
+//! - [`json`]: the same plan for machines, with a `format_version`;
+//! - [`chart`]: a simulation's traffic, capacity, instances and credits over time, the one view
+//!   drawn to a file (SVG or PNG) rather than returned as text.
 
 pub mod calls;
+pub mod chart;
 pub mod drift;
 pub mod human;
 pub mod json;

@@ -4,10 +4,8 @@
 //! - [`traffic`]: invocations per minute from CSV, CloudWatch JSON or a seeded generator;
 //! - [`engine`]: the minute-by-minute model of one variant (docs/simulation.md);
 //! - [`prices`]: the shipped price table and `--prices` overrides;
-//! - [`chart`]: traffic, capacity, instances and credits over time as SVG or PNG;
 //! - [`recommend`]: the cheapest configurations within an overload budget.
 
-pub mod chart;
 pub mod engine;
 pub mod prices;
 pub mod recommend;

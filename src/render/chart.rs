@@ -1,4 +1,6 @@
-//! The simulator's chart: one or more runs of the same traffic drawn over time as SVG or PNG.
+//! The simulation chart: one or more runs of the same traffic drawn over time as SVG or PNG. It
+//! is a view of the simulator's per-minute `Series`, so it lives with the other views and the
+//! simulator itself never draws.
 //! It owns the layout (a shared legend and stacked panels for traffic and capacity, instances
 //! and, when a burstable variant has them, CPU credits), the time axis and the downsampling
 //! that keeps month-long minute series small while leaving peaks and dips visible.
@@ -14,7 +16,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::engine::Series;
+use crate::simulate::engine::Series;
 
 /// One run to draw: the simulated series of one variant under one configuration.
 #[derive(Debug, Clone)]

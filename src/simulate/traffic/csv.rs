@@ -1,0 +1,148 @@
+//! CSV traffic: `timestamp,invocations` rows, as a spreadsheet or a quick script writes them,
+//! and the same form written back with `to_csv`.
+
+use std::fmt::Write as _;
+
+use chrono::SecondsFormat;
+
+use super::{
+    assemble, minutes, parse_invocations, parse_timestamp, strip_bom, whole_minute, Point, Traffic, TrafficError,
+};
+use crate::diagnostic::shorten;
+
+/// One CSV field, trimmed, without the double quotes a spreadsheet may put around it.
+fn field(s: &str) -> &str {
+    let s = s.trim();
+    s.strip_prefix('"').and_then(|x| x.strip_suffix('"')).map(str::trim).unwrap_or(s)
+}
+
+/// Reads `timestamp,invocations` rows.
+///
+/// The header is required (case-insensitive, spaces allowed); blank lines and lines starting
+/// with `#` are skipped. Timestamps are RFC 3339 (offsets are converted to UTC) or
+/// `2026-11-02 08:00:00` / `2026-11-02T08:00:00` meaning UTC, on whole minutes, strictly
+/// ascending, with a regular step of one minute or more (the smallest gap); missing rows count
+/// as 0 and a coarser row's invocations are spread evenly over its minutes.
+pub fn parse_csv(text: &str) -> Result<Traffic, TrafficError> {
+    let mut rows = strip_bom(text).lines().enumerate().map(|(i, l)| (i + 1, l.trim())).filter(|(_, l)| {
+        // Skip blank and comment lines.
+        !l.is_empty() && !l.starts_with('#')
+    });
+    let (header_line, header) = rows.next().ok_or(TrafficError::Empty)?;
+    let names: Vec<&str> = header.split(',').map(field).collect();
+    let is_header = matches!(names.as_slice(), [t, i] if t.eq_ignore_ascii_case("timestamp") && i.eq_ignore_ascii_case("invocations"));
+    if !is_header {
+        return Err(TrafficError::MissingHeader { line: header_line, found: shorten(header) });
+    }
+    let mut points: Vec<Point> = Vec::new();
+    for (line, row) in rows {
+        let fields: Vec<&str> = row.split(',').map(field).collect();
+        let [ts, inv] = fields.as_slice() else {
+            return Err(TrafficError::ColumnCount { line, found: fields.len() });
+        };
+        let at = parse_timestamp(ts).ok_or_else(|| TrafficError::BadTimestamp { line, value: shorten(ts) })?;
+        if let Some(prev) = points.last() {
+            let seconds = (at - prev.at).num_seconds();
+            if at == prev.at {
+                return Err(TrafficError::Duplicate { line, value: shorten(ts), previous: prev.line });
+            }
+            if at < prev.at {
+                return Err(TrafficError::Unsorted { line, value: shorten(ts), previous: prev.line });
+            }
+            if seconds < 60 {
+                return Err(TrafficError::SubMinuteStep { line, seconds });
+            }
+        }
+        let minute = whole_minute(&at).ok_or_else(|| TrafficError::NotWholeMinute { line, value: shorten(ts) })?;
+        let value = parse_invocations(inv, line)?;
+        points.push(Point { at, minute, value, line });
+    }
+    if points.is_empty() {
+        return Err(TrafficError::NoRows { line: header_line });
+    }
+    assemble(&points)
+}
+
+/// The header and one row per minute: `2026-11-02T08:00:00Z,120`. Invocations use Rust's
+/// shortest round-trip formatting, so [`parse_csv`] reads back identical `f64`s (an empty
+/// traffic gives the header alone, which does not parse back).
+pub fn to_csv(traffic: &Traffic) -> String {
+    let mut out = String::with_capacity(32 * (traffic.per_minute.len() + 1));
+    out.push_str("timestamp,invocations\n");
+    for (at, v) in minutes(traffic) {
+        // Writing to a String cannot fail.
+        let _ = writeln!(out, "{},{v}", at.to_rfc3339_opts(SecondsFormat::Secs, true));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::simulate::traffic::test_support::{err, utc};
+
+    #[test]
+    fn every_csv_error_says_where_and_how_to_fix() {
+        let h = "timestamp,invocations\n";
+        let cases: Vec<(String, &str)> = vec![
+            ("".into(), "the traffic input is empty; give a CSV with the header `timestamp,invocations` and one row per period, or the JSON of `aws cloudwatch get-metric-data`"),
+            ("  \n# only a comment\n".into(), "the traffic input is empty; give a CSV with the header `timestamp,invocations` and one row per period, or the JSON of `aws cloudwatch get-metric-data`"),
+            ("time,count\n2026-11-02T08:00:00Z,1\n".into(), "line 1: expected the header `timestamp,invocations` but found `time,count`; make that header the first line"),
+            (h.into(), "line 1: the CSV has a header but no data rows; add at least one row such as `2026-11-02T08:00:00Z,120`"),
+            (format!("{h}2026-11-02T08:00:00Z,1,2\n"), "line 2: expected 2 columns (timestamp,invocations) but found 3; write one timestamp and one number per row"),
+            (format!("{h}yesterday,1\n"), "line 2: `yesterday` is not a timestamp; write RFC 3339 such as `2026-11-02T08:00:00Z` or `2026-11-02 08:00:00` (UTC)"),
+            (format!("{h}2026-11-02T08:00:30Z,1\n"), "line 2: timestamp `2026-11-02T08:00:30Z` is not on a whole minute; round it to the minute (seconds :00)"),
+            (format!("{h}2026-11-02T08:00:00Z,twelve\n"), "line 2: invocations `twelve` is not a number; write a number of invocations such as 120 or 12.5"),
+            (format!("{h}2026-11-02T08:00:00Z,-1\n"), "line 2: invocations `-1` is negative; write 0 or more"),
+            (format!("{h}2026-11-02T08:00:00Z,NaN\n"), "line 2: invocations `NaN` is not a finite number; write a number of invocations such as 120"),
+            (format!("{h}2026-11-02T08:00:00Z,1e999\n"), "line 2: invocations `1e999` is not a finite number; write a number of invocations such as 120"),
+            (format!("{h}2026-11-02T08:01:00Z,1\n2026-11-02T08:00:00Z,1\n"), "line 3: timestamp `2026-11-02T08:00:00Z` is earlier than the row before it (line 2); sort the rows oldest first"),
+            (format!("{h}2026-11-02T08:00:00Z,1\n\n2026-11-02T08:00:00Z,1\n"), "line 4: timestamp `2026-11-02T08:00:00Z` repeats line 2; keep one row per timestamp"),
+            (format!("{h}2026-11-02T08:00:00Z,1\n2026-11-02T08:00:30Z,1\n"), "line 3: this row is 30 seconds after the one before it, less than a minute; aggregate the data to 1-minute (or coarser) rows"),
+            (format!("{h}2026-11-02T08:00:00Z,1\n2026-11-02T08:05:00Z,1\n2026-11-02T08:07:00Z,1\n"), "line 3: this row is 5 minutes after the one before it, which is not a multiple of the 2-minute step set by the smallest gap (line 4); use one regular step"),
+            (format!("{h}2026-11-02T08:00:00Z,1\n2026-11-02T08:02:00Z,1\n2026-11-02T08:05:00Z,1\n"), "line 4: this row is 3 minutes after the one before it, which is not a multiple of the 2-minute step set by the smallest gap (line 3); use one regular step"),
+            (format!("{h}2000-01-01T00:00:00Z,1\n2026-01-01T00:00:00Z,1\n"), "the data spans 27351360 minutes, more than the 5270400 (ten years) accepted; trim the time range"),
+        ];
+        for (input, message) in cases {
+            assert_eq!(err(&input), message, "input: {input:?}");
+        }
+    }
+
+    #[test]
+    fn csv_one_minute_rows() {
+        let t = parse_csv(
+            "timestamp,invocations\n2026-11-02T08:00:00Z,12\n2026-11-02T08:01:00Z,0.5\n2026-11-02T08:02:00Z,7\n",
+        )
+        .unwrap();
+        assert_eq!(t, Traffic { start: utc(2026, 11, 2, 8, 0), per_minute: vec![12.0, 0.5, 7.0] });
+    }
+
+    #[test]
+    fn csv_header_comments_blank_lines_offsets_and_naive_times() {
+        let text = "\u{feff}# exported by hand\n\n  Timestamp , INVOCATIONS  \r\n2026-11-02 03:00:00-05:00,1\r\n\n# note\n2026-11-02 08:01:00,2\n2026-11-02T08:02:00,3\n\"2026-11-02T08:03:00.000Z\",\"4\"\n";
+        let t = parse_csv(text).unwrap();
+        assert_eq!(t, Traffic { start: utc(2026, 11, 2, 8, 0), per_minute: vec![1.0, 2.0, 3.0, 4.0] });
+    }
+
+    #[test]
+    fn csv_coarser_step_is_spread_over_its_minutes() {
+        let t = parse_csv("timestamp,invocations\n2026-11-02T08:00:00Z,100\n2026-11-02T08:05:00Z,5\n").unwrap();
+        assert_eq!(t.start, utc(2026, 11, 2, 8, 0));
+        assert_eq!(t.per_minute, vec![20.0, 20.0, 20.0, 20.0, 20.0, 1.0, 1.0, 1.0, 1.0, 1.0]);
+    }
+
+    #[test]
+    fn csv_gaps_are_zero() {
+        let t = parse_csv(
+            "timestamp,invocations\n2026-11-02T08:00:00Z,3\n2026-11-02T08:01:00Z,4\n2026-11-02T08:03:00Z,5\n",
+        )
+        .unwrap();
+        assert_eq!(t.per_minute, vec![3.0, 4.0, 0.0, 5.0]);
+        // A missing 5-minute row is five zero minutes.
+        let t = parse_csv(
+            "timestamp,invocations\n2026-11-02T08:00:00Z,10\n2026-11-02T08:05:00Z,10\n2026-11-02T08:15:00Z,10\n",
+        )
+        .unwrap();
+        assert_eq!(t.per_minute, [[2.0; 5], [2.0; 5], [0.0; 5], [2.0; 5]].concat());
+    }
+}

@@ -1,0 +1,352 @@
+//! Traffic input for the simulator: invocations per minute of one endpoint over time.
+//! Three sources feed it (a CSV file, AWS CLI CloudWatch JSON, a seeded generator) and
+//! they agree exactly: the same numbers give bit-identical `f64`s whichever way they come in,
+//! and `to_csv` / `to_cloudwatch_json` write what `parse_csv` / `parse_cloudwatch` read back.
+//!
+//! This module owns the [`Traffic`] type, its errors, what the file formats share (timestamps,
+//! numbers, and turning sorted points into minutes) and [`parse`], which picks the format. Each
+//! source is a file of its own: `csv`, `cloudwatch` (the AWS CLI's JSON) and `synthetic` (the
+//! seeded generator).
+
+mod cloudwatch;
+mod csv;
+mod synthetic;
+
+use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
+
+use crate::diagnostic::shorten;
+
+pub use cloudwatch::{parse_cloudwatch, to_cloudwatch_json};
+pub use csv::{parse_csv, to_csv};
+pub use synthetic::{generate, Generator};
+
+/// The longest traffic accepted from a file, in minutes (ten years): a pair of far-apart
+/// timestamps must not make the parser allocate without bound.
+pub const MAX_MINUTES: usize = 3660 * MINUTES_PER_DAY;
+
+/// The most days [`generate`] produces (ten years, as [`MAX_MINUTES`]).
+pub const MAX_DAYS: u32 = 3660;
+
+const MINUTES_PER_DAY: usize = 1440;
+
+/// Invocations of one endpoint in each minute from `start` (UTC, on a whole minute).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Traffic {
+    pub start: DateTime<Utc>,
+    pub per_minute: Vec<f64>,
+}
+
+/// Why traffic input was rejected. `line` is the 1-based line of the input text (for JSON,
+/// the line where the offending value starts).
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum TrafficError {
+    #[error(
+        "the traffic input is empty; give a CSV with the header `timestamp,invocations` and one row per period, or the JSON of `aws cloudwatch get-metric-data`"
+    )]
+    Empty,
+    #[error(
+        "line {line}: expected the header `timestamp,invocations` but found `{found}`; make that header the first line"
+    )]
+    MissingHeader { line: usize, found: String },
+    #[error(
+        "line {line}: the CSV has a header but no data rows; add at least one row such as `2026-11-02T08:00:00Z,120`"
+    )]
+    NoRows { line: usize },
+    #[error("line {line}: expected 2 columns (timestamp,invocations) but found {found}; write one timestamp and one number per row")]
+    ColumnCount { line: usize, found: usize },
+    #[error(
+        "line {line}: `{value}` is not a timestamp; write RFC 3339 such as `2026-11-02T08:00:00Z` or `2026-11-02 08:00:00` (UTC)"
+    )]
+    BadTimestamp { line: usize, value: String },
+    #[error("line {line}: timestamp `{value}` is not on a whole minute; round it to the minute (seconds :00)")]
+    NotWholeMinute { line: usize, value: String },
+    #[error("line {line}: invocations `{value}` is not a number; write a number of invocations such as 120 or 12.5")]
+    BadNumber { line: usize, value: String },
+    #[error("line {line}: invocations `{value}` is negative; write 0 or more")]
+    Negative { line: usize, value: String },
+    #[error("line {line}: invocations `{value}` is not a finite number; write a number of invocations such as 120")]
+    NotFinite { line: usize, value: String },
+    #[error("line {line}: timestamp `{value}` is earlier than the row before it (line {previous}); sort the rows oldest first")]
+    Unsorted { line: usize, value: String, previous: usize },
+    #[error("line {line}: timestamp `{value}` repeats line {previous}; keep one row per timestamp")]
+    Duplicate { line: usize, value: String, previous: usize },
+    #[error(
+        "line {line}: this row is {seconds} seconds after the one before it, less than a minute; aggregate the data to 1-minute (or coarser) rows"
+    )]
+    SubMinuteStep { line: usize, seconds: i64 },
+    #[error(
+        "line {line}: this row is {gap} minutes after the one before it, which is not a multiple of the {step}-minute step set by the smallest gap (line {step_line}); use one regular step"
+    )]
+    IrregularStep { line: usize, gap: i64, step: i64, step_line: usize },
+    #[error("the data spans {minutes} minutes, more than the {max} (ten years) accepted; trim the time range", max = MAX_MINUTES)]
+    TooLong { minutes: i64 },
+    #[error(
+        "line {line}: the JSON is invalid ({reason}); pass the unmodified output of the AWS CLI with `--output json`"
+    )]
+    InvalidJson { line: usize, reason: String },
+    #[error(
+        "line {line}: the JSON object has neither `MetricDataResults` nor `Datapoints`; export the metric with `aws cloudwatch get-metric-data` or `aws cloudwatch get-metric-statistics`"
+    )]
+    UnknownJson { line: usize },
+    #[error(
+        "line {line}: {path} should be {expected}; pass the unmodified output of the AWS CLI with `--output json`"
+    )]
+    JsonShape { line: usize, path: String, expected: &'static str },
+    #[error(
+        "line {line}: {path} has {timestamps} timestamps but {values} values; pass the unmodified output of `aws cloudwatch get-metric-data`"
+    )]
+    LengthMismatch { line: usize, path: String, timestamps: usize, values: usize },
+    #[error(
+        "line {line}: {path} has no `Sum` because get-metric-statistics was run without --statistics Sum; run it again with `--statistics Sum`"
+    )]
+    MissingSum { line: usize, path: String },
+    #[error(
+        "the CloudWatch output has no datapoints; check the endpoint name, variant and time range (CloudWatch omits periods without invocations)"
+    )]
+    NoDatapoints,
+    #[error("generator field `{field}` {problem}")]
+    InvalidGenerator { field: &'static str, problem: String },
+}
+
+/// One period read from the input: it starts at `at` and holds `value` invocations.
+#[derive(Debug, Clone, Copy)]
+struct Point {
+    at: DateTime<Utc>,
+    /// Whole minutes since the Unix epoch.
+    minute: i64,
+    value: f64,
+    line: usize,
+}
+
+/// RFC 3339 (any offset, optional fraction) or a naive `YYYY-MM-DD[ T]HH:MM:SS[.fff]` in UTC.
+fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"]
+        .iter()
+        .find_map(|fmt| NaiveDateTime::parse_from_str(s, fmt).ok())
+        .map(|n| n.and_utc())
+}
+
+/// The timestamp as whole minutes since the epoch, or `None` if it has seconds.
+fn whole_minute(t: &DateTime<Utc>) -> Option<i64> {
+    let seconds = t.timestamp();
+    (seconds.rem_euclid(60) == 0 && t.timestamp_subsec_nanos() == 0).then(|| seconds.div_euclid(60))
+}
+
+/// Parses a count of invocations with Rust's correctly rounded parser (so CSV and JSON agree).
+fn parse_invocations(text: &str, line: usize) -> Result<f64, TrafficError> {
+    let value = shorten(text);
+    let v: f64 = text.parse().map_err(|_| TrafficError::BadNumber { line, value: value.clone() })?;
+    if !v.is_finite() {
+        return Err(TrafficError::NotFinite { line, value });
+    }
+    if v < 0.0 {
+        return Err(TrafficError::Negative { line, value });
+    }
+    // -0 becomes +0, so it prints back as `0`.
+    Ok(v + 0.0)
+}
+
+/// Turns points sorted strictly ascending (at least one) into minutes. The step is the smallest
+/// gap; every gap must be a multiple of it (missing periods are 0); each period's invocations
+/// are spread evenly over its minutes. A single point is taken as one minute.
+fn assemble(points: &[Point]) -> Result<Traffic, TrafficError> {
+    let (Some(first), Some(last)) = (points.first(), points.last()) else {
+        return Err(TrafficError::NoDatapoints);
+    };
+    let (step, step_line) = points
+        .windows(2)
+        .map(|w| (w[1].minute - w[0].minute, w[1].line))
+        .min_by_key(|&(gap, _)| gap)
+        .unwrap_or((1, first.line));
+    let step = step.max(1);
+    for w in points.windows(2) {
+        let gap = w[1].minute - w[0].minute;
+        if gap % step != 0 {
+            return Err(TrafficError::IrregularStep { line: w[1].line, gap, step, step_line });
+        }
+    }
+    let minutes = last.minute.saturating_sub(first.minute).saturating_add(step);
+    let len = usize::try_from(minutes).ok().filter(|&m| m <= MAX_MINUTES).ok_or(TrafficError::TooLong { minutes })?;
+    let mut per_minute = vec![0.0; len];
+    // `step` <= `len` <= MAX_MINUTES, so these casts are exact.
+    let step_len = step as usize;
+    let divisor = step as f64;
+    for p in points {
+        let offset = (p.minute - first.minute) as usize;
+        let share = p.value / divisor;
+        per_minute[offset..offset + step_len].fill(share);
+    }
+    Ok(Traffic { start: first.at, per_minute })
+}
+
+/// Removes a byte-order mark that spreadsheet exports put in front of the text.
+fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// Each minute's start with its invocations (stopping, never panicking, at chrono's last date).
+fn minutes(traffic: &Traffic) -> impl Iterator<Item = (DateTime<Utc>, f64)> + '_ {
+    traffic.per_minute.iter().enumerate().map_while(|(i, &v)| {
+        let at = traffic.start.checked_add_signed(TimeDelta::try_minutes(i64::try_from(i).ok()?)?)?;
+        Some((at, v))
+    })
+}
+
+/// Detects the format: a JSON object (first non-blank character `{`) is CloudWatch output,
+/// anything else is CSV.
+pub fn parse(text: &str) -> Result<Traffic, TrafficError> {
+    if strip_bom(text).trim_start().starts_with('{') {
+        parse_cloudwatch(text)
+    } else {
+        parse_csv(text)
+    }
+}
+
+/// Helpers shared by the tests of this module and its submodules.
+#[cfg(test)]
+mod test_support {
+    use chrono::{DateTime, TimeZone, Utc};
+
+    pub(super) fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
+    }
+
+    /// The message `parse` gives for `text`.
+    pub(super) fn err(text: &str) -> String {
+        super::parse(text).unwrap_err().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::utc;
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn csv_and_cloudwatch_agree_on_the_same_numbers() {
+        // 17 significant digits: the values a naive decimal parser gets one unit off.
+        let values = ["0.30000000000000004", "1234.5678901234567", "9007199254740993", "2.2250738585072014e-308", "7"];
+        let mut csv = String::from("timestamp,invocations\n");
+        let mut ts = Vec::new();
+        for (i, v) in values.iter().enumerate() {
+            csv.push_str(&format!("2026-11-02T08:0{i}:00Z,{v}\n"));
+            ts.push(format!("\"2026-11-02T08:0{i}:00Z\""));
+        }
+        let json = format!(
+            r#"{{"MetricDataResults": [{{"Timestamps": [{}], "Values": [{}]}}]}}"#,
+            ts.join(","),
+            values.join(",")
+        );
+        let a = parse(&csv).unwrap();
+        let b = parse(&json).unwrap();
+        assert_eq!(a, b);
+        let expected: Vec<u64> = values.iter().map(|v| v.parse::<f64>().unwrap().to_bits()).collect();
+        assert_eq!(b.per_minute.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), expected);
+    }
+
+    #[test]
+    fn round_trips_are_bit_identical() {
+        let t = generate(&Generator { days: 7, seed: 42, ..Generator::default() });
+        let csv = to_csv(&t);
+        assert!(csv.starts_with("timestamp,invocations\n2026-11-01T00:00:00Z,"));
+        assert_eq!(parse_csv(&csv).unwrap(), t);
+        assert_eq!(parse(&csv).unwrap(), t);
+        let json = to_cloudwatch_json(&t);
+        assert!(json.contains("\"2026-11-07T23:59:00+00:00\""));
+        assert_eq!(parse_cloudwatch(&json).unwrap(), t);
+        assert_eq!(parse(&json).unwrap(), t);
+        // Zeros, whole numbers, tiny and huge values.
+        let odd = Traffic { start: utc(2026, 11, 2, 8, 0), per_minute: vec![0.0, 1.0, 0.0, 1e-300, 1.7e308, 0.1, 0.0] };
+        assert_eq!(parse_csv(&to_csv(&odd)).unwrap(), odd);
+        assert_eq!(parse_cloudwatch(&to_cloudwatch_json(&odd)).unwrap(), odd);
+    }
+
+    #[test]
+    fn to_csv_and_to_cloudwatch_json_shapes() {
+        let t = Traffic { start: utc(2026, 11, 2, 8, 0), per_minute: vec![12.0, 0.5] };
+        assert_eq!(to_csv(&t), "timestamp,invocations\n2026-11-02T08:00:00Z,12\n2026-11-02T08:01:00Z,0.5\n");
+        let json: serde_json::Value = serde_json::from_str(&to_cloudwatch_json(&t)).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "MetricDataResults": [{
+                    "Id": "invocations",
+                    "Label": "Invocations",
+                    "Timestamps": ["2026-11-02T08:01:00+00:00", "2026-11-02T08:00:00+00:00"],
+                    "Values": [0.5, 12],
+                    "StatusCode": "Complete"
+                }],
+                "Messages": []
+            })
+        );
+    }
+
+    #[test]
+    fn malformed_input_never_panics() {
+        let mut inputs: Vec<String> = vec![
+            String::new(),
+            "\u{feff}".into(),
+            "{".into(),
+            "[1, 2]".into(),
+            "{}".into(),
+            "{\"MetricDataResults\": 5}".into(),
+            "{\"MetricDataResults\": [{\"Timestamps\": 5, \"Values\": []}]}".into(),
+            "{\"Datapoints\": [{\"Timestamp\": 5, \"Sum\": 1}]}".into(),
+            "{\"Datapoints\": [{\"Timestamp\": \"2026-11-02T08:00:00Z\", \"Sum\": 1e999}]}".into(),
+            "{\"Datapoints\": [{\"Timestamp\": \"2026-11-02T08:00:00Z\", \"Sum\": -0}]}".into(),
+            "{\"Datapoints\": [{\"Timestamp\": \"\\ud800\", \"Sum\": 1}]}".into(),
+            "{\"Datapoints\": [{\"Timestamp\": \"\\u00e9\\ud83d\\ude00\", \"Sum\": 1}]}".into(),
+            "{\"a\": \"\\u12".into(),
+            "{\"a\": \"é\\".into(),
+            "{\"a\": -}".into(),
+            "{\"a\": 1.}".into(),
+            "{\"a\": 1e}".into(),
+            "{\"a\": tru}".into(),
+            "{\"MetricDataResults\": [{\"Timestamps\": [\"-262143-01-01T00:00:00Z\", \"+262142-12-31T23:59:00Z\"], \"Values\": [1, 2]}]}".into(),
+            "timestamp,invocations\n+262142-12-31T23:59:00Z,1\n".into(),
+            "timestamp,invocations\n2026-11-02T08:00:00Z,99999999999999999999999999999999999999999\n".into(),
+            "timestamp,invocations\n2026-11-02T08:00:00Z,1\n2026-11-02T23:59:60Z,1\n".into(),
+            "timestamp,invocations\n２０２６-11-02T08:00:00Z,１\n".into(),
+            "timestamp,invocations\nÀ,ß\n日本,語\n".into(),
+            "timestamp;invocations\n".into(),
+            ",\n,\n".into(),
+            "[".repeat(100_000),
+            format!("{{\"a\":{}", "[".repeat(100_000)),
+        ];
+        // Mutations of valid inputs: cut, byte-flip and splice, from a fixed seed.
+        let csv = to_csv(&Traffic { start: utc(2026, 11, 2, 8, 0), per_minute: vec![1.0, 2.5, 0.0, 4.0] });
+        let json = to_cloudwatch_json(&Traffic { start: utc(2026, 11, 2, 8, 0), per_minute: vec![1.0, 2.5] });
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        for _ in 0..3000 {
+            let base = if rng.next_u64() % 2 == 0 { &csv } else { &json };
+            let mut bytes = base.as_bytes().to_vec();
+            for _ in 0..1 + rng.next_u64() % 4 {
+                let i = (rng.next_u64() % bytes.len() as u64) as usize;
+                match rng.next_u64() % 3 {
+                    0 => bytes.truncate(i),
+                    1 => bytes[i] = b"{}[]\",:-.e0195 \n#\\Z+T"[(rng.next_u64() % 21) as usize],
+                    _ => {
+                        bytes.insert(i, 0xC3);
+                        bytes.insert(i + 1, 0xA9);
+                    }
+                }
+                if bytes.is_empty() {
+                    break;
+                }
+            }
+            inputs.push(String::from_utf8_lossy(&bytes).into_owned());
+        }
+        for input in &inputs {
+            if let Ok(t) = parse(input) {
+                assert!(t.per_minute.iter().all(|v| v.is_finite() && *v >= 0.0));
+            }
+            let _ = parse_csv(input);
+            let _ = parse_cloudwatch(input);
+        }
+    }
+}
