@@ -13,8 +13,10 @@ use std::time::Duration;
 use crate::model::Tags;
 use crate::resources::{ConfigResource, ModelResource, PolicyResource, ScheduledActionResource, TargetResource};
 
+mod instance_types;
 pub mod sdk;
 
+pub use instance_types::hosting_instance_types;
 pub use sdk::{load, SdkAws};
 
 /// How to reach AWS, from flags and the environment.
