@@ -8,13 +8,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use aws_sdk_sagemaker::types::ProductionVariantInstanceType;
 use chrono::{DateTime, Utc};
 
+use crate::aws::hosting_instance_types;
 use crate::diagnostic::{did_you_mean, shorten, Diagnostic, SourceSpan};
 use crate::model::{
-    CapacityRange, Desired, EndpointModel, EnvValue, InlineModel, InstanceType, ModelRef, Scaling, ScheduleModel, Tags,
-    VariantModel,
+    scaling_target, CapacityRange, Desired, EndpointModel, EnvValue, InlineModel, InstanceType, ModelRef, Scaling,
+    ScheduleModel, Tags, VariantModel, DEFAULT_COOLDOWN_SECS, DEFAULT_SAFETY_FACTOR,
 };
 use crate::schedule::{parse_timezone, Schedule};
 use crate::spec::{self, Pos, Spec, SPEC_VERSION};
@@ -24,11 +24,6 @@ use crate::spec::{self, Pos, Spec, SPEC_VERSION};
 pub const NAME_SUFFIX_LEN: usize = 9;
 /// SageMaker's limit for endpoint, endpoint config, model and variant names.
 const MAX_NAME_LEN: usize = 63;
-/// The default safety factor AWS recommends starting with ("Load testing your auto scaling
-/// configuration"): target = max RPS x 0.5 x 60.
-pub const DEFAULT_SAFETY_FACTOR: f64 = 0.5;
-/// Application Auto Scaling's default cooldown for SageMaker variants.
-pub const DEFAULT_COOLDOWN_SECS: u32 = 300;
 /// Cooldowns above this draw a warning. AWS documents no maximum; this is our assumption that a
 /// longer cooldown is far more often a unit mistake than an intent.
 const COOLDOWN_WARN_SECS: u64 = 3600;
@@ -493,7 +488,7 @@ impl Validator {
     }
 
     fn instance_type(&mut self, t: &Pos<String>) -> Option<InstanceType> {
-        let known = ProductionVariantInstanceType::values();
+        let known = hosting_instance_types();
         if known.contains(&t.as_str()) {
             return Some(InstanceType::new_checked(t));
         }
@@ -674,10 +669,7 @@ impl Validator {
             }
             None => DEFAULT_SAFETY_FACTOR,
         };
-        // SageMaker guide, "Load testing your auto scaling configuration":
-        // SageMakerVariantInvocationsPerInstance = MAX_RPS x SAFETY_FACTOR x 60 (per minute).
-        // Rounded to 6 decimals so 7 x 0.8 x 60 is sent as 336, not 336.00000000000006.
-        Some((rps * factor * 60.0 * 1e6).round() / 1e6)
+        Some(scaling_target(rps, factor))
     }
 
     fn cooldown(&mut self, key: &str, value: Option<&Pos<String>>) -> Option<u32> {
@@ -945,9 +937,7 @@ mod tests {
 
     #[test]
     fn burstable_family_is_ml_t2_and_in_the_sdk_enum() {
-        let burstable: Vec<&str> =
-            ProductionVariantInstanceType::values().iter().copied().filter(|t| is_burstable(t)).collect();
+        let burstable: Vec<&str> = hosting_instance_types().iter().copied().filter(|t| is_burstable(t)).collect();
         assert_eq!(burstable, ["ml.t2.2xlarge", "ml.t2.large", "ml.t2.medium", "ml.t2.xlarge"]);
-        assert!(!ProductionVariantInstanceType::values().iter().any(|t| t.starts_with("ml.t3.")));
     }
 }

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::engine::{self, Params, ScheduledEvent, Summary};
 use super::prices::{PriceError, PriceTable};
-use crate::model::ScheduleModel;
+use crate::model::{scaling_target, ScheduleModel};
 use crate::schedule::Schedule;
 
 /// The search space and the budget.
@@ -92,6 +92,7 @@ pub fn candidates(search: &Search, prices: &PriceTable, peak_per_minute: f64) ->
     for t in &search.instance_types {
         let price = prices.get(t)?;
         let capacity = search.max_rps_per_instance * 60.0 * f64::from(price.vcpus) / f64::from(reference);
+        let rps = search.max_rps_per_instance * f64::from(price.vcpus) / f64::from(reference);
         // Enough instances to serve the peak at full load, and some headroom above it.
         let need = ((peak_per_minute / capacity).ceil() as u32).max(1);
         let mut maxes = vec![need, need + 1, need * 2];
@@ -114,7 +115,7 @@ pub fn candidates(search: &Search, prices: &PriceTable, peak_per_minute: f64) ->
                                 min,
                                 max,
                                 safety_factor: sf,
-                                target: (capacity * sf * 1e6).round() / 1e6,
+                                target: scaling_target(rps, sf),
                                 business_hours_min: business,
                                 month_start_min: month,
                             });
