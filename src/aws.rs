@@ -15,8 +15,10 @@ use crate::resources::{
     ConfigResource, ModelResource, PolicyResource, ScheduledActionResource, TargetResource, WeightAndCapacity,
 };
 
+mod instance_types;
 pub mod sdk;
 
+pub use instance_types::hosting_instance_types;
 pub use sdk::{load, SdkAws};
 
 /// How to reach AWS, from flags and the environment.

@@ -3,14 +3,18 @@
 //! endpoint-scale's policy name, after which `plan` shows no changes.
 //!
 //! The written spec references the endpoints' models as `existing:` (endpoint-scale never
-//! changes or deletes those) and keeps live counts, weights, bounds, targets and schedules.
-
-use std::fmt::Write as _;
+//! changes or deletes those) and keeps live counts, weights, bounds, targets and schedules. It is
+//! built as the spec's own types and written by `spec::write`, so its quoting is the spec
+//! module's, and it reads back to what was imported.
 
 use crate::aws::{Aws, AwsResult};
 use crate::live::{LiveEndpoint, LiveState, Ownership};
 use crate::model::Tags;
-use crate::resources::{PolicyResource, POLICY_NAME, TAG_ENDPOINT, TAG_MANAGED, TAG_PREFIX, TAG_PROJECT};
+use crate::resources::{
+    PolicyResource, TargetResource, POLICY_NAME, TAG_ENDPOINT, TAG_MANAGED, TAG_PREFIX, TAG_PROJECT,
+};
+use crate::spec::write::Document;
+use crate::spec::{self, AutoScaling, ModelSpec, Pos, ScheduledAction, Spec, TagMap, Target, SPEC_VERSION};
 
 /// Invocations target tracking policies of the imported endpoints under any name.
 pub async fn foreign_policies<A: Aws>(aws: &A, live: &LiveState) -> AwsResult<Vec<PolicyResource>> {
@@ -25,122 +29,101 @@ fn policy_of<'a>(policies: &'a [PolicyResource], endpoint: &str, variant: &str) 
     list.iter().find(|p| p.policy_name == POLICY_NAME).or(list.first()).copied()
 }
 
-/// A YAML scalar: plain when that reads back as the same string, else double-quoted (JSON
-/// escaping is valid YAML).
-fn scalar(text: &str) -> String {
-    let plain = !text.is_empty()
-        && text.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '/')
-        && !text.contains(": ")
-        && !text.contains(" #")
-        && !text.ends_with(':')
-        && text.chars().all(|c| c.is_ascii_graphic() || c == ' ')
-        && !matches!(text.to_ascii_lowercase().as_str(), "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "~")
-        && text.parse::<f64>().is_err();
-    if plain {
-        text.to_string()
-    } else {
-        serde_json::to_string(text).unwrap_or_default()
-    }
+fn user_tags(tags: &Tags) -> TagMap {
+    tags.iter()
+        .filter(|(k, _)| !k.starts_with(TAG_PREFIX) && !k.starts_with("aws:"))
+        .map(|(k, v)| (Pos::new(k.clone()), Pos::new(v.clone())))
+        .collect()
 }
 
-fn number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
-    }
-}
+const HEADER: &str = "With `--adopt` the endpoints were also tagged as managed by this project; without it, review
+this spec, then run `endpoint-scale import --adopt ...` so that endpoint-scale manages them.";
 
-fn user_tags(tags: &Tags) -> Vec<(&String, &String)> {
-    tags.iter().filter(|(k, _)| !k.starts_with(TAG_PREFIX) && !k.starts_with("aws:")).collect()
-}
+/// Where a variant without an invocations policy gets a placeholder target, and says so.
+const NO_POLICY: &str = "No invocations target tracking policy was found: set a target.";
 
 pub fn spec_text(project: &str, endpoints: &[String], live: &LiveState, policies: &[PolicyResource]) -> String {
-    let mut y = String::new();
-    let _ = writeln!(y, "# Written by `endpoint-scale import` from the live endpoints {}.", endpoints.join(", "));
-    let _ = writeln!(
-        y,
-        "# With `--adopt` the endpoints were also tagged as managed by this project; without it, review
-# this spec, then run `endpoint-scale import --adopt ...` so that endpoint-scale manages them."
-    );
-    let _ = writeln!(y, "version: 1");
-    let _ = writeln!(y, "project: {}", scalar(project));
-    let _ = writeln!(y, "endpoints:");
-    for name in endpoints {
-        if let Some(e) = live.endpoints.get(name) {
-            endpoint(&mut y, e, policies);
-        }
+    let mut unset_targets = Vec::new();
+    let mut spec = Spec {
+        version: Pos::new(SPEC_VERSION),
+        project: Pos::new(project.to_string()),
+        region: None,
+        tags: TagMap::new(),
+        disable_rules: Vec::new(),
+        endpoints: Vec::new(),
+    };
+    for e in endpoints.iter().filter_map(|name| live.endpoints.get(name)) {
+        let (endpoint, unset) = endpoint(e, policies);
+        let index = spec.endpoints.len();
+        unset_targets.extend(unset.into_iter().map(|v| format!("/endpoints/{index}/variants/{v}/autoscaling/target")));
+        spec.endpoints.push(endpoint);
     }
-    y
+    let header =
+        format!("Written by `endpoint-scale import` from the live endpoints {}.\n{HEADER}", endpoints.join(", "));
+    let mut doc = Document::spec(&spec).header(&header);
+    for pointer in &unset_targets {
+        doc = doc.comment(pointer, NO_POLICY);
+    }
+    doc.to_string()
 }
 
-fn endpoint(y: &mut String, e: &LiveEndpoint, policies: &[PolicyResource]) {
+/// The endpoint as a spec endpoint, and the indexes of its variants whose target is a
+/// placeholder (no invocations policy was found).
+fn endpoint(e: &LiveEndpoint, policies: &[PolicyResource]) -> (spec::Endpoint, Vec<usize>) {
     let name = &e.desc.name;
-    let _ = writeln!(y, "  - name: {}", scalar(name));
-    let tags = user_tags(&e.tags);
-    if !tags.is_empty() {
-        let _ = writeln!(y, "    tags:");
-        for (k, v) in tags {
-            let _ = writeln!(y, "      {}: {}", scalar(k), scalar(v));
-        }
-    }
-    let _ = writeln!(y, "    variants:");
-    let Some(config) = &e.config else { return };
-    for v in &config.variants {
+    let mut unset = Vec::new();
+    let mut variants = Vec::new();
+    for v in e.config.iter().flat_map(|c| &c.variants) {
         let (count, weight) = e.desc.variant(&v.name).unwrap_or((None, None));
         let target = e.targets.iter().find(|t| t.variant == v.name);
         let count = count.unwrap_or(v.initial_instance_count);
         let count = target.map_or(count, |t| count.clamp(t.min_capacity.max(1), t.max_capacity.max(1)));
-        let _ = writeln!(y, "      - name: {}", scalar(&v.name));
-        let _ = writeln!(y, "        instance_type: {}", scalar(&v.instance_type));
-        let _ = writeln!(y, "        initial_instance_count: {count}");
-        let _ = writeln!(y, "        initial_weight: {}", number(weight.unwrap_or(v.initial_weight)));
-        let _ = writeln!(y, "        model:");
-        let _ = writeln!(y, "          existing: {}", scalar(&v.model_name));
-        let Some(t) = target else { continue };
-        let _ = writeln!(y, "        autoscaling:");
-        let _ = writeln!(y, "          min: {}", t.min_capacity);
-        let _ = writeln!(y, "          max: {}", t.max_capacity);
-        match policy_of(policies, name, &v.name) {
-            Some(p) => {
-                let _ = writeln!(y, "          target:");
-                let _ = writeln!(y, "            invocations_per_instance: {}", number(p.target_value));
-                let _ = writeln!(y, "          scale_in_cooldown: {}", p.scale_in_cooldown);
-                let _ = writeln!(y, "          scale_out_cooldown: {}", p.scale_out_cooldown);
-                if p.disable_scale_in {
-                    let _ = writeln!(y, "          disable_scale_in: true");
-                }
+        let autoscaling = target.map(|t| {
+            let policy = policy_of(policies, name, &v.name);
+            if policy.is_none() {
+                unset.push(variants.len());
             }
-            None => {
-                let _ = writeln!(y, "          # No invocations target tracking policy was found: set a target.");
-                let _ = writeln!(y, "          target:");
-                let _ = writeln!(y, "            invocations_per_instance: 0");
-            }
-        }
-        let schedules: Vec<_> = e.schedules.iter().filter(|s| s.variant == v.name).collect();
-        if schedules.is_empty() {
-            continue;
-        }
-        let _ = writeln!(y, "          schedules:");
-        for s in schedules {
-            let _ = writeln!(y, "            - name: {}", scalar(&s.name));
-            let _ = writeln!(y, "              schedule: {}", scalar(&s.schedule));
-            if let Some(tz) = &s.timezone {
-                let _ = writeln!(y, "              timezone: {}", scalar(tz));
-            }
-            if let Some(t) = &s.start_time {
-                let _ = writeln!(y, "              start_time: {}", scalar(t));
-            }
-            if let Some(t) = &s.end_time {
-                let _ = writeln!(y, "              end_time: {}", scalar(t));
-            }
-            if let Some(n) = s.min_capacity {
-                let _ = writeln!(y, "              min: {n}");
-            }
-            if let Some(n) = s.max_capacity {
-                let _ = writeln!(y, "              max: {n}");
-            }
-        }
+            autoscaling(e, &v.name, t, policy)
+        });
+        variants.push(spec::Variant {
+            name: Pos::new(v.name.clone()),
+            instance_type: Pos::new(v.instance_type.clone()),
+            initial_instance_count: Some(Pos::new(count)),
+            initial_weight: Some(Pos::new(weight.unwrap_or(v.initial_weight))),
+            model: Some(ModelSpec { existing: Some(Pos::new(v.model_name.clone())), ..ModelSpec::default() }),
+            max_rps_per_instance: None,
+            autoscaling,
+        });
+    }
+    let endpoint = spec::Endpoint { name: Pos::new(name.clone()), tags: user_tags(&e.tags), model: None, variants };
+    (endpoint, unset)
+}
+
+fn autoscaling(e: &LiveEndpoint, variant: &str, t: &TargetResource, policy: Option<&PolicyResource>) -> AutoScaling {
+    let target = |value: f64| Target { invocations_per_instance: Some(Pos::new(value)), ..Target::default() };
+    let schedules = e
+        .schedules
+        .iter()
+        .filter(|s| s.variant == variant)
+        .map(|s| ScheduledAction {
+            name: Pos::new(s.name.clone()),
+            schedule: Pos::new(s.schedule.clone()),
+            timezone: s.timezone.clone().map(Pos::new),
+            start_time: s.start_time.clone().map(Pos::new),
+            end_time: s.end_time.clone().map(Pos::new),
+            min: s.min_capacity.map(Pos::new),
+            max: s.max_capacity.map(Pos::new),
+        })
+        .collect();
+    AutoScaling {
+        min: Pos::new(t.min_capacity),
+        max: Pos::new(t.max_capacity),
+        // Without a policy the target is a placeholder the header comment asks to replace.
+        target: Some(target(policy.map_or(0.0, |p| p.target_value))),
+        scale_in_cooldown: policy.map(|p| Pos::new(p.scale_in_cooldown.to_string())),
+        scale_out_cooldown: policy.map(|p| Pos::new(p.scale_out_cooldown.to_string())),
+        disable_scale_in: policy.filter(|p| p.disable_scale_in).map(|_| Pos::new(true)),
+        schedules,
     }
 }
 
@@ -184,15 +167,142 @@ pub async fn adopt<A: Aws>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostic::Source;
+    use crate::live::EndpointDescView;
+    use crate::resources::{ConfigResource, ConfigVariant, ScheduledActionResource};
+
+    fn live_endpoint(name: &str, tags: &[(&str, &str)], variants: &[&str]) -> LiveEndpoint {
+        LiveEndpoint {
+            desc: EndpointDescView {
+                name: name.into(),
+                arn: format!("arn:aws:sagemaker:us-east-1:123456789012:endpoint/{name}"),
+                status: "InService".into(),
+                config_name: format!("{name}-config"),
+                failure_reason: None,
+                variants: variants.iter().map(|v| (v.to_string(), Some(2), Some(1.0))).collect(),
+            },
+            tags: tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            ownership: Ownership::Unmanaged,
+            config: Some(ConfigResource {
+                name: format!("{name}-config"),
+                endpoint: name.into(),
+                variants: variants
+                    .iter()
+                    .map(|v| ConfigVariant {
+                        name: v.to_string(),
+                        model_name: "hand-model".into(),
+                        instance_type: "ml.c5.large".into(),
+                        initial_instance_count: 1,
+                        initial_weight: 1.0,
+                    })
+                    .collect(),
+                tags: Tags::new(),
+            }),
+            models: Vec::new(),
+            targets: Vec::new(),
+            policies: Vec::new(),
+            schedules: Vec::new(),
+        }
+    }
+
+    fn target(endpoint: &str, variant: &str) -> TargetResource {
+        TargetResource {
+            endpoint: endpoint.into(),
+            variant: variant.into(),
+            min_capacity: 1,
+            max_capacity: 4,
+            tags: Tags::new(),
+        }
+    }
+
+    /// The endpoint of the emulator test `import_adopts_a_hand_made_endpoint...`, read offline.
+    fn legacy() -> (LiveState, Vec<PolicyResource>) {
+        let mut e =
+            live_endpoint("legacy", &[("team", "search"), ("aws:cloudformation:stack-name", "x")], &["primary"]);
+        e.targets.push(target("legacy", "primary"));
+        e.schedules.push(ScheduledActionResource {
+            endpoint: "legacy".into(),
+            variant: "primary".into(),
+            name: "morning".into(),
+            schedule: "cron(0 8 ? * MON-FRI *)".into(),
+            timezone: Some("Europe/Berlin".into()),
+            start_time: None,
+            end_time: None,
+            min_capacity: Some(2),
+            max_capacity: None,
+        });
+        let policy = PolicyResource {
+            endpoint: "legacy".into(),
+            variant: "primary".into(),
+            policy_name: "HandMadePolicy".into(),
+            target_value: 750.0,
+            scale_in_cooldown: 600,
+            scale_out_cooldown: 60,
+            disable_scale_in: false,
+        };
+        let live = LiveState { endpoints: [("legacy".to_string(), e)].into(), strays: Default::default() };
+        (live, vec![policy])
+    }
+
+    /// Parses the written text, writes the parsed spec again and parses that: the same values.
+    fn assert_reads_back(text: &str) -> crate::spec::Spec {
+        let parse = |t: &str| crate::spec::parse(&Source::new("i.yaml", t)).unwrap_or_else(|d| panic!("{d:?}\n{t}"));
+        let first = parse(text);
+        let second = parse(&Document::spec(&first).to_string());
+        assert_eq!(format!("{first:?}"), format!("{second:?}"));
+        first
+    }
 
     #[test]
-    fn scalars_quote_only_when_needed() {
-        assert_eq!(scalar("ml.c5.large"), "ml.c5.large");
-        assert_eq!(scalar("cron(0 8 ? * MON-FRI *)"), "cron(0 8 ? * MON-FRI *)");
-        assert_eq!(scalar("true"), "\"true\"");
-        assert_eq!(scalar("2026-12-01T00:00:00Z"), "2026-12-01T00:00:00Z");
-        assert_eq!(scalar("a: b"), "\"a: b\"");
-        assert_eq!(scalar("123"), "\"123\"");
-        assert_eq!(scalar("*x"), "\"*x\"");
+    fn writes_the_expected_spec_for_a_hand_made_endpoint() {
+        let (live, policies) = legacy();
+        let text = spec_text("search", &["legacy".into()], &live, &policies);
+        let expected =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/expected/import.legacy.yaml")).unwrap();
+        assert_eq!(text, expected);
+        let spec = assert_reads_back(&text);
+        let validated = crate::validate::validate(&spec);
+        assert_eq!(validated.errors(), 0, "{:?}", validated.diagnostics);
+        let scaling = validated.desired.unwrap().endpoints[0].variants[0].scaling.clone().unwrap();
+        assert_eq!(
+            (scaling.target_value, scaling.scale_in_cooldown_secs, scaling.scale_out_cooldown_secs),
+            (750.0, 600, 60)
+        );
+    }
+
+    #[test]
+    fn awkward_live_values_are_quoted_and_a_missing_policy_is_marked() {
+        let mut e = live_endpoint("odd", &[("year", "2024"), ("on-call", "yes"), ("note", "a: b # c")], &["a", "b"]);
+        e.targets.push(target("odd", "b"));
+        e.schedules.push(ScheduledActionResource {
+            endpoint: "odd".into(),
+            variant: "b".into(),
+            name: "once".into(),
+            schedule: "at(2026-12-01T08:00:00)".into(),
+            timezone: None,
+            start_time: Some("2026-11-01T00:00:00Z".into()),
+            end_time: None,
+            min_capacity: None,
+            max_capacity: Some(3),
+        });
+        let live = LiveState { endpoints: [("odd".to_string(), e)].into(), strays: Default::default() };
+        let text = spec_text("p", &["odd".into()], &live, &[]);
+        assert!(
+            text.contains("    tags:\n      note: \"a: b # c\"\n      on-call: \"yes\"\n      year: \"2024\"\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "          # {NO_POLICY}\n          target:\n            invocations_per_instance: 0\n"
+            )),
+            "{text}"
+        );
+        let spec = assert_reads_back(&text);
+        assert_eq!(
+            spec.endpoints[0].tags.values().map(|v| v.as_str()).collect::<Vec<_>>(),
+            ["a: b # c", "yes", "2024"]
+        );
+        let schedule = &spec.endpoints[0].variants[1].autoscaling.as_ref().unwrap().schedules[0];
+        assert_eq!(schedule.start_time.as_deref().map(String::as_str), Some("2026-11-01T00:00:00Z"));
     }
 }

@@ -10,6 +10,23 @@ use chrono::{DateTime, Utc};
 
 use crate::schedule::Schedule;
 
+/// The safety factor AWS recommends starting with ("Load testing your auto scaling
+/// configuration" in the SageMaker developer guide) when the spec gives none.
+pub const DEFAULT_SAFETY_FACTOR: f64 = 0.5;
+
+/// Application Auto Scaling's cooldown for SageMaker variants when a policy sets none; the spec's
+/// default too, so an omitted cooldown means the same in the spec and in AWS.
+pub const DEFAULT_COOLDOWN_SECS: u32 = 300;
+
+/// The target for SageMakerVariantInvocationsPerInstance (invocations per instance per minute)
+/// from a load-tested maximum: MAX_RPS x SAFETY_FACTOR x 60 (SageMaker developer guide, "Load
+/// testing your auto scaling configuration").
+///
+/// Rounded to 6 decimals so 7 x 0.8 x 60 is sent as 336, not 336.00000000000006.
+pub fn scaling_target(max_rps_per_instance: f64, safety_factor: f64) -> f64 {
+    (max_rps_per_instance * safety_factor * 60.0 * 1e6).round() / 1e6
+}
+
 /// Tag keys and values, sorted by key so output is stable.
 pub type Tags = BTreeMap<String, String>;
 

@@ -7,17 +7,22 @@
 //!
 //! YAML anchors and aliases are refused by the parser (marked-yaml): a spec is read by reviewers
 //! line by line, and refusing aliases also rules out alias-expansion bombs.
+//!
+//! The same types are what the tool writes specs from (`import`, `recommend --write`): they
+//! serialize to the spec's YAML through [`write`], so written specs use the same keys, and the
+//! round-trip tests there prove they read back to the same values.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Deref;
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::diagnostic::{Diagnostic, Source, SourceSpan};
 
 mod shape;
+pub mod write;
 
 /// The spec format this build reads.
 pub const SPEC_VERSION: u32 = 1;
@@ -27,6 +32,13 @@ pub const SPEC_VERSION: u32 = 1;
 pub struct Pos<T> {
     pub value: T,
     pub span: SourceSpan,
+}
+
+impl<T> Pos<T> {
+    /// A value that stands nowhere in a file: one the tool puts into a spec it writes.
+    pub fn new(value: T) -> Self {
+        Pos { value, span: SourceSpan::default() }
+    }
 }
 
 impl<T> Deref for Pos<T> {
@@ -67,6 +79,13 @@ impl<'de, T: Deserialize<'de> + Clone> Deserialize<'de> for Pos<T> {
     }
 }
 
+/// Written as the bare value: positions belong to the file a spec was read from.
+impl<T: Serialize> Serialize for Pos<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.value.serialize(serializer)
+    }
+}
+
 impl<T: JsonSchema> JsonSchema for Pos<T> {
     fn inline_schema() -> bool {
         T::inline_schema()
@@ -86,7 +105,7 @@ impl<T: JsonSchema> JsonSchema for Pos<T> {
 pub type TagMap = BTreeMap<Pos<String>, Pos<String>>;
 
 /// An endpoint-scale spec: the endpoints a project wants, and how each scales.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "endpoint-scale spec")]
 pub struct Spec {
@@ -96,31 +115,31 @@ pub struct Spec {
     /// every resource the tool creates, so two specs never touch each other's endpoints.
     pub project: Pos<String>,
     /// AWS region the endpoints live in, for example `us-east-1`. Overridden by `--region`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<Pos<String>>,
     /// Tags applied to every resource the tool creates (models, endpoint configs, endpoints,
     /// scalable targets).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: TagMap,
     /// Validation rules to switch off, by name, for example `burstable-autoscaling`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub disable_rules: Vec<Pos<String>>,
     /// The SageMaker real-time endpoints.
     pub endpoints: Vec<Endpoint>,
 }
 
 /// One SageMaker real-time endpoint.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Endpoint {
     /// Endpoint name: letters, digits and hyphens, at most 54 characters (the tool appends a
     /// 9-character content hash to derive config and model names, which SageMaker caps at 63).
     pub name: Pos<String>,
     /// Tags for this endpoint's resources, on top of the spec-wide tags.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: TagMap,
     /// The model the variants serve, unless a variant names its own.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<ModelSpec>,
     /// Production variants. At least one.
     pub variants: Vec<Variant>,
@@ -128,34 +147,34 @@ pub struct Endpoint {
 
 /// A model: either an existing SageMaker model (`existing`) or one the tool creates (`image`,
 /// `execution_role_arn` and optionally `model_data_url`, `environment`, `secret_environment`).
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ModelSpec {
     /// Name of an existing SageMaker model. The tool uses it but never creates, changes or
     /// deletes it.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub existing: Option<Pos<String>>,
     /// Inference container image URI (ECR).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<Pos<String>>,
     /// S3 URL of the model artifacts (`model.tar.gz`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_data_url: Option<Pos<String>>,
     /// IAM role SageMaker assumes to pull the image and the artifacts.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub execution_role_arn: Option<Pos<String>>,
     /// Container environment variables. Values whose names look secret (TOKEN, SECRET,
     /// PASSWORD, API_KEY, ...) are masked in plan output (human and JSON).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub environment: BTreeMap<Pos<String>, Pos<String>>,
     /// Container environment variables that are always masked in plan output. They are passed
     /// to SageMaker unchanged.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub secret_environment: BTreeMap<Pos<String>, Pos<String>>,
 }
 
 /// A production variant of an endpoint.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Variant {
     /// Variant name, unique within the endpoint.
@@ -164,26 +183,26 @@ pub struct Variant {
     pub instance_type: Pos<String>,
     /// Instances the variant starts with. Default 1. With auto scaling it must lie within
     /// [min, max]; updates keep the live count instead of resetting to this.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1))]
     pub initial_instance_count: Option<Pos<u32>>,
     /// Relative share of the endpoint's traffic. Default 1.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initial_weight: Option<Pos<f64>>,
     /// Model for this variant; defaults to the endpoint's `model`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<ModelSpec>,
     /// Requests per second one instance serves at its limit, measured by a load test. Used to
     /// derive the scaling target and by the simulator.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_rps_per_instance: Option<Pos<f64>>,
     /// Application Auto Scaling for this variant. Omit for a fixed-size variant.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autoscaling: Option<AutoScaling>,
 }
 
 /// Target tracking on `SageMakerVariantInvocationsPerInstance`, plus scheduled actions.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AutoScaling {
     /// Fewest instances (MinCapacity). At least 1.
@@ -194,42 +213,42 @@ pub struct AutoScaling {
     pub max: Pos<u32>,
     /// The target for invocations per instance per minute. Default: derived from the variant's
     /// `max_rps_per_instance` with a safety factor of 0.5.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<Target>,
     /// Wait after a scale-in before the next one: `300`, `300s`, `5m`, `1h`. Default 5m.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "write::duration")]
     #[schemars(schema_with = "duration_schema")]
     pub scale_in_cooldown: Option<Pos<String>>,
     /// Wait after a scale-out before a further one: `300`, `300s`, `5m`, `1h`. Default 5m.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "write::duration")]
     #[schemars(schema_with = "duration_schema")]
     pub scale_out_cooldown: Option<Pos<String>>,
     /// When true the policy never removes instances (only schedules or people do).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disable_scale_in: Option<Pos<bool>>,
     /// Scheduled changes of min and max, for predictable peaks.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub schedules: Vec<ScheduledAction>,
 }
 
 /// The value target tracking holds `SageMakerVariantInvocationsPerInstance` at.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
     /// The target directly, in invocations per instance per minute.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invocations_per_instance: Option<Pos<f64>>,
     /// Load-tested requests per second per instance; defaults to the variant's
     /// `max_rps_per_instance`. Target = max_rps_per_instance x safety_factor x 60.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_rps_per_instance: Option<Pos<f64>>,
     /// Share of the tested maximum to aim for, in (0, 1]. Default 0.5 (AWS's advice).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub safety_factor: Option<Pos<f64>>,
 }
 
 /// A PutScheduledAction: at its times, replace the variant's min and/or max.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduledAction {
     /// Action name, unique within the variant.
@@ -238,20 +257,20 @@ pub struct ScheduledAction {
     /// `at(yyyy-mm-ddThh:mm:ss)`. Weekdays at 08:00: `cron(0 8 ? * MON-FRI *)`.
     pub schedule: Pos<String>,
     /// IANA time zone the schedule is read in, for example `America/New_York`. Default UTC.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<Pos<String>>,
     /// The action is active from this instant (RFC 3339, for example `2026-12-01T00:00:00Z`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<Pos<String>>,
     /// The action is active until this instant (RFC 3339).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<Pos<String>>,
     /// New MinCapacity when the action fires.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1))]
     pub min: Option<Pos<u32>>,
     /// New MaxCapacity when the action fires.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1))]
     pub max: Option<Pos<u32>>,
 }

@@ -15,10 +15,10 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_smithy_types::DateTime;
 
 use super::{Aws, AwsError, AwsErrorKind, AwsOptions, AwsResult, EndpointDesc, VariantDesc};
-use crate::model::Tags;
-use crate::resources::WeightAndCapacity;
+use crate::model::{Tags, DEFAULT_COOLDOWN_SECS};
 use crate::resources::{
     resource_id, ConfigResource, ConfigVariant, ModelResource, PolicyResource, ScheduledActionResource, TargetResource,
+    WeightAndCapacity, PREDEFINED_METRIC,
 };
 
 /// Why AWS cannot be reached at all: said in one sentence, with what to set.
@@ -523,13 +523,13 @@ impl Aws for SdkAws {
                     let tt = p.target_tracking_scaling_policy_configuration()?;
                     // Only target tracking on invocations per instance is what a spec expresses.
                     let metric = tt.predefined_metric_specification().map(|m| m.predefined_metric_type().as_str());
-                    (metric == Some("SageMakerVariantInvocationsPerInstance")).then(|| PolicyResource {
+                    (metric == Some(PREDEFINED_METRIC)).then(|| PolicyResource {
                         endpoint,
                         variant,
                         policy_name: p.policy_name().to_string(),
                         target_value: tt.target_value(),
-                        scale_in_cooldown: tt.scale_in_cooldown().unwrap_or(300).max(0) as u32,
-                        scale_out_cooldown: tt.scale_out_cooldown().unwrap_or(300).max(0) as u32,
+                        scale_in_cooldown: tt.scale_in_cooldown().map_or(DEFAULT_COOLDOWN_SECS, |s| s.max(0) as u32),
+                        scale_out_cooldown: tt.scale_out_cooldown().map_or(DEFAULT_COOLDOWN_SECS, |s| s.max(0) as u32),
                         disable_scale_in: tt.disable_scale_in().unwrap_or(false),
                     })
                 })
@@ -606,7 +606,7 @@ impl Aws for SdkAws {
     async fn put_scaling_policy(&self, policy: &PolicyResource) -> AwsResult<()> {
         let id = resource_id(&policy.endpoint, &policy.variant);
         let metric = aas::types::PredefinedMetricSpecification::builder()
-            .predefined_metric_type(aas::types::MetricType::SageMakerVariantInvocationsPerInstance)
+            .predefined_metric_type(aas::types::MetricType::from(PREDEFINED_METRIC))
             .build()
             .map_err(|e| build_error("PutScalingPolicy", &id, e))?;
         let config = aas::types::TargetTrackingScalingPolicyConfiguration::builder()

@@ -14,8 +14,10 @@ use serde::Serialize;
 
 use super::engine::{self, Params, ScheduledEvent, Summary};
 use super::prices::{PriceError, PriceTable};
-use crate::model::ScheduleModel;
+use crate::model::{scaling_target, ScheduleModel};
 use crate::schedule::Schedule;
+use crate::spec::write::Document;
+use crate::spec::{AutoScaling, Pos, ScheduledAction, Target, Variant};
 
 /// The search space and the budget.
 #[derive(Debug, Clone)]
@@ -92,6 +94,7 @@ pub fn candidates(search: &Search, prices: &PriceTable, peak_per_minute: f64) ->
     for t in &search.instance_types {
         let price = prices.get(t)?;
         let capacity = search.max_rps_per_instance * 60.0 * f64::from(price.vcpus) / f64::from(reference);
+        let rps = search.max_rps_per_instance * f64::from(price.vcpus) / f64::from(reference);
         // Enough instances to serve the peak at full load, and some headroom above it.
         let need = ((peak_per_minute / capacity).ceil() as u32).max(1);
         let mut maxes = vec![need, need + 1, need * 2];
@@ -114,7 +117,7 @@ pub fn candidates(search: &Search, prices: &PriceTable, peak_per_minute: f64) ->
                                 min,
                                 max,
                                 safety_factor: sf,
-                                target: (capacity * sf * 1e6).round() / 1e6,
+                                target: scaling_target(rps, sf),
                                 business_hours_min: business,
                                 month_start_min: month,
                             });
@@ -256,37 +259,140 @@ fn floor_instance_minutes(v: &engine::Variant, minutes: u32) -> u64 {
 /// The winner as a spec fragment: a variant to paste under an endpoint's `variants:`.
 pub fn fragment(c: &Candidate, max_rps_reference: f64, timezone: &str) -> String {
     let rps = (c.capacity_per_instance / 60.0 * 1000.0).round() / 1000.0;
-    let mut y = String::new();
-    y.push_str("# Recommended by `endpoint-scale recommend`. Paste under an endpoint's `variants:`.\n");
+    let mut header = "Recommended by `endpoint-scale recommend`. Paste under an endpoint's `variants:`.".to_string();
     if (rps - max_rps_reference).abs() > 1e-9 {
-        y.push_str(&format!(
-            "# max_rps_per_instance {rps} is scaled from the load-tested {max_rps_reference} by vCPU count: load-test it.\n"
+        header.push_str(&format!(
+            "\nmax_rps_per_instance {rps} is scaled from the load-tested {max_rps_reference} by vCPU count: load-test it."
         ));
     }
-    y.push_str("- name: primary\n");
-    y.push_str(&format!("  instance_type: {}\n", c.instance_type));
-    y.push_str(&format!("  initial_instance_count: {}\n", c.min));
-    y.push_str(&format!("  max_rps_per_instance: {rps}\n"));
-    y.push_str("  autoscaling:\n");
-    y.push_str(&format!("    min: {}\n    max: {}\n", c.min, c.max));
-    y.push_str(&format!("    target:\n      safety_factor: {}\n", c.safety_factor));
-    y.push_str("    scale_out_cooldown: 5m\n    scale_in_cooldown: 5m\n");
+    let schedule = |name: &str, expr: &str, min: u32| ScheduledAction {
+        name: Pos::new(name.to_string()),
+        schedule: Pos::new(expr.to_string()),
+        timezone: Some(Pos::new(timezone.to_string())),
+        start_time: None,
+        end_time: None,
+        min: Some(Pos::new(min)),
+        max: None,
+    };
     let mut schedules = Vec::new();
     if let Some(m) = c.business_hours_min {
-        schedules.push(("business-hours-start", BUSINESS_RAISE, m));
-        schedules.push(("business-hours-end", BUSINESS_LOWER, c.min));
+        schedules.push(schedule("business-hours-start", BUSINESS_RAISE, m));
+        schedules.push(schedule("business-hours-end", BUSINESS_LOWER, c.min));
     }
     if let Some(m) = c.month_start_min {
-        schedules.push(("month-start-peak", MONTH_RAISE, m));
-        schedules.push(("month-start-end", MONTH_LOWER, c.min));
+        schedules.push(schedule("month-start-peak", MONTH_RAISE, m));
+        schedules.push(schedule("month-start-end", MONTH_LOWER, c.min));
     }
-    if !schedules.is_empty() {
-        y.push_str("    schedules:\n");
-        for (name, expr, min) in schedules {
-            y.push_str(&format!(
-                "      - name: {name}\n        schedule: {expr}\n        timezone: {timezone}\n        min: {min}\n"
-            ));
+    // The engine ran the candidate with 5-minute cooldowns (`variant_of`); the fragment says so
+    // rather than leaning on the default, so the spec simulates as ranked.
+    let cooldown = || Some(Pos::new("5m".to_string()));
+    let variant = Variant {
+        name: Pos::new("primary".to_string()),
+        instance_type: Pos::new(c.instance_type.clone()),
+        initial_instance_count: Some(Pos::new(c.min)),
+        initial_weight: None,
+        model: None,
+        max_rps_per_instance: Some(Pos::new(rps)),
+        autoscaling: Some(AutoScaling {
+            min: Pos::new(c.min),
+            max: Pos::new(c.max),
+            target: Some(Target { safety_factor: Some(Pos::new(c.safety_factor)), ..Target::default() }),
+            scale_in_cooldown: cooldown(),
+            scale_out_cooldown: cooldown(),
+            disable_scale_in: None,
+            schedules,
+        }),
+    };
+    Document::variants(&[variant]).header(&header).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Source;
+
+    fn winner() -> Candidate {
+        Candidate {
+            instance_type: "ml.c5.xlarge".into(),
+            vcpus: 4,
+            price_per_hour: 0.238,
+            price_verified: true,
+            capacity_per_instance: 40.0 * 60.0,
+            min: 1,
+            max: 4,
+            safety_factor: 0.6,
+            target: scaling_target(40.0, 0.6),
+            business_hours_min: Some(2),
+            month_start_min: Some(3),
         }
     }
-    y
+
+    /// The fragment pasted under `variants:` of a minimal spec, as the CLI test does.
+    fn in_a_spec(fragment: &str) -> String {
+        let indented: String = fragment.lines().map(|l| format!("      {l}\n")).collect();
+        format!(
+            "version: 1\nproject: p\nendpoints:\n  - name: e\n    model: {{existing: m}}\n    variants:\n{indented}"
+        )
+    }
+
+    #[test]
+    fn the_fragment_is_a_variant_that_reads_back_to_the_candidate() {
+        let text = fragment(&winner(), 20.0, "America/New_York");
+        assert_eq!(
+            text,
+            "# Recommended by `endpoint-scale recommend`. Paste under an endpoint's `variants:`.
+# max_rps_per_instance 40 is scaled from the load-tested 20 by vCPU count: load-test it.
+- name: primary
+  instance_type: ml.c5.xlarge
+  initial_instance_count: 1
+  max_rps_per_instance: 40
+  autoscaling:
+    min: 1
+    max: 4
+    target:
+      safety_factor: 0.6
+    scale_in_cooldown: 5m
+    scale_out_cooldown: 5m
+    schedules:
+      - name: business-hours-start
+        schedule: cron(30 7 ? * MON-FRI *)
+        timezone: America/New_York
+        min: 2
+      - name: business-hours-end
+        schedule: cron(0 18 ? * MON-FRI *)
+        timezone: America/New_York
+        min: 1
+      - name: month-start-peak
+        schedule: cron(45 7 1,2 * ? *)
+        timezone: America/New_York
+        min: 3
+      - name: month-start-end
+        schedule: cron(0 18 1,2 * ? *)
+        timezone: America/New_York
+        min: 1
+"
+        );
+        let parse = |t: &str| crate::spec::parse(&Source::new("s.yaml", t)).unwrap_or_else(|d| panic!("{d:?}\n{t}"));
+        let spec = parse(&in_a_spec(&text));
+        // Round trip: the parsed variant written again reads back the same.
+        let again = parse(&in_a_spec(&Document::variants(&spec.endpoints[0].variants).to_string()));
+        assert_eq!(format!("{:?}", spec.endpoints[0].variants), format!("{:?}", again.endpoints[0].variants));
+        // And it means the candidate: same target, bounds and cooldowns as the engine ran.
+        let desired = crate::validate::validate(&spec).desired.expect("valid");
+        let scaling = desired.endpoints[0].variants[0].scaling.clone().expect("scaled");
+        assert_eq!(scaling.target_value, winner().target);
+        assert_eq!((scaling.capacity.min(), scaling.capacity.max()), (1, 4));
+        assert_eq!((scaling.scale_in_cooldown_secs, scaling.scale_out_cooldown_secs), (300, 300));
+        assert_eq!(scaling.schedules.len(), 4);
+    }
+
+    #[test]
+    fn no_scaling_note_for_the_reference_type() {
+        let c = Candidate { business_hours_min: None, month_start_min: None, ..winner() };
+        let text = fragment(&c, 40.0, "UTC");
+        assert!(text.starts_with(
+            "# Recommended by `endpoint-scale recommend`. Paste under an endpoint's `variants:`.\n- name: primary\n"
+        ));
+        assert!(!text.contains("schedules"));
+    }
 }

@@ -1,0 +1,586 @@
+//! The spec writer: spec-shaped data (the serde types of `spec`) to YAML text that `spec::parse`
+//! reads back to the same values.
+//!
+//! The types serialize to a `serde_json::Value` (field order kept, empty and absent values left
+//! out), which is then written as block YAML, two spaces per level, the way the examples are
+//! written. A small emitter rather than a YAML crate: the only maintained writer that takes serde
+//! types, serde_yaml, is deprecated upstream, and marked-yaml only reads. The subset needed here
+//! is small and the tests below pin it.
+//!
+//! Quoting is what makes a writer correct. A string is written plain only when every YAML reader
+//! takes it back as that same string: no indicator at its start, no `: ` or ` #` inside, nothing
+//! that YAML 1.1 or 1.2 resolves to a number, boolean, null or date (`"123"`, `"yes"`, `"~"`,
+//! `"2026-12-01"`). Everything else is double-quoted with YAML escapes. The spec refuses quoted
+//! numbers in number fields, so numbers are always plain, and no anchors, aliases or tags are
+//! ever written.
+
+use std::fmt::{self, Write as _};
+
+use serde::{Serialize, Serializer};
+use serde_json::Value;
+
+use super::{Pos, Spec, Variant};
+
+/// A spec, or a fragment of one, ready to be written, with comment lines the writer keeps.
+pub struct Document {
+    header: Vec<String>,
+    root: Node,
+}
+
+enum Node {
+    /// A scalar already in its written form (quoted if it had to be).
+    Scalar(String),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+struct Entry {
+    /// Comment lines written above the key.
+    comments: Vec<String>,
+    key: String,
+    value: Node,
+}
+
+impl Document {
+    /// A whole spec.
+    pub fn spec(spec: &Spec) -> Self {
+        Self::of(spec)
+    }
+
+    /// A list of variants: what goes under an endpoint's `variants:`.
+    pub fn variants(variants: &[Variant]) -> Self {
+        Self::of(variants)
+    }
+
+    fn of<T: Serialize + ?Sized>(value: &T) -> Self {
+        // Serializing the spec types cannot fail: their keys are strings. A non-finite number
+        // becomes null, which the spec refuses on reading, as it refuses non-finite numbers.
+        let value = serde_json::to_value(value).unwrap_or(Value::Null);
+        Document { header: Vec::new(), root: node(&value) }
+    }
+
+    /// Adds comment lines (one per line of `text`) at the top of the document.
+    pub fn header(mut self, text: &str) -> Self {
+        self.header.extend(text.lines().map(str::to_string));
+        self
+    }
+
+    /// Adds comment lines above the key that `pointer` (a JSON Pointer into the serialized
+    /// document, such as `/endpoints/0/variants/1/autoscaling/target`) names.
+    ///
+    /// # Panics
+    /// When nothing stands at `pointer`: callers pass pointers into documents they just built.
+    pub fn comment(mut self, pointer: &str, text: &str) -> Self {
+        let entry = entry_at(&mut self.root, pointer);
+        let entry = entry.unwrap_or_else(|| panic!("no key at {pointer} to comment on"));
+        entry.comments.extend(text.lines().map(str::to_string));
+        self
+    }
+}
+
+impl fmt::Display for Document {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = String::new();
+        for line in &self.header {
+            comment_line(&mut out, 0, line);
+        }
+        match &self.root {
+            Node::Map(entries) => write_map(&mut out, entries, 0),
+            Node::Seq(items) => write_seq(&mut out, items, 0),
+            Node::Scalar(s) => {
+                out.push_str(s);
+                out.push('\n');
+            }
+        }
+        f.write_str(&out)
+    }
+}
+
+fn entry_at<'a>(root: &'a mut Node, pointer: &str) -> Option<&'a mut Entry> {
+    let mut steps = pointer.strip_prefix('/')?.split('/').map(|s| s.replace("~1", "/").replace("~0", "~")).peekable();
+    let mut node = root;
+    while let Some(step) = steps.next() {
+        match node {
+            Node::Map(entries) => {
+                // Keys are stored as written; pointers name struct fields, which are plain.
+                let entry = entries.iter_mut().find(|e| e.key == step)?;
+                if steps.peek().is_none() {
+                    return Some(entry);
+                }
+                node = &mut entry.value;
+            }
+            Node::Seq(items) => node = items.get_mut(step.parse::<usize>().ok()?)?,
+            Node::Scalar(_) => return None,
+        }
+    }
+    None
+}
+
+fn node(value: &Value) -> Node {
+    match value {
+        Value::Null => Node::Scalar("null".into()),
+        Value::Bool(b) => Node::Scalar(b.to_string()),
+        Value::Number(n) => Node::Scalar(number(n)),
+        Value::String(s) => Node::Scalar(scalar(s)),
+        Value::Array(items) => Node::Seq(items.iter().map(node).collect()),
+        Value::Object(map) => {
+            Node::Map(map.iter().map(|(k, v)| Entry { comments: Vec::new(), key: key(k), value: node(v) }).collect())
+        }
+    }
+}
+
+/// Integers as integers; floats in Rust's shortest form that reads back to the same bits, which
+/// never uses an exponent and drops a zero fraction (`40`, `0.5`, `336`).
+fn number(n: &serde_json::Number) -> String {
+    match (n.as_u64(), n.as_i64(), n.as_f64()) {
+        (Some(u), _, _) => u.to_string(),
+        (None, Some(i), _) => i.to_string(),
+        (None, None, Some(f)) => format!("{f}"),
+        _ => n.to_string(),
+    }
+}
+
+fn write_map(out: &mut String, entries: &[Entry], indent: usize) {
+    for e in entries {
+        for c in &e.comments {
+            comment_line(out, indent, c);
+        }
+        pad(out, indent);
+        out.push_str(&e.key);
+        out.push(':');
+        match &e.value {
+            Node::Scalar(s) => {
+                out.push(' ');
+                out.push_str(s);
+                out.push('\n');
+            }
+            Node::Map(m) if m.is_empty() => out.push_str(" {}\n"),
+            Node::Seq(s) if s.is_empty() => out.push_str(" []\n"),
+            Node::Map(m) => {
+                out.push('\n');
+                write_map(out, m, indent + 2);
+            }
+            // Sequence items stand one level in from their key, as in the examples.
+            Node::Seq(s) => {
+                out.push('\n');
+                write_seq(out, s, indent + 2);
+            }
+        }
+    }
+}
+
+fn write_seq(out: &mut String, items: &[Node], indent: usize) {
+    for item in items {
+        match item {
+            Node::Scalar(s) => {
+                pad(out, indent);
+                out.push_str("- ");
+                out.push_str(s);
+                out.push('\n');
+            }
+            Node::Map(m) if m.is_empty() => {
+                pad(out, indent);
+                out.push_str("- {}\n");
+            }
+            Node::Seq(s) if s.is_empty() => {
+                pad(out, indent);
+                out.push_str("- []\n");
+            }
+            // `- first: ...` with the other keys under `first`: write the mapping two columns
+            // in, then put the dash into the indentation of its first key line.
+            Node::Map(m) => {
+                let mut block = String::new();
+                write_map(&mut block, m, indent + 2);
+                let mut dashed = false;
+                for line in block.lines() {
+                    if !dashed && !line.trim_start().starts_with('#') {
+                        dashed = true;
+                        pad(out, indent);
+                        out.push_str("- ");
+                        out.push_str(&line[indent + 2..]);
+                    } else {
+                        out.push_str(line);
+                    }
+                    out.push('\n');
+                }
+            }
+            Node::Seq(s) => {
+                pad(out, indent);
+                out.push_str("-\n");
+                write_seq(out, s, indent + 2);
+            }
+        }
+    }
+}
+
+fn comment_line(out: &mut String, indent: usize, text: &str) {
+    pad(out, indent);
+    out.push('#');
+    if !text.is_empty() {
+        out.push(' ');
+        out.push_str(text);
+    }
+    out.push('\n');
+}
+
+fn pad(out: &mut String, indent: usize) {
+    out.extend(std::iter::repeat_n(' ', indent));
+}
+
+/// A string value as YAML: plain when every reader takes it back as this string, else
+/// double-quoted.
+pub(crate) fn scalar(text: &str) -> String {
+    if is_plain(text) {
+        text.to_string()
+    } else {
+        double_quoted(text)
+    }
+}
+
+/// A mapping key: as a value, and quoted also when it holds a `:`, which some readers take for
+/// the end of a plain key.
+fn key(text: &str) -> String {
+    if text.contains(':') {
+        double_quoted(text)
+    } else {
+        scalar(text)
+    }
+}
+
+fn is_plain(text: &str) -> bool {
+    let Some(first) = text.chars().next() else { return false };
+    // Indicators (`-`, `?`, `:`, `[`, `{`, `#`, `&`, `*`, `!`, `|`, `>`, quotes, `%`, `@`, a
+    // backtick), a leading `.` (`.inf`) or `+`, and leading spaces are all outside this set.
+    (first.is_ascii_alphanumeric() || first == '/' || first == '_')
+        // Printable ASCII only: tabs, line breaks and other characters are escaped in quotes.
+        && text.chars().all(|c| c.is_ascii_graphic() || c == ' ')
+        // Trailing spaces are not part of a plain scalar.
+        && !text.ends_with(' ')
+        // `: ` ends a key and ` #` starts a comment.
+        && !text.contains(": ")
+        && !text.contains(" #")
+        && !text.ends_with(':')
+        && !resolves_to_other_type(text)
+}
+
+/// Plain text that YAML 1.2 (core schema) or YAML 1.1 reads as a boolean, null, number or date.
+fn resolves_to_other_type(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    if matches!(lower.as_str(), "true" | "false" | "yes" | "no" | "y" | "n" | "on" | "off" | "null" | "~") {
+        return true;
+    }
+    // Rust's parser takes decimal numbers, exponents, `inf` and `nan`.
+    if text.parse::<f64>().is_ok() {
+        return true;
+    }
+    // Hex and octal (`0x1F`, `0o17`), YAML 1.1's `1_000` and sexagesimal `1:30`, and dates
+    // (`2026-12-01`): a leading digit followed only by digits, hex letters and separators.
+    // Quoting a string that only looks like these (`1d`) costs nothing.
+    text.starts_with(|c: char| c.is_ascii_digit())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || matches!(c, 'x' | 'X' | 'o' | 'O' | '_' | '.' | ':' | '+' | '-'))
+}
+
+/// A double-quoted YAML scalar. Characters YAML does not print, and the line breaks YAML would
+/// fold inside quotes (NEL, LS, PS), are escaped.
+fn double_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            ' '..='~' => out.push(c),
+            '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..
+                if !matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') =>
+            {
+                out.push(c)
+            }
+            c if u32::from(c) <= 0xffff => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => {
+                let _ = write!(out, "\\U{:08X}", u32::from(c));
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Cooldowns as people write them: whole seconds as a number (`600`), other durations as text
+/// (`5m`). Text that a number would not give back exactly (`0600`) stays text.
+pub(super) fn duration<S: Serializer>(value: &Option<Pos<String>>, serializer: S) -> Result<S::Ok, S::Error> {
+    let Some(text) = value else { return serializer.serialize_none() };
+    match text.parse::<u64>() {
+        Ok(secs) if secs.to_string() == **text => serializer.serialize_u64(secs),
+        _ => serializer.serialize_str(text),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::diagnostic::Source;
+    use crate::spec::{parse, AutoScaling, Endpoint, ModelSpec, Target};
+
+    fn parse_text(text: &str) -> Spec {
+        parse(&Source::new("spec.yaml", text)).unwrap_or_else(|d| panic!("{d:?}\n{text}"))
+    }
+
+    /// Parse, write, parse again: the two specs hold the same values (Debug shows every field
+    /// and, through `Pos`, no positions), and validate to the same model.
+    fn assert_round_trip(text: &str) -> String {
+        let first = parse_text(text);
+        let written = Document::spec(&first).to_string();
+        let second = parse_text(&written);
+        assert_eq!(format!("{first:#?}"), format!("{second:#?}"), "written:\n{written}");
+        let (a, b) = (crate::validate::validate(&first), crate::validate::validate(&second));
+        assert_eq!(a.desired, b.desired, "written:\n{written}");
+        assert_eq!(a.diagnostics.len(), b.diagnostics.len());
+        written
+    }
+
+    fn example_files() -> Vec<std::path::PathBuf> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        let mut files = Vec::new();
+        for dir in [root.clone(), root.join("study")] {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "yaml") {
+                    files.push(path);
+                }
+            }
+        }
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn every_example_round_trips() {
+        let files = example_files();
+        assert!(files.len() >= 4, "{files:?}");
+        for path in files {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let written = assert_round_trip(&text);
+            // Writing what was written changes nothing: the output is canonical.
+            assert_eq!(Document::spec(&parse_text(&written)).to_string(), written, "{}", path.display());
+        }
+    }
+
+    #[test]
+    fn writes_block_yaml_like_the_examples() {
+        let written = assert_round_trip(
+            "version: 1\nproject: p\ntags: {b: '2', a: x}\nendpoints:\n  - name: e\n    model: {existing: m}\n    variants:\n      - {name: v, instance_type: ml.c5.large, initial_weight: 0.5, autoscaling: {min: 1, max: 2, scale_in_cooldown: 600, scale_out_cooldown: \"0600\", schedules: [{name: s, schedule: rate(1 hour), min: 2}]}}\n",
+        );
+        assert_eq!(
+            written,
+            r#"version: 1
+project: p
+tags:
+  a: x
+  b: "2"
+endpoints:
+  - name: e
+    model:
+      existing: m
+    variants:
+      - name: v
+        instance_type: ml.c5.large
+        initial_weight: 0.5
+        autoscaling:
+          min: 1
+          max: 2
+          scale_in_cooldown: 600
+          scale_out_cooldown: "0600"
+          schedules:
+            - name: s
+              schedule: rate(1 hour)
+              min: 2
+"#
+        );
+    }
+
+    #[test]
+    fn strings_are_quoted_only_when_yaml_would_read_something_else() {
+        let plain = [
+            "ml.c5.large",
+            "cron(0 8 ? * MON-FRI *)",
+            "2026-12-01T00:00:00Z",
+            "s3://bucket/model.tar.gz",
+            "arn:aws:iam::123456789012:role/R",
+            "America/New_York",
+            "5m",
+            "a#b",
+            "fs-7f3a9c1e",
+            "_JAVA_OPTIONS",
+            "say \"hi\"",
+        ];
+        for text in plain {
+            assert_eq!(scalar(text), text);
+        }
+        let quoted = [
+            ("true", r#""true""#),
+            ("No", r#""No""#),
+            ("off", r#""off""#),
+            ("~", r#""~""#),
+            ("null", r#""null""#),
+            ("", r#""""#),
+            ("123", r#""123""#),
+            ("1e3", r#""1e3""#),
+            ("0x1F", r#""0x1F""#),
+            ("1_000", r#""1_000""#),
+            ("1:30", r#""1:30""#),
+            ("2026-12-01", r#""2026-12-01""#),
+            (".inf", r#"".inf""#),
+            ("nan", r#""nan""#),
+            ("-x", r#""-x""#),
+            ("*x", r#""*x""#),
+            ("&x", r#""&x""#),
+            ("!x", r#""!x""#),
+            ("a: b", r#""a: b""#),
+            ("a #b", r#""a #b""#),
+            ("a:", r#""a:""#),
+            ("a ", r#""a ""#),
+            (" a", r#"" a""#),
+            ("\"hi\"", r#""\"hi\"""#),
+            ("tab\there", r#""tab\there""#),
+            ("two\nlines", r#""two\nlines""#),
+            ("caf\u{e9}", "\"caf\u{e9}\""),
+            ("nel\u{85}", r#""nel\u0085""#),
+            ("bell\u{7}", r#""bell\u0007""#),
+        ];
+        for (text, written) in quoted {
+            assert_eq!(scalar(text), written, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn awkward_strings_read_back_unchanged() {
+        let awkward = [
+            "true",
+            "123",
+            "0600",
+            "1:30",
+            "a: b",
+            "a #b",
+            "-",
+            "- x",
+            "? x",
+            "[x]",
+            "{x}",
+            "'x'",
+            "\"x\"",
+            "%x",
+            "@x",
+            "`x`",
+            "|",
+            ">",
+            "x ",
+            " x",
+            "",
+            "tab\t",
+            "nl\n",
+            "cr\r",
+            "back\\slash",
+            "caf\u{e9}",
+            "\u{85}\u{2028}\u{2029}\u{feff}",
+            "\u{1}\u{7f}\u{9f}",
+            "emoji \u{1f600}",
+            "ns:key",
+            "k: v # c",
+        ];
+        for text in awkward {
+            let mut tags = BTreeMap::new();
+            tags.insert(Pos::new(format!("k{text}")), Pos::new(text.to_string()));
+            tags.insert(Pos::new(text.to_string()), Pos::new("v".to_string()));
+            let spec = Spec {
+                version: Pos::new(1),
+                project: Pos::new(text.to_string()),
+                region: None,
+                tags,
+                disable_rules: vec![Pos::new(text.to_string())],
+                endpoints: Vec::new(),
+            };
+            let written = Document::spec(&spec).to_string();
+            let back = parse_text(&written);
+            assert_eq!(back.project.value, text, "{written}");
+            assert_eq!(back.disable_rules[0].value, text, "{written}");
+            assert_eq!(format!("{:?}", back.tags), format!("{:?}", spec.tags), "{written}");
+        }
+    }
+
+    #[test]
+    fn numbers_read_back_to_the_same_bits() {
+        for weight in [0.1, 1.0, 40.0, 1e-7, 1e300, 0.30000000000000004, 123456.789, f64::MIN_POSITIVE] {
+            let variant = Variant {
+                name: Pos::new("v".into()),
+                instance_type: Pos::new("ml.c5.large".into()),
+                initial_instance_count: Some(Pos::new(u32::MAX)),
+                initial_weight: Some(Pos::new(weight)),
+                model: None,
+                max_rps_per_instance: None,
+                autoscaling: None,
+            };
+            let spec = Spec {
+                version: Pos::new(1),
+                project: Pos::new("p".into()),
+                region: None,
+                tags: BTreeMap::new(),
+                disable_rules: Vec::new(),
+                endpoints: vec![Endpoint {
+                    name: Pos::new("e".into()),
+                    tags: BTreeMap::new(),
+                    model: Some(ModelSpec { existing: Some(Pos::new("m".into())), ..ModelSpec::default() }),
+                    variants: vec![variant],
+                }],
+            };
+            let back = parse_text(&Document::spec(&spec).to_string());
+            let v = &back.endpoints[0].variants[0];
+            assert_eq!(v.initial_weight.as_ref().unwrap().value.to_bits(), weight.to_bits());
+            assert_eq!(v.initial_instance_count.as_ref().unwrap().value, u32::MAX);
+        }
+    }
+
+    #[test]
+    fn a_variant_list_is_a_fragment_with_comments() {
+        let variant = Variant {
+            name: Pos::new("primary".into()),
+            instance_type: Pos::new("ml.c5.large".into()),
+            initial_instance_count: None,
+            initial_weight: None,
+            model: None,
+            max_rps_per_instance: Some(Pos::new(20.0)),
+            autoscaling: Some(AutoScaling {
+                min: Pos::new(1),
+                max: Pos::new(2),
+                target: Some(Target { safety_factor: Some(Pos::new(0.5)), ..Target::default() }),
+                scale_in_cooldown: None,
+                scale_out_cooldown: None,
+                disable_scale_in: Some(Pos::new(true)),
+                schedules: Vec::new(),
+            }),
+        };
+        let written = Document::variants(&[variant])
+            .header("first\n\nsecond")
+            .comment("/0/autoscaling/target", "why this target")
+            .comment("/0/name", "on the first key")
+            .to_string();
+        assert_eq!(
+            written,
+            "# first\n#\n# second\n  # on the first key\n- name: primary\n  instance_type: ml.c5.large\n  max_rps_per_instance: 20\n  autoscaling:\n    min: 1\n    max: 2\n    # why this target\n    target:\n      safety_factor: 0.5\n    disable_scale_in: true\n"
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "no key at /0/nothing")]
+    fn a_comment_must_stand_somewhere() {
+        let _ = Document::variants(&[]).comment("/0/nothing", "x");
+    }
+}

@@ -1,0 +1,278 @@
+//! Auto scaling: capacity bounds against the initial count, the target (given, or derived from
+//! a load-tested maximum), cooldowns, and the rule that burstable variants cannot be scaled.
+
+use std::collections::HashMap;
+
+use crate::diagnostic::{shorten, Diagnostic, SourceSpan};
+use crate::model::{scaling_target, CapacityRange, Scaling, DEFAULT_COOLDOWN_SECS, DEFAULT_SAFETY_FACTOR};
+use crate::spec::{self, Pos};
+
+use super::Validator;
+
+/// Cooldowns above this draw a warning. AWS documents no maximum; this is our assumption that a
+/// longer cooldown is far more often a unit mistake than an intent.
+const COOLDOWN_WARN_SECS: u64 = 3600;
+
+impl Validator {
+    pub(super) fn burstable_autoscaling(&mut self, variant: &spec::Variant) {
+        let t = &variant.instance_type;
+        self.error(
+            Diagnostic::error(format!(
+                "variant `{}` cannot be auto scaled on burstable instance type `{}`",
+                variant.name.as_str(),
+                t.as_str()
+            ))
+            .at(t.span, "burstable instance type")
+            .help(
+                "AWS refuses to register variants on burstable ml.t2 instances as scalable targets, \
+                     because burstable instances already allow for increased capacity under increased workloads \
+                     (SageMaker developer guide, \"Configure model auto scaling with the console\")",
+            )
+            .help(
+                "either keep `autoscaling` and choose a non-burstable type (for example ml.c5.large or ml.m5.large), \
+                     or remove `autoscaling` and size a fixed ml.t2 variant for the peak; \
+                     `endpoint-scale simulate` compares the cost and overload of the two",
+            )
+            .help(
+                "if AWS lifts this restriction, add `burstable-autoscaling` to `disable_rules` to switch the check off",
+            ),
+        );
+    }
+
+    pub(super) fn autoscaling(
+        &mut self,
+        a: &spec::AutoScaling,
+        count: u32,
+        count_span: Option<SourceSpan>,
+        variant_rps: Option<f64>,
+    ) -> Option<Scaling> {
+        let mut ok = true;
+        if *a.min > *a.max {
+            ok = false;
+            self.error(
+                Diagnostic::error(format!("autoscaling `min` ({}) is greater than `max` ({})", *a.min, *a.max))
+                    .at(a.min.span, "min above max")
+                    .help(format!("raise `max` to at least {} or lower `min`", *a.min)),
+            );
+        }
+        let capacity = CapacityRange::new(*a.min, *a.max);
+        if let Some(range) = capacity {
+            if range.clamp(count) != count {
+                let span = count_span.unwrap_or(a.min.span);
+                self.out.push(
+                    Diagnostic::warning(format!(
+                        "`initial_instance_count` {count} is outside autoscaling's range [{}, {}]",
+                        range.min(),
+                        range.max()
+                    ))
+                    .at(span, "outside [min, max]")
+                    .help(format!(
+                        "the endpoint starts with {count} and auto scaling then moves it to {}; set `initial_instance_count` within the range",
+                        range.clamp(count)
+                    )),
+                );
+            }
+        }
+        let target = self.target(a, variant_rps);
+        let scale_in = self.cooldown("scale_in_cooldown", a.scale_in_cooldown.as_ref());
+        let scale_out = self.cooldown("scale_out_cooldown", a.scale_out_cooldown.as_ref());
+        let mut schedules = Vec::new();
+        let mut seen: HashMap<&str, SourceSpan> = HashMap::new();
+        for s in &a.schedules {
+            if let Some(first) = seen.insert(s.name.as_str(), s.name.span) {
+                ok = false;
+                self.error(
+                    Diagnostic::error(format!("schedule `{}` is defined twice in this variant", s.name.as_str()))
+                        .at(s.name.span, "defined again here")
+                        .help(format!(
+                            "the first definition is on line {}; schedule names must be unique within a variant",
+                            first.line
+                        )),
+                );
+            }
+            match self.schedule(s, capacity) {
+                Some(m) => schedules.push(m),
+                None => ok = false,
+            }
+        }
+        let (capacity, target, scale_in, scale_out) = (capacity?, target?, scale_in?, scale_out?);
+        ok.then_some(Scaling {
+            capacity,
+            target_value: target,
+            scale_in_cooldown_secs: scale_in,
+            scale_out_cooldown_secs: scale_out,
+            disable_scale_in: a.disable_scale_in.as_ref().is_some_and(|d| d.value),
+            schedules,
+        })
+    }
+
+    pub(super) fn target(&mut self, a: &spec::AutoScaling, variant_rps: Option<f64>) -> Option<f64> {
+        let t = a.target.as_ref();
+        let direct = t.and_then(|t| t.invocations_per_instance.as_ref());
+        let target_rps = t.and_then(|t| t.max_rps_per_instance.as_ref());
+        let safety = t.and_then(|t| t.safety_factor.as_ref());
+        if let Some(direct) = direct {
+            if let Some(other) =
+                target_rps.map(|r| ("max_rps_per_instance", r.span)).or(safety.map(|s| ("safety_factor", s.span)))
+            {
+                self.error(
+                    Diagnostic::error(format!("`target` sets both `invocations_per_instance` and `{}`", other.0))
+                        .at(other.1, "conflicting target")
+                        .help("give the target directly (`invocations_per_instance`) or derive it (`max_rps_per_instance` and `safety_factor`), not both"),
+                );
+                return None;
+            }
+            return self.positive("invocations_per_instance", direct);
+        }
+        let rps = match target_rps {
+            Some(r) => self.positive("max_rps_per_instance", r)?,
+            None => match variant_rps {
+                Some(r) => r,
+                None => {
+                    self.error(
+                        Diagnostic::error("autoscaling has no target")
+                            .at(a.min.span, "no target for this policy")
+                            .help("set the variant's `max_rps_per_instance` (from a load test), or `target: { invocations_per_instance: N }` (invocations per instance per minute)"),
+                    );
+                    return None;
+                }
+            },
+        };
+        let factor = match safety {
+            Some(s) if s.value > 0.0 && s.value <= 1.0 => s.value,
+            Some(s) => {
+                self.error(
+                    Diagnostic::error(format!(
+                        "`safety_factor` must be greater than 0 and at most 1, found {}",
+                        s.value
+                    ))
+                    .at(s.span, "outside (0, 1]")
+                    .help("it is the share of the load-tested maximum to aim for; AWS suggests starting at 0.5"),
+                );
+                return None;
+            }
+            None => DEFAULT_SAFETY_FACTOR,
+        };
+        Some(scaling_target(rps, factor))
+    }
+
+    pub(super) fn cooldown(&mut self, key: &str, value: Option<&Pos<String>>) -> Option<u32> {
+        let Some(value) = value else { return Some(DEFAULT_COOLDOWN_SECS) };
+        let Some(secs) = parse_duration(value) else {
+            self.error(
+                Diagnostic::error(format!("`{key}` `{}` is not a duration", shorten(value)))
+                    .at(value.span, "not a duration")
+                    .help("write whole seconds (`300`) or numbers with units s, m, h (`90s`, `5m`, `1h30m`)"),
+            );
+            return None;
+        };
+        if secs > i32::MAX as u64 {
+            self.error(
+                Diagnostic::error(format!("`{key}` is {secs} seconds, more than the API accepts ({})", i32::MAX))
+                    .at(value.span, "too long"),
+            );
+            return None;
+        }
+        if secs > COOLDOWN_WARN_SECS {
+            self.out.push(
+                Diagnostic::warning(format!("`{key}` is {secs} seconds, over an hour"))
+                    .at(value.span, "long cooldown")
+                    .help(
+                        "AWS documents no maximum, but cooldowns are usually minutes; check the unit (`5m`, not `5h`)",
+                    ),
+            );
+        }
+        Some(secs as u32)
+    }
+}
+
+/// Whole seconds (`300`) or numbers with units s, m, h in descending order (`1h30m`, `90s`).
+pub fn parse_duration(text: &str) -> Option<u64> {
+    let text = text.trim();
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse().ok();
+    }
+    let mut total: u64 = 0;
+    let mut number = String::new();
+    let mut last_rank = 3;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let (rank, factor) = match c {
+            'h' => (2, 3600),
+            'm' => (1, 60),
+            's' => (0, 1),
+            _ => return None,
+        };
+        if number.is_empty() || rank >= last_rank {
+            return None;
+        }
+        last_rank = rank;
+        total = total.checked_add(number.parse::<u64>().ok()?.checked_mul(factor)?)?;
+        number.clear();
+    }
+    (number.is_empty() && !text.is_empty()).then_some(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{diagnostics, with_variant};
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("300"), Some(300));
+        assert_eq!(parse_duration("5m"), Some(300));
+        assert_eq!(parse_duration("1h30m"), Some(5400));
+        assert_eq!(parse_duration("90s"), Some(90));
+        assert_eq!(parse_duration("5 min"), None);
+        assert_eq!(parse_duration("m"), None);
+        assert_eq!(parse_duration("30m1h"), None);
+        assert_eq!(parse_duration(""), None);
+        assert_eq!(parse_duration("99999999999999999999999h"), None);
+    }
+
+    fn scaling(lines: &str) -> Scaling {
+        let text = with_variant(lines);
+        let spec = crate::spec::parse(&crate::diagnostic::Source::new("s.yaml", &text)).unwrap();
+        let desired = crate::validate::validate(&spec).desired.expect("valid");
+        desired.endpoints[0].variants[0].scaling.clone().expect("scaled")
+    }
+
+    #[test]
+    fn the_target_is_derived_from_the_load_test_with_the_shared_formula() {
+        let s = scaling(
+            "        max_rps_per_instance: 7\n        autoscaling: {min: 1, max: 2, target: {safety_factor: 0.8}}\n",
+        );
+        assert_eq!(s.target_value, 336.0);
+        assert_eq!(s.target_value, scaling_target(7.0, 0.8));
+        let s = scaling("        max_rps_per_instance: 40\n        autoscaling: {min: 1, max: 2}\n");
+        assert_eq!(s.target_value, scaling_target(40.0, DEFAULT_SAFETY_FACTOR));
+        assert_eq!(
+            (s.scale_in_cooldown_secs, s.scale_out_cooldown_secs),
+            (DEFAULT_COOLDOWN_SECS, DEFAULT_COOLDOWN_SECS)
+        );
+    }
+
+    #[test]
+    fn long_cooldowns_warn() {
+        let text = with_variant(
+            "        autoscaling: {min: 1, max: 2, target: {invocations_per_instance: 100}, scale_in_cooldown: 2h}\n",
+        );
+        assert_eq!(diagnostics(&text), ["9:99 `scale_in_cooldown` is 7200 seconds, over an hour"]);
+    }
+
+    #[test]
+    fn burstable_variants_are_not_scaled_unless_the_rule_is_off() {
+        let lines = "        autoscaling: {min: 1, max: 2, target: {invocations_per_instance: 100}}\n";
+        let text = with_variant(lines).replace("ml.c5.large", "ml.t2.medium");
+        assert_eq!(
+            diagnostics(&text),
+            ["8:24 variant `v` cannot be auto scaled on burstable instance type `ml.t2.medium`"]
+        );
+        let off = text.replace("version: 1\n", "version: 1\ndisable_rules: [burstable-autoscaling]\n");
+        assert_eq!(diagnostics(&off), Vec::<String>::new());
+    }
+}
