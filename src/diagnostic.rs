@@ -37,14 +37,6 @@ impl SourceSpan {
         SourceSpan { line, column, len }
     }
 
-    pub fn from_marker(marker: &marked_yaml::Marker) -> Self {
-        SourceSpan { line: marker.line(), column: marker.column(), len: 0 }
-    }
-
-    pub fn from_marked(span: &marked_yaml::Span) -> Self {
-        span.start().map(Self::from_marker).unwrap_or_default()
-    }
-
     pub fn is_known(&self) -> bool {
         self.line > 0
     }

@@ -240,7 +240,11 @@ mod tests {
             scale_out_cooldown: 60,
             disable_scale_in: false,
         };
-        let live = LiveState { endpoints: [("legacy".to_string(), e)].into(), strays: Default::default() };
+        let live = LiveState {
+            endpoints: [("legacy".to_string(), e)].into(),
+            strays: Default::default(),
+            unused: Default::default(),
+        };
         (live, vec![policy])
     }
 
@@ -285,7 +289,11 @@ mod tests {
             min_capacity: None,
             max_capacity: Some(3),
         });
-        let live = LiveState { endpoints: [("odd".to_string(), e)].into(), strays: Default::default() };
+        let live = LiveState {
+            endpoints: [("odd".to_string(), e)].into(),
+            strays: Default::default(),
+            unused: Default::default(),
+        };
         let text = spec_text("p", &["odd".into()], &live, &[]);
         assert!(
             text.contains("    tags:\n      note: \"a: b # c\"\n      on-call: \"yes\"\n      year: \"2024\"\n"),

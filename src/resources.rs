@@ -360,12 +360,16 @@ fn scaling_resources(endpoint: &str, v: &VariantModel, tags: &Tags) -> Vec<Resou
 }
 
 /// `<endpoint>-<first 8 hex digits of SHA-256 of the canonical JSON content>`.
+/// Length of the suffix the tool appends to an endpoint name to name its configs and models:
+/// a hyphen and eight hex digits of a content hash (see [`hashed_name`]).
+pub const NAME_SUFFIX_LEN: usize = 9;
+
 /// Is `name` one of the names endpoint-scale gives configs and models of `endpoint` (see
 /// [`hashed_name`]: the endpoint's name, a hyphen, eight hex digits)?
 pub fn is_derived_name(endpoint: &str, name: &str) -> bool {
     name.strip_prefix(endpoint)
         .and_then(|rest| rest.strip_prefix('-'))
-        .is_some_and(|hash| hash.len() == 8 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+        .is_some_and(|hash| hash.len() == NAME_SUFFIX_LEN - 1 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 fn hashed_name(endpoint: &str, content: &serde_json::Value) -> String {
@@ -394,6 +398,6 @@ mod tests {
         let a = hashed_name("e", &serde_json::json!({"x": 1}));
         assert_eq!(a, hashed_name("e", &serde_json::json!({"x": 1})));
         assert_ne!(a, hashed_name("e", &serde_json::json!({"x": 2})));
-        assert_eq!(a.len(), "e".len() + crate::validate::NAME_SUFFIX_LEN);
+        assert_eq!(a.len(), "e".len() + NAME_SUFFIX_LEN);
     }
 }

@@ -75,7 +75,7 @@ impl<'de, T: Deserialize<'de> + Clone> Deserialize<'de> for Pos<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let spanned = marked_yaml::Spanned::<T>::deserialize(deserializer)?;
         // marked-yaml 0.8 lends the inner value only by reference; spec values are small.
-        Ok(Pos { value: (*spanned).clone(), span: SourceSpan::from_marked(spanned.span()) })
+        Ok(Pos { value: (*spanned).clone(), span: span_of(spanned.span()) })
     }
 }
 
@@ -327,6 +327,16 @@ fn forbid_null(schema: &mut serde_json::Value) {
 }
 
 /// Parses spec text. On failure returns every shape diagnostic found.
+/// Where a YAML marker points, as a diagnostic position.
+pub(crate) fn span_at(marker: &marked_yaml::Marker) -> SourceSpan {
+    SourceSpan { line: marker.line(), column: marker.column(), len: 0 }
+}
+
+/// Where a YAML node starts, as a diagnostic position.
+pub(crate) fn span_of(span: &marked_yaml::Span) -> SourceSpan {
+    span.start().map(span_at).unwrap_or_default()
+}
+
 pub fn parse(source: &Source) -> Result<Spec, Vec<Diagnostic>> {
     if shape::is_blank(&source.text) {
         return Err(vec![Diagnostic::error("the spec is empty").help(
@@ -346,7 +356,7 @@ pub fn parse(source: &Source) -> Result<Spec, Vec<Diagnostic>> {
     marked_yaml::from_node::<Spec>(&node).map_err(|err| {
         // The shape check mirrors the schema of these types, so this is only reached by a
         // mismatch between the two: report it rather than panic.
-        let span = err.start_mark().map(|m| SourceSpan::from_marker(&m)).unwrap_or_default();
+        let span = err.start_mark().map(|m| span_at(&m)).unwrap_or_default();
         vec![Diagnostic::error(format!("cannot read the spec: {}", err.into_inner())).at(span, "here")]
     })
 }

@@ -9,6 +9,7 @@ use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 use marked_yaml::{LoadError, Node};
 use serde_json::Value;
 
+use super::{span_at, span_of};
 use crate::diagnostic::{did_you_mean, shorten, Diagnostic, SourceSpan};
 
 /// What a value is called in messages: the mapping's kind ("variant") or the key ("`min`").
@@ -85,7 +86,7 @@ impl<'s> Walker<'s, '_> {
                 let expected = describe(&types);
                 let span = match (node, ctx.key_span) {
                     (Node::Scalar(s), Some(key_span)) if is_null(s) => key_span,
-                    _ => SourceSpan::from_marked(node.span()),
+                    _ => span_of(node.span()),
                 };
                 self.out.push(
                     Diagnostic::error(format!("{} must be {expected}, found {found}", name(ctx)))
@@ -100,7 +101,7 @@ impl<'s> Walker<'s, '_> {
         let additional = schema.get("additionalProperties");
         for (key, value) in map.iter() {
             let key_name = key.as_str();
-            let start = SourceSpan::from_marked(key.span());
+            let start = span_of(key.span());
             let value_ctx = Ctx {
                 key: Some(key_name),
                 kind: ctx.kind,
@@ -125,9 +126,9 @@ impl<'s> Walker<'s, '_> {
                     .map(first_sentence);
                 // Point at the mapping's first key: the start of the block a reader looks for.
                 let span = map.keys().next().map_or_else(
-                    || SourceSpan::from_marked(map.span()),
+                    || span_of(map.span()),
                     |k| {
-                        let s = SourceSpan::from_marked(k.span());
+                        let s = span_of(k.span());
                         SourceSpan::new(s.line, s.column, k.as_str().chars().count())
                     },
                 );
@@ -149,7 +150,7 @@ impl<'s> Walker<'s, '_> {
         ctx: Ctx<'_>,
     ) {
         let known: Vec<&str> = properties.map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
-        let span = SourceSpan::from_marked(key.span());
+        let span = span_of(key.span());
         let span = SourceSpan::new(span.line, span.column, key.as_str().chars().count());
         let mut d =
             Diagnostic::error(format!("unknown key `{}` in {}", key.as_str(), ctx.kind)).at(span, "unknown key");
@@ -186,11 +187,11 @@ impl<'s> Walker<'s, '_> {
         };
         let (found, span) = match (is_null(scalar), ctx.key_span) {
             (true, Some(key_span)) => ("nothing".to_string(), key_span),
-            (true, None) => ("nothing".to_string(), SourceSpan::from_marked(scalar.span())),
+            (true, None) => ("nothing".to_string(), span_of(scalar.span())),
             (false, _) if !scalar.may_coerce() => {
-                (format!("the quoted string `{}`", shorten(text)), SourceSpan::from_marked(scalar.span()))
+                (format!("the quoted string `{}`", shorten(text)), span_of(scalar.span()))
             }
-            (false, _) => (format!("`{}`", shorten(text)), SourceSpan::from_marked(scalar.span())),
+            (false, _) => (format!("`{}`", shorten(text)), span_of(scalar.span())),
         };
         self.out.push(
             Diagnostic::error(format!("{} must be {expected}, found {found}", name(ctx)))
@@ -297,31 +298,29 @@ pub(super) fn load_error(err: &LoadError) -> Diagnostic {
     match err {
         LoadError::TopLevelMustBeMapping(m) => {
             Diagnostic::error("the spec must be a mapping of keys to values at its top level")
-                .at(SourceSpan::from_marker(m), "expected `version:`, `project:`, `endpoints:` ...")
+                .at(span_at(m), "expected `version:`, `project:`, `endpoints:` ...")
         }
-        LoadError::TopLevelMustBeSequence(m) => {
-            Diagnostic::error("the spec must be a mapping").at(SourceSpan::from_marker(m), "here")
-        }
+        LoadError::TopLevelMustBeSequence(m) => Diagnostic::error("the spec must be a mapping").at(span_at(m), "here"),
         LoadError::UnexpectedAnchor(m) => Diagnostic::error("YAML anchors and aliases are not supported in specs")
-            .at(SourceSpan::from_marker(m), "anchor or alias")
+            .at(span_at(m), "anchor or alias")
             .help("write the value out in full; a spec is reviewed line by line, and aliases hide what a line means"),
         LoadError::MappingKeyMustBeScalar(m) => {
-            Diagnostic::error("mapping keys must be plain strings").at(SourceSpan::from_marker(m), "complex key")
+            Diagnostic::error("mapping keys must be plain strings").at(span_at(m), "complex key")
         }
         LoadError::UnexpectedTag(m) => Diagnostic::error("YAML tags (`!name`) are not supported in specs")
-            .at(SourceSpan::from_marker(m), "tag")
+            .at(span_at(m), "tag")
             .help("remove the tag; write the plain value"),
         LoadError::ScanError(m, scan) => Diagnostic::error(format!("invalid YAML: {}", scan.info()))
-            .at(SourceSpan::from_marker(m), "here")
+            .at(span_at(m), "here")
             .help("check the indentation and quoting on this line and the one before it"),
         LoadError::DuplicateKey(inner) => {
-            let first = SourceSpan::from_marked(inner.prev_key.span());
+            let first = span_of(inner.prev_key.span());
             let key = inner.key.as_str();
             Diagnostic::error(format!("duplicate key `{key}`"))
                 .at(
                     SourceSpan::new(
-                        SourceSpan::from_marked(inner.key.span()).line,
-                        SourceSpan::from_marked(inner.key.span()).column,
+                        span_of(inner.key.span()).line,
+                        span_of(inner.key.span()).column,
                         key.chars().count(),
                     ),
                     "written again here",

@@ -6,9 +6,7 @@ use crate::spec::Pos;
 
 use super::Validator;
 
-/// Length of the suffix the tool appends to an endpoint name to name its configs and models:
-/// a hyphen and eight hex digits of a content hash.
-pub const NAME_SUFFIX_LEN: usize = 9;
+pub use crate::resources::NAME_SUFFIX_LEN;
 /// SageMaker's limit for endpoint, endpoint config, model and variant names.
 pub(super) const MAX_NAME_LEN: usize = 63;
 
