@@ -15,7 +15,9 @@ use futures::stream::{self, StreamExt};
 use tokio::sync::Notify;
 
 use crate::aws::{Aws, AwsError, AwsErrorKind, WaitOptions};
+use crate::live::{ownership, Ownership};
 use crate::plan::{Plan, Step};
+use crate::resources::{ConfigResource, ModelResource};
 
 /// What apply reports as it goes.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,6 +80,14 @@ pub enum ApplyError {
     Timeout { endpoint: String, status: String, waited: String },
     #[error("interrupted")]
     Interrupted,
+    #[error(
+        "refused to change {resource}: {why}. endpoint-scale changes only what carries the ownership tags of project {project:?}, checked when each step runs; the step was not run"
+    )]
+    NotOwned { resource: String, why: String, project: String },
+    #[error(
+        "{resource} already exists and is not the one this spec would create: {why}. Nothing was built on it; rename or delete it, or change the spec"
+    )]
+    Conflict { resource: String, why: String },
 }
 
 /// How one endpoint's apply ended.
@@ -89,10 +99,12 @@ pub struct Outcome {
     pub result: Result<(), ApplyError>,
 }
 
-/// Runs the plan's steps, and nothing else.
+/// Runs the plan's steps, and nothing else. `project` is whose ownership tags every step
+/// checks before it changes anything (see [`Guard`]).
 pub async fn apply<A: Aws>(
     aws: &A,
     plan: &Plan,
+    project: &str,
     options: ApplyOptions,
     events: &(dyn Fn(Event) + Sync),
     cancel: &Cancel,
@@ -103,6 +115,7 @@ pub async fn apply<A: Aws>(
             let total = steps.steps.len();
             events(Event::Started { endpoint: endpoint.clone(), steps: total });
             let mut done = 0;
+            let mut guard = Guard { project, endpoint_checked: false };
             for step in &steps.steps {
                 if cancel.is_cancelled() {
                     events(Event::Interrupted { endpoint: endpoint.clone(), done, total });
@@ -114,7 +127,11 @@ pub async fn apply<A: Aws>(
                     total,
                     description: step.describe(),
                 });
-                if let Err(e) = run_step(aws, step, options.wait, events, cancel).await {
+                let result = match guard.check(aws, step).await {
+                    Ok(()) => run_step(aws, step, project, options.wait, events, cancel).await,
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = result {
                     if e == ApplyError::Interrupted {
                         events(Event::Interrupted { endpoint: endpoint.clone(), done, total });
                     } else {
@@ -143,17 +160,35 @@ fn tolerate(result: Result<(), AwsError>, kind: AwsErrorKind) -> Result<(), Appl
 async fn run_step<A: Aws>(
     aws: &A,
     step: &Step,
+    project: &str,
     wait: WaitOptions,
     events: &(dyn Fn(Event) + Sync),
     cancel: &Cancel,
 ) -> Result<(), ApplyError> {
     use AwsErrorKind::{AlreadyExists, NotFound};
     match step {
-        Step::CreateModel { model } => tolerate(aws.create_model(model).await, AlreadyExists),
-        Step::CreateEndpointConfig { config } => tolerate(aws.create_endpoint_config(config).await, AlreadyExists),
-        Step::CreateEndpoint { endpoint, config, tags } => {
-            tolerate(aws.create_endpoint(endpoint, config, tags).await, AlreadyExists)
-        }
+        // A create that finds the resource there continues only on this project's own, identical
+        // resource (what an interrupted run made): content names are predictable, so a same-named
+        // resource made by someone else must never be served or built on.
+        Step::CreateModel { model } => match aws.create_model(model).await {
+            Err(e) if e.kind == AlreadyExists => existing_model(aws, model, project).await,
+            other => Ok(other?),
+        },
+        Step::CreateEndpointConfig { config } => match aws.create_endpoint_config(config).await {
+            Err(e) if e.kind == AlreadyExists => existing_config(aws, config, project).await,
+            other => Ok(other?),
+        },
+        Step::CreateEndpoint { endpoint, config, tags } => match aws.create_endpoint(endpoint, config, tags).await {
+            Err(e) if e.kind == AlreadyExists => match endpoint_owner(aws, endpoint, project).await? {
+                Some(Ownership::Ours) => Ok(()),
+                other => Err(ApplyError::Conflict {
+                    resource: format!("endpoint {endpoint}"),
+                    why: owner_text(other.as_ref()),
+                }),
+            },
+            other => Ok(other?),
+        },
+        Step::AdoptEndpoint { arn, tags, .. } => Ok(aws.add_tags(arn, tags).await?),
         Step::UpdateEndpoint { endpoint, config } => Ok(aws.update_endpoint(endpoint, config).await?),
         Step::UpdateWeightsAndCapacities { endpoint, changes } => {
             Ok(aws.update_weights_and_capacities(endpoint, changes).await?)
@@ -184,6 +219,127 @@ async fn run_step<A: Aws>(
         Step::WaitDeleted { endpoint } => wait_deleted(aws, endpoint, wait, events, cancel).await,
         Step::DeleteEndpointConfig { name } => tolerate(aws.delete_endpoint_config(name).await, NotFound),
         Step::DeleteModel { name } => tolerate(aws.delete_model(name).await, NotFound),
+    }
+}
+
+/// Ownership, checked when a step runs rather than trusted from the plan: the plan may be old,
+/// edited, or made against an account that has changed since. Steps that change an existing
+/// endpoint or its auto scaling need the endpoint to carry this project's tags (checked before
+/// the first such step and again after every wait, since waits are long); deleting a config or a
+/// model needs its own tags; adopting needs an endpoint that no other project owns.
+struct Guard<'p> {
+    project: &'p str,
+    endpoint_checked: bool,
+}
+
+impl Guard<'_> {
+    async fn check<A: Aws>(&mut self, aws: &A, step: &Step) -> Result<(), ApplyError> {
+        let not_owned =
+            |resource: String, why: String| ApplyError::NotOwned { resource, why, project: self.project.to_string() };
+        match step {
+            Step::WaitInService { .. } | Step::WaitDeleted { .. } => {
+                self.endpoint_checked = false;
+                Ok(())
+            }
+            Step::CreateModel { .. } | Step::CreateEndpointConfig { .. } | Step::CreateEndpoint { .. } => Ok(()),
+            Step::AdoptEndpoint { endpoint, .. } => match endpoint_owner(aws, endpoint, self.project).await? {
+                Some(Ownership::Ours | Ownership::Unmanaged) => Ok(()),
+                other => Err(not_owned(format!("endpoint {endpoint}"), owner_text(other.as_ref()))),
+            },
+            Step::DeleteEndpointConfig { name } => match aws.endpoint_config_tags(name).await? {
+                Some(tags) if ownership(&tags, self.project) != Ownership::Ours => {
+                    Err(not_owned(format!("endpoint config {name}"), owner_text(Some(&ownership(&tags, self.project)))))
+                }
+                _ => Ok(()),
+            },
+            Step::DeleteModel { name } => match aws.model_tags(name).await? {
+                Some(tags) if ownership(&tags, self.project) != Ownership::Ours => {
+                    Err(not_owned(format!("model {name}"), owner_text(Some(&ownership(&tags, self.project)))))
+                }
+                _ => Ok(()),
+            },
+            Step::UpdateEndpoint { endpoint, .. }
+            | Step::UpdateWeightsAndCapacities { endpoint, .. }
+            | Step::TagEndpoint { endpoint, .. }
+            | Step::DeleteEndpoint { endpoint }
+            | Step::DeregisterScalableTarget { endpoint, .. }
+            | Step::DeleteScalingPolicy { endpoint, .. }
+            | Step::DeleteScheduledAction { endpoint, .. } => self.endpoint(aws, endpoint).await,
+            Step::RegisterScalableTarget { target } => self.endpoint(aws, &target.endpoint).await,
+            Step::PutScalingPolicy { policy } => self.endpoint(aws, &policy.endpoint).await,
+            Step::PutScheduledAction { action } => self.endpoint(aws, &action.endpoint).await,
+        }
+    }
+
+    async fn endpoint<A: Aws>(&mut self, aws: &A, endpoint: &str) -> Result<(), ApplyError> {
+        if self.endpoint_checked {
+            return Ok(());
+        }
+        match endpoint_owner(aws, endpoint, self.project).await? {
+            Some(Ownership::Ours) => {
+                self.endpoint_checked = true;
+                Ok(())
+            }
+            other => Err(ApplyError::NotOwned {
+                resource: format!("endpoint {endpoint}"),
+                why: owner_text(other.as_ref()),
+                project: self.project.to_string(),
+            }),
+        }
+    }
+}
+
+/// Who owns an endpoint now; `None` when it does not exist.
+async fn endpoint_owner<A: Aws>(aws: &A, endpoint: &str, project: &str) -> Result<Option<Ownership>, ApplyError> {
+    let Some(desc) = aws.describe_endpoint(endpoint).await? else { return Ok(None) };
+    Ok(Some(ownership(&aws.list_tags(&desc.arn).await?, project)))
+}
+
+fn owner_text(owner: Option<&Ownership>) -> String {
+    match owner {
+        None => "it does not exist (any more)".to_string(),
+        Some(Ownership::Unmanaged) => "it has no endpoint-scale ownership tags".to_string(),
+        Some(Ownership::OtherProject(other)) => format!("it belongs to endpoint-scale project {other:?}"),
+        Some(Ownership::Ours) => "it belongs to this project".to_string(),
+    }
+}
+
+/// CreateModel found a model of that name: go on only if it is this project's and serves what
+/// the spec says (image, model data, role, environment).
+async fn existing_model<A: Aws>(aws: &A, model: &ModelResource, project: &str) -> Result<(), ApplyError> {
+    let resource = format!("model {}", model.name);
+    let owner = aws.model_tags(&model.name).await?.map(|t| ownership(&t, project));
+    if owner != Some(Ownership::Ours) {
+        return Err(ApplyError::Conflict { resource, why: owner_text(owner.as_ref()) });
+    }
+    let live = aws.describe_model(&model.name).await?;
+    let same = live.is_some_and(|l| {
+        (&l.image, &l.model_data_url, &l.execution_role_arn, &l.environment)
+            == (&model.image, &model.model_data_url, &model.execution_role_arn, &model.environment)
+    });
+    if same {
+        Ok(())
+    } else {
+        Err(ApplyError::Conflict { resource, why: "its image, model data, role or environment differ".to_string() })
+    }
+}
+
+/// CreateEndpointConfig found a config of that name: go on only if it is this project's and has
+/// the spec's variants (names, models, instance types).
+async fn existing_config<A: Aws>(aws: &A, config: &ConfigResource, project: &str) -> Result<(), ApplyError> {
+    let resource = format!("endpoint config {}", config.name);
+    let owner = aws.endpoint_config_tags(&config.name).await?.map(|t| ownership(&t, project));
+    if owner != Some(Ownership::Ours) {
+        return Err(ApplyError::Conflict { resource, why: owner_text(owner.as_ref()) });
+    }
+    let identity = |c: &ConfigResource| -> Vec<(String, String, String)> {
+        c.variants.iter().map(|v| (v.name.clone(), v.model_name.clone(), v.instance_type.clone())).collect()
+    };
+    let live = aws.describe_endpoint_config(&config.name).await?;
+    if live.is_some_and(|l| identity(&l) == identity(config)) {
+        Ok(())
+    } else {
+        Err(ApplyError::Conflict { resource, why: "its variants, models or instance types differ".to_string() })
     }
 }
 

@@ -109,6 +109,10 @@ pub trait Aws: Send + Sync {
     fn describe_endpoint_config(&self, name: &str) -> impl Future<Output = AwsResult<Option<ConfigResource>>> + Send;
     fn describe_model(&self, name: &str) -> impl Future<Output = AwsResult<Option<ModelResource>>> + Send;
     fn list_tags(&self, arn: &str) -> impl Future<Output = AwsResult<Tags>> + Send;
+    /// The tags of an endpoint config; `None` when it does not exist.
+    fn endpoint_config_tags(&self, name: &str) -> impl Future<Output = AwsResult<Option<Tags>>> + Send;
+    /// The tags of a model; `None` when it does not exist.
+    fn model_tags(&self, name: &str) -> impl Future<Output = AwsResult<Option<Tags>>> + Send;
     /// Names of endpoints (with ARNs), for `--prune`.
     fn list_endpoints(&self) -> impl Future<Output = AwsResult<Vec<(String, String)>>> + Send;
     /// Endpoint configs whose names contain `fragment` (all of them when it is empty), with their

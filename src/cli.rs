@@ -102,12 +102,17 @@ pub enum Command {
         /// Write the spec here instead of stdout.
         #[arg(long = "out", short = 'o', value_name = "FILE")]
         out: Option<PathBuf>,
-        /// Also tag the endpoints as owned by the project and move their invocation target
-        /// tracking policy to endpoint-scale's policy name, so `plan` shows no changes.
+        /// Also adopt them now: show the plan of the written spec (which tags the endpoints as
+        /// owned and moves their invocations policy to endpoint-scale's policy name) and apply it.
         #[arg(long)]
         adopt: bool,
+        /// With --adopt: do not ask for confirmation (for CI).
+        #[arg(long, requires = "adopt")]
+        auto_approve: bool,
         #[command(flatten)]
         aws: AwsArgs,
+        #[command(flatten)]
+        wait: WaitArgs,
     },
     /// Simulate a traffic profile against a spec: instances, overload, CPU credits and cost.
     Simulate {

@@ -1,26 +1,18 @@
 //! `import`: writes a spec for endpoints that exist (made by hand or by another tool) so a team
-//! can adopt them, and with `--adopt` tags them as owned and moves their invocations policy to
-//! endpoint-scale's policy name, after which `plan` shows no changes.
+//! can adopt them. An endpoint that is not yet owned gets `adopt: true`, so the plan of the spec
+//! tags it as owned and moves its invocations policy to endpoint-scale's policy name (`import
+//! --adopt` shows and applies that plan at once); after that, `plan` shows no changes.
 //!
 //! The written spec references the endpoints' models as `existing:` (endpoint-scale never
 //! changes or deletes those) and keeps live counts, weights, bounds, targets and schedules. It is
 //! built as the spec's own types and written by `spec::write`, so its quoting is the spec
 //! module's, and it reads back to what was imported.
 
-use crate::aws::{Aws, AwsResult};
 use crate::live::{LiveEndpoint, LiveState, Ownership};
 use crate::model::Tags;
-use crate::resources::{
-    PolicyResource, TargetResource, POLICY_NAME, TAG_ENDPOINT, TAG_MANAGED, TAG_PREFIX, TAG_PROJECT,
-};
+use crate::resources::{PolicyResource, TargetResource, POLICY_NAME, TAG_PREFIX};
 use crate::spec::write::Document;
 use crate::spec::{self, AutoScaling, ModelSpec, Pos, ScheduledAction, Spec, TagMap, Target, SPEC_VERSION};
-
-/// Invocations target tracking policies of the imported endpoints under any name.
-pub async fn foreign_policies<A: Aws>(aws: &A, live: &LiveState) -> AwsResult<Vec<PolicyResource>> {
-    let all = aws.describe_scaling_policies(&[]).await?;
-    Ok(all.into_iter().filter(|p| live.endpoints.contains_key(&p.endpoint)).collect())
-}
 
 fn policy_of<'a>(policies: &'a [PolicyResource], endpoint: &str, variant: &str) -> Option<&'a PolicyResource> {
     let mine = policies.iter().filter(|p| p.endpoint == endpoint && p.variant == variant);
@@ -36,8 +28,9 @@ fn user_tags(tags: &Tags) -> TagMap {
         .collect()
 }
 
-const HEADER: &str = "With `--adopt` the endpoints were also tagged as managed by this project; without it, review
-this spec, then run `endpoint-scale import --adopt ...` so that endpoint-scale manages them.";
+const HEADER: &str =
+    "`adopt: true` brings an endpoint that is not yet managed under this project: `endpoint-scale plan`
+shows what that changes (ownership tags, the invocations policy's name) and `apply` does it.";
 
 /// Where a variant without an invocations policy gets a placeholder target, and says so.
 const NO_POLICY: &str = "No invocations target tracking policy was found: set a target.";
@@ -95,7 +88,10 @@ fn endpoint(e: &LiveEndpoint, policies: &[PolicyResource]) -> (spec::Endpoint, V
             autoscaling,
         });
     }
-    let endpoint = spec::Endpoint { name: Pos::new(name.clone()), tags: user_tags(&e.tags), model: None, variants };
+    // An endpoint that is not yet owned is adopted by the plan of this spec (and by `--adopt`).
+    let adopt = (e.ownership != Ownership::Ours).then(|| Pos::new(true));
+    let endpoint =
+        spec::Endpoint { name: Pos::new(name.clone()), tags: user_tags(&e.tags), adopt, model: None, variants };
     (endpoint, unset)
 }
 
@@ -125,43 +121,6 @@ fn autoscaling(e: &LiveEndpoint, variant: &str, t: &TargetResource, policy: Opti
         disable_scale_in: policy.filter(|p| p.disable_scale_in).map(|_| Pos::new(true)),
         schedules,
     }
-}
-
-/// Tags the endpoints as owned by `project` and moves each variant's invocations policy to
-/// endpoint-scale's policy name. Returns a line per change made.
-pub async fn adopt<A: Aws>(
-    aws: &A,
-    project: &str,
-    endpoints: &[String],
-    live: &LiveState,
-    policies: &[PolicyResource],
-) -> AwsResult<Vec<String>> {
-    let mut done = Vec::new();
-    for name in endpoints {
-        let Some(e) = live.endpoints.get(name) else { continue };
-        if e.ownership != Ownership::Ours {
-            let tags: Tags = [(TAG_MANAGED, "true"), (TAG_PROJECT, project), (TAG_ENDPOINT, name.as_str())]
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
-            aws.add_tags(&e.desc.arn, &tags).await?;
-            done.push(format!("{name}: tagged as managed by endpoint-scale project {project:?}"));
-        }
-        for t in &e.targets {
-            let Some(p) = policy_of(policies, name, &t.variant) else { continue };
-            if p.policy_name == POLICY_NAME {
-                continue;
-            }
-            let ours = PolicyResource { policy_name: POLICY_NAME.to_string(), ..p.clone() };
-            aws.put_scaling_policy(&ours).await?;
-            aws.delete_scaling_policy(name, &t.variant, &p.policy_name).await?;
-            done.push(format!(
-                "{name}/{}: scaling policy {:?} now named {POLICY_NAME:?} (same target and cooldowns)",
-                t.variant, p.policy_name
-            ));
-        }
-    }
-    Ok(done)
 }
 
 #[cfg(test)]
@@ -201,6 +160,7 @@ mod tests {
             models: Vec::new(),
             targets: Vec::new(),
             policies: Vec::new(),
+            foreign_policies: Vec::new(),
             schedules: Vec::new(),
         }
     }

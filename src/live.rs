@@ -47,7 +47,10 @@ pub struct LiveEndpoint {
     /// Inline models (named `<endpoint>-<hash>`) that the current config uses.
     pub models: Vec<ModelResource>,
     pub targets: Vec<TargetResource>,
+    /// endpoint-scale's invocations target tracking policies.
     pub policies: Vec<PolicyResource>,
+    /// Invocations target tracking policies under other names (read only for adopted endpoints).
+    pub foreign_policies: Vec<PolicyResource>,
     pub schedules: Vec<ScheduledActionResource>,
 }
 
@@ -128,6 +131,9 @@ pub fn ownership(tags: &Tags, project: &str) -> Ownership {
 pub struct Wanted {
     pub endpoint: String,
     pub variants: Vec<String>,
+    /// The spec adopts it (or `import` reads it): its invocations policies are read under any
+    /// name, not only endpoint-scale's.
+    pub adopt: bool,
 }
 
 /// At most `limit` AWS calls in flight, whichever endpoint they belong to: one queue for the
@@ -159,7 +165,9 @@ pub async fn read<A: Aws>(
     let gate = &gate;
     let spec_ids: Vec<String> =
         endpoints.iter().flat_map(|e| e.variants.iter().map(|v| resource_id(&e.endpoint, v))).collect();
-    let policy_names = [POLICY_NAME.to_string()];
+    // Filtered on endpoint-scale's policy name, unless an endpoint is adopted: then its
+    // hand-made invocations policies are wanted too, under whatever name they have.
+    let policy_names = if endpoints.iter().any(|e| e.adopt) { Vec::new() } else { vec![POLICY_NAME.to_string()] };
     let scaling = async {
         let targets = try_join_all(spec_ids.chunks(50).map(|ids| gate.call(aws.describe_scalable_targets(ids))));
         let policies = gate.call(aws.describe_scaling_policies(&policy_names));
@@ -209,7 +217,13 @@ pub async fn read<A: Aws>(
     for e in &mut found {
         let name = e.desc.name.clone();
         e.targets = targets.iter().filter(|t| t.endpoint == name).cloned().collect();
-        e.policies = policies.iter().filter(|p| p.endpoint == name).cloned().collect();
+        let adopt = endpoints.iter().any(|w| w.endpoint == name && w.adopt);
+        e.policies = policies.iter().filter(|p| p.endpoint == name && p.policy_name == POLICY_NAME).cloned().collect();
+        if adopt {
+            e.foreign_policies =
+                policies.iter().filter(|p| p.endpoint == name && p.policy_name != POLICY_NAME).cloned().collect();
+            e.foreign_policies.sort_by(|a, b| (&a.variant, &a.policy_name).cmp(&(&b.variant, &b.policy_name)));
+        }
         e.schedules = schedules.iter().filter(|s| s.endpoint == name).cloned().collect();
         e.targets.sort_by(|a, b| a.variant.cmp(&b.variant));
         e.targets.dedup_by(|a, b| a.variant == b.variant);
@@ -309,6 +323,7 @@ async fn read_endpoint<A: Aws>(
         models,
         targets: Vec::new(),
         policies: Vec::new(),
+        foreign_policies: Vec::new(),
         schedules: Vec::new(),
     }))
 }

@@ -44,6 +44,8 @@ pub struct EndpointModel {
     /// Spec-wide tags with this endpoint's tags laid over them (ownership tags not included).
     pub tags: Tags,
     pub variants: Vec<VariantModel>,
+    /// `adopt: true`: an unmanaged endpoint of this name is brought under the project.
+    pub adopt: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

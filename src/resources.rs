@@ -119,6 +119,9 @@ pub struct EndpointResource {
     /// Runtime weights and counts, changed in place (UpdateEndpointWeightsAndCapacities).
     pub variants: Vec<EndpointVariant>,
     pub tags: Tags,
+    /// The spec's `adopt: true`: an unmanaged endpoint of this name is brought under the project.
+    #[serde(skip, default)]
+    pub adopt: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -316,6 +319,7 @@ fn endpoint_resources(project: &str, endpoint: &EndpointModel) -> Vec<Resource> 
         config_name,
         variants: runtime,
         tags: tags.clone(),
+        adopt: endpoint.adopt,
     }));
     for v in &endpoint.variants {
         out.extend(scaling_resources(&endpoint.name, v, &tags));

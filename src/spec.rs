@@ -138,6 +138,12 @@ pub struct Endpoint {
     /// Tags for this endpoint's resources, on top of the spec-wide tags.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: TagMap,
+    /// Bring an endpoint that exists without endpoint-scale's ownership tags (made by hand or by
+    /// another tool) under this project: the plan tags it as owned and moves its invocations
+    /// target tracking policy to endpoint-scale's policy name. No effect once it is owned; an
+    /// endpoint of another endpoint-scale project is never adopted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adopt: Option<Pos<bool>>,
     /// The model the variants serve, unless a variant names its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<ModelSpec>,

@@ -19,6 +19,8 @@ struct World {
     configs: BTreeMap<String, ConfigResource>,
     /// name -> (status, config, failure reason)
     endpoints: BTreeMap<String, (String, String, Option<String>)>,
+    /// endpoint name -> its tags
+    endpoint_tags: BTreeMap<String, Tags>,
     /// The next UpdateEndpoint of this endpoint rolls back with this reason.
     fail_update: Option<(String, String)>,
 }
@@ -80,9 +82,16 @@ impl Aws for Fake {
     async fn describe_model(&self, name: &str) -> AwsResult<Option<ModelResource>> {
         Ok(self.call("DescribeModel").models.get(name).cloned())
     }
-    async fn list_tags(&self, _arn: &str) -> AwsResult<Tags> {
-        self.log("ListTags");
-        Ok(Tags::new())
+    async fn list_tags(&self, arn: &str) -> AwsResult<Tags> {
+        let w = self.call("ListTags");
+        let name = arn.rsplit('/').next().unwrap_or_default();
+        Ok(w.endpoint_tags.get(name).cloned().unwrap_or_default())
+    }
+    async fn endpoint_config_tags(&self, name: &str) -> AwsResult<Option<Tags>> {
+        Ok(self.call("DescribeEndpointConfig").configs.get(name).map(|c| c.tags.clone()))
+    }
+    async fn model_tags(&self, name: &str) -> AwsResult<Option<Tags>> {
+        Ok(self.call("DescribeModel").models.get(name).map(|m| m.tags.clone()))
     }
     async fn list_endpoints(&self) -> AwsResult<Vec<(String, String)>> {
         self.log("ListEndpoints");
@@ -98,24 +107,27 @@ impl Aws for Fake {
     }
     async fn create_model(&self, model: &ModelResource) -> AwsResult<()> {
         let mut w = self.call("CreateModel");
-        if w.models.insert(model.name.clone(), model.clone()).is_some() {
+        if w.models.contains_key(&model.name) {
             return Err(exists("CreateModel", &model.name));
         }
+        w.models.insert(model.name.clone(), model.clone());
         Ok(())
     }
     async fn create_endpoint_config(&self, config: &ConfigResource) -> AwsResult<()> {
         let mut w = self.call("CreateEndpointConfig");
-        if w.configs.insert(config.name.clone(), config.clone()).is_some() {
+        if w.configs.contains_key(&config.name) {
             return Err(exists("CreateEndpointConfig", &config.name));
         }
+        w.configs.insert(config.name.clone(), config.clone());
         Ok(())
     }
-    async fn create_endpoint(&self, name: &str, config: &str, _tags: &Tags) -> AwsResult<()> {
+    async fn create_endpoint(&self, name: &str, config: &str, tags: &Tags) -> AwsResult<()> {
         let mut w = self.call("CreateEndpoint");
         if w.endpoints.contains_key(name) {
             return Err(exists("CreateEndpoint", name));
         }
         w.endpoints.insert(name.to_string(), ("Creating".into(), config.to_string(), None));
+        w.endpoint_tags.insert(name.to_string(), tags.clone());
         Ok(())
     }
     async fn update_endpoint(&self, name: &str, config: &str) -> AwsResult<()> {
@@ -219,7 +231,7 @@ fn options() -> ApplyOptions {
 async fn apply_plan(aws: &Fake, plan: &Plan, cancel: &Cancel) -> (Vec<Outcome>, Vec<Event>) {
     let events = Mutex::new(Vec::new());
     let record = |e: Event| events.lock().unwrap().push(e);
-    let outcomes = apply(aws, plan, options(), &record, cancel).await;
+    let outcomes = apply(aws, plan, "p", options(), &record, cancel).await;
     (outcomes, events.into_inner().unwrap())
 }
 
@@ -240,6 +252,61 @@ async fn steps_run_in_order_and_a_rerun_converges() {
     // as done, the endpoint create too, and the run finishes.
     let (again, _) = apply_plan(&aws, &plan, &Cancel::default()).await;
     assert_eq!(again[0].result, Ok(()));
+}
+
+#[tokio::test]
+async fn a_same_named_resource_that_is_not_ours_is_never_built_on() {
+    let aws = Fake::default();
+    let plan = crate::plan::diff(&desired(SPEC), &LiveState::default());
+    // Someone computed the content-derived model name and made a model of their own under it.
+    let Step::CreateModel { model } = &plan.steps[0].steps[0] else { panic!("{:?}", plan.steps[0].steps[0]) };
+    let foreign = ModelResource { image: "attacker/image:1".into(), tags: Tags::new(), ..model.clone() };
+    aws.0.lock().unwrap().models.insert(model.name.clone(), foreign);
+    let (outcomes, _) = apply_plan(&aws, &plan, &Cancel::default()).await;
+    assert_eq!(
+        outcomes[0].result,
+        Err(ApplyError::Conflict {
+            resource: format!("model {}", model.name),
+            why: "it has no endpoint-scale ownership tags".into()
+        })
+    );
+    assert_eq!(outcomes[0].done, 0);
+    assert!(!aws.calls().contains(&"CreateEndpoint"), "{:?}", aws.calls());
+    // Ours by its tags but with other content (an edited image): still a conflict.
+    let ours_but_other = ModelResource { image: "other/image:2".into(), ..model.clone() };
+    aws.0.lock().unwrap().models.insert(model.name.clone(), ours_but_other);
+    let (outcomes, _) = apply_plan(&aws, &plan, &Cancel::default()).await;
+    assert!(
+        matches!(&outcomes[0].result, Err(ApplyError::Conflict { why, .. }) if why == "its image, model data, role or environment differ"),
+        "{:?}",
+        outcomes[0].result
+    );
+}
+
+#[tokio::test]
+async fn steps_on_an_endpoint_that_is_not_ours_are_refused_when_they_run() {
+    let aws = Fake::default();
+    apply_plan(&aws, &crate::plan::diff(&desired(SPEC), &LiveState::default()), &Cancel::default()).await;
+    // The endpoint's ownership tags are removed after the plan was made.
+    aws.0.lock().unwrap().endpoint_tags.insert("rec".into(), Tags::new());
+    let plan = Plan {
+        steps: vec![crate::plan::EndpointSteps {
+            endpoint: "rec".into(),
+            steps: vec![
+                Step::DeregisterScalableTarget { endpoint: "rec".into(), variant: "v".into() },
+                Step::DeleteEndpoint { endpoint: "rec".into() },
+            ],
+        }],
+        ..Plan::default()
+    };
+    let before = aws.calls().len();
+    let (outcomes, _) = apply_plan(&aws, &plan, &Cancel::default()).await;
+    assert_eq!(
+        outcomes[0].result.as_ref().unwrap_err().to_string(),
+        "refused to change endpoint rec: it has no endpoint-scale ownership tags. endpoint-scale changes only what carries the ownership tags of project \"p\", checked when each step runs; the step was not run"
+    );
+    let calls = aws.calls()[before..].to_vec();
+    assert_eq!(calls, ["DescribeEndpoint", "ListTags"]);
 }
 
 #[tokio::test]

@@ -224,6 +224,24 @@ impl Aws for SdkAws {
         }))
     }
 
+    async fn endpoint_config_tags(&self, name: &str) -> AwsResult<Option<Tags>> {
+        let out = self.sagemaker.describe_endpoint_config().endpoint_config_name(name).send().await;
+        let out = optional(out.map_err(|e| error(e, SM, "DescribeEndpointConfig", format!("endpoint config {name}"))))?;
+        match out.and_then(|d| d.endpoint_config_arn().map(str::to_string)) {
+            Some(arn) => Ok(Some(self.list_tags(&arn).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn model_tags(&self, name: &str) -> AwsResult<Option<Tags>> {
+        let out = self.sagemaker.describe_model().model_name(name).send().await;
+        let out = optional(out.map_err(|e| error(e, SM, "DescribeModel", format!("model {name}"))))?;
+        match out.and_then(|d| d.model_arn().map(str::to_string)) {
+            Some(arn) => Ok(Some(self.list_tags(&arn).await?)),
+            None => Ok(None),
+        }
+    }
+
     async fn list_tags(&self, arn: &str) -> AwsResult<Tags> {
         let pairs = paginate(|token| async move {
             let out = self

@@ -39,7 +39,13 @@ pub async fn run(
     if !plan.steps.is_empty() {
         confirm(auto_approve, "apply", "Do you want to perform these actions?")?;
     }
-    execute(&aws, &plan, args, wait, colour).await
+    let changed = execute(&aws, &plan, &desired.project, args, wait, colour).await?;
+    complete(changed, colour)
+}
+
+/// The line that ends a successful apply or destroy.
+pub(super) fn complete(changed: usize, colour: ColorChoice) -> Result<Outcome, CliError> {
+    write_stdout(&format!("{} {} changed.\n", colour.stdout().green("Apply complete:"), plural(changed, "endpoint")))
 }
 
 async fn run_saved(
@@ -66,18 +72,21 @@ async fn run_saved(
     if !plan.steps.is_empty() {
         confirm(auto_approve, "apply", "Do you want to perform the saved plan?")?;
     }
-    execute(&aws, &plan, args, wait, colour).await
+    let changed = execute(&aws, &plan, &desired.project, args, wait, colour).await?;
+    complete(changed, colour)
 }
 
-/// Runs a plan's steps with progress on stderr; the first interrupt lets the steps in flight
-/// finish and starts no new one, the second stops at once.
+/// Runs a plan's steps with progress on stderr and returns how many endpoints it changed; the
+/// first interrupt lets the steps in flight finish and starts no new one, the second stops at
+/// once.
 pub(super) async fn execute(
     aws: &SdkAws,
     plan: &Plan,
+    project: &str,
     args: &AwsArgs,
     wait: &WaitArgs,
     colour: ColorChoice,
-) -> Result<Outcome, CliError> {
+) -> Result<usize, CliError> {
     let cancel = Arc::new(Cancel::default());
     let aborted = interrupt::listen(cancel.clone());
     let palette = colour.stderr();
@@ -88,7 +97,7 @@ pub(super) async fn execute(
         parallelism: args.parallelism,
     };
     let outcomes = tokio::select! {
-        outcomes = apply::apply(aws, plan, options, &events, &cancel) => outcomes,
+        outcomes = apply::apply(aws, plan, project, options, &events, &cancel) => outcomes,
         () = aborted => return Err(CliError::Aborted),
     };
     let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
@@ -107,6 +116,5 @@ pub(super) async fn execute(
     if !plan.skipped.is_empty() {
         return Err(CliError::Skipped(plan.skipped.len()));
     }
-    let changed = outcomes.len();
-    write_stdout(&format!("{} {} changed.\n", palette.green("Apply complete:"), plural(changed, "endpoint")))
+    Ok(outcomes.len())
 }

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::apply::execute;
+use super::apply::{complete, execute};
 use super::{confirm, connect, load, read_live, show_plan, write_stdout, CliError, Outcome};
 use crate::cli::{AwsArgs, OutputFormat, WaitArgs};
 use crate::output::{self, ColorChoice};
@@ -24,5 +24,6 @@ pub async fn run(
         return write_stdout("Nothing to destroy.\n");
     }
     confirm(auto_approve, "destroy", "Do you really want to destroy these endpoints and everything of them?")?;
-    execute(&aws, &plan, args, wait, colour).await
+    let changed = execute(&aws, &plan, &desired.project, args, wait, colour).await?;
+    complete(changed, colour)
 }

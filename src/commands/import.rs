@@ -1,25 +1,33 @@
 //! `import`: write a spec for endpoints made by hand; `--adopt` also brings them under this
-//! project.
+//! project, through the plan of the spec it wrote (shown, confirmed, applied like `apply`).
 
 use std::path::Path;
 
-use super::{connect, write_stdout, CliError, Outcome};
-use crate::cli::AwsArgs;
+use super::apply::execute;
+use super::{confirm, connect, desired_from, plural, show_plan, write_stdout, CliError, Outcome};
+use crate::cli::{AwsArgs, OutputFormat, WaitArgs};
+use crate::diagnostic::Source;
 use crate::live::{self, Ownership};
-use crate::output;
+use crate::output::{self, ColorChoice};
+use crate::resources::PolicyResource;
+use crate::{plan, resources};
 
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     endpoints: &[String],
     project: &str,
     out: Option<&Path>,
     adopt: bool,
+    auto_approve: bool,
     args: &AwsArgs,
+    wait: &WaitArgs,
+    colour: ColorChoice,
 ) -> Result<Outcome, CliError> {
     let aws = connect(args, None).await?;
+    // Read as adopted endpoints are: their invocations policies under any name.
     let wanted: Vec<live::Wanted> =
-        endpoints.iter().map(|e| live::Wanted { endpoint: e.clone(), variants: Vec::new() }).collect();
+        endpoints.iter().map(|e| live::Wanted { endpoint: e.clone(), variants: Vec::new(), adopt: true }).collect();
     let live = live::read(&aws, project, &wanted, false, args.parallelism).await?;
-    let policies = crate::import::foreign_policies(&aws, &live).await?;
     for name in endpoints {
         match live.endpoints.get(name).map(|e| &e.ownership) {
             None => return Err(CliError::NoSuchEndpoint(name.clone())),
@@ -33,20 +41,36 @@ pub async fn run(
             _ => {}
         }
     }
+    let policies: Vec<PolicyResource> =
+        live.endpoints.values().flat_map(|e| e.policies.iter().chain(&e.foreign_policies)).cloned().collect();
     let text = crate::import::spec_text(project, endpoints, &live, &policies);
-    match out {
+    let name = match out {
         Some(path) => {
             std::fs::write(path, &text).map_err(|err| CliError::WriteFile { path: path.display().to_string(), err })?;
             output::stderr(&format!("Wrote {}.\n", path.display()));
+            path.display().to_string()
         }
         None => {
             write_stdout(&text)?;
+            "the imported spec".to_string()
         }
+    };
+    if !adopt {
+        return Ok(Outcome::Done);
     }
-    if adopt {
-        for line in crate::import::adopt(&aws, project, endpoints, &live, &policies).await? {
-            output::stderr(&format!("{line}\n"));
-        }
+    // The written spec, read back like any spec: adoption is its plan, nothing else.
+    let desired = desired_from(&Source::new(name, text), colour)?;
+    let plan = plan::diff(&resources::desired(&desired), &live);
+    // stdout may hold the spec: the plan goes to stderr.
+    output::stderr(&show_plan(&plan, &desired, OutputFormat::Human, false, colour));
+    if !plan.conflicts.is_empty() {
+        return Err(CliError::Conflicts(plan.conflicts.len()));
     }
+    if plan.steps.is_empty() {
+        return Ok(Outcome::Done);
+    }
+    confirm(auto_approve, "import --adopt", "Do you want to adopt these endpoints?")?;
+    let changed = execute(&aws, &plan, project, args, wait, colour).await?;
+    output::stderr(&format!("Adopted: {} changed.\n", plural(changed, "endpoint")));
     Ok(Outcome::Done)
 }

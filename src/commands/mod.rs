@@ -115,8 +115,8 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::Destroy { spec, auto_approve, aws, wait } => {
             destroy::run(&spec, auto_approve, &aws, &wait, colour).await
         }
-        Command::Import { endpoints, project, out, adopt, aws } => {
-            import::run(&endpoints, &project, out.as_deref(), adopt, &aws).await
+        Command::Import { endpoints, project, out, adopt, auto_approve, aws, wait } => {
+            import::run(&endpoints, &project, out.as_deref(), adopt, auto_approve, &aws, &wait, colour).await
         }
         Command::Simulate { spec, traffic, endpoint, days, prices, chart, output, compare, model } => {
             simulate::simulate(
@@ -250,6 +250,7 @@ async fn read_live(aws: &SdkAws, desired: &Desired, prune: bool, parallelism: us
         .map(|e| live::Wanted {
             endpoint: e.name.clone(),
             variants: e.variants.iter().map(|v| v.name.clone()).collect(),
+            adopt: e.adopt,
         })
         .collect();
     Ok(live::read(aws, &desired.project, &wanted, prune, parallelism).await?)

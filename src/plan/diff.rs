@@ -12,7 +12,7 @@ use crate::live::{LiveEndpoint, LiveState, Ownership, UnusedResources};
 use crate::model::Tags;
 use crate::resources::{
     is_derived_name, ConfigResource, EndpointResource, EndpointVariant, Kind, ModelResource, PolicyResource, Resource,
-    ScheduledActionResource, TargetResource, WeightAndCapacity,
+    ScheduledActionResource, TargetResource, WeightAndCapacity, POLICY_NAME, TAG_PREFIX, TAG_PROJECT,
 };
 
 /// Weights are f32 in the SageMaker API; compare them as such.
@@ -127,10 +127,14 @@ pub fn diff(desired: &[Resource], live: &LiveState) -> Plan {
         match live.endpoints.get(&name) {
             None => create_endpoint(&mut plan, &want, unused),
             Some(have) => match &have.ownership {
+                Ownership::Unmanaged if want.endpoint.adopt && !have.desc.is_in_service() => {
+                    plan.skipped.push(busy_notice(have))
+                }
+                Ownership::Unmanaged if want.endpoint.adopt => adopt_endpoint(&mut plan, &want, have, unused),
                 Ownership::Unmanaged => plan.conflicts.push(Notice {
                     endpoint: name.clone(),
                     message: format!("endpoint {name} exists but is not managed by endpoint-scale (it has no endpoint-scale ownership tags)"),
-                    hint: format!("run `endpoint-scale import {name}` to write a spec for it and adopt it, or give the spec's endpoint another name"),
+                    hint: format!("add `adopt: true` to the endpoint in the spec to bring it under this project (`endpoint-scale import {name}` writes a spec for it), or give the spec's endpoint another name"),
                 }),
                 Ownership::OtherProject(other) => plan.conflicts.push(Notice {
                     endpoint: name.clone(),
@@ -367,8 +371,9 @@ fn update_endpoint(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint, unused
             })
             .collect(),
         tags: have.tags.iter().filter(|(k, _)| !k.starts_with("aws:")).map(|(k, v)| (k.clone(), v.clone())).collect(),
+        adopt: false,
     };
-    let mut after = want.endpoint.clone();
+    let mut after = EndpointResource { adopt: false, ..want.endpoint.clone() }; // an instruction, not an attribute
     after.config_name = final_config.clone();
     // After an update, variants new to the endpoint start from the config; only variants that
     // exist on both sides have weights and counts to compare.
@@ -519,6 +524,83 @@ fn update_endpoint(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint, unused
     b.finish();
 }
 
+/// `adopt: true` on an endpoint that exists without ownership tags: the plan of the endpoint as
+/// if it were already this project's, preceded by the step that tags it, and with each variant's
+/// hand-made invocations policy put back under endpoint-scale's policy name.
+fn adopt_endpoint(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint, unused: Option<&UnusedResources>) {
+    let name = want.endpoint.name.clone();
+    let ownership_tags: Tags = want
+        .endpoint
+        .tags
+        .iter()
+        .filter(|(k, _)| k.starts_with(TAG_PREFIX))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    // One hand-made policy per variant is taken over: the first by name, as import writes it.
+    let mut renamed: Vec<&PolicyResource> = Vec::new();
+    for p in &have.foreign_policies {
+        if !renamed.iter().any(|r| r.variant == p.variant) && !have.policies.iter().any(|o| o.variant == p.variant) {
+            renamed.push(p);
+        }
+    }
+    let mut adopted = have.clone();
+    adopted.ownership = Ownership::Ours;
+    adopted.tags.extend(ownership_tags.clone());
+    adopted
+        .policies
+        .extend(renamed.iter().map(|p| PolicyResource { policy_name: POLICY_NAME.to_string(), ..(*p).clone() }));
+    let first_change = plan.changes.len();
+    update_endpoint(plan, want, &adopted, unused);
+
+    let reason = format!(
+        "adopted: tagged as managed by endpoint-scale project {:?}",
+        want.endpoint.tags.get(TAG_PROJECT).map_or("", String::as_str)
+    );
+    let mut rename_steps = Vec::new();
+    for change in &mut plan.changes[first_change..] {
+        match (&change.after, change.action) {
+            (Some(Resource::Endpoint(after)), _) => {
+                let mut before = match &change.before {
+                    Some(Resource::Endpoint(b)) => b.clone(),
+                    _ => after.clone(),
+                };
+                before.tags.retain(|k, _| !ownership_tags.contains_key(k));
+                change.before = Some(Resource::Endpoint(before));
+                change.action = Action::Update;
+                change.reason = Some(reason.clone());
+            }
+            (Some(Resource::ScalingPolicy(after)), action) => {
+                let Some(old) = renamed.iter().find(|p| p.variant == after.variant) else { continue };
+                if action == Action::NoOp {
+                    rename_steps.push(Step::PutScalingPolicy { policy: after.clone() });
+                }
+                rename_steps.push(Step::DeleteScalingPolicy {
+                    endpoint: name.clone(),
+                    variant: old.variant.clone(),
+                    policy_name: old.policy_name.clone(),
+                });
+                change.before = Some(Resource::ScalingPolicy((*old).clone()));
+                change.action = Action::Replace;
+                change.reason = Some(format!(
+                    "adopted: the hand-made policy {:?} is put back under endpoint-scale's name {POLICY_NAME:?}",
+                    old.policy_name
+                ));
+            }
+            _ => {}
+        }
+    }
+    let adopt = Step::AdoptEndpoint { endpoint: name.clone(), arn: have.desc.arn.clone(), tags: ownership_tags };
+    match plan.steps.iter_mut().find(|s| s.endpoint == name) {
+        Some(entry) => {
+            entry.steps.insert(0, adopt);
+            entry.steps.extend(rename_steps);
+        }
+        None => plan
+            .steps
+            .push(EndpointSteps { endpoint: name, steps: std::iter::once(adopt).chain(rename_steps).collect() }),
+    }
+}
+
 /// The live resource with the same address as `want`, with the attributes AWS does not report
 /// back (target tags) taken from `want` so they do not show as drift.
 fn live_counterpart(have: &LiveEndpoint, want: &Resource) -> Option<Resource> {
@@ -569,6 +651,7 @@ fn delete_endpoint(plan: &mut Plan, have: &LiveEndpoint, unused: Option<&UnusedR
         config_name: have.desc.config_name.clone(),
         variants: Vec::new(),
         tags: have.tags.clone(),
+        adopt: false,
     };
     b.change(Action::Delete, Some(Resource::Endpoint(endpoint)), None, reason.clone());
     b.steps.push(Step::DeleteEndpoint { endpoint: name.clone() });

@@ -116,6 +116,13 @@ pub enum Step {
         add: Tags,
         remove: Vec<String>,
     },
+    /// The spec's `adopt: true`: add the ownership tags to an endpoint that has none. Runs only
+    /// while the endpoint is unmanaged (or already this project's), never on another project's.
+    AdoptEndpoint {
+        endpoint: String,
+        arn: String,
+        tags: Tags,
+    },
     RegisterScalableTarget {
         target: TargetResource,
     },
@@ -163,7 +170,7 @@ impl Step {
             Step::UpdateEndpoint { .. } => "UpdateEndpoint",
             Step::UpdateWeightsAndCapacities { .. } => "UpdateEndpointWeightsAndCapacities",
             Step::WaitInService { .. } => "WaitInService",
-            Step::TagEndpoint { .. } => "AddTags",
+            Step::TagEndpoint { .. } | Step::AdoptEndpoint { .. } => "AddTags",
             Step::RegisterScalableTarget { .. } => "RegisterScalableTarget",
             Step::DeregisterScalableTarget { .. } => "DeregisterScalableTarget",
             Step::PutScalingPolicy { .. } => "PutScalingPolicy",
@@ -204,6 +211,7 @@ impl Step {
             }
             Step::WaitInService { endpoint, config } => format!("until endpoint {endpoint} is InService on {config}"),
             Step::TagEndpoint { endpoint, .. } => format!("endpoint {endpoint} tags"),
+            Step::AdoptEndpoint { endpoint, .. } => format!("endpoint {endpoint} ownership tags (adopt)"),
             Step::RegisterScalableTarget { target } => format!(
                 "{} (min {}, max {})",
                 resource_id(&target.endpoint, &target.variant),
@@ -232,7 +240,7 @@ impl Step {
 
     /// Does this step call UpdateEndpoint or a deregistration, whose order people should see?
     fn is_ordering_sensitive(&self) -> bool {
-        matches!(self, Step::UpdateEndpoint { .. } | Step::DeregisterScalableTarget { .. })
+        matches!(self, Step::UpdateEndpoint { .. } | Step::DeregisterScalableTarget { .. } | Step::AdoptEndpoint { .. })
     }
 }
 

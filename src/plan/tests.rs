@@ -75,6 +75,7 @@ fn live_after(desired: &[Resource], counts: &[(&str, u32)]) -> LiveState {
             .iter()
             .filter_map(|r| if let Resource::ScalingPolicy(p) = r { Some(p.clone()) } else { None })
             .collect(),
+        foreign_policies: Vec::new(),
         schedules: desired
             .iter()
             .filter_map(|r| if let Resource::ScheduledAction(s) = r { Some(s.clone()) } else { None })
@@ -229,7 +230,60 @@ fn unmanaged_endpoints_are_conflicts_and_never_touched() {
     let plan = diff(&want, &live);
     assert!(plan.changes.is_empty() && plan.steps.is_empty());
     assert_eq!(plan.conflicts.len(), 1);
-    assert!(plan.conflicts[0].hint.starts_with("run `endpoint-scale import rec`"));
+    assert!(plan.conflicts[0].hint.starts_with("add `adopt: true` to the endpoint in the spec"));
+}
+
+#[test]
+fn adopting_tags_the_endpoint_first_and_renames_its_hand_made_policy() {
+    let want = desired(&SPEC.replace("  - name: rec\n", "  - name: rec\n    adopt: true\n"));
+    let mut live = live_after(&want, &[("scaled", 2)]);
+    let have = live.endpoints.get_mut("rec").unwrap();
+    have.ownership = Ownership::Unmanaged;
+    have.tags.retain(|k, _| !k.starts_with("endpoint-scale:"));
+    let mut hand_made = have.policies.remove(0);
+    hand_made.policy_name = "HandMade".into();
+    have.foreign_policies.push(hand_made.clone());
+    let plan = diff(&want, &live);
+    assert!(plan.conflicts.is_empty());
+    assert_eq!(ops(&plan), ["AddTags", "PutScalingPolicy", "DeleteScalingPolicy"]);
+    let Step::AdoptEndpoint { tags, .. } = &plan.steps[0].steps[0] else { panic!("{:?}", plan.steps[0].steps) };
+    assert_eq!(
+        tags.keys().collect::<Vec<_>>(),
+        ["endpoint-scale:endpoint", "endpoint-scale:managed", "endpoint-scale:project"]
+    );
+    assert_eq!(
+        plan.steps[0].steps[2],
+        Step::DeleteScalingPolicy { endpoint: "rec".into(), variant: "scaled".into(), policy_name: "HandMade".into() }
+    );
+    let changed: Vec<(Action, String)> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .map(|c| (c.action, c.reason.clone().unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            (Action::Update, "adopted: tagged as managed by endpoint-scale project \"p\"".to_string()),
+            (
+                Action::Replace,
+                "adopted: the hand-made policy \"HandMade\" is put back under endpoint-scale's name \"endpoint-scale-invocations-per-instance\"".to_string()
+            ),
+        ]
+    );
+    // Once adopted, `adopt: true` changes nothing: the plan of the adopted state is empty.
+    let adopted = live_after(&want, &[("scaled", 2)]);
+    assert!(!diff(&want, &adopted).has_changes());
+}
+
+#[test]
+fn another_projects_endpoint_is_never_adopted() {
+    let want = desired(&SPEC.replace("  - name: rec\n", "  - name: rec\n    adopt: true\n"));
+    let mut live = live_after(&want, &[("scaled", 2)]);
+    live.endpoints.get_mut("rec").unwrap().ownership = Ownership::OtherProject("q".into());
+    let plan = diff(&want, &live);
+    assert!(plan.steps.is_empty());
+    assert_eq!(plan.conflicts[0].message, "endpoint rec belongs to endpoint-scale project \"q\"");
 }
 
 #[test]

@@ -92,6 +92,9 @@ pub fn step_calls(step: &Step) -> Vec<ApiCall> {
             }
             calls
         }
+        Step::AdoptEndpoint { arn, tags, .. } => {
+            vec![sm("AddTags", json!({"ResourceArn": arn, "Tags": tag_list(tags)}))]
+        }
         Step::RegisterScalableTarget { target } => vec![create_call(&Resource::ScalableTarget(target.clone()))],
         Step::DeregisterScalableTarget { endpoint, variant } => {
             vec![aas("DeregisterScalableTarget", target_id(endpoint, variant))]

@@ -537,6 +537,7 @@ endpoints:
                 endpoints: vec![Endpoint {
                     name: Pos::new("e".into()),
                     tags: BTreeMap::new(),
+                    adopt: None,
                     model: Some(ModelSpec { existing: Some(Pos::new("m".into())), ..ModelSpec::default() }),
                     variants: vec![variant],
                 }],

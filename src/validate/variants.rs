@@ -62,7 +62,12 @@ impl Validator {
                     .help("give at least one variant a positive `initial_weight`"),
             );
         }
-        Some(EndpointModel { name: endpoint.name.value.clone(), tags, variants })
+        Some(EndpointModel {
+            name: endpoint.name.value.clone(),
+            tags,
+            variants,
+            adopt: endpoint.adopt.as_ref().is_some_and(|a| a.value),
+        })
     }
 
     pub(super) fn variant(

@@ -412,7 +412,7 @@ async fn an_unowned_endpoint_of_the_same_name_is_never_modified() {
         "{}",
         out.stdout
     );
-    assert!(out.stdout.contains("hint: run `endpoint-scale import product-recommender`"), "{}", out.stdout);
+    assert!(out.stdout.contains("hint: add `adopt: true` to the endpoint in the spec to bring it under this project (`endpoint-scale import product-recommender` writes a spec for it)"), "{}", out.stdout);
     let ops = account.operations();
     assert!(ops.iter().all(|o| o.starts_with("Describe") || o.starts_with("List")), "mutating call made: {ops:?}");
 }
@@ -535,11 +535,11 @@ async fn reading_50_endpoints_costs_few_calls() {
     assert_eq!(ops.len(), 205, "{ops:?}");
 }
 
-#[tokio::test]
-async fn import_adopts_a_hand_made_endpoint_and_plan_then_shows_no_changes() {
-    let account = emulator().account();
-    create_existing_model(&account, "hand-model").await;
-    hand_made_endpoint(&account, "legacy", "primary", "hand-model", 2, &[("team", "search")]).await;
+/// A hand-made endpoint `legacy` with a scalable target, a target tracking policy named
+/// `HandMadePolicy` and a scheduled action, as a team would have built it in the console.
+async fn legacy_endpoint(account: &Account) {
+    create_existing_model(account, "hand-model").await;
+    hand_made_endpoint(account, "legacy", "primary", "hand-model", 2, &[("team", "search")]).await;
     use aws_sdk_applicationautoscaling::types::{
         MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ScalableTargetAction,
         ServiceNamespace, TargetTrackingScalingPolicyConfiguration,
@@ -589,15 +589,69 @@ async fn import_adopts_a_hand_made_endpoint_and_plan_then_shows_no_changes() {
         .send()
         .await
         .unwrap();
+}
 
+#[tokio::test]
+async fn import_adopts_a_hand_made_endpoint_and_plan_then_shows_no_changes() {
+    let account = emulator().account();
+    legacy_endpoint(&account).await;
     let dir = crate::harness::TempDir::new();
     let spec_path = dir.path.join("legacy.yaml");
     let spec_arg = spec_path.to_str().unwrap();
-    run(&account, &["import", "legacy", "--project", "search", "--out", spec_arg, "--adopt"]).code(0);
+    let mut args = vec!["import", "legacy", "--project", "search", "--out", spec_arg, "--adopt", "--auto-approve"];
+    args.extend(FAST);
+    let out = run(&account, &args).code(0);
+    // The adoption is a plan, shown before it runs.
+    for line in [
+        "~ endpoint.legacy",
+        "-/+ scaling_policy.legacy/primary/endpoint-scale-invocations-per-instance",
+        "1. AddTags endpoint legacy ownership tags (adopt)",
+        "2. PutScalingPolicy endpoint-scale-invocations-per-instance on endpoint/legacy/variant/primary",
+        "3. DeleteScalingPolicy HandMadePolicy on endpoint/legacy/variant/primary",
+        "Adopted: 1 endpoint changed.",
+    ] {
+        assert!(out.stderr.contains(line), "{line:?} not in:\n{}", out.stderr);
+    }
     let written = std::fs::read_to_string(&spec_path).unwrap();
     crate::harness::assert_expected("tests/expected/import.legacy.yaml", &written);
     es(["validate", spec_arg]).run().code(0);
     let out = run(&account, &["plan", spec_arg, "--detailed-exitcode"]).code(0);
+    assert_eq!(out.stdout, "No changes. The endpoints of project \"search\" match the spec.\n");
+}
+
+#[tokio::test]
+async fn adoption_is_a_plan_a_saved_plan_carries_and_apply_runs() {
+    let account = emulator().account();
+    legacy_endpoint(&account).await;
+    let dir = crate::harness::TempDir::new();
+    let spec_path = dir.path.join("legacy.yaml");
+    let spec = spec_path.to_str().unwrap();
+    run(&account, &["import", "legacy", "--project", "search", "--out", spec]).code(0);
+    account.clear_requests();
+    // --adopt without a terminal or --auto-approve changes nothing.
+    let out = run(&account, &["import", "legacy", "--project", "search", "--adopt"]).code(1);
+    assert!(
+        out.stderr.ends_with(
+            "error: import --adopt needs confirmation: run it in a terminal, or pass --auto-approve (for CI)\n"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(account.operations().iter().all(|o| o.starts_with("Describe") || o.starts_with("List")));
+    let ops = run(&account, &["plan", spec, "--output", "json"]).code(0).stdout;
+    let doc: Value = serde_json::from_str(&ops).unwrap();
+    let ops: Vec<&str> =
+        doc["steps"][0]["operations"].as_array().unwrap().iter().map(|o| o["operation"].as_str().unwrap()).collect();
+    assert_eq!(ops, ["AddTags", "PutScalingPolicy", "DeleteScalingPolicy"]);
+    let plan_file = dir.path.join("adopt.plan");
+    let plan_arg = plan_file.to_str().unwrap();
+    run(&account, &["plan", spec, "--out", plan_arg]).code(0);
+    let saved = std::fs::read_to_string(&plan_file).unwrap();
+    assert!(saved.contains("\"op\": \"AdoptEndpoint\""), "{saved}");
+    let mut args = vec!["apply", plan_arg, "--auto-approve"];
+    args.extend(FAST);
+    run(&account, &args).code(0);
+    let out = run(&account, &["plan", spec, "--detailed-exitcode"]).code(0);
     assert_eq!(out.stdout, "No changes. The endpoints of project \"search\" match the spec.\n");
 }
 
