@@ -74,7 +74,8 @@ impl InstanceType {
         &self.0
     }
 
-    /// The ml.t2 family is the only burstable hosting family (see shared/aws-facts.md).
+    /// The ml.t2 family is the only burstable hosting family: the `ProductionVariantInstanceType`
+    /// enum of the SageMaker API has no other burstable type (ml.t3 is for notebooks and training).
     pub fn is_burstable(&self) -> bool {
         is_burstable(&self.0)
     }

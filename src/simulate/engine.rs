@@ -1,6 +1,6 @@
 //! The minute-by-minute model of one production variant: traffic in, instances, capacity,
 //! overload, CPU credits and cost out. Every assumption is a field of [`Params`] with the default
-//! docs/simulation.md gives; the AWS behaviour it imitates is in shared/aws-facts.md.
+//! docs/simulation.md gives, with the AWS documentation each rule imitates.
 //!
 //! The loop is written for speed (`recommend` runs it thousands of times a second): counters
 //! instead of metric windows, pre-computed schedule events, no allocation per minute unless a
@@ -47,7 +47,7 @@ pub enum CreditMode {
 }
 
 /// EC2 T2 credit figures of a burstable type (EC2 user guide, "Key concepts and definitions for
-/// burstable performance instances"; table in shared/aws-facts.md).
+/// burstable performance instances"; the table is in docs/simulation.md).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Burstable {
     pub vcpus: f64,

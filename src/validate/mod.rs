@@ -2,8 +2,8 @@
 //! position, all of them collected in one pass.
 //!
 //! Rules come from the SageMaker and Application Auto Scaling API (name patterns, limits, the
-//! hosting instance type enum) and from shared/aws-facts.md (burstable variants cannot be auto
-//! scaled). Where the tool assumes rather than knows, the message says so. A rule that AWS may
+//! hosting instance type enum) and from the SageMaker developer guide (burstable variants cannot
+//! be auto scaled: "Configure model auto scaling with the console"). Where the tool assumes rather than knows, the message says so. A rule that AWS may
 //! lift one day can be switched off by name in `disable_rules`.
 //!
 //! One [`Validator`] walks the spec top-down and collects diagnostics; its rules live in one file
