@@ -93,7 +93,9 @@ impl Diagnostic {
 
 /// Renders diagnostics the way rustc does, in spec order (by line, then column).
 pub fn render(source: &Source, diagnostics: &[Diagnostic], colour: bool) -> String {
-    let file = SimpleFile::new(source.name.as_str(), source.text.as_str());
+    // The quoted lines never show a secret value; masking keeps every position.
+    let masked = crate::secrets::mask_source(&source.text);
+    let file = SimpleFile::new(source.name.as_str(), masked.as_str());
     let config = Config { chars: Chars::ascii(), ..Config::default() };
     let mut sorted: Vec<&Diagnostic> = diagnostics.iter().collect();
     sorted.sort_by_key(|d| (d.span.line, d.span.column));

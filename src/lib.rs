@@ -29,6 +29,7 @@ pub mod progress;
 pub mod render;
 pub mod resources;
 pub mod schedule;
+pub mod secrets;
 pub mod simulate;
 pub mod spec;
 #[cfg(test)]

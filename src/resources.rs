@@ -222,22 +222,22 @@ impl Resource {
         }
     }
 
-    /// The attributes as JSON, with secret environment values masked for display.
+    /// The attributes as JSON, with secret environment values masked for display: those the
+    /// spec marks secret, and any that look secret by name or by value (a model read from AWS
+    /// carries no marks).
     pub fn display_attributes(&self) -> serde_json::Value {
         let mut value = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
         if let (Resource::Model(m), Some(env)) = (self, value.get_mut("environment").and_then(|e| e.as_object_mut())) {
-            for key in &m.secret_keys {
-                if let Some(v) = env.get_mut(key) {
-                    *v = serde_json::Value::String(MASK.to_string());
+            for (key, v) in env.iter_mut() {
+                let secret = m.secret_keys.contains(key) || crate::secrets::is_secret(key, v.as_str().unwrap_or(""));
+                if secret {
+                    *v = serde_json::Value::String(crate::secrets::MASK.to_string());
                 }
             }
         }
         value
     }
 }
-
-/// What a masked value shows as.
-pub const MASK: &str = "(sensitive)";
 
 /// The resources a desired state consists of, in creation order per endpoint.
 pub fn desired(desired: &Desired) -> Vec<Resource> {

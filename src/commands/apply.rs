@@ -12,7 +12,7 @@ use crate::cli::{AwsArgs, OutputFormat, WaitArgs};
 use crate::diagnostic::Source;
 use crate::output::{self, ColorChoice};
 use crate::plan::saved::SavedPlan;
-use crate::plan::{self, Plan};
+use crate::plan::{self, Plan, Step};
 use crate::progress::Progress;
 use crate::resources;
 
@@ -39,7 +39,9 @@ pub async fn run(
     if !plan.steps.is_empty() {
         confirm(auto_approve, "apply", "Do you want to perform these actions?")?;
     }
-    let changed = execute(&aws, &plan, &desired.project, args, wait, colour).await?;
+    let changed =
+        execute(&aws, &plan, &desired.project, &format!("endpoint-scale apply {}", file.name), args, wait, colour)
+            .await?;
     complete(changed, colour)
 }
 
@@ -72,7 +74,9 @@ async fn run_saved(
     if !plan.steps.is_empty() {
         confirm(auto_approve, "apply", "Do you want to perform the saved plan?")?;
     }
-    let changed = execute(&aws, &plan, &desired.project, args, wait, colour).await?;
+    let changed =
+        execute(&aws, &plan, &desired.project, &format!("endpoint-scale apply {}", source.name), args, wait, colour)
+            .await?;
     complete(changed, colour)
 }
 
@@ -83,6 +87,7 @@ pub(super) async fn execute(
     aws: &SdkAws,
     plan: &Plan,
     project: &str,
+    rerun: &str,
     args: &AwsArgs,
     wait: &WaitArgs,
     colour: ColorChoice,
@@ -102,6 +107,17 @@ pub(super) async fn execute(
     };
     let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
     let interrupted = outcomes.iter().any(|o| o.result == Err(ApplyError::Interrupted));
+    let unprotected = unprotected(plan, &outcomes);
+    if !unprotected.is_empty() {
+        let mut text = String::from(
+            "\nWarning: these variants have no auto scaling right now (deregistered, not yet registered again):\n",
+        );
+        for (endpoint, variant) in &unprotected {
+            text.push_str(&format!("  {endpoint}/{variant}\n"));
+        }
+        text.push_str(&format!("Run `{rerun}` to register them again with their policy and scheduled actions.\n"));
+        output::stderr(&text);
+    }
     if interrupted {
         let mut text = String::from("\nWhat was done before the interrupt:\n");
         for o in &outcomes {
@@ -117,4 +133,27 @@ pub(super) async fn execute(
         return Err(CliError::Skipped(plan.skipped.len()));
     }
     Ok(outcomes.len())
+}
+
+/// Variants whose scalable target a finished part of the plan deregistered and no finished step
+/// registered again: they run at a fixed count until the next apply.
+fn unprotected(plan: &Plan, outcomes: &[apply::Outcome]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for o in outcomes {
+        let Some(steps) = plan.steps_of(&o.endpoint) else { continue };
+        let done = &steps.steps[..o.done.min(steps.steps.len())];
+        for step in done {
+            if let Step::DeregisterScalableTarget { endpoint, variant } = step {
+                let back = done
+                    .iter()
+                    .any(|s| matches!(s, Step::RegisterScalableTarget { target } if target.variant == *variant));
+                // Deleting the endpoint too is not a loss of protection: it is gone on purpose.
+                let deleted = steps.steps.iter().any(|s| matches!(s, Step::DeleteEndpoint { .. }));
+                if !back && !deleted {
+                    out.push((endpoint.clone(), variant.clone()));
+                }
+            }
+        }
+    }
+    out
 }

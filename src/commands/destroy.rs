@@ -24,6 +24,15 @@ pub async fn run(
         return write_stdout("Nothing to destroy.\n");
     }
     confirm(auto_approve, "destroy", "Do you really want to destroy these endpoints and everything of them?")?;
-    let changed = execute(&aws, &plan, &desired.project, args, wait, colour).await?;
+    let changed = execute(
+        &aws,
+        &plan,
+        &desired.project,
+        &format!("endpoint-scale destroy {}", path.display()),
+        args,
+        wait,
+        colour,
+    )
+    .await?;
     complete(changed, colour)
 }

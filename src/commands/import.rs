@@ -59,6 +59,7 @@ pub async fn run(
         return Ok(Outcome::Done);
     }
     // The written spec, read back like any spec: adoption is its plan, nothing else.
+    let desired_path = out.map_or("<the spec import printed>".to_string(), |p| p.display().to_string());
     let desired = desired_from(&Source::new(name, text), colour)?;
     let plan = plan::diff(&resources::desired(&desired), &live);
     // stdout may hold the spec: the plan goes to stderr.
@@ -70,7 +71,8 @@ pub async fn run(
         return Ok(Outcome::Done);
     }
     confirm(auto_approve, "import --adopt", "Do you want to adopt these endpoints?")?;
-    let changed = execute(&aws, &plan, project, args, wait, colour).await?;
+    let changed =
+        execute(&aws, &plan, project, &format!("endpoint-scale apply {}", desired_path), args, wait, colour).await?;
     output::stderr(&format!("Adopted: {} changed.\n", plural(changed, "endpoint")));
     Ok(Outcome::Done)
 }

@@ -5,7 +5,7 @@
 //! config, the endpoint, auto scaling again, and last the deletion of what the endpoint no longer
 //! uses (only once it runs the new config).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Action, Change, EndpointSteps, Notice, Plan, Step};
 use crate::live::{LiveEndpoint, LiveState, Ownership, UnusedResources};
@@ -28,6 +28,12 @@ struct Want<'a> {
     targets: Vec<&'a TargetResource>,
     policies: Vec<&'a PolicyResource>,
     schedules: Vec<&'a ScheduledActionResource>,
+}
+
+impl Want<'_> {
+    fn secret_keys(&self) -> BTreeSet<String> {
+        self.models.iter().flat_map(|m| m.secret_keys.iter().cloned()).collect()
+    }
 }
 
 fn group(desired: &[Resource]) -> Vec<Want<'_>> {
@@ -92,10 +98,22 @@ struct Builder<'p> {
     plan: &'p mut Plan,
     endpoint: String,
     steps: Vec<Step>,
+    /// Environment keys the spec marks secret for this endpoint's models: a model read from AWS
+    /// (before, or deleted) does not know them, and its values are masked by them too.
+    secret_keys: BTreeSet<String>,
 }
 
 impl Builder<'_> {
-    fn change(&mut self, action: Action, before: Option<Resource>, after: Option<Resource>, reason: Option<String>) {
+    fn change(
+        &mut self,
+        action: Action,
+        mut before: Option<Resource>,
+        after: Option<Resource>,
+        reason: Option<String>,
+    ) {
+        if let Some(Resource::Model(b)) = &mut before {
+            b.secret_keys.extend(self.secret_keys.iter().cloned());
+        }
         let address = after.as_ref().or(before.as_ref()).map(Resource::address).expect("a change has a resource");
         self.plan.changes.push(Change { address, endpoint: self.endpoint.clone(), action, before, after, reason });
     }
@@ -171,7 +189,12 @@ pub fn destroy(live: &LiveState) -> Plan {
     // What an interrupted destroy left of endpoints that are already gone.
     for (endpoint, unused) in &live.unused {
         if !live.endpoints.contains_key(endpoint) && !live.strays.contains_key(endpoint) {
-            let mut b = Builder { endpoint: endpoint.clone(), plan: &mut plan, steps: Vec::new() };
+            let mut b = Builder {
+                endpoint: endpoint.clone(),
+                plan: &mut plan,
+                steps: Vec::new(),
+                secret_keys: BTreeSet::new(),
+            };
             delete_unused(&mut b, Some(unused), &[], &[], "destroy");
             b.finish();
         }
@@ -228,7 +251,8 @@ fn wanted_names<'a>(want: &'a Want<'_>) -> (Vec<&'a str>, Vec<&'a str>) {
 }
 
 fn create_endpoint(plan: &mut Plan, want: &Want<'_>, unused: Option<&UnusedResources>) {
-    let mut b = Builder { endpoint: want.endpoint.name.clone(), plan, steps: Vec::new() };
+    let mut b =
+        Builder { endpoint: want.endpoint.name.clone(), plan, steps: Vec::new(), secret_keys: want.secret_keys() };
     for m in &want.models {
         b.change(Action::Create, None, Some(Resource::Model((*m).clone())), None);
         b.steps.push(Step::CreateModel { model: (*m).clone() });
@@ -284,7 +308,7 @@ fn identity(config: &ConfigResource) -> Vec<(&str, &str, &str)> {
 
 fn update_endpoint(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint, unused: Option<&UnusedResources>) {
     let name = want.endpoint.name.clone();
-    let mut b = Builder { endpoint: name.clone(), plan, steps: Vec::new() };
+    let mut b = Builder { endpoint: name.clone(), plan, steps: Vec::new(), secret_keys: want.secret_keys() };
     let live_config = have.config.clone();
     // Configs are compared by content, not name: an adopted endpoint keeps its hand-made config
     // as long as the variants, models and instance types agree.
@@ -628,7 +652,7 @@ fn live_counterpart(have: &LiveEndpoint, want: &Resource) -> Option<Resource> {
 /// config and inline models.
 fn delete_endpoint(plan: &mut Plan, have: &LiveEndpoint, unused: Option<&UnusedResources>, why: &str) {
     let name = have.desc.name.clone();
-    let mut b = Builder { endpoint: name.clone(), plan, steps: Vec::new() };
+    let mut b = Builder { endpoint: name.clone(), plan, steps: Vec::new(), secret_keys: BTreeSet::new() };
     let reason = Some(why.to_string());
     for s in &have.schedules {
         b.change(Action::Delete, Some(Resource::ScheduledAction(s.clone())), None, reason.clone());

@@ -203,7 +203,7 @@ fn scalar_or_open(v: &Value) -> String {
 /// One-line form of a value. Whole floats print without a fraction (600, not 600.0).
 fn compact(v: &Value) -> String {
     match v {
-        Value::String(s) if s == crate::resources::MASK => s.clone(),
+        Value::String(s) if s == crate::secrets::MASK => s.clone(),
         Value::String(s) => format!("{s:?}"),
         Value::Number(n) => match n.as_f64() {
             Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),

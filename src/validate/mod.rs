@@ -25,7 +25,6 @@ mod schedules;
 mod tags;
 mod variants;
 
-pub use models::looks_secret;
 pub use names::NAME_SUFFIX_LEN;
 pub use scaling::parse_duration;
 
