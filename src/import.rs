@@ -204,6 +204,7 @@ mod tests {
             endpoints: [("legacy".to_string(), e)].into(),
             strays: Default::default(),
             unused: Default::default(),
+            foreign: Default::default(),
         };
         (live, vec![policy])
     }
@@ -253,6 +254,7 @@ mod tests {
             endpoints: [("odd".to_string(), e)].into(),
             strays: Default::default(),
             unused: Default::default(),
+            foreign: Default::default(),
         };
         let text = spec_text("p", &["odd".into()], &live, &[]);
         assert!(

@@ -99,6 +99,9 @@ pub struct LiveState {
     /// Configs and models of this project, named for an endpoint (of the spec, or a stray), that
     /// the endpoint does not use: what an interrupted or failed run left behind. By endpoint.
     pub unused: BTreeMap<String, UnusedResources>,
+    /// Configs and models named like an endpoint's derived names that are not this project's
+    /// (someone else's, possibly made to be served by our endpoint): names and owners. By endpoint.
+    pub foreign: BTreeMap<String, Vec<(String, Ownership)>>,
 }
 
 /// Owned configs and models an endpoint does not use.
@@ -254,8 +257,9 @@ pub async fn read<A: Aws>(
         }
     }
     let read_unused = candidates.iter().map(|(endpoint, kind, name, arn)| async move {
-        if ownership(&gate.call(aws.list_tags(arn)).await?, project) != Ownership::Ours {
-            return AwsResult::Ok(None);
+        let owner = ownership(&gate.call(aws.list_tags(arn)).await?, project);
+        if owner != Ownership::Ours {
+            return AwsResult::Ok(Some(Unused::Foreign(endpoint.clone(), name.clone(), owner)));
         }
         Ok(match kind {
             Kind::EndpointConfig => gate.call(aws.describe_endpoint_config(name)).await?.map(|mut c| {
@@ -273,6 +277,7 @@ pub async fn read<A: Aws>(
         match unused {
             Unused::Config(c) => state.unused.entry(c.endpoint.clone()).or_default().configs.push(c),
             Unused::Model(m) => state.unused.entry(m.endpoint.clone()).or_default().models.push(m),
+            Unused::Foreign(endpoint, name, owner) => state.foreign.entry(endpoint).or_default().push((name, owner)),
         }
     }
     for e in found {
@@ -289,6 +294,7 @@ pub async fn read<A: Aws>(
 enum Unused {
     Config(ConfigResource),
     Model(ModelResource),
+    Foreign(String, String, Ownership),
 }
 
 /// Reads one endpoint. A stray (`--prune`) that is not ours is dropped after its tags, without

@@ -142,6 +142,10 @@ pub fn diff(desired: &[Resource], live: &LiveState) -> Plan {
     for want in group(desired) {
         let name = want.endpoint.name.clone();
         let unused = live.unused.get(&name);
+        if let Some(notice) = foreign_names(&want, live) {
+            plan.conflicts.push(notice);
+            continue;
+        }
         match live.endpoints.get(&name) {
             None => create_endpoint(&mut plan, &want, unused),
             Some(have) => match &have.ownership {
@@ -168,6 +172,28 @@ pub fn diff(desired: &[Resource], live: &LiveState) -> Plan {
         delete_endpoint(&mut plan, stray, live.unused.get(&stray.desc.name), "no longer in the spec (--prune)");
     }
     plan
+}
+
+/// A config or model the spec would create exists under its derived name without being this
+/// project's: creating "over" it would serve someone else's model, so the endpoint is a conflict.
+fn foreign_names(want: &Want<'_>, live: &LiveState) -> Option<Notice> {
+    let foreign = live.foreign.get(&want.endpoint.name)?;
+    let wanted = std::iter::once(("endpoint config", want.config.name.as_str()))
+        .chain(want.models.iter().map(|m| ("model", m.name.as_str())));
+    for (kind, name) in wanted {
+        if let Some((_, owner)) = foreign.iter().find(|(n, _)| n == name) {
+            let whose = match owner {
+                Ownership::OtherProject(p) => format!("it belongs to endpoint-scale project {p:?}"),
+                _ => "it has no endpoint-scale ownership tags".to_string(),
+            };
+            return Some(Notice {
+                endpoint: want.endpoint.name.clone(),
+                message: format!("{kind} {name}, which this spec would create, already exists and is not managed by this project ({whose})"),
+                hint: format!("endpoint-scale never serves or builds on a {kind} it did not make: delete or rename {name}, then plan again"),
+            });
+        }
+    }
+    None
 }
 
 /// The plan that deletes every owned endpoint in `live` (and what belongs to it).

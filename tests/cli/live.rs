@@ -6,24 +6,24 @@ use serde_json::{json, Value};
 use crate::emulator::{emulator, Account};
 use crate::harness::{es, root, Output, TempSpec};
 
-const FAST: [&str; 2] = ["--poll-interval", "50ms"];
+pub(crate) const FAST: [&str; 2] = ["--poll-interval", "50ms"];
 
-fn recommender() -> String {
+pub(crate) fn recommender() -> String {
     std::fs::read_to_string(root().join("examples/recommender.yaml")).unwrap()
 }
 
-fn run(account: &Account, args: &[&str]) -> Output {
+pub(crate) fn run(account: &Account, args: &[&str]) -> Output {
     es(args).envs(account.env()).run()
 }
 
-fn apply(account: &Account, spec: &TempSpec) -> Output {
+pub(crate) fn apply(account: &Account, spec: &TempSpec) -> Output {
     let mut args = vec!["apply", spec.arg(), "--auto-approve"];
     args.extend(FAST);
     run(account, &args)
 }
 
 /// The non-no-op changes of a JSON plan, as "action address".
-fn planned(account: &Account, spec: &TempSpec) -> Vec<String> {
+pub(crate) fn planned(account: &Account, spec: &TempSpec) -> Vec<String> {
     let out = run(account, &["plan", spec.arg(), "--output", "json"]).code(0);
     let doc: Value = serde_json::from_str(&out.stdout).unwrap();
     doc["resource_changes"]
@@ -47,7 +47,7 @@ fn planned(account: &Account, spec: &TempSpec) -> Vec<String> {
         .collect()
 }
 
-fn plan_operations(account: &Account, spec: &TempSpec) -> Vec<String> {
+pub(crate) fn plan_operations(account: &Account, spec: &TempSpec) -> Vec<String> {
     let out = run(account, &["plan", spec.arg(), "--output", "json"]).code(0);
     let doc: Value = serde_json::from_str(&out.stdout).unwrap();
     doc["steps"]
@@ -93,7 +93,7 @@ async fn scale_by_hand(account: &Account, endpoint: &str, variant: &str, count: 
         .unwrap();
 }
 
-async fn wait_in_service(account: &Account, endpoint: &str) {
+pub(crate) async fn wait_in_service(account: &Account, endpoint: &str) {
     let client = account.sagemaker().await;
     for _ in 0..100 {
         let d = client.describe_endpoint().endpoint_name(endpoint).send().await.unwrap();
@@ -206,7 +206,7 @@ async fn recommender_lifecycle() {
     assert!(targets.scalable_targets().is_empty());
 }
 
-async fn create_existing_model(account: &Account, name: &str) {
+pub(crate) async fn create_existing_model(account: &Account, name: &str) {
     account
         .sagemaker()
         .await
@@ -224,7 +224,7 @@ async fn create_existing_model(account: &Account, name: &str) {
 }
 
 /// An endpoint made by hand (no endpoint-scale tags), InService, with config `<endpoint>-hand`.
-async fn hand_made_endpoint(
+pub(crate) async fn hand_made_endpoint(
     account: &Account,
     endpoint: &str,
     variant: &str,

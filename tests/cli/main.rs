@@ -14,5 +14,6 @@ mod layout;
 mod plan;
 mod render;
 mod robustness;
+mod security;
 mod simulate;
 mod validate;
