@@ -22,12 +22,39 @@ use crate::resources::{ConfigResource, ModelResource};
 /// What apply reports as it goes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    Started { endpoint: String, steps: usize },
-    Step { endpoint: String, index: usize, total: usize, description: String },
-    Waiting { endpoint: String, status: String, elapsed: Duration },
-    Finished { endpoint: String },
-    Failed { endpoint: String, error: String },
-    Interrupted { endpoint: String, done: usize, total: usize },
+    Started {
+        endpoint: String,
+        steps: usize,
+    },
+    Step {
+        endpoint: String,
+        index: usize,
+        total: usize,
+        description: String,
+    },
+    Waiting {
+        endpoint: String,
+        status: String,
+        elapsed: Duration,
+    },
+    Finished {
+        endpoint: String,
+    },
+    Failed {
+        endpoint: String,
+        error: String,
+    },
+    /// A clean-up step failed; the endpoint is done all the same and the next plan shows the
+    /// clean-up again.
+    Warning {
+        endpoint: String,
+        message: String,
+    },
+    Interrupted {
+        endpoint: String,
+        done: usize,
+        total: usize,
+    },
 }
 
 /// Ctrl-C: once cancelled, no new step starts and waits stop at once.
@@ -131,6 +158,23 @@ pub async fn apply<A: Aws>(
                     Ok(()) => run_step(aws, step, project, options.wait, events, cancel).await,
                     Err(e) => Err(e),
                 };
+                // Deleting a config or model the endpoint no longer uses is tidying up: its failure
+                // (a throttled read, a transient error) must not make a working endpoint "failed".
+                let tidying = matches!(step, Step::DeleteEndpointConfig { .. } | Step::DeleteModel { .. })
+                    && !steps.steps.iter().any(|s| matches!(s, Step::DeleteEndpoint { .. }));
+                if let (Err(e), true) = (&result, tidying) {
+                    if *e != ApplyError::Interrupted {
+                        events(Event::Warning {
+                            endpoint: endpoint.clone(),
+                            message: format!(
+                                "{}: {e}; it is left for the next run, whose plan shows it again",
+                                step.describe()
+                            ),
+                        });
+                        done += 1;
+                        continue;
+                    }
+                }
                 if let Err(e) = result {
                     if e == ApplyError::Interrupted {
                         events(Event::Interrupted { endpoint: endpoint.clone(), done, total });

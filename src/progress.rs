@@ -78,6 +78,9 @@ impl Progress {
                 }
                 let _ = multi.println(format!("{endpoint}: {} {error}", self.palette.red("error:")));
             }
+            Event::Warning { endpoint, message } => {
+                let _ = multi.println(format!("{endpoint}: {} {message}", self.palette.yellow("warning:")));
+            }
             Event::Interrupted { endpoint, done, total } => {
                 if let Some(bar) = bars.get(&endpoint) {
                     bar.abandon_with_message(
@@ -105,6 +108,9 @@ impl Progress {
             }
             Event::Finished { endpoint } => format!("{endpoint}: {}", self.palette.green("done")),
             Event::Failed { endpoint, error } => format!("{endpoint}: {} {error}", self.palette.red("error:")),
+            Event::Warning { endpoint, message } => {
+                format!("{endpoint}: {} {message}", self.palette.yellow("warning:"))
+            }
             Event::Interrupted { endpoint, done, total } => {
                 format!("{endpoint}: interrupted after {done} of {total} steps")
             }

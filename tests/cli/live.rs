@@ -386,11 +386,25 @@ async fn the_plan_shows_the_clean_up_of_what_a_failed_run_left_behind() {
     assert_eq!(plan_operations(&account, &v1), ["DeleteEndpointConfig", "DeleteModel"]);
     let out = run(&account, &["plan", v1.arg()]).code(0);
     assert!(out.stdout.contains("not used by the endpoint: left by an interrupted or failed run"), "{}", out.stdout);
+    // A failing clean-up step is a warning, not a failed endpoint: the next plan shows it again.
+    account.inject(json!({"operation": "DeleteModel", "fault": "500", "count": 1}));
+    let mut args = vec!["apply", v1.arg(), "--auto-approve", "--max-attempts", "1"];
+    args.extend(FAST);
+    let out = run(&account, &args).code(0);
+    assert!(
+        out.stderr.contains(&format!(
+            "product-recommender: warning: DeleteModel model {v2_model}: DeleteModel on model {v2_model} failed"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("it is left for the next run, whose plan shows it again"), "{}", out.stderr);
+    assert_eq!(plan_operations(&account, &v1), ["DeleteModel"]);
     account.clear_requests();
     apply(&account, &v1).code(0);
     let mutating: Vec<String> =
         account.operations().into_iter().filter(|o| !o.starts_with("Describe") && !o.starts_with("List")).collect();
-    assert_eq!(mutating, ["DeleteEndpointConfig", "DeleteModel"]);
+    assert_eq!(mutating, ["DeleteModel"]);
     assert_in_sync(&account, &v1);
     let configs = sm.list_endpoint_configs().send().await.unwrap();
     let mut names: Vec<&str> = configs.endpoint_configs().iter().filter_map(|c| c.endpoint_config_name()).collect();
