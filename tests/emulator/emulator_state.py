@@ -1,12 +1,17 @@
 """Per-account emulator state that is not moto state: transition config, injected faults,
-pending "fail next update" requests and the request log.
+pending "fail next update" requests, the request log, and the network model (a fixed latency per
+AWS call and an account-wide token-bucket rate limit).
 
 Everything here is keyed by the 12-digit account id and is cleared by
-`POST /_emulator/reset?account=ACCT` (one account) or `POST /moto-api/reset` (all accounts).
+`POST /_emulator/reset?account=ACCT` (one account) or `POST /moto-api/reset` (all accounts). A
+cleared account starts again from the server-wide network defaults (`server.py --latency-ms`,
+`--rate-limit`), which resets do not change.
 """
 
+import math
 import random
 import threading
+import time
 from datetime import datetime, timezone
 from typing import Any, Optional
 
@@ -71,6 +76,76 @@ class FaultRule:
         }
 
 
+class TokenBucket:
+    """AWS-style account-wide request rate limit: `burst` tokens, refilled at `rate` per second;
+    a call takes one token or is throttled. Starts full."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.tokens = float(burst)
+        self.stamp = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(float(self.burst), self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+
+def parse_rate_limit(value: Any) -> Optional[tuple[float, int]]:
+    """`"RATE[/BURST]"`, a number, `{"rate": R, "burst": B}` (R may be such a string), or
+    None/""/"off"/0 (no limit) ->
+    (rate, burst) or None. BURST defaults to RATE rounded up (at least 1)."""
+    if value is None or value == "" or value == "off":
+        return None
+    burst: Any = None
+    if isinstance(value, dict):
+        unknown = set(value) - {"rate", "burst"}
+        if unknown:
+            raise ValueError(f"unknown rate-limit keys: {sorted(unknown)}")
+        if "rate" not in value:
+            raise ValueError('body must be {"rate": R, "burst": B} (R null: no limit)')
+        rate, burst = value.get("rate"), value.get("burst")
+        if isinstance(rate, str) and burst is None:
+            return parse_rate_limit(rate)  # {"rate": "50/50"}, as scripts/emulator sends it
+        if rate is None:
+            return None
+    elif isinstance(value, str):
+        rate, _, b = value.partition("/")
+        burst = b or None
+    else:
+        rate = value
+    try:
+        rate = float(rate)
+        burst = None if burst is None else int(burst)
+    except (TypeError, ValueError):
+        raise ValueError("a rate limit is RATE[/BURST]: calls per second (> 0) and a whole burst (>= 1)")
+    if rate == 0:
+        return None
+    if not math.isfinite(rate) or rate < 0 or (burst is not None and burst < 1):
+        raise ValueError("a rate limit is RATE[/BURST]: calls per second (> 0) and a whole burst (>= 1)")
+    return rate, burst if burst is not None else max(1, math.ceil(rate))
+
+
+def parse_latency_ms(value: Any) -> float:
+    try:
+        ms = float(value)
+    except (TypeError, ValueError):
+        raise ValueError("latency_ms must be a number >= 0")
+    if not math.isfinite(ms) or ms < 0:
+        raise ValueError("latency_ms must be a number >= 0")
+    return ms
+
+
+# Server-wide network defaults: every account starts with them (set from server.py's flags, or
+# through the control API with `?account=*`).
+_network_defaults: dict[str, Any] = {"latency_ms": 0.0, "rate_limit": None}
+
+
 class AccountState:
     def __init__(self) -> None:
         self.lock = threading.RLock()
@@ -79,6 +154,32 @@ class AccountState:
         self.fail_next_update: dict[str, str] = {}
         self.log: list[dict[str, Any]] = []
         self.seq = 0
+        self.latency_ms: float = _network_defaults["latency_ms"]
+        self.bucket: Optional[TokenBucket] = None
+        self.allowed = 0    # AWS calls let through by the rate limit since it was last set
+        self.throttled = 0  # AWS calls refused by it
+        self.set_rate_limit(_network_defaults["rate_limit"])
+
+    def set_rate_limit(self, limit: Optional[tuple[float, int]]) -> None:
+        """Installs a full bucket (or none) and zeroes the counters."""
+        with self.lock:
+            self.bucket = TokenBucket(*limit) if limit else None
+            self.allowed = self.throttled = 0
+
+    def admit(self) -> bool:
+        """Takes a token for one AWS call; False when the account is over its rate limit."""
+        with self.lock:
+            if self.bucket is None or self.bucket.take():
+                self.allowed += 1
+                return True
+            self.throttled += 1
+            return False
+
+    def rate_limit_json(self) -> dict[str, Any]:
+        with self.lock:
+            b = self.bucket
+            return {"rate": b.rate if b else None, "burst": b.burst if b else None,
+                    "allowed": self.allowed, "throttled": self.throttled}
 
     def match_fault(self, operation: Optional[str]) -> Optional[FaultRule]:
         with self.lock:
@@ -116,6 +217,24 @@ def get(account: str) -> AccountState:
         if st is None:
             st = _states[account] = AccountState()
         return st
+
+
+def all_states() -> list[AccountState]:
+    with _states_lock:
+        return list(_states.values())
+
+
+def set_network_defaults(latency_ms: Optional[float] = None,
+                         rate_limit: Any = "unchanged") -> None:
+    """Changes what new (and reset) accounts start with; `rate_limit` None means no limit."""
+    if latency_ms is not None:
+        _network_defaults["latency_ms"] = latency_ms
+    if rate_limit != "unchanged":
+        _network_defaults["rate_limit"] = rate_limit
+
+
+def network_defaults() -> dict[str, Any]:
+    return dict(_network_defaults)
 
 
 def reset(account: Optional[str] = None) -> None:

@@ -1,5 +1,6 @@
 """WSGI middleware in front of moto's server app: control endpoints (/_emulator/...), account
-mapping (12-digit access key id -> x-moto-account-id), fault injection and the request log."""
+mapping (12-digit access key id -> x-moto-account-id), per-call latency, an account-wide rate
+limit, fault injection and the request log."""
 
 import io
 import json
@@ -115,8 +116,20 @@ class EmulatorMiddleware:
         operation = self._operation(environ)
         st = emulator_state.get(account)
 
-        rule = st.match_fault(operation)
+        # The account-wide rate limit is checked on arrival; a refused call reaches neither the
+        # fault rules nor moto. Every AWS call, refused or not, then waits the account's latency
+        # (the network round trip), outside moto_lock so that calls in flight overlap.
+        admitted = st.admit()
+        rule = st.match_fault(operation) if admitted else None
         fault = rule.fault if rule else None
+        latency_ms = st.latency_ms
+        if latency_ms > 0:
+            time.sleep(latency_ms / 1000.0)
+        if not admitted:
+            status, reason, json_type, query_code, message = FAULT_STATUS["throttle"]
+            st.record(service, operation, status, "rate-limit")
+            return self._fault_response(environ, start_response, status, reason, json_type,
+                                        query_code, message)
         if fault == "latency":
             time.sleep(rule.latency_ms / 1000.0)
         elif fault == "drop":
@@ -231,9 +244,12 @@ class EmulatorMiddleware:
         def not_allowed() -> list[bytes]:
             return _json_response(start_response, 405, {"error": f"{method} not allowed on {path}"})
 
-        st = emulator_state.get(account)
         if path == "/_emulator/health":
             return _json_response(start_response, 200, {"status": "ok", "pid": self.pid})
+        if path in ("/_emulator/latency", "/_emulator/rate-limit"):
+            return self._network(start_response, method, path, account, body)
+
+        st = emulator_state.get(account)
 
         if path == "/_emulator/config":
             if method == "GET":
@@ -316,6 +332,51 @@ class EmulatorMiddleware:
             return _json_response(start_response, 200, {"status": "ok", "account": account})
 
         return _json_response(start_response, 404, {"error": f"unknown control endpoint {path}"})
+
+    @staticmethod
+    def _network(start_response: Callable, method: str, path: str, account: str,
+                 body: Any) -> list[bytes]:
+        """/_emulator/latency and /_emulator/rate-limit, for one account or (`account=*`) for the
+        server-wide default and every account at once."""
+        everyone = account == "*"
+        states = emulator_state.all_states() if everyone else [emulator_state.get(account)]
+        latency = path == "/_emulator/latency"
+
+        def show() -> list[bytes]:
+            if everyone:
+                d = emulator_state.network_defaults()
+                if latency:
+                    return _json_response(start_response, 200, {"latency_ms": d["latency_ms"]})
+                rl = d["rate_limit"]
+                return _json_response(start_response, 200, {"rate": rl[0] if rl else None,
+                                                             "burst": rl[1] if rl else None})
+            st = states[0]
+            if latency:
+                return _json_response(start_response, 200, {"latency_ms": st.latency_ms})
+            return _json_response(start_response, 200, st.rate_limit_json())
+
+        if method == "GET":
+            return show()
+        if method not in ("POST", "DELETE") or (latency and method == "DELETE"):
+            return _json_response(start_response, 405, {"error": f"{method} not allowed on {path}"})
+        try:
+            if latency:
+                if not isinstance(body, dict) or set(body) != {"latency_ms"}:
+                    raise ValueError('body must be {"latency_ms": N}')
+                ms = emulator_state.parse_latency_ms(body["latency_ms"])
+                if everyone:
+                    emulator_state.set_network_defaults(latency_ms=ms)
+                for st in states:
+                    st.latency_ms = ms
+            else:
+                limit = None if method == "DELETE" else emulator_state.parse_rate_limit(body)
+                if everyone:
+                    emulator_state.set_network_defaults(rate_limit=limit)
+                for st in states:
+                    st.set_rate_limit(limit)
+        except ValueError as exc:
+            return _json_response(start_response, 400, {"error": str(exc)})
+        return show()
 
     def _reset_account(self, account: str) -> None:
         from moto.core.base_backend import BackendDict, backend_lock

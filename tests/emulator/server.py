@@ -4,7 +4,12 @@ URL) with a WSGI middleware in front and patches to moto's SageMaker and Applica
 Scaling backends. See README.md next to this file. Start it with scripts/emulator.
 
 usage: server.py --state-dir DIR [--host 127.0.0.1] [--port 0] [--exit-with PID]
+                 [--latency-ms MS] [--rate-limit RATE[/BURST]]
 Writes DIR/pid at start and DIR/url (atomically) once it accepts connections.
+
+--latency-ms (env ENDPOINT_SCALE_EMULATOR_LATENCY_MS) and --rate-limit (env
+ENDPOINT_SCALE_EMULATOR_RATE_LIMIT) are the server-wide defaults every account starts with; the
+control API changes them at run time (/_emulator/latency, /_emulator/rate-limit).
 """
 
 import argparse
@@ -66,7 +71,21 @@ def main() -> None:
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--exit-with", type=int, default=None, metavar="PID",
                     help="exit when process PID is gone (polled every 0.5 s)")
+    ap.add_argument("--latency-ms", default=os.environ.get("ENDPOINT_SCALE_EMULATOR_LATENCY_MS") or "0",
+                    help="added to every AWS call (default 0; env ENDPOINT_SCALE_EMULATOR_LATENCY_MS)")
+    ap.add_argument("--rate-limit", default=os.environ.get("ENDPOINT_SCALE_EMULATOR_RATE_LIMIT") or None,
+                    metavar="RATE[/BURST]",
+                    help="account-wide token bucket: calls per second and burst (default: none; "
+                         "env ENDPOINT_SCALE_EMULATOR_RATE_LIMIT)")
     args = ap.parse_args()
+
+    import emulator_state
+
+    try:
+        emulator_state.set_network_defaults(latency_ms=emulator_state.parse_latency_ms(args.latency_ms),
+                                            rate_limit=emulator_state.parse_rate_limit(args.rate_limit))
+    except ValueError as exc:
+        ap.error(str(exc))
 
     state_dir = os.path.abspath(args.state_dir)
     os.makedirs(state_dir, exist_ok=True)
@@ -135,7 +154,8 @@ def main() -> None:
     # The socket is bound and listening: connections queue until serve_forever picks them up.
     _write_atomic(os.path.join(state_dir, "url"), url + "\n")
     logging.getLogger("emulator").info(
-        "listening on %s (pid %s, ready after %.2fs)", url, os.getpid(), time.monotonic() - started)
+        "listening on %s (pid %s, ready after %.2fs); network defaults %s",
+        url, os.getpid(), time.monotonic() - started, emulator_state.network_defaults())
     try:
         server.serve_forever()
     finally:

@@ -741,6 +741,135 @@ def test_reset_clears_state_faults_log_and_config(env):
     assert env.sm.list_models()["Models"] == []
 
 
+# ----------------------------------------------------------------------------- 5b. latency, rate limit
+
+def test_latency_is_added_to_every_call_and_calls_in_flight_overlap(env):
+    env.endpoint()
+    assert env.control("GET", "latency") == {"latency_ms": 0}
+    assert env.control("POST", "latency", {"latency_ms": 100}) == {"latency_ms": 100}
+    t0 = time.monotonic()
+    env.sm.describe_endpoint(EndpointName="e")
+    assert time.monotonic() - t0 >= 0.1
+    # 10 DescribeEndpoint calls at once, one connection each: they wait their latency together,
+    # not one after the other behind moto's lock (sequentially they would take >= 1 s).
+    import concurrent.futures
+    clients = [env.client("sagemaker") for _ in range(10)]
+    with concurrent.futures.ThreadPoolExecutor(10) as pool:
+        t0 = time.monotonic()
+        done = list(pool.map(lambda c: c.describe_endpoint(EndpointName="e")["EndpointStatus"], clients))
+        elapsed = time.monotonic() - t0
+    assert done == ["InService"] * 10
+    assert 0.1 <= elapsed < 0.5, elapsed
+    # Control endpoints are not delayed; other accounts keep the server default (0).
+    t0 = time.monotonic()
+    env.control("GET", "requests")
+    assert time.monotonic() - t0 < 0.1
+    other = Env(env.url, _new_account())
+    t0 = time.monotonic()
+    other.sm.list_models()
+    assert time.monotonic() - t0 < 0.1
+    env.control("POST", "reset")
+    assert env.control("GET", "latency") == {"latency_ms": 0}
+
+
+def test_rate_limit_throttles_over_the_bucket_and_counts_throttled_calls(env):
+    assert env.control("GET", "rate-limit") == {"rate": None, "burst": None, "allowed": 1, "throttled": 0}  # CreateModel
+    # 2 calls per second, burst 3: three calls at once go through, the fourth is throttled.
+    assert env.control("POST", "rate-limit", {"rate": 2, "burst": 3}) == {
+        "rate": 2.0, "burst": 3, "allowed": 0, "throttled": 0}
+    env.control("DELETE", "requests")
+    for _ in range(3):
+        env.sm.list_models()
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        env.aas.describe_scalable_targets(ServiceNamespace="sagemaker")  # account-wide: every service
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert _error(e) == ("ThrottlingException", "Rate exceeded")
+    assert e.value.response["ResponseMetadata"]["HTTPHeaders"]["x-amzn-errortype"] == "ThrottlingException"
+    with pytest.raises(botocore.exceptions.ClientError):
+        env.model("refused")  # a refused call does not reach moto
+    time.sleep(0.55)  # one token back
+    assert [m["ModelName"] for m in env.sm.list_models()["Models"]] == ["m"]
+    rl = env.control("GET", "rate-limit")
+    assert (rl["allowed"], rl["throttled"]) == (4, 2)
+    log = env.control("GET", "requests")
+    assert [(r["operation"], r["status"], r["fault"]) for r in log][:6] == [
+        ("ListModels", 200, None), ("ListModels", 200, None), ("ListModels", 200, None),
+        ("DescribeScalableTargets", 400, "rate-limit"), ("CreateModel", 400, "rate-limit"),
+        ("ListModels", 200, None)]
+    # Other accounts are not limited; the SDKs' standard retries absorb the throttling.
+    Env(env.url, _new_account()).sm.list_models()
+    env.control("POST", "rate-limit", {"rate": "20/1"})
+    sm = env.client("sagemaker", config=Config(retries={"total_max_attempts": 5, "mode": "standard"}))
+    for _ in range(5):
+        sm.list_models()
+    assert env.control("GET", "rate-limit")["rate"] == 20.0
+    env.control("DELETE", "rate-limit")
+    assert env.control("GET", "rate-limit")["rate"] is None
+
+
+def test_rate_limit_under_concurrency_admits_about_rate_per_second(env):
+    env.control("POST", "rate-limit", {"rate": 20, "burst": 5})
+    import concurrent.futures
+    clients = [env.client("sagemaker") for _ in range(8)]
+
+    def hammer(c):
+        ok = refused = 0
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            try:
+                c.list_models()
+                ok += 1
+            except botocore.exceptions.ClientError:
+                refused += 1
+        return ok, refused
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(hammer, clients))
+    ok = sum(r[0] for r in results)
+    assert 5 + 15 <= ok <= 5 + 25 + 3, ok  # burst + ~20/s over ~1 s
+    assert sum(r[1] for r in results) > 0
+    rl = env.control("GET", "rate-limit")
+    assert rl["allowed"] == ok and rl["throttled"] == sum(r[1] for r in results)
+
+
+def test_network_control_api_validation_and_server_defaults(env):
+    for path, body in (("latency", {"latency_ms": -1}), ("latency", {"latency": 5}),
+                       ("rate-limit", {"rate": -1}), ("rate-limit", {"rate": 5, "burst": 0}),
+                       ("rate-limit", {"rate": "x/y"}), ("rate-limit", {"burst": 3})):
+        with pytest.raises(urllib.error.HTTPError) as e:
+            env.control("POST", path, body)
+        assert e.value.code == 400, (path, body)
+
+
+def test_latency_and_rate_limit_flags_at_start():
+    state_dir = tempfile.mkdtemp(prefix="es-emulator-net-")
+    try:
+        out = subprocess.run([LAUNCHER, "start", "--state-dir", state_dir, "--exit-with", str(os.getpid()),
+                              "--latency-ms", "150", "--rate-limit", "1/2"],
+                             check=True, capture_output=True, text=True, timeout=120)
+        url = out.stdout.strip().splitlines()[-1]
+        e = Env(url, _new_account())
+        assert e.control("GET", "latency") == {"latency_ms": 150}
+        assert e.control("GET", "rate-limit")["rate"] == 1.0
+        assert e.control("GET", "latency", account="*") == {"latency_ms": 150}
+        t0 = time.monotonic()
+        e.sm.list_models()
+        e.sm.list_models()
+        assert time.monotonic() - t0 >= 0.3
+        with pytest.raises(botocore.exceptions.ClientError) as exc:
+            e.sm.list_models()
+        assert _error(exc)[0] == "ThrottlingException"
+        # `start` again on the running emulator applies new values to it (every account).
+        subprocess.run([LAUNCHER, "start", "--state-dir", state_dir, "--latency-ms", "0", "--rate-limit", "off"],
+                       check=True, capture_output=True, text=True, timeout=60)
+        assert e.control("GET", "latency") == {"latency_ms": 0}
+        assert e.control("GET", "rate-limit")["rate"] is None
+        assert Env(url, _new_account()).control("GET", "rate-limit")["rate"] is None
+    finally:
+        _stop(state_dir)
+        shutil.rmtree(state_dir, ignore_errors=True)
+
+
 # ----------------------------------------------------------------------------- 6. request log
 
 def test_request_log(env):
