@@ -221,8 +221,8 @@ pub struct AwsArgs {
     /// standard, or adaptive (client-side rate limiting when throttled).
     #[arg(long, value_enum, default_value_t)]
     pub retry_mode: RetryMode,
-    /// Endpoints read (and applied) at the same time.
-    #[arg(long, default_value_t = 10)]
+    /// AWS calls in flight while reading the live state, and endpoints applied at the same time.
+    #[arg(long, default_value_t = 10, value_parser = parallelism)]
     pub parallelism: usize,
 }
 
@@ -252,6 +252,14 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     crate::validate::parse_duration(text)
         .map(std::time::Duration::from_secs)
         .ok_or_else(|| format!("`{text}` is not a duration: write `90s`, `5m`, `1h30m`, `500ms` or whole seconds"))
+}
+
+/// Calls in flight: at least one, and no more than AWS's per-account rate limits could use.
+fn parallelism(text: &str) -> Result<usize, String> {
+    text.parse::<usize>()
+        .ok()
+        .filter(|n| (1..=100).contains(n))
+        .ok_or_else(|| format!("`{text}` is not a parallelism: write a whole number from 1 to 100"))
 }
 
 /// A share of invocations: `0.1%` or `0.001`, between 0 and 1.

@@ -54,3 +54,17 @@ fn schema_is_the_committed_one() {
     assert_eq!(doc["additionalProperties"], false);
     assert_expected("docs/endpoint-scale.schema.json", &out.stdout);
 }
+
+#[test]
+fn parallelism_is_bounded() {
+    for bad in ["0", "101", "many"] {
+        let out = es(["plan", "--parallelism", bad, "examples/recommender.yaml"]).run().code(1);
+        assert!(
+            out.stderr.starts_with(&format!(
+                "error: invalid value '{bad}' for '--parallelism <PARALLELISM>': `{bad}` is not a parallelism: write a whole number from 1 to 100\n"
+            )),
+            "{}",
+            out.stderr
+        );
+    }
+}
