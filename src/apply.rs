@@ -16,7 +16,7 @@ use tokio::sync::Notify;
 
 use crate::aws::{Aws, AwsError, AwsErrorKind, WaitOptions};
 use crate::live::{ownership, Ownership};
-use crate::plan::{Plan, Step};
+use crate::plan::{EndpointSteps, Plan, Step};
 use crate::resources::{ConfigResource, ModelResource};
 
 /// What apply reports as it goes.
@@ -54,6 +54,16 @@ pub enum Event {
         endpoint: String,
         done: usize,
         total: usize,
+    },
+    /// The steps stopped with these variants deregistered: their auto scaling is being put back.
+    Restoring {
+        endpoint: String,
+        variants: Vec<String>,
+    },
+    /// Their auto scaling is back as it was before the run.
+    Restored {
+        endpoint: String,
+        variants: Vec<String>,
     },
 }
 
@@ -124,6 +134,10 @@ pub struct Outcome {
     pub done: usize,
     pub total: usize,
     pub result: Result<(), ApplyError>,
+    /// Variants whose auto scaling was put back as it was after the steps stopped.
+    pub restored: Vec<String>,
+    /// Variants left without auto scaling (deregistered, not registered again, not restored).
+    pub unprotected: Vec<String>,
 }
 
 /// Runs the plan's steps, and nothing else. `project` is whose ownership tags every step
@@ -138,59 +152,147 @@ pub async fn apply<A: Aws>(
 ) -> Vec<Outcome> {
     stream::iter(plan.steps.iter())
         .map(|steps| async move {
+            let (done, result) = run_endpoint(aws, steps, project, options, events, cancel).await;
             let endpoint = steps.endpoint.clone();
             let total = steps.steps.len();
-            events(Event::Started { endpoint: endpoint.clone(), steps: total });
-            let mut done = 0;
-            let mut guard = Guard { project, endpoint_checked: false };
-            for step in &steps.steps {
-                if cancel.is_cancelled() {
-                    events(Event::Interrupted { endpoint: endpoint.clone(), done, total });
-                    return Outcome { endpoint, done, total, result: Err(ApplyError::Interrupted) };
-                }
-                events(Event::Step {
-                    endpoint: endpoint.clone(),
-                    index: done + 1,
-                    total,
-                    description: step.describe(),
-                });
-                let result = match guard.check(aws, step).await {
-                    Ok(()) => run_step(aws, step, project, options.wait, events, cancel).await,
-                    Err(e) => Err(e),
-                };
-                // Deleting a config or model the endpoint no longer uses is tidying up: its failure
-                // (a throttled read, a transient error) must not make a working endpoint "failed".
-                let tidying = matches!(step, Step::DeleteEndpointConfig { .. } | Step::DeleteModel { .. })
-                    && !steps.steps.iter().any(|s| matches!(s, Step::DeleteEndpoint { .. }));
-                if let (Err(e), true) = (&result, tidying) {
-                    if *e != ApplyError::Interrupted {
-                        events(Event::Warning {
-                            endpoint: endpoint.clone(),
-                            message: format!(
-                                "{}: {e}; it is left for the next run, whose plan shows it again",
-                                step.describe()
-                            ),
-                        });
-                        done += 1;
-                        continue;
+            let mut outcome = Outcome { endpoint, done, total, result, restored: Vec::new(), unprotected: Vec::new() };
+            if outcome.result.is_err() {
+                let lost = left_unscaled(&steps.steps[..done]);
+                if !lost.is_empty() {
+                    match restore(aws, steps, &lost, project, options, events).await {
+                        Ok(()) => outcome.restored = lost,
+                        Err(_) => outcome.unprotected = lost,
                     }
                 }
-                if let Err(e) = result {
-                    if e == ApplyError::Interrupted {
-                        events(Event::Interrupted { endpoint: endpoint.clone(), done, total });
-                    } else {
-                        events(Event::Failed { endpoint: endpoint.clone(), error: e.to_string() });
-                    }
-                    return Outcome { endpoint, done, total, result: Err(e) };
-                }
-                done += 1;
             }
-            events(Event::Finished { endpoint: endpoint.clone() });
-            Outcome { endpoint, done, total, result: Ok(()) }
+            outcome
         })
         .buffer_unordered(options.parallelism.max(1))
         .collect()
         .await
+}
+
+/// One endpoint's steps in order: how many completed, and how it ended.
+async fn run_endpoint<A: Aws>(
+    aws: &A,
+    steps: &EndpointSteps,
+    project: &str,
+    options: ApplyOptions,
+    events: &(dyn Fn(Event) + Sync),
+    cancel: &Cancel,
+) -> (usize, Result<(), ApplyError>) {
+    let endpoint = steps.endpoint.clone();
+    let total = steps.steps.len();
+    events(Event::Started { endpoint: endpoint.clone(), steps: total });
+    let mut done = 0;
+    let mut guard = Guard { project, endpoint_checked: false };
+    for step in &steps.steps {
+        if cancel.is_cancelled() {
+            events(Event::Interrupted { endpoint: endpoint.clone(), done, total });
+            return (done, Err(ApplyError::Interrupted));
+        }
+        events(Event::Step { endpoint: endpoint.clone(), index: done + 1, total, description: step.describe() });
+        let result = match guard.check(aws, step).await {
+            Ok(()) => run_step(aws, step, project, options.wait, events, cancel).await,
+            Err(e) => Err(e),
+        };
+        // Deleting a config or model the endpoint no longer uses is tidying up: its failure
+        // (a throttled read, a transient error) must not make a working endpoint "failed".
+        let tidying = matches!(step, Step::DeleteEndpointConfig { .. } | Step::DeleteModel { .. })
+            && !steps.steps.iter().any(|s| matches!(s, Step::DeleteEndpoint { .. }));
+        if let (Err(e), true) = (&result, tidying) {
+            if *e != ApplyError::Interrupted {
+                events(Event::Warning {
+                    endpoint: endpoint.clone(),
+                    message: format!(
+                        "{}: {e}; it is left for the next run, whose plan shows it again",
+                        step.describe()
+                    ),
+                });
+                done += 1;
+                continue;
+            }
+        }
+        if let Err(e) = result {
+            if e == ApplyError::Interrupted {
+                events(Event::Interrupted { endpoint: endpoint.clone(), done, total });
+            } else {
+                events(Event::Failed { endpoint: endpoint.clone(), error: e.to_string() });
+            }
+            return (done, Err(e));
+        }
+        done += 1;
+    }
+    events(Event::Finished { endpoint });
+    (total, Ok(()))
+}
+
+/// Variants the completed `done` steps deregistered and did not register again, except on an
+/// endpoint the steps delete (it goes on purpose).
+fn left_unscaled(done: &[Step]) -> Vec<String> {
+    if done.iter().any(|s| matches!(s, Step::DeleteEndpoint { .. })) {
+        return Vec::new();
+    }
+    // In order: a variant is unprotected after a deregistration until a registration.
+    let mut lost: Vec<String> = Vec::new();
+    for step in done {
+        match step {
+            Step::DeregisterScalableTarget { variant, .. } if !lost.contains(variant) => lost.push(variant.clone()),
+            Step::RegisterScalableTarget { target } => lost.retain(|v| *v != target.variant),
+            _ => {}
+        }
+    }
+    lost
+}
+
+/// Puts back the auto scaling of `lost` variants as the plan recorded it: the endpoint must
+/// never be less protected than before the run. It runs even after an interrupt (only a second
+/// one stops it), waiting at most `--wait-timeout` for the endpoint to settle.
+async fn restore<A: Aws>(
+    aws: &A,
+    steps: &EndpointSteps,
+    lost: &[String],
+    project: &str,
+    options: ApplyOptions,
+    events: &(dyn Fn(Event) + Sync),
+) -> Result<(), ApplyError> {
+    let endpoint = steps.endpoint.clone();
+    let variant_of = |step: &Step| match step {
+        Step::RegisterScalableTarget { target } => Some(target.variant.clone()),
+        Step::PutScalingPolicy { policy } => Some(policy.variant.clone()),
+        Step::PutScheduledAction { action } => Some(action.variant.clone()),
+        _ => None,
+    };
+    let todo: Vec<&Step> = steps.restore.iter().filter(|s| variant_of(s).is_none_or(|v| lost.contains(&v))).collect();
+    let covered: Vec<String> = todo.iter().filter_map(|s| variant_of(s)).collect();
+    let missing: Vec<&String> = lost.iter().filter(|v| !covered.contains(v)).collect();
+    events(Event::Restoring { endpoint: endpoint.clone(), variants: lost.to_vec() });
+    let failed = |e: ApplyError| {
+        events(Event::Failed {
+            endpoint: endpoint.clone(),
+            error: format!(
+                "could not put back the auto scaling of {}: {e}. The variants run at a fixed count until the next apply",
+                lost.join(", ")
+            ),
+        });
+        e
+    };
+    if !missing.is_empty() {
+        return Err(failed(ApplyError::Failed {
+            endpoint: endpoint.clone(),
+            status: "unprotected".to_string(),
+            reason: "the plan holds no record of their auto scaling".to_string(),
+        }));
+    }
+    // A fresh flag: the interrupt that stopped the steps must not stop the restore.
+    let never = Cancel::default();
+    let mut guard = Guard { project, endpoint_checked: false };
+    for step in todo {
+        guard.check(aws, step).await.map_err(failed)?;
+        run_step(aws, step, project, options.wait, events, &never).await.map_err(failed)?;
+    }
+    events(Event::Restored { endpoint, variants: lost.to_vec() });
+    Ok(())
 }
 
 /// Treats `kind` as success: creating what exists, deleting what is gone.
@@ -261,6 +363,7 @@ async fn run_step<A: Aws>(
         }
         Step::DeleteEndpoint { endpoint } => tolerate(aws.delete_endpoint(endpoint).await, NotFound),
         Step::WaitDeleted { endpoint } => wait_deleted(aws, endpoint, wait, events, cancel).await,
+        Step::WaitSettled { endpoint } => wait_settled(aws, endpoint, wait, events, cancel).await,
         Step::DeleteEndpointConfig { name } => tolerate(aws.delete_endpoint_config(name).await, NotFound),
         Step::DeleteModel { name } => tolerate(aws.delete_model(name).await, NotFound),
     }
@@ -281,7 +384,7 @@ impl Guard<'_> {
         let not_owned =
             |resource: String, why: String| ApplyError::NotOwned { resource, why, project: self.project.to_string() };
         match step {
-            Step::WaitInService { .. } | Step::WaitDeleted { .. } => {
+            Step::WaitInService { .. } | Step::WaitDeleted { .. } | Step::WaitSettled { .. } => {
                 self.endpoint_checked = false;
                 Ok(())
             }
@@ -459,6 +562,55 @@ async fn wait_in_service<A: Aws>(
                 })
             }
             // Throttling or a dropped connection while polling is not the endpoint's failure.
+            Err(e) if transient(&e) => {}
+            Err(e) => return Err(e.into()),
+        }
+        if start.elapsed() >= wait.timeout {
+            return Err(ApplyError::Timeout { endpoint: endpoint.to_string(), status, waited: human(wait.timeout) });
+        }
+        pause(wait, cancel).await?;
+    }
+}
+
+/// Waits until the endpoint is InService on whichever config: an update that did not complete
+/// has either rolled back or finished by then.
+async fn wait_settled<A: Aws>(
+    aws: &A,
+    endpoint: &str,
+    wait: WaitOptions,
+    events: &(dyn Fn(Event) + Sync),
+    cancel: &Cancel,
+) -> Result<(), ApplyError> {
+    let start = Instant::now();
+    let mut status = String::from("unknown");
+    loop {
+        match aws.describe_endpoint(endpoint).await {
+            Ok(Some(d)) => {
+                status = d.status.clone();
+                events(Event::Waiting {
+                    endpoint: endpoint.to_string(),
+                    status: d.status.clone(),
+                    elapsed: start.elapsed(),
+                });
+                match d.status.as_str() {
+                    "InService" => return Ok(()),
+                    "Failed" | "OutOfService" | "UpdateRollbackFailed" => {
+                        return Err(ApplyError::Failed {
+                            endpoint: endpoint.to_string(),
+                            status: d.status,
+                            reason: d.failure_reason.unwrap_or_else(|| "SageMaker gave no reason".to_string()),
+                        })
+                    }
+                    _ => {}
+                }
+            }
+            Ok(None) => {
+                return Err(ApplyError::Failed {
+                    endpoint: endpoint.to_string(),
+                    status: "gone".to_string(),
+                    reason: "it was deleted while endpoint-scale waited for it".to_string(),
+                })
+            }
             Err(e) if transient(&e) => {}
             Err(e) => return Err(e.into()),
         }

@@ -81,6 +81,9 @@ impl Progress {
             Event::Warning { endpoint, message } => {
                 let _ = multi.println(format!("{endpoint}: {} {message}", self.palette.yellow("warning:")));
             }
+            Event::Restoring { .. } | Event::Restored { .. } => {
+                let _ = multi.println(self.restore_text(&event));
+            }
             Event::Interrupted { endpoint, done, total } => {
                 if let Some(bar) = bars.get(&endpoint) {
                     bar.abandon_with_message(
@@ -88,6 +91,23 @@ impl Progress {
                     );
                 }
             }
+        }
+    }
+
+    /// Said loudly: a restore means the change did not happen and protection was at stake.
+    fn restore_text(&self, event: &Event) -> String {
+        match event {
+            Event::Restoring { endpoint, variants } => format!(
+                "{endpoint}: {} the change stopped with {} deregistered: putting back their auto scaling as it was",
+                self.palette.yellow("warning:"),
+                variants.join(", ")
+            ),
+            Event::Restored { endpoint, variants } => format!(
+                "{endpoint}: {} auto scaling of {} restored as it was before this run (target, policy, scheduled actions)",
+                self.palette.yellow("restored:"),
+                variants.join(", ")
+            ),
+            _ => String::new(),
         }
     }
 
@@ -114,6 +134,7 @@ impl Progress {
             Event::Interrupted { endpoint, done, total } => {
                 format!("{endpoint}: interrupted after {done} of {total} steps")
             }
+            Event::Restoring { .. } | Event::Restored { .. } => self.restore_text(&event),
         };
         eprintln!("{text}");
     }

@@ -296,6 +296,7 @@ async fn steps_on_an_endpoint_that_is_not_ours_are_refused_when_they_run() {
                 Step::DeregisterScalableTarget { endpoint: "rec".into(), variant: "v".into() },
                 Step::DeleteEndpoint { endpoint: "rec".into() },
             ],
+            restore: Vec::new(),
         }],
         ..Plan::default()
     };
@@ -328,6 +329,7 @@ async fn a_rolled_back_update_is_an_error_naming_the_reason() {
                 Step::WaitInService { endpoint: "rec".into(), config: new_config.clone() },
                 Step::DeleteEndpointConfig { name: old_config.clone() },
             ],
+            restore: Vec::new(),
         }],
         ..Plan::default()
     };

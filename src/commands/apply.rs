@@ -12,7 +12,7 @@ use crate::cli::{AwsArgs, OutputFormat, WaitArgs};
 use crate::diagnostic::Source;
 use crate::output::{self, ColorChoice};
 use crate::plan::saved::SavedPlan;
-use crate::plan::{self, Plan, Step};
+use crate::plan::{self, Plan};
 use crate::progress::Progress;
 use crate::resources;
 
@@ -107,10 +107,11 @@ pub(super) async fn execute(
     };
     let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
     let interrupted = outcomes.iter().any(|o| o.result == Err(ApplyError::Interrupted));
-    let unprotected = unprotected(plan, &outcomes);
+    let unprotected: Vec<(&str, &str)> =
+        outcomes.iter().flat_map(|o| o.unprotected.iter().map(|v| (o.endpoint.as_str(), v.as_str()))).collect();
     if !unprotected.is_empty() {
         let mut text = String::from(
-            "\nWarning: these variants have no auto scaling right now (deregistered, not yet registered again):\n",
+            "\nWarning: these variants have no auto scaling right now (deregistered, not registered again, and putting it back failed):\n",
         );
         for (endpoint, variant) in &unprotected {
             text.push_str(&format!("  {endpoint}/{variant}\n"));
@@ -133,27 +134,4 @@ pub(super) async fn execute(
         return Err(CliError::Skipped(plan.skipped.len()));
     }
     Ok(outcomes.len())
-}
-
-/// Variants whose scalable target a finished part of the plan deregistered and no finished step
-/// registered again: they run at a fixed count until the next apply.
-fn unprotected(plan: &Plan, outcomes: &[apply::Outcome]) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for o in outcomes {
-        let Some(steps) = plan.steps_of(&o.endpoint) else { continue };
-        let done = &steps.steps[..o.done.min(steps.steps.len())];
-        for step in done {
-            if let Step::DeregisterScalableTarget { endpoint, variant } = step {
-                let back = done
-                    .iter()
-                    .any(|s| matches!(s, Step::RegisterScalableTarget { target } if target.variant == *variant));
-                // Deleting the endpoint too is not a loss of protection: it is gone on purpose.
-                let deleted = steps.steps.iter().any(|s| matches!(s, Step::DeleteEndpoint { .. }));
-                if !back && !deleted {
-                    out.push((endpoint.clone(), variant.clone()));
-                }
-            }
-        }
-    }
-    out
 }

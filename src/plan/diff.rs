@@ -101,6 +101,8 @@ struct Builder<'p> {
     /// Environment keys the spec marks secret for this endpoint's models: a model read from AWS
     /// (before, or deleted) does not know them, and its values are masked by them too.
     secret_keys: BTreeSet<String>,
+    /// See [`EndpointSteps::restore`].
+    restore: Vec<Step>,
 }
 
 impl Builder<'_> {
@@ -131,7 +133,7 @@ impl Builder<'_> {
 
     fn finish(self) {
         if !self.steps.is_empty() {
-            self.plan.steps.push(EndpointSteps { endpoint: self.endpoint, steps: self.steps });
+            self.plan.steps.push(EndpointSteps { endpoint: self.endpoint, steps: self.steps, restore: self.restore });
         }
     }
 }
@@ -220,6 +222,7 @@ pub fn destroy(live: &LiveState) -> Plan {
                 plan: &mut plan,
                 steps: Vec::new(),
                 secret_keys: BTreeSet::new(),
+                restore: Vec::new(),
             };
             delete_unused(&mut b, Some(unused), &[], &[], "destroy");
             b.finish();
@@ -277,8 +280,13 @@ fn wanted_names<'a>(want: &'a Want<'_>) -> (Vec<&'a str>, Vec<&'a str>) {
 }
 
 fn create_endpoint(plan: &mut Plan, want: &Want<'_>, unused: Option<&UnusedResources>) {
-    let mut b =
-        Builder { endpoint: want.endpoint.name.clone(), plan, steps: Vec::new(), secret_keys: want.secret_keys() };
+    let mut b = Builder {
+        endpoint: want.endpoint.name.clone(),
+        plan,
+        steps: Vec::new(),
+        secret_keys: want.secret_keys(),
+        restore: Vec::new(),
+    };
     for m in &want.models {
         b.change(Action::Create, None, Some(Resource::Model((*m).clone())), None);
         b.steps.push(Step::CreateModel { model: (*m).clone() });
@@ -332,9 +340,76 @@ fn identity(config: &ConfigResource) -> Vec<(&str, &str, &str)> {
     config.variants.iter().map(|v| (v.name.as_str(), v.model_name.as_str(), v.instance_type.as_str())).collect()
 }
 
+/// An owned endpoint in service. A live variant the spec scales but that has no scalable target
+/// while the endpoint is about to be updated lost its auto scaling (a run killed between
+/// deregistering and updating, or a hand-made change): it is registered again first, with the
+/// spec's bounds, policy and scheduled actions, so that whatever happens to the update the
+/// variant is not left at a fixed count. The rest of the plan then treats it as registered.
 fn update_endpoint(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint, unused: Option<&UnusedResources>) {
+    let config_changes = have.config.as_ref().is_none_or(|c| identity(c) != identity(want.config));
+    let missing: Vec<&TargetResource> = want
+        .targets
+        .iter()
+        .copied()
+        .filter(|t| config_changes && have.desc.variant(&t.variant).is_some())
+        .filter(|t| !have.targets.iter().any(|h| h.variant == t.variant))
+        .collect();
+    if missing.is_empty() {
+        return diff_owned(plan, want, have, unused);
+    }
     let name = want.endpoint.name.clone();
-    let mut b = Builder { endpoint: name.clone(), plan, steps: Vec::new(), secret_keys: want.secret_keys() };
+    let mut restored = have.clone();
+    let mut first = Vec::new();
+    for t in &missing {
+        restored.targets.push((*t).clone());
+        first.push(Step::RegisterScalableTarget { target: (*t).clone() });
+        for p in want.policies.iter().filter(|p| p.variant == t.variant) {
+            restored.policies.push((*p).clone());
+            first.push(Step::PutScalingPolicy { policy: (*p).clone() });
+        }
+        for s in want.schedules.iter().filter(|s| s.variant == t.variant) {
+            restored.schedules.push((*s).clone());
+            first.push(Step::PutScheduledAction { action: (*s).clone() });
+        }
+        plan.unprotected.push(Notice {
+            endpoint: name.clone(),
+            message: format!("variant {}/{} runs without auto scaling", name, t.variant),
+            hint: "it is registered again first, with the spec's bounds, policy and scheduled actions, before the endpoint is updated".to_string(),
+        });
+    }
+    let first_change = plan.changes.len();
+    diff_owned(plan, want, &restored, unused);
+    let variants: Vec<&str> = missing.iter().map(|t| t.variant.as_str()).collect();
+    for change in &mut plan.changes[first_change..] {
+        let variant = match &change.after {
+            Some(Resource::ScalableTarget(t)) => Some(&t.variant),
+            Some(Resource::ScalingPolicy(p)) => Some(&p.variant),
+            Some(Resource::ScheduledAction(s)) => Some(&s.variant),
+            _ => None,
+        };
+        if variant.is_some_and(|v| variants.contains(&v.as_str())) && change.action == Action::NoOp {
+            change.action = Action::Create;
+            change.before = None;
+            change.reason = Some("missing on a live variant: registered first".to_string());
+        }
+    }
+    match plan.steps.iter_mut().find(|s| s.endpoint == name) {
+        Some(entry) => {
+            entry.steps.splice(0..0, first);
+        }
+        None => plan.steps.push(EndpointSteps { endpoint: name, steps: first, restore: Vec::new() }),
+    }
+}
+
+fn diff_owned(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint, unused: Option<&UnusedResources>) {
+    let name = want.endpoint.name.clone();
+    let mut b = Builder {
+        endpoint: name.clone(),
+        plan,
+        steps: Vec::new(),
+        secret_keys: want.secret_keys(),
+        restore: Vec::new(),
+    };
     let live_config = have.config.clone();
     // Configs are compared by content, not name: an adopted endpoint keeps its hand-made config
     // as long as the variants, models and instance types agree.
@@ -368,6 +443,21 @@ fn update_endpoint(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint, unused
             }
             pre.push(Step::DeregisterScalableTarget { endpoint: name.clone(), variant: t.variant.clone() });
             reregistered.push(t.variant.clone());
+            // Should the update not complete, the variant stays live on its old instance type:
+            // its auto scaling goes back exactly as it is now (a variant that stops being scaled
+            // is already where the spec wants it).
+            if type_change || removed {
+                if b.restore.is_empty() {
+                    b.restore.push(Step::WaitSettled { endpoint: name.clone() });
+                }
+                b.restore.push(Step::RegisterScalableTarget { target: t.clone() });
+                for p in have.policies.iter().filter(|p| p.variant == t.variant) {
+                    b.restore.push(Step::PutScalingPolicy { policy: p.clone() });
+                }
+                for s in have.schedules.iter().filter(|s| s.variant == t.variant) {
+                    b.restore.push(Step::PutScheduledAction { action: s.clone() });
+                }
+            }
         }
     }
     b.steps.extend(pre);
@@ -645,9 +735,11 @@ fn adopt_endpoint(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint, unused:
             entry.steps.insert(0, adopt);
             entry.steps.extend(rename_steps);
         }
-        None => plan
-            .steps
-            .push(EndpointSteps { endpoint: name, steps: std::iter::once(adopt).chain(rename_steps).collect() }),
+        None => plan.steps.push(EndpointSteps {
+            endpoint: name,
+            steps: std::iter::once(adopt).chain(rename_steps).collect(),
+            restore: Vec::new(),
+        }),
     }
 }
 
@@ -678,7 +770,8 @@ fn live_counterpart(have: &LiveEndpoint, want: &Resource) -> Option<Resource> {
 /// config and inline models.
 fn delete_endpoint(plan: &mut Plan, have: &LiveEndpoint, unused: Option<&UnusedResources>, why: &str) {
     let name = have.desc.name.clone();
-    let mut b = Builder { endpoint: name.clone(), plan, steps: Vec::new(), secret_keys: BTreeSet::new() };
+    let mut b =
+        Builder { endpoint: name.clone(), plan, steps: Vec::new(), secret_keys: BTreeSet::new(), restore: Vec::new() };
     let reason = Some(why.to_string());
     for s in &have.schedules {
         b.change(Action::Delete, Some(Resource::ScheduledAction(s.clone())), None, reason.clone());

@@ -152,6 +152,12 @@ pub enum Step {
     WaitDeleted {
         endpoint: String,
     },
+    /// Wait until the endpoint is InService again on whichever config (an update that did not
+    /// complete either rolls back or finishes on its own): auto scaling can be registered only
+    /// then. Appears only in [`EndpointSteps::restore`].
+    WaitSettled {
+        endpoint: String,
+    },
     DeleteEndpointConfig {
         name: String,
     },
@@ -179,6 +185,7 @@ impl Step {
             Step::DeleteScheduledAction { .. } => "DeleteScheduledAction",
             Step::DeleteEndpoint { .. } => "DeleteEndpoint",
             Step::WaitDeleted { .. } => "WaitDeleted",
+            Step::WaitSettled { .. } => "WaitSettled",
             Step::DeleteEndpointConfig { .. } => "DeleteEndpointConfig",
             Step::DeleteModel { .. } => "DeleteModel",
         }
@@ -232,6 +239,7 @@ impl Step {
                 format!("{name} on {}", resource_id(endpoint, variant))
             }
             Step::DeleteEndpoint { endpoint } | Step::WaitDeleted { endpoint } => format!("endpoint {endpoint}"),
+            Step::WaitSettled { endpoint } => format!("until endpoint {endpoint} is InService again, on either config"),
             Step::DeleteEndpointConfig { name } => format!("endpoint config {name}"),
             Step::DeleteModel { name } => format!("model {name}"),
         };
@@ -249,9 +257,27 @@ impl Step {
 pub struct EndpointSteps {
     pub endpoint: String,
     pub steps: Vec<Step>,
+    /// What apply runs when the steps stop (a failure, a rollback, a timeout, an interrupt)
+    /// after deregistering a variant that the update was to change, and before registering it
+    /// again: a wait until the endpoint settles, then the variant's scalable target, policy and
+    /// scheduled actions exactly as they are now. Only the variants actually left without auto
+    /// scaling are restored. Empty when no step deregisters such a variant.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub restore: Vec<Step>,
 }
 
 impl EndpointSteps {
+    /// The variants whose auto scaling `restore` puts back.
+    pub fn restores(&self) -> Vec<&str> {
+        self.restore
+            .iter()
+            .filter_map(|s| match s {
+                Step::RegisterScalableTarget { target } => Some(target.variant.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
     pub fn shows_order(&self) -> bool {
         self.steps.iter().any(Step::is_ordering_sensitive)
     }
@@ -273,6 +299,9 @@ pub struct Plan {
     pub conflicts: Vec<Notice>,
     /// Owned endpoints that cannot be changed now (Creating, Updating, Failed, ...).
     pub skipped: Vec<Notice>,
+    /// Live variants the spec scales that run without auto scaling while an update is planned:
+    /// their auto scaling is registered first, before anything else of the endpoint.
+    pub unprotected: Vec<Notice>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

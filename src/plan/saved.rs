@@ -258,6 +258,7 @@ mod tests {
             steps: vec![EndpointSteps {
                 endpoint: "e".into(),
                 steps: vec![Step::DeleteModel { name: "e-0a1b2c3d".into() }],
+                restore: Vec::new(),
             }],
         }
     }

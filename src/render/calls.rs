@@ -81,7 +81,7 @@ pub fn step_calls(step: &Step) -> Vec<ApiCall> {
                 json!({"EndpointName": endpoint, "DesiredWeightsAndCapacities": desired}),
             )]
         }
-        Step::WaitInService { .. } | Step::WaitDeleted { .. } => Vec::new(),
+        Step::WaitInService { .. } | Step::WaitDeleted { .. } | Step::WaitSettled { .. } => Vec::new(),
         Step::TagEndpoint { arn, add, remove, .. } => {
             let mut calls = Vec::new();
             if !add.is_empty() {
@@ -253,6 +253,7 @@ pub fn to_shell(plan: &Plan, spec_name: &str, region: Option<&str>) -> String {
             let (wait, name) = match step {
                 Step::WaitInService { endpoint, .. } => ("endpoint-in-service", endpoint),
                 Step::WaitDeleted { endpoint } => ("endpoint-deleted", endpoint),
+                Step::WaitSettled { endpoint } => ("endpoint-in-service", endpoint),
                 _ => {
                     for call in step_calls(step) {
                         if previous != Some(call.operation) {

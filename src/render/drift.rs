@@ -7,6 +7,9 @@ use crate::plan::{Action, Plan};
 
 pub fn render(plan: &Plan) -> String {
     let mut out = String::new();
+    for n in &plan.unprotected {
+        out.push_str(&format!("! {} ({})\n", n.message, n.hint));
+    }
     for n in &plan.conflicts {
         out.push_str(&format!("! {} ({})\n", n.message, n.hint));
     }

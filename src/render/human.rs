@@ -15,6 +15,7 @@ pub struct PlanContext<'a> {
 
 pub fn render(plan: &Plan, ctx: &PlanContext<'_>, p: &Palette) -> String {
     let mut out = String::new();
+    notices(&mut out, "Unprotected: auto scaling is missing and is put back first", &plan.unprotected, p);
     notices(
         &mut out,
         "Conflicts: these endpoints are not managed by this project and are left alone",
@@ -55,6 +56,15 @@ pub fn render(plan: &Plan, ctx: &PlanContext<'_>, p: &Palette) -> String {
             out.push_str("\n  Order of operations (AWS requires it):\n");
             for (i, step) in steps.steps.iter().enumerate() {
                 out.push_str(&format!("    {:>2}. {}\n", i + 1, step.describe()));
+            }
+            if !steps.restore.is_empty() {
+                out.push_str(&format!(
+                    "\n  If the update does not complete (rollback, timeout, interrupt, error), apply puts the auto\n  scaling of {} back as it is now:\n",
+                    steps.restores().join(", ")
+                ));
+                for step in &steps.restore {
+                    out.push_str(&format!("     - {}\n", step.describe()));
+                }
             }
         }
     }

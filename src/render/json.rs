@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::plan::Plan;
+use crate::plan::{EndpointSteps, Plan, Step};
 
 /// Bumped on any change that could break a consumer of the JSON plan.
 pub const FORMAT_VERSION: &str = "1.0";
@@ -13,6 +13,18 @@ pub struct JsonContext<'a> {
     pub project: &'a str,
     pub region: Option<&'a str>,
     pub offline: bool,
+}
+
+/// One endpoint's operations; `restore_on_failure` only where the plan has such steps.
+fn steps_json(steps: &EndpointSteps) -> Value {
+    let ops = |list: &[Step]| -> Vec<Value> {
+        list.iter().map(|step| json!({"operation": step.operation(), "description": step.describe()})).collect()
+    };
+    let mut doc = json!({"endpoint": steps.endpoint, "operations": ops(&steps.steps)});
+    if !steps.restore.is_empty() {
+        doc["restore_on_failure"] = Value::Array(ops(&steps.restore));
+    }
+    doc
 }
 
 pub fn render(plan: &Plan, ctx: &JsonContext<'_>) -> String {
@@ -42,10 +54,8 @@ pub fn render(plan: &Plan, ctx: &JsonContext<'_>) -> String {
         "summary": plan.summary(),
         "has_changes": plan.has_changes(),
         "resource_changes": changes,
-        "steps": plan.steps.iter().map(|s| json!({
-            "endpoint": s.endpoint,
-            "operations": s.steps.iter().map(|step| json!({"operation": step.operation(), "description": step.describe()})).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
+        "steps": plan.steps.iter().map(steps_json).collect::<Vec<_>>(),
+        "unprotected": plan.unprotected,
         "conflicts": plan.conflicts,
         "skipped": plan.skipped,
     });

@@ -8,6 +8,7 @@ mod emulator;
 mod harness;
 
 mod emulator_smoke;
+mod failure;
 mod live;
 
 mod layout;

@@ -1,0 +1,162 @@
+//! An instance-type change of a scaled variant deregisters it before UpdateEndpoint (AWS refuses
+//! the update otherwise). Whatever stops the change after that point, the variant must not be
+//! left at a fixed count: apply puts its auto scaling back as it was, and a run killed in that
+//! window is repaired by the next one, first.
+
+use serde_json::json;
+
+use crate::emulator::{emulator, Account};
+use crate::harness::{es, TempSpec};
+use crate::live::{apply, recommender, run, wait_in_service};
+
+fn bigger() -> String {
+    recommender().replace("instance_type: ml.c5.xlarge", "instance_type: ml.c5.2xlarge")
+}
+
+/// The variant's scalable target bounds, policy names and scheduled action names, as AWS has them.
+async fn scaling(account: &Account) -> (Option<(i32, i32)>, Vec<String>, Vec<String>) {
+    use aws_sdk_applicationautoscaling::types::ServiceNamespace;
+    let aas = account.autoscaling().await;
+    let id = "endpoint/product-recommender/variant/primary";
+    let targets = aas
+        .describe_scalable_targets()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .resource_ids(id)
+        .send()
+        .await
+        .unwrap();
+    let target = targets.scalable_targets().first().map(|t| (t.min_capacity(), t.max_capacity()));
+    let policies = aas
+        .describe_scaling_policies()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .resource_id(id)
+        .send()
+        .await
+        .unwrap();
+    let mut policies: Vec<String> = policies.scaling_policies().iter().map(|p| p.policy_name().to_string()).collect();
+    policies.sort();
+    let actions = aas
+        .describe_scheduled_actions()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .resource_id(id)
+        .send()
+        .await
+        .unwrap();
+    let mut actions: Vec<String> =
+        actions.scheduled_actions().iter().map(|a| a.scheduled_action_name().to_string()).collect();
+    actions.sort();
+    (target, policies, actions)
+}
+
+fn as_applied() -> (Option<(i32, i32)>, Vec<String>, Vec<String>) {
+    (
+        Some((1, 8)),
+        vec!["endpoint-scale-invocations-per-instance".to_string()],
+        ["business-hours-end", "business-hours-start", "month-start-end", "month-start-peak"]
+            .map(String::from)
+            .to_vec(),
+    )
+}
+
+#[tokio::test]
+async fn a_rolled_back_instance_type_change_puts_auto_scaling_back() {
+    let account = emulator().account();
+    apply(&account, &TempSpec::new("r.yaml", recommender())).code(0);
+    assert_eq!(scaling(&account).await, as_applied());
+    account.fail_next_update("product-recommender", "the new instance type failed its health check");
+    let spec = TempSpec::new("r.yaml", bigger());
+    // The plan says what would happen, before anything does.
+    let plan = run(&account, &["plan", spec.arg()]).code(0);
+    assert!(
+        plan.stdout.contains("  If the update does not complete (rollback, timeout, interrupt, error), apply puts the auto\n  scaling of primary back as it is now:\n     - WaitSettled until endpoint product-recommender is InService again, on either config\n     - RegisterScalableTarget endpoint/product-recommender/variant/primary (min 1, max 8)\n"),
+        "{}",
+        plan.stdout
+    );
+    let out = apply(&account, &spec).code(1);
+    assert!(out.stderr.contains("SageMaker rolled it back"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("product-recommender: restored: auto scaling of primary restored as it was before this run (target, policy, scheduled actions)"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(scaling(&account).await, as_applied());
+}
+
+#[tokio::test]
+async fn a_timed_out_instance_type_change_puts_auto_scaling_back() {
+    let account = emulator().account();
+    apply(&account, &TempSpec::new("r.yaml", recommender())).code(0);
+    account.configure(json!({"transition_seconds": 2}));
+    let spec = TempSpec::new("r.yaml", bigger());
+    let out =
+        run(&account, &["apply", spec.arg(), "--auto-approve", "--poll-interval", "100ms", "--wait-timeout", "1500ms"])
+            .code(1);
+    assert!(out.stderr.contains("timed out after 1s waiting for endpoint product-recommender"), "{}", out.stderr);
+    assert!(out.stderr.contains("auto scaling of primary restored as it was before this run"), "{}", out.stderr);
+    assert_eq!(scaling(&account).await, as_applied());
+}
+
+#[tokio::test]
+async fn an_interrupted_instance_type_change_puts_auto_scaling_back() {
+    let account = emulator().account();
+    apply(&account, &TempSpec::new("r.yaml", recommender())).code(0);
+    account.configure(json!({"transition_seconds": 2}));
+    let spec = TempSpec::new("r.yaml", bigger());
+    account.clear_requests();
+    let child = es(["apply", spec.arg(), "--auto-approve", "--poll-interval", "100ms"]).envs(account.env()).spawn();
+    for _ in 0..100 {
+        if account.operations().iter().any(|o| o == "UpdateEndpoint") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("auto scaling of primary restored as it was before this run"), "{stderr}");
+    assert_eq!(scaling(&account).await, as_applied());
+}
+
+#[tokio::test]
+async fn a_run_killed_after_deregistering_is_repaired_first_by_the_next_one() {
+    let account = emulator().account();
+    let spec = TempSpec::new("r.yaml", recommender());
+    apply(&account, &spec).code(0);
+    // What a run killed right after DeregisterScalableTarget leaves: the variant without auto
+    // scaling (deregistering also deletes the policy and the scheduled actions).
+    use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
+    account
+        .autoscaling()
+        .await
+        .deregister_scalable_target()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .resource_id("endpoint/product-recommender/variant/primary")
+        .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scaling(&account).await.0, None);
+    let bigger = TempSpec::new("r.yaml", bigger());
+    let plan = run(&account, &["plan", bigger.arg()]).code(0);
+    assert!(
+        plan.stdout.starts_with("Unprotected: auto scaling is missing and is put back first\n  ! variant product-recommender/primary runs without auto scaling\n"),
+        "{}",
+        plan.stdout
+    );
+    let diff = run(&account, &["diff", bigger.arg()]);
+    assert!(
+        diff.stdout.starts_with("! variant product-recommender/primary runs without auto scaling"),
+        "{}",
+        diff.stdout
+    );
+    // The update fails again: the variant is protected all the same.
+    account.fail_next_update("product-recommender", "still failing");
+    let out = apply(&account, &bigger).code(1);
+    assert!(out.stderr.contains("SageMaker rolled it back"), "{}", out.stderr);
+    assert_eq!(scaling(&account).await, as_applied());
+    // And once the update goes through, everything converges.
+    wait_in_service(&account, "product-recommender").await;
+    apply(&account, &bigger).code(0);
+    run(&account, &["plan", bigger.arg(), "--detailed-exitcode"]).code(0);
+}
