@@ -17,7 +17,7 @@ use tokio::sync::Notify;
 use crate::aws::{Aws, AwsError, AwsErrorKind, WaitOptions};
 use crate::live::{ownership, Ownership};
 use crate::plan::{EndpointSteps, Plan, Step};
-use crate::resources::{ConfigResource, ModelResource};
+use crate::resources::{ConfigResource, ModelResource, WeightAndCapacity};
 
 /// What apply reports as it goes.
 #[derive(Debug, Clone, PartialEq)]
@@ -111,6 +111,14 @@ pub enum ApplyError {
     RolledBack { endpoint: String, expected: String, actual: String, reason: String },
     #[error("endpoint {endpoint} is {status}: {reason}")]
     Failed { endpoint: String, status: String, reason: String },
+    #[error(
+        "the capacity update of endpoint {endpoint} did not take effect ({difference}): SageMaker rolled it back: {reason}. Fix the cause (instance quota, capacity in the region) and run apply again"
+    )]
+    CapacityRolledBack { endpoint: String, difference: String, reason: String },
+    #[error(
+        "endpoint {endpoint} is UpdateRollbackFailed: SageMaker could not roll back a failed update: {reason}. It needs attention: look at it in the SageMaker console; once it is InService again run apply, or delete it (`endpoint-scale destroy`) and apply again"
+    )]
+    RollbackFailed { endpoint: String, reason: String },
     #[error(
         "timed out after {waited} waiting for endpoint {endpoint} (still {status}); it keeps changing in AWS: run apply again once it is InService, or raise --wait-timeout"
     )]
@@ -339,7 +347,9 @@ async fn run_step<A: Aws>(
         Step::UpdateWeightsAndCapacities { endpoint, changes } => {
             Ok(aws.update_weights_and_capacities(endpoint, changes).await?)
         }
-        Step::WaitInService { endpoint, config } => wait_in_service(aws, endpoint, config, wait, events, cancel).await,
+        Step::WaitInService { endpoint, config, expect } => {
+            wait_in_service(aws, endpoint, config, expect, wait, events, cancel).await
+        }
         Step::TagEndpoint { arn, add, remove, .. } => {
             if !add.is_empty() {
                 aws.add_tags(arn, add).await?;
@@ -512,19 +522,23 @@ async fn pause(wait: WaitOptions, cancel: &Cancel) -> Result<(), ApplyError> {
     }
 }
 
-/// Waits for InService and checks the endpoint runs `config`: SageMaker rolls a failed update
-/// back to the old config and reports InService with a FailureReason (terraform-provider-aws
-/// #46663 shows what a status-only waiter gets wrong).
+/// Waits for InService and checks the endpoint runs `config` (and, after a capacity update, has
+/// the `expect`ed desired counts and weights): SageMaker rolls a failed update back and reports
+/// InService, on the old config with a FailureReason (terraform-provider-aws #46663 shows what a
+/// status-only waiter gets wrong). RollingBack, UpdateRollbackFailed and Failed end the wait at
+/// once: waiting for the timeout would only delay the news.
 async fn wait_in_service<A: Aws>(
     aws: &A,
     endpoint: &str,
     config: &str,
+    expect: &[WeightAndCapacity],
     wait: WaitOptions,
     events: &(dyn Fn(Event) + Sync),
     cancel: &Cancel,
 ) -> Result<(), ApplyError> {
     let start = Instant::now();
     let mut status = String::from("unknown");
+    let no_reason = || "SageMaker gave no reason".to_string();
     loop {
         match aws.describe_endpoint(endpoint).await {
             Ok(Some(d)) => {
@@ -534,21 +548,36 @@ async fn wait_in_service<A: Aws>(
                     status: d.status.clone(),
                     elapsed: start.elapsed(),
                 });
+                let capacity_differs = capacity_difference(&d, expect);
                 match d.status.as_str() {
-                    "InService" if d.config_name == config => return Ok(()),
-                    "InService" => {
+                    "InService" if d.config_name == config && capacity_differs.is_none() => return Ok(()),
+                    "InService" | "RollingBack" if d.config_name != config => {
                         return Err(ApplyError::RolledBack {
                             endpoint: endpoint.to_string(),
                             expected: config.to_string(),
                             actual: d.config_name,
-                            reason: d.failure_reason.unwrap_or_else(|| "SageMaker gave no reason".to_string()),
+                            reason: d.failure_reason.unwrap_or_else(no_reason),
+                        })
+                    }
+                    "InService" | "RollingBack" if !expect.is_empty() => {
+                        return Err(ApplyError::CapacityRolledBack {
+                            endpoint: endpoint.to_string(),
+                            difference: capacity_differs
+                                .unwrap_or_else(|| "the update is being rolled back".to_string()),
+                            reason: d.failure_reason.unwrap_or_else(no_reason),
+                        })
+                    }
+                    "UpdateRollbackFailed" => {
+                        return Err(ApplyError::RollbackFailed {
+                            endpoint: endpoint.to_string(),
+                            reason: d.failure_reason.unwrap_or_else(no_reason),
                         })
                     }
                     "Failed" | "OutOfService" => {
                         return Err(ApplyError::Failed {
                             endpoint: endpoint.to_string(),
                             status: d.status,
-                            reason: d.failure_reason.unwrap_or_else(|| "SageMaker gave no reason".to_string()),
+                            reason: d.failure_reason.unwrap_or_else(no_reason),
                         })
                     }
                     _ => {}
@@ -570,6 +599,34 @@ async fn wait_in_service<A: Aws>(
         }
         pause(wait, cancel).await?;
     }
+}
+
+/// The first variant whose live desired count or weight is not what a capacity update asked for.
+fn capacity_difference(d: &crate::aws::EndpointDesc, expect: &[WeightAndCapacity]) -> Option<String> {
+    for e in expect {
+        let live = d.variants.iter().find(|v| v.name == e.variant);
+        let (count, weight) = (live.and_then(|v| v.desired_instance_count), live.and_then(|v| v.desired_weight));
+        if let Some(want) = e.instance_count {
+            if count != Some(want) {
+                return Some(format!(
+                    "variant {} has {} instances desired, not {want}",
+                    e.variant,
+                    count.map_or("no".to_string(), |c| c.to_string())
+                ));
+            }
+        }
+        if let Some(want) = e.weight {
+            // Weights are f32 in the API.
+            if weight.is_none_or(|w| (w - want).abs() > 1e-4) {
+                return Some(format!(
+                    "variant {} has weight {}, not {want}",
+                    e.variant,
+                    weight.map_or("none".to_string(), |w| w.to_string())
+                ));
+            }
+        }
+    }
+    None
 }
 
 /// Waits until the endpoint is InService on whichever config: an update that did not complete

@@ -326,7 +326,7 @@ async fn a_rolled_back_update_is_an_error_naming_the_reason() {
             endpoint: "rec".into(),
             steps: vec![
                 Step::UpdateEndpoint { endpoint: "rec".into(), config: new_config.clone() },
-                Step::WaitInService { endpoint: "rec".into(), config: new_config.clone() },
+                Step::WaitInService { endpoint: "rec".into(), config: new_config.clone(), expect: Vec::new() },
                 Step::DeleteEndpointConfig { name: old_config.clone() },
             ],
             restore: Vec::new(),

@@ -235,13 +235,17 @@ fn busy_notice(have: &LiveEndpoint) -> Notice {
     let name = &have.desc.name;
     let status = &have.desc.status;
     match status.as_str() {
-        "Failed" | "OutOfService" => Notice {
+        "Failed" | "OutOfService" | "UpdateRollbackFailed" => Notice {
             endpoint: name.clone(),
             message: format!(
                 "endpoint {name} is {status}{}",
                 have.desc.failure_reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()
             ),
-            hint: "SageMaker cannot update it; delete it (`endpoint-scale destroy`) and apply again".to_string(),
+            hint: if status == "UpdateRollbackFailed" {
+                "SageMaker could not roll back a failed update and cannot update it now; look at it in the SageMaker console, or delete it (`endpoint-scale destroy`) and apply again".to_string()
+            } else {
+                "SageMaker cannot update it; delete it (`endpoint-scale destroy`) and apply again".to_string()
+            },
         },
         _ => Notice {
             endpoint: name.clone(),
@@ -299,7 +303,11 @@ fn create_endpoint(plan: &mut Plan, want: &Want<'_>, unused: Option<&UnusedResou
         config: want.config.name.clone(),
         tags: want.endpoint.tags.clone(),
     });
-    b.steps.push(Step::WaitInService { endpoint: want.endpoint.name.clone(), config: want.config.name.clone() });
+    b.steps.push(Step::WaitInService {
+        endpoint: want.endpoint.name.clone(),
+        config: want.config.name.clone(),
+        expect: Vec::new(),
+    });
     for t in &want.targets {
         put_back_scaling(&mut b, want, &t.variant, |_| (Action::Create, None, None));
     }
@@ -546,11 +554,15 @@ fn diff_owned(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint, unused: Opt
     b.compare(Resource::Endpoint(shown_before), Resource::Endpoint(after), Action::Update, reason);
     if config_changes {
         b.steps.push(Step::UpdateEndpoint { endpoint: name.clone(), config: want.config.name.clone() });
-        b.steps.push(Step::WaitInService { endpoint: name.clone(), config: want.config.name.clone() });
+        b.steps.push(Step::WaitInService {
+            endpoint: name.clone(),
+            config: want.config.name.clone(),
+            expect: Vec::new(),
+        });
     }
     if !capacity.is_empty() {
-        b.steps.push(Step::UpdateWeightsAndCapacities { endpoint: name.clone(), changes: capacity });
-        b.steps.push(Step::WaitInService { endpoint: name.clone(), config: final_config.clone() });
+        b.steps.push(Step::UpdateWeightsAndCapacities { endpoint: name.clone(), changes: capacity.clone() });
+        b.steps.push(Step::WaitInService { endpoint: name.clone(), config: final_config.clone(), expect: capacity });
     }
     let add: Tags = want
         .endpoint

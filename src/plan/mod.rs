@@ -105,10 +105,14 @@ pub enum Step {
         changes: Vec<WeightAndCapacity>,
     },
     /// Wait until the endpoint is InService, then check it runs `config` (SageMaker rolls a
-    /// failed update back to the old config and reports InService).
+    /// failed update back to the old config and reports InService) and, after a capacity
+    /// update, that the variants' desired counts and weights are the `expect`ed ones (a rolled
+    /// back UpdateEndpointWeightsAndCapacities keeps the config and restores the old ones).
     WaitInService {
         endpoint: String,
         config: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        expect: Vec<WeightAndCapacity>,
     },
     TagEndpoint {
         endpoint: String,
@@ -216,7 +220,9 @@ impl Step {
                     .collect();
                 format!("endpoint {endpoint}: {}", parts.join("; "))
             }
-            Step::WaitInService { endpoint, config } => format!("until endpoint {endpoint} is InService on {config}"),
+            Step::WaitInService { endpoint, config, .. } => {
+                format!("until endpoint {endpoint} is InService on {config}")
+            }
             Step::TagEndpoint { endpoint, .. } => format!("endpoint {endpoint} tags"),
             Step::AdoptEndpoint { endpoint, .. } => format!("endpoint {endpoint} ownership tags (adopt)"),
             Step::RegisterScalableTarget { target } => format!(

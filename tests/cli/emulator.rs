@@ -139,6 +139,11 @@ impl Account {
         self.control("POST", "fail-next-update", Some(json!({"endpoint": endpoint, "reason": reason})));
     }
 
+    /// POST to any control path of the emulator (see tests/emulator/README.md).
+    pub fn control_post(&self, path: &str, body: Value) {
+        self.control("POST", path, Some(body));
+    }
+
     pub fn configure(&self, config: Value) {
         self.control("POST", "config", Some(config));
     }

@@ -122,6 +122,9 @@ async fn update_endpoint_passes_through_updating_and_a_triggered_failure_rolls_b
     endpoint_with_config(&client, "e", "e-3", "ml.m5.large").await;
     client.update_endpoint().endpoint_name("e").endpoint_config_name("e-3").send().await.expect("accepted");
     assert_eq!(status(&client, "e").await.0, "Updating");
+    // RollingBack (as long as the update took), then InService on the old config.
+    assert_eq!(status(&client, "e").await.0, "RollingBack");
+    assert_eq!(status(&client, "e").await.0, "RollingBack");
     let (state, config, reason) = status(&client, "e").await;
     assert_eq!((state.as_str(), config.as_str()), ("InService", "e-2"), "rolled back to the old config");
     assert!(reason.unwrap_or_default().contains("image pull failed"));

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::emulator::{emulator, Account};
 use crate::harness::{es, TempSpec};
-use crate::live::{apply, recommender, run, wait_in_service};
+use crate::live::{apply, create_existing_model, recommender, run, wait_in_service, FIXED};
 
 fn bigger() -> String {
     recommender().replace("instance_type: ml.c5.xlarge", "instance_type: ml.c5.2xlarge")
@@ -159,4 +159,60 @@ async fn a_run_killed_after_deregistering_is_repaired_first_by_the_next_one() {
     wait_in_service(&account, "product-recommender").await;
     apply(&account, &bigger).code(0);
     run(&account, &["plan", bigger.arg(), "--detailed-exitcode"]).code(0);
+}
+
+/// DescribeEndpoint calls after the first `after` call in the request log.
+fn polls_after(account: &Account, after: &str) -> usize {
+    let ops = account.operations();
+    let start = ops.iter().position(|o| o == after).expect("the call was made");
+    ops[start..].iter().filter(|o| *o == "DescribeEndpoint").count()
+}
+
+#[tokio::test]
+async fn a_rolled_back_capacity_update_fails_at_once_with_the_reason() {
+    let account = emulator().account();
+    create_existing_model(&account, "sentiment-model").await;
+    apply(&account, &TempSpec::new("fixed.yaml", FIXED)).code(0);
+    let more = TempSpec::new("fixed.yaml", FIXED.replace("initial_instance_count: 1", "initial_instance_count: 3"));
+    account.control_post(
+        "fail-next-update",
+        json!({"endpoint": "sentiment", "reason": "insufficient capacity", "operation": "UpdateEndpointWeightsAndCapacities"}),
+    );
+    account.clear_requests();
+    let out = apply(&account, &more).code(1);
+    assert!(
+        out.stderr.contains("sentiment: error: the capacity update of endpoint sentiment did not take effect (variant main has 1 instances desired, not 3): SageMaker rolled it back: insufficient capacity. Fix the cause (instance quota, capacity in the region) and run apply again"),
+        "{}",
+        out.stderr
+    );
+    // Updating, then RollingBack: stopped at the first poll that showed it.
+    assert_eq!(polls_after(&account, "UpdateEndpointWeightsAndCapacities"), 2);
+    // Once it is back, the plan still wants the change: nothing was claimed that did not happen.
+    wait_in_service(&account, "sentiment").await;
+    assert_eq!(crate::live::plan_operations(&account, &more), ["UpdateEndpointWeightsAndCapacities", "WaitInService"]);
+}
+
+#[tokio::test]
+async fn an_update_rollback_failed_fails_at_once_and_says_what_to_do() {
+    let account = emulator().account();
+    create_existing_model(&account, "sentiment-model").await;
+    apply(&account, &TempSpec::new("fixed.yaml", FIXED)).code(0);
+    let more = TempSpec::new("fixed.yaml", FIXED.replace("initial_instance_count: 1", "initial_instance_count: 3"));
+    account.control_post(
+        "fail-next-update",
+        json!({"endpoint": "sentiment", "reason": "boom", "operation": "UpdateEndpointWeightsAndCapacities", "rollback": "fails"}),
+    );
+    let out = apply(&account, &more).code(1);
+    assert!(out.stderr.contains("the capacity update of endpoint sentiment did not take effect"), "{}", out.stderr);
+    // The next run finds it UpdateRollbackFailed: a defined plan that says what to do.
+    for _ in 0..5 {
+        run(&account, &["diff", more.arg()]);
+    }
+    let plan = run(&account, &["plan", more.arg()]).code(0);
+    assert!(
+        plan.stdout
+            .contains("  ! endpoint sentiment is UpdateRollbackFailed: boom\n    hint: SageMaker could not roll back a failed update and cannot update it now; look at it in the SageMaker console, or delete it (`endpoint-scale destroy`) and apply again\n"),
+        "{}",
+        plan.stdout
+    );
 }

@@ -257,7 +257,7 @@ pub(crate) async fn hand_made_endpoint(
     wait_in_service(account, endpoint).await;
 }
 
-const FIXED: &str = "version: 1
+pub(crate) const FIXED: &str = "version: 1
 project: recommendations
 endpoints:
   - name: sentiment

@@ -151,7 +151,8 @@ class AccountState:
         self.lock = threading.RLock()
         self.config: dict[str, Any] = dict(DEFAULT_CONFIG)
         self.faults: list[FaultRule] = []
-        self.fail_next_update: dict[str, str] = {}
+        # endpoint -> (operation, reason, rollback_fails): the next such update of it fails.
+        self.fail_next_update: dict[str, tuple[str, str, bool]] = {}
         self.log: list[dict[str, Any]] = []
         self.seq = 0
         self.latency_ms: float = _network_defaults["latency_ms"]
@@ -202,9 +203,14 @@ class AccountState:
                 "fault": fault,
             })
 
-    def pop_fail_next_update(self, endpoint: str) -> Optional[str]:
+    def pop_fail_next_update(self, endpoint: str, operation: str) -> Optional[tuple[str, bool]]:
+        """(reason, rollback_fails) when the next `operation` on `endpoint` is to fail."""
         with self.lock:
-            return self.fail_next_update.pop(endpoint, None)
+            entry = self.fail_next_update.get(endpoint)
+            if entry is None or entry[0] != operation:
+                return None
+            del self.fail_next_update[endpoint]
+            return entry[1], entry[2]
 
 
 _states: dict[str, AccountState] = {}

@@ -291,9 +291,17 @@ class EmulatorMiddleware:
             if not endpoint or not isinstance(endpoint, str):
                 return bad("`endpoint` (the endpoint name) is required")
             reason = body.get("reason") or "Request to service failed. If failure persists after retry, contact customer support."
+            operation = body.get("operation", "UpdateEndpoint")
+            if operation not in ("UpdateEndpoint", "UpdateEndpointWeightsAndCapacities"):
+                return bad("`operation` is UpdateEndpoint (default) or UpdateEndpointWeightsAndCapacities")
+            rollback = body.get("rollback", "succeeds")
+            if rollback not in ("succeeds", "fails"):
+                return bad("`rollback` is succeeds (default: RollingBack, then InService as before) or fails (UpdateRollbackFailed)")
             with st.lock:
-                st.fail_next_update[endpoint] = str(reason)
-            return _json_response(start_response, 200, {"endpoint": endpoint, "reason": str(reason)})
+                st.fail_next_update[endpoint] = (operation, str(reason), rollback == "fails")
+            return _json_response(start_response, 200, {
+                "endpoint": endpoint, "reason": str(reason), "operation": operation, "rollback": rollback,
+            })
 
         if path == "/_emulator/faults":
             if method == "GET":

@@ -463,6 +463,11 @@ def test_fail_next_update_rolls_back(env):
     d = env.sm.describe_endpoint(EndpointName="e")
     assert d["EndpointStatus"] == "Updating"
     d = env.sm.describe_endpoint(EndpointName="e")
+    assert d["EndpointStatus"] == "RollingBack"
+    assert d["FailureReason"] == "health check failed"
+    # The rollback takes as many polls as the update did.
+    assert env.sm.describe_endpoint(EndpointName="e")["EndpointStatus"] == "RollingBack"
+    d = env.sm.describe_endpoint(EndpointName="e")
     assert d["EndpointStatus"] == "InService"
     assert d["EndpointConfigName"] == "c1"
     assert d["FailureReason"] == "health check failed"
@@ -471,6 +476,36 @@ def test_fail_next_update_rolls_back(env):
     env.sm.update_endpoint(EndpointName="e", EndpointConfigName="c2")
     d = env.wait("e")
     assert d["EndpointConfigName"] == "c2" and "FailureReason" not in d
+
+
+def test_a_failed_capacity_update_rolls_back_to_the_old_counts(env):
+    env.endpoint(variants=[("a", "ml.m5.large", 2)])
+    env.control("POST", "fail-next-update", {
+        "endpoint": "e", "reason": "insufficient capacity", "operation": "UpdateEndpointWeightsAndCapacities",
+    })
+    env.sm.update_endpoint_weights_and_capacities(
+        EndpointName="e", DesiredWeightsAndCapacities=[{"VariantName": "a", "DesiredInstanceCount": 5}]
+    )
+    statuses = [env.sm.describe_endpoint(EndpointName="e")["EndpointStatus"] for _ in range(4)]
+    assert statuses == ["Updating", "RollingBack", "RollingBack", "InService"]
+    d = env.sm.describe_endpoint(EndpointName="e")
+    assert _variants(d)["a"]["DesiredInstanceCount"] == 2
+    assert d["FailureReason"] == "insufficient capacity"
+
+
+def test_a_failed_rollback_ends_in_update_rollback_failed(env):
+    env.endpoint(variants=[("a", "ml.m5.large", 2)])
+    env.control("POST", "fail-next-update", {
+        "endpoint": "e", "reason": "boom", "operation": "UpdateEndpointWeightsAndCapacities", "rollback": "fails",
+    })
+    env.sm.update_endpoint_weights_and_capacities(
+        EndpointName="e", DesiredWeightsAndCapacities=[{"VariantName": "a", "DesiredInstanceCount": 5}]
+    )
+    statuses = [env.sm.describe_endpoint(EndpointName="e")["EndpointStatus"] for _ in range(5)]
+    assert statuses == ["Updating", "RollingBack", "RollingBack", "UpdateRollbackFailed", "UpdateRollbackFailed"]
+    with pytest.raises(urllib.error.HTTPError) as e:
+        env.control("POST", "fail-next-update", {"endpoint": "e", "rollback": "maybe"})
+    assert e.value.code == 400
 
 
 # ----------------------------------------------------------------------------- 3. Application Auto Scaling

@@ -7,6 +7,7 @@ a DescribeEndpoint response that follows the config and UpdateEndpointWeightsAnd
 overwrites an existing key, and a DeleteEndpoint that deregisters the endpoint's scalable targets.
 """
 
+import copy
 import time
 from typing import Any, Optional
 
@@ -108,16 +109,24 @@ def _complete(backend: Backend, ep: Any) -> None:
     if kind == "delete":
         backend.endpoints.pop(ep.endpoint_name, None)
         return
+    if kind in ("update", "weights") and p.get("rollback_reason") is not None:
+        # A failed update is rolled back (API DescribeEndpoint: RollingBack, then InService with
+        # the old config, counts and weights, FailureReason set), or the rollback itself fails
+        # (UpdateRollbackFailed).
+        ep.failure_reason = p["rollback_reason"]
+        if p.get("old_variants") is not None:
+            ep.production_variants = p["old_variants"]
+        start_transition(backend, ep, "rollback", "RollingBack", rollback_fails=p.get("rollback_fails", False))
+        return
+    if kind == "rollback" and p.get("rollback_fails"):
+        ep.endpoint_status = "UpdateRollbackFailed"
+        return
     if kind == "update":
-        if p.get("rollback_reason") is not None:
-            # SageMaker rolls a failed update back: InService on the OLD config, FailureReason set.
-            ep.failure_reason = p["rollback_reason"]
-        else:
-            ep.endpoint_config_name = p["new_config_name"]
-            ep.production_variants = p["new_variants"]
-            ep.emu_instance_types = p["new_instance_types"]
-            ep.data_capture_config = p["new_data_capture"]
-            ep.failure_reason = None
+        ep.endpoint_config_name = p["new_config_name"]
+        ep.production_variants = p["new_variants"]
+        ep.emu_instance_types = p["new_instance_types"]
+        ep.data_capture_config = p["new_data_capture"]
+        ep.failure_reason = None
     for v in ep.production_variants:
         if "DesiredInstanceCount" in v:
             v["CurrentInstanceCount"] = v["DesiredInstanceCount"]
@@ -353,14 +362,15 @@ def update_endpoint(
             if old is not None and key in old:
                 v[key] = old[key]
 
-    reason = emulator_state.get(self.account_id).pop_fail_next_update(endpoint_name)
+    failure = emulator_state.get(self.account_id).pop_fail_next_update(endpoint_name, "UpdateEndpoint")
     start_transition(
         self, ep, "update", "Updating",
         new_config_name=endpoint_config_name,
         new_variants=new_variants,
         new_instance_types=new_types,
         new_data_capture=new_data_capture,
-        rollback_reason=reason,
+        rollback_reason=failure[0] if failure else None,
+        rollback_fails=bool(failure and failure[1]),
     )
     return ep.arn
 
@@ -387,14 +397,24 @@ def update_endpoint_weights_and_capacities(
                 )
             )
         seen.append(name)
+    old_variants = copy.deepcopy(ep.production_variants)
     for item in desired_weights_and_capacities:
         v = by_name[item["VariantName"]]
         if item.get("DesiredWeight") is not None:
             v["DesiredWeight"] = float(item["DesiredWeight"])
         if item.get("DesiredInstanceCount") is not None:
             v["DesiredInstanceCount"] = int(item["DesiredInstanceCount"])
-    # Documented: SageMaker sets the endpoint to Updating, then back to InService.
-    start_transition(self, ep, "weights", "Updating")
+    # Documented: SageMaker sets the endpoint to Updating, then back to InService; a failed
+    # update rolls back to the old counts and weights.
+    failure = emulator_state.get(self.account_id).pop_fail_next_update(
+        endpoint_name, "UpdateEndpointWeightsAndCapacities"
+    )
+    start_transition(
+        self, ep, "weights", "Updating",
+        rollback_reason=failure[0] if failure else None,
+        rollback_fails=bool(failure and failure[1]),
+        old_variants=old_variants if failure else None,
+    )
     return ep.arn
 
 
