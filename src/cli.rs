@@ -146,7 +146,7 @@ pub enum Command {
         #[arg(long)]
         traffic: String,
         /// Requests per second one instance of the first instance type serves (load-tested).
-        #[arg(long)]
+        #[arg(long, value_parser = max_rps_per_instance)]
         max_rps_per_instance: f64,
         /// Instance types to try; capacity scales with vCPUs from the first one.
         #[arg(
@@ -196,7 +196,7 @@ pub enum TrafficCommand {
 #[derive(Debug, Clone, Args)]
 pub struct ModelArgs {
     /// Minutes from a scale-out decision until the new instance serves.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, value_parser = launch_delay)]
     pub launch_delay: u32,
     /// Burstable instances without credits: held at baseline (standard) or not (unlimited).
     #[arg(long, value_enum, default_value = "standard")]
@@ -216,7 +216,7 @@ pub struct AwsArgs {
     #[arg(long)]
     pub endpoint_url: Option<String>,
     /// Attempts per AWS call, retries included: throttling is absorbed by retrying.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, value_parser = max_attempts)]
     pub max_attempts: u32,
     /// standard, or adaptive (client-side rate limiting when throttled).
     #[arg(long, value_enum, default_value_t)]
@@ -235,14 +235,113 @@ pub enum RetryMode {
 
 /// The SDK's EndpointInService waiter polls every 30 s; Terraform's fixed 10-minute wait is a
 /// known pain (terraform-provider-aws #9584, #39040), so the timeout is a flag, default 30 min.
-#[derive(Debug, Clone, Args)]
+///
+/// The poll interval is capped by the timeout rather than rejected when longer: the default
+/// interval (30 s) is longer than a short `--wait-timeout 10s`, and asking for a second flag to
+/// say the same thing would be a chore; polling at least once within the timeout is what both
+/// mean. The fields hold the capped values.
+#[derive(Debug, Clone)]
 pub struct WaitArgs {
-    /// Longest wait for an endpoint to become InService (or deleted): `30m`, `1h`, `900`.
-    #[arg(long, default_value = "30m", value_parser = parse_duration)]
     pub wait_timeout: std::time::Duration,
-    /// Time between DescribeEndpoint polls while waiting.
-    #[arg(long, default_value = "30s", value_parser = parse_duration)]
     pub poll_interval: std::time::Duration,
+}
+
+/// The flags of [`WaitArgs`] as given, before the interval is capped.
+#[derive(Debug, Clone, Args)]
+struct WaitFlags {
+    /// Longest wait for an endpoint to become InService (or deleted): `30m`, `1h`, `900`.
+    #[arg(long, default_value = "30m", value_parser = wait_timeout)]
+    wait_timeout: std::time::Duration,
+    /// Time between DescribeEndpoint polls while waiting (at most --wait-timeout).
+    #[arg(long, default_value = "30s", value_parser = poll_interval)]
+    poll_interval: std::time::Duration,
+}
+
+impl From<WaitFlags> for WaitArgs {
+    fn from(f: WaitFlags) -> Self {
+        WaitArgs { wait_timeout: f.wait_timeout, poll_interval: f.poll_interval.min(f.wait_timeout) }
+    }
+}
+
+impl clap::FromArgMatches for WaitArgs {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        WaitFlags::from_arg_matches(matches).map(WaitArgs::from)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        let mut flags = WaitFlags { wait_timeout: self.wait_timeout, poll_interval: self.poll_interval };
+        flags.update_from_arg_matches(matches)?;
+        *self = flags.into();
+        Ok(())
+    }
+}
+
+impl Args for WaitArgs {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        WaitFlags::augment_args(cmd)
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        WaitFlags::augment_args_for_update(cmd)
+    }
+}
+
+/// `--max-attempts`: the SDK retries with exponential backoff capped at 20 s, so 20 attempts
+/// already wait several minutes for one call; more is a stuck loop, not resilience.
+const MAX_ATTEMPTS: std::ops::RangeInclusive<u32> = 1..=20;
+
+/// `--wait-timeout`: a second up to a day (SageMaker's own health-check and download timeouts
+/// are at most an hour each, so a day is far beyond any real wait).
+const WAIT_TIMEOUT: std::ops::RangeInclusive<std::time::Duration> =
+    std::time::Duration::from_secs(1)..=std::time::Duration::from_secs(24 * 3600);
+
+/// `--poll-interval`: 10 ms (tests against the local emulator) up to an hour.
+const POLL_INTERVAL: std::ops::RangeInclusive<std::time::Duration> =
+    std::time::Duration::from_millis(10)..=std::time::Duration::from_secs(3600);
+
+fn max_attempts(text: &str) -> Result<u32, String> {
+    text.trim().parse::<u32>().ok().filter(|n| MAX_ATTEMPTS.contains(n)).ok_or_else(|| {
+        format!("`{text}` is not a number of attempts from {} to {}", MAX_ATTEMPTS.start(), MAX_ATTEMPTS.end())
+    })
+}
+
+fn wait_timeout(text: &str) -> Result<std::time::Duration, String> {
+    bounded_duration(text, &WAIT_TIMEOUT, "from 1s to 24h")
+}
+
+fn poll_interval(text: &str) -> Result<std::time::Duration, String> {
+    bounded_duration(text, &POLL_INTERVAL, "from 10ms to 1h")
+}
+
+fn bounded_duration(
+    text: &str,
+    range: &std::ops::RangeInclusive<std::time::Duration>,
+    allowed: &str,
+) -> Result<std::time::Duration, String> {
+    let d = parse_duration(text)?;
+    if range.contains(&d) {
+        Ok(d)
+    } else {
+        Err(format!("`{text}` is out of range: use a duration {allowed}"))
+    }
+}
+
+/// `--launch-delay`, within `simulate::limits::LAUNCH_DELAY_MINUTES`.
+fn launch_delay(text: &str) -> Result<u32, String> {
+    let range = crate::simulate::limits::LAUNCH_DELAY_MINUTES;
+    text.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| format!("`{text}` is not a whole number of minutes from {} to {}", range.start(), range.end()))
+}
+
+/// `--max-rps-per-instance`, within `simulate::limits::MAX_RPS_PER_INSTANCE`.
+fn max_rps_per_instance(text: &str) -> Result<f64, String> {
+    let range = crate::simulate::limits::MAX_RPS_PER_INSTANCE;
+    text.trim().parse::<f64>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+        format!("`{text}` is not a number of requests per second from {} to {}", range.start(), range.end())
+    })
 }
 
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {

@@ -12,19 +12,22 @@ use crate::simulate::traffic::{self, Generator, Traffic};
 use crate::simulate::{self, recommend, VariantResult};
 
 /// Where traffic comes from: a file (CSV or CloudWatch JSON) or `synthetic[:key=value,...]`.
+/// A file is read as a stream within the limits of `simulate::limits` (never whole into memory
+/// first), so `/dev/zero` or a decade of rows is rejected after a bounded read.
 pub fn load_traffic(source: &str) -> Result<(Traffic, String), CliError> {
     if let Some(rest) = source.strip_prefix("synthetic") {
         let generator = generator_from(rest.strip_prefix(':').unwrap_or(rest))?;
         let label = format!("synthetic (seed {})", generator.seed);
         return Ok((traffic::generate(&generator), label));
     }
-    let text = std::fs::read_to_string(source).map_err(|err| CliError::Read { path: source.to_string(), err })?;
+    let file = std::fs::File::open(source).map_err(|err| CliError::Read { path: source.to_string(), err })?;
     let traffic =
-        traffic::parse(&text).map_err(|e| CliError::Traffic { path: source.to_string(), message: e.to_string() })?;
+        traffic::read(file).map_err(|e| CliError::Traffic { path: source.to_string(), message: e.to_string() })?;
     Ok((traffic, source.to_string()))
 }
 
-/// `seed=3,days=7,...` over the generator's defaults (keys are the generator's field names).
+/// `seed=3,days=7,...` over the generator's defaults (keys are the generator's field names),
+/// each setting checked against its range.
 pub fn generator_from(overrides: &str) -> Result<Generator, CliError> {
     let mut value = serde_json::to_value(Generator::default()).unwrap_or_default();
     for pair in overrides.split(',').filter(|p| !p.trim().is_empty()) {
@@ -38,9 +41,22 @@ pub fn generator_from(overrides: &str) -> Result<Generator, CliError> {
                 keys.join(", ")
             )));
         };
-        *slot = serde_json::from_str(raw.trim()).unwrap_or_else(|_| serde_json::Value::String(raw.trim().to_string()));
+        let raw = raw.trim();
+        let parsed = serde_json::from_str(raw).unwrap_or_else(|_| serde_json::Value::String(raw.to_string()));
+        // Checked alone (the other settings default), so a value of the wrong type is named.
+        let alone = serde_json::json!({ key.as_str(): &parsed });
+        if serde_json::from_value::<Generator>(alone).is_err() {
+            let allowed = traffic::synthetic_allowed(&key).unwrap_or_default();
+            return Err(CliError::Generator(format!(
+                "setting `{key}` is `{}`; use {allowed}",
+                crate::diagnostic::shorten(raw)
+            )));
+        }
+        *slot = parsed;
     }
-    serde_json::from_value(value).map_err(|e| CliError::Generator(e.to_string()))
+    let generator: Generator = serde_json::from_value(value).map_err(|e| CliError::Generator(e.to_string()))?;
+    generator.validate().map_err(|e| CliError::Generator(e.to_string()))?;
+    Ok(generator)
 }
 
 fn params(model: &ModelArgs) -> Params {
@@ -57,6 +73,9 @@ fn prices(path: Option<&Path>) -> Result<PriceTable, CliError> {
 /// Cuts the traffic to `days` whole days when asked.
 fn window(traffic: Traffic, days: Option<u32>) -> Result<Traffic, CliError> {
     let Some(days) = days else { return Ok(traffic) };
+    if days == 0 {
+        return Err(CliError::Simulation("--days 0 leaves nothing to simulate; give 1 or more".to_string()));
+    }
     let minutes = days as usize * 1440;
     if traffic.per_minute.len() < minutes {
         return Err(CliError::Simulation(format!(
@@ -129,9 +148,6 @@ pub fn recommend(
     format: OutputFormat,
     model: &ModelArgs,
 ) -> Result<Outcome, CliError> {
-    if !(max_rps > 0.0 && max_rps.is_finite()) {
-        return Err(CliError::Simulation(format!("--max-rps-per-instance must be greater than 0, found {max_rps}")));
-    }
     let (traffic, label) = load_traffic(traffic_source)?;
     let traffic = window(traffic, days)?;
     let table = prices(prices_path)?;

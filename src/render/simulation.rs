@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use serde_json::json;
 
 use crate::simulate::engine::Params;
@@ -155,17 +156,45 @@ pub fn table(results: &[VariantResult], ctx: &Context<'_>) -> String {
     out
 }
 
+/// The document of `simulate --output json`, serialized straight from the results. Going through
+/// `serde_json::Value` (the `json!` macro) would hold every per-minute number of every series as
+/// a boxed value first: 16 times the size of the text (2.8 GB for 5 million minutes).
+#[derive(Serialize)]
+struct SimulationDoc<'a> {
+    format_version: &'static str,
+    start: String,
+    minutes: u32,
+    step_seconds: u32,
+    traffic: &'a str,
+    prices: PricesDoc<'a>,
+    params: &'a Params,
+    results: &'a [VariantResult],
+}
+
+#[derive(Serialize)]
+struct PricesDoc<'a> {
+    region: &'a str,
+    currency: &'a str,
+    date: &'a str,
+    source: &'a str,
+}
+
 pub fn json(results: &[VariantResult], ctx: &Context<'_>) -> String {
-    let doc = json!({
-        "format_version": FORMAT_VERSION,
-        "start": ctx.start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "minutes": ctx.minutes,
-        "step_seconds": 60,
-        "traffic": ctx.traffic,
-        "prices": {"region": ctx.prices.region, "currency": ctx.prices.currency, "date": ctx.prices.date, "source": ctx.prices.source},
-        "params": ctx.params,
-        "results": results,
-    });
+    let doc = SimulationDoc {
+        format_version: FORMAT_VERSION,
+        start: ctx.start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        minutes: ctx.minutes,
+        step_seconds: 60,
+        traffic: ctx.traffic,
+        prices: PricesDoc {
+            region: &ctx.prices.region,
+            currency: &ctx.prices.currency,
+            date: &ctx.prices.date,
+            source: &ctx.prices.source,
+        },
+        params: ctx.params,
+        results,
+    };
     let mut text = serde_json::to_string(&doc).unwrap_or_default();
     text.push('\n');
     text

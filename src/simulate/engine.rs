@@ -5,10 +5,17 @@
 //! The loop is written for speed (`recommend` runs it thousands of times a second): counters
 //! instead of metric windows, pre-computed schedule events, no allocation per minute unless a
 //! [`Series`] is asked for.
+//!
+//! It never panics and never allocates without bound, whatever the input: counts and minutes use
+//! saturating arithmetic, and instance counts are clamped to [`MAX_INSTANCES`] (the callers reject
+//! larger ones with a message first, see `simulate::limits`), because the launch queue and the
+//! credit balances hold one entry per instance.
 
 use std::collections::VecDeque;
 
 use serde::Serialize;
+
+use super::limits::MAX_INSTANCES;
 
 /// The model's assumptions, each a parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -182,7 +189,8 @@ impl State {
 
     fn set_desired(&mut self, desired: u32, t: u32, params: &Params, credits: f64) {
         if desired > self.desired {
-            let ready = t + 1 + params.launch_delay_minutes;
+            // Saturating: a launch delay past the end of the traffic means never serving.
+            let ready = t.saturating_add(1).saturating_add(params.launch_delay_minutes);
             for _ in 0..desired - self.desired {
                 self.launching.push_back((ready, credits));
             }
@@ -222,15 +230,26 @@ fn run_inner<const BURST: bool, const SERIES: bool>(
     mut series: Option<&mut Series>,
     limits: Option<Limits>,
 ) -> Option<Summary> {
+    // Minutes are counted in u32 (4 billion minutes, far beyond any accepted trace).
+    let invocations = &invocations[..invocations.len().min(u32::MAX as usize)];
     let launch_credits = variant.burstable.map_or(0.0, |b| b.launch_credits);
-    let initial = variant.scaling.as_ref().map_or(variant.initial_count, |s| variant.initial_count.clamp(s.min, s.max));
+    // Bounds as the engine uses them: at most MAX_INSTANCES, and max never below min.
+    let bounds = |s: &Scaling| {
+        let min = s.min.min(MAX_INSTANCES);
+        (min, s.max.clamp(min, MAX_INSTANCES))
+    };
+    let initial_count = variant.initial_count.min(MAX_INSTANCES);
+    let initial = variant.scaling.as_ref().map_or(initial_count, |s| {
+        let (min, max) = bounds(s);
+        initial_count.clamp(min, max)
+    });
     let mut st = State {
         desired: initial,
         serving: initial,
         credits: if BURST { vec![launch_credits; initial as usize] } else { Vec::new() },
         launching: VecDeque::new(),
     };
-    let (mut min, mut max) = variant.scaling.as_ref().map_or((initial, initial), |s| (s.min, s.max));
+    let (mut min, mut max) = variant.scaling.as_ref().map_or((initial, initial), bounds);
     let no_events: &[ScheduledEvent] = &[];
     let events = variant.scaling.as_ref().map_or(no_events, |s| s.events.as_slice());
     let mut next_event = 0usize;
@@ -276,9 +295,9 @@ fn run_inner<const BURST: bool, const SERIES: bool>(
             let ev = events[next_event];
             next_event += 1;
             next_event_minute = events.get(next_event).map_or(u32::MAX, |e| e.minute);
-            summary.scheduled_actions += 1;
-            min = ev.min.unwrap_or(min);
-            max = ev.max.unwrap_or(max);
+            summary.scheduled_actions = summary.scheduled_actions.saturating_add(1);
+            min = ev.min.map_or(min, |m| m.min(MAX_INSTANCES));
+            max = ev.max.map_or(max, |m| m.min(MAX_INSTANCES));
             let bounded = st.desired.max(min).min(max.max(min));
             if bounded != st.desired {
                 st.set_desired(bounded, t, params, launch_credits);
@@ -332,12 +351,12 @@ fn run_inner<const BURST: bool, const SERIES: bool>(
                 lowest = lowest.min(*balance);
             }
             if throttled {
-                summary.minutes_at_baseline += 1;
+                summary.minutes_at_baseline = summary.minutes_at_baseline.saturating_add(1);
             }
         }
         if inv > capacity {
             overload_total += inv - capacity;
-            overload_minutes += 1;
+            overload_minutes = overload_minutes.saturating_add(1);
         }
         if let Some(s) = series.as_deref_mut().filter(|_| SERIES) {
             s.invocations.push(inv);
@@ -359,8 +378,8 @@ fn run_inner<const BURST: bool, const SERIES: bool>(
         //    invocations > target x instances, to keep divisions out of the loop).
         let Some(scaling) = &variant.scaling else { continue };
         // Branch-free: traffic hovering around the target would mispredict a branch here.
-        above = (above + 1) * u32::from(inv > out_level);
-        below = (below + 1) * u32::from(inv < in_level);
+        above = above.saturating_add(1) * u32::from(inv > out_level);
+        below = below.saturating_add(1) * u32::from(inv < in_level);
         // Only when a move is possible: at max nothing scales out, at min nothing scales in.
         let out = above >= params.scale_out_datapoints && st.desired < max;
         let scale_in = below >= params.scale_in_datapoints
@@ -377,12 +396,12 @@ fn run_inner<const BURST: bool, const SERIES: bool>(
             // The scale-out cooldown therefore never blocks a larger scale-out here, and a
             // scale-out ends a running scale-in cooldown.
             st.set_desired(proposed, t, params, launch_credits);
-            summary.scale_outs += 1;
+            summary.scale_outs = summary.scale_outs.saturating_add(1);
             scale_in_until = None;
         } else if scale_in && proposed < st.desired {
             st.set_desired(proposed, t, params, launch_credits);
-            summary.scale_ins += 1;
-            scale_in_until = Some(t + scaling.scale_in_cooldown_minutes);
+            summary.scale_ins = summary.scale_ins.saturating_add(1);
+            scale_in_until = Some(t.saturating_add(scaling.scale_in_cooldown_minutes));
         }
     }
     summary.invocations = sum(invocations);
@@ -397,10 +416,11 @@ fn run_inner<const BURST: bool, const SERIES: bool>(
     Some(summary)
 }
 
-/// `ceil` without a libm call (not inlined on baseline x86-64), for non-negative values.
+/// `ceil` without a libm call (not inlined on baseline x86-64), for non-negative values;
+/// saturating at `u32::MAX` (the `as` cast saturates too, and NaN gives 0).
 fn ceil_u32(x: f64) -> u32 {
     let whole = x as u32;
-    whole + u32::from(f64::from(whole) < x)
+    whole.saturating_add(u32::from(f64::from(whole) < x))
 }
 
 /// Sum in four lanes: a separate pass that keeps the add's dependency chain out of the main loop

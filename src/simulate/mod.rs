@@ -4,9 +4,11 @@
 //! - [`traffic`]: invocations per minute from CSV, CloudWatch JSON or a seeded generator;
 //! - [`engine`]: the minute-by-minute model of one variant (docs/simulation.md);
 //! - [`prices`]: the shipped price table and `--prices` overrides;
-//! - [`recommend`]: the cheapest configurations within an overload budget.
+//! - [`recommend`]: the cheapest configurations within an overload budget;
+//! - [`limits`]: every bound on the simulator's input, with its reason.
 
 pub mod engine;
+pub mod limits;
 pub mod prices;
 pub mod recommend;
 pub mod traffic;
@@ -28,6 +30,11 @@ pub enum SimError {
         "variant {endpoint}/{variant} has no `max_rps_per_instance`: the simulator needs the load-tested requests per second one instance serves"
     )]
     NoCapacity { endpoint: String, variant: String },
+    #[error(
+        "variant {endpoint}/{variant} has {what} {count}; the simulator models 1 to {max} instances per variant",
+        max = limits::MAX_INSTANCES
+    )]
+    TooManyInstances { endpoint: String, variant: String, what: &'static str, count: u32 },
     #[error(transparent)]
     Price(#[from] PriceError),
 }
@@ -78,6 +85,25 @@ pub fn prepare(
                 .max_rps_per_instance
                 .ok_or_else(|| SimError::NoCapacity { endpoint: e.name.clone(), variant: v.name.clone() })?;
             let price = prices.get(v.instance_type.as_str())?;
+            let too_many = |what, count| SimError::TooManyInstances {
+                endpoint: e.name.clone(),
+                variant: v.name.clone(),
+                what,
+                count,
+            };
+            if v.initial_instance_count > limits::MAX_INSTANCES {
+                return Err(too_many("initial_instance_count", v.initial_instance_count));
+            }
+            if let Some(s) = &v.scaling {
+                if s.capacity.max() > limits::MAX_INSTANCES {
+                    return Err(too_many("autoscaling max", s.capacity.max()));
+                }
+                for bound in s.schedules.iter().flat_map(|s| [s.min, s.max]).flatten() {
+                    if bound > limits::MAX_INSTANCES {
+                        return Err(too_many("a schedule's min or max of", bound));
+                    }
+                }
+            }
             let scaling = v.scaling.as_ref().map(|s| engine::Scaling {
                 min: s.capacity.min(),
                 max: s.capacity.max(),

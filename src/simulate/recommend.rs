@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::engine::{self, Params, ScheduledEvent, Summary};
+use super::limits;
 use super::prices::{PriceError, PriceTable};
 use crate::model::{scaling_target, ScheduleModel};
 use crate::schedule::Schedule;
@@ -87,16 +88,50 @@ fn fires(expr: &str, search: &Search, start: DateTime<Utc>, minutes: u32) -> Vec
     super::schedule_events(&[model], start, minutes).into_iter().map(|e| e.minute).collect()
 }
 
-/// Builds the candidates: every listed type x min x max x safety factor x scheduled minimums.
-pub fn candidates(search: &Search, prices: &PriceTable, peak_per_minute: f64) -> Result<Vec<Candidate>, PriceError> {
+/// Why no candidate list could be built.
+#[derive(Debug, thiserror::Error)]
+pub enum CandidateError {
+    #[error(transparent)]
+    Price(#[from] PriceError),
+    #[error(
+        "the peak of {peak} invocations a minute needs {need} instances of {instance_type} at {rps} requests per second each, more than the {max} the search tries (it goes up to twice the need, within the simulator's {limit}); check --max-rps-per-instance or list larger instance types",
+        max = limits::MAX_INSTANCES / 2,
+        limit = limits::MAX_INSTANCES
+    )]
+    TooManyInstances { peak: String, need: String, instance_type: String, rps: String },
+    #[error(
+        "the search would evaluate more than {max} configurations; list fewer or larger instance types (fewer instances at the peak), or check --max-rps-per-instance",
+        max = limits::MAX_CANDIDATES
+    )]
+    TooManyCandidates,
+}
+
+/// Builds the candidates: every listed type x min x max x safety factor x scheduled minimums,
+/// at most [`limits::MAX_CANDIDATES`] (their number grows with the square of the instances the
+/// peak needs, each bounded by [`limits::MAX_INSTANCES`]).
+pub fn candidates(
+    search: &Search,
+    prices: &PriceTable,
+    peak_per_minute: f64,
+) -> Result<Vec<Candidate>, CandidateError> {
     let reference = prices.get(&search.instance_types[0])?.vcpus.max(1);
     let mut out = Vec::new();
     for t in &search.instance_types {
         let price = prices.get(t)?;
         let capacity = search.max_rps_per_instance * 60.0 * f64::from(price.vcpus) / f64::from(reference);
         let rps = search.max_rps_per_instance * f64::from(price.vcpus) / f64::from(reference);
-        // Enough instances to serve the peak at full load, and some headroom above it.
-        let need = ((peak_per_minute / capacity).ceil() as u32).max(1);
+        // Enough instances to serve the peak at full load, and some headroom above it (up to
+        // twice as many, so the need itself is bounded by half the instance limit).
+        let need_f = (peak_per_minute / capacity).ceil().max(1.0);
+        if !(1.0..=f64::from(limits::MAX_INSTANCES / 2)).contains(&need_f) {
+            return Err(CandidateError::TooManyInstances {
+                peak: limits::number(peak_per_minute.round()),
+                need: limits::number(need_f),
+                instance_type: t.clone(),
+                rps: limits::number(rps),
+            });
+        }
+        let need = need_f as u32;
         let mut maxes = vec![need, need + 1, need * 2];
         maxes.dedup();
         for min in 1..=need.min(3) {
@@ -108,6 +143,9 @@ pub fn candidates(search: &Search, prices: &PriceTable, peak_per_minute: f64) ->
                         // The month-start action fires after the weekday one; a month-start
                         // minimum below the weekday one would lower capacity on busy days.
                         for &month in raised.iter().filter(|m| business.is_none() || **m >= business) {
+                            if out.len() == limits::MAX_CANDIDATES {
+                                return Err(CandidateError::TooManyCandidates);
+                            }
                             out.push(Candidate {
                                 instance_type: t.clone(),
                                 vcpus: price.vcpus,

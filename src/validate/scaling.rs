@@ -153,7 +153,26 @@ impl Validator {
             }
             None => DEFAULT_SAFETY_FACTOR,
         };
-        Some(scaling_target(rps, factor))
+        let target = scaling_target(rps, factor);
+        if target == 0.0 {
+            // The formula rounds to 6 decimals; a tiny load-tested figure would send
+            // `TargetValue: 0`, which Application Auto Scaling refuses. The span is the policy's
+            // `max_rps_per_instance` when it has one, else the autoscaling block (the variant's
+            // own figure is checked where variants are, without its position here).
+            let span = target_rps.map_or(a.min.span, |r| r.span);
+            self.error(
+                Diagnostic::error(format!(
+                    "the target rounds to 0 invocations per instance per minute (max_rps_per_instance {rps} x safety_factor {factor} x 60, to 6 decimals)"
+                ))
+                .at(span, "target rounds to 0")
+                .help(format!(
+                    "the smallest target is 0.000001; at safety_factor {factor} that needs `max_rps_per_instance` of at least {}, or give `target: {{ invocations_per_instance: N }}`",
+                    smallest_rps(factor)
+                )),
+            );
+            return None;
+        }
+        Some(target)
     }
 
     pub(super) fn cooldown(&mut self, key: &str, value: Option<&Pos<String>>) -> Option<u32> {
@@ -184,6 +203,21 @@ impl Validator {
         }
         Some(secs as u32)
     }
+}
+
+/// The smallest `max_rps_per_instance` whose target at `factor` does not round to 0, rounded up
+/// to 3 significant digits and written out in decimals (as a spec would carry it).
+fn smallest_rps(factor: f64) -> String {
+    // round(rps x factor x 60 x 10^6) >= 1 needs rps >= 0.5 / (factor x 60 x 10^6).
+    let exact = 0.5 / (factor * 60.0 * 1e6);
+    let decimals = (2 - exact.log10().floor() as i32).max(0) as usize;
+    let scale = 10f64.powi(decimals as i32);
+    let mut shown = (exact * scale).ceil() / scale;
+    // Guard against the float product landing just under a half.
+    if scaling_target(shown, factor) == 0.0 {
+        shown += 1.0 / scale;
+    }
+    format!("{shown:.decimals$}")
 }
 
 /// Whole seconds (`300`) or numbers with units s, m, h in descending order (`1h30m`, `90s`).
@@ -254,6 +288,31 @@ mod tests {
             (s.scale_in_cooldown_secs, s.scale_out_cooldown_secs),
             (DEFAULT_COOLDOWN_SECS, DEFAULT_COOLDOWN_SECS)
         );
+    }
+
+    #[test]
+    fn a_target_that_rounds_to_0_is_refused_with_the_smallest_figure_that_works() {
+        let text = with_variant("        max_rps_per_instance: 0.000000001\n        autoscaling: {min: 1, max: 2}\n");
+        assert_eq!(
+            diagnostics(&text),
+            ["10:28 the target rounds to 0 invocations per instance per minute (max_rps_per_instance 0.000000001 x safety_factor 0.5 x 60, to 6 decimals)"]
+        );
+        let text = with_variant(
+            "        autoscaling: {min: 1, max: 2, target: {max_rps_per_instance: 0.000000009, safety_factor: 0.9}}\n",
+        );
+        assert_eq!(
+            diagnostics(&text),
+            ["9:70 the target rounds to 0 invocations per instance per minute (max_rps_per_instance 0.000000009 x safety_factor 0.9 x 60, to 6 decimals)"]
+        );
+        assert_eq!(smallest_rps(0.5), "0.0000000167");
+        assert_eq!(smallest_rps(0.9), "0.00000000926");
+        assert_eq!(smallest_rps(1.0), "0.00000000834");
+        for factor in [0.5, 0.9, 1.0, 0.3, 0.123] {
+            let rps: f64 = smallest_rps(factor).parse().unwrap();
+            assert!(scaling_target(rps, factor) > 0.0, "{factor}");
+        }
+        // At the smallest figure the spec is valid.
+        scaling("        max_rps_per_instance: 0.0000000167\n        autoscaling: {min: 1, max: 2}\n");
     }
 
     #[test]

@@ -135,3 +135,229 @@ fn bytes_that_are_not_yaml_text() {
     rejects("unclosed quote", "version: 1\nproject: \"p\nendpoints: []\n");
     rejects("yaml tag", "version: !!int 1\nproject: p\nendpoints: []\n");
 }
+
+/// The first line of stderr of a run that must fail with exit 1 (never 101, a panic).
+#[track_caller]
+fn first_error_line(args: &[&str]) -> String {
+    let out = es(args).run().code(1);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    out.stderr.lines().next().unwrap_or_default().to_string()
+}
+
+fn traffic_file(name: &str, contents: impl AsRef<[u8]>) -> TempSpec {
+    TempSpec::new(name, contents)
+}
+
+const SPEC: &str = "examples/recommender.yaml";
+
+#[test]
+fn traffic_beyond_the_invocations_limit_is_refused() {
+    let csv = traffic_file(
+        "t.csv",
+        "timestamp,invocations\n2026-11-02T08:00:00Z,6e12\n2026-11-02T08:01:00Z,6e12\n2026-11-02T08:02:00Z,6e12\n",
+    );
+    let message = "line 2: 6000000000000 invocations a minute is more than the 1000000000 accepted; check that the data counts invocations (a row of a coarser period is spread over its minutes)";
+    assert_eq!(
+        first_error_line(&["simulate", SPEC, "--traffic", csv.arg()]),
+        format!("error: traffic {}: {message}", csv.arg())
+    );
+    assert_eq!(
+        first_error_line(&["recommend", "--traffic", csv.arg(), "--max-rps-per-instance", "10"]),
+        format!("error: traffic {}: {message}", csv.arg())
+    );
+    let json = traffic_file(
+        "t.json",
+        "{\"Datapoints\": [\n  {\"Timestamp\": \"2026-11-02T08:00:00Z\", \"Sum\": 1e308},\n  {\"Timestamp\": \"2026-11-02T08:01:00Z\", \"Sum\": 1e308}\n]}\n",
+    );
+    assert_eq!(
+        first_error_line(&["simulate", SPEC, "--traffic", json.arg()]),
+        format!("error: traffic {}: line 2: 1e308 invocations a minute is more than the 1000000000 accepted; check that the data counts invocations (a row of a coarser period is spread over its minutes)", json.arg())
+    );
+    // Two get-metric-data results of 1e308 each sum to infinity: still this message.
+    let sum = traffic_file(
+        "sum.json",
+        "{\"MetricDataResults\": [\n{\"Timestamps\": [\"2026-11-02T08:00:00Z\"], \"Values\": [1.7e308]},\n{\"Timestamps\": [\"2026-11-02T08:00:00Z\"], \"Values\": [1.7e308]}]}\n",
+    );
+    assert_eq!(
+        first_error_line(&["recommend", "--traffic", sum.arg(), "--max-rps-per-instance", "10"]),
+        format!("error: traffic {}: line 2: inf invocations a minute is more than the 1000000000 accepted; check that the data counts invocations (a row of a coarser period is spread over its minutes)", sum.arg())
+    );
+}
+
+#[test]
+fn generator_settings_are_checked_with_their_range() {
+    let cases = [
+        ("synthetic:base_rpm=1e13", "setting `base_rpm` is 10000000000000; use a number of invocations a minute from 0 to 1000000000"),
+        ("synthetic:base_rpm=-5", "setting `base_rpm` is -5; use a number of invocations a minute from 0 to 1000000000"),
+        ("synthetic:peak_start_hour=25", "setting `peak_start_hour` is 25; use an hour from 0 to 24"),
+        ("synthetic:timezone=Mars/Olympus", "setting `timezone` is `Mars/Olympus`, not a known time zone; use an IANA name such as `UTC` or `America/New_York`"),
+        ("synthetic:timezone=Europe/Pariss", "setting `timezone` is `Europe/Pariss`, not a known time zone; did you mean `Europe/Paris`?"),
+        ("synthetic:days=-1", "setting `days` is `-1`; use a whole number of days from 1 to 366"),
+        ("synthetic:days=367", "setting `days` is 367; use a whole number of days from 1 to 366"),
+        ("synthetic:noise=lots", "setting `noise` is `lots`; use a number from 0 to 1"),
+    ];
+    for (source, message) in cases {
+        assert_eq!(
+            first_error_line(&["simulate", SPEC, "--traffic", source]),
+            format!("error: traffic generator: {message}"),
+            "{source}"
+        );
+    }
+    assert_eq!(
+        first_error_line(&["traffic", "generate", "peak_end_hour=99"]),
+        "error: traffic generator: setting `peak_end_hour` is 99; use an hour from 0 to 24"
+    );
+}
+
+#[test]
+fn flag_values_out_of_range_name_the_range() {
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["simulate", SPEC, "--traffic", "synthetic:days=1", "--launch-delay", "4294967295"],
+            "error: invalid value '4294967295' for '--launch-delay <LAUNCH_DELAY>': `4294967295` is not a whole number of minutes from 0 to 1440",
+        ),
+        (
+            &["recommend", "--traffic", "synthetic:days=1", "--max-rps-per-instance", "1e-300"],
+            "error: invalid value '1e-300' for '--max-rps-per-instance <MAX_RPS_PER_INSTANCE>': `1e-300` is not a number of requests per second from 0.001 to 1000000",
+        ),
+        (
+            &["plan", SPEC, "--max-attempts", "4294967295"],
+            "error: invalid value '4294967295' for '--max-attempts <MAX_ATTEMPTS>': `4294967295` is not a number of attempts from 1 to 20",
+        ),
+        (
+            &["apply", SPEC, "--max-attempts", "0"],
+            "error: invalid value '0' for '--max-attempts <MAX_ATTEMPTS>': `0` is not a number of attempts from 1 to 20",
+        ),
+        (
+            &["apply", SPEC, "--poll-interval", "2h"],
+            "error: invalid value '2h' for '--poll-interval <POLL_INTERVAL>': `2h` is out of range: use a duration from 10ms to 1h",
+        ),
+        (
+            &["destroy", SPEC, "--wait-timeout", "48h"],
+            "error: invalid value '48h' for '--wait-timeout <WAIT_TIMEOUT>': `48h` is out of range: use a duration from 1s to 24h",
+        ),
+    ];
+    for (args, message) in cases {
+        assert_eq!(first_error_line(args), message, "{args:?}");
+    }
+}
+
+#[test]
+fn a_poll_interval_longer_than_the_timeout_is_capped_by_it() {
+    use clap::Parser;
+    let cli = endpoint_scale::cli::Cli::try_parse_from([
+        "endpoint-scale",
+        "apply",
+        SPEC,
+        "--wait-timeout",
+        "10s",
+        "--poll-interval",
+        "1h",
+    ])
+    .unwrap();
+    let endpoint_scale::cli::Command::Apply { wait, .. } = cli.command else { panic!("apply") };
+    assert_eq!(wait.wait_timeout, std::time::Duration::from_secs(10));
+    assert_eq!(wait.poll_interval, std::time::Duration::from_secs(10));
+}
+
+#[test]
+fn a_target_that_rounds_to_0_is_refused() {
+    let spec = TempSpec::new(
+        "tiny.yaml",
+        base("        max_rps_per_instance: 0.000000001\n        autoscaling: {min: 1, max: 2}\n"),
+    );
+    let out = es(["validate", spec.arg()]).run().code(1);
+    assert_eq!(
+        out.stderr.lines().next().unwrap(),
+        "error: the target rounds to 0 invocations per instance per minute (max_rps_per_instance 0.000000001 x safety_factor 0.5 x 60, to 6 decimals)"
+    );
+    assert!(out.stderr.contains(&format!("--> {}:11:28", spec.arg())), "{}", out.stderr);
+    assert!(out.stderr.contains("= help: the smallest target is 0.000001; at safety_factor 0.5 that needs `max_rps_per_instance` of at least 0.0000000167, or give `target: { invocations_per_instance: N }`"), "{}", out.stderr);
+    let out = es(["simulate", spec.arg(), "--traffic", "synthetic:days=1"]).run().code(1);
+    assert!(!out.stderr.contains("panicked"));
+}
+
+#[test]
+fn recommend_refuses_a_search_it_could_not_finish() {
+    assert_eq!(
+        first_error_line(&["recommend", "--traffic", "synthetic:days=1,noise=0,bursts_per_day=0", "--max-rps-per-instance", "0.001"]),
+        "error: the peak of 540 invocations a minute needs 9000 instances of ml.c5.large at 0.001 requests per second each, more than the 500 the search tries (it goes up to twice the need, within the simulator's 1000); check --max-rps-per-instance or list larger instance types"
+    );
+    assert_eq!(
+        first_error_line(&["recommend", "--traffic", "synthetic:days=1", "--max-rps-per-instance", "0.1"]),
+        "error: the search would evaluate more than 200000 configurations; list fewer or larger instance types (fewer instances at the peak), or check --max-rps-per-instance"
+    );
+}
+
+#[test]
+fn a_spec_beyond_the_instance_limit_is_refused_by_the_simulator() {
+    let spec = TempSpec::new(
+        "big.yaml",
+        base("        max_rps_per_instance: 5\n        autoscaling: {min: 1, max: 4294967295}\n"),
+    );
+    assert_eq!(
+        first_error_line(&["simulate", spec.arg(), "--traffic", "synthetic:days=1"]),
+        format!("error: {}: variant demo/main has autoscaling max 4294967295; the simulator models 1 to 1000 instances per variant", spec.arg())
+    );
+}
+
+#[test]
+fn traffic_that_is_not_text_or_too_long_is_refused_quickly() {
+    let started = std::time::Instant::now();
+    assert_eq!(
+        first_error_line(&["simulate", SPEC, "--traffic", "/dev/zero"]),
+        "error: traffic /dev/zero: line 1: the traffic input is not text (it holds a NUL byte or invalid UTF-8); give a CSV with the header `timestamp,invocations`, or the JSON of `aws cloudwatch get-metric-data`"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+
+    // Ten million one-minute rows: rejected at the first row beyond 366 days, without reading
+    // the rest. The file is written lazily by a thread through a pipe, and the reader stops
+    // long before the writer is done.
+    let dir = crate::harness::TempDir::new();
+    let fifo = dir.path.join("rows.csv");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let mut f = std::io::BufWriter::new(std::fs::OpenOptions::new().write(true).open(&fifo).unwrap());
+            let start = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap();
+            let _ = writeln!(f, "timestamp,invocations");
+            let mut written = 0usize;
+            for i in 0..10_000_000i64 {
+                let at = start + chrono::Duration::minutes(i);
+                if writeln!(f, "{},10", at.format("%Y-%m-%dT%H:%M:%SZ")).is_err() {
+                    break; // the reader has stopped
+                }
+                written += 1;
+            }
+            written
+        })
+    };
+    let out = es(["simulate", SPEC, "--traffic", fifo.to_str().unwrap()]).run().code(1);
+    assert_eq!(
+        out.stderr,
+        format!("error: traffic {}: line 527042: the data spans 527041 minutes up to here, more than the 527040 (366 days) accepted; trim the time range\n", fifo.display())
+    );
+    let written = writer.join().unwrap();
+    assert!(written < 1_000_000, "{written} rows written before the reader stopped");
+
+    let long =
+        traffic_file("long.csv", format!("timestamp,invocations\n2026-11-02T08:00:00Z,{}\n", "9".repeat(10_000)));
+    assert_eq!(
+        first_error_line(&["simulate", SPEC, "--traffic", long.arg()]),
+        format!("error: traffic {}: line 2: the line is longer than 4096 bytes; a CSV row is a timestamp and a number such as `2026-11-02T08:00:00Z,120`", long.arg())
+    );
+}
+
+#[test]
+fn json_output_is_proportional_to_the_trace() {
+    // A year of minutes: the document is about 37 bytes per minute and variant, never a copy per
+    // value of the whole series.
+    let out = es(["simulate", SPEC, "--traffic", "synthetic:days=366", "--output", "json"]).run().code(0);
+    let minutes = 366 * 1440;
+    assert!(out.stdout.len() < 50 * minutes, "{} bytes", out.stdout.len());
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(doc["minutes"], minutes);
+    assert_eq!(doc["results"][0]["series"]["billed"].as_array().unwrap().len(), minutes);
+}

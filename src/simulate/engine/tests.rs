@@ -216,3 +216,66 @@ fn a_fixed_fleets_cost_is_instances_times_hours_times_price() {
     assert_eq!(summary.instance_hours, 3.0 * hours);
     assert_eq!((summary.peak_instances, summary.mean_instances), (3, 3.0));
 }
+
+/// Each arithmetic limit of the engine: values at and beyond the edge of their type give a
+/// result, never a panic, and instance counts stay within MAX_INSTANCES.
+#[test]
+fn ceil_saturates_at_the_edge_of_u32() {
+    assert_eq!(ceil_u32(0.0), 0);
+    assert_eq!(ceil_u32(0.5), 1);
+    assert_eq!(ceil_u32(4_294_967_294.5), u32::MAX);
+    assert_eq!(ceil_u32(4_294_967_295.0), u32::MAX);
+    assert_eq!(ceil_u32(4_294_967_295.5), u32::MAX);
+    assert_eq!(ceil_u32(f64::MAX), u32::MAX);
+    assert_eq!(ceil_u32(f64::INFINITY), u32::MAX);
+    assert_eq!(ceil_u32(f64::NAN), 0);
+}
+
+#[test]
+fn huge_traffic_scales_to_the_instance_limit() {
+    // 6e12 invocations a minute (the CSV) and 1e308 (its CloudWatch JSON): the proposed
+    // count saturates, the bounds clamp it to MAX_INSTANCES.
+    for inv in [6e12, 1e308, f64::MAX] {
+        let v = scaled(1, u32::MAX, 1e-6);
+        let (summary, series) = simulate(&traffic(&[(inv, 30)]), &v, &no_delay());
+        assert_eq!(summary.peak_instances, MAX_INSTANCES, "{inv}");
+        assert!(series.billed.iter().all(|&b| b <= MAX_INSTANCES));
+        assert_eq!(summary.scale_outs, 1);
+    }
+    // Two minutes of f64::MAX overflow the total to infinity: a value, not a panic.
+    let summary = run(&[f64::MAX, f64::MAX], &scaled(1, 2, 1.0), &no_delay(), None);
+    assert_eq!(summary.invocations, f64::INFINITY);
+}
+
+#[test]
+fn counts_beyond_the_instance_limit_are_clamped() {
+    let v = Variant { initial_count: u32::MAX, scaling: None, ..scaled(1, 1, 1.0) };
+    assert_eq!(run(&[1.0; 3], &v, &no_delay(), None).peak_instances, MAX_INSTANCES);
+    // min above max, and a scheduled action to u32::MAX.
+    let mut v = scaled(5, 2, 1.0);
+    if let Some(s) = &mut v.scaling {
+        s.events.push(ScheduledEvent { minute: 1, min: Some(u32::MAX), max: Some(u32::MAX) });
+    }
+    let (summary, series) = simulate(&[1.0; 3], &v, &no_delay());
+    assert_eq!(series.billed, [5, MAX_INSTANCES, MAX_INSTANCES]);
+    assert_eq!(summary.peak_instances, MAX_INSTANCES);
+    // A burstable fleet at the limit holds one balance per instance, no more.
+    let t2 = Variant { burstable: burstable("ml.t2.medium"), ..v };
+    assert_eq!(run(&[1.0; 3], &t2, &no_delay(), None).peak_instances, MAX_INSTANCES);
+}
+
+#[test]
+fn a_launch_delay_and_a_cooldown_at_u32_max_never_overflow() {
+    let p = Params { launch_delay_minutes: u32::MAX, ..Params::default() };
+    let (summary, series) = simulate(&traffic(&[(5000.0, 10)]), &scaled(1, 3, 100.0), &p);
+    // The instances launched at minute 2 never serve: billed, not in service.
+    assert_eq!(series.in_service, [1; 10]);
+    assert_eq!(series.billed[9], 3);
+    assert_eq!(summary.scale_outs, 1);
+    let mut v = scaled(1, 3, 100.0);
+    if let Some(s) = &mut v.scaling {
+        s.scale_in_cooldown_minutes = u32::MAX;
+    }
+    let summary = run(&traffic(&[(5000.0, 10), (0.0, 40)]), &v, &no_delay(), None);
+    assert_eq!((summary.scale_outs, summary.scale_ins), (1, 1));
+}

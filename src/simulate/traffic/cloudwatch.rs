@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use serde_json::value::RawValue;
 
 use super::{
-    assemble, minutes, parse_invocations, parse_timestamp, strip_bom, whole_minute, Point, Traffic, TrafficError,
+    assemble, check_span, input_minute, minutes, parse_invocations, parse_timestamp, strip_bom, Point, Traffic,
+    TrafficError,
 };
 use crate::diagnostic::shorten;
 
@@ -33,6 +34,7 @@ pub fn parse_cloudwatch(text: &str) -> Result<Traffic, TrafficError> {
         return Err(shape(root, "the JSON", "an object"));
     };
     let mut sums: BTreeMap<i64, Point> = BTreeMap::new();
+    let mut span = Span::default();
     if let Some(&results) = root_members.get("MetricDataResults") {
         let results = doc.node(results);
         let results = doc.array(results)?.ok_or_else(|| shape(results, "MetricDataResults", "an array"))?;
@@ -63,6 +65,7 @@ pub fn parse_cloudwatch(text: &str) -> Result<Traffic, TrafficError> {
                     let previous = sums.get(&point.minute).map_or(point.line, |p| p.line);
                     return Err(TrafficError::Duplicate { line: point.line, value: shorten(&ts), previous });
                 }
+                span.check(&point)?;
                 sums.entry(point.minute).and_modify(|p| p.value += point.value).or_insert(point);
             }
         }
@@ -89,6 +92,7 @@ pub fn parse_cloudwatch(text: &str) -> Result<Traffic, TrafficError> {
             if let Some(previous) = sums.get(&point.minute) {
                 return Err(TrafficError::Duplicate { line: point.line, value: shorten(&ts), previous: previous.line });
             }
+            span.check(&point)?;
             sums.insert(point.minute, point);
         }
     } else {
@@ -99,6 +103,23 @@ pub fn parse_cloudwatch(text: &str) -> Result<Traffic, TrafficError> {
     }
     let points: Vec<Point> = sums.into_values().collect();
     assemble(&points)
+}
+
+/// The earliest and latest minute seen so far, in input order (CloudWatch lists newest first):
+/// a point that makes the trace longer than accepted is rejected where it appears.
+#[derive(Default)]
+struct Span {
+    range: Option<(i64, i64)>,
+}
+
+impl Span {
+    fn check(&mut self, point: &Point) -> Result<(), TrafficError> {
+        let (low, high) =
+            self.range.map_or((point.minute, point.minute), |(l, h)| (l.min(point.minute), h.max(point.minute)));
+        self.range = Some((low, high));
+        // The span from the other end to this point.
+        check_span(if point.minute == high { low } else { high }, point)
+    }
 }
 
 fn shape(node: Node<'_>, path: &str, expected: &'static str) -> TrafficError {
@@ -131,7 +152,7 @@ fn cloudwatch_point(
     };
     let line = ts.line;
     let at = parse_timestamp(&s).ok_or_else(|| TrafficError::BadTimestamp { line, value: shorten(&s) })?;
-    let minute = whole_minute(&at).ok_or_else(|| TrafficError::NotWholeMinute { line, value: shorten(&s) })?;
+    let minute = input_minute(&at, &s, line)?;
     let Some(number) = value.number_text() else {
         return Err(shape(value, value_path, "a number"));
     };

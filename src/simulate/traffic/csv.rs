@@ -2,11 +2,13 @@
 //! and the same form written back with `to_csv`.
 
 use std::fmt::Write as _;
+use std::io::Read;
 
 use chrono::SecondsFormat;
 
 use super::{
-    assemble, minutes, parse_invocations, parse_timestamp, strip_bom, whole_minute, Point, Traffic, TrafficError,
+    assemble, check_span, input_minute, minutes, parse_invocations, parse_timestamp, Input, Point, Traffic,
+    TrafficError,
 };
 use crate::diagnostic::shorten;
 
@@ -24,18 +26,31 @@ fn field(s: &str) -> &str {
 /// ascending, with a regular step of one minute or more (the smallest gap); missing rows count
 /// as 0 and a coarser row's invocations are spread evenly over its minutes.
 pub fn parse_csv(text: &str) -> Result<Traffic, TrafficError> {
-    let mut rows = strip_bom(text).lines().enumerate().map(|(i, l)| (i + 1, l.trim())).filter(|(_, l)| {
-        // Skip blank and comment lines.
-        !l.is_empty() && !l.starts_with('#')
-    });
-    let (header_line, header) = rows.next().ok_or(TrafficError::Empty)?;
-    let names: Vec<&str> = header.split(',').map(field).collect();
-    let is_header = matches!(names.as_slice(), [t, i] if t.eq_ignore_ascii_case("timestamp") && i.eq_ignore_ascii_case("invocations"));
-    if !is_header {
-        return Err(TrafficError::MissingHeader { line: header_line, found: shorten(header) });
-    }
+    let mut input = Input::new(text.as_bytes());
+    input.skip_blank_start()?;
+    read_csv(&mut input)
+}
+
+/// [`parse_csv`] on a stream, one line at a time: a row beyond the longest accepted span is
+/// rejected before the rest of the input is read.
+pub(super) fn read_csv<R: Read>(input: &mut Input<R>) -> Result<Traffic, TrafficError> {
+    let mut header_line = None;
     let mut points: Vec<Point> = Vec::new();
-    for (line, row) in rows {
+    while let Some((line, text)) = input.next_line()? {
+        let row = text.trim();
+        // Skip blank and comment lines.
+        if row.is_empty() || row.starts_with('#') {
+            continue;
+        }
+        if header_line.is_none() {
+            let names: Vec<&str> = row.split(',').map(field).collect();
+            let is_header = matches!(names.as_slice(), [t, i] if t.eq_ignore_ascii_case("timestamp") && i.eq_ignore_ascii_case("invocations"));
+            if !is_header {
+                return Err(TrafficError::MissingHeader { line, found: shorten(row) });
+            }
+            header_line = Some(line);
+            continue;
+        }
         let fields: Vec<&str> = row.split(',').map(field).collect();
         let [ts, inv] = fields.as_slice() else {
             return Err(TrafficError::ColumnCount { line, found: fields.len() });
@@ -53,10 +68,17 @@ pub fn parse_csv(text: &str) -> Result<Traffic, TrafficError> {
                 return Err(TrafficError::SubMinuteStep { line, seconds });
             }
         }
-        let minute = whole_minute(&at).ok_or_else(|| TrafficError::NotWholeMinute { line, value: shorten(ts) })?;
+        let minute = input_minute(&at, ts, line)?;
         let value = parse_invocations(inv, line)?;
-        points.push(Point { at, minute, value, line });
+        let point = Point { at, minute, value, line };
+        if let Some(first) = points.first() {
+            check_span(first.minute, &point)?;
+        }
+        points.push(point);
     }
+    let Some(header_line) = header_line else {
+        return Err(TrafficError::Empty);
+    };
     if points.is_empty() {
         return Err(TrafficError::NoRows { line: header_line });
     }
@@ -101,7 +123,16 @@ mod tests {
             (format!("{h}2026-11-02T08:00:00Z,1\n2026-11-02T08:00:30Z,1\n"), "line 3: this row is 30 seconds after the one before it, less than a minute; aggregate the data to 1-minute (or coarser) rows"),
             (format!("{h}2026-11-02T08:00:00Z,1\n2026-11-02T08:05:00Z,1\n2026-11-02T08:07:00Z,1\n"), "line 3: this row is 5 minutes after the one before it, which is not a multiple of the 2-minute step set by the smallest gap (line 4); use one regular step"),
             (format!("{h}2026-11-02T08:00:00Z,1\n2026-11-02T08:02:00Z,1\n2026-11-02T08:05:00Z,1\n"), "line 4: this row is 3 minutes after the one before it, which is not a multiple of the 2-minute step set by the smallest gap (line 3); use one regular step"),
-            (format!("{h}2000-01-01T00:00:00Z,1\n2026-01-01T00:00:00Z,1\n"), "the data spans 27351360 minutes, more than the 5270400 (ten years) accepted; trim the time range"),
+            (format!("{h}2000-01-01T00:00:00Z,1\n2026-01-01T00:00:00Z,1\n"), "line 3: the data spans 13675681 minutes up to here, more than the 527040 (366 days) accepted; trim the time range"),
+            (format!("{h}2026-01-01T00:00:00Z,1\n2027-01-02T00:00:00Z,1\n"), "line 3: the data spans 527041 minutes up to here, more than the 527040 (366 days) accepted; trim the time range"),
+            (format!("{h}2026-01-01T00:00:00Z,1\n2026-01-01T00:07:00Z,1\n2027-01-01T23:57:00Z,1\n"), "line 4: the data spans 527044 minutes up to here, more than the 527040 (366 days) accepted; trim the time range"),
+            (format!("{h}1969-12-31T23:59:00Z,1\n"), "line 2: timestamp `1969-12-31T23:59:00Z` is outside the years 1970 to 9999 accepted; write a date within them"),
+            (format!("{h}2026-11-02T08:00:00Z,6e12\n"), "line 2: 6000000000000 invocations a minute is more than the 1000000000 accepted; check that the data counts invocations (a row of a coarser period is spread over its minutes)"),
+            (format!("{h}2026-11-02T08:00:00Z,1e308\n"), "line 2: 1e308 invocations a minute is more than the 1000000000 accepted; check that the data counts invocations (a row of a coarser period is spread over its minutes)"),
+            (format!("{h}2026-11-02T08:00:00Z,1\n2026-11-02T08:05:00Z,5000000005\n"), "line 3: 1000000001 invocations a minute is more than the 1000000000 accepted; check that the data counts invocations (a row of a coarser period is spread over its minutes)"),
+            (format!("{h}2026-11-02T08:00:00Z,{}\n", "1".repeat(5000)), "line 2: the line is longer than 4096 bytes; a CSV row is a timestamp and a number such as `2026-11-02T08:00:00Z,120`"),
+            ("\0\0\0".into(), "line 1: the traffic input is not text (it holds a NUL byte or invalid UTF-8); give a CSV with the header `timestamp,invocations`, or the JSON of `aws cloudwatch get-metric-data`"),
+            (format!("\n\n{h}2026-11-02T08:00:00Z,1\0\n"), "line 4: the traffic input is not text (it holds a NUL byte or invalid UTF-8); give a CSV with the header `timestamp,invocations`, or the JSON of `aws cloudwatch get-metric-data`"),
         ];
         for (input, message) in cases {
             assert_eq!(err(&input), message, "input: {input:?}");

@@ -4,30 +4,29 @@
 //! and `to_csv` / `to_cloudwatch_json` write what `parse_csv` / `parse_cloudwatch` read back.
 //!
 //! This module owns the [`Traffic`] type, its errors, what the file formats share (timestamps,
-//! numbers, and turning sorted points into minutes) and [`parse`], which picks the format. Each
+//! numbers, and turning sorted points into minutes) and [`read`], which picks the format. Each
 //! source is a file of its own: `csv`, `cloudwatch` (the AWS CLI's JSON) and `synthetic` (the
 //! seeded generator).
+//!
+//! Input is read as a stream within the bounds of `simulate::limits`: at most
+//! [`MAX_INPUT_BYTES`] in all, CSV line by line (each line at most [`MAX_LINE_BYTES`]), and a
+//! trace longer than [`MAX_MINUTES`] is rejected at the row that goes beyond, before the rest is
+//! read. A file that is not text (`/dev/zero`) fails on its first line.
 
 mod cloudwatch;
 mod csv;
 mod synthetic;
 
-use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
+use std::io::{BufRead, BufReader, Read, Take};
 
+use chrono::{DateTime, Datelike, NaiveDateTime, TimeDelta, Utc};
+
+use super::limits::{number, MAX_INPUT_BYTES, MAX_INVOCATIONS_PER_MINUTE, MAX_LINE_BYTES, MAX_MINUTES, YEARS};
 use crate::diagnostic::shorten;
 
 pub use cloudwatch::{parse_cloudwatch, to_cloudwatch_json};
 pub use csv::{parse_csv, to_csv};
-pub use synthetic::{generate, Generator};
-
-/// The longest traffic accepted from a file, in minutes (ten years): a pair of far-apart
-/// timestamps must not make the parser allocate without bound.
-pub const MAX_MINUTES: usize = 3660 * MINUTES_PER_DAY;
-
-/// The most days [`generate`] produces (ten years, as [`MAX_MINUTES`]).
-pub const MAX_DAYS: u32 = 3660;
-
-const MINUTES_PER_DAY: usize = 1440;
+pub use synthetic::{allowed as synthetic_allowed, generate, Generator};
 
 /// Invocations of one endpoint in each minute from `start` (UTC, on a whole minute).
 #[derive(Debug, Clone, PartialEq)]
@@ -78,8 +77,38 @@ pub enum TrafficError {
         "line {line}: this row is {gap} minutes after the one before it, which is not a multiple of the {step}-minute step set by the smallest gap (line {step_line}); use one regular step"
     )]
     IrregularStep { line: usize, gap: i64, step: i64, step_line: usize },
-    #[error("the data spans {minutes} minutes, more than the {max} (ten years) accepted; trim the time range", max = MAX_MINUTES)]
-    TooLong { minutes: i64 },
+    #[error(
+        "line {line}: the data spans {minutes} minutes up to here, more than the {max} (366 days) accepted; trim the time range",
+        max = MAX_MINUTES
+    )]
+    TooLong { line: usize, minutes: i64 },
+    #[error(
+        "line {line}: {per_minute} invocations a minute is more than the {max} accepted; check that the data counts invocations (a row of a coarser period is spread over its minutes)",
+        max = number(MAX_INVOCATIONS_PER_MINUTE)
+    )]
+    TooMany { line: usize, per_minute: String },
+    #[error(
+        "line {line}: timestamp `{value}` is outside the years {} to {} accepted; write a date within them",
+        YEARS.start(),
+        YEARS.end()
+    )]
+    YearOutOfRange { line: usize, value: String },
+    #[error(
+        "the traffic input is larger than {max} bytes (128 MiB), the most read; trim the time range or aggregate to a coarser period",
+        max = MAX_INPUT_BYTES
+    )]
+    TooLarge,
+    #[error(
+        "line {line}: the line is longer than {max} bytes; a CSV row is a timestamp and a number such as `2026-11-02T08:00:00Z,120`",
+        max = MAX_LINE_BYTES
+    )]
+    LineTooLong { line: usize },
+    #[error(
+        "line {line}: the traffic input is not text (it holds a NUL byte or invalid UTF-8); give a CSV with the header `timestamp,invocations`, or the JSON of `aws cloudwatch get-metric-data`"
+    )]
+    NotText { line: usize },
+    #[error("the traffic input cannot be read: {reason}")]
+    Unreadable { reason: String },
     #[error(
         "line {line}: the JSON is invalid ({reason}); pass the unmodified output of the AWS CLI with `--output json`"
     )]
@@ -104,7 +133,7 @@ pub enum TrafficError {
         "the CloudWatch output has no datapoints; check the endpoint name, variant and time range (CloudWatch omits periods without invocations)"
     )]
     NoDatapoints,
-    #[error("generator field `{field}` {problem}")]
+    #[error("setting `{field}` {problem}")]
     InvalidGenerator { field: &'static str, problem: String },
 }
 
@@ -127,6 +156,24 @@ fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
         .iter()
         .find_map(|fmt| NaiveDateTime::parse_from_str(s, fmt).ok())
         .map(|n| n.and_utc())
+}
+
+/// The whole minutes since the epoch of timestamp `at` (written `text` at `line`), which must be
+/// within [`YEARS`] and on a whole minute.
+fn input_minute(at: &DateTime<Utc>, text: &str, line: usize) -> Result<i64, TrafficError> {
+    if !YEARS.contains(&at.year()) {
+        return Err(TrafficError::YearOutOfRange { line, value: shorten(text) });
+    }
+    whole_minute(at).ok_or_else(|| TrafficError::NotWholeMinute { line, value: shorten(text) })
+}
+
+/// Rejects a trace as soon as a point lies [`MAX_MINUTES`] or more after the first one.
+fn check_span(first_minute: i64, point: &Point) -> Result<(), TrafficError> {
+    let offset = point.minute.saturating_sub(first_minute).saturating_abs();
+    if offset >= MAX_MINUTES as i64 {
+        return Err(TrafficError::TooLong { line: point.line, minutes: offset.saturating_add(1) });
+    }
+    Ok(())
 }
 
 /// The timestamp as whole minutes since the epoch, or `None` if it has seconds.
@@ -169,11 +216,20 @@ fn assemble(points: &[Point]) -> Result<Traffic, TrafficError> {
         }
     }
     let minutes = last.minute.saturating_sub(first.minute).saturating_add(step);
-    let len = usize::try_from(minutes).ok().filter(|&m| m <= MAX_MINUTES).ok_or(TrafficError::TooLong { minutes })?;
-    let mut per_minute = vec![0.0; len];
+    let len = usize::try_from(minutes)
+        .ok()
+        .filter(|&m| m <= MAX_MINUTES)
+        .ok_or(TrafficError::TooLong { line: last.line, minutes })?;
     // `step` <= `len` <= MAX_MINUTES, so these casts are exact.
     let step_len = step as usize;
     let divisor = step as f64;
+    for p in points {
+        // A sum of CloudWatch results may be infinite: outside the range like any large value.
+        if !(0.0..=MAX_INVOCATIONS_PER_MINUTE).contains(&(p.value / divisor)) {
+            return Err(TrafficError::TooMany { line: p.line, per_minute: number(p.value / divisor) });
+        }
+    }
+    let mut per_minute = vec![0.0; len];
     for p in points {
         let offset = (p.minute - first.minute) as usize;
         let share = p.value / divisor;
@@ -195,13 +251,107 @@ fn minutes(traffic: &Traffic) -> impl Iterator<Item = (DateTime<Utc>, f64)> + '_
     })
 }
 
-/// Detects the format: a JSON object (first non-blank character `{`) is CloudWatch output,
-/// anything else is CSV.
-pub fn parse(text: &str) -> Result<Traffic, TrafficError> {
-    if strip_bom(text).trim_start().starts_with('{') {
-        parse_cloudwatch(text)
+/// Reads traffic from a file or a pipe and detects the format: a JSON object (first non-blank
+/// character `{`) is CloudWatch output, anything else is CSV. CSV is read line by line; JSON is
+/// read whole (serde_json checks its syntax in one pass), both within [`MAX_INPUT_BYTES`].
+pub fn read<R: Read>(reader: R) -> Result<Traffic, TrafficError> {
+    let mut input = Input::new(reader);
+    if input.skip_blank_start()? == Some(b'{') {
+        let text = input.rest()?;
+        parse_cloudwatch(&text)
     } else {
-        parse_csv(text)
+        csv::read_csv(&mut input)
+    }
+}
+
+/// [`read`] of text already in memory.
+pub fn parse(text: &str) -> Result<Traffic, TrafficError> {
+    read(text.as_bytes())
+}
+
+/// The input stream, counted in lines and bounded in bytes.
+struct Input<R> {
+    /// At most MAX_INPUT_BYTES + 1 bytes of the input: reading the extra byte means too large.
+    reader: BufReader<Take<R>>,
+    /// Lines read so far (the 1-based number of the last line returned).
+    line: usize,
+    buf: Vec<u8>,
+}
+
+impl<R: Read> Input<R> {
+    fn new(reader: R) -> Self {
+        Input { reader: BufReader::new(reader.take(MAX_INPUT_BYTES + 1)), line: 0, buf: Vec::new() }
+    }
+
+    fn too_large(&self) -> bool {
+        self.reader.get_ref().limit() == 0
+    }
+
+    fn fill(&mut self) -> Result<&[u8], TrafficError> {
+        self.reader.fill_buf().map_err(|e| TrafficError::Unreadable { reason: e.to_string() })
+    }
+
+    /// Skips a byte-order mark (spreadsheet exports put one in front) and ASCII white space,
+    /// counting the lines skipped, and returns the first other byte without consuming it.
+    fn skip_blank_start(&mut self) -> Result<Option<u8>, TrafficError> {
+        const BOM: &[u8] = "\u{feff}".as_bytes();
+        if self.fill()?.starts_with(BOM) {
+            self.reader.consume(BOM.len());
+        }
+        loop {
+            let buf = self.fill()?;
+            if buf.is_empty() {
+                return if self.too_large() { Err(TrafficError::TooLarge) } else { Ok(None) };
+            }
+            let blank = buf.iter().take_while(|b| b.is_ascii_whitespace()).count();
+            let first = buf.get(blank).copied();
+            let lines = buf[..blank].iter().filter(|&&b| b == b'\n').count();
+            self.reader.consume(blank);
+            self.line += lines;
+            if first.is_some() {
+                return Ok(first);
+            }
+        }
+    }
+
+    /// The next line without its line ending, with its 1-based number; `None` at the end.
+    fn next_line(&mut self) -> Result<Option<(usize, &str)>, TrafficError> {
+        self.buf.clear();
+        let limit = MAX_LINE_BYTES as u64 + 1;
+        (&mut self.reader)
+            .take(limit)
+            .read_until(b'\n', &mut self.buf)
+            .map_err(|e| TrafficError::Unreadable { reason: e.to_string() })?;
+        if self.too_large() {
+            return Err(TrafficError::TooLarge);
+        }
+        if self.buf.is_empty() {
+            return Ok(None);
+        }
+        self.line += 1;
+        let line = self.line;
+        if self.buf.contains(&0) {
+            return Err(TrafficError::NotText { line });
+        }
+        if self.buf.len() > MAX_LINE_BYTES && self.buf.last() != Some(&b'\n') {
+            return Err(TrafficError::LineTooLong { line });
+        }
+        let text = std::str::from_utf8(&self.buf).map_err(|_| TrafficError::NotText { line })?;
+        Ok(Some((line, text.trim_end_matches(['\n', '\r']))))
+    }
+
+    /// The rest of the input as text, behind as many line breaks as were skipped so that line
+    /// numbers count from the start of the input.
+    fn rest(&mut self) -> Result<String, TrafficError> {
+        let mut bytes = vec![b'\n'; self.line];
+        self.reader.read_to_end(&mut bytes).map_err(|e| TrafficError::Unreadable { reason: e.to_string() })?;
+        if self.too_large() {
+            return Err(TrafficError::TooLarge);
+        }
+        String::from_utf8(bytes).map_err(|e| {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            TrafficError::NotText { line: valid.iter().filter(|&&b| b == b'\n').count() + 1 }
+        })
     }
 }
 
@@ -230,7 +380,8 @@ mod tests {
     #[test]
     fn csv_and_cloudwatch_agree_on_the_same_numbers() {
         // 17 significant digits: the values a naive decimal parser gets one unit off.
-        let values = ["0.30000000000000004", "1234.5678901234567", "9007199254740993", "2.2250738585072014e-308", "7"];
+        let values =
+            ["0.30000000000000004", "1234.5678901234567", "999999999.99999994", "2.2250738585072014e-308", "7"];
         let mut csv = String::from("timestamp,invocations\n");
         let mut ts = Vec::new();
         for (i, v) in values.iter().enumerate() {
@@ -261,7 +412,7 @@ mod tests {
         assert_eq!(parse_cloudwatch(&json).unwrap(), t);
         assert_eq!(parse(&json).unwrap(), t);
         // Zeros, whole numbers, tiny and huge values.
-        let odd = Traffic { start: utc(2026, 11, 2, 8, 0), per_minute: vec![0.0, 1.0, 0.0, 1e-300, 1.7e308, 0.1, 0.0] };
+        let odd = Traffic { start: utc(2026, 11, 2, 8, 0), per_minute: vec![0.0, 1.0, 0.0, 1e-300, 1e9, 0.1, 0.0] };
         assert_eq!(parse_csv(&to_csv(&odd)).unwrap(), odd);
         assert_eq!(parse_cloudwatch(&to_cloudwatch_json(&odd)).unwrap(), odd);
     }

@@ -2,12 +2,16 @@
 //! zone, busier month starts, noise and bursts. It uses ChaCha8 and arithmetic without platform
 //! math libraries, so a seed gives the same traffic on every machine.
 
-use chrono::{DateTime, Datelike, TimeDelta, Timelike, Utc, Weekday};
+use chrono::{DateTime, Datelike, SecondsFormat, TimeDelta, Timelike, Utc, Weekday};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::{Traffic, TrafficError, MAX_DAYS, MINUTES_PER_DAY};
+use super::{Traffic, TrafficError};
 use crate::diagnostic::shorten;
+use crate::schedule::parse_timezone;
+use crate::simulate::limits::{
+    generator as limits, number, MAX_DAYS, MAX_INVOCATIONS_PER_MINUTE, MINUTES_PER_DAY, YEARS,
+};
 
 /// Synthetic traffic, reproducible from a seed: a base rate, a weekday business-hours peak in
 /// a local time zone with linear ramps, busier first days of the month, Gaussian noise and
@@ -77,47 +81,96 @@ impl Default for Generator {
 }
 
 impl Generator {
-    /// Checks every field; [`generate`] never panics on a generator that fails this, but it
+    /// Checks every field against its range in `simulate::limits::generator`; the first one out
+    /// of range is the error. [`generate`] never panics on a generator that fails this, but it
     /// falls back (an unknown time zone is UTC, out-of-range numbers are clamped).
     pub fn validate(&self) -> Result<(), TrafficError> {
-        let bad = |field, problem: String| Err(TrafficError::InvalidGenerator { field, problem });
-        if self.timezone.parse::<chrono_tz::Tz>().is_err() {
-            return bad(
-                "timezone",
-                format!(
-                    "is `{}`, not an IANA time zone; use a name such as `America/New_York` or `UTC`",
-                    shorten(&self.timezone)
-                ),
-            );
+        let bad = |field: &'static str, shown: String| {
+            Err(TrafficError::InvalidGenerator {
+                field,
+                problem: format!("is {shown}; use {}", allowed(field).unwrap_or_default()),
+            })
+        };
+        if !YEARS.contains(&self.start.year()) {
+            return bad("start", format!("`{}`", self.start.to_rfc3339_opts(SecondsFormat::AutoSi, true)));
         }
-        if self.days == 0 || self.days > MAX_DAYS {
-            return bad("days", format!("is {}; use 1 to {MAX_DAYS}", self.days));
+        if !limits::DAYS.contains(&self.days) {
+            return bad("days", self.days.to_string());
         }
-        for (field, hour) in [("peak_start_hour", self.peak_start_hour), ("peak_end_hour", self.peak_end_hour)] {
-            if hour > 24 {
-                return bad(field, format!("is {hour}; use an hour from 0 to 24"));
-            }
-        }
-        if self.ramp_minutes > MINUTES_PER_DAY as u32 {
-            return bad("ramp_minutes", format!("is {}; use at most 1440 (a day)", self.ramp_minutes));
-        }
-        for (field, v) in [
-            ("base_rpm", self.base_rpm),
-            ("peak_multiplier", self.peak_multiplier),
-            ("month_start_multiplier", self.month_start_multiplier),
-            ("noise", self.noise),
-            ("bursts_per_day", self.bursts_per_day),
-            ("burst_multiplier", self.burst_multiplier),
+        for (field, v, range) in [
+            ("peak_start_hour", self.peak_start_hour, limits::HOUR),
+            ("peak_end_hour", self.peak_end_hour, limits::HOUR),
+            ("ramp_minutes", self.ramp_minutes, limits::RAMP_MINUTES),
+            ("month_start_days", self.month_start_days, limits::MONTH_START_DAYS),
+            ("burst_minutes", self.burst_minutes, limits::BURST_MINUTES),
         ] {
-            if !v.is_finite() || v < 0.0 {
-                return bad(field, format!("is {v}; use a finite number of 0 or more"));
+            if !range.contains(&v) {
+                return bad(field, v.to_string());
             }
         }
-        if self.bursts_per_day > MINUTES_PER_DAY as f64 {
-            return bad("bursts_per_day", format!("is {}; use at most 1440 (one per minute)", self.bursts_per_day));
+        for (field, v, range) in [
+            ("base_rpm", self.base_rpm, limits::BASE_RPM),
+            ("peak_multiplier", self.peak_multiplier, limits::MULTIPLIER),
+            ("month_start_multiplier", self.month_start_multiplier, limits::MULTIPLIER),
+            ("noise", self.noise, limits::NOISE),
+            ("bursts_per_day", self.bursts_per_day, limits::BURSTS_PER_DAY),
+            ("burst_multiplier", self.burst_multiplier, limits::MULTIPLIER),
+        ] {
+            // `contains` is false for NaN.
+            if !range.contains(&v) {
+                return bad(field, number(v));
+            }
+        }
+        if let Err(e) = parse_timezone(&self.timezone) {
+            let help = e.help.unwrap_or_else(|| format!("use {}", allowed("timezone").unwrap_or_default()));
+            return Err(TrafficError::InvalidGenerator {
+                field: "timezone",
+                problem: format!("is `{}`, not a known time zone; {help}", shorten(&self.timezone)),
+            });
+        }
+        let busiest = self.base_rpm
+            * self.peak_multiplier.max(1.0)
+            * self.month_start_multiplier.max(1.0)
+            * self.burst_multiplier.max(1.0);
+        if busiest > MAX_INVOCATIONS_PER_MINUTE {
+            return Err(TrafficError::InvalidGenerator {
+                field: "base_rpm",
+                problem: format!(
+                    "{} times the peak, month-start and burst multipliers is {} invocations a minute at the busiest, more than the {} accepted; lower one of them",
+                    number(self.base_rpm),
+                    number(busiest),
+                    number(MAX_INVOCATIONS_PER_MINUTE)
+                ),
+            });
         }
         Ok(())
     }
+}
+
+/// What a generator setting accepts, as messages name it (the ranges are in
+/// `simulate::limits::generator`); `None` for a name that is not a setting.
+pub fn allowed(field: &str) -> Option<String> {
+    use crate::simulate::limits::range;
+    Some(match field {
+        "seed" => format!("a whole number from 0 to {}", u64::MAX),
+        "start" => {
+            format!("an RFC 3339 time such as `2026-11-01T00:00:00Z` in the years {} to {}", YEARS.start(), YEARS.end())
+        }
+        "days" => format!("a whole number of days from {}", range(&limits::DAYS)),
+        "base_rpm" => format!("a number of invocations a minute from {}", range(&limits::BASE_RPM)),
+        "peak_multiplier" | "month_start_multiplier" | "burst_multiplier" => {
+            format!("a number from {}", range(&limits::MULTIPLIER))
+        }
+        "peak_start_hour" | "peak_end_hour" => format!("an hour from {}", range(&limits::HOUR)),
+        "peak_days" => "a list of weekdays such as [\"Mon\",\"Fri\"]".to_string(),
+        "timezone" => "an IANA time zone such as `America/New_York` or `UTC`".to_string(),
+        "ramp_minutes" => format!("a whole number of minutes from {}", range(&limits::RAMP_MINUTES)),
+        "month_start_days" => format!("a whole number of days from {}", range(&limits::MONTH_START_DAYS)),
+        "noise" => format!("a number from {}", range(&limits::NOISE)),
+        "bursts_per_day" => format!("a number from {}", range(&limits::BURSTS_PER_DAY)),
+        "burst_minutes" => format!("a whole number of minutes from {}", range(&limits::BURST_MINUTES)),
+        _ => return None,
+    })
 }
 
 /// A finite non-negative number, or 0.
@@ -129,7 +182,8 @@ fn sane(v: f64) -> f64 {
     }
 }
 
-/// Generates `g.days * 1440` minutes from `g.start` (truncated to the minute).
+/// Generates `g.days * 1440` minutes from `g.start` (truncated to the minute), each at most
+/// [`MAX_INVOCATIONS_PER_MINUTE`].
 ///
 /// Each minute is `base_rpm x peak x month start x burst x noise`, where the peak factor goes
 /// from 1 to `peak_multiplier` (linearly over the ramps, evaluated at the middle of the minute)
@@ -179,7 +233,8 @@ pub fn generate(g: &Generator) -> Traffic {
             burst_left -= 1;
         }
         rate *= (1.0 + noise * inverse_normal_cdf(noise_draw)).max(0.0);
-        per_minute.push(rate);
+        // Noise can lift the busiest level (bounded by `validate`) above the traffic limit.
+        per_minute.push(rate.min(MAX_INVOCATIONS_PER_MINUTE));
     }
     Traffic { start, per_minute }
 }
@@ -366,22 +421,41 @@ mod tests {
 
     #[test]
     fn generator_errors_name_the_field_and_the_fix() {
-        let g = Generator { timezone: "Mars/Olympus".into(), ..Generator::default() };
-        assert_eq!(
-            g.validate().unwrap_err().to_string(),
-            "generator field `timezone` is `Mars/Olympus`, not an IANA time zone; use a name such as `America/New_York` or `UTC`"
-        );
-        let g = Generator { peak_end_hour: 25, ..Generator::default() };
-        assert_eq!(
-            g.validate().unwrap_err().to_string(),
-            "generator field `peak_end_hour` is 25; use an hour from 0 to 24"
-        );
-        let g = Generator { noise: -0.5, ..Generator::default() };
-        assert_eq!(
-            g.validate().unwrap_err().to_string(),
-            "generator field `noise` is -0.5; use a finite number of 0 or more"
-        );
+        let cases = [
+            (Generator { timezone: "Mars/Olympus".into(), ..Generator::default() }, "setting `timezone` is `Mars/Olympus`, not a known time zone; use an IANA name such as `UTC` or `America/New_York`"),
+            (Generator { timezone: "America/NewYork".into(), ..Generator::default() }, "setting `timezone` is `America/NewYork`, not a known time zone; did you mean `America/New_York`?"),
+            (Generator { peak_start_hour: 25, ..Generator::default() }, "setting `peak_start_hour` is 25; use an hour from 0 to 24"),
+            (Generator { peak_end_hour: 25, ..Generator::default() }, "setting `peak_end_hour` is 25; use an hour from 0 to 24"),
+            (Generator { base_rpm: -5.0, ..Generator::default() }, "setting `base_rpm` is -5; use a number of invocations a minute from 0 to 1000000000"),
+            (Generator { base_rpm: 1e13, ..Generator::default() }, "setting `base_rpm` is 10000000000000; use a number of invocations a minute from 0 to 1000000000"),
+            (Generator { base_rpm: f64::NAN, ..Generator::default() }, "setting `base_rpm` is NaN; use a number of invocations a minute from 0 to 1000000000"),
+            (Generator { base_rpm: 1e8, ..Generator::default() }, "setting `base_rpm` 100000000 times the peak, month-start and burst multipliers is 2160000000 invocations a minute at the busiest, more than the 1000000000 accepted; lower one of them"),
+            (Generator { days: 0, ..Generator::default() }, "setting `days` is 0; use a whole number of days from 1 to 366"),
+            (Generator { days: 367, ..Generator::default() }, "setting `days` is 367; use a whole number of days from 1 to 366"),
+            (Generator { peak_multiplier: 101.0, ..Generator::default() }, "setting `peak_multiplier` is 101; use a number from 0 to 100"),
+            (Generator { month_start_multiplier: -1.0, ..Generator::default() }, "setting `month_start_multiplier` is -1; use a number from 0 to 100"),
+            (Generator { burst_multiplier: f64::INFINITY, ..Generator::default() }, "setting `burst_multiplier` is inf; use a number from 0 to 100"),
+            (Generator { noise: -0.5, ..Generator::default() }, "setting `noise` is -0.5; use a number from 0 to 1"),
+            (Generator { bursts_per_day: 1441.0, ..Generator::default() }, "setting `bursts_per_day` is 1441; use a number from 0 to 1440"),
+            (Generator { ramp_minutes: 1441, ..Generator::default() }, "setting `ramp_minutes` is 1441; use a whole number of minutes from 0 to 1440"),
+            (Generator { burst_minutes: u32::MAX, ..Generator::default() }, "setting `burst_minutes` is 4294967295; use a whole number of minutes from 0 to 1440"),
+            (Generator { month_start_days: 32, ..Generator::default() }, "setting `month_start_days` is 32; use a whole number of days from 0 to 31"),
+            (Generator { start: DateTime::<Utc>::MAX_UTC, ..Generator::default() }, "setting `start` is `+262142-12-31T23:59:59.999999999Z`; use an RFC 3339 time such as `2026-11-01T00:00:00Z` in the years 1970 to 9999"),
+        ];
+        for (g, message) in cases {
+            assert_eq!(g.validate().unwrap_err().to_string(), message);
+        }
         assert_eq!(Generator::default().validate(), Ok(()));
+        // The busiest level exactly at the limit is accepted.
+        let g = Generator {
+            base_rpm: 1e9,
+            peak_multiplier: 1.0,
+            month_start_multiplier: 1.0,
+            burst_multiplier: 0.5,
+            ..Generator::default()
+        };
+        assert_eq!(g.validate(), Ok(()));
+        assert!(generate(&Generator { days: 1, ..g }).per_minute.iter().all(|&v| v <= MAX_INVOCATIONS_PER_MINUTE));
     }
 
     #[test]
