@@ -1,6 +1,7 @@
 //! The only module that touches `aws-sdk-*`: configuration loading (the standard credential
-//! chain, `--profile`, `--region`, `--endpoint-url`, retries), one narrow client trait [`Aws`]
-//! with the calls endpoint-scale makes, and error mapping to [`AwsError`].
+//! chain, `--profile`, the region precedence, `--endpoint-url`, retries, timeouts), one narrow
+//! client trait [`Aws`] with the calls endpoint-scale makes, and error mapping to [`AwsError`]:
+//! every SDK failure becomes one sentence with the cause and what to do, never a debug dump.
 //!
 //! Everything above this module speaks endpoint-scale's own types (`resources::*`, the `*Desc`
 //! structs here), so plan and apply logic is tested against an in-memory [`Aws`] and end to end
@@ -19,18 +20,41 @@ mod instance_types;
 pub mod sdk;
 
 pub use instance_types::hosting_instance_types;
-pub use sdk::{load, SdkAws};
+pub use sdk::{load, Loaded, SdkAws};
 
 /// How to reach AWS, from flags and the environment.
 #[derive(Debug, Clone, Default)]
 pub struct AwsOptions {
     pub profile: Option<String>,
+    /// `--region`: must agree with the spec's `region:` when both are given.
     pub region: Option<String>,
-    /// Falls back to the spec's `region:` when neither flag nor environment sets one.
+    /// The spec's `region:`, which wins over the environment and the profile.
     pub spec_region: Option<String>,
     pub endpoint_url: Option<String>,
     pub max_attempts: Option<u32>,
     pub adaptive_retry: bool,
+    /// The longest one attempt of an AWS call may take; [`sdk::DEFAULT_ATTEMPT_TIMEOUT`] if unset.
+    pub attempt_timeout: Option<Duration>,
+}
+
+/// A region from the environment or the profile that the spec's `region:` overrode: worth a
+/// note, since before it was the one used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnoredRegion {
+    pub spec: String,
+    pub ignored: String,
+    /// `AWS_REGION`, `AWS_DEFAULT_REGION` or `profile "dev"`.
+    pub source: String,
+}
+
+impl fmt::Display for IgnoredRegion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the spec's region {} is used, and region {} from {} is ignored",
+            self.spec, self.ignored, self.source
+        )
+    }
 }
 
 /// A SageMaker endpoint as DescribeEndpoint reports it.
@@ -68,7 +92,16 @@ pub enum AwsErrorKind {
     AlreadyExists,
     Throttled,
     Validation,
+    /// No answer: refused, unreachable, timed out, dropped. Transient while polling.
     Connection,
+    /// AWS rejected the credentials themselves: expired, unknown or badly signed.
+    Credentials,
+    /// AWS failed on its side (HTTP 5xx) after the retries.
+    Unavailable,
+    /// An answer that is not what the API sends (not AWS at the endpoint URL, or a proxy).
+    BadResponse,
+    /// The request could not be built or signed (a bad endpoint URL or region, no identity).
+    Request,
     Other,
 }
 
@@ -81,6 +114,8 @@ impl AwsError {
 
 impl fmt::Display for AwsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // AWS's messages end with a full stop; inside parentheses it would end the sentence early.
+        let message = self.message.trim_end_matches('.');
         match self.kind {
             AwsErrorKind::AccessDenied => write!(
                 f,
@@ -88,11 +123,38 @@ impl fmt::Display for AwsError {
                 self.operation,
                 self.resource,
                 self.iam_action(),
-                self.message
+                message
             ),
-            AwsErrorKind::Connection => {
-                write!(f, "{} on {} could not reach AWS: {}", self.operation, self.resource, self.message)
-            }
+            AwsErrorKind::Connection => write!(
+                f,
+                "{} on {} could not reach AWS ({}): check the network, any proxy, and --endpoint-url or AWS_ENDPOINT_URL if set, then run again",
+                self.operation, self.resource, message
+            ),
+            AwsErrorKind::Throttled => write!(
+                f,
+                "{} on {} was throttled by AWS after every retry ({}): lower --parallelism, raise --max-attempts, or pass --retry-mode adaptive",
+                self.operation, self.resource, message
+            ),
+            AwsErrorKind::Credentials => write!(
+                f,
+                "{} on {} was refused because AWS does not accept these credentials ({}): renew them (`aws sso login`, new keys or a new session token) and run again",
+                self.operation, self.resource, message
+            ),
+            AwsErrorKind::Unavailable => write!(
+                f,
+                "{} on {} failed on AWS's side ({}): run again in a while, or raise --max-attempts",
+                self.operation, self.resource, message
+            ),
+            AwsErrorKind::BadResponse => write!(
+                f,
+                "{} on {} got an answer that is not an AWS response ({}): check that --endpoint-url or AWS_ENDPOINT_URL, if set, points at an AWS API",
+                self.operation, self.resource, message
+            ),
+            AwsErrorKind::Request => write!(
+                f,
+                "{} on {} could not be sent ({}): check the region, the credentials and --endpoint-url or AWS_ENDPOINT_URL",
+                self.operation, self.resource, message
+            ),
             _ => write!(f, "{} on {} failed: {}", self.operation, self.resource, self.message),
         }
     }

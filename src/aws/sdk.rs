@@ -4,17 +4,22 @@
 use std::collections::HashMap;
 use std::error::Error as StdError;
 
-use aws_config::meta::region::RegionProviderChain;
+use std::time::Duration;
+
+use aws_config::meta::region::ProvideRegion;
 use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_applicationautoscaling as aas;
 use aws_sdk_sagemaker as sm;
+use aws_sdk_sts as sts;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::date_time::Format;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_smithy_types::DateTime;
 
-use super::{Aws, AwsError, AwsErrorKind, AwsOptions, AwsResult, EndpointDesc, VariantDesc};
+use super::{Aws, AwsError, AwsErrorKind, AwsOptions, AwsResult, EndpointDesc, IgnoredRegion, VariantDesc};
 use crate::model::{Tags, DEFAULT_COOLDOWN_SECS};
 use crate::resources::{
     resource_id, ConfigResource, ConfigVariant, ModelResource, PolicyResource, ScheduledActionResource, TargetResource,
@@ -28,23 +33,72 @@ pub enum ConfigError {
         "no AWS region is set: pass --region, set AWS_REGION, add `region:` to the spec, or set a region in your AWS profile"
     )]
     NoRegion,
+    #[error("--region {flag} contradicts the spec's region {spec}: drop --region, or change `region:` in the spec")]
+    RegionConflict { flag: String, spec: String },
     #[error(
         "no AWS credentials found: set AWS_PROFILE (or pass --profile), run `aws sso login` for an SSO profile, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY ({0})"
     )]
     NoCredentials(String),
+    #[error("{ATTEMPT_TIMEOUT_VAR} must be a number of seconds above 0, like 30 or 2.5, not {0:?}")]
+    BadTimeout(String),
+}
+
+/// How long one attempt of an AWS call may take before it is given up (and retried, up to
+/// `--max-attempts`). The SDK sets only a connect timeout, so an endpoint that accepts the
+/// connection and never answers would hang a command forever; SageMaker and Application Auto
+/// Scaling answer control-plane calls in well under a second, so 30 s is a generous bound.
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Overrides [`DEFAULT_ATTEMPT_TIMEOUT`], in seconds.
+pub const ATTEMPT_TIMEOUT_VAR: &str = "ENDPOINT_SCALE_CALL_TIMEOUT";
+
+/// The attempt timeout [`ATTEMPT_TIMEOUT_VAR`] asks for, if it is set.
+pub fn attempt_timeout_from_env() -> Result<Option<Duration>, ConfigError> {
+    let Ok(text) = std::env::var(ATTEMPT_TIMEOUT_VAR) else { return Ok(None) };
+    match text.trim().parse::<f64>().ok().and_then(|s| Duration::try_from_secs_f64(s).ok()) {
+        Some(timeout) if !timeout.is_zero() => Ok(Some(timeout)),
+        _ => Err(ConfigError::BadTimeout(text)),
+    }
+}
+
+/// The SDK's own default connect timeout (aws-config `SDK_DEFAULT_CONNECT_TIMEOUT`), set here so
+/// that it does not depend on the behaviour version.
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
+
+/// The loaded configuration, and the environment's or profile's region if the spec's overrode it.
+pub struct Loaded {
+    pub config: SdkConfig,
+    pub ignored_region: Option<IgnoredRegion>,
 }
 
 /// Loads the SDK configuration through the standard chain (environment, profile, SSO, IMDS),
 /// applying the flags, and checks up front that a region and credentials exist.
-pub async fn load(options: &AwsOptions) -> Result<SdkConfig, ConfigError> {
-    let region_chain = RegionProviderChain::first_try(options.region.clone().map(Region::new))
-        .or_default_provider()
-        .or_else(options.spec_region.clone().map(Region::new));
+///
+/// The region: the spec's `region:` wins over the environment and the profile (a spec names
+/// where its endpoints live; applying it elsewhere because of a shell's AWS_REGION is the
+/// mistake this prevents), and `--region` may only repeat it. Without a spec region: `--region`,
+/// then the SDK's chain (AWS_REGION, AWS_DEFAULT_REGION, the profile, IMDS).
+pub async fn load(options: &AwsOptions) -> Result<Loaded, ConfigError> {
+    let (spec, flag) = (options.spec_region.as_deref(), options.region.as_deref());
+    // Only when the spec's region is about to override them is the ambient region worth reading.
+    let ambient = match (spec, flag) {
+        (Some(_), None) => ambient_region(options.profile.as_deref()).await,
+        _ => None,
+    };
+    let (region, ignored_region) = choose_region(spec, flag, ambient)?;
     let mut retry = if options.adaptive_retry { RetryConfig::adaptive() } else { RetryConfig::standard() };
     if let Some(attempts) = options.max_attempts {
         retry = retry.with_max_attempts(attempts.max(1));
     }
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(region_chain).retry_config(retry);
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(options.attempt_timeout.unwrap_or(DEFAULT_ATTEMPT_TIMEOUT))
+        .build();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry).timeout_config(timeouts);
+    // Without a region here, aws-config resolves it itself, from the profile named below.
+    if let Some(region) = region {
+        loader = loader.region(Region::new(region));
+    }
     if let Some(profile) = &options.profile {
         loader = loader.profile_name(profile);
     }
@@ -57,8 +111,52 @@ pub async fn load(options: &AwsOptions) -> Result<SdkConfig, ConfigError> {
     }
     let provider = config.credentials_provider().ok_or_else(|| ConfigError::NoCredentials("no provider".into()))?;
     use aws_credential_types::provider::ProvideCredentials;
-    provider.provide_credentials().await.map_err(|e| ConfigError::NoCredentials(e.to_string()))?;
-    Ok(config)
+    provider.provide_credentials().await.map_err(|e| ConfigError::NoCredentials(one_line(&causes(&e))))?;
+    Ok(Loaded { config, ignored_region })
+}
+
+/// The region to set on the loader (`None`: aws-config's own chain) and the ambient region the
+/// spec's overrode, from the spec's `region:`, `--region` and the environment's or profile's
+/// region with its source.
+fn choose_region(
+    spec: Option<&str>,
+    flag: Option<&str>,
+    ambient: Option<(String, String)>,
+) -> Result<(Option<String>, Option<IgnoredRegion>), ConfigError> {
+    match (spec, flag) {
+        (Some(spec), Some(flag)) if spec != flag => {
+            Err(ConfigError::RegionConflict { flag: flag.to_string(), spec: spec.to_string() })
+        }
+        // `--region` repeating the spec would have won over the environment anyway: no note.
+        (Some(spec), Some(_)) => Ok((Some(spec.to_string()), None)),
+        (Some(spec), None) => {
+            let ignored = ambient.filter(|(region, _)| region != spec).map(|(ignored, source)| IgnoredRegion {
+                spec: spec.to_string(),
+                ignored,
+                source,
+            });
+            Ok((Some(spec.to_string()), ignored))
+        }
+        (None, flag) => Ok((flag.map(str::to_string), None)),
+    }
+}
+
+/// The region the environment or the profile would give, and where it comes from. IMDS is left
+/// out on purpose: it is slow to ask, and an instance's region is not a user's choice to warn about.
+async fn ambient_region(profile: Option<&str>) -> Option<(String, String)> {
+    for var in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
+        // The order of aws-config's EnvironmentVariableRegionProvider.
+        if let Some(region) = std::env::var(var).ok().filter(|r| !r.is_empty()) {
+            return Some((region, var.to_string()));
+        }
+    }
+    let mut builder = aws_config::profile::ProfileFileRegionProvider::builder();
+    if let Some(profile) = profile {
+        builder = builder.profile_name(profile);
+    }
+    let region = builder.build().region().await?;
+    let name = profile.map_or("default".to_string(), str::to_string);
+    Some((region.to_string(), format!("profile {name:?}")))
 }
 
 /// The real clients.
@@ -66,45 +164,184 @@ pub async fn load(options: &AwsOptions) -> Result<SdkConfig, ConfigError> {
 pub struct SdkAws {
     sagemaker: sm::Client,
     autoscaling: aas::Client,
+    sts: sts::Client,
+    region: String,
+    /// `--endpoint-url` or AWS_ENDPOINT_URL, for naming where a call could not go.
+    endpoint_url: Option<String>,
 }
 
 impl SdkAws {
     pub fn new(config: &SdkConfig) -> Self {
-        SdkAws { sagemaker: sm::Client::new(config), autoscaling: aas::Client::new(config) }
+        SdkAws {
+            sagemaker: sm::Client::new(config),
+            autoscaling: aas::Client::new(config),
+            sts: sts::Client::new(config),
+            region: config.region().map(|r| r.to_string()).unwrap_or_default(),
+            endpoint_url: config.endpoint_url().map(str::to_string),
+        }
+    }
+
+    /// The region every call goes to.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// The account the credentials belong to (STS GetCallerIdentity, which needs no IAM
+    /// permission). A connection failure names the endpoint URL, or the region without one.
+    pub async fn caller_account(&self) -> AwsResult<String> {
+        let out = self.sts.get_caller_identity().send().await.map_err(|e| {
+            let mut e = error(e, STS, "GetCallerIdentity", "the caller identity");
+            if e.kind == AwsErrorKind::Connection {
+                let place = self.endpoint_url.clone().unwrap_or_else(|| format!("region {}", self.region));
+                e.message = format!("{place}: {}", e.message);
+            }
+            e
+        })?;
+        Ok(out.account().unwrap_or_default().to_string())
     }
 }
 
-fn error<E, R>(
-    err: aws_smithy_runtime_api::client::result::SdkError<E, R>,
+/// The texts of an error and its sources, outermost first, joined by ": ", each once (the SDK's
+/// layers often repeat their source's text). Display only: `DisplayErrorContext` would append
+/// the Debug form, which is for bug reports, not for users.
+fn causes(err: &(dyn StdError + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
+}
+
+/// A multi-line text (the credential chain lists every provider it tried on its own line) as one
+/// line, so an error stays one sentence.
+fn one_line(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if !out.is_empty() {
+            out.push_str(if out.ends_with(':') { " " } else { "; " });
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// The innermost cause's text, which is the one that says what happened ("Connection refused
+/// (os error 111)"); the outer layers only say where in the SDK it happened.
+fn root_cause(err: &(dyn StdError + 'static)) -> String {
+    let mut inner = err;
+    while let Some(source) = inner.source() {
+        inner = source;
+    }
+    let text = inner.to_string();
+    if text.is_empty() {
+        causes(err)
+    } else {
+        text
+    }
+}
+
+/// What an I/O failure of the connection means, in words; the OS's text otherwise.
+fn connection_cause(err: &(dyn StdError + 'static)) -> String {
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::*;
+            let words = match io.kind() {
+                ConnectionRefused => "connection refused",
+                ConnectionReset => "connection reset",
+                ConnectionAborted => "connection aborted",
+                TimedOut => "connection timed out",
+                UnexpectedEof => "connection closed without an answer",
+                _ => break,
+            };
+            return words.to_string();
+        }
+        next = e.source();
+    }
+    root_cause(err)
+}
+
+/// The attempt timeout's text ("operation attempt timeout (single attempt) occurred after 30s")
+/// said plainly, with the setting that changes it.
+fn no_answer(cause: &str) -> String {
+    match cause.rsplit_once("occurred after ") {
+        Some((_, after)) => format!("no answer within {after}, the limit {ATTEMPT_TIMEOUT_VAR} sets"),
+        None => format!("no answer: {cause}"),
+    }
+}
+
+/// Error codes AWS uses when it does not accept the credentials themselves (as opposed to a
+/// permission, which is AccessDenied): STS, query and JSON protocols spell them differently.
+const CREDENTIAL_CODES: &[&str] = &[
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "InvalidSignatureException",
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
+    "MissingAuthenticationToken",
+    "InvalidAccessKeyId",
+];
+
+fn error<E>(
+    err: SdkError<E, HttpResponse>,
     service: &'static str,
     operation: &'static str,
     resource: impl Into<String>,
 ) -> AwsError
 where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
 {
-    use aws_smithy_runtime_api::client::result::SdkError;
     let (kind, message) = match &err {
         SdkError::ServiceError(service_err) => {
             let e = service_err.err();
+            let status = service_err.raw().status().as_u16();
             let code = e.code().unwrap_or_default();
-            let message = e.message().unwrap_or(code).to_string();
+            let message = match (e.message(), code) {
+                (Some(m), _) if !m.is_empty() => m.to_string(),
+                (_, "") => format!("HTTP {status}"),
+                (_, code) => code.to_string(),
+            };
             let kind = match code {
                 "AccessDeniedException" | "AccessDenied" | "UnauthorizedOperation" => AwsErrorKind::AccessDenied,
                 "ThrottlingException" | "Throttling" | "TooManyRequestsException" => AwsErrorKind::Throttled,
                 "ObjectNotFoundException" | "ResourceNotFound" | "ResourceNotFoundException" => AwsErrorKind::NotFound,
+                _ if CREDENTIAL_CODES.contains(&code) => AwsErrorKind::Credentials,
                 _ if message.starts_with("Could not find") => AwsErrorKind::NotFound,
                 _ if message.contains("already exist") => AwsErrorKind::AlreadyExists,
                 "ValidationException" => AwsErrorKind::Validation,
+                // Every AWS error carries a code: an answer without one is from something else.
+                "" => AwsErrorKind::BadResponse,
+                _ if status >= 500 => AwsErrorKind::Unavailable,
                 _ => AwsErrorKind::Other,
+            };
+            // A 5xx names its code too: "InternalFailure" says more than a generic message.
+            let message = if kind == AwsErrorKind::Unavailable && message != code {
+                format!("{code}: {message}")
+            } else {
+                message
             };
             (kind, message)
         }
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
-            (AwsErrorKind::Connection, DisplayErrorContext(&err).to_string())
+        SdkError::DispatchFailure(failure) => match failure.as_connector_error() {
+            Some(c) if c.is_timeout() => (AwsErrorKind::Connection, "connection timed out".to_string()),
+            Some(c) if c.is_user() => (AwsErrorKind::Request, root_cause(c)),
+            Some(c) => (AwsErrorKind::Connection, connection_cause(c)),
+            None => (AwsErrorKind::Connection, root_cause(&err)),
+        },
+        // The attempt timeout: the server took the request and did not answer in time.
+        SdkError::TimeoutError(_) => (AwsErrorKind::Connection, no_answer(&root_cause(&err))),
+        SdkError::ResponseError(response) => {
+            (AwsErrorKind::BadResponse, format!("HTTP {}: {}", response.raw().status().as_u16(), root_cause(&err)))
         }
-        _ => (AwsErrorKind::Other, DisplayErrorContext(&err).to_string()),
+        SdkError::ConstructionFailure(_) => (AwsErrorKind::Request, root_cause(&err)),
+        _ => (AwsErrorKind::Other, causes(&err)),
     };
     AwsError { service, operation, resource: resource.into(), kind, message }
 }
@@ -159,6 +396,7 @@ fn named(kind: &str, fragment: &str) -> String {
 
 const SM: &str = "sagemaker";
 const AAS: &str = "application-autoscaling";
+const STS: &str = "sts";
 
 impl Aws for SdkAws {
     async fn describe_endpoint(&self, name: &str) -> AwsResult<Option<EndpointDesc>> {
@@ -701,13 +939,15 @@ impl Aws for SdkAws {
     }
 }
 
+/// A request builder refused its input: a required field endpoint-scale failed to set, so a bug
+/// here, not something the user can fix.
 fn build_error(operation: &'static str, resource: &str, e: impl std::fmt::Display) -> AwsError {
     AwsError {
         service: AAS,
         operation,
         resource: resource.to_string(),
-        kind: AwsErrorKind::Validation,
-        message: e.to_string(),
+        kind: AwsErrorKind::Other,
+        message: format!("the request could not be built ({e}); this is a bug in endpoint-scale, please report it"),
     }
 }
 
@@ -721,6 +961,138 @@ fn parse_resource_id(id: &str) -> Option<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use aws_smithy_runtime_api::client::result::ConnectorError;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+    use aws_smithy_types::error::ErrorMetadata;
+    use sm::operation::describe_endpoint::DescribeEndpointError;
+
+    type Sdk = SdkError<DescribeEndpointError, HttpResponse>;
+
+    fn raw(status: u16) -> HttpResponse {
+        HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::empty())
+    }
+
+    fn service(status: u16, code: &str, message: &str) -> Sdk {
+        let mut meta = ErrorMetadata::builder().message(message);
+        if !code.is_empty() {
+            meta = meta.code(code);
+        }
+        SdkError::service_error(DescribeEndpointError::generic(meta.build()), raw(status))
+    }
+
+    /// The sentence a user reads for an SDK error of DescribeEndpoint.
+    fn sentence(err: Sdk) -> String {
+        error(err, SM, "DescribeEndpoint", "endpoint e").to_string()
+    }
+
+    #[test]
+    fn a_refused_connection_is_a_sentence_not_a_debug_dump() {
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert_eq!(
+            sentence(SdkError::dispatch_failure(ConnectorError::io(Box::new(refused)))),
+            "DescribeEndpoint on endpoint e could not reach AWS (connection refused): check the network, any proxy, and --endpoint-url or AWS_ENDPOINT_URL if set, then run again"
+        );
+    }
+
+    #[test]
+    fn a_connect_timeout_and_an_attempt_timeout_say_which() {
+        assert_eq!(
+            sentence(SdkError::dispatch_failure(ConnectorError::timeout("connect timed out".into()))),
+            "DescribeEndpoint on endpoint e could not reach AWS (connection timed out): check the network, any proxy, and --endpoint-url or AWS_ENDPOINT_URL if set, then run again"
+        );
+        assert_eq!(
+            sentence(SdkError::timeout_error("operation attempt timeout (single attempt) occurred after 30s")),
+            "DescribeEndpoint on endpoint e could not reach AWS (no answer within 30s, the limit ENDPOINT_SCALE_CALL_TIMEOUT sets): check the network, any proxy, and --endpoint-url or AWS_ENDPOINT_URL if set, then run again"
+        );
+    }
+
+    #[test]
+    fn expired_or_unknown_credentials_say_to_renew_them() {
+        assert_eq!(
+            sentence(service(400, "ExpiredTokenException", "The security token included in the request is expired")),
+            "DescribeEndpoint on endpoint e was refused because AWS does not accept these credentials (The security token included in the request is expired): renew them (`aws sso login`, new keys or a new session token) and run again"
+        );
+        let e = error(service(403, "UnrecognizedClientException", "x"), SM, "DescribeEndpoint", "endpoint e");
+        assert_eq!(e.kind, AwsErrorKind::Credentials);
+    }
+
+    #[test]
+    fn a_5xx_after_the_retries_names_its_code() {
+        assert_eq!(
+            sentence(service(500, "InternalFailure", "An internal error occurred.")),
+            "DescribeEndpoint on endpoint e failed on AWS's side (InternalFailure: An internal error occurred): run again in a while, or raise --max-attempts"
+        );
+    }
+
+    #[test]
+    fn throttling_after_the_retries_says_how_to_slow_down() {
+        assert_eq!(
+            sentence(service(400, "ThrottlingException", "Rate exceeded")),
+            "DescribeEndpoint on endpoint e was throttled by AWS after every retry (Rate exceeded): lower --parallelism, raise --max-attempts, or pass --retry-mode adaptive"
+        );
+    }
+
+    #[test]
+    fn an_answer_that_is_not_from_aws_says_so() {
+        // No error code: an HTML page of a proxy or of another server at the endpoint URL.
+        assert_eq!(
+            sentence(service(501, "", "")),
+            "DescribeEndpoint on endpoint e got an answer that is not an AWS response (HTTP 501): check that --endpoint-url or AWS_ENDPOINT_URL, if set, points at an AWS API"
+        );
+        assert_eq!(
+            sentence(SdkError::response_error("failed to parse the response body", raw(200))),
+            "DescribeEndpoint on endpoint e got an answer that is not an AWS response (HTTP 200: failed to parse the response body): check that --endpoint-url or AWS_ENDPOINT_URL, if set, points at an AWS API"
+        );
+    }
+
+    #[test]
+    fn a_request_that_cannot_be_built_names_the_cause() {
+        assert_eq!(
+            sentence(SdkError::construction_failure("invalid value for field: `region` - must be a valid host label")),
+            "DescribeEndpoint on endpoint e could not be sent (invalid value for field: `region` - must be a valid host label): check the region, the credentials and --endpoint-url or AWS_ENDPOINT_URL"
+        );
+    }
+
+    #[test]
+    fn service_errors_keep_their_kinds() {
+        let kind = |code: &str, message: &str| error(service(400, code, message), SM, "X", "r").kind;
+        assert_eq!(kind("AccessDeniedException", "no"), AwsErrorKind::AccessDenied);
+        assert_eq!(kind("ValidationException", "Could not find endpoint \"e\"."), AwsErrorKind::NotFound);
+        assert_eq!(kind("ValidationException", "bad"), AwsErrorKind::Validation);
+        assert_eq!(kind("ResourceInUse", "Cannot create already existing model"), AwsErrorKind::AlreadyExists);
+    }
+
+    #[test]
+    fn the_spec_region_wins_and_says_what_it_overrode() {
+        let env = || Some(("eu-west-1".to_string(), "AWS_REGION".to_string()));
+        let (region, ignored) = choose_region(Some("us-east-1"), None, env()).unwrap();
+        assert_eq!(region.as_deref(), Some("us-east-1"));
+        assert_eq!(
+            ignored.unwrap().to_string(),
+            "the spec's region us-east-1 is used, and region eu-west-1 from AWS_REGION is ignored"
+        );
+        // The same region, or a flag that repeats the spec's: nothing to say.
+        let same = Some(("us-east-1".to_string(), "profile \"dev\"".to_string()));
+        assert_eq!(choose_region(Some("us-east-1"), None, same).unwrap(), (Some("us-east-1".into()), None));
+        assert_eq!(
+            choose_region(Some("us-east-1"), Some("us-east-1"), env()).unwrap(),
+            (Some("us-east-1".into()), None)
+        );
+        // Without a spec region: the flag, else aws-config's chain (None here).
+        assert_eq!(choose_region(None, Some("eu-west-1"), None).unwrap(), (Some("eu-west-1".into()), None));
+        assert_eq!(choose_region(None, None, None).unwrap(), (None, None));
+    }
+
+    #[test]
+    fn a_region_flag_that_contradicts_the_spec_is_an_error() {
+        let err = choose_region(Some("us-east-1"), Some("eu-west-1"), None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "--region eu-west-1 contradicts the spec's region us-east-1: drop --region, or change `region:` in the spec"
+        );
+    }
 
     #[test]
     fn resource_ids() {

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{confirm, connect, desired_from, interrupt, plural, read_live, read_text, show_plan, write_stdout};
+use super::{confirm, connect, desired_from, interrupt, plural, read_live, read_text, show_live_plan, write_stdout};
 use super::{CliError, Outcome};
 use crate::apply::{self, ApplyError, ApplyOptions, Cancel};
 use crate::aws::{SdkAws, WaitOptions};
@@ -30,9 +30,9 @@ pub async fn run(
     }
     let desired = desired_from(&file, colour)?;
     let aws = connect(args, desired.region.as_deref()).await?;
-    let live = read_live(&aws, &desired, prune, args.parallelism).await?;
+    let (live, target) = read_live(&aws, &desired, prune, args.parallelism).await?;
     let plan = plan::diff(&resources::desired(&desired), &live);
-    output::stdout(&show_plan(&plan, &desired, OutputFormat::Human, false, colour)).map_err(CliError::Write)?;
+    output::stdout(&show_live_plan(&plan, &desired, OutputFormat::Human, &target, colour)).map_err(CliError::Write)?;
     if !plan.conflicts.is_empty() {
         return Err(CliError::Conflicts(plan.conflicts.len()));
     }
@@ -61,13 +61,13 @@ async fn run_saved(
     let source = Source::new(saved.spec_path.clone(), saved.spec.clone());
     let desired = desired_from(&source, colour)?;
     let aws = connect(args, desired.region.as_deref()).await?;
-    let live = read_live(&aws, &desired, saved.prune, args.parallelism).await?;
+    let (live, target) = read_live(&aws, &desired, saved.prune, args.parallelism).await?;
     saved.check_fresh(path, &live)?;
     // Verified, not trusted: what runs is the plan the embedded spec gives, and only if the file
     // asks for exactly that.
     let plan = plan::diff(&resources::desired(&desired), &live);
     saved.check_steps(path, &plan)?;
-    output::stdout(&show_plan(&plan, &desired, OutputFormat::Human, false, colour)).map_err(CliError::Write)?;
+    output::stdout(&show_live_plan(&plan, &desired, OutputFormat::Human, &target, colour)).map_err(CliError::Write)?;
     if !plan.conflicts.is_empty() {
         return Err(CliError::Conflicts(plan.conflicts.len()));
     }

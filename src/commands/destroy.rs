@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::apply::{complete, execute};
-use super::{confirm, connect, load, read_live, show_plan, write_stdout, CliError, Outcome};
+use super::{confirm, connect, load, read_live, show_live_plan, write_stdout, CliError, Outcome};
 use crate::cli::{AwsArgs, OutputFormat, WaitArgs};
 use crate::output::{self, ColorChoice};
 use crate::plan;
@@ -17,9 +17,9 @@ pub async fn run(
 ) -> Result<Outcome, CliError> {
     let (_, desired) = load(path, colour)?;
     let aws = connect(args, desired.region.as_deref()).await?;
-    let live = read_live(&aws, &desired, false, args.parallelism).await?;
+    let (live, target) = read_live(&aws, &desired, false, args.parallelism).await?;
     let plan = plan::destroy(&live);
-    output::stdout(&show_plan(&plan, &desired, OutputFormat::Human, false, colour)).map_err(CliError::Write)?;
+    output::stdout(&show_live_plan(&plan, &desired, OutputFormat::Human, &target, colour)).map_err(CliError::Write)?;
     if plan.steps.is_empty() {
         return write_stdout("Nothing to destroy.\n");
     }

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::{connect, load, read_live, show_plan, write_stdout, CliError, Outcome};
+use super::{connect, load, read_live, show_live_plan, write_stdout, CliError, Outcome};
 use crate::cli::{AwsArgs, OutputFormat};
 use crate::output::ColorChoice;
 use crate::{plan, render, resources};
@@ -10,11 +10,11 @@ use crate::{plan, render, resources};
 pub async fn run(path: &Path, format: OutputFormat, args: &AwsArgs, colour: ColorChoice) -> Result<Outcome, CliError> {
     let (_, desired) = load(path, colour)?;
     let aws = connect(args, desired.region.as_deref()).await?;
-    let live = read_live(&aws, &desired, false, args.parallelism).await?;
+    let (live, target) = read_live(&aws, &desired, false, args.parallelism).await?;
     let plan = plan::diff(&resources::desired(&desired), &live);
     let text = match format {
         OutputFormat::Human => render::drift::render(&plan),
-        OutputFormat::Json => show_plan(&plan, &desired, OutputFormat::Json, false, colour),
+        OutputFormat::Json => show_live_plan(&plan, &desired, OutputFormat::Json, &target, colour),
     };
     write_stdout(&text)?;
     if !plan.conflicts.is_empty() {

@@ -216,20 +216,56 @@ fn load(path: &Path, colour: ColorChoice) -> Result<(Source, Desired), CliError>
     Ok((source, desired))
 }
 
+/// The region and account a live plan was made against, for its header: a plan that does not
+/// say where it looked cannot be checked against where it should have.
+struct Target {
+    region: String,
+    account: String,
+}
+
+/// A plan with no live read behind it (`plan --offline`), or one whose target the caller does
+/// not name (`import --adopt`, whose endpoints were named on the command line).
 fn show_plan(plan: &Plan, desired: &Desired, format: OutputFormat, offline: bool, colour: ColorChoice) -> String {
+    render_plan(plan, desired, format, offline, None, colour)
+}
+
+/// A plan of the live state read from `target`.
+fn show_live_plan(
+    plan: &Plan,
+    desired: &Desired,
+    format: OutputFormat,
+    target: &Target,
+    colour: ColorChoice,
+) -> String {
+    render_plan(plan, desired, format, false, Some(target), colour)
+}
+
+fn render_plan(
+    plan: &Plan,
+    desired: &Desired,
+    format: OutputFormat,
+    offline: bool,
+    target: Option<&Target>,
+    colour: ColorChoice,
+) -> String {
+    // Offline, the spec's region is still where the plan would apply: it is authoritative.
+    let region = target.map_or(desired.region.as_deref(), |t| Some(t.region.as_str()));
+    let account = target.map(|t| t.account.as_str());
     match format {
         OutputFormat::Human => crate::render::human::render(
             plan,
-            &crate::render::human::PlanContext { project: &desired.project, offline },
+            &crate::render::human::PlanContext { project: &desired.project, offline, region, account },
             &colour.stdout(),
         ),
         OutputFormat::Json => crate::render::json::render(
             plan,
-            &crate::render::json::JsonContext { project: &desired.project, region: desired.region.as_deref(), offline },
+            &crate::render::json::JsonContext { project: &desired.project, region, account, offline },
         ),
     }
 }
 
+/// Loads the AWS configuration (the spec's region wins; see `aws::sdk::load`) and says on stderr
+/// when the spec's region overrode the environment's or the profile's.
 async fn connect(args: &AwsArgs, spec_region: Option<&str>) -> Result<SdkAws, CliError> {
     let options = AwsOptions {
         profile: args.profile.clone(),
@@ -238,12 +274,23 @@ async fn connect(args: &AwsArgs, spec_region: Option<&str>) -> Result<SdkAws, Cl
         endpoint_url: args.endpoint_url.clone(),
         max_attempts: Some(args.max_attempts),
         adaptive_retry: args.retry_mode == RetryMode::Adaptive,
+        attempt_timeout: aws::sdk::attempt_timeout_from_env()?,
     };
-    let config = aws::load(&options).await?;
-    Ok(SdkAws::new(&config))
+    let loaded = aws::load(&options).await?;
+    if let Some(ignored) = &loaded.ignored_region {
+        output::stderr(&format!("note: {ignored}\n"));
+    }
+    Ok(SdkAws::new(&loaded.config))
 }
 
-async fn read_live(aws: &SdkAws, desired: &Desired, prune: bool, parallelism: usize) -> Result<LiveState, CliError> {
+/// Reads the live state and, at the same time (no extra round trip), the account the
+/// credentials belong to.
+async fn read_live(
+    aws: &SdkAws,
+    desired: &Desired,
+    prune: bool,
+    parallelism: usize,
+) -> Result<(LiveState, Target), CliError> {
     let wanted: Vec<live::Wanted> = desired
         .endpoints
         .iter()
@@ -253,7 +300,12 @@ async fn read_live(aws: &SdkAws, desired: &Desired, prune: bool, parallelism: us
             adopt: e.adopt,
         })
         .collect();
-    Ok(live::read(aws, &desired.project, &wanted, prune, parallelism).await?)
+    let (live, account) =
+        tokio::join!(live::read(aws, &desired.project, &wanted, prune, parallelism), aws.caller_account());
+    // When AWS cannot be reached both fail; GetCallerIdentity's error is the one that names the
+    // endpoint URL, and it is the same whichever of the concurrent reads failed first.
+    let account = account?;
+    Ok((live?, Target { region: aws.region().to_string(), account }))
 }
 
 /// Asks `question` on a terminal; only `yes` goes on. Without a terminal it refuses rather than

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{connect, load, read_live, show_plan, write_stdout, CliError, Outcome};
+use super::{connect, load, read_live, show_live_plan, show_plan, write_stdout, CliError, Outcome};
 use crate::cli::{AwsArgs, OutputFormat};
 use crate::live::LiveState;
 use crate::output::{self, ColorChoice};
@@ -36,9 +36,9 @@ pub async fn run(
 ) -> Result<Outcome, CliError> {
     let (source, desired) = load(path, colour)?;
     let aws = connect(args, desired.region.as_deref()).await?;
-    let live = read_live(&aws, &desired, prune, args.parallelism).await?;
+    let (live, target) = read_live(&aws, &desired, prune, args.parallelism).await?;
     let plan = plan::diff(&resources::desired(&desired), &live);
-    write_stdout(&show_plan(&plan, &desired, format, false, colour))?;
+    write_stdout(&show_live_plan(&plan, &desired, format, &target, colour))?;
     if let Some(out) = out {
         SavedPlan::new(&source, prune, &live, &plan).write(out)?;
         output::stderr(&format!(

@@ -7,10 +7,24 @@ use serde_json::Value;
 use crate::output::Palette;
 use crate::plan::{Action, Change, Plan};
 
-/// Header facts shown above the changes.
+/// Header facts shown above the changes. `account` (with `region`) is set when the live state was
+/// read, so every live plan says where it looked, changes or not.
 pub struct PlanContext<'a> {
     pub project: &'a str,
     pub offline: bool,
+    pub region: Option<&'a str>,
+    pub account: Option<&'a str>,
+}
+
+impl PlanContext<'_> {
+    /// ` (account 123456789012, region us-east-1)`, or nothing without a live read.
+    fn target(&self) -> String {
+        match (self.account, self.region) {
+            (Some(account), Some(region)) => format!(" (account {account}, region {region})"),
+            (Some(account), None) => format!(" (account {account})"),
+            _ => String::new(),
+        }
+    }
 }
 
 pub fn render(plan: &Plan, ctx: &PlanContext<'_>, p: &Palette) -> String {
@@ -25,13 +39,17 @@ pub fn render(plan: &Plan, ctx: &PlanContext<'_>, p: &Palette) -> String {
     notices(&mut out, "Skipped: these endpoints cannot be changed now", &plan.skipped, p);
     if !plan.changes.iter().any(|c| c.action != Action::NoOp) {
         if plan.conflicts.is_empty() && plan.skipped.is_empty() {
-            out.push_str(&format!("No changes. The endpoints of project {:?} match the spec.\n", ctx.project));
+            out.push_str(&format!(
+                "No changes. The endpoints of project {:?} match the spec{}.\n",
+                ctx.project,
+                ctx.target()
+            ));
         } else {
-            out.push_str("No other changes.\n");
+            out.push_str(&format!("No other changes{}.\n", ctx.target()));
         }
         return out;
     }
-    out.push_str(&format!("endpoint-scale plan for project {:?}", ctx.project));
+    out.push_str(&format!("endpoint-scale plan for project {:?}{}", ctx.project, ctx.target()));
     if ctx.offline {
         out.push_str(" (offline: the live state is taken as empty)");
     }

@@ -9,9 +9,13 @@ use crate::plan::{EndpointSteps, Plan, Step};
 /// Bumped on any change that could break a consumer of the JSON plan.
 pub const FORMAT_VERSION: &str = "1.0";
 
+/// Where the plan is for. `region` is the region the live state was read from; offline, the
+/// spec's `region:` (where it would apply), or null. `account` is the account the live state was
+/// read from (STS GetCallerIdentity), null offline, so `"offline": true` goes with it.
 pub struct JsonContext<'a> {
     pub project: &'a str,
     pub region: Option<&'a str>,
+    pub account: Option<&'a str>,
     pub offline: bool,
 }
 
@@ -50,6 +54,7 @@ pub fn render(plan: &Plan, ctx: &JsonContext<'_>) -> String {
         "format_version": FORMAT_VERSION,
         "project": ctx.project,
         "region": ctx.region,
+        "account": ctx.account,
         "offline": ctx.offline,
         "summary": plan.summary(),
         "has_changes": plan.has_changes(),

@@ -130,6 +130,10 @@ impl Account {
         self.requests().into_iter().map(|r| r.operation).collect()
     }
 
+    pub fn clear_faults(&self) {
+        self.control("DELETE", "faults", None);
+    }
+
     /// Injects a fault, e.g. `json!({"operation": "UpdateEndpoint", "fault": "500", "count": 1})`.
     pub fn inject(&self, fault: Value) {
         self.control("POST", "faults", Some(fault));
@@ -147,6 +151,12 @@ impl Account {
     pub fn configure(&self, config: Value) {
         self.control("POST", "config", Some(config));
     }
+}
+
+/// Calls that change nothing: Describe*, List* and STS GetCallerIdentity (every live plan asks
+/// which account it reads).
+pub fn is_read(operation: &str) -> bool {
+    operation.starts_with("Describe") || operation.starts_with("List") || operation == "GetCallerIdentity"
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::emulator::{emulator, Account};
+use crate::emulator::{emulator, is_read, Account};
 use crate::harness::{es, root, Output, TempSpec};
 
 pub(crate) const FAST: [&str; 2] = ["--poll-interval", "50ms"];
@@ -62,7 +62,13 @@ fn assert_in_sync(account: &Account, spec: &TempSpec) {
     let diff = run(account, &["diff", spec.arg()]).code(0);
     assert_eq!(diff.stdout, "In sync: AWS matches the spec.\n");
     let plan = run(account, &["plan", spec.arg(), "--detailed-exitcode"]).code(0);
-    assert_eq!(plan.stdout, "No changes. The endpoints of project \"recommendations\" match the spec.\n");
+    assert_eq!(
+        plan.stdout,
+        format!(
+            "No changes. The endpoints of project \"recommendations\" match the spec (account {}, region us-east-1).\n",
+            account.id
+        )
+    );
 }
 
 async fn desired_count(account: &Account, endpoint: &str, variant: &str) -> i32 {
@@ -402,8 +408,7 @@ async fn the_plan_shows_the_clean_up_of_what_a_failed_run_left_behind() {
     assert_eq!(plan_operations(&account, &v1), ["DeleteModel"]);
     account.clear_requests();
     apply(&account, &v1).code(0);
-    let mutating: Vec<String> =
-        account.operations().into_iter().filter(|o| !o.starts_with("Describe") && !o.starts_with("List")).collect();
+    let mutating: Vec<String> = account.operations().into_iter().filter(|o| !is_read(o)).collect();
     assert_eq!(mutating, ["DeleteModel"]);
     assert_in_sync(&account, &v1);
     let configs = sm.list_endpoint_configs().send().await.unwrap();
@@ -428,7 +433,7 @@ async fn an_unowned_endpoint_of_the_same_name_is_never_modified() {
     );
     assert!(out.stdout.contains("hint: add `adopt: true` to the endpoint in the spec to bring it under this project (`endpoint-scale import product-recommender` writes a spec for it)"), "{}", out.stdout);
     let ops = account.operations();
-    assert!(ops.iter().all(|o| o.starts_with("Describe") || o.starts_with("List")), "mutating call made: {ops:?}");
+    assert!(ops.iter().all(|o| is_read(o)), "mutating call made: {ops:?}");
 }
 
 const TWO: &str = "version: 1
@@ -499,7 +504,7 @@ async fn a_saved_plan_made_stale_out_of_band_is_refused() {
     let out = run(&account, &["apply", plan_arg, "--auto-approve"]).code(1);
     assert!(out.stderr.contains(&format!("error: the saved plan {plan_arg} is stale")), "{}", out.stderr);
     let ops = account.operations();
-    assert!(ops.iter().all(|o| o.starts_with("Describe") || o.starts_with("List")), "{ops:?}");
+    assert!(ops.iter().all(|o| is_read(o)), "{ops:?}");
     // A fresh saved plan applies.
     run(&account, &["plan", v2.arg(), "--out", plan_arg]).code(0);
     let mut args = vec!["apply", plan_arg, "--auto-approve"];
@@ -519,7 +524,7 @@ async fn apply_without_a_terminal_or_auto_approve_refuses() {
         "{}",
         out.stderr
     );
-    assert!(account.operations().iter().all(|o| o.starts_with("Describe") || o.starts_with("List")));
+    assert!(account.operations().iter().all(|o| is_read(o)));
 }
 
 #[tokio::test]
@@ -546,7 +551,9 @@ async fn reading_50_endpoints_costs_few_calls() {
     assert_eq!(autoscaling, 3, "{ops:?}");
     // One listing of the account's configs and models finds what the endpoints no longer use.
     assert_eq!((count("ListEndpointConfigs"), count("ListModels")), (1, 1), "{ops:?}");
-    assert_eq!(ops.len(), 205, "{ops:?}");
+    // The account the plan names, asked for once, beside the reads.
+    assert_eq!(count("GetCallerIdentity"), 1, "{ops:?}");
+    assert_eq!(ops.len(), 206, "{ops:?}");
 }
 
 /// A hand-made endpoint `legacy` with a scalable target, a target tracking policy named
@@ -630,7 +637,13 @@ async fn import_adopts_a_hand_made_endpoint_and_plan_then_shows_no_changes() {
     crate::harness::assert_expected("tests/expected/import.legacy.yaml", &written);
     es(["validate", spec_arg]).run().code(0);
     let out = run(&account, &["plan", spec_arg, "--detailed-exitcode"]).code(0);
-    assert_eq!(out.stdout, "No changes. The endpoints of project \"search\" match the spec.\n");
+    assert_eq!(
+        out.stdout,
+        format!(
+            "No changes. The endpoints of project \"search\" match the spec (account {}, region us-east-1).\n",
+            account.id
+        )
+    );
 }
 
 #[tokio::test]
@@ -651,7 +664,7 @@ async fn adoption_is_a_plan_a_saved_plan_carries_and_apply_runs() {
         "{}",
         out.stderr
     );
-    assert!(account.operations().iter().all(|o| o.starts_with("Describe") || o.starts_with("List")));
+    assert!(account.operations().iter().all(|o| is_read(o)));
     let ops = run(&account, &["plan", spec, "--output", "json"]).code(0).stdout;
     let doc: Value = serde_json::from_str(&ops).unwrap();
     let ops: Vec<&str> =
@@ -666,7 +679,13 @@ async fn adoption_is_a_plan_a_saved_plan_carries_and_apply_runs() {
     args.extend(FAST);
     run(&account, &args).code(0);
     let out = run(&account, &["plan", spec, "--detailed-exitcode"]).code(0);
-    assert_eq!(out.stdout, "No changes. The endpoints of project \"search\" match the spec.\n");
+    assert_eq!(
+        out.stdout,
+        format!(
+            "No changes. The endpoints of project \"search\" match the spec (account {}, region us-east-1).\n",
+            account.id
+        )
+    );
 }
 
 #[tokio::test]
@@ -730,7 +749,7 @@ async fn a_busy_endpoint_is_reported_and_skipped_not_fought_over() {
     );
     assert!(out.stderr.ends_with("error: 1 endpoint(s) were skipped because they cannot be changed now (see above); run apply again once they are InService\n"), "{}", out.stderr);
     let ops = account.operations();
-    assert!(ops.iter().all(|o| o.starts_with("Describe") || o.starts_with("List")), "{ops:?}");
+    assert!(ops.iter().all(|o| is_read(o)), "{ops:?}");
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@
 mod emulator;
 mod harness;
 
+mod aws_access;
 mod emulator_smoke;
 mod failure;
 mod live;

@@ -4,12 +4,12 @@
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::emulator::{emulator, Account};
+use crate::emulator::{emulator, is_read, Account};
 use crate::harness::{es, Output, TempDir, TempSpec};
 use crate::live::{apply, create_existing_model, hand_made_endpoint, recommender, run, FAST};
 
 fn mutating(account: &Account) -> Vec<String> {
-    account.operations().into_iter().filter(|o| !o.starts_with("Describe") && !o.starts_with("List")).collect()
+    account.operations().into_iter().filter(|o| !is_read(o)).collect()
 }
 
 /// Rewrites a saved plan's JSON with `edit`, and its digest to match when `fix_digest`: what an
