@@ -328,17 +328,14 @@ fn put_back_scaling(
     }
 }
 
-fn identity(config: &ConfigResource) -> Vec<(&str, &str, &str)> {
-    config.variants.iter().map(|v| (v.name.as_str(), v.model_name.as_str(), v.instance_type.as_str())).collect()
-}
-
 fn update_endpoint(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint, unused: Option<&UnusedResources>) {
     let name = want.endpoint.name.clone();
     let mut b = Builder { endpoint: name.clone(), plan, steps: Vec::new(), secret_keys: want.secret_keys() };
     let live_config = have.config.clone();
     // Configs are compared by content, not name: an adopted endpoint keeps its hand-made config
-    // as long as the variants, models and instance types agree.
-    let config_changes = live_config.as_ref().is_none_or(|c| identity(c) != identity(want.config));
+    // as long as its content (variants, models, instance types and the config's settings, see
+    // `ConfigResource::content`) agrees.
+    let config_changes = live_config.as_ref().is_none_or(|c| c.content() != want.config.content());
     let final_config = if config_changes { want.config.name.clone() } else { have.desc.config_name.clone() };
     let live_type = |variant: &str| {
         live_config
