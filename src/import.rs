@@ -349,6 +349,25 @@ mod tests {
     }
 
     #[test]
+    fn settings_a_spec_cannot_express_refuse_the_import_by_name() {
+        let (mut live, policies) = legacy();
+        let config = live.endpoints.get_mut("legacy").unwrap().config.as_mut().unwrap();
+        config.unsupported = vec![
+            Unsupported { setting: "ExplainerConfig".into(), variant: None },
+            Unsupported { setting: "InferenceComponents".into(), variant: Some("primary".into()) },
+            Unsupported { setting: "RoutingConfig".into(), variant: Some("primary".into()) },
+        ];
+        let err = spec_text("search", &["legacy".into()], &live, &policies).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "endpoint legacy cannot be imported:
+  - endpoint config legacy-config uses ExplainerConfig: online explainability is not supported
+  - variant primary has no ModelName: it serves inference components, which endpoint-scale does not manage
+  - variant primary uses RoutingConfig: the spec cannot express it yet, and a written spec would drop it"
+        );
+    }
+
+    #[test]
     fn awkward_live_values_are_quoted_and_a_missing_policy_is_marked() {
         let mut e = live_endpoint("odd", &[("year", "2024"), ("on-call", "yes"), ("note", "a: b # c")], &["a", "b"]);
         e.targets.push(target("odd", "b"));

@@ -9,6 +9,7 @@ mod harness;
 
 mod emulator_smoke;
 mod live;
+mod lossless;
 
 mod layout;
 mod plan;
