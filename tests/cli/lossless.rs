@@ -14,8 +14,8 @@ use crate::live::{create_existing_model, planned, run, wait_in_service, FAST};
 
 const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
-/// Creates endpoint config `config` (one variant `main` serving `model`, plus `extra`) and
-/// endpoint `endpoint` on it by hand, without endpoint-scale tags.
+/// Creates endpoint config `<endpoint>-hand` (the one `variant`, plus what `extra` adds to the
+/// request) and endpoint `endpoint` on it by hand, without endpoint-scale tags, and waits for it.
 async fn hand_made(
     account: &Account,
     endpoint: &str,
