@@ -482,21 +482,22 @@ async fn existing_model<A: Aws>(aws: &A, model: &ModelResource, project: &str) -
 }
 
 /// CreateEndpointConfig found a config of that name: go on only if it is this project's and has
-/// the spec's variants (names, models, instance types).
+/// the spec's content (variants, models, instance types and settings).
 async fn existing_config<A: Aws>(aws: &A, config: &ConfigResource, project: &str) -> Result<(), ApplyError> {
     let resource = format!("endpoint config {}", config.name);
     let owner = aws.endpoint_config_tags(&config.name).await?.map(|t| ownership(&t, project));
     if owner != Some(Ownership::Ours) {
         return Err(ApplyError::Conflict { resource, why: owner_text(owner.as_ref()) });
     }
-    let identity = |c: &ConfigResource| -> Vec<(String, String, String)> {
-        c.variants.iter().map(|v| (v.name.clone(), v.model_name.clone(), v.instance_type.clone())).collect()
-    };
+    // The content its name is derived from: variants, models, instance types and settings.
     let live = aws.describe_endpoint_config(&config.name).await?;
-    if live.is_some_and(|l| identity(&l) == identity(config)) {
+    if live.is_some_and(|l| l.content() == config.content()) {
         Ok(())
     } else {
-        Err(ApplyError::Conflict { resource, why: "its variants, models or instance types differ".to_string() })
+        Err(ApplyError::Conflict {
+            resource,
+            why: "its variants, models, instance types or settings differ".to_string(),
+        })
     }
 }
 

@@ -4,15 +4,87 @@
 //! --adopt` shows and applies that plan at once); after that, `plan` shows no changes.
 //!
 //! The written spec references the endpoints' models as `existing:` (endpoint-scale never
-//! changes or deletes those) and keeps live counts, weights, bounds, targets and schedules. It is
-//! built as the spec's own types and written by `spec::write`, so its quoting is the spec
-//! module's, and it reads back to what was imported.
+//! changes or deletes those) and keeps live counts, weights, bounds, targets and schedules, and
+//! the endpoint config's settings (data capture, KMS key, each variant's volume size and
+//! timeouts). It is built as the spec's own types and written by `spec::write`, so its quoting is
+//! the spec module's, and it reads back to what was imported.
+//!
+//! Import is lossless or it fails: a config setting no spec can express (a serverless variant,
+//! AsyncInferenceConfig, shadow variants, ...; see `Unsupported`) makes it refuse the endpoint
+//! by name, because the next config endpoint-scale created from the written spec would silently
+//! drop that setting. Models need no such check: they are written as `existing:`, kept as they are.
+
+use std::fmt;
 
 use crate::live::{LiveEndpoint, LiveState, Ownership};
 use crate::model::Tags;
-use crate::resources::{PolicyResource, TargetResource, POLICY_NAME, TAG_PREFIX};
+use crate::resources::{ConfigResource, PolicyResource, TargetResource, Unsupported, POLICY_NAME, TAG_PREFIX};
 use crate::spec::write::Document;
 use crate::spec::{self, AutoScaling, ModelSpec, Pos, ScheduledAction, Spec, TagMap, Target, SPEC_VERSION};
+
+/// An endpoint whose config uses settings a spec cannot express: importing it would drop them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportError {
+    pub endpoint: String,
+    pub config: String,
+    pub settings: Vec<Unsupported>,
+}
+
+impl std::error::Error for ImportError {}
+
+impl fmt::Display for ImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let items: Vec<String> = self.settings.iter().map(|u| refusal(&self.config, u)).collect();
+        match items.as_slice() {
+            [one] => write!(f, "endpoint {} cannot be imported: {one}", self.endpoint),
+            _ => {
+                write!(f, "endpoint {} cannot be imported:", self.endpoint)?;
+                items.iter().try_for_each(|item| write!(f, "\n  - {item}"))
+            }
+        }
+    }
+}
+
+/// "<where> uses <setting>: <why>", for one unsupported setting.
+fn refusal(config: &str, u: &Unsupported) -> String {
+    const REAL_TIME: &str = "endpoint-scale manages instance-based real-time endpoints";
+    let place = match &u.variant {
+        Some(v) => format!("variant {v}"),
+        None => format!("endpoint config {config}"),
+    };
+    let why = match u.setting.as_str() {
+        "InferenceComponents" => {
+            return format!(
+                "variant {} has no ModelName: it serves inference components, which endpoint-scale does not manage",
+                u.variant.as_deref().unwrap_or_default()
+            )
+        }
+        "ServerlessConfig" => format!("serverless variants are not supported; {REAL_TIME}"),
+        "AsyncInferenceConfig" => format!("asynchronous endpoints are not supported; {REAL_TIME}"),
+        "ShadowProductionVariants" => "shadow variants are not supported".to_string(),
+        "ExplainerConfig" => "online explainability is not supported".to_string(),
+        "ExecutionRoleArn" | "VpcConfig" | "EnableNetworkIsolation" => {
+            "endpoint configs for inference components are not supported".to_string()
+        }
+        "ManagedInstanceScaling" => {
+            "managed instance scaling is not supported; endpoint-scale scales variants with Application Auto Scaling"
+                .to_string()
+        }
+        "AcceleratorType" => "Elastic Inference accelerators are not supported".to_string(),
+        _ => "the spec cannot express it yet, and a written spec would drop it".to_string(),
+    };
+    format!("{place} uses {}: {why}", u.setting)
+}
+
+/// Refuses an endpoint whose config a spec cannot describe without loss.
+fn check_lossless(name: &str, config: Option<&ConfigResource>) -> Result<(), ImportError> {
+    match config {
+        Some(c) if !c.unsupported.is_empty() => {
+            Err(ImportError { endpoint: name.to_string(), config: c.name.clone(), settings: c.unsupported.clone() })
+        }
+        _ => Ok(()),
+    }
+}
 
 fn policy_of<'a>(policies: &'a [PolicyResource], endpoint: &str, variant: &str) -> Option<&'a PolicyResource> {
     let mine = policies.iter().filter(|p| p.endpoint == endpoint && p.variant == variant);
@@ -35,7 +107,16 @@ shows what that changes (ownership tags, the invocations policy's name) and `app
 /// Where a variant without an invocations policy gets a placeholder target, and says so.
 const NO_POLICY: &str = "No invocations target tracking policy was found: set a target.";
 
-pub fn spec_text(project: &str, endpoints: &[String], live: &LiveState, policies: &[PolicyResource]) -> String {
+/// The spec text for `endpoints`, or the first endpoint that cannot be written without loss.
+pub fn spec_text(
+    project: &str,
+    endpoints: &[String],
+    live: &LiveState,
+    policies: &[PolicyResource],
+) -> Result<String, ImportError> {
+    for e in endpoints.iter().filter_map(|name| live.endpoints.get(name)) {
+        check_lossless(&e.desc.name, e.config.as_ref())?;
+    }
     let mut unset_targets = Vec::new();
     let mut spec = Spec {
         version: Pos::new(SPEC_VERSION),
@@ -57,7 +138,7 @@ pub fn spec_text(project: &str, endpoints: &[String], live: &LiveState, policies
     for pointer in &unset_targets {
         doc = doc.comment(pointer, NO_POLICY);
     }
-    doc.to_string()
+    Ok(doc.to_string())
 }
 
 /// The endpoint as a spec endpoint, and the indexes of its variants whose target is a
@@ -78,11 +159,15 @@ fn endpoint(e: &LiveEndpoint, policies: &[PolicyResource]) -> (spec::Endpoint, V
             }
             autoscaling(e, &v.name, t, policy)
         });
+        let seconds = |s: Option<u32>| s.map(|s| Pos::new(s.to_string()));
         variants.push(spec::Variant {
             name: Pos::new(v.name.clone()),
             instance_type: Pos::new(v.instance_type.clone()),
             initial_instance_count: Some(Pos::new(count)),
             initial_weight: Some(Pos::new(weight.unwrap_or(v.initial_weight))),
+            volume_size_in_gb: v.volume_size_in_gb.map(Pos::new),
+            model_data_download_timeout: seconds(v.model_data_download_timeout),
+            container_startup_health_check_timeout: seconds(v.container_startup_health_check_timeout),
             model: Some(ModelSpec { existing: Some(Pos::new(v.model_name.clone())), ..ModelSpec::default() }),
             max_rps_per_instance: None,
             autoscaling,
@@ -90,9 +175,31 @@ fn endpoint(e: &LiveEndpoint, policies: &[PolicyResource]) -> (spec::Endpoint, V
     }
     // An endpoint that is not yet owned is adopted by the plan of this spec (and by `--adopt`).
     let adopt = (e.ownership != Ownership::Ours).then(|| Pos::new(true));
-    let endpoint =
-        spec::Endpoint { name: Pos::new(name.clone()), tags: user_tags(&e.tags), adopt, model: None, variants };
+    let config = e.config.as_ref();
+    let endpoint = spec::Endpoint {
+        name: Pos::new(name.clone()),
+        tags: user_tags(&e.tags),
+        adopt,
+        model: None,
+        kms_key_id: config.and_then(|c| c.kms_key_id.clone()).map(Pos::new),
+        data_capture: config.and_then(|c| c.data_capture.as_ref()).map(data_capture),
+        variants,
+    };
     (endpoint, unset)
+}
+
+fn data_capture(d: &crate::model::DataCapture) -> spec::DataCapture {
+    let list = |items: &[String]| items.iter().cloned().map(Pos::new).collect();
+    spec::DataCapture {
+        // Enabled is the default: written only when capture is off.
+        enable_capture: (!d.enable_capture).then(|| Pos::new(false)),
+        initial_sampling_percentage: Pos::new(d.initial_sampling_percentage),
+        destination_s3_uri: Pos::new(d.destination_s3_uri.clone()),
+        kms_key_id: d.kms_key_id.clone().map(Pos::new),
+        capture_options: list(&d.capture_options),
+        csv_content_types: list(&d.csv_content_types),
+        json_content_types: list(&d.json_content_types),
+    }
 }
 
 fn autoscaling(e: &LiveEndpoint, variant: &str, t: &TargetResource, policy: Option<&PolicyResource>) -> AutoScaling {
@@ -153,9 +260,15 @@ mod tests {
                         instance_type: "ml.c5.large".into(),
                         initial_instance_count: 1,
                         initial_weight: 1.0,
+                        volume_size_in_gb: None,
+                        model_data_download_timeout: None,
+                        container_startup_health_check_timeout: None,
                     })
                     .collect(),
                 tags: Tags::new(),
+                kms_key_id: None,
+                data_capture: None,
+                unsupported: Vec::new(),
             }),
             models: Vec::new(),
             targets: Vec::new(),
@@ -221,7 +334,7 @@ mod tests {
     #[test]
     fn writes_the_expected_spec_for_a_hand_made_endpoint() {
         let (live, policies) = legacy();
-        let text = spec_text("search", &["legacy".into()], &live, &policies);
+        let text = spec_text("search", &["legacy".into()], &live, &policies).unwrap();
         let expected =
             std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/expected/import.legacy.yaml")).unwrap();
         assert_eq!(text, expected);
@@ -232,6 +345,25 @@ mod tests {
         assert_eq!(
             (scaling.target_value, scaling.scale_in_cooldown_secs, scaling.scale_out_cooldown_secs),
             (750.0, 600, 60)
+        );
+    }
+
+    #[test]
+    fn settings_a_spec_cannot_express_refuse_the_import_by_name() {
+        let (mut live, policies) = legacy();
+        let config = live.endpoints.get_mut("legacy").unwrap().config.as_mut().unwrap();
+        config.unsupported = vec![
+            Unsupported { setting: "ExplainerConfig".into(), variant: None },
+            Unsupported { setting: "InferenceComponents".into(), variant: Some("primary".into()) },
+            Unsupported { setting: "RoutingConfig".into(), variant: Some("primary".into()) },
+        ];
+        let err = spec_text("search", &["legacy".into()], &live, &policies).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "endpoint legacy cannot be imported:
+  - endpoint config legacy-config uses ExplainerConfig: online explainability is not supported
+  - variant primary has no ModelName: it serves inference components, which endpoint-scale does not manage
+  - variant primary uses RoutingConfig: the spec cannot express it yet, and a written spec would drop it"
         );
     }
 
@@ -256,7 +388,7 @@ mod tests {
             unused: Default::default(),
             foreign: Default::default(),
         };
-        let text = spec_text("p", &["odd".into()], &live, &[]);
+        let text = spec_text("p", &["odd".into()], &live, &[]).unwrap();
         assert!(
             text.contains("    tags:\n      note: \"a: b # c\"\n      on-call: \"yes\"\n      year: \"2024\"\n"),
             "{text}"

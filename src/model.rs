@@ -46,6 +46,30 @@ pub struct EndpointModel {
     pub variants: Vec<VariantModel>,
     /// `adopt: true`: an unmanaged endpoint of this name is brought under the project.
     pub adopt: bool,
+    /// KmsKeyId of the endpoint config: the key that encrypts the instances' storage volumes.
+    pub kms_key_id: Option<String>,
+    /// DataCaptureConfig of the endpoint config.
+    pub data_capture: Option<DataCapture>,
+}
+
+/// Capture of requests and responses to S3 (SageMaker API `DataCaptureConfig`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct DataCapture {
+    /// `EnableCapture`; the API's default is enabled, and endpoint-scale always sends it.
+    pub enable_capture: bool,
+    /// 0 to 100.
+    pub initial_sampling_percentage: u32,
+    pub destination_s3_uri: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    /// `CaptureMode` values, in spec order: `Input`, `Output`, `InputAndOutput`.
+    pub capture_options: Vec<String>,
+    /// `CaptureContentTypeHeader.CsvContentTypes`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub csv_content_types: Vec<String>,
+    /// `CaptureContentTypeHeader.JsonContentTypes`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub json_content_types: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +82,12 @@ pub struct VariantModel {
     /// Load-tested requests per second one instance serves; the simulator's capacity figure.
     pub max_rps_per_instance: Option<f64>,
     pub scaling: Option<Scaling>,
+    /// `VolumeSizeInGB`, 1 to 512.
+    pub volume_size_in_gb: Option<u32>,
+    /// `ModelDataDownloadTimeoutInSeconds`, 60 to 3600.
+    pub model_data_download_timeout_secs: Option<u32>,
+    /// `ContainerStartupHealthCheckTimeoutInSeconds`, 60 to 3600.
+    pub container_startup_health_check_timeout_secs: Option<u32>,
 }
 
 /// A SageMaker hosting instance type, checked against the SDK's `ProductionVariantInstanceType`.
@@ -106,6 +136,19 @@ pub struct InlineModel {
     pub model_data_url: Option<String>,
     pub execution_role_arn: String,
     pub environment: BTreeMap<String, EnvValue>,
+    /// The model's `VpcConfig`.
+    pub vpc: Option<Vpc>,
+    /// `EnableNetworkIsolation`; `false` is what AWS does without it, so only `true` is sent.
+    pub enable_network_isolation: bool,
+    /// The container's `Mode` as the spec wrote it: `SingleModel` or `MultiModel`.
+    pub mode: Option<String>,
+}
+
+/// A model's `VpcConfig`: the security groups and subnets of its containers' network interfaces.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Vpc {
+    pub security_group_ids: Vec<String>,
+    pub subnets: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -14,7 +14,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::model::{Desired, EndpointModel, ModelRef, Tags, VariantModel};
+use crate::model::{DataCapture, Desired, EndpointModel, ModelRef, Tags, VariantModel, Vpc};
 
 /// Prefix of the tags the tool sets on what it creates; users may not set such tags.
 pub const TAG_PREFIX: &str = "endpoint-scale:";
@@ -92,6 +92,13 @@ pub struct ModelResource {
     #[serde(skip, default)]
     pub secret_keys: BTreeSet<String>,
     pub tags: Tags,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc: Option<Vpc>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub enable_network_isolation: bool,
+    /// The container's `Mode` (`SingleModel`, `MultiModel`) when one is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,6 +108,72 @@ pub struct ConfigResource {
     pub endpoint: String,
     pub variants: Vec<ConfigVariant>,
     pub tags: Tags,
+    /// `KmsKeyId`: the key that encrypts the storage volumes of the endpoint's instances.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_capture: Option<DataCapture>,
+    /// What a config read from AWS uses that a spec cannot express (a serverless variant,
+    /// AsyncInferenceConfig, ...): `import` refuses such an endpoint, and the diff sees such a
+    /// config as different from any desired one. Always empty for a desired config.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unsupported: Vec<Unsupported>,
+}
+
+/// A setting of a live endpoint config that endpoint-scale cannot express.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unsupported {
+    /// The API member, as the SageMaker API reference names it (`ServerlessConfig`).
+    pub setting: String,
+    /// The production variant that sets it, for a per-variant setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+}
+
+impl ConfigResource {
+    /// What makes two configs the same config: everything but the name, the tags and the
+    /// runtime counts and weights (see the module doc). The diff compares configs by this, and
+    /// the derived name hashes it, so the two cannot disagree.
+    ///
+    /// Settings a spec leaves out are left out here too (not written as null), so adding a
+    /// setting to the spec format never renames the configs of specs that do not use it.
+    pub fn content(&self) -> serde_json::Value {
+        let variants: Vec<serde_json::Value> = self
+            .variants
+            .iter()
+            .map(|v| {
+                let mut o =
+                    serde_json::json!({"name": v.name, "model_name": v.model_name, "instance_type": v.instance_type});
+                let extra = [
+                    ("volume_size_in_gb", v.volume_size_in_gb),
+                    ("model_data_download_timeout", v.model_data_download_timeout),
+                    ("container_startup_health_check_timeout", v.container_startup_health_check_timeout),
+                ];
+                for (key, value) in extra {
+                    if let Some(value) = value {
+                        o[key] = serde_json::json!(value);
+                    }
+                }
+                o
+            })
+            .collect();
+        let variants = serde_json::Value::Array(variants);
+        if self.kms_key_id.is_none() && self.data_capture.is_none() && self.unsupported.is_empty() {
+            // The form every config had before endpoint-level settings existed.
+            return variants;
+        }
+        let mut o = serde_json::json!({"variants": variants});
+        if let Some(key) = &self.kms_key_id {
+            o["kms_key_id"] = serde_json::json!(key);
+        }
+        if let Some(capture) = &self.data_capture {
+            o["data_capture"] = serde_json::json!(capture);
+        }
+        if !self.unsupported.is_empty() {
+            o["unsupported"] = serde_json::json!(self.unsupported);
+        }
+        o
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -110,6 +183,15 @@ pub struct ConfigVariant {
     pub instance_type: String,
     pub initial_instance_count: u32,
     pub initial_weight: f64,
+    /// `VolumeSizeInGB`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_size_in_gb: Option<u32>,
+    /// `ModelDataDownloadTimeoutInSeconds`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_data_download_timeout: Option<u32>,
+    /// `ContainerStartupHealthCheckTimeoutInSeconds`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_startup_health_check_timeout: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -262,12 +344,22 @@ fn endpoint_resources(project: &str, endpoint: &EndpointModel) -> Vec<Resource> 
             ModelRef::Inline(m) => {
                 let environment: BTreeMap<String, String> =
                     m.environment.iter().map(|(k, e)| (k.clone(), e.value.clone())).collect();
-                let content = serde_json::json!({
+                let mut content = serde_json::json!({
                     "image": m.image,
                     "model_data_url": m.model_data_url,
                     "execution_role_arn": m.execution_role_arn,
                     "environment": environment,
                 });
+                // Added only when set, so models that do not use them keep their names.
+                if let Some(vpc) = &m.vpc {
+                    content["vpc"] = serde_json::json!(vpc);
+                }
+                if m.enable_network_isolation {
+                    content["enable_network_isolation"] = serde_json::json!(true);
+                }
+                if let Some(mode) = &m.mode {
+                    content["mode"] = serde_json::json!(mode);
+                }
                 let name = hashed_name(&endpoint.name, &content);
                 if !models.iter().any(|existing| existing.name == name) {
                     models.push(ModelResource {
@@ -279,6 +371,9 @@ fn endpoint_resources(project: &str, endpoint: &EndpointModel) -> Vec<Resource> 
                         environment,
                         secret_keys: m.environment.iter().filter(|(_, e)| e.secret).map(|(k, _)| k.clone()).collect(),
                         tags: tags.clone(),
+                        vpc: m.vpc.clone(),
+                        enable_network_isolation: m.enable_network_isolation,
+                        mode: m.mode.clone(),
                     });
                 }
                 name
@@ -290,21 +385,25 @@ fn endpoint_resources(project: &str, endpoint: &EndpointModel) -> Vec<Resource> 
             instance_type: v.instance_type.to_string(),
             initial_instance_count: v.initial_instance_count,
             initial_weight: v.initial_weight,
+            volume_size_in_gb: v.volume_size_in_gb,
+            model_data_download_timeout: v.model_data_download_timeout_secs,
+            container_startup_health_check_timeout: v.container_startup_health_check_timeout_secs,
         });
     }
-    let identity: Vec<serde_json::Value> = variants
-        .iter()
-        .map(|v| serde_json::json!({"name": v.name, "model_name": v.model_name, "instance_type": v.instance_type}))
-        .collect();
-    let config_name = hashed_name(&endpoint.name, &serde_json::Value::Array(identity));
-
-    let mut out: Vec<Resource> = models.into_iter().map(Resource::Model).collect();
-    out.push(Resource::EndpointConfig(ConfigResource {
-        name: config_name.clone(),
+    let mut config = ConfigResource {
+        name: String::new(),
         endpoint: endpoint.name.clone(),
         variants,
         tags: tags.clone(),
-    }));
+        kms_key_id: endpoint.kms_key_id.clone(),
+        data_capture: endpoint.data_capture.clone(),
+        unsupported: Vec::new(),
+    };
+    config.name = hashed_name(&endpoint.name, &config.content());
+    let config_name = config.name.clone();
+
+    let mut out: Vec<Resource> = models.into_iter().map(Resource::Model).collect();
+    out.push(Resource::EndpointConfig(config));
     let runtime = endpoint
         .variants
         .iter()

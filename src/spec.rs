@@ -147,8 +147,41 @@ pub struct Endpoint {
     /// The model the variants serve, unless a variant names its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<ModelSpec>,
+    /// KMS key that encrypts the storage volumes of the endpoint's instances (the endpoint
+    /// config's `KmsKeyId`): a key id, key ARN, alias name (`alias/...`) or alias ARN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<Pos<String>>,
+    /// Capture of requests and responses to S3 (the endpoint config's `DataCaptureConfig`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_capture: Option<DataCapture>,
     /// Production variants. At least one.
     pub variants: Vec<Variant>,
+}
+
+/// The endpoint config's `DataCaptureConfig`: which requests and responses SageMaker writes to
+/// S3.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DataCapture {
+    /// Whether capture is on (`EnableCapture`). Default true, as in the API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_capture: Option<Pos<bool>>,
+    /// Percentage of requests captured, 0 to 100 (`InitialSamplingPercentage`).
+    #[schemars(range(min = 0, max = 100))]
+    pub initial_sampling_percentage: Pos<u32>,
+    /// Where captured data goes: an `s3://` URI, at most 512 characters (`DestinationS3Uri`).
+    pub destination_s3_uri: Pos<String>,
+    /// KMS key that encrypts the captured data in S3 (`KmsKeyId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<Pos<String>>,
+    /// What is captured: 1 to 32 of `Input`, `Output`, `InputAndOutput` (`CaptureOptions`).
+    pub capture_options: Vec<Pos<String>>,
+    /// Content types captured as CSV text, 1 to 10 (`CaptureContentTypeHeader.CsvContentTypes`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub csv_content_types: Vec<Pos<String>>,
+    /// Content types captured as JSON text, 1 to 10 (`CaptureContentTypeHeader.JsonContentTypes`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub json_content_types: Vec<Pos<String>>,
 }
 
 /// A model: either an existing SageMaker model (`existing`) or one the tool creates (`image`,
@@ -177,6 +210,25 @@ pub struct ModelSpec {
     /// to SageMaker unchanged.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub secret_environment: BTreeMap<Pos<String>, Pos<String>>,
+    /// Whether the container serves one model or many: `SingleModel` or `MultiModel` (`Mode`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<Pos<String>>,
+    /// The VPC the model's containers run in (`VpcConfig`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc: Option<Vpc>,
+    /// When true the containers make no network calls in or out (`EnableNetworkIsolation`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_network_isolation: Option<Pos<bool>>,
+}
+
+/// A model's `VpcConfig`.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Vpc {
+    /// 1 to 5 security group ids, for example `sg-0123456789abcdef0`.
+    pub security_group_ids: Vec<Pos<String>>,
+    /// 1 to 16 subnet ids, for example `subnet-0123456789abcdef0`.
+    pub subnets: Vec<Pos<String>>,
 }
 
 /// A production variant of an endpoint.
@@ -195,6 +247,20 @@ pub struct Variant {
     /// Relative share of the endpoint's traffic. Default 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initial_weight: Option<Pos<f64>>,
+    /// Size of each instance's ML storage volume in GB, 1 to 512 (`VolumeSizeInGB`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 512))]
+    pub volume_size_in_gb: Option<Pos<u32>>,
+    /// How long SageMaker may take to download the model data, 60s to 1h:
+    /// `600`, `10m` (`ModelDataDownloadTimeoutInSeconds`).
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "write::duration")]
+    #[schemars(schema_with = "duration_schema")]
+    pub model_data_download_timeout: Option<Pos<String>>,
+    /// How long the container may take to pass its first health check, 60s to 1h:
+    /// `600`, `10m` (`ContainerStartupHealthCheckTimeoutInSeconds`).
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "write::duration")]
+    #[schemars(schema_with = "duration_schema")]
+    pub container_startup_health_check_timeout: Option<Pos<String>>,
     /// Model for this variant; defaults to the endpoint's `model`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<ModelSpec>,

@@ -20,10 +20,10 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_smithy_types::DateTime;
 
 use super::{Aws, AwsError, AwsErrorKind, AwsOptions, AwsResult, EndpointDesc, IgnoredRegion, VariantDesc};
-use crate::model::{Tags, DEFAULT_COOLDOWN_SECS};
+use crate::model::{DataCapture, Tags, Vpc, DEFAULT_COOLDOWN_SECS};
 use crate::resources::{
     resource_id, ConfigResource, ConfigVariant, ModelResource, PolicyResource, ScheduledActionResource, TargetResource,
-    WeightAndCapacity, PREDEFINED_METRIC,
+    Unsupported, WeightAndCapacity, PREDEFINED_METRIC,
 };
 
 /// Why AWS cannot be reached at all: said in one sentence, with what to set.
@@ -435,9 +435,36 @@ impl Aws for SdkAws {
                     instance_type: v.instance_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
                     initial_instance_count: v.initial_instance_count().unwrap_or(0).max(0) as u32,
                     initial_weight: v.initial_variant_weight().map_or(1.0, f64::from),
+                    volume_size_in_gb: v.volume_size_in_gb().map(|n| n.max(0) as u32),
+                    model_data_download_timeout: v.model_data_download_timeout_in_seconds().map(|n| n.max(0) as u32),
+                    container_startup_health_check_timeout: v
+                        .container_startup_health_check_timeout_in_seconds()
+                        .map(|n| n.max(0) as u32),
                 })
                 .collect(),
             tags: Tags::new(),
+            kms_key_id: d.kms_key_id().map(str::to_string),
+            data_capture: d.data_capture_config().map(|c| DataCapture {
+                // The API's default when EnableCapture is absent is enabled (API DataCaptureConfig).
+                enable_capture: c.enable_capture().unwrap_or(true),
+                initial_sampling_percentage: c.initial_sampling_percentage().unwrap_or(0).max(0) as u32,
+                destination_s3_uri: c.destination_s3_uri().unwrap_or_default().to_string(),
+                kms_key_id: c.kms_key_id().map(str::to_string),
+                capture_options: c
+                    .capture_options()
+                    .iter()
+                    .filter_map(|o| o.capture_mode().map(|m| m.as_str().to_string()))
+                    .collect(),
+                csv_content_types: c
+                    .capture_content_type_header()
+                    .map(|h| h.csv_content_types().to_vec())
+                    .unwrap_or_default(),
+                json_content_types: c
+                    .capture_content_type_header()
+                    .map(|h| h.json_content_types().to_vec())
+                    .unwrap_or_default(),
+            }),
+            unsupported: unsupported_config_settings(&d),
         }))
     }
 
@@ -458,6 +485,12 @@ impl Aws for SdkAws {
                     .unwrap_or_default(),
                 secret_keys: Default::default(),
                 tags: Tags::new(),
+                vpc: d.vpc_config().map(|v| Vpc {
+                    security_group_ids: v.security_group_ids().to_vec(),
+                    subnets: v.subnets().to_vec(),
+                }),
+                enable_network_isolation: d.enable_network_isolation().unwrap_or(false),
+                mode: container.and_then(|c| c.mode()).map(|m| m.as_str().to_string()),
             }
         }))
     }
@@ -583,12 +616,22 @@ impl Aws for SdkAws {
                 (!model.environment.is_empty())
                     .then(|| model.environment.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<HashMap<_, _>>()),
             )
+            .set_mode(model.mode.as_deref().map(sm::types::ContainerMode::from))
             .build();
+        let vpc = model.vpc.as_ref().map(|v| {
+            sm::types::VpcConfig::builder()
+                .set_security_group_ids(Some(v.security_group_ids.clone()))
+                .set_subnets(Some(v.subnets.clone()))
+                .build()
+        });
         self.sagemaker
             .create_model()
             .model_name(&model.name)
             .execution_role_arn(&model.execution_role_arn)
             .primary_container(container)
+            .set_vpc_config(vpc)
+            // Only `true` is sent: without it AWS does not isolate the container.
+            .set_enable_network_isolation(model.enable_network_isolation.then_some(true))
             .set_tags(Some(sm_tags(&model.tags)))
             .send()
             .await
@@ -607,13 +650,21 @@ impl Aws for SdkAws {
                     .instance_type(sm::types::ProductionVariantInstanceType::from(v.instance_type.as_str()))
                     .initial_instance_count(v.initial_instance_count as i32)
                     .initial_variant_weight(v.initial_weight as f32)
+                    .set_volume_size_in_gb(v.volume_size_in_gb.map(|n| n as i32))
+                    .set_model_data_download_timeout_in_seconds(v.model_data_download_timeout.map(|n| n as i32))
+                    .set_container_startup_health_check_timeout_in_seconds(
+                        v.container_startup_health_check_timeout.map(|n| n as i32),
+                    )
                     .build()
             })
             .collect();
+        let data_capture = config.data_capture.as_ref().map(data_capture_config);
         self.sagemaker
             .create_endpoint_config()
             .endpoint_config_name(&config.name)
             .set_production_variants(Some(variants))
+            .set_kms_key_id(config.kms_key_id.clone())
+            .set_data_capture_config(data_capture)
             .set_tags(Some(sm_tags(&config.tags)))
             .send()
             .await
@@ -937,6 +988,80 @@ impl Aws for SdkAws {
             .map(|_| ())
             .map_err(|e| error(e, AAS, "DeleteScheduledAction", format!("scheduled action {name} of {id}")))
     }
+}
+
+/// The SDK's DataCaptureConfig of a config's data capture. EnableCapture is always sent, so
+/// the config does not depend on the API's default.
+fn data_capture_config(c: &DataCapture) -> sm::types::DataCaptureConfig {
+    let options = c
+        .capture_options
+        .iter()
+        .map(|mode| {
+            sm::types::CaptureOption::builder().capture_mode(sm::types::CaptureMode::from(mode.as_str())).build()
+        })
+        .collect();
+    let header = (!c.csv_content_types.is_empty() || !c.json_content_types.is_empty()).then(|| {
+        sm::types::CaptureContentTypeHeader::builder()
+            .set_csv_content_types((!c.csv_content_types.is_empty()).then(|| c.csv_content_types.clone()))
+            .set_json_content_types((!c.json_content_types.is_empty()).then(|| c.json_content_types.clone()))
+            .build()
+    });
+    sm::types::DataCaptureConfig::builder()
+        .enable_capture(c.enable_capture)
+        .initial_sampling_percentage(c.initial_sampling_percentage as i32)
+        .destination_s3_uri(&c.destination_s3_uri)
+        .set_kms_key_id(c.kms_key_id.clone())
+        .set_capture_options(Some(options))
+        .set_capture_content_type_header(header)
+        .build()
+}
+
+/// What a described config uses that a spec cannot express, by API member (SageMaker API
+/// reference, DescribeEndpointConfig and ProductionVariant). `import` refuses such an endpoint
+/// rather than write a spec without it, and the diff sees such a config as different from the
+/// spec's. Members the SDK this build uses does not know cannot be seen here.
+fn unsupported_config_settings(
+    d: &sm::operation::describe_endpoint_config::DescribeEndpointConfigOutput,
+) -> Vec<Unsupported> {
+    let config =
+        |setting: &str, present: bool| present.then(|| Unsupported { setting: setting.to_string(), variant: None });
+    let mut out: Vec<Unsupported> = [
+        config("AsyncInferenceConfig", d.async_inference_config().is_some()),
+        config("ShadowProductionVariants", !d.shadow_production_variants().is_empty()),
+        config("ExplainerConfig", d.explainer_config().is_some()),
+        config("ExecutionRoleArn", d.execution_role_arn().is_some()),
+        config("VpcConfig", d.vpc_config().is_some()),
+        config("EnableNetworkIsolation", d.enable_network_isolation() == Some(true)),
+        config("MetricsConfig", d.metrics_config().is_some()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    for v in d.production_variants() {
+        let variant = v.variant_name().unwrap_or_default();
+        let settings = [
+            ("ServerlessConfig", v.serverless_config().is_some()),
+            // A variant without a model serves inference components.
+            ("InferenceComponents", v.model_name().is_none()),
+            ("AcceleratorType", v.accelerator_type().is_some()),
+            ("CoreDumpConfig", v.core_dump_config().is_some()),
+            ("EnableSSMAccess", v.enable_ssm_access() == Some(true)),
+            ("ManagedInstanceScaling", v.managed_instance_scaling().is_some()),
+            ("RoutingConfig", v.routing_config().is_some()),
+            ("InferenceAmiVersion", v.inference_ami_version().is_some()),
+            ("CapacityReservationConfig", v.capacity_reservation_config().is_some()),
+            ("InstancePools", !v.instance_pools().is_empty()),
+            ("VariantInstanceProvisionTimeoutInSeconds", v.variant_instance_provision_timeout_in_seconds().is_some()),
+            ("AcceleratorPartitionLayouts", !v.accelerator_partition_layouts().is_empty()),
+        ];
+        out.extend(
+            settings
+                .into_iter()
+                .filter(|(_, present)| *present)
+                .map(|(setting, _)| Unsupported { setting: setting.to_string(), variant: Some(variant.to_string()) }),
+        );
+    }
+    out
 }
 
 /// A request builder refused its input: a required field endpoint-scale failed to set, so a bug

@@ -43,7 +43,7 @@ pub async fn run(
     }
     let policies: Vec<PolicyResource> =
         live.endpoints.values().flat_map(|e| e.policies.iter().chain(&e.foreign_policies)).cloned().collect();
-    let text = crate::import::spec_text(project, endpoints, &live, &policies);
+    let text = crate::import::spec_text(project, endpoints, &live, &policies)?;
     let name = match out {
         Some(path) => {
             std::fs::write(path, &text).map_err(|err| CliError::WriteFile { path: path.display().to_string(), err })?;

@@ -91,6 +91,8 @@ pub enum CliError {
     NoSuchEndpoint(String),
     #[error("endpoint {endpoint} belongs to endpoint-scale project {other:?}; it cannot be adopted by {project:?}")]
     OtherProject { endpoint: String, other: String, project: String },
+    #[error(transparent)]
+    Import(#[from] crate::import::ImportError),
 }
 
 /// Runs the command the arguments name.

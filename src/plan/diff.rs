@@ -344,17 +344,13 @@ fn put_back_scaling(
     }
 }
 
-fn identity(config: &ConfigResource) -> Vec<(&str, &str, &str)> {
-    config.variants.iter().map(|v| (v.name.as_str(), v.model_name.as_str(), v.instance_type.as_str())).collect()
-}
-
 /// An owned endpoint in service. A live variant the spec scales but that has no scalable target
 /// while the endpoint is about to be updated lost its auto scaling (a run killed between
 /// deregistering and updating, or a hand-made change): it is registered again first, with the
 /// spec's bounds, policy and scheduled actions, so that whatever happens to the update the
 /// variant is not left at a fixed count. The rest of the plan then treats it as registered.
 fn update_endpoint(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint, unused: Option<&UnusedResources>) {
-    let config_changes = have.config.as_ref().is_none_or(|c| identity(c) != identity(want.config));
+    let config_changes = have.config.as_ref().is_none_or(|c| c.content() != want.config.content());
     let missing: Vec<&TargetResource> = want
         .targets
         .iter()
@@ -420,8 +416,9 @@ fn diff_owned(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint, unused: Opt
     };
     let live_config = have.config.clone();
     // Configs are compared by content, not name: an adopted endpoint keeps its hand-made config
-    // as long as the variants, models and instance types agree.
-    let config_changes = live_config.as_ref().is_none_or(|c| identity(c) != identity(want.config));
+    // as long as its content (variants, models, instance types and the config's settings, see
+    // `ConfigResource::content`) agrees.
+    let config_changes = live_config.as_ref().is_none_or(|c| c.content() != want.config.content());
     let final_config = if config_changes { want.config.name.clone() } else { have.desc.config_name.clone() };
     let live_type = |variant: &str| {
         live_config

@@ -129,38 +129,87 @@ fn create_call(resource: &Resource) -> ApiCall {
         Resource::Model(m) => {
             let mut container = Map::new();
             container.insert("Image".into(), json!(m.image));
+            if let Some(mode) = &m.mode {
+                container.insert("Mode".into(), json!(mode));
+            }
             if let Some(url) = &m.model_data_url {
                 container.insert("ModelDataUrl".into(), json!(url));
             }
             if !m.environment.is_empty() {
                 container.insert("Environment".into(), json!(m.environment));
             }
-            ApiCall {
-                service: "sagemaker",
-                operation: "CreateModel",
-                input: json!({
-                    "ModelName": m.name,
-                    "PrimaryContainer": container,
-                    "ExecutionRoleArn": m.execution_role_arn,
-                    "Tags": tag_list(&m.tags),
-                }),
+            let mut input = Map::new();
+            input.insert("ModelName".into(), json!(m.name));
+            input.insert("PrimaryContainer".into(), Value::Object(container));
+            input.insert("ExecutionRoleArn".into(), json!(m.execution_role_arn));
+            if let Some(vpc) = &m.vpc {
+                input.insert(
+                    "VpcConfig".into(),
+                    json!({"SecurityGroupIds": vpc.security_group_ids, "Subnets": vpc.subnets}),
+                );
             }
+            if m.enable_network_isolation {
+                input.insert("EnableNetworkIsolation".into(), json!(true));
+            }
+            input.insert("Tags".into(), tag_list(&m.tags));
+            ApiCall { service: "sagemaker", operation: "CreateModel", input: Value::Object(input) }
         }
-        Resource::EndpointConfig(c) => ApiCall {
-            service: "sagemaker",
-            operation: "CreateEndpointConfig",
-            input: json!({
-                "EndpointConfigName": c.name,
-                "ProductionVariants": c.variants.iter().map(|v| json!({
-                    "VariantName": v.name,
-                    "ModelName": v.model_name,
-                    "InstanceType": v.instance_type,
-                    "InitialInstanceCount": v.initial_instance_count,
-                    "InitialVariantWeight": v.initial_weight,
-                })).collect::<Vec<_>>(),
-                "Tags": tag_list(&c.tags),
-            }),
-        },
+        Resource::EndpointConfig(c) => {
+            let variants: Vec<Value> = c
+                .variants
+                .iter()
+                .map(|v| {
+                    let mut variant = json!({
+                        "VariantName": v.name,
+                        "ModelName": v.model_name,
+                        "InstanceType": v.instance_type,
+                        "InitialInstanceCount": v.initial_instance_count,
+                        "InitialVariantWeight": v.initial_weight,
+                    });
+                    let settings = [
+                        ("VolumeSizeInGB", v.volume_size_in_gb),
+                        ("ModelDataDownloadTimeoutInSeconds", v.model_data_download_timeout),
+                        ("ContainerStartupHealthCheckTimeoutInSeconds", v.container_startup_health_check_timeout),
+                    ];
+                    for (member, value) in settings {
+                        if let Some(value) = value {
+                            variant[member] = json!(value);
+                        }
+                    }
+                    variant
+                })
+                .collect();
+            let mut input = Map::new();
+            input.insert("EndpointConfigName".into(), json!(c.name));
+            input.insert("ProductionVariants".into(), Value::Array(variants));
+            if let Some(d) = &c.data_capture {
+                let mut capture = Map::new();
+                capture.insert("EnableCapture".into(), json!(d.enable_capture));
+                capture.insert("InitialSamplingPercentage".into(), json!(d.initial_sampling_percentage));
+                capture.insert("DestinationS3Uri".into(), json!(d.destination_s3_uri));
+                if let Some(key) = &d.kms_key_id {
+                    capture.insert("KmsKeyId".into(), json!(key));
+                }
+                let options: Vec<Value> = d.capture_options.iter().map(|o| json!({"CaptureMode": o})).collect();
+                capture.insert("CaptureOptions".into(), Value::Array(options));
+                let mut header = Map::new();
+                if !d.csv_content_types.is_empty() {
+                    header.insert("CsvContentTypes".into(), json!(d.csv_content_types));
+                }
+                if !d.json_content_types.is_empty() {
+                    header.insert("JsonContentTypes".into(), json!(d.json_content_types));
+                }
+                if !header.is_empty() {
+                    capture.insert("CaptureContentTypeHeader".into(), Value::Object(header));
+                }
+                input.insert("DataCaptureConfig".into(), Value::Object(capture));
+            }
+            if let Some(key) = &c.kms_key_id {
+                input.insert("KmsKeyId".into(), json!(key));
+            }
+            input.insert("Tags".into(), tag_list(&c.tags));
+            ApiCall { service: "sagemaker", operation: "CreateEndpointConfig", input: Value::Object(input) }
+        }
         Resource::Endpoint(e) => ApiCall {
             service: "sagemaker",
             operation: "CreateEndpoint",

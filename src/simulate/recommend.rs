@@ -329,6 +329,9 @@ pub fn fragment(c: &Candidate, max_rps_reference: f64, timezone: &str) -> String
         instance_type: Pos::new(c.instance_type.clone()),
         initial_instance_count: Some(Pos::new(c.min)),
         initial_weight: None,
+        volume_size_in_gb: None,
+        model_data_download_timeout: None,
+        container_startup_health_check_timeout: None,
         model: None,
         max_rps_per_instance: Some(Pos::new(rps)),
         autoscaling: Some(AutoScaling {

@@ -524,6 +524,9 @@ endpoints:
                 instance_type: Pos::new("ml.c5.large".into()),
                 initial_instance_count: Some(Pos::new(u32::MAX)),
                 initial_weight: Some(Pos::new(weight)),
+                volume_size_in_gb: None,
+                model_data_download_timeout: None,
+                container_startup_health_check_timeout: None,
                 model: None,
                 max_rps_per_instance: None,
                 autoscaling: None,
@@ -539,6 +542,8 @@ endpoints:
                     tags: BTreeMap::new(),
                     adopt: None,
                     model: Some(ModelSpec { existing: Some(Pos::new("m".into())), ..ModelSpec::default() }),
+                    kms_key_id: None,
+                    data_capture: None,
                     variants: vec![variant],
                 }],
             };
@@ -556,6 +561,9 @@ endpoints:
             instance_type: Pos::new("ml.c5.large".into()),
             initial_instance_count: None,
             initial_weight: None,
+            volume_size_in_gb: None,
+            model_data_download_timeout: None,
+            container_startup_health_check_timeout: None,
             model: None,
             max_rps_per_instance: Some(Pos::new(20.0)),
             autoscaling: Some(AutoScaling {

@@ -9,8 +9,9 @@
 //! One [`Validator`] walks the spec top-down and collects diagnostics; its rules live in one file
 //! per family, in the order the walk meets them: `names` (project, region, SageMaker names),
 //! `tags`, `variants` (endpoints' variant lists, instance types, weights), `models` (existing
-//! or inline, environment), `scaling` (capacity, target, cooldowns, the burstable rule) and
-//! `schedules`. This file holds the entry point, the spec-level rules and shared helpers.
+//! or inline, environment), `hosting` (settings passed through to SageMaker: data capture, KMS
+//! keys, volume, timeouts, VPC, network isolation, container mode), `scaling` (capacity, target,
+//! cooldowns, the burstable rule) and `schedules`. This file holds the entry point, the spec-level rules and shared helpers.
 
 use std::collections::HashMap;
 
@@ -18,6 +19,7 @@ use crate::diagnostic::{did_you_mean, Diagnostic, SourceSpan};
 use crate::model::Desired;
 use crate::spec::{Pos, Spec, SPEC_VERSION};
 
+mod hosting;
 mod models;
 mod names;
 mod scaling;

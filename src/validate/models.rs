@@ -21,6 +21,15 @@ impl Validator {
         .filter_map(|(k, s)| s.map(|s| (k, s)))
         .chain(model.environment.keys().next().map(|k| ("environment", k.span)))
         .chain(model.secret_environment.keys().next().map(|k| ("secret_environment", k.span)))
+        .chain(model.mode.as_ref().map(|m| ("mode", m.span)))
+        .chain(
+            model
+                .vpc
+                .as_ref()
+                .and_then(|v| v.security_group_ids.first().or(v.subnets.first()))
+                .map(|s| ("vpc", s.span)),
+        )
+        .chain(model.enable_network_isolation.as_ref().map(|e| ("enable_network_isolation", e.span)))
         .collect();
         if let Some(existing) = &model.existing {
             if let Some((key, span)) = inline_keys.first() {
@@ -134,13 +143,17 @@ impl Validator {
                 .at(image.span, "in this model"),
             );
         }
-        let role = role?;
+        let settings = self.model_settings(model, image.span);
+        let (role, settings) = (role?, settings?);
         ok.then(|| {
             ModelRef::Inline(InlineModel {
                 image: image.value.clone(),
                 model_data_url: model.model_data_url.as_ref().map(|u| u.value.clone()),
                 execution_role_arn: role,
                 environment,
+                vpc: settings.vpc,
+                enable_network_isolation: settings.enable_network_isolation,
+                mode: settings.mode,
             })
         })
     }

@@ -54,6 +54,7 @@ impl Validator {
                 variants.push(v);
             }
         }
+        let settings = self.config_settings(endpoint);
         let total_weight: f64 = variants.iter().map(|v| v.initial_weight).sum();
         if !variants.is_empty() && variants.len() == endpoint.variants.len() && total_weight <= 0.0 {
             self.error(
@@ -62,11 +63,14 @@ impl Validator {
                     .help("give at least one variant a positive `initial_weight`"),
             );
         }
+        let settings = settings?;
         Some(EndpointModel {
             name: endpoint.name.value.clone(),
             tags,
             variants,
             adopt: endpoint.adopt.as_ref().is_some_and(|a| a.value),
+            kms_key_id: settings.kms_key_id,
+            data_capture: settings.data_capture,
         })
     }
 
@@ -115,8 +119,8 @@ impl Validator {
         };
         let scaling_ok = variant.autoscaling.is_none() || scaling.is_some();
         let valid = name_ok && scaling_ok && weight >= 0.0;
-        match (instance_type, model) {
-            (Some(instance_type), Some(model)) if valid => Some(VariantModel {
+        match (instance_type, model, self.variant_settings(variant)) {
+            (Some(instance_type), Some(model), Some(settings)) if valid => Some(VariantModel {
                 name: variant.name.value.clone(),
                 instance_type,
                 initial_instance_count: count,
@@ -124,6 +128,9 @@ impl Validator {
                 model,
                 max_rps_per_instance: max_rps,
                 scaling,
+                volume_size_in_gb: settings.volume_size_in_gb,
+                model_data_download_timeout_secs: settings.model_data_download_timeout_secs,
+                container_startup_health_check_timeout_secs: settings.container_startup_health_check_timeout_secs,
             }),
             _ => None,
         }

@@ -11,6 +11,7 @@ mod aws_access;
 mod emulator_smoke;
 mod failure;
 mod live;
+mod lossless;
 
 mod layout;
 mod plan;

@@ -177,7 +177,7 @@ fn python() -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
-fn check_against_botocore(calls: &str) -> String {
+pub(crate) fn check_against_botocore(calls: &str) -> String {
     use std::io::Write;
     let mut child = Command::new(python())
         .arg(root().join("tests/check_requests.py"))

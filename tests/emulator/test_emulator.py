@@ -227,6 +227,55 @@ def test_create_existing_names_fail(env):
                          f'Cannot create already existing endpoint "arn:aws:sagemaker:us-east-1:{env.account}:endpoint/e".')
 
 
+# ----------------------------------------------------------------------------- settings kept as given
+
+def test_model_keeps_network_isolation_vpc_and_mode_and_omits_what_was_not_set(env):
+    env.sm.create_model(
+        ModelName="isolated", ExecutionRoleArn=ROLE,
+        PrimaryContainer={"Image": "img:1", "Mode": "MultiModel"},
+        VpcConfig={"SecurityGroupIds": ["sg-1"], "Subnets": ["subnet-1", "subnet-2"]},
+        EnableNetworkIsolation=True)
+    d = env.sm.describe_model(ModelName="isolated")
+    assert d["EnableNetworkIsolation"] is True
+    assert d["VpcConfig"] == {"SecurityGroupIds": ["sg-1"], "Subnets": ["subnet-1", "subnet-2"]}
+    assert d["PrimaryContainer"] == {"Image": "img:1", "Mode": "MultiModel"}
+    plain = env.sm.describe_model(ModelName="m")
+    assert plain["EnableNetworkIsolation"] is False
+    assert "VpcConfig" not in plain
+
+
+def test_endpoint_config_keeps_every_member_it_was_given(env):
+    capture = {
+        "EnableCapture": True, "InitialSamplingPercentage": 20, "DestinationS3Uri": "s3://b/capture",
+        "KmsKeyId": "alias/capture", "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
+        "CaptureContentTypeHeader": {"JsonContentTypes": ["application/json"]},
+    }
+    variant = {
+        "VariantName": "a", "ModelName": "m", "InstanceType": "ml.c5.large", "InitialInstanceCount": 1,
+        "VolumeSizeInGB": 30, "ModelDataDownloadTimeoutInSeconds": 600,
+        "ContainerStartupHealthCheckTimeoutInSeconds": 900,
+    }
+    shadow = {"VariantName": "s", "ModelName": "m", "InstanceType": "ml.c5.large", "InitialInstanceCount": 1}
+    env.sm.create_endpoint_config(
+        EndpointConfigName="full", ProductionVariants=[variant], DataCaptureConfig=capture,
+        KmsKeyId="arn:aws:kms:us-east-1:123456789012:key/abc", ShadowProductionVariants=[shadow],
+        ExplainerConfig={"ClarifyExplainerConfig": {"ShapConfig": {"ShapBaselineConfig": {"ShapBaseline": "1"}}}},
+        ExecutionRoleArn=ROLE, VpcConfig={"SecurityGroupIds": ["sg-1"], "Subnets": ["subnet-1"]},
+        EnableNetworkIsolation=True)
+    d = env.sm.describe_endpoint_config(EndpointConfigName="full")
+    assert d["ProductionVariants"] == [variant]
+    assert d["DataCaptureConfig"] == capture
+    assert d["KmsKeyId"] == "arn:aws:kms:us-east-1:123456789012:key/abc"
+    assert d["ShadowProductionVariants"] == [shadow]
+    assert d["ExplainerConfig"]["ClarifyExplainerConfig"]["ShapConfig"]["ShapBaselineConfig"] == {"ShapBaseline": "1"}
+    assert (d["ExecutionRoleArn"], d["EnableNetworkIsolation"]) == (ROLE, True)
+    assert d["VpcConfig"] == {"SecurityGroupIds": ["sg-1"], "Subnets": ["subnet-1"]}
+    env.config("plain", [("a", "ml.c5.large", 1)])
+    plain = env.sm.describe_endpoint_config(EndpointConfigName="plain")
+    for member in ("DataCaptureConfig", "KmsKeyId", "ShadowProductionVariants", "VpcConfig"):
+        assert member not in plain, member
+
+
 def test_add_tags_overwrites_existing_key(env):
     arn = env.sm.describe_model(ModelName="m")["ModelArn"]
     env.sm.add_tags(ResourceArn=arn, Tags=[{"Key": "owner", "Value": "a"}, {"Key": "team", "Value": "x"}])

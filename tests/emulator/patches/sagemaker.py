@@ -5,6 +5,10 @@ auto-scaling guard and test-triggered rollback), Creating/Updating/Deleting stat
 a DescribeEndpoint response that follows the config and UpdateEndpointWeightsAndCapacities,
 "Cannot create already existing ..." for models, endpoint configs and endpoints, AddTags that
 overwrites an existing key, and a DeleteEndpoint that deregisters the endpoint's scalable targets.
+Keeps what moto drops from CreateModel (EnableNetworkIsolation) and CreateEndpointConfig
+(ShadowProductionVariants, ExplainerConfig, ExecutionRoleArn, VpcConfig, EnableNetworkIsolation,
+MetricsConfig), and leaves out of Describe* the empty VpcConfig / DataCaptureConfig that moto
+invents for resources created without one (AWS omits an unset member).
 """
 
 import copy
@@ -439,6 +443,48 @@ def add_tags(self: Backend, arn: str, tags: list[dict[str, str]]) -> list[dict[s
 
 # ----------------------------------------------------------------------------- response patches
 
+# CreateEndpointConfig members moto 5.2.5 accepts but does not store (API CreateEndpointConfig).
+CONFIG_EXTRAS = (
+    "ShadowProductionVariants", "ExplainerConfig", "ExecutionRoleArn", "VpcConfig",
+    "EnableNetworkIsolation", "MetricsConfig",
+)
+
+_orig_resp_create_model = smr.SageMakerResponse.create_model
+_orig_resp_create_endpoint_config = smr.SageMakerResponse.create_endpoint_config
+
+
+def _resp_create_model(self: smr.SageMakerResponse) -> ActionResult:
+    result = _orig_resp_create_model(self)
+    model = self.sagemaker_backend._models[self._get_param("ModelName")]
+    # moto hard-codes False; DescribeModel returns what CreateModel was given (default false).
+    model.enable_network_isolation = bool(self._get_param("EnableNetworkIsolation", False))
+    return result
+
+
+def _resp_describe_model(self: smr.SageMakerResponse) -> ActionResult:
+    model = self.sagemaker_backend.describe_model(self._get_param("ModelName"))
+    resp = dict(model.response_object)
+    if not resp.get("VpcConfig"):
+        resp.pop("VpcConfig", None)
+    return ActionResult(resp)
+
+
+def _resp_create_endpoint_config(self: smr.SageMakerResponse) -> ActionResult:
+    result = _orig_resp_create_endpoint_config(self)
+    cfg = self.sagemaker_backend.endpoint_configs[self._get_param("EndpointConfigName")]
+    cfg.emu_extra = {k: self._get_param(k) for k in CONFIG_EXTRAS if self._get_param(k) is not None}
+    return result
+
+
+def describe_endpoint_config(self: Backend, endpoint_config_name: str) -> dict[str, Any]:
+    cfg = _get_config(self, endpoint_config_name)
+    resp = {k: v for k, v in cfg.response_object.items() if k != "EmuExtra"}
+    if not resp.get("DataCaptureConfig"):
+        resp.pop("DataCaptureConfig", None)
+    resp.update(getattr(cfg, "emu_extra", {}))
+    return resp
+
+
 def _resp_update_endpoint(self: smr.SageMakerResponse) -> ActionResult:
     arn = self.sagemaker_backend.update_endpoint(
         endpoint_name=self._get_param("EndpointName"),
@@ -460,4 +506,8 @@ def apply() -> None:
     Backend.update_endpoint_weights_and_capacities = update_endpoint_weights_and_capacities
     Backend._get_resource_from_arn = _get_resource_from_arn
     Backend.add_tags = add_tags
+    Backend.describe_endpoint_config = describe_endpoint_config
     smr.SageMakerResponse.update_endpoint = _resp_update_endpoint
+    smr.SageMakerResponse.create_model = _resp_create_model
+    smr.SageMakerResponse.describe_model = _resp_describe_model
+    smr.SageMakerResponse.create_endpoint_config = _resp_create_endpoint_config
