@@ -209,7 +209,8 @@ pub struct AwsArgs {
     /// AWS profile to use (else AWS_PROFILE, else the default profile).
     #[arg(long, env = "AWS_PROFILE")]
     pub profile: Option<String>,
-    /// AWS region (else AWS_REGION or the profile's, else the spec's `region:`).
+    /// AWS region. The spec's `region:` wins: this may only repeat it. Without one in the spec:
+    /// this, else AWS_REGION or the profile's.
     #[arg(long)]
     pub region: Option<String>,
     /// Send every AWS call to this URL (else AWS_ENDPOINT_URL), e.g. a local emulator.

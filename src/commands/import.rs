@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::apply::execute;
-use super::{confirm, connect, desired_from, plural, show_plan, write_stdout, CliError, Outcome};
+use super::{confirm, connect, desired_from, plural, show_live_plan, write_stdout, CliError, Outcome, Target};
 use crate::cli::{AwsArgs, OutputFormat, WaitArgs};
 use crate::diagnostic::Source;
 use crate::live::{self, Ownership};
@@ -27,7 +27,10 @@ pub async fn run(
     // Read as adopted endpoints are: their invocations policies under any name.
     let wanted: Vec<live::Wanted> =
         endpoints.iter().map(|e| live::Wanted { endpoint: e.clone(), variants: Vec::new(), adopt: true }).collect();
-    let live = live::read(&aws, project, &wanted, false, args.parallelism).await?;
+    let (live, account) =
+        tokio::join!(live::read(&aws, project, &wanted, false, args.parallelism), aws.caller_account());
+    let target = Target { region: aws.region().to_string(), account: account? };
+    let live = live?;
     for name in endpoints {
         match live.endpoints.get(name).map(|e| &e.ownership) {
             None => return Err(CliError::NoSuchEndpoint(name.clone())),
@@ -63,7 +66,7 @@ pub async fn run(
     let desired = desired_from(&Source::new(name, text), colour)?;
     let plan = plan::diff(&resources::desired(&desired), &live);
     // stdout may hold the spec: the plan goes to stderr.
-    output::stderr(&show_plan(&plan, &desired, OutputFormat::Human, false, colour));
+    output::stderr(&show_live_plan(&plan, &desired, OutputFormat::Human, &target, colour));
     if !plan.conflicts.is_empty() {
         return Err(CliError::Conflicts(plan.conflicts.len()));
     }

@@ -225,8 +225,7 @@ struct Target {
     account: String,
 }
 
-/// A plan with no live read behind it (`plan --offline`), or one whose target the caller does
-/// not name (`import --adopt`, whose endpoints were named on the command line).
+/// A plan with no live read behind it (`plan --offline`).
 fn show_plan(plan: &Plan, desired: &Desired, format: OutputFormat, offline: bool, colour: ColorChoice) -> String {
     render_plan(plan, desired, format, offline, None, colour)
 }
