@@ -60,7 +60,7 @@ pub enum CliError {
     #[error(transparent)]
     Aws(#[from] AwsError),
     #[error(
-        "{0} endpoint(s) in the spec exist but are not managed by this project; nothing was changed (see the hints above)"
+        "{0} endpoint(s) of the spec conflict with resources this project does not manage; nothing was changed (see the hints above)"
     )]
     Conflicts(usize),
     #[error("{command} needs confirmation: run it in a terminal, or pass --auto-approve (for CI)")]

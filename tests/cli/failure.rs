@@ -216,3 +216,36 @@ async fn an_update_rollback_failed_fails_at_once_and_says_what_to_do() {
         plan.stdout
     );
 }
+
+#[tokio::test]
+async fn two_applies_started_together_both_end_and_a_third_converges() {
+    let account = emulator().account();
+    // Endpoints take a moment to come up, so the two runs overlap for real.
+    account.configure(json!({"transition_seconds": 1}));
+    let mut spec = String::from("version: 1\nproject: recommendations\nregion: us-east-1\nendpoints:\n");
+    for i in 0..5 {
+        spec.push_str(&format!(
+            "  - name: e{i}\n    model:\n      image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/m:{i}\n      execution_role_arn: arn:aws:iam::123456789012:role/R\n    variants:\n      - name: v\n        instance_type: ml.c5.large\n        max_rps_per_instance: 10\n        autoscaling:\n          min: 1\n          max: 3\n"
+        ));
+    }
+    let spec = TempSpec::new("five.yaml", spec);
+    let start = || es(["apply", spec.arg(), "--auto-approve", "--poll-interval", "100ms"]).envs(account.env()).spawn();
+    let (a, b) = (start(), start());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    // Both end: each either succeeds, or fails cleanly on what the other is doing.
+    for out in [&a, &b] {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(matches!(out.status.code(), Some(0) | Some(1)), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    for i in 0..5 {
+        wait_in_service(&account, &format!("e{i}")).await;
+    }
+    apply(&account, &spec).code(0);
+    let out = run(&account, &["plan", spec.arg(), "--detailed-exitcode"]).code(0);
+    assert!(out.stdout.starts_with("No changes."), "{}", out.stdout);
+    // Nothing owned is left unused: one model and one config per endpoint.
+    let sm = account.sagemaker().await;
+    assert_eq!(sm.list_models().max_results(100).send().await.unwrap().models().len(), 5);
+    assert_eq!(sm.list_endpoint_configs().max_results(100).send().await.unwrap().endpoint_configs().len(), 5);
+}

@@ -130,11 +130,12 @@ async fn a_tampered_saved_plan_is_refused_and_nothing_changes() {
 }
 
 #[tokio::test]
-async fn a_model_squatting_on_a_derived_name_is_a_conflict_and_never_served() {
+async fn a_model_or_config_squatting_on_a_derived_name_is_a_conflict_and_never_served() {
     let account = emulator().account();
     let spec = TempSpec::new("r.yaml", recommender());
     let calls: Value = serde_json::from_str(&es(["render", spec.arg()]).run().code(0).stdout).unwrap();
     let model = calls[0]["input"]["ModelName"].as_str().unwrap().to_string();
+    let config = calls[1]["input"]["EndpointConfigName"].as_str().unwrap().to_string();
     // Someone computes the content-derived name and creates a model of their own under it.
     let sm = account.sagemaker().await;
     sm.create_model()
@@ -157,9 +158,35 @@ async fn a_model_squatting_on_a_derived_name_is_a_conflict_and_never_served() {
     );
     let out = apply(&account, &spec).code(1);
     assert!(
-        out.stderr.contains("error: 1 endpoint(s) in the spec exist but are not managed by this project"),
+        out.stderr.ends_with("error: 1 endpoint(s) of the spec conflict with resources this project does not manage; nothing was changed (see the hints above)\n"),
         "{}",
         out.stderr
+    );
+    assert_eq!(mutating(&account), Vec::<String>::new());
+    assert!(sm.describe_endpoint().endpoint_name("product-recommender").send().await.is_err());
+
+    // The same with only the config squatted (the model name is free again).
+    sm.delete_model().model_name(&model).send().await.unwrap();
+    crate::live::create_existing_model(&account, "anything").await;
+    sm.create_endpoint_config()
+        .endpoint_config_name(&config)
+        .production_variants(
+            aws_sdk_sagemaker::types::ProductionVariant::builder()
+                .variant_name("primary")
+                .model_name("anything")
+                .instance_type(aws_sdk_sagemaker::types::ProductionVariantInstanceType::MlC5Large)
+                .initial_instance_count(1)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    account.clear_requests();
+    let out = apply(&account, &spec).code(1);
+    assert!(
+        out.stdout.contains(&format!("! endpoint config {config}, which this spec would create, already exists and is not managed by this project (it has no endpoint-scale ownership tags)")),
+        "{}",
+        out.stdout
     );
     assert_eq!(mutating(&account), Vec::<String>::new());
     assert!(sm.describe_endpoint().endpoint_name("product-recommender").send().await.is_err());
