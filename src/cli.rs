@@ -47,6 +47,11 @@ pub enum Command {
         /// Also delete endpoints of this project that left the spec.
         #[arg(long)]
         prune: bool,
+        /// Before an instance-type change of an auto scaled variant, raise it to its scalable
+        /// target's max once it is deregistered (AWS's documented option: headroom while auto
+        /// scaling is off for the update).
+        #[arg(long)]
+        raise_capacity: bool,
         #[arg(long, value_enum, default_value_t)]
         output: OutputFormat,
         /// Save the plan, with a fingerprint of the live state, for `apply FILE`.
@@ -68,6 +73,11 @@ pub enum Command {
         /// Also delete endpoints of this project that left the spec.
         #[arg(long)]
         prune: bool,
+        /// Before an instance-type change of an auto scaled variant, raise it to its scalable
+        /// target's max once it is deregistered (AWS's documented option: headroom while auto
+        /// scaling is off for the update).
+        #[arg(long)]
+        raise_capacity: bool,
         #[command(flatten)]
         aws: AwsArgs,
         #[command(flatten)]

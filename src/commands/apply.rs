@@ -20,6 +20,7 @@ pub async fn run(
     target: &Path,
     auto_approve: bool,
     prune: bool,
+    options: plan::Options,
     args: &AwsArgs,
     wait: &WaitArgs,
     colour: ColorChoice,
@@ -31,7 +32,7 @@ pub async fn run(
     let desired = desired_from(&file, colour)?;
     let aws = connect(args, desired.region.as_deref()).await?;
     let (live, target) = read_live(&aws, &desired, prune, args.parallelism).await?;
-    let plan = plan::diff(&resources::desired(&desired), &live);
+    let plan = plan::diff_with(&resources::desired(&desired), &live, &options);
     output::stdout(&show_live_plan(&plan, &desired, OutputFormat::Human, &target, colour)).map_err(CliError::Write)?;
     if !plan.conflicts.is_empty() {
         return Err(CliError::Conflicts(plan.conflicts.len()));
@@ -63,9 +64,9 @@ async fn run_saved(
     let aws = connect(args, desired.region.as_deref()).await?;
     let (live, target) = read_live(&aws, &desired, saved.prune, args.parallelism).await?;
     saved.check_fresh(path, &live)?;
-    // Verified, not trusted: what runs is the plan the embedded spec gives, and only if the file
-    // asks for exactly that.
-    let plan = plan::diff(&resources::desired(&desired), &live);
+    // Verified, not trusted: what runs is the plan the embedded spec gives (with the options the
+    // plan was made with), and only if the file asks for exactly that.
+    let plan = plan::diff_with(&resources::desired(&desired), &live, &saved.options);
     saved.check_steps(path, &plan)?;
     output::stdout(&show_live_plan(&plan, &desired, OutputFormat::Human, &target, colour)).map_err(CliError::Write)?;
     if !plan.conflicts.is_empty() {

@@ -107,11 +107,13 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             }
             plan::offline(&spec, output, detailed_exitcode, colour)
         }
-        Command::Plan { spec, output, detailed_exitcode, out, prune, aws, .. } => {
-            plan::run(&spec, output, detailed_exitcode, out.as_deref(), prune, &aws, colour).await
+        Command::Plan { spec, output, detailed_exitcode, out, prune, raise_capacity, aws, .. } => {
+            let options = crate::plan::Options { raise_capacity };
+            plan::run(&spec, output, detailed_exitcode, out.as_deref(), prune, options, &aws, colour).await
         }
-        Command::Apply { target, auto_approve, prune, aws, wait } => {
-            apply::run(&target, auto_approve, prune, &aws, &wait, colour).await
+        Command::Apply { target, auto_approve, prune, raise_capacity, aws, wait } => {
+            let options = crate::plan::Options { raise_capacity };
+            apply::run(&target, auto_approve, prune, options, &aws, &wait, colour).await
         }
         Command::Diff { spec, output, aws } => diff::run(&spec, output, &aws, colour).await,
         Command::Destroy { spec, auto_approve, aws, wait } => {

@@ -25,22 +25,24 @@ pub fn offline(path: &Path, format: OutputFormat, detailed: bool, colour: ColorC
     Ok(outcome(detailed, &plan))
 }
 
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     path: &Path,
     format: OutputFormat,
     detailed: bool,
     out: Option<&Path>,
     prune: bool,
+    options: plan::Options,
     args: &AwsArgs,
     colour: ColorChoice,
 ) -> Result<Outcome, CliError> {
     let (source, desired) = load(path, colour)?;
     let aws = connect(args, desired.region.as_deref()).await?;
     let (live, target) = read_live(&aws, &desired, prune, args.parallelism).await?;
-    let plan = plan::diff(&resources::desired(&desired), &live);
+    let plan = plan::diff_with(&resources::desired(&desired), &live, &options);
     write_stdout(&show_live_plan(&plan, &desired, format, &target, colour))?;
     if let Some(out) = out {
-        SavedPlan::new(&source, prune, &live, &plan).write(out)?;
+        SavedPlan::new(&source, prune, options, &live, &plan).write(out)?;
         output::stderr(&format!(
             "Saved the plan to {}: run `endpoint-scale apply {}` to carry it out.\n",
             out.display(),

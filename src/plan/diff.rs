@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Action, Change, EndpointSteps, Notice, Plan, Step};
+use super::{Action, Change, EndpointSteps, Notice, Options, Plan, Step};
 use crate::live::{LiveEndpoint, LiveState, Ownership, UnusedResources};
 use crate::model::Tags;
 use crate::resources::{
@@ -28,6 +28,8 @@ struct Want<'a> {
     targets: Vec<&'a TargetResource>,
     policies: Vec<&'a PolicyResource>,
     schedules: Vec<&'a ScheduledActionResource>,
+    /// [`Options::raise_capacity`].
+    raise_capacity: bool,
 }
 
 impl Want<'_> {
@@ -58,6 +60,7 @@ fn group(desired: &[Resource]) -> Vec<Want<'_>> {
                 _ => None,
             })?;
             Some(Want {
+                raise_capacity: false,
                 models: rs
                     .iter()
                     .filter_map(|r| match r {
@@ -140,8 +143,14 @@ impl Builder<'_> {
 
 /// The pure diff. The offline plan is `diff(desired, &LiveState::default())`.
 pub fn diff(desired: &[Resource], live: &LiveState) -> Plan {
+    diff_with(desired, live, &Options::default())
+}
+
+/// [`diff`] with choices the user makes per run.
+pub fn diff_with(desired: &[Resource], live: &LiveState, options: &Options) -> Plan {
     let mut plan = Plan::default();
-    for want in group(desired) {
+    for mut want in group(desired) {
+        want.raise_capacity = options.raise_capacity;
         let name = want.endpoint.name.clone();
         let unused = live.unused.get(&name);
         if let Some(notice) = foreign_names(&want, live) {
@@ -448,6 +457,23 @@ fn diff_owned(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint, unused: Opt
             }
             pre.push(Step::DeregisterScalableTarget { endpoint: name.clone(), variant: t.variant.clone() });
             reregistered.push(t.variant.clone());
+            // AWS's documented option ("Update endpoints that use auto scaling"): with auto
+            // scaling off for the update, raise the variant to its maximum first, so a spike
+            // during the update meets the most capacity the team allowed.
+            let live_count = have.desc.variant(&t.variant).and_then(|(count, _)| count);
+            if want.raise_capacity && type_change && live_count.is_some_and(|c| c < t.max_capacity) {
+                let raise = vec![WeightAndCapacity {
+                    variant: t.variant.clone(),
+                    instance_count: Some(t.max_capacity),
+                    weight: None,
+                }];
+                pre.push(Step::UpdateWeightsAndCapacities { endpoint: name.clone(), changes: raise.clone() });
+                pre.push(Step::WaitInService {
+                    endpoint: name.clone(),
+                    config: have.desc.config_name.clone(),
+                    expect: raise,
+                });
+            }
             // Should the update not complete, the variant stays live on its old instance type:
             // its auto scaling goes back exactly as it is now (a variant that stops being scaled
             // is already where the spec wants it).

@@ -28,7 +28,7 @@ use crate::resources::{
     TargetResource, WeightAndCapacity,
 };
 
-pub use diff::{destroy, diff};
+pub use diff::{destroy, diff, diff_with};
 
 /// What happens to one resource. `before` is the live resource, `after` the desired one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -308,6 +308,17 @@ pub struct Plan {
     /// Live variants the spec scales that run without auto scaling while an update is planned:
     /// their auto scaling is registered first, before anything else of the endpoint.
     pub unprotected: Vec<Notice>,
+}
+
+/// Choices a user makes for one plan, beyond the spec. A saved plan records them, so apply
+/// recomputes the same plan.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Options {
+    /// Before an instance-type change of a scaled variant, once it is deregistered, raise its
+    /// instance count to its scalable target's maximum (UpdateEndpointWeightsAndCapacities, then
+    /// a wait): the documented way to keep headroom while auto scaling is off.
+    #[serde(default)]
+    pub raise_capacity: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

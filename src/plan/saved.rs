@@ -19,7 +19,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{EndpointSteps, Plan};
+use super::{EndpointSteps, Options, Plan};
 use crate::diagnostic::Source;
 use crate::live::LiveState;
 
@@ -57,6 +57,9 @@ pub struct SavedPlan {
     pub spec_path: String,
     pub spec: String,
     pub prune: bool,
+    /// The per-run choices the plan was made with (`--raise-capacity`).
+    #[serde(default)]
+    pub options: Options,
     live_fingerprint: String,
     pub steps: Vec<EndpointSteps>,
 }
@@ -76,11 +79,12 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 impl SavedPlan {
-    pub fn new(source: &Source, prune: bool, live: &LiveState, plan: &Plan) -> Self {
+    pub fn new(source: &Source, prune: bool, options: Options, live: &LiveState, plan: &Plan) -> Self {
         SavedPlan {
             spec_path: source.name.clone(),
             spec: source.text.clone(),
             prune,
+            options,
             live_fingerprint: live.fingerprint(),
             steps: plan.steps.clone(),
         }
@@ -254,6 +258,7 @@ mod tests {
             spec_path: "s.yaml".into(),
             spec: "version: 1\n".into(),
             prune: false,
+            options: Options::default(),
             live_fingerprint: "f".into(),
             steps: vec![EndpointSteps {
                 endpoint: "e".into(),

@@ -249,3 +249,38 @@ async fn two_applies_started_together_both_end_and_a_third_converges() {
     assert_eq!(sm.list_models().max_results(100).send().await.unwrap().models().len(), 5);
     assert_eq!(sm.list_endpoint_configs().max_results(100).send().await.unwrap().endpoint_configs().len(), 5);
 }
+
+#[tokio::test]
+async fn raise_capacity_raises_a_deregistered_variant_to_its_max_before_the_update() {
+    let account = emulator().account();
+    apply(&account, &TempSpec::new("r.yaml", recommender())).code(0);
+    let spec = TempSpec::new("r.yaml", bigger());
+    let ops: Vec<String> = {
+        let out = run(&account, &["plan", spec.arg(), "--raise-capacity", "--output", "json"]).code(0);
+        let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        doc["steps"][0]["operations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["description"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        ops[..4],
+        [
+            "DeleteScalingPolicy endpoint-scale-invocations-per-instance on endpoint/product-recommender/variant/primary",
+            "DeregisterScalableTarget endpoint/product-recommender/variant/primary",
+            "UpdateEndpointWeightsAndCapacities endpoint product-recommender: primary 8 instances",
+            "WaitInService until endpoint product-recommender is InService on product-recommender-baee9441",
+        ]
+    );
+    let args = ["apply", spec.arg(), "--auto-approve", "--raise-capacity", "--poll-interval", "50ms"];
+    account.clear_requests();
+    run(&account, &args).code(0);
+    let log = account.operations();
+    let at = |op: &str| log.iter().position(|o| o == op).unwrap();
+    assert!(at("DeregisterScalableTarget") < at("UpdateEndpointWeightsAndCapacities"), "{log:?}");
+    assert!(at("UpdateEndpointWeightsAndCapacities") < at("UpdateEndpoint"), "{log:?}");
+    assert_eq!(scaling(&account).await, as_applied());
+    run(&account, &["plan", spec.arg(), "--detailed-exitcode"]).code(0);
+}

@@ -24,6 +24,7 @@ fn tamper(path: &std::path::Path, fix_digest: bool, edit: impl Fn(&mut Value)) {
                 "spec_path": doc["spec_path"],
                 "spec": doc["spec"],
                 "prune": doc["prune"],
+                "options": doc["options"],
                 "live_fingerprint": doc["live_fingerprint"],
                 "steps": doc["steps"],
             }
