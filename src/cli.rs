@@ -229,7 +229,8 @@ pub struct AwsArgs {
     /// Attempts per AWS call, retries included: throttling is absorbed by retrying.
     #[arg(long, default_value_t = 5, value_parser = max_attempts)]
     pub max_attempts: u32,
-    /// standard, or adaptive (client-side rate limiting when throttled).
+    /// standard (retries only), or adaptive (after throttling, the client also slows its own
+    /// calls down: for large fleets under account-wide rate limits).
     #[arg(long, value_enum, default_value_t)]
     pub retry_mode: RetryMode,
     /// AWS calls in flight while reading the live state, and endpoints applied at the same time.
@@ -237,6 +238,11 @@ pub struct AwsArgs {
     pub parallelism: usize,
 }
 
+/// Measured against an account-wide rate limit (scripts/bench-plan --rate-limit 50/50, 1,000
+/// endpoints, 10 calls in flight): with standard retries one run in two exhausted its attempts
+/// and failed; with adaptive retries every run finished, throttled 30 times instead of 1,300.
+/// Standard stays the default: after brief throttling, adaptive keeps the client slowed down
+/// (the test suite, which injects throttling, ran four times longer with it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum RetryMode {
     #[default]
