@@ -76,6 +76,8 @@ fn live_after(desired: &[Resource], counts: &[(&str, u32)]) -> LiveState {
             .filter_map(|r| if let Resource::ScalingPolicy(p) = r { Some(p.clone()) } else { None })
             .collect(),
         foreign_policies: Vec::new(),
+        other_policies: Vec::new(),
+        tagged: Default::default(),
         schedules: desired
             .iter()
             .filter_map(|r| if let Resource::ScheduledAction(s) = r { Some(s.clone()) } else { None })
