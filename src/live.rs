@@ -278,7 +278,10 @@ pub async fn read<A: Aws>(
     let arn_of = |list: &[(String, String)], name: &str| list.iter().find(|(n, _)| n == name).map(|(_, a)| a.clone());
     let mut tag_reads = Vec::new();
     for (i, e) in found.iter().enumerate() {
-        if e.ownership != Ownership::Ours || names.iter().any(|(n, stray)| *n == e.desc.name && *stray) {
+        // Ours, or about to be (adopt: its targets get the spec's tags in the same plan).
+        let adopting =
+            e.ownership == Ownership::Unmanaged && endpoints.iter().any(|w| w.endpoint == e.desc.name && w.adopt);
+        if !(e.ownership == Ownership::Ours || adopting) || names.iter().any(|(n, stray)| *n == e.desc.name && *stray) {
             continue;
         }
         if let Some(c) = e.config.as_ref().filter(|c| is_derived_name(&e.desc.name, &c.name)) {
