@@ -21,8 +21,9 @@ pub async fn run(path: &Path, format: OutputFormat, args: &AwsArgs, colour: Colo
         busy: plan
             .skipped
             .iter()
-            .filter(|n| live.endpoints.get(&n.endpoint).is_some_and(|e| in_transition(&e.desc.status)))
-            .map(|n| n.endpoint.clone())
+            .filter_map(|n| live.endpoints.get(&n.endpoint))
+            .filter(|e| in_transition(&e.desc.status))
+            .map(|e| (e.desc.name.clone(), e.desc.status.clone()))
             .collect(),
         strays: live.strays.keys().cloned().collect(),
     };
@@ -35,7 +36,7 @@ pub async fn run(path: &Path, format: OutputFormat, args: &AwsArgs, colour: Colo
         return Err(CliError::Conflicts(plan.conflicts.len()));
     }
     let drift = plan.changes.iter().any(|c| c.action != plan::Action::NoOp)
-        || plan.skipped.iter().any(|n| !context.busy.contains(&n.endpoint));
+        || plan.skipped.iter().any(|n| !context.busy.contains_key(&n.endpoint));
     Ok(if drift { Outcome::Changes } else { Outcome::Done })
 }
 

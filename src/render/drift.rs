@@ -5,7 +5,7 @@
 //! the difference; what is deleted says why; endpoints in a transition are noted as not compared;
 //! owned endpoints that left the spec are named with the `--prune` hint.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -15,9 +15,9 @@ use crate::resources::{Kind, Resource};
 /// What the live read found beyond the plan, which the drift view names.
 #[derive(Debug, Clone, Default)]
 pub struct Context {
-    /// Endpoints of the spec that are Creating, Updating or otherwise in a transition: not
-    /// compared, and not drift by themselves.
-    pub busy: BTreeSet<String>,
+    /// Endpoints of the spec that are Creating, Updating or otherwise in a transition, with
+    /// their status: not compared, and not drift by themselves.
+    pub busy: BTreeMap<String, String>,
     /// Endpoints of this project that are not in the spec.
     pub strays: BTreeSet<String>,
 }
@@ -31,8 +31,11 @@ pub fn render(plan: &Plan, context: &Context) -> String {
         out.push_str(&format!("! {} ({})\n", n.message, n.hint));
     }
     for n in &plan.skipped {
-        if context.busy.contains(&n.endpoint) {
-            out.push_str(&format!("? {}: not compared ({})\n", n.message, n.hint));
+        if let Some(status) = context.busy.get(&n.endpoint) {
+            out.push_str(&format!(
+                "? endpoint {} is {status}: not compared (diff compares it once it is InService)\n",
+                n.endpoint
+            ));
         } else {
             out.push_str(&format!("? {} ({})\n", n.message, n.hint));
         }
@@ -58,7 +61,7 @@ pub fn render(plan: &Plan, context: &Context) -> String {
                 old.address,
                 after.address().name
             ));
-            push_fields(&mut out, before, after);
+            push_fields(&mut out, before, after, &["name"]);
             continue;
         }
         match (c.action, &c.before, &c.after) {
@@ -69,7 +72,7 @@ pub fn render(plan: &Plan, context: &Context) -> String {
             },
             (_, Some(before), Some(after)) => {
                 out.push_str(&format!("~ {}\n", c.address));
-                push_fields(&mut out, before, after);
+                push_fields(&mut out, before, after, &[]);
             }
             _ => {}
         }
@@ -84,12 +87,12 @@ pub fn render(plan: &Plan, context: &Context) -> String {
     out
 }
 
-fn push_fields(out: &mut String, before: &Resource, after: &Resource) {
+fn push_fields(out: &mut String, before: &Resource, after: &Resource, skip: &[&str]) {
     let mut fields = Vec::new();
     let raw = |r: &Resource| serde_json::to_value(r).unwrap_or(Value::Null);
     let shown = (before.display_attributes(), after.display_attributes());
     fields_differing((&raw(before), &shown.0), (&raw(after), &shown.1), String::new(), &mut fields);
-    for (path, live, spec) in fields {
+    for (path, live, spec) in fields.into_iter().filter(|(path, _, _)| !skip.contains(&path.as_str())) {
         out.push_str(&format!("    {path}: live {live}, spec {spec}\n"));
     }
 }

@@ -94,3 +94,204 @@ async fn a_tag_change_reaches_endpoint_config_model_and_scalable_target() {
     assert_eq!(target_tags, want, "scalable target");
     no_changes(&account, &spec, "recommendations", "us-east-1");
 }
+
+#[tokio::test]
+async fn a_policy_and_a_schedule_added_by_hand_to_an_owned_target_are_drift_and_deleted() {
+    use aws_sdk_applicationautoscaling::types::{
+        AdjustmentType, PolicyType, ScalableDimension, ScalableTargetAction, ServiceNamespace, StepAdjustment,
+        StepScalingPolicyConfiguration,
+    };
+    let account = emulator().account();
+    let spec = TempSpec::new("rec.yaml", recommender());
+    apply(&account, &spec).code(0);
+    let aas = account.autoscaling().await;
+    aas.put_scaling_policy()
+        .policy_name("cpu-step")
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .resource_id(TARGET)
+        .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
+        .policy_type(PolicyType::StepScaling)
+        .step_scaling_policy_configuration(
+            StepScalingPolicyConfiguration::builder()
+                .adjustment_type(AdjustmentType::ChangeInCapacity)
+                .step_adjustments(
+                    StepAdjustment::builder().metric_interval_lower_bound(0.0).scaling_adjustment(1).build().unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    aas.put_scheduled_action()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .scheduled_action_name("weekend-off")
+        .resource_id(TARGET)
+        .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
+        .schedule("cron(0 0 ? * SAT *)")
+        .scalable_target_action(ScalableTargetAction::builder().max_capacity(1).build())
+        .send()
+        .await
+        .unwrap();
+    let out = run(&account, &["diff", spec.arg()]).code(2);
+    assert_eq!(
+        out.stdout,
+        "- scaling_policy.product-recommender/primary/cpu-step: in AWS, the policy \"cpu-step\" (StepScaling) is not in the spec, on a target this project owns: several policies on one target scale out if any asks and in only if all agree, so it would scale the variant too\n\
+         - scheduled_action.product-recommender/primary/weekend-off: in AWS, not in the spec, on a target this project owns: it would change the variant's bounds\n"
+    );
+    assert_eq!(crate::live::plan_operations(&account, &spec), ["DeleteScalingPolicy", "DeleteScheduledAction"]);
+    apply(&account, &spec).code(0);
+    let policies = aas.describe_scaling_policies().service_namespace(ServiceNamespace::Sagemaker).send().await.unwrap();
+    let names: Vec<&str> = policies.scaling_policies().iter().map(|p| p.policy_name()).collect();
+    assert_eq!(names, ["endpoint-scale-invocations-per-instance"]);
+    no_changes(&account, &spec, "recommendations", "us-east-1");
+}
+
+#[tokio::test]
+async fn an_updating_endpoint_is_noted_as_not_compared_and_is_not_drift() {
+    let account = emulator().account();
+    let spec = TempSpec::new("rec.yaml", recommender());
+    apply(&account, &spec).code(0);
+    account.configure(serde_json::json!({"transition_polls": 100}));
+    account
+        .sagemaker()
+        .await
+        .update_endpoint_weights_and_capacities()
+        .endpoint_name(ENDPOINT)
+        .desired_weights_and_capacities(
+            aws_sdk_sagemaker::types::DesiredWeightAndCapacity::builder()
+                .variant_name("primary")
+                .desired_weight(1.0)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let out = run(&account, &["diff", spec.arg()]).code(0);
+    assert_eq!(
+        out.stdout,
+        "? endpoint product-recommender is Updating: not compared (diff compares it once it is InService)\n\
+         No drift in what could be compared.\n"
+    );
+}
+
+#[tokio::test]
+async fn a_changed_model_names_its_fields_and_masks_secret_values() {
+    let account = emulator().account();
+    apply(&account, &TempSpec::new("rec.yaml", recommender())).code(0);
+    let changed = recommender().replace("2.13-cpu", "2.14-cpu").replace("fs-7f3a9c1e", "fs-0000");
+    let out = run(&account, &["diff", TempSpec::new("rec.yaml", changed).arg()]).code(2);
+    assert_eq!(
+        out.stdout,
+        "~ endpoint.product-recommender\n\
+         \x20   config_name: live \"product-recommender-baee9441\", spec \"product-recommender-4981df86\"\n\
+         ~ endpoint_config.product-recommender-baee9441 -> product-recommender-4981df86 (endpoint configs are immutable: a new one replaces it)\n\
+         \x20   variants[primary].model_name: live \"product-recommender-21559474\", spec \"product-recommender-4c181f68\"\n\
+         ~ model.product-recommender-21559474 -> product-recommender-4c181f68 (models are immutable: a new one replaces it)\n\
+         \x20   image: live \"763104351884.dkr.ecr.us-east-1.amazonaws.com/tensorflow-inference:2.13-cpu\", spec \"763104351884.dkr.ecr.us-east-1.amazonaws.com/tensorflow-inference:2.14-cpu\"\n\
+         \x20   environment.FEATURE_STORE_API_TOKEN: live \"(sensitive)\", spec \"(sensitive)\"\n"
+    );
+    assert!(!out.stdout.contains("fs-"), "a secret value leaked:\n{}", out.stdout);
+}
+
+#[tokio::test]
+async fn an_owned_endpoint_that_left_the_spec_is_named_with_the_prune_hint() {
+    let account = emulator().account();
+    apply(&account, &TempSpec::new("rec.yaml", recommender())).code(0);
+    let renamed = recommender().replace("  - name: product-recommender\n", "  - name: recommender-v2\n");
+    let out = run(&account, &["diff", TempSpec::new("rec.yaml", renamed).arg()]).code(2);
+    assert!(
+        out.stdout.starts_with(
+            "- endpoint.product-recommender: owned by this project, not in the spec (`endpoint-scale apply --prune` deletes it)\n\
+             + model.recommender-v2-21559474: in the spec, missing in AWS\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    // Its own resources are not listed one by one: the endpoint line stands for them.
+    assert!(!out.stdout.contains("scaling_policy.product-recommender/"), "{}", out.stdout);
+}
+
+#[tokio::test]
+async fn what_a_failed_run_left_shows_as_unused_not_as_missing() {
+    let account = emulator().account();
+    let v1 = TempSpec::new("r.yaml", recommender());
+    apply(&account, &v1).code(0);
+    // v2's model and config are created, then its UpdateEndpoint fails: both are left unused.
+    let v2 = TempSpec::new("r.yaml", recommender().replace("2.13-cpu", "2.14-cpu"));
+    account.inject(serde_json::json!({"operation": "UpdateEndpoint", "fault": "500", "count": 1}));
+    let mut args = vec!["apply", v2.arg(), "--auto-approve", "--max-attempts", "1"];
+    args.extend(crate::live::FAST);
+    run(&account, &args).code(1);
+    let out = run(&account, &["diff", v1.arg()]).code(2);
+    assert_eq!(
+        out.stdout,
+        "- endpoint_config.product-recommender-597fe413: in AWS, not used by the endpoint: left by an interrupted or failed run\n\
+         - model.product-recommender-71cb8892: in AWS, not used by the endpoint: left by an interrupted or failed run\n"
+    );
+}
+
+/// Every example is in sync right after its apply, and so is a schedule with `timezone: UTC`
+/// (AWS's default zone, which used to read back as none and show as drift forever).
+#[tokio::test]
+async fn every_example_shows_no_changes_right_after_its_apply() {
+    let mut specs: Vec<(String, String)> = Vec::new();
+    for dir in ["examples", "examples/study"] {
+        let mut paths: Vec<_> = std::fs::read_dir(root().join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+            .collect();
+        paths.sort();
+        for p in paths {
+            specs.push((p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&p).unwrap()));
+        }
+    }
+    specs.push(("utc.yaml".into(), recommender().replace("America/New_York", "UTC")));
+    for (name, text) in specs {
+        let account = emulator().account();
+        let region = text.lines().find_map(|l| l.strip_prefix("region: ")).unwrap().to_string();
+        let project = text.lines().find_map(|l| l.strip_prefix("project: ")).unwrap().to_string();
+        for line in text.lines().filter_map(|l| l.trim().strip_prefix("existing: ")) {
+            let model = line.split_whitespace().next().unwrap();
+            create_existing_model_in(&account, model, &region).await;
+        }
+        let spec = TempSpec::new(&name, text);
+        let out = apply(&account, &spec);
+        assert_eq!(out.code, 0, "{name}: {}", out.stderr);
+        let out = run(&account, &["plan", spec.arg(), "--detailed-exitcode"]);
+        assert_eq!(
+            (out.code, out.stdout.as_str()),
+            (
+                0,
+                format!(
+                    "No changes. The endpoints of project \"{project}\" match the spec (account {}, region {region}).\n",
+                    account.id
+                )
+                .as_str()
+            ),
+            "{name}"
+        );
+    }
+}
+
+/// `create_existing_model`, in the spec's region.
+async fn create_existing_model_in(account: &Account, name: &str, region: &str) {
+    if region == "us-east-1" {
+        return create_existing_model(account, name).await;
+    }
+    let config = aws_sdk_sagemaker::config::Builder::from(&account.sdk_config().await)
+        .region(aws_sdk_sagemaker::config::Region::new(region.to_string()))
+        .build();
+    aws_sdk_sagemaker::Client::from_conf(config)
+        .create_model()
+        .model_name(name)
+        .execution_role_arn("arn:aws:iam::123456789012:role/R")
+        .primary_container(
+            aws_sdk_sagemaker::types::ContainerDefinition::builder()
+                .image("123456789012.dkr.ecr.us-east-1.amazonaws.com/m:1")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
