@@ -3,11 +3,13 @@
 //! Cost, by design: per endpoint DescribeEndpoint, ListTags and DescribeEndpointConfig, plus one
 //! DescribeModel per inline (endpoint-scale-named) model; the auto scaling side in batched,
 //! paginated calls (DescribeScalableTargets with up to 50 resource ids per call,
-//! DescribeScalingPolicies filtered on endpoint-scale's policy name, DescribeScheduledActions for
-//! the sagemaker namespace), so N endpoints never cost 3N auto scaling calls; and one listing of
-//! the account's configs and models (pages of 100), from which the configs and models an endpoint
-//! no longer uses are found (ListTags and a Describe each, only for those). All calls share one
-//! queue of `parallelism` slots (see [`read`]).
+//! DescribeScalingPolicies and DescribeScheduledActions for the sagemaker namespace), so N
+//! endpoints never cost 3N auto scaling calls; and one listing of the account's configs and
+//! models (pages of 100), from which the configs and models an endpoint no longer uses are found
+//! (ListTags and a Describe each, only for those). For an owned endpoint the tags of its config,
+//! inline models and scalable targets are read too (ListTags each, ListTagsForResource per target:
+//! that API has no batch form), so a changed tag reaches them all. All calls share one queue of
+//! `parallelism` slots (see [`read`]).
 
 use std::collections::BTreeMap;
 
