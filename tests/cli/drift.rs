@@ -295,3 +295,36 @@ async fn create_existing_model_in(account: &Account, name: &str, region: &str) {
         .await
         .unwrap();
 }
+
+#[test]
+fn the_tagging_steps_render_valid_requests_for_the_aws_api_models() {
+    use endpoint_scale::plan::Step;
+    let tags: BTreeMap<String, String> = [("team".to_string(), "discovery".to_string())].into();
+    let remove = vec!["cost-center".to_string()];
+    let steps = [
+        Step::TagEndpointConfig {
+            endpoint: "e".into(),
+            name: "e-0a1b2c3d".into(),
+            arn: "arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/e-0a1b2c3d".into(),
+            add: tags.clone(),
+            remove: remove.clone(),
+        },
+        Step::TagModel {
+            endpoint: "e".into(),
+            name: "e-1a2b3c4d".into(),
+            arn: "arn:aws:sagemaker:us-east-1:123456789012:model/e-1a2b3c4d".into(),
+            add: tags.clone(),
+            remove: remove.clone(),
+        },
+        Step::TagScalableTarget {
+            endpoint: "e".into(),
+            variant: "v".into(),
+            arn: "arn:aws:application-autoscaling:us-east-1:123456789012:scalable-target/056a1b2c3d".into(),
+            add: tags,
+            remove,
+        },
+    ];
+    let calls: Vec<_> = steps.iter().flat_map(endpoint_scale::render::calls::step_calls).collect();
+    let report = crate::render::check_against_botocore(&serde_json::to_string(&calls).unwrap());
+    assert!(report.starts_with("6 calls valid against botocore "), "{report}");
+}
