@@ -359,6 +359,24 @@ async fn run_step<A: Aws>(
             }
             Ok(())
         }
+        Step::TagEndpointConfig { arn, add, remove, .. } | Step::TagModel { arn, add, remove, .. } => {
+            if !add.is_empty() {
+                aws.add_tags(arn, add).await?;
+            }
+            if !remove.is_empty() {
+                aws.delete_tags(arn, remove).await?;
+            }
+            Ok(())
+        }
+        Step::TagScalableTarget { arn, add, remove, .. } => {
+            if !add.is_empty() {
+                aws.tag_target(arn, add).await?;
+            }
+            if !remove.is_empty() {
+                aws.untag_target(arn, remove).await?;
+            }
+            Ok(())
+        }
         Step::RegisterScalableTarget { target } => Ok(aws.register_scalable_target(target).await?),
         Step::DeregisterScalableTarget { endpoint, variant } => {
             tolerate(aws.deregister_scalable_target(endpoint, variant).await, NotFound)
@@ -415,7 +433,17 @@ impl Guard<'_> {
                 }
                 _ => Ok(()),
             },
+            // A config or model is tagged only while it carries this project's tags itself: its
+            // ARN came from the plan, and the resource behind it may have changed hands since.
+            Step::TagEndpointConfig { name, arn, .. } | Step::TagModel { name, arn, .. } => {
+                let kind = if matches!(step, Step::TagModel { .. }) { "model" } else { "endpoint config" };
+                match ownership(&aws.list_tags(arn).await?, self.project) {
+                    Ownership::Ours => Ok(()),
+                    other => Err(not_owned(format!("{kind} {name}"), owner_text(Some(&other)))),
+                }
+            }
             Step::UpdateEndpoint { endpoint, .. }
+            | Step::TagScalableTarget { endpoint, .. }
             | Step::UpdateWeightsAndCapacities { endpoint, .. }
             | Step::TagEndpoint { endpoint, .. }
             | Step::DeleteEndpoint { endpoint }

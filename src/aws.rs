@@ -75,6 +75,27 @@ pub struct VariantDesc {
     pub desired_weight: Option<f64>,
 }
 
+/// A scalable target as DescribeScalableTargets reports it, with its ARN (`ScalableTargetARN`),
+/// which tagging needs: Application Auto Scaling tags targets by ARN only.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetDesc {
+    pub target: TargetResource,
+    /// Absent from answers of older API versions; such a target's tags cannot be read or set.
+    pub arn: Option<String>,
+}
+
+/// A scaling policy as DescribeScalingPolicies reports it. A spec expresses only target tracking
+/// on invocations per instance; any other policy (step scaling, another metric) is `other`, with
+/// its name and a short description of what it is, and `policy` holds only its identity (the
+/// numbers are zero), so it can be shown and deleted but never compared or copied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyDesc {
+    pub policy: PolicyResource,
+    /// `None` for target tracking on invocations per instance; else what the policy is, such as
+    /// `StepScaling` or `TargetTrackingScaling on CPUUtilization`.
+    pub other: Option<String>,
+}
+
 /// A failed AWS call, named by operation and resource, with AWS's own message.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AwsError {
@@ -203,13 +224,19 @@ pub trait Aws: Send + Sync {
     fn describe_scalable_targets(
         &self,
         resource_ids: &[String],
-    ) -> impl Future<Output = AwsResult<Vec<TargetResource>>> + Send;
-    /// Target tracking policies on SageMakerVariantInvocationsPerInstance in the sagemaker
-    /// namespace, only those named `policy_names` unless it is empty.
+    ) -> impl Future<Output = AwsResult<Vec<TargetDesc>>> + Send;
+    /// Scaling policies of the sagemaker namespace, only those named `policy_names` unless it is
+    /// empty.
     fn describe_scaling_policies(
         &self,
         policy_names: &[String],
-    ) -> impl Future<Output = AwsResult<Vec<PolicyResource>>> + Send;
+    ) -> impl Future<Output = AwsResult<Vec<PolicyDesc>>> + Send;
+    /// ListTagsForResource of a scalable target (one ARN per call: the API has no batch form).
+    fn list_target_tags(&self, arn: &str) -> impl Future<Output = AwsResult<Tags>> + Send;
+    /// TagResource of a scalable target (RegisterScalableTarget's tags apply only on creation).
+    fn tag_target(&self, arn: &str, tags: &Tags) -> impl Future<Output = AwsResult<()>> + Send;
+    /// UntagResource of a scalable target.
+    fn untag_target(&self, arn: &str, keys: &[String]) -> impl Future<Output = AwsResult<()>> + Send;
     /// Every scheduled action in the sagemaker namespace.
     fn describe_scheduled_actions(&self) -> impl Future<Output = AwsResult<Vec<ScheduledActionResource>>> + Send;
     fn register_scalable_target(&self, target: &TargetResource) -> impl Future<Output = AwsResult<()>> + Send;

@@ -274,6 +274,8 @@ mod tests {
             targets: Vec::new(),
             policies: Vec::new(),
             foreign_policies: Vec::new(),
+            other_policies: Vec::new(),
+            tagged: Default::default(),
             schedules: Vec::new(),
         }
     }

@@ -3,11 +3,13 @@
 //! Cost, by design: per endpoint DescribeEndpoint, ListTags and DescribeEndpointConfig, plus one
 //! DescribeModel per inline (endpoint-scale-named) model; the auto scaling side in batched,
 //! paginated calls (DescribeScalableTargets with up to 50 resource ids per call,
-//! DescribeScalingPolicies filtered on endpoint-scale's policy name, DescribeScheduledActions for
-//! the sagemaker namespace), so N endpoints never cost 3N auto scaling calls; and one listing of
-//! the account's configs and models (pages of 100), from which the configs and models an endpoint
-//! no longer uses are found (ListTags and a Describe each, only for those). All calls share one
-//! queue of `parallelism` slots (see [`read`]).
+//! DescribeScalingPolicies and DescribeScheduledActions for the sagemaker namespace), so N
+//! endpoints never cost 3N auto scaling calls; and one listing of the account's configs and
+//! models (pages of 100), from which the configs and models an endpoint no longer uses are found
+//! (ListTags and a Describe each, only for those). For an owned endpoint the tags of its config,
+//! inline models and scalable targets are read too (ListTags each, ListTagsForResource per target:
+//! that API has no batch form), so a changed tag reaches them all. All calls share one queue of
+//! `parallelism` slots (see [`read`]).
 
 use std::collections::BTreeMap;
 
@@ -18,7 +20,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
-use crate::aws::{Aws, AwsResult, EndpointDesc};
+use crate::aws::{Aws, AwsResult, EndpointDesc, PolicyDesc, TargetDesc};
 use crate::model::Tags;
 use crate::resources::{
     is_derived_name, resource_id, ConfigResource, Kind, ModelResource, PolicyResource, ScheduledActionResource,
@@ -49,9 +51,26 @@ pub struct LiveEndpoint {
     pub targets: Vec<TargetResource>,
     /// endpoint-scale's invocations target tracking policies.
     pub policies: Vec<PolicyResource>,
-    /// Invocations target tracking policies under other names (read only for adopted endpoints).
+    /// Invocations target tracking policies under other names: made by hand. Adoption takes one
+    /// per variant over; on an owned target the others are extra (see `other_policies`).
     pub foreign_policies: Vec<PolicyResource>,
+    /// Policies a spec cannot express (step scaling, target tracking on another metric), with
+    /// what they are; only their identity is read.
+    pub other_policies: Vec<(PolicyResource, String)>,
     pub schedules: Vec<ScheduledActionResource>,
+    /// Where the tags of the config, the inline models and the scalable targets were read (into
+    /// their `tags`), by ARN; a resource missing here has unknown tags (not ours, or not listed).
+    pub tagged: TaggedArns,
+}
+
+/// ARNs of the owned resources of an endpoint whose tags were read: tagging steps need them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TaggedArns {
+    pub config: Option<String>,
+    /// By model name.
+    pub models: BTreeMap<String, String>,
+    /// By variant.
+    pub targets: BTreeMap<String, String>,
 }
 
 /// The parts of DescribeEndpoint the plan uses (serializable for the fingerprint).
@@ -168,9 +187,11 @@ pub async fn read<A: Aws>(
     let gate = &gate;
     let spec_ids: Vec<String> =
         endpoints.iter().flat_map(|e| e.variants.iter().map(|v| resource_id(&e.endpoint, v))).collect();
-    // Filtered on endpoint-scale's policy name, unless an endpoint is adopted: then its
-    // hand-made invocations policies are wanted too, under whatever name they have.
-    let policy_names = if endpoints.iter().any(|e| e.adopt) { Vec::new() } else { vec![POLICY_NAME.to_string()] };
+    // Every policy of the namespace, not only endpoint-scale's: one added by hand to an owned
+    // target scales it too, so the diff must see it (and adoption takes hand-made ones over).
+    // The API filters by one ResourceId or by names, not by a list of targets, so reading the
+    // namespace is one call per 50 policies of the account, like the scheduled actions.
+    let policy_names: Vec<String> = Vec::new();
     let scaling = async {
         let targets = try_join_all(spec_ids.chunks(50).map(|ids| gate.call(aws.describe_scalable_targets(ids))));
         let policies = gate.call(aws.describe_scaling_policies(&policy_names));
@@ -195,7 +216,7 @@ pub async fn read<A: Aws>(
     };
     let ((targets, policies, schedules), (configs, models), (names, found)) =
         try_join3(scaling, listings, sagemaker).await?;
-    let mut targets: Vec<TargetResource> = targets.into_iter().flatten().collect();
+    let mut targets: Vec<TargetDesc> = targets.into_iter().flatten().collect();
     let mut found: Vec<LiveEndpoint> = found.into_iter().flatten().collect();
 
     // Variants the spec does not name (removed from it, or a stray's) are read after SageMaker
@@ -217,21 +238,98 @@ pub async fn read<A: Aws>(
     {
         targets.extend(found_targets);
     }
+    let mut target_arns: BTreeMap<(String, String), String> = BTreeMap::new();
+    for t in &targets {
+        if let Some(arn) = &t.arn {
+            target_arns.insert((t.target.endpoint.clone(), t.target.variant.clone()), arn.clone());
+        }
+    }
+    let by_name = |p: &&PolicyDesc, name: &str| p.policy.endpoint == name;
     for e in &mut found {
         let name = e.desc.name.clone();
-        e.targets = targets.iter().filter(|t| t.endpoint == name).cloned().collect();
-        let adopt = endpoints.iter().any(|w| w.endpoint == name && w.adopt);
-        e.policies = policies.iter().filter(|p| p.endpoint == name && p.policy_name == POLICY_NAME).cloned().collect();
-        if adopt {
-            e.foreign_policies =
-                policies.iter().filter(|p| p.endpoint == name && p.policy_name != POLICY_NAME).cloned().collect();
-            e.foreign_policies.sort_by(|a, b| (&a.variant, &a.policy_name).cmp(&(&b.variant, &b.policy_name)));
-        }
+        e.targets = targets.iter().filter(|t| t.target.endpoint == name).map(|t| t.target.clone()).collect();
+        // endpoint-scale's name is always compared (a hand-made policy under it is overwritten).
+        e.policies = policies
+            .iter()
+            .filter(|p| by_name(p, &name) && p.policy.policy_name == POLICY_NAME)
+            .map(|p| p.policy.clone())
+            .collect();
+        e.foreign_policies = policies
+            .iter()
+            .filter(|p| by_name(p, &name) && p.policy.policy_name != POLICY_NAME && p.other.is_none())
+            .map(|p| p.policy.clone())
+            .collect();
+        e.foreign_policies.sort_by(|a, b| (&a.variant, &a.policy_name).cmp(&(&b.variant, &b.policy_name)));
+        e.other_policies = policies
+            .iter()
+            .filter(|p| by_name(p, &name) && p.policy.policy_name != POLICY_NAME)
+            .filter_map(|p| Some((p.policy.clone(), p.other.clone()?)))
+            .collect();
+        e.other_policies.sort_by(|a, b| (&a.0.variant, &a.0.policy_name).cmp(&(&b.0.variant, &b.0.policy_name)));
         e.schedules = schedules.iter().filter(|s| s.endpoint == name).cloned().collect();
         e.targets.sort_by(|a, b| a.variant.cmp(&b.variant));
         e.targets.dedup_by(|a, b| a.variant == b.variant);
         e.policies.sort_by(|a, b| (&a.variant, &a.policy_name).cmp(&(&b.variant, &b.policy_name)));
         e.schedules.sort_by(|a, b| (&a.variant, &a.name).cmp(&(&b.variant, &b.name)));
+    }
+
+    // Tags of what an owned endpoint of the spec uses: its config (when endpoint-scale named it),
+    // its inline models and its scalable targets, so a changed tag reaches them all. The ARNs
+    // come from the listings and DescribeScalableTargets: one ListTags per config and model and
+    // one ListTagsForResource per target (that API takes one ARN), all at once.
+    let arn_of = |list: &[(String, String)], name: &str| list.iter().find(|(n, _)| n == name).map(|(_, a)| a.clone());
+    let mut tag_reads = Vec::new();
+    for (i, e) in found.iter().enumerate() {
+        // Ours, or about to be (adopt: its targets get the spec's tags in the same plan).
+        let adopting =
+            e.ownership == Ownership::Unmanaged && endpoints.iter().any(|w| w.endpoint == e.desc.name && w.adopt);
+        if !(e.ownership == Ownership::Ours || adopting) || names.iter().any(|(n, stray)| *n == e.desc.name && *stray) {
+            continue;
+        }
+        if let Some(c) = e.config.as_ref().filter(|c| is_derived_name(&e.desc.name, &c.name)) {
+            if let Some(arn) = arn_of(&configs, &c.name) {
+                tag_reads.push((i, Tagged::Config, arn));
+            }
+        }
+        for m in &e.models {
+            if let Some(arn) = arn_of(&models, &m.name) {
+                tag_reads.push((i, Tagged::Model(m.name.clone()), arn));
+            }
+        }
+        for t in &e.targets {
+            if let Some(arn) = target_arns.get(&(t.endpoint.clone(), t.variant.clone())) {
+                tag_reads.push((i, Tagged::Target(t.variant.clone()), arn.clone()));
+            }
+        }
+    }
+    let read_tags = tag_reads.iter().map(|(_, what, arn)| async move {
+        match what {
+            Tagged::Target(_) => gate.call(aws.list_target_tags(arn)).await,
+            _ => gate.call(aws.list_tags(arn)).await,
+        }
+    });
+    for ((i, what, arn), tags) in tag_reads.iter().zip(try_join_all(read_tags).await?) {
+        let e = &mut found[*i];
+        match what {
+            Tagged::Config => {
+                if let Some(c) = &mut e.config {
+                    c.tags = tags;
+                    e.tagged.config = Some(arn.clone());
+                }
+            }
+            Tagged::Model(name) => {
+                if let Some(m) = e.models.iter_mut().find(|m| m.name == *name) {
+                    m.tags = tags;
+                    e.tagged.models.insert(name.clone(), arn.clone());
+                }
+            }
+            Tagged::Target(variant) => {
+                if let Some(t) = e.targets.iter_mut().find(|t| t.variant == *variant) {
+                    t.tags = tags;
+                    e.tagged.targets.insert(variant.clone(), arn.clone());
+                }
+            }
+        }
     }
 
     // Owned configs and models named for an endpoint that its current config does not use.
@@ -291,6 +389,12 @@ pub async fn read<A: Aws>(
     Ok(state)
 }
 
+enum Tagged {
+    Config,
+    Model(String),
+    Target(String),
+}
+
 enum Unused {
     Config(ConfigResource),
     Model(ModelResource),
@@ -330,7 +434,9 @@ async fn read_endpoint<A: Aws>(
         targets: Vec::new(),
         policies: Vec::new(),
         foreign_policies: Vec::new(),
+        other_policies: Vec::new(),
         schedules: Vec::new(),
+        tagged: TaggedArns::default(),
     }))
 }
 

@@ -165,11 +165,23 @@ impl Aws for Fake {
         self.call("DeleteModel").models.remove(name);
         Ok(())
     }
-    async fn describe_scalable_targets(&self, _ids: &[String]) -> AwsResult<Vec<TargetResource>> {
+    async fn describe_scalable_targets(&self, _ids: &[String]) -> AwsResult<Vec<crate::aws::TargetDesc>> {
         self.log("DescribeScalableTargets");
         Ok(Vec::new())
     }
-    async fn describe_scaling_policies(&self, _names: &[String]) -> AwsResult<Vec<PolicyResource>> {
+    async fn list_target_tags(&self, _arn: &str) -> AwsResult<Tags> {
+        self.log("ListTagsForResource");
+        Ok(Tags::new())
+    }
+    async fn tag_target(&self, _arn: &str, _tags: &Tags) -> AwsResult<()> {
+        self.log("TagResource");
+        Ok(())
+    }
+    async fn untag_target(&self, _arn: &str, _keys: &[String]) -> AwsResult<()> {
+        self.log("UntagResource");
+        Ok(())
+    }
+    async fn describe_scaling_policies(&self, _names: &[String]) -> AwsResult<Vec<crate::aws::PolicyDesc>> {
         self.log("DescribeScalingPolicies");
         Ok(Vec::new())
     }

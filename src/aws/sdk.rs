@@ -19,7 +19,10 @@ use aws_smithy_types::date_time::Format;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_smithy_types::DateTime;
 
-use super::{Aws, AwsError, AwsErrorKind, AwsOptions, AwsResult, EndpointDesc, IgnoredRegion, VariantDesc};
+use super::{
+    Aws, AwsError, AwsErrorKind, AwsOptions, AwsResult, EndpointDesc, IgnoredRegion, PolicyDesc, TargetDesc,
+    VariantDesc,
+};
 use crate::model::{DataCapture, Tags, Vpc, DEFAULT_COOLDOWN_SECS};
 use crate::resources::{
     resource_id, ConfigResource, ConfigVariant, ModelResource, PolicyResource, ScheduledActionResource, TargetResource,
@@ -771,7 +774,7 @@ impl Aws for SdkAws {
             .map_err(|e| error(e, SM, "DeleteModel", format!("model {name}")))
     }
 
-    async fn describe_scalable_targets(&self, resource_ids: &[String]) -> AwsResult<Vec<TargetResource>> {
+    async fn describe_scalable_targets(&self, resource_ids: &[String]) -> AwsResult<Vec<TargetDesc>> {
         let mut all = Vec::new();
         // ResourceIds narrows the answer to our variants; pages of 50 (the API's maximum).
         for chunk in resource_ids.chunks(50) {
@@ -793,12 +796,15 @@ impl Aws for SdkAws {
                         .iter()
                         .filter_map(|t| {
                             let (endpoint, variant) = parse_resource_id(t.resource_id())?;
-                            Some(TargetResource {
-                                endpoint,
-                                variant,
-                                min_capacity: t.min_capacity().max(0) as u32,
-                                max_capacity: t.max_capacity().max(0) as u32,
-                                tags: Tags::new(),
+                            Some(TargetDesc {
+                                target: TargetResource {
+                                    endpoint,
+                                    variant,
+                                    min_capacity: t.min_capacity().max(0) as u32,
+                                    max_capacity: t.max_capacity().max(0) as u32,
+                                    tags: Tags::new(),
+                                },
+                                arn: t.scalable_target_arn().map(str::to_string),
                             })
                         })
                         .collect();
@@ -810,7 +816,7 @@ impl Aws for SdkAws {
         Ok(all)
     }
 
-    async fn describe_scaling_policies(&self, policy_names: &[String]) -> AwsResult<Vec<PolicyResource>> {
+    async fn describe_scaling_policies(&self, policy_names: &[String]) -> AwsResult<Vec<PolicyDesc>> {
         paginate(|token| async move {
             let out = self
                 .autoscaling
@@ -827,23 +833,72 @@ impl Aws for SdkAws {
                 .iter()
                 .filter_map(|p| {
                     let (endpoint, variant) = parse_resource_id(p.resource_id())?;
-                    let tt = p.target_tracking_scaling_policy_configuration()?;
-                    // Only target tracking on invocations per instance is what a spec expresses.
-                    let metric = tt.predefined_metric_specification().map(|m| m.predefined_metric_type().as_str());
-                    (metric == Some(PREDEFINED_METRIC)).then(|| PolicyResource {
+                    let mut policy = PolicyResource {
                         endpoint,
                         variant,
                         policy_name: p.policy_name().to_string(),
-                        target_value: tt.target_value(),
-                        scale_in_cooldown: tt.scale_in_cooldown().map_or(DEFAULT_COOLDOWN_SECS, |s| s.max(0) as u32),
-                        scale_out_cooldown: tt.scale_out_cooldown().map_or(DEFAULT_COOLDOWN_SECS, |s| s.max(0) as u32),
-                        disable_scale_in: tt.disable_scale_in().unwrap_or(false),
-                    })
+                        target_value: 0.0,
+                        scale_in_cooldown: 0,
+                        scale_out_cooldown: 0,
+                        disable_scale_in: false,
+                    };
+                    let Some(tt) = p.target_tracking_scaling_policy_configuration() else {
+                        return Some(PolicyDesc { policy, other: Some(p.policy_type().as_str().to_string()) });
+                    };
+                    // Only target tracking on invocations per instance is what a spec expresses.
+                    let metric = tt.predefined_metric_specification().map(|m| m.predefined_metric_type().as_str());
+                    if metric != Some(PREDEFINED_METRIC) {
+                        let on = metric.unwrap_or("a customized metric");
+                        return Some(PolicyDesc {
+                            policy,
+                            other: Some(format!("{} on {on}", p.policy_type().as_str())),
+                        });
+                    }
+                    policy.target_value = tt.target_value();
+                    policy.scale_in_cooldown =
+                        tt.scale_in_cooldown().map_or(DEFAULT_COOLDOWN_SECS, |s| s.max(0) as u32);
+                    policy.scale_out_cooldown =
+                        tt.scale_out_cooldown().map_or(DEFAULT_COOLDOWN_SECS, |s| s.max(0) as u32);
+                    policy.disable_scale_in = tt.disable_scale_in().unwrap_or(false);
+                    Some(PolicyDesc { policy, other: None })
                 })
                 .collect();
             Ok((items, out.next_token().map(str::to_string)))
         })
         .await
+    }
+
+    async fn list_target_tags(&self, arn: &str) -> AwsResult<Tags> {
+        let out = self
+            .autoscaling
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+            .map_err(|e| error(e, AAS, "ListTagsForResource", arn))?;
+        Ok(out.tags().map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default())
+    }
+
+    async fn tag_target(&self, arn: &str, tags: &Tags) -> AwsResult<()> {
+        self.autoscaling
+            .tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(tags.clone().into_iter().collect()))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| error(e, AAS, "TagResource", arn))
+    }
+
+    async fn untag_target(&self, arn: &str, keys: &[String]) -> AwsResult<()> {
+        self.autoscaling
+            .untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(keys.to_vec()))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| error(e, AAS, "UntagResource", arn))
     }
 
     async fn describe_scheduled_actions(&self) -> AwsResult<Vec<ScheduledActionResource>> {

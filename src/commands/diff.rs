@@ -1,4 +1,9 @@
 //! `diff`: drift between AWS and the spec, field by field; exit 0 in sync, 2 drift.
+//!
+//! Unlike `plan`, `diff` also lists the account's endpoints (ListEndpoints, and ListTags of each
+//! endpoint not in the spec, as `--prune` does) so that an owned endpoint that left the spec is
+//! reported; `plan` pays for that only with `--prune`. An endpoint in a transition (Creating,
+//! Updating, ...) cannot be compared: it is noted and does not by itself make diff exit 2.
 
 use std::path::Path;
 
@@ -10,15 +15,33 @@ use crate::{plan, render, resources};
 pub async fn run(path: &Path, format: OutputFormat, args: &AwsArgs, colour: ColorChoice) -> Result<Outcome, CliError> {
     let (_, desired) = load(path, colour)?;
     let aws = connect(args, desired.region.as_deref()).await?;
-    let (live, target) = read_live(&aws, &desired, false, args.parallelism).await?;
+    let (live, target) = read_live(&aws, &desired, true, args.parallelism).await?;
     let plan = plan::diff(&resources::desired(&desired), &live);
+    let context = render::drift::Context {
+        busy: plan
+            .skipped
+            .iter()
+            .filter_map(|n| live.endpoints.get(&n.endpoint))
+            .filter(|e| in_transition(&e.desc.status))
+            .map(|e| (e.desc.name.clone(), e.desc.status.clone()))
+            .collect(),
+        strays: live.strays.keys().cloned().collect(),
+    };
     let text = match format {
-        OutputFormat::Human => render::drift::render(&plan),
+        OutputFormat::Human => render::drift::render(&plan, &context),
         OutputFormat::Json => show_live_plan(&plan, &desired, OutputFormat::Json, &target, colour),
     };
     write_stdout(&text)?;
     if !plan.conflicts.is_empty() {
         return Err(CliError::Conflicts(plan.conflicts.len()));
     }
-    Ok(if plan.has_changes() { Outcome::Changes } else { Outcome::Done })
+    let drift = plan.changes.iter().any(|c| c.action != plan::Action::NoOp)
+        || plan.skipped.iter().any(|n| !context.busy.contains_key(&n.endpoint));
+    Ok(if drift { Outcome::Changes } else { Outcome::Done })
+}
+
+/// Statuses an endpoint passes through on its own (API DescribeEndpoint): it is compared once it
+/// is InService again. Failed, OutOfService and UpdateRollbackFailed need someone: drift.
+fn in_transition(status: &str) -> bool {
+    matches!(status, "Creating" | "Updating" | "SystemUpdating" | "RollingBack" | "Deleting")
 }

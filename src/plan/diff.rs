@@ -12,12 +12,33 @@ use crate::live::{LiveEndpoint, LiveState, Ownership, UnusedResources};
 use crate::model::Tags;
 use crate::resources::{
     is_derived_name, ConfigResource, EndpointResource, EndpointVariant, Kind, ModelResource, PolicyResource, Resource,
-    ScheduledActionResource, TargetResource, WeightAndCapacity, POLICY_NAME, TAG_PREFIX, TAG_PROJECT,
+    ScheduledActionResource, TargetResource, WeightAndCapacity, POLICY_NAME, PREDEFINED_METRIC, TAG_PREFIX,
+    TAG_PROJECT,
 };
 
 /// Weights are f32 in the SageMaker API; compare them as such.
 fn same_weight(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-4
+}
+
+/// What AddTags/DeleteTags must do to turn `live` into `want`. Keys with `aws:` are AWS's own
+/// and are neither compared nor removed.
+fn tag_delta(live: &Tags, want: &Tags) -> (Tags, Vec<String>) {
+    let add: Tags = want.iter().filter(|(k, v)| live.get(*k) != Some(v)).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let remove = live.keys().filter(|k| !k.starts_with("aws:") && !want.contains_key(*k)).cloned().collect();
+    (add, remove)
+}
+
+/// Tags as compared and shown: without AWS's own `aws:` keys.
+fn own_tags(tags: &Tags) -> Tags {
+    tags.iter().filter(|(k, _)| !k.starts_with("aws:")).map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+/// `None` and `UTC` are the same time zone: PutScheduledAction's default is UTC, and AWS reports an
+/// action put with `Timezone: UTC` back in a form the read normalises to none. Both sides of a
+/// comparison go through this, so `timezone: UTC` in a spec is not perpetual drift.
+fn zone(tz: &Option<String>) -> Option<&str> {
+    tz.as_deref().filter(|z| !z.is_empty() && *z != "UTC" && *z != "Etc/UTC")
 }
 
 /// The desired resources of one endpoint.
@@ -448,7 +469,8 @@ fn diff_owned(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint, unused: Opt
         let type_change = config_changes && wanted && live_type(&t.variant) != want_type(&t.variant);
         let removed = want_type(&t.variant).is_none();
         if type_change || removed || !wanted {
-            for p in have.policies.iter().filter(|p| p.variant == t.variant) {
+            let extra = extra_policies(have, &t.variant).into_iter().map(|(p, _)| p);
+            for p in have.policies.iter().filter(|p| p.variant == t.variant).chain(extra) {
                 pre.push(Step::DeleteScalingPolicy {
                     endpoint: name.clone(),
                     variant: t.variant.clone(),
@@ -497,9 +519,7 @@ fn diff_owned(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint, unused: Opt
     if config_changes {
         for m in &want.models {
             match have.models.iter().find(|l| l.name == m.name) {
-                Some(l) => {
-                    b.change(Action::NoOp, Some(Resource::Model(l.clone())), Some(Resource::Model((*m).clone())), None)
-                }
+                Some(l) => model_tags(&mut b, have, l, m),
                 None => {
                     b.change(Action::Create, None, Some(Resource::Model((*m).clone())), None);
                     b.steps.push(Step::CreateModel { model: (*m).clone() });
@@ -510,16 +530,45 @@ fn diff_owned(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint, unused: Opt
         b.steps.push(Step::CreateEndpointConfig { config: want.config.clone() });
     } else {
         for m in &have.models {
-            b.change(Action::NoOp, Some(Resource::Model(m.clone())), Some(Resource::Model(m.clone())), None);
+            match want.models.iter().find(|w| w.name == m.name) {
+                Some(w) => model_tags(&mut b, have, m, w),
+                None => {
+                    b.change(Action::NoOp, Some(Resource::Model(m.clone())), Some(Resource::Model(m.clone())), None)
+                }
+            }
         }
         if let Some(c) = &live_config {
-            let shown = ConfigResource { tags: want.config.tags.clone(), ..c.clone() };
-            b.change(
-                Action::NoOp,
-                Some(Resource::EndpointConfig(shown.clone())),
-                Some(Resource::EndpointConfig(shown)),
-                None,
-            );
+            let after = ConfigResource { tags: want.config.tags.clone(), ..c.clone() };
+            match &have.tagged.config {
+                // An owned config whose tags were read: a changed tag is an update in place.
+                Some(arn) => {
+                    let before = ConfigResource { tags: own_tags(&c.tags), ..c.clone() };
+                    let (add, remove) = tag_delta(&c.tags, &want.config.tags);
+                    let reason =
+                        "tags change in place; configs are immutable, but tags are not part of them".to_string();
+                    if b.compare(
+                        Resource::EndpointConfig(before),
+                        Resource::EndpointConfig(after),
+                        Action::Update,
+                        Some(reason),
+                    ) {
+                        b.steps.push(Step::TagEndpointConfig {
+                            endpoint: name.clone(),
+                            name: c.name.clone(),
+                            arn: arn.clone(),
+                            add,
+                            remove,
+                        });
+                    }
+                }
+                // A hand-made config of an adopted endpoint is not endpoint-scale's to tag.
+                None => b.change(
+                    Action::NoOp,
+                    Some(Resource::EndpointConfig(after.clone())),
+                    Some(Resource::EndpointConfig(after)),
+                    None,
+                ),
+            }
         }
     }
 
@@ -587,15 +636,7 @@ fn diff_owned(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint, unused: Opt
         b.steps.push(Step::UpdateWeightsAndCapacities { endpoint: name.clone(), changes: capacity.clone() });
         b.steps.push(Step::WaitInService { endpoint: name.clone(), config: final_config.clone(), expect: capacity });
     }
-    let add: Tags = want
-        .endpoint
-        .tags
-        .iter()
-        .filter(|(k, v)| have.tags.get(*k) != Some(v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let remove: Vec<String> =
-        have.tags.keys().filter(|k| !k.starts_with("aws:") && !want.endpoint.tags.contains_key(*k)).cloned().collect();
+    let (add, remove) = tag_delta(&have.tags, &want.endpoint.tags);
     if !add.is_empty() || !remove.is_empty() {
         b.steps.push(Step::TagEndpoint { endpoint: name.clone(), arn: have.desc.arn.clone(), add, remove });
     }
@@ -629,14 +670,41 @@ fn diff_owned(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint, unused: Opt
             )
             .collect();
         for r in resources {
-            let changed = match live_counterpart(have, &r) {
-                Some(live) => b.compare(live, r.clone(), Action::Update, None),
+            // A target's tags change with TagResource/UntagResource, its bounds with
+            // RegisterScalableTarget (which tags only what it creates): one change, either step.
+            let mut retag = None;
+            if let (Resource::ScalableTarget(w), Some(arn)) = (&r, have.tagged.targets.get(variant)) {
+                if let Some(live) = have.targets.iter().find(|t| t.variant == variant) {
+                    let (add, remove) = tag_delta(&live.tags, &w.tags);
+                    if !add.is_empty() || !remove.is_empty() {
+                        retag = Some(Step::TagScalableTarget {
+                            endpoint: name.clone(),
+                            variant: variant.to_string(),
+                            arn: arn.clone(),
+                            add,
+                            remove,
+                        });
+                    }
+                }
+            }
+            let bounds_change = match live_counterpart(have, &r) {
+                Some(live) => {
+                    let shown = match (&live, have.targets.iter().find(|t| t.variant == variant)) {
+                        (Resource::ScalableTarget(l), Some(t)) if retag.is_some() => {
+                            Resource::ScalableTarget(TargetResource { tags: own_tags(&t.tags), ..l.clone() })
+                        }
+                        _ => live.clone(),
+                    };
+                    b.compare(shown, r.clone(), Action::Update, None);
+                    live != r
+                }
                 None => {
                     b.change(Action::Create, None, Some(r.clone()), None);
                     true
                 }
             };
-            if changed {
+            b.steps.extend(retag);
+            if bounds_change {
                 b.steps.push(match r {
                     Resource::ScalableTarget(t) => Step::RegisterScalableTarget { target: t },
                     Resource::ScalingPolicy(p) => Step::PutScalingPolicy { policy: p },
@@ -656,15 +724,29 @@ fn diff_owned(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint, unused: Opt
             for s in live_schedules {
                 b.change(Action::Delete, Some(Resource::ScheduledAction(s.clone())), None, reason.clone());
             }
-            for p in live_policies {
+            for p in live_policies.chain(extra_policies(have, &t.variant).into_iter().map(|(p, _)| p)) {
                 b.change(Action::Delete, Some(Resource::ScalingPolicy(p.clone())), None, reason.clone());
             }
             b.change(Action::Delete, Some(Resource::ScalableTarget(t.clone())), None, reason);
             continue;
         }
         let reregister = reregistered.contains(&t.variant);
+        for (p, what) in extra_policies(have, &t.variant) {
+            let reason = format!(
+                "{what} not in the spec, on a target this project owns: several policies on one target scale out if any asks and in only if all agree, so it would scale the variant too"
+            );
+            b.change(Action::Delete, Some(Resource::ScalingPolicy(p.clone())), None, Some(reason));
+            if !reregister {
+                b.steps.push(Step::DeleteScalingPolicy {
+                    endpoint: name.clone(),
+                    variant: p.variant.clone(),
+                    policy_name: p.policy_name.clone(),
+                });
+            }
+        }
         for s in live_schedules.filter(|s| !want.schedules.iter().any(|w| w.variant == s.variant && w.name == s.name)) {
-            b.change(Action::Delete, Some(Resource::ScheduledAction(s.clone())), None, None);
+            let reason = "not in the spec, on a target this project owns: it would change the variant's bounds";
+            b.change(Action::Delete, Some(Resource::ScheduledAction(s.clone())), None, Some(reason.to_string()));
             if !reregister {
                 b.steps.push(Step::DeleteScheduledAction {
                     endpoint: name.clone(),
@@ -719,6 +801,7 @@ fn adopt_endpoint(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint, unused:
         }
     }
     let mut adopted = have.clone();
+    adopted.foreign_policies.retain(|p| !renamed.contains(&p));
     adopted.ownership = Ownership::Ours;
     adopted.tags.extend(ownership_tags.clone());
     adopted
@@ -792,13 +875,56 @@ fn live_counterpart(have: &LiveEndpoint, want: &Resource) -> Option<Resource> {
             .iter()
             .find(|p| p.variant == w.variant && p.policy_name == w.policy_name)
             .map(|p| Resource::ScalingPolicy(p.clone())),
-        Resource::ScheduledAction(w) => have
-            .schedules
-            .iter()
-            .find(|s| s.variant == w.variant && s.name == w.name)
-            .map(|s| Resource::ScheduledAction(s.clone())),
+        Resource::ScheduledAction(w) => {
+            have.schedules.iter().find(|s| s.variant == w.variant && s.name == w.name).map(|s| {
+                let timezone =
+                    if zone(&s.timezone) == zone(&w.timezone) { w.timezone.clone() } else { s.timezone.clone() };
+                Resource::ScheduledAction(ScheduledActionResource { timezone, ..s.clone() })
+            })
+        }
         _ => None,
     }
+}
+
+/// Policies on a variant's target besides endpoint-scale's own: hand-made invocations policies
+/// and policies a spec cannot express, with what they are (for the reason of their deletion).
+fn extra_policies<'a>(have: &'a LiveEndpoint, variant: &str) -> Vec<(&'a PolicyResource, String)> {
+    let hand_made = have
+        .foreign_policies
+        .iter()
+        .filter(|p| p.variant == variant)
+        .map(|p| (p, format!("the policy {:?} (target tracking on {PREDEFINED_METRIC}) is", p.policy_name)));
+    let other = have
+        .other_policies
+        .iter()
+        .filter(|(p, _)| p.variant == variant)
+        .map(|(p, what)| (p, format!("the policy {:?} ({what}) is", p.policy_name)));
+    hand_made.chain(other).collect()
+}
+
+/// An inline model the endpoint keeps: its tags are compared when they were read, and changed in
+/// place (models are immutable, but tags are not part of the content their names hash).
+fn model_tags(b: &mut Builder<'_>, have: &LiveEndpoint, live: &ModelResource, want: &ModelResource) {
+    let Some(arn) = have.tagged.models.get(&live.name) else {
+        b.change(Action::NoOp, Some(Resource::Model(live.clone())), Some(Resource::Model(want.clone())), None);
+        return;
+    };
+    let before = ModelResource { tags: own_tags(&live.tags), ..live.clone() };
+    let (add, remove) = tag_delta(&live.tags, &want.tags);
+    if add.is_empty() && remove.is_empty() {
+        // Equal as far as the plan goes (the live model's content is what its name says).
+        b.change(Action::NoOp, Some(Resource::Model(before)), Some(Resource::Model(want.clone())), None);
+        return;
+    }
+    let reason = "tags change in place; models are immutable, but tags are not part of them".to_string();
+    b.change(Action::Update, Some(Resource::Model(before)), Some(Resource::Model(want.clone())), Some(reason));
+    b.steps.push(Step::TagModel {
+        endpoint: b.endpoint.clone(),
+        name: live.name.clone(),
+        arn: arn.clone(),
+        add,
+        remove,
+    });
 }
 
 /// Deletes an owned endpoint and everything of it: scaling first, then the endpoint, then its

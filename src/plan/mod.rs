@@ -120,6 +120,33 @@ pub enum Step {
         add: Tags,
         remove: Vec<String>,
     },
+    /// AddTags/DeleteTags of an owned endpoint config: configs are immutable, tags are not (and
+    /// are not part of the content its name hashes). Runs only on a config with this project's
+    /// ownership tags.
+    TagEndpointConfig {
+        endpoint: String,
+        name: String,
+        arn: String,
+        add: Tags,
+        remove: Vec<String>,
+    },
+    /// AddTags/DeleteTags of an owned inline model, like [`Step::TagEndpointConfig`].
+    TagModel {
+        endpoint: String,
+        name: String,
+        arn: String,
+        add: Tags,
+        remove: Vec<String>,
+    },
+    /// TagResource/UntagResource of an owned endpoint's scalable target (RegisterScalableTarget
+    /// tags a target only when it creates it).
+    TagScalableTarget {
+        endpoint: String,
+        variant: String,
+        arn: String,
+        add: Tags,
+        remove: Vec<String>,
+    },
     /// The spec's `adopt: true`: add the ownership tags to an endpoint that has none. Runs only
     /// while the endpoint is unmanaged (or already this project's), never on another project's.
     AdoptEndpoint {
@@ -180,7 +207,11 @@ impl Step {
             Step::UpdateEndpoint { .. } => "UpdateEndpoint",
             Step::UpdateWeightsAndCapacities { .. } => "UpdateEndpointWeightsAndCapacities",
             Step::WaitInService { .. } => "WaitInService",
-            Step::TagEndpoint { .. } | Step::AdoptEndpoint { .. } => "AddTags",
+            Step::TagEndpoint { .. }
+            | Step::AdoptEndpoint { .. }
+            | Step::TagEndpointConfig { .. }
+            | Step::TagModel { .. } => "AddTags",
+            Step::TagScalableTarget { .. } => "TagResource",
             Step::RegisterScalableTarget { .. } => "RegisterScalableTarget",
             Step::DeregisterScalableTarget { .. } => "DeregisterScalableTarget",
             Step::PutScalingPolicy { .. } => "PutScalingPolicy",
@@ -224,6 +255,9 @@ impl Step {
                 format!("until endpoint {endpoint} is InService on {config}")
             }
             Step::TagEndpoint { endpoint, .. } => format!("endpoint {endpoint} tags"),
+            Step::TagEndpointConfig { name, .. } => format!("endpoint config {name} tags"),
+            Step::TagModel { name, .. } => format!("model {name} tags"),
+            Step::TagScalableTarget { endpoint, variant, .. } => format!("{} tags", resource_id(endpoint, variant)),
             Step::AdoptEndpoint { endpoint, .. } => format!("endpoint {endpoint} ownership tags (adopt)"),
             Step::RegisterScalableTarget { target } => format!(
                 "{} (min {}, max {})",

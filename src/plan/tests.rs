@@ -76,6 +76,8 @@ fn live_after(desired: &[Resource], counts: &[(&str, u32)]) -> LiveState {
             .filter_map(|r| if let Resource::ScalingPolicy(p) = r { Some(p.clone()) } else { None })
             .collect(),
         foreign_policies: Vec::new(),
+        other_policies: Vec::new(),
+        tagged: Default::default(),
         schedules: desired
             .iter()
             .filter_map(|r| if let Resource::ScheduledAction(s) = r { Some(s.clone()) } else { None })
@@ -336,4 +338,60 @@ endpoints:
     let update = o.iter().position(|s| *s == "UpdateEndpoint").unwrap();
     assert!(deregister < update, "{o:?}");
     assert!(actions(&plan).contains(&"Delete scalable_target.rec/scaled".to_string()));
+}
+
+#[test]
+fn a_schedule_in_utc_reads_back_without_a_zone_and_is_not_drift() {
+    let utc = SPEC.replace("min: 3\n", "min: 3\n              timezone: UTC\n");
+    let want = desired(&utc);
+    let mut live = live_after(&want, &[("scaled", 2)]);
+    // AWS's default zone: what the read reports for an action put with `Timezone: UTC`.
+    live.endpoints.get_mut("rec").unwrap().schedules[0].timezone = None;
+    assert!(!diff(&want, &live).has_changes());
+    // Another zone is still a change.
+    live.endpoints.get_mut("rec").unwrap().schedules[0].timezone = Some("Europe/Berlin".into());
+    assert_eq!(ops(&diff(&want, &live)), ["PutScheduledAction"]);
+}
+
+#[test]
+fn changed_tags_are_tagging_steps_on_config_model_and_target_never_new_names() {
+    let want = desired(SPEC);
+    let mut live = live_after(&want, &[("scaled", 2)]);
+    let have = live.endpoints.get_mut("rec").unwrap();
+    let mut old = have.tags.clone();
+    old.insert("team".into(), "old".into());
+    have.tags = old.clone();
+    let config = have.config.as_mut().unwrap();
+    config.tags = old.clone();
+    have.tagged.config = Some("arn:config".into());
+    for m in &mut have.models {
+        m.tags = old.clone();
+        have.tagged.models.insert(m.name.clone(), "arn:model".into());
+    }
+    have.targets[0].tags = old.clone();
+    have.tagged.targets.insert("scaled".into(), "arn:target".into());
+    let plan = diff(&want, &live);
+    assert_eq!(ops(&plan), ["AddTags", "AddTags", "AddTags", "TagResource"]);
+    assert!(plan.steps[0].steps.iter().all(|s| match s {
+        Step::TagEndpointConfig { remove, .. }
+        | Step::TagModel { remove, .. }
+        | Step::TagScalableTarget { remove, .. }
+        | Step::TagEndpoint { remove, .. } => remove == &["team".to_string()],
+        _ => false,
+    }));
+}
+
+#[test]
+fn policies_on_an_owned_target_besides_ours_are_deleted_with_a_reason() {
+    let want = desired(SPEC);
+    let mut live = live_after(&want, &[("scaled", 2)]);
+    let have = live.endpoints.get_mut("rec").unwrap();
+    let ours = have.policies[0].clone();
+    have.foreign_policies.push(PolicyResource { policy_name: "by-hand".into(), ..ours.clone() });
+    have.other_policies.push((PolicyResource { policy_name: "steps".into(), ..ours }, "StepScaling".into()));
+    let plan = diff(&want, &live);
+    assert_eq!(actions(&plan), ["Delete scaling_policy.rec/scaled/by-hand", "Delete scaling_policy.rec/scaled/steps"]);
+    assert_eq!(ops(&plan), ["DeleteScalingPolicy", "DeleteScalingPolicy"]);
+    let reason = plan.changes.iter().find_map(|c| c.reason.as_deref().filter(|r| r.contains("steps"))).unwrap();
+    assert!(reason.starts_with("the policy \"steps\" (StepScaling) is not in the spec, on a target this project owns"));
 }

@@ -92,6 +92,26 @@ pub fn step_calls(step: &Step) -> Vec<ApiCall> {
             }
             calls
         }
+        Step::TagEndpointConfig { arn, add, remove, .. } | Step::TagModel { arn, add, remove, .. } => {
+            let mut calls = Vec::new();
+            if !add.is_empty() {
+                calls.push(sm("AddTags", json!({"ResourceArn": arn, "Tags": tag_list(add)})));
+            }
+            if !remove.is_empty() {
+                calls.push(sm("DeleteTags", json!({"ResourceArn": arn, "TagKeys": remove})));
+            }
+            calls
+        }
+        Step::TagScalableTarget { arn, add, remove, .. } => {
+            let mut calls = Vec::new();
+            if !add.is_empty() {
+                calls.push(aas("TagResource", json!({"ResourceARN": arn, "Tags": add})));
+            }
+            if !remove.is_empty() {
+                calls.push(aas("UntagResource", json!({"ResourceARN": arn, "TagKeys": remove})));
+            }
+            calls
+        }
         Step::AdoptEndpoint { arn, tags, .. } => {
             vec![sm("AddTags", json!({"ResourceArn": arn, "Tags": tag_list(tags)}))]
         }

@@ -542,18 +542,22 @@ async fn reading_50_endpoints_costs_few_calls() {
     run(&account, &["plan", spec.arg(), "--detailed-exitcode"]).code(0);
     let ops = account.operations();
     let count = |op: &str| ops.iter().filter(|o| *o == op).count();
+    // Per endpoint: DescribeEndpoint, DescribeEndpointConfig, DescribeModel, and ListTags of the
+    // endpoint, of its config and of its inline model (tags reach all three).
     assert_eq!(
         (count("DescribeEndpoint"), count("DescribeEndpointConfig"), count("ListTags"), count("DescribeModel")),
-        (50, 50, 50, 50)
+        (50, 50, 150, 50)
     );
     let autoscaling =
         count("DescribeScalableTargets") + count("DescribeScalingPolicies") + count("DescribeScheduledActions");
     assert_eq!(autoscaling, 3, "{ops:?}");
+    // A target's tags: ListTagsForResource takes one ARN, so one call per scalable target.
+    assert_eq!(count("ListTagsForResource"), 50, "{ops:?}");
     // One listing of the account's configs and models finds what the endpoints no longer use.
     assert_eq!((count("ListEndpointConfigs"), count("ListModels")), (1, 1), "{ops:?}");
     // The account the plan names, asked for once, beside the reads.
     assert_eq!(count("GetCallerIdentity"), 1, "{ops:?}");
-    assert_eq!(ops.len(), 206, "{ops:?}");
+    assert_eq!(ops.len(), 356, "{ops:?}");
 }
 
 /// A hand-made endpoint `legacy` with a scalable target, a target tracking policy named
@@ -627,8 +631,9 @@ async fn import_adopts_a_hand_made_endpoint_and_plan_then_shows_no_changes() {
         "~ endpoint.legacy",
         "-/+ scaling_policy.legacy/primary/endpoint-scale-invocations-per-instance",
         "1. AddTags endpoint legacy ownership tags (adopt)",
-        "2. PutScalingPolicy endpoint-scale-invocations-per-instance on endpoint/legacy/variant/primary",
-        "3. DeleteScalingPolicy HandMadePolicy on endpoint/legacy/variant/primary",
+        "2. TagResource endpoint/legacy/variant/primary tags",
+        "3. PutScalingPolicy endpoint-scale-invocations-per-instance on endpoint/legacy/variant/primary",
+        "4. DeleteScalingPolicy HandMadePolicy on endpoint/legacy/variant/primary",
         "Adopted: 1 endpoint changed.",
     ] {
         assert!(out.stderr.contains(line), "{line:?} not in:\n{}", out.stderr);
@@ -669,7 +674,8 @@ async fn adoption_is_a_plan_a_saved_plan_carries_and_apply_runs() {
     let doc: Value = serde_json::from_str(&ops).unwrap();
     let ops: Vec<&str> =
         doc["steps"][0]["operations"].as_array().unwrap().iter().map(|o| o["operation"].as_str().unwrap()).collect();
-    assert_eq!(ops, ["AddTags", "PutScalingPolicy", "DeleteScalingPolicy"]);
+    // The hand-made target gets the spec's tags (ownership included) like every owned target.
+    assert_eq!(ops, ["AddTags", "TagResource", "PutScalingPolicy", "DeleteScalingPolicy"]);
     let plan_file = dir.path.join("adopt.plan");
     let plan_arg = plan_file.to_str().unwrap();
     run(&account, &["plan", spec, "--out", plan_arg]).code(0);

@@ -13,6 +13,7 @@ mod failure;
 mod live;
 mod lossless;
 
+mod drift;
 mod layout;
 mod plan;
 mod render;
