@@ -354,6 +354,25 @@ pub async fn read<A: Aws>(
             candidates.push((name.clone(), Kind::Model, model.clone(), arn.clone()));
         }
     }
+    // With --prune, also what a failed create left of an endpoint that no longer exists and
+    // left the spec: derived names whose endpoint is nowhere (the account's endpoints were
+    // listed for --prune), kept only if their tags make them this project's.
+    if prune {
+        let orphan = |name: &str| -> Option<String> {
+            let (endpoint, _) = name.rsplit_once('-')?;
+            (is_derived_name(endpoint, name) && !names.iter().any(|(n, _)| n == endpoint)).then(|| endpoint.to_string())
+        };
+        for (config, arn) in configs.iter() {
+            if let Some(endpoint) = orphan(config) {
+                candidates.push((endpoint, Kind::EndpointConfig, config.clone(), arn.clone()));
+            }
+        }
+        for (model, arn) in models.iter() {
+            if let Some(endpoint) = orphan(model) {
+                candidates.push((endpoint, Kind::Model, model.clone(), arn.clone()));
+            }
+        }
+    }
     let read_unused = candidates.iter().map(|(endpoint, kind, name, arn)| async move {
         let owner = ownership(&gate.call(aws.list_tags(arn)).await?, project);
         if owner != Ownership::Ours {

@@ -203,6 +203,25 @@ pub fn diff_with(desired: &[Resource], live: &LiveState, options: &Options) -> P
     for stray in live.strays.values() {
         delete_endpoint(&mut plan, stray, live.unused.get(&stray.desc.name), "no longer in the spec (--prune)");
     }
+    // What a failed create left of an endpoint that never came to be and left the spec (read
+    // only with --prune).
+    let wanted: Vec<&str> = group(desired).iter().map(|w| w.endpoint.name.as_str()).collect();
+    for (endpoint, unused) in &live.unused {
+        if !wanted.contains(&endpoint.as_str())
+            && !live.endpoints.contains_key(endpoint)
+            && !live.strays.contains_key(endpoint)
+        {
+            let mut b = Builder {
+                endpoint: endpoint.clone(),
+                plan: &mut plan,
+                steps: Vec::new(),
+                secret_keys: BTreeSet::new(),
+                restore: Vec::new(),
+            };
+            delete_unused(&mut b, Some(unused), &[], &[], "left by a failed create, no longer in the spec (--prune)");
+            b.finish();
+        }
+    }
     plan
 }
 

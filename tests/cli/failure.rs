@@ -284,3 +284,47 @@ async fn raise_capacity_raises_a_deregistered_variant_to_its_max_before_the_upda
     assert_eq!(scaling(&account).await, as_applied());
     run(&account, &["plan", spec.arg(), "--detailed-exitcode"]).code(0);
 }
+
+#[tokio::test]
+async fn what_a_failed_create_leaves_is_deleted_by_destroy_and_by_apply_prune() {
+    let account = emulator().account();
+    let spec = TempSpec::new("r.yaml", recommender());
+    let sm = account.sagemaker().await;
+    let counts = || async {
+        (
+            sm.list_models().send().await.unwrap().models().len(),
+            sm.list_endpoint_configs().send().await.unwrap().endpoint_configs().len(),
+        )
+    };
+    let fail_create = || {
+        account.control_post("faults", json!({"operation": "CreateEndpoint", "fault": "500", "count": 1}));
+        run(&account, &["apply", spec.arg(), "--auto-approve", "--max-attempts", "1", "--poll-interval", "50ms"])
+            .code(1)
+    };
+    fail_create();
+    assert_eq!(counts().await, (1, 1));
+    // destroy finds them although the endpoint never came to be.
+    let out = run(&account, &["destroy", spec.arg(), "--auto-approve", "--poll-interval", "50ms"]).code(0);
+    assert!(out.stdout.contains("- endpoint_config.product-recommender-"), "{}", out.stdout);
+    assert_eq!(counts().await, (0, 0));
+
+    // Again, then the endpoint leaves the spec: apply --prune deletes what its failed create left.
+    fail_create();
+    create_existing_model(&account, "sentiment-model").await;
+    let other = TempSpec::new("fixed.yaml", FIXED);
+    let plan = run(&account, &["plan", other.arg(), "--prune"]).code(0);
+    assert!(plan.stdout.contains("left by a failed create, no longer in the spec (--prune)"), "{}", plan.stdout);
+    run(&account, &["apply", other.arg(), "--auto-approve", "--prune", "--poll-interval", "50ms"]).code(0);
+    // Left: the `existing:` model and the sentiment endpoint's config.
+    let models: Vec<String> = sm
+        .list_models()
+        .send()
+        .await
+        .unwrap()
+        .models()
+        .iter()
+        .filter_map(|m| m.model_name().map(String::from))
+        .collect();
+    assert_eq!(models, ["sentiment-model"]);
+    assert_eq!(counts().await.1, 1);
+}
