@@ -24,7 +24,7 @@ use crate::aws::{Aws, AwsResult, EndpointDesc, PolicyDesc, TargetDesc};
 use crate::model::Tags;
 use crate::resources::{
     is_derived_name, resource_id, ConfigResource, Kind, ModelResource, PolicyResource, ScheduledActionResource,
-    TargetResource, POLICY_NAME, TAG_MANAGED, TAG_PROJECT,
+    TargetResource, POLICY_NAME, TAG_MANAGED, TAG_PREFIX, TAG_PROJECT,
 };
 
 /// Who an existing endpoint belongs to, from its tags.
@@ -156,6 +156,11 @@ pub struct Wanted {
     /// The spec adopts it (or `import` reads it): its invocations policies are read under any
     /// name, not only endpoint-scale's.
     pub adopt: bool,
+    /// The spec's tags for its resources (without the ownership tags). The tags of its config,
+    /// models and scalable targets are read only when the endpoint's own tags differ from these:
+    /// a tag change in the spec shows on the endpoint first, and steady-state reads stay at
+    /// their budget. `None` reads them always.
+    pub tags: Option<Tags>,
 }
 
 /// At most `limit` AWS calls in flight, whichever endpoint they belong to: one queue for the
@@ -284,6 +289,16 @@ pub async fn read<A: Aws>(
         let adopting =
             e.ownership == Ownership::Unmanaged && endpoints.iter().any(|w| w.endpoint == e.desc.name && w.adopt);
         if !(e.ownership == Ownership::Ours || adopting) || names.iter().any(|(n, stray)| *n == e.desc.name && *stray) {
+            continue;
+        }
+        let user_tags: Tags = e
+            .tags
+            .iter()
+            .filter(|(k, _)| !k.starts_with(TAG_PREFIX) && !k.starts_with("aws:"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let spec_tags = endpoints.iter().find(|w| w.endpoint == e.desc.name).and_then(|w| w.tags.as_ref());
+        if !adopting && spec_tags.is_some_and(|t| *t == user_tags) {
             continue;
         }
         if let Some(c) = e.config.as_ref().filter(|c| is_derived_name(&e.desc.name, &c.name)) {

@@ -25,8 +25,10 @@ pub async fn run(
 ) -> Result<Outcome, CliError> {
     let aws = connect(args, None).await?;
     // Read as adopted endpoints are: their invocations policies under any name.
-    let wanted: Vec<live::Wanted> =
-        endpoints.iter().map(|e| live::Wanted { endpoint: e.clone(), variants: Vec::new(), adopt: true }).collect();
+    let wanted: Vec<live::Wanted> = endpoints
+        .iter()
+        .map(|e| live::Wanted { endpoint: e.clone(), variants: Vec::new(), adopt: true, tags: None })
+        .collect();
     let (live, account) =
         tokio::join!(live::read(&aws, project, &wanted, false, args.parallelism), aws.caller_account());
     let target = Target { region: aws.region().to_string(), account: account? };

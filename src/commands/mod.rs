@@ -301,6 +301,7 @@ async fn read_live(
             endpoint: e.name.clone(),
             variants: e.variants.iter().map(|v| v.name.clone()).collect(),
             adopt: e.adopt,
+            tags: Some(e.tags.clone()),
         })
         .collect();
     let (live, account) =

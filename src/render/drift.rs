@@ -61,7 +61,8 @@ pub fn render(plan: &Plan, context: &Context) -> String {
                 old.address,
                 after.address().name
             ));
-            push_fields(&mut out, before, after, &["name"]);
+            // The new one gets the spec's tags when it is created: only its content is drift.
+            push_fields(&mut out, before, after, &["name", "tags"]);
             continue;
         }
         match (c.action, &c.before, &c.after) {
@@ -92,7 +93,8 @@ fn push_fields(out: &mut String, before: &Resource, after: &Resource, skip: &[&s
     let raw = |r: &Resource| serde_json::to_value(r).unwrap_or(Value::Null);
     let shown = (before.display_attributes(), after.display_attributes());
     fields_differing((&raw(before), &shown.0), (&raw(after), &shown.1), String::new(), &mut fields);
-    for (path, live, spec) in fields.into_iter().filter(|(path, _, _)| !skip.contains(&path.as_str())) {
+    let skipped = |path: &str| skip.iter().any(|s| path == *s || path.starts_with(&format!("{s}.")));
+    for (path, live, spec) in fields.into_iter().filter(|(path, _, _)| !skipped(path)) {
         out.push_str(&format!("    {path}: live {live}, spec {spec}\n"));
     }
 }
