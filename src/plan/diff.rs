@@ -155,6 +155,35 @@ impl Builder<'_> {
         }
     }
 
+    /// Creates a desired model, unless this project's model of that (content-derived) name is
+    /// there already, unused (a failed or interrupted run made it): then it exists, as the plan
+    /// and drift say, and is not created again.
+    fn create_model(&mut self, m: &ModelResource, unused: Option<&UnusedResources>) {
+        if let Some(live) = unused.and_then(|u| u.models.iter().find(|l| l.name == m.name)) {
+            let before = ModelResource { tags: m.tags.clone(), ..live.clone() };
+            self.change(Action::NoOp, Some(Resource::Model(before)), Some(Resource::Model(m.clone())), None);
+            return;
+        }
+        self.change(Action::Create, None, Some(Resource::Model(m.clone())), None);
+        self.steps.push(Step::CreateModel { model: m.clone() });
+    }
+
+    /// [`Builder::create_model`] for the endpoint config.
+    fn create_config(&mut self, c: &ConfigResource, unused: Option<&UnusedResources>) {
+        if let Some(live) = unused.and_then(|u| u.configs.iter().find(|l| l.name == c.name)) {
+            let before = ConfigResource { tags: c.tags.clone(), ..live.clone() };
+            self.change(
+                Action::NoOp,
+                Some(Resource::EndpointConfig(before)),
+                Some(Resource::EndpointConfig(c.clone())),
+                None,
+            );
+            return;
+        }
+        self.change(Action::Create, None, Some(Resource::EndpointConfig(c.clone())), None);
+        self.steps.push(Step::CreateEndpointConfig { config: c.clone() });
+    }
+
     fn finish(self) {
         if !self.steps.is_empty() {
             self.plan.steps.push(EndpointSteps { endpoint: self.endpoint, steps: self.steps, restore: self.restore });
@@ -341,11 +370,9 @@ fn create_endpoint(plan: &mut Plan, want: &Want<'_>, unused: Option<&UnusedResou
         restore: Vec::new(),
     };
     for m in &want.models {
-        b.change(Action::Create, None, Some(Resource::Model((*m).clone())), None);
-        b.steps.push(Step::CreateModel { model: (*m).clone() });
+        b.create_model(m, unused);
     }
-    b.change(Action::Create, None, Some(Resource::EndpointConfig(want.config.clone())), None);
-    b.steps.push(Step::CreateEndpointConfig { config: want.config.clone() });
+    b.create_config(want.config, unused);
     b.change(Action::Create, None, Some(Resource::Endpoint(want.endpoint.clone())), None);
     b.steps.push(Step::CreateEndpoint {
         endpoint: want.endpoint.name.clone(),
@@ -539,14 +566,10 @@ fn diff_owned(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint, unused: Opt
         for m in &want.models {
             match have.models.iter().find(|l| l.name == m.name) {
                 Some(l) => model_tags(&mut b, have, l, m),
-                None => {
-                    b.change(Action::Create, None, Some(Resource::Model((*m).clone())), None);
-                    b.steps.push(Step::CreateModel { model: (*m).clone() });
-                }
+                None => b.create_model(m, unused),
             }
         }
-        b.change(Action::Create, None, Some(Resource::EndpointConfig(want.config.clone())), None);
-        b.steps.push(Step::CreateEndpointConfig { config: want.config.clone() });
+        b.create_config(want.config, unused);
     } else {
         for m in &have.models {
             match want.models.iter().find(|w| w.name == m.name) {

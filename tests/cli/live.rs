@@ -345,6 +345,10 @@ async fn a_500_on_update_endpoint_fails_cleanly_and_a_rerun_converges() {
     let out = run(&account, &args).code(1);
     assert!(out.stderr.contains("UpdateEndpoint on endpoint product-recommender failed"), "{}", out.stderr);
     assert!(out.stderr.contains("error: apply did not complete: 1 endpoint(s) failed"), "{}", out.stderr);
+    // The model and config the failed run made exist: not "missing", and not created again.
+    let diff = run(&account, &["diff", v2.arg()]).code(2);
+    assert!(!diff.stdout.contains("missing in AWS"), "{}", diff.stdout);
+    assert!(!plan_operations(&account, &v2).iter().any(|o| o.starts_with("Create")));
     apply(&account, &v2).code(0);
     run(&account, &["plan", v2.arg(), "--detailed-exitcode"]).code(0);
     // The config made by the failed run and then superseded is gone too.
