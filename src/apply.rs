@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use futures::stream::{self, StreamExt};
 use tokio::sync::Notify;
 
-use crate::aws::{Aws, AwsError, AwsErrorKind, WaitOptions};
+use crate::aws::{Aws, AwsError, AwsErrorKind, EndpointDesc, WaitOptions};
 use crate::live::{ownership, Ownership};
 use crate::plan::{EndpointSteps, Plan, Step};
 use crate::resources::{ConfigResource, ModelResource, WeightAndCapacity};
@@ -551,6 +551,56 @@ async fn pause(wait: WaitOptions, cancel: &Cancel) -> Result<(), ApplyError> {
     }
 }
 
+/// Polls DescribeEndpoint a poll interval apart until `judge` ends the wait (`Some`), the
+/// timeout passes, or an interrupt comes. `judge` sees the endpoint, or `None` once it is gone.
+/// Throttling or a dropped connection while polling is not the endpoint's failure: it polls on.
+async fn poll<A: Aws>(
+    aws: &A,
+    endpoint: &str,
+    wait: WaitOptions,
+    events: &(dyn Fn(Event) + Sync),
+    cancel: &Cancel,
+    judge: impl Fn(Option<EndpointDesc>) -> Option<Result<(), ApplyError>>,
+) -> Result<(), ApplyError> {
+    let start = Instant::now();
+    let mut status = String::from("unknown");
+    loop {
+        match aws.describe_endpoint(endpoint).await {
+            Ok(desc) => {
+                if let Some(d) = &desc {
+                    status = d.status.clone();
+                    events(Event::Waiting {
+                        endpoint: endpoint.to_string(),
+                        status: d.status.clone(),
+                        elapsed: start.elapsed(),
+                    });
+                }
+                if let Some(verdict) = judge(desc) {
+                    return verdict;
+                }
+            }
+            Err(e) if transient(&e) => {}
+            Err(e) => return Err(e.into()),
+        }
+        if start.elapsed() >= wait.timeout {
+            return Err(ApplyError::Timeout { endpoint: endpoint.to_string(), status, waited: human(wait.timeout) });
+        }
+        pause(wait, cancel).await?;
+    }
+}
+
+fn no_reason(reason: Option<String>) -> String {
+    reason.unwrap_or_else(|| "SageMaker gave no reason".to_string())
+}
+
+fn gone(endpoint: &str) -> ApplyError {
+    ApplyError::Failed {
+        endpoint: endpoint.to_string(),
+        status: "gone".to_string(),
+        reason: "it was deleted while endpoint-scale waited for it".to_string(),
+    }
+}
+
 /// Waits for InService and checks the endpoint runs `config` (and, after a capacity update, has
 /// the `expect`ed desired counts and weights): SageMaker rolls a failed update back and reports
 /// InService, on the old config with a FailureReason (terraform-provider-aws #46663 shows what a
@@ -565,73 +615,38 @@ async fn wait_in_service<A: Aws>(
     events: &(dyn Fn(Event) + Sync),
     cancel: &Cancel,
 ) -> Result<(), ApplyError> {
-    let start = Instant::now();
-    let mut status = String::from("unknown");
-    let no_reason = || "SageMaker gave no reason".to_string();
-    loop {
-        match aws.describe_endpoint(endpoint).await {
-            Ok(Some(d)) => {
-                status = d.status.clone();
-                events(Event::Waiting {
-                    endpoint: endpoint.to_string(),
-                    status: d.status.clone(),
-                    elapsed: start.elapsed(),
-                });
-                let capacity_differs = capacity_difference(&d, expect);
-                match d.status.as_str() {
-                    "InService" if d.config_name == config && capacity_differs.is_none() => return Ok(()),
-                    "InService" | "RollingBack" if d.config_name != config => {
-                        return Err(ApplyError::RolledBack {
-                            endpoint: endpoint.to_string(),
-                            expected: config.to_string(),
-                            actual: d.config_name,
-                            reason: d.failure_reason.unwrap_or_else(no_reason),
-                        })
-                    }
-                    "InService" | "RollingBack" if !expect.is_empty() => {
-                        return Err(ApplyError::CapacityRolledBack {
-                            endpoint: endpoint.to_string(),
-                            difference: capacity_differs
-                                .unwrap_or_else(|| "the update is being rolled back".to_string()),
-                            reason: d.failure_reason.unwrap_or_else(no_reason),
-                        })
-                    }
-                    "UpdateRollbackFailed" => {
-                        return Err(ApplyError::RollbackFailed {
-                            endpoint: endpoint.to_string(),
-                            reason: d.failure_reason.unwrap_or_else(no_reason),
-                        })
-                    }
-                    "Failed" | "OutOfService" => {
-                        return Err(ApplyError::Failed {
-                            endpoint: endpoint.to_string(),
-                            status: d.status,
-                            reason: d.failure_reason.unwrap_or_else(no_reason),
-                        })
-                    }
-                    _ => {}
-                }
+    poll(aws, endpoint, wait, events, cancel, |desc| {
+        let Some(d) = desc else { return Some(Err(gone(endpoint))) };
+        let capacity_differs = capacity_difference(&d, expect);
+        Some(match d.status.as_str() {
+            "InService" if d.config_name == config && capacity_differs.is_none() => Ok(()),
+            "InService" | "RollingBack" if d.config_name != config => Err(ApplyError::RolledBack {
+                endpoint: endpoint.to_string(),
+                expected: config.to_string(),
+                actual: d.config_name,
+                reason: no_reason(d.failure_reason),
+            }),
+            "InService" | "RollingBack" if !expect.is_empty() => Err(ApplyError::CapacityRolledBack {
+                endpoint: endpoint.to_string(),
+                difference: capacity_differs.unwrap_or_else(|| "the update is being rolled back".to_string()),
+                reason: no_reason(d.failure_reason),
+            }),
+            "UpdateRollbackFailed" => {
+                Err(ApplyError::RollbackFailed { endpoint: endpoint.to_string(), reason: no_reason(d.failure_reason) })
             }
-            Ok(None) => {
-                return Err(ApplyError::Failed {
-                    endpoint: endpoint.to_string(),
-                    status: "gone".to_string(),
-                    reason: "it was deleted while endpoint-scale waited for it".to_string(),
-                })
-            }
-            // Throttling or a dropped connection while polling is not the endpoint's failure.
-            Err(e) if transient(&e) => {}
-            Err(e) => return Err(e.into()),
-        }
-        if start.elapsed() >= wait.timeout {
-            return Err(ApplyError::Timeout { endpoint: endpoint.to_string(), status, waited: human(wait.timeout) });
-        }
-        pause(wait, cancel).await?;
-    }
+            "Failed" | "OutOfService" => Err(ApplyError::Failed {
+                endpoint: endpoint.to_string(),
+                status: d.status,
+                reason: no_reason(d.failure_reason),
+            }),
+            _ => return None,
+        })
+    })
+    .await
 }
 
 /// The first variant whose live desired count or weight is not what a capacity update asked for.
-fn capacity_difference(d: &crate::aws::EndpointDesc, expect: &[WeightAndCapacity]) -> Option<String> {
+fn capacity_difference(d: &EndpointDesc, expect: &[WeightAndCapacity]) -> Option<String> {
     for e in expect {
         let live = d.variants.iter().find(|v| v.name == e.variant);
         let (count, weight) = (live.and_then(|v| v.desired_instance_count), live.and_then(|v| v.desired_weight));
@@ -667,44 +682,19 @@ async fn wait_settled<A: Aws>(
     events: &(dyn Fn(Event) + Sync),
     cancel: &Cancel,
 ) -> Result<(), ApplyError> {
-    let start = Instant::now();
-    let mut status = String::from("unknown");
-    loop {
-        match aws.describe_endpoint(endpoint).await {
-            Ok(Some(d)) => {
-                status = d.status.clone();
-                events(Event::Waiting {
-                    endpoint: endpoint.to_string(),
-                    status: d.status.clone(),
-                    elapsed: start.elapsed(),
-                });
-                match d.status.as_str() {
-                    "InService" => return Ok(()),
-                    "Failed" | "OutOfService" | "UpdateRollbackFailed" => {
-                        return Err(ApplyError::Failed {
-                            endpoint: endpoint.to_string(),
-                            status: d.status,
-                            reason: d.failure_reason.unwrap_or_else(|| "SageMaker gave no reason".to_string()),
-                        })
-                    }
-                    _ => {}
-                }
-            }
-            Ok(None) => {
-                return Err(ApplyError::Failed {
-                    endpoint: endpoint.to_string(),
-                    status: "gone".to_string(),
-                    reason: "it was deleted while endpoint-scale waited for it".to_string(),
-                })
-            }
-            Err(e) if transient(&e) => {}
-            Err(e) => return Err(e.into()),
+    poll(aws, endpoint, wait, events, cancel, |desc| {
+        let Some(d) = desc else { return Some(Err(gone(endpoint))) };
+        match d.status.as_str() {
+            "InService" => Some(Ok(())),
+            "Failed" | "OutOfService" | "UpdateRollbackFailed" => Some(Err(ApplyError::Failed {
+                endpoint: endpoint.to_string(),
+                status: d.status,
+                reason: no_reason(d.failure_reason),
+            })),
+            _ => None,
         }
-        if start.elapsed() >= wait.timeout {
-            return Err(ApplyError::Timeout { endpoint: endpoint.to_string(), status, waited: human(wait.timeout) });
-        }
-        pause(wait, cancel).await?;
-    }
+    })
+    .await
 }
 
 async fn wait_deleted<A: Aws>(
@@ -714,29 +704,7 @@ async fn wait_deleted<A: Aws>(
     events: &(dyn Fn(Event) + Sync),
     cancel: &Cancel,
 ) -> Result<(), ApplyError> {
-    let start = Instant::now();
-    loop {
-        match aws.describe_endpoint(endpoint).await {
-            Ok(None) => return Ok(()),
-            Ok(Some(d)) => {
-                events(Event::Waiting {
-                    endpoint: endpoint.to_string(),
-                    status: d.status.clone(),
-                    elapsed: start.elapsed(),
-                });
-                if start.elapsed() >= wait.timeout {
-                    return Err(ApplyError::Timeout {
-                        endpoint: endpoint.to_string(),
-                        status: d.status,
-                        waited: human(wait.timeout),
-                    });
-                }
-            }
-            Err(e) if transient(&e) => {}
-            Err(e) => return Err(e.into()),
-        }
-        pause(wait, cancel).await?;
-    }
+    poll(aws, endpoint, wait, events, cancel, |desc| desc.is_none().then_some(Ok(()))).await
 }
 
 #[cfg(test)]
