@@ -49,7 +49,7 @@ impl Validator {
             Some(name) => match parse_timezone(name) {
                 Ok(tz) => Some(tz),
                 Err(err) => {
-                    let mut d = Diagnostic::error(err.message).at(name.span, "unknown time zone");
+                    let mut d = Diagnostic::error(err.message).at(name.span, "not an IANA time zone");
                     d = d.help(err.help.unwrap_or_else(|| {
                         "use an IANA time zone name such as `America/New_York` or `Europe/Berlin`".into()
                     }));
