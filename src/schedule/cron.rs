@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, SubsecRound, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, SubsecRound, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 
 use super::ScheduleError;
@@ -45,6 +45,13 @@ impl AwsCron {
     /// Whether the year field allows `year`.
     pub fn year_matches(&self, year: i32) -> bool {
         self.years.contains(year)
+    }
+
+    /// Whether the expression matches the wall-clock minute `local`, whether or not that time
+    /// exists in a zone: used to find actions set at a time a clock change skips or repeats.
+    pub fn matches_local(&self, local: NaiveDateTime) -> bool {
+        let minute = local.with_second(0).unwrap_or(local).with_nanosecond(0).unwrap_or(local);
+        self.years.contains(minute.year()) && self.cron.is_time_matching(&minute).unwrap_or(false)
     }
 
     pub(super) fn next_after(&self, after: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {

@@ -10,6 +10,8 @@ use crate::spec::{self, Pos};
 
 use super::Validator;
 
+mod timeline;
+
 impl Validator {
     pub(super) fn schedule(
         &mut self,
