@@ -57,9 +57,11 @@ impl Validator {
     }
 
     /// Rule: action A sets `min` to a; A's own lowering L is, of the actions that set a lower
-    /// `min`, the one whose next firing after each of A's firings comes soonest in the worst case
-    /// (ties: the first in the spec). Another action B that sets a `min` below a and fires after
-    /// A and before L's next firing cuts A's raise short.
+    /// `min` and fire after each of A's firings, preferably those that fire no more often than A
+    /// in the year, the one whose next firing after A comes soonest in the worst case (ties: the
+    /// first in the spec). A daily or weekday action is then not taken for a monthly raise's own
+    /// end. Another action B that sets a `min` below a and fires after A and before L's next
+    /// firing cuts A's raise short.
     fn cut_short(&mut self, actions: &[Action<'_>], origin: DateTime<Utc>, year_end: DateTime<Utc>) {
         for (ai, a) in actions.iter().enumerate() {
             let Some(raise) = a.model.min else { continue };
@@ -73,10 +75,12 @@ impl Validator {
                 .filter(|(i, l)| *i != ai && l.model.min.is_some_and(|m| m < raise))
                 .filter_map(|(i, l)| {
                     let gaps = raises.iter().map(|t| next_fire(&l.fires, *t).map(|n| n - *t));
-                    Some((gaps.collect::<Option<Vec<_>>>()?.into_iter().max()?, i))
+                    let worst = gaps.collect::<Option<Vec<_>>>()?.into_iter().max()?;
+                    let more_often = l.fires.iter().filter(|t| **t < year_end).count() > raises.len();
+                    Some((more_often, worst, i))
                 })
                 .min();
-            let Some((_, li)) = lowering else { continue };
+            let Some((_, _, li)) = lowering else { continue };
             let l = &actions[li];
             for (bi, b) in actions.iter().enumerate() {
                 if bi == ai || bi == li {
@@ -252,4 +256,53 @@ fn transitions(tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<(DateTime<
         t = next;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::super::tests::{diagnostics, with_variant};
+
+    fn with_schedules(schedules: &[&str]) -> String {
+        let list: String = schedules.iter().map(|s| format!("            - {s}\n")).collect();
+        with_variant(&format!(
+            "        autoscaling:\n          min: 1\n          max: 8\n          target: {{invocations_per_instance: 100}}\n          schedules:\n{list}"
+        ))
+    }
+
+    #[test]
+    fn nested_raises_that_do_not_lower_each_other_are_quiet() {
+        // A lunch peak inside business hours: its lowering goes back to the business-hours min.
+        let text = with_schedules(&[
+            "{name: day, schedule: \"cron(30 7 ? * MON-FRI *)\", min: 3}",
+            "{name: lunch, schedule: \"cron(0 12 ? * MON-FRI *)\", min: 6}",
+            "{name: lunch-end, schedule: \"cron(0 14 ? * MON-FRI *)\", min: 3}",
+            "{name: night, schedule: \"cron(0 18 ? * MON-FRI *)\", min: 1}",
+        ]);
+        assert_eq!(diagnostics(&text), Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_year_starts_at_the_earliest_start_time_and_skips_utc() {
+        let text = with_schedules(&[
+            "{name: peak, schedule: \"cron(0 6 1 * ? *)\", min: 6, start_time: \"2030-06-01T00:00:00Z\"}",
+            "{name: peak-end, schedule: \"cron(0 20 1 * ? *)\", min: 1}",
+            "{name: daily, schedule: \"cron(0 12 * * ? *)\", min: 2}",
+        ]);
+        let d = diagnostics(&text);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].starts_with("16:66 schedule `daily` cuts short `peak`: on 2030-06-01 at 12:00 (UTC)"), "{d:?}");
+        assert!(d[0].ends_with("from 06:00 until `peak-end` at 20:00"), "{d:?}");
+    }
+
+    #[test]
+    fn an_at_in_a_gap_warns_and_a_rate_never_does() {
+        let text = with_schedules(&[
+            "{name: once, schedule: \"at(2027-03-28T02:30:00)\", timezone: Europe/Berlin, min: 2}",
+            "{name: often, schedule: rate(1 hour), timezone: Europe/Berlin, min: 1}",
+        ]);
+        assert_eq!(
+            diagnostics(&text),
+            ["14:38 schedule `once` is due at 02:30 local time, which Europe/Berlin skips on 2027-03-28: clocks go forward from 02:00 to 03:00"]
+        );
+    }
 }
