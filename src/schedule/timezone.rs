@@ -1,5 +1,6 @@
 //! IANA time zone names, as PutScheduledAction's `Timezone` takes them. An unknown name gets
-//! the closest known one as a suggestion when it is close enough to be a typo.
+//! the closest known one as a suggestion when it is close enough to be a typo; an abbreviation
+//! gets the zones it may mean, even when the tz database knows it as a legacy zone.
 
 use chrono_tz::Tz;
 
@@ -7,7 +8,8 @@ use super::ScheduleError;
 use crate::diagnostic::shorten;
 
 /// Parses an IANA time zone name (as PutScheduledAction's `Timezone` takes it).
-/// Unknown names get the closest known name as a suggestion when one is close enough.
+/// Unknown names get the closest known name as a suggestion when one is close enough; abbreviations
+/// are refused with the zones they may mean.
 pub fn parse_timezone(name: &str) -> Result<Tz, ScheduleError> {
     let name = name.trim();
     if name.is_empty() {

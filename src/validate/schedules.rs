@@ -1,5 +1,7 @@
 //! Scheduled actions: unique names in AWS's pattern, the schedule expression and time zone
-//! (parsed by `schedule`), start before end, and min/max against the policy's bounds.
+//! (parsed by `schedule`), start before end, and min/max against the policy's bounds. Then
+//! `timeline` checks a variant's actions together, over a year: one cutting short another's
+//! raise, and local times that a clock change skips or repeats.
 
 use chrono::{DateTime, Utc};
 
