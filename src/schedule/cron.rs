@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, SubsecRound, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, SubsecRound, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 
 use super::ScheduleError;
@@ -45,6 +45,13 @@ impl AwsCron {
     /// Whether the year field allows `year`.
     pub fn year_matches(&self, year: i32) -> bool {
         self.years.contains(year)
+    }
+
+    /// Whether the expression matches the wall-clock minute `local`, whether or not that time
+    /// exists in a zone: used to find actions set at a time a clock change skips or repeats.
+    pub fn matches_local(&self, local: NaiveDateTime) -> bool {
+        let minute = local.with_second(0).unwrap_or(local).with_nanosecond(0).unwrap_or(local);
+        self.years.contains(minute.year()) && self.cron.is_time_matching(&minute).unwrap_or(false)
     }
 
     pub(super) fn next_after(&self, after: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
@@ -245,8 +252,20 @@ fn field_count_error(raw: &[&str]) -> ScheduleError {
                     fixed[2] = "?";
                 }
             }
+            // Unix numbers day-of-week 0-7 from SUN = 0 (and 7), AWS 1-7 from SUN = 1: the same
+            // digits name other days, so the suggestion spells the days out.
+            let named = unix_day_of_week_names(fixed[4]);
+            let renumbered = named.as_deref().is_some_and(|n| n != fixed[4]);
+            if let Some(named) = &named {
+                fixed[4] = named;
+            }
             let mut help = format!("add the year field, usually `*`: cron({})", shorten(&fixed.join(" ")));
-            if raw[4].bytes().any(|b| b.is_ascii_digit()) {
+            if renumbered {
+                help.push_str(&format!(
+                    "; day-of-week `{}` read as Unix cron (0 = SUN, 1 = MON) and written as names, because AWS numbers 1 = SUN",
+                    shorten(raw[4])
+                ));
+            } else if raw[4].bytes().any(|b| b.is_ascii_digit()) {
                 help.push_str("; note that AWS numbers day-of-week 1-7 with 1 = SUN, unlike Unix cron");
             }
             err.help(help)
@@ -255,6 +274,35 @@ fn field_count_error(raw: &[&str]) -> ScheduleError {
         0 => err.help("e.g. cron(0 8 ? * MON-FRI *)"),
         _ => err.help(format!("fields are: {CRON_LAYOUT}, e.g. cron(0 8 ? * MON-FRI *)")),
     }
+}
+
+/// A Unix cron day-of-week field (0 or 7 = SUN, 1 = MON ... 6 = SAT) with its numbers written as
+/// AWS day names: `1-5` becomes `MON-FRI`. A range ending on Sunday (`5-7`, `5-0`) becomes
+/// `FRI-SAT,SUN`, because AWS refuses a range that runs backwards. `None` when a part is not
+/// plain Unix syntax (a step, `#`, `L`, a number above 7): the caller then keeps the field.
+fn unix_day_of_week_names(field: &str) -> Option<String> {
+    let day = |t: &str| t.parse::<usize>().ok().filter(|n| *n <= 7);
+    let name = |n: usize| DAY_NAMES[n % 7];
+    let mut parts = Vec::new();
+    for item in field.split(',') {
+        if item == "*" || item == "?" || DAY_NAMES.iter().any(|d| item.eq_ignore_ascii_case(d)) {
+            parts.push(item.to_string());
+        } else if let Some(n) = day(item) {
+            parts.push(name(n).to_string());
+        } else {
+            let (a, b) = item.split_once('-')?;
+            let (a, b) = (day(a)?, day(b)?);
+            if a % 7 != 0 && b % 7 == 0 {
+                // Ends on Sunday: AWS counts Sunday first, so split it off.
+                parts.push(if a == 6 { "SAT,SUN".to_string() } else { format!("{}-SAT,SUN", name(a)) });
+            } else if a <= b {
+                parts.push(format!("{}-{}", name(a), name(b)));
+            } else {
+                return None;
+            }
+        }
+    }
+    Some(parts.join(","))
 }
 
 fn parse_field(kind: Kind, text: &str) -> Result<Field, ScheduleError> {
@@ -661,7 +709,25 @@ mod tests {
         assert_err(
             "cron(0 8 * * 1-5)",
             "cron() needs 6 fields (Minutes Hours Day-of-month Month Day-of-week Year), found 5",
-            Some("add the year field, usually `*`: cron(0 8 ? * 1-5 *); note that AWS numbers day-of-week 1-7 with 1 = SUN, unlike Unix cron"),
+            Some("add the year field, usually `*`: cron(0 8 ? * MON-FRI *); day-of-week `1-5` read as Unix cron (0 = SUN, 1 = MON) and written as names, because AWS numbers 1 = SUN"),
+        );
+        for (unix, aws) in [
+            ("30 7 * * 1-5", "cron(30 7 ? * MON-FRI *)"),
+            ("0 8 * * 0", "cron(0 8 ? * SUN *)"),
+            ("0 8 * * 7", "cron(0 8 ? * SUN *)"),
+            ("0 8 * * 1,3,5", "cron(0 8 ? * MON,WED,FRI *)"),
+            ("0 8 * * 5-7", "cron(0 8 ? * FRI-SAT,SUN *)"),
+            ("0 8 * * 6-0", "cron(0 8 ? * SAT,SUN *)"),
+            ("0 8 * * 0-6", "cron(0 8 ? * SUN-SAT *)"),
+            ("0 8 * * mon-fri", "cron(0 8 ? * mon-fri *)"),
+        ] {
+            let help = err(&format!("cron({unix})")).help.unwrap_or_default();
+            assert!(help.starts_with(&format!("add the year field, usually `*`: {aws}")), "{unix}: {help}");
+        }
+        // Not plain Unix day numbers: kept as written, with the numbering note.
+        assert_eq!(
+            err("cron(0 8 * * 1-5/2)").help.as_deref(),
+            Some("add the year field, usually `*`: cron(0 8 ? * 1-5/2 *); note that AWS numbers day-of-week 1-7 with 1 = SUN, unlike Unix cron"),
         );
         assert_err(
             "cron(0 0 8 ? * MON-FRI *)",

@@ -8,7 +8,8 @@
 //!
 //! - `at_rate`: `at(yyyy-mm-ddThh:mm:ss)` and `rate(value unit)`;
 //! - `cron`: AWS's six-field cron and its translation to `croner`, which does the matching;
-//! - `timezone`: IANA time zone names, with a suggestion for a near miss.
+//! - `timezone`: IANA time zone names, with a suggestion for a near miss and the zones an
+//!   abbreviation (`CST`, `IST`) may mean.
 
 mod at_rate;
 mod cron;

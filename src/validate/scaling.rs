@@ -95,6 +95,9 @@ impl Validator {
                 None => ok = false,
             }
         }
+        if ok {
+            self.timeline(&a.schedules, &schedules);
+        }
         let (capacity, target, scale_in, scale_out) = (capacity?, target?, scale_in?, scale_out?);
         ok.then_some(Scaling {
             capacity,

@@ -1,5 +1,7 @@
 //! Scheduled actions: unique names in AWS's pattern, the schedule expression and time zone
-//! (parsed by `schedule`), start before end, and min/max against the policy's bounds.
+//! (parsed by `schedule`), start before end, and min/max against the policy's bounds. Then
+//! `timeline` checks a variant's actions together, over a year: one cutting short another's
+//! raise, and local times that a clock change skips or repeats.
 
 use chrono::{DateTime, Utc};
 
@@ -9,6 +11,8 @@ use crate::schedule::{parse_timezone, Schedule};
 use crate::spec::{self, Pos};
 
 use super::Validator;
+
+mod timeline;
 
 impl Validator {
     pub(super) fn schedule(
@@ -49,7 +53,7 @@ impl Validator {
             Some(name) => match parse_timezone(name) {
                 Ok(tz) => Some(tz),
                 Err(err) => {
-                    let mut d = Diagnostic::error(err.message).at(name.span, "unknown time zone");
+                    let mut d = Diagnostic::error(err.message).at(name.span, "not an IANA time zone");
                     d = d.help(err.help.unwrap_or_else(|| {
                         "use an IANA time zone name such as `America/New_York` or `Europe/Berlin`".into()
                     }));

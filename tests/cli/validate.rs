@@ -217,3 +217,115 @@ fn usage_errors_exit_1_not_2() {
     assert!(out.stderr.starts_with("error: unrecognized subcommand 'frobnicate'"), "{}", out.stderr);
     es(["--help"]).run().code(0);
 }
+
+/// The month-start trap of docs/spec.md: weekday actions fire inside the month-start raise.
+const MONTH_START_TRAP: &str = "        max_rps_per_instance: 20
+        autoscaling:
+          min: 1
+          max: 8
+          schedules:
+            - name: month-start-raise
+              schedule: cron(0 6 1 * ? *)
+              timezone: America/New_York
+              min: 6
+            - name: month-start-lower
+              schedule: cron(0 20 1 * ? *)
+              timezone: America/New_York
+              min: 1
+            - name: weekday-raise
+              schedule: cron(30 7 ? * MON-FRI *)
+              timezone: America/New_York
+              min: 4
+            - name: weekday-lower
+              schedule: cron(0 18 ? * MON-FRI *)
+              timezone: America/New_York
+              min: 1
+";
+
+#[test]
+fn an_action_that_cuts_short_another_raise_warns_with_the_first_date() {
+    let spec = TempSpec::new("spec.yaml", spec_with_variant("ml.c5.large", MONTH_START_TRAP));
+    let p = spec.arg();
+    let warnings = format!(
+        "warning: schedule `weekday-raise` cuts short `month-start-raise`: on 2027-01-01 at 07:30 (America/New_York) it sets `min` to 4 while `month-start-raise` holds it at 6 from 06:00 until `month-start-lower` at 20:00
+   --> {p}:26:20
+   |
+26 |               min: 4
+   |                    ^ lowers the `min` of `month-start-raise`
+   |
+   = help: scheduled actions overwrite each other's bounds, the last to fire wins; this happens 10 times in the year from 2027-01-01 00:00 UTC. Give `weekday-raise` a schedule that skips the days of `month-start-raise`, set its `min` to 6 or more, or move `month-start-raise` and `month-start-lower` so that `weekday-raise` does not fire between them
+
+warning: schedule `weekday-lower` cuts short `month-start-raise`: on 2027-01-01 at 18:00 (America/New_York) it sets `min` to 1 while `month-start-raise` holds it at 6 from 06:00 until `month-start-lower` at 20:00
+   --> {p}:30:20
+   |
+30 |               min: 1
+   |                    ^ lowers the `min` of `month-start-raise`
+   |
+   = help: scheduled actions overwrite each other's bounds, the last to fire wins; this happens 10 times in the year from 2027-01-01 00:00 UTC. Give `weekday-lower` a schedule that skips the days of `month-start-raise`, set its `min` to 6 or more, or move `month-start-raise` and `month-start-lower` so that `weekday-lower` does not fire between them
+
+"
+    );
+    let out = es(["validate", p]).run().code(0);
+    assert_eq!(out.stderr, warnings);
+    assert_eq!(out.stdout, format!("{p}: valid (1 endpoint, 1 variant, 4 scheduled actions) with 2 warnings\n"));
+    let strict = es(["validate", "--strict", p]).run().code(1);
+    assert_eq!(strict.stderr, format!("{warnings}error: spec {p} is invalid: 0 errors, 2 warnings\n"));
+
+    // The fix examples/recommender.yaml uses: the month-start raise fires after the weekday raise
+    // and ends with the weekday lowering. No warning.
+    let fixed = MONTH_START_TRAP
+        .replace("cron(0 6 1 * ? *)", "cron(45 7 1 * ? *)")
+        .replace("cron(0 20 1 * ? *)", "cron(0 18 1 * ? *)");
+    let spec = TempSpec::new("spec.yaml", spec_with_variant("ml.c5.large", &fixed));
+    let out = es(["validate", spec.arg()]).run().code(0);
+    assert_eq!(out.stderr, "");
+}
+
+#[test]
+fn local_times_a_clock_change_skips_or_repeats_warn() {
+    let spec = TempSpec::new(
+        "spec.yaml",
+        spec_with_variant(
+            "ml.c5.large",
+            "        max_rps_per_instance: 20
+        autoscaling:
+          min: 1
+          max: 4
+          schedules:
+            - name: sunday-batch
+              schedule: cron(30 2 ? * SUN *)
+              timezone: America/Chicago
+              min: 3
+            - name: sunday-batch-end
+              schedule: cron(30 1 ? * SUN *)
+              timezone: America/Chicago
+              min: 1
+",
+        ),
+    );
+    let p = spec.arg();
+    let out = es(["validate", p]).run().code(0);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "warning: schedule `sunday-batch` is due at 02:30 local time, which America/Chicago skips on 2027-03-14: clocks go forward from 02:00 to 03:00
+   --> {p}:16:25
+   |
+16 |               schedule: cron(30 2 ? * SUN *)
+   |                         ^^^^^^^^^^^^^^^^^^^^ skipped on 2027-03-14
+   |
+   = help: AWS does not document when, or whether, an action runs at a local time that a clock change skips; schedule it outside 02:00-03:00
+
+warning: schedule `sunday-batch-end` is due at 01:30 local time, which happens twice in America/Chicago on 2027-11-07: clocks go back from 02:00 to 01:00
+   --> {p}:20:25
+   |
+20 |               schedule: cron(30 1 ? * SUN *)
+   |                         ^^^^^^^^^^^^^^^^^^^^ repeated on 2027-11-07
+   |
+   = help: AWS does not document whether an action at a repeated local time runs once or twice; schedule it outside 01:00-02:00
+
+"
+        )
+    );
+    assert_eq!(out.stdout, format!("{p}: valid (1 endpoint, 1 variant, 2 scheduled actions) with 2 warnings\n"));
+}
