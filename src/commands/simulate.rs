@@ -138,6 +138,7 @@ pub fn simulate(
 pub fn recommend(
     traffic_source: &str,
     max_rps: f64,
+    tested_on: Option<&str>,
     instance_types: &[String],
     max_overload: f64,
     days: Option<u32>,
@@ -154,6 +155,8 @@ pub fn recommend(
     let tz = crate::schedule::parse_timezone(timezone).map_err(|e| CliError::Simulation(e.message))?;
     let search = recommend::Search {
         max_rps_per_instance: max_rps,
+        // Default: the first listed type, said so in the output.
+        tested_on: tested_on.unwrap_or(&instance_types[0]).to_string(),
         instance_types: instance_types.to_vec(),
         max_overload,
         safety_factors: vec![0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
@@ -165,7 +168,7 @@ pub fn recommend(
     let started = std::time::Instant::now();
     let outcome = recommend::search(&search, &candidates, &traffic.per_minute, traffic.start, &params(model), top);
     let elapsed = started.elapsed();
-    let winner = outcome.best.first().map(|w| recommend::fragment(&w.candidate, max_rps, timezone));
+    let winner = outcome.best.first().map(|w| recommend::fragment(&w.candidate, max_rps, &search.tested_on, timezone));
     if let (Some(path), Some(fragment)) = (write, &winner) {
         std::fs::write(path, fragment).map_err(|err| CliError::WriteFile { path: path.display().to_string(), err })?;
         output::stderr(&format!("Wrote the winning variant to {}.\n", path.display()));
@@ -181,9 +184,33 @@ pub fn recommend(
         elapsed,
         threads: rayon::current_num_threads(),
     };
+    let capacity_note = recommend::capacity_note(&search, tested_on.is_some());
     let text = match format {
-        OutputFormat::Human => render::simulation::recommendations(&outcome.best, &context, winner.as_deref()),
-        OutputFormat::Json => render::simulation::recommendations_json(&outcome.best, &context),
+        OutputFormat::Human => {
+            let mut text = render::simulation::recommendations(&outcome.best, &context, None);
+            text.push_str(&recommend::notes(&outcome, &capacity_note));
+            if let Some(fragment) = &winner {
+                text.push_str("\nThe winner as a spec fragment:\n\n");
+                text.push_str(fragment);
+            }
+            text
+        }
+        OutputFormat::Json => {
+            // The shared view's document, with what the search adds; no timings, so the same
+            // input gives the same document.
+            let mut doc: serde_json::Value =
+                serde_json::from_str(&render::simulation::recommendations_json(&outcome.best, &context))
+                    .map_err(|e| CliError::Simulation(e.to_string()))?;
+            if let Some(map) = doc.as_object_mut() {
+                map.insert("tested_on".into(), search.tested_on.clone().into());
+                map.insert("capacity_note".into(), capacity_note.into());
+                map.insert("considered".into(), outcome.considered.into());
+                map.insert("frontier".into(), serde_json::to_value(&outcome.frontier).unwrap_or_default());
+            }
+            let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+            text.push('\n');
+            text
+        }
     };
     write_stdout(&text)?;
     if outcome.best.is_empty() {

@@ -5,9 +5,6 @@
 //! types are assumed to scale with their vCPU count. That is an assumption, said in the output:
 //! load-test the winner before relying on it.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Mutex;
-
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -23,7 +20,10 @@ use crate::spec::{AutoScaling, Pos, ScheduledAction, Target, Variant};
 /// The search space and the budget.
 #[derive(Debug, Clone)]
 pub struct Search {
+    /// Requests per second one instance of `tested_on` serves (load-tested).
     pub max_rps_per_instance: f64,
+    /// The instance type the load test ran on; other types' capacity scales by vCPUs from it.
+    pub tested_on: String,
     pub instance_types: Vec<String>,
     /// Largest acceptable share of invocations beyond capacity (0.001 for 0.1%).
     pub max_overload: f64,
@@ -51,6 +51,9 @@ pub struct Candidate {
     pub business_hours_min: Option<u32>,
     /// Minimum raised for the first two days of the month (07:45-18:00), if any.
     pub month_start_min: Option<u32>,
+    /// A fixed number of instances (`min` = `max`) without auto scaling: what burstable types
+    /// are limited to (`target` and `safety_factor` are 0).
+    pub fixed_fleet: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -61,11 +64,17 @@ pub struct Ranked {
 }
 
 pub struct Outcome {
+    /// Configurations in the search space.
+    pub considered: usize,
+    /// Configurations simulated (the others were settled by the bounds without a run).
     pub evaluated: usize,
-    /// Candidates run to the end within the budget (those stopped early for cost are not
+    /// Runs that went to the end within the budget (those stopped early for cost are not
     /// counted, so this is a lower bound of all feasible ones).
     pub feasible: usize,
+    /// The cheapest configuration of each instance type, cheapest first.
     pub best: Vec<Ranked>,
+    /// The runs that finished, cheapest first, each with less overload than every cheaper one.
+    pub frontier: Vec<Ranked>,
 }
 
 /// The schedule templates the search uses, as the cron expressions the winning spec will carry.
@@ -114,7 +123,7 @@ pub fn candidates(
     prices: &PriceTable,
     peak_per_minute: f64,
 ) -> Result<Vec<Candidate>, CandidateError> {
-    let reference = prices.get(&search.instance_types[0])?.vcpus.max(1);
+    let reference = prices.get(&search.tested_on)?.vcpus.max(1);
     let mut out = Vec::new();
     for t in &search.instance_types {
         let price = prices.get(t)?;
@@ -132,6 +141,31 @@ pub fn candidates(
             });
         }
         let need = need_f as u32;
+        if engine::burstable(t).is_some() {
+            // AWS refuses to register a burstable variant as a scalable target (SageMaker guide,
+            // endpoint-auto-scaling-add-console): such types compete only as fixed fleets, from
+            // one instance up to twice the peak's need, run with the CPU-credit model.
+            for n in 1..=need * 2 {
+                if out.len() == limits::MAX_CANDIDATES {
+                    return Err(CandidateError::TooManyCandidates);
+                }
+                out.push(Candidate {
+                    instance_type: t.clone(),
+                    vcpus: price.vcpus,
+                    price_per_hour: price.per_hour,
+                    price_verified: price.verified,
+                    capacity_per_instance: capacity,
+                    min: n,
+                    max: n,
+                    safety_factor: 0.0,
+                    target: 0.0,
+                    business_hours_min: None,
+                    month_start_min: None,
+                    fixed_fleet: true,
+                });
+            }
+            continue;
+        }
         let mut maxes = vec![need, need + 1, need * 2];
         maxes.dedup();
         for min in 1..=need.min(3) {
@@ -158,6 +192,7 @@ pub fn candidates(
                                 target: scaling_target(rps, sf),
                                 business_hours_min: business,
                                 month_start_min: month,
+                                fixed_fleet: false,
                             });
                         }
                     }
@@ -189,7 +224,7 @@ pub fn variant_of(c: &Candidate, events: Vec<ScheduledEvent>) -> engine::Variant
         price_per_hour: c.price_per_hour,
         burstable: engine::burstable(&c.instance_type),
         initial_count: c.min,
-        scaling: Some(engine::Scaling {
+        scaling: (!c.fixed_fleet).then(|| engine::Scaling {
             min: c.min,
             max: c.max,
             target: c.target,
@@ -201,38 +236,51 @@ pub fn variant_of(c: &Candidate, events: Vec<ScheduledEvent>) -> engine::Variant
     }
 }
 
-/// The cost a candidate has to beat to enter the top list, shared by the worker threads.
-struct Bound {
-    top: usize,
-    costs: Mutex<Vec<f64>>,
-    /// The current cut-off as f64 bits (infinity until the list is full).
-    cut: AtomicU64,
+/// How many candidates run between two updates of the bounds. The bounds only change between
+/// batches, in candidate order, so what is pruned never depends on the thread count or on which
+/// thread finished first (a bound shared while threads update it made the counts and the ranking
+/// vary from run to run).
+const BATCH: usize = 128;
+
+/// A candidate's levers, each oriented so that a larger value means more capacity: min, max,
+/// the weekday and month-start minimums in force (absent = min), and the target's inverse (a
+/// lower safety factor scales out sooner). Within one instance type, raising any lever cannot
+/// raise the overload nor lower the bill: that is the monotonicity the search prunes with.
+fn levers(c: &Candidate) -> [f64; 5] {
+    let business = c.business_hours_min.unwrap_or(c.min);
+    [
+        f64::from(c.min),
+        f64::from(c.max),
+        f64::from(business),
+        f64::from(c.month_start_min.unwrap_or(c.min)),
+        -c.safety_factor,
+    ]
 }
 
-impl Bound {
-    fn new(top: usize) -> Self {
-        Bound { top: top.max(1), costs: Mutex::new(Vec::new()), cut: AtomicU64::new(f64::INFINITY.to_bits()) }
-    }
-
-    fn cut(&self) -> f64 {
-        f64::from_bits(self.cut.load(Ordering::Relaxed))
-    }
-
-    fn offer(&self, cost: f64) {
-        let mut costs = self.costs.lock().unwrap_or_else(|e| e.into_inner());
-        costs.push(cost);
-        costs.sort_by(f64::total_cmp);
-        costs.truncate(self.top);
-        if costs.len() == self.top {
-            self.cut.store(costs[self.top - 1].to_bits(), Ordering::Relaxed);
-        }
-    }
+fn at_least(a: &[f64; 5], b: &[f64; 5]) -> bool {
+    a.iter().zip(b).all(|(x, y)| x >= y)
 }
 
-/// Evaluates every candidate on `traffic` (in parallel) and returns the cheapest `top` within
-/// the overload budget. A run stops as soon as its overload exceeds the budget or its bill
-/// exceeds the `top`-th cheapest feasible candidate found so far (it cannot enter the list);
-/// cheap candidates are tried first so the bar drops early.
+/// Per instance type: the cheapest run found so far and the levers of runs that settle others.
+#[derive(Default)]
+struct TypeBounds {
+    best_cost: Option<f64>,
+    /// Levers of runs within the budget: anything with at least these levers costs at least as
+    /// much, so it cannot beat them.
+    feasible: Vec<[f64; 5]>,
+    /// Levers of runs over the budget: anything with at most these levers is over it too.
+    infeasible: Vec<[f64; 5]>,
+}
+
+/// Evaluates the candidates on `traffic` (in parallel) and returns the cheapest configuration of
+/// each instance type within the overload budget, cheapest first (at most `top`), and the
+/// cost/overload frontier of the runs that finished.
+///
+/// Candidates go in order of the bill their minimums alone imply, in batches. A candidate is
+/// skipped when its minimums already cost more than its type's best, when it has at least the
+/// levers of a run within budget (it cannot be cheaper), or at most the levers of a run over
+/// budget (it cannot be within it); a run stops as soon as its overload exceeds the budget or
+/// its bill the type's best. The result is the same for any number of threads.
 pub fn search(
     search: &Search,
     candidates: &[Candidate],
@@ -246,40 +294,154 @@ pub fn search(
     let month = (fires(MONTH_RAISE, search, start, minutes), fires(MONTH_LOWER, search, start, minutes));
     let total: f64 = traffic.iter().sum();
     let budget = search.max_overload * total;
-    let mut order: Vec<&Candidate> = candidates.iter().collect();
-    order.sort_by(|a, b| (f64::from(a.min) * a.price_per_hour).total_cmp(&(f64::from(b.min) * b.price_per_hour)));
-    let bound = Bound::new(top);
-    let feasible = AtomicUsize::new(0);
-    let mut ranked: Vec<Ranked> = order
-        .par_iter()
-        .filter_map(|c| {
-            let cut = bound.cut();
-            let max_instance_minutes =
-                if cut.is_finite() { (cut * 60.0 / c.price_per_hour).floor() as u64 } else { u64::MAX };
-            let variant = variant_of(c, events(c, &business, &month));
-            // Branch and bound: the bounds in force are a floor on the bill; a candidate whose
-            // floor already costs more than the list's cut-off cannot enter it.
-            if floor_instance_minutes(&variant, minutes) > max_instance_minutes {
-                return None;
-            }
-            let limits = engine::Limits { max_overload: budget, max_instance_minutes };
-            // None: stopped early, over the overload budget or too dear to enter the list.
-            let summary = engine::run_within(traffic, &variant, params, limits)?;
-            feasible.fetch_add(1, Ordering::Relaxed);
-            bound.offer(summary.cost);
-            let share = if total > 0.0 { summary.overload_invocations / total } else { 0.0 };
-            Some(Ranked { candidate: (*c).clone(), summary, overload_share: share })
-        })
+    let type_of = |c: &Candidate| search.instance_types.iter().position(|t| *t == c.instance_type).unwrap_or(0);
+    let mut order: Vec<(u64, usize)> = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (floor_instance_minutes(&variant_of(c, events(c, &business, &month)), minutes), i))
         .collect();
-    ranked.sort_by(|a, b| {
+    // Ties broken by the candidate's index: a total order independent of scheduling.
+    order.sort_by(|(fa, ia), (fb, ib)| {
+        let (a, b) = (&candidates[*ia], &candidates[*ib]);
+        (*fa as f64 * a.price_per_hour).total_cmp(&(*fb as f64 * b.price_per_hour)).then(ia.cmp(ib))
+    });
+    let mut bounds: Vec<TypeBounds> = search.instance_types.iter().map(|_| TypeBounds::default()).collect();
+    let (mut evaluated, mut feasible) = (0usize, 0usize);
+    let mut finished: Vec<Ranked> = Vec::new();
+    for batch in order.chunks(BATCH) {
+        let runs: Vec<(usize, bool, Option<Ranked>)> = batch
+            .par_iter()
+            .filter_map(|&(floor, i)| {
+                let c = &candidates[i];
+                let b = &bounds[type_of(c)];
+                let l = levers(c);
+                if b.feasible.iter().any(|f| at_least(&l, f)) || b.infeasible.iter().any(|f| at_least(f, &l)) {
+                    return None;
+                }
+                let max_instance_minutes =
+                    b.best_cost.map_or(u64::MAX, |cut| (cut * 60.0 / c.price_per_hour).floor() as u64);
+                if floor > max_instance_minutes {
+                    return None;
+                }
+                let variant = variant_of(c, events(c, &business, &month));
+                let limits = engine::Limits { max_overload: budget, max_instance_minutes };
+                // None: stopped early, over the overload budget or dearer than the type's best.
+                let ranked = engine::run_within(traffic, &variant, params, limits).map(|summary| {
+                    let share = if total > 0.0 { summary.overload_invocations / total } else { 0.0 };
+                    Ranked { candidate: c.clone(), summary, overload_share: share }
+                });
+                Some((i, b.best_cost.is_some(), ranked))
+            })
+            .collect();
+        for (i, cost_limited, ranked) in runs {
+            evaluated += 1;
+            let c = &candidates[i];
+            let b = &mut bounds[type_of(c)];
+            match ranked {
+                Some(r) => {
+                    feasible += 1;
+                    b.feasible.push(levers(c));
+                    if b.best_cost.is_none_or(|best| r.summary.cost < best) {
+                        b.best_cost = Some(r.summary.cost);
+                    }
+                    finished.push(r);
+                }
+                // Over the overload budget for sure only if its bill could not stop it.
+                None if !cost_limited => b.infeasible.push(levers(c)),
+                None => {}
+            }
+        }
+    }
+    let by_cost = |a: &Ranked, b: &Ranked| {
         a.summary
             .cost
             .total_cmp(&b.summary.cost)
             .then(a.overload_share.total_cmp(&b.overload_share))
             .then(a.candidate.instance_type.cmp(&b.candidate.instance_type))
-    });
-    ranked.truncate(top);
-    Outcome { evaluated: candidates.len(), feasible: feasible.into_inner(), best: ranked }
+    };
+    finished.sort_by(by_cost);
+    let mut best: Vec<Ranked> = Vec::new();
+    for r in &finished {
+        if !best.iter().any(|b| b.candidate.instance_type == r.candidate.instance_type) {
+            best.push(r.clone());
+        }
+    }
+    best.truncate(top.max(1));
+    // Cheapest first, each less overloaded than every cheaper one.
+    let mut frontier: Vec<Ranked> = Vec::new();
+    for r in finished {
+        if frontier.last().is_none_or(|f| r.overload_share < f.overload_share) {
+            frontier.push(r);
+        }
+    }
+    Outcome { considered: candidates.len(), evaluated, feasible, best, frontier }
+}
+
+/// Lines of the frontier the human output shows (the JSON has all of them).
+const FRONTIER_LINES: usize = 10;
+
+/// A configuration in a few words, for the lines under the ranking.
+pub fn describe(c: &Candidate) -> String {
+    use crate::render::simulation::thousands;
+    if c.fixed_fleet {
+        return format!("{} fixed fleet of {}: burstable instances cannot be auto scaled", c.instance_type, c.min);
+    }
+    let mut text = format!(
+        "{} min {} max {} target {} (x{})",
+        c.instance_type,
+        c.min,
+        c.max,
+        thousands(c.target),
+        c.safety_factor
+    );
+    if let Some(m) = c.business_hours_min {
+        text.push_str(&format!(" weekday min {m}"));
+    }
+    if let Some(m) = c.month_start_min {
+        text.push_str(&format!(" month-start min {m}"));
+    }
+    text
+}
+
+/// Where capacity per instance comes from, as the output says it.
+pub fn capacity_note(search: &Search, tested_on_given: bool) -> String {
+    format!(
+        "Capacity per instance scaled by vCPUs from {} (--tested-on{}): {} requests per second each; load-test the winner.",
+        search.tested_on,
+        if tested_on_given { "" } else { "; default: the first listed type" },
+        search.max_rps_per_instance
+    )
+}
+
+/// What the human output adds under the ranking: where capacity comes from, fixed fleets, the
+/// search's work and the cost/overload frontier.
+pub fn notes(outcome: &Outcome, capacity_note: &str) -> String {
+    use crate::render::simulation::percent;
+    let mut out = format!("\n{capacity_note}\n");
+    for (i, r) in outcome.best.iter().enumerate().filter(|(_, r)| r.candidate.fixed_fleet) {
+        out.push_str(&format!("Rank {}: {}.\n", i + 1, describe(&r.candidate)));
+    }
+    out.push_str(&format!(
+        "Searched {} configurations: simulated {}, the other {} settled by the bounds without a run.\n",
+        crate::render::simulation::thousands(outcome.considered as f64),
+        crate::render::simulation::thousands(outcome.evaluated as f64),
+        crate::render::simulation::thousands((outcome.considered - outcome.evaluated) as f64),
+    ));
+    if !outcome.frontier.is_empty() {
+        out.push_str("\nCost/overload frontier (each less overloaded than every cheaper one):\n");
+        for r in outcome.frontier.iter().take(FRONTIER_LINES) {
+            out.push_str(&format!(
+                "  ${:.2}  {:>6}  {}\n",
+                r.summary.cost,
+                percent(r.overload_share),
+                describe(&r.candidate)
+            ));
+        }
+        if outcome.frontier.len() > FRONTIER_LINES {
+            out.push_str(&format!("  ({} more in --output json)\n", outcome.frontier.len() - FRONTIER_LINES));
+        }
+    }
+    out
 }
 
 /// Instance-minutes the variant is billed at least: MinCapacity in force, minute by minute.
@@ -295,13 +457,16 @@ fn floor_instance_minutes(v: &engine::Variant, minutes: u32) -> u64 {
 }
 
 /// The winner as a spec fragment: a variant to paste under an endpoint's `variants:`.
-pub fn fragment(c: &Candidate, max_rps_reference: f64, timezone: &str) -> String {
+pub fn fragment(c: &Candidate, max_rps_reference: f64, tested_on: &str, timezone: &str) -> String {
     let rps = (c.capacity_per_instance / 60.0 * 1000.0).round() / 1000.0;
     let mut header = "Recommended by `endpoint-scale recommend`. Paste under an endpoint's `variants:`.".to_string();
-    if (rps - max_rps_reference).abs() > 1e-9 {
+    if c.instance_type != tested_on {
         header.push_str(&format!(
-            "\nmax_rps_per_instance {rps} is scaled from the load-tested {max_rps_reference} by vCPU count: load-test it."
+            "\nmax_rps_per_instance {rps} is scaled by vCPU count from {max_rps_reference} load-tested on {tested_on}: load-test it."
         ));
+    }
+    if c.fixed_fleet {
+        header.push_str("\nFixed fleet: burstable instances cannot be auto scaled.");
     }
     let schedule = |name: &str, expr: &str, min: u32| ScheduledAction {
         name: Pos::new(name.to_string()),
@@ -334,7 +499,7 @@ pub fn fragment(c: &Candidate, max_rps_reference: f64, timezone: &str) -> String
         container_startup_health_check_timeout: None,
         model: None,
         max_rps_per_instance: Some(Pos::new(rps)),
-        autoscaling: Some(AutoScaling {
+        autoscaling: (!c.fixed_fleet).then(|| AutoScaling {
             min: Pos::new(c.min),
             max: Pos::new(c.max),
             target: Some(Target { safety_factor: Some(Pos::new(c.safety_factor)), ..Target::default() }),
@@ -365,6 +530,7 @@ mod tests {
             target: scaling_target(40.0, 0.6),
             business_hours_min: Some(2),
             month_start_min: Some(3),
+            fixed_fleet: false,
         }
     }
 
@@ -378,11 +544,11 @@ mod tests {
 
     #[test]
     fn the_fragment_is_a_variant_that_reads_back_to_the_candidate() {
-        let text = fragment(&winner(), 20.0, "America/New_York");
+        let text = fragment(&winner(), 20.0, "ml.c5.large", "America/New_York");
         assert_eq!(
             text,
             "# Recommended by `endpoint-scale recommend`. Paste under an endpoint's `variants:`.
-# max_rps_per_instance 40 is scaled from the load-tested 20 by vCPU count: load-test it.
+# max_rps_per_instance 40 is scaled by vCPU count from 20 load-tested on ml.c5.large: load-test it.
 - name: primary
   instance_type: ml.c5.xlarge
   initial_instance_count: 1
@@ -430,7 +596,7 @@ mod tests {
     #[test]
     fn no_scaling_note_for_the_reference_type() {
         let c = Candidate { business_hours_min: None, month_start_min: None, ..winner() };
-        let text = fragment(&c, 40.0, "UTC");
+        let text = fragment(&c, 40.0, "ml.c5.xlarge", "UTC");
         assert!(text.starts_with(
             "# Recommended by `endpoint-scale recommend`. Paste under an endpoint's `variants:`.\n- name: primary\n"
         ));
