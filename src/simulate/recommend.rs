@@ -224,7 +224,7 @@ pub fn variant_of(c: &Candidate, events: Vec<ScheduledEvent>) -> engine::Variant
         price_per_hour: c.price_per_hour,
         burstable: engine::burstable(&c.instance_type),
         initial_count: c.min,
-        scaling: (!c.fixed_fleet).then(|| engine::Scaling {
+        scaling: (!c.fixed_fleet).then_some(engine::Scaling {
             min: c.min,
             max: c.max,
             target: c.target,
