@@ -602,4 +602,46 @@ mod tests {
         ));
         assert!(!text.contains("schedules"));
     }
+
+    /// The pruning relies on monotonicity; on a small search it must find what trying every
+    /// candidate to the end finds: the same cheapest cost per instance type.
+    #[test]
+    fn pruning_finds_what_an_exhaustive_search_finds() {
+        use super::super::traffic::{generate, Generator};
+        let traffic = generate(&Generator { days: 3, ..Generator::default() });
+        let search = Search {
+            max_rps_per_instance: 20.0,
+            tested_on: "ml.c5.large".into(),
+            instance_types: vec!["ml.c5.large".into(), "ml.c5.xlarge".into(), "ml.t2.medium".into()],
+            max_overload: 0.001,
+            safety_factors: vec![0.4, 0.6, 0.8],
+            timezone: chrono_tz::America::New_York,
+            timezone_name: "America/New_York".into(),
+        };
+        let prices = PriceTable::shipped();
+        let peak = traffic.per_minute.iter().copied().fold(0.0, f64::max);
+        let all = candidates(&search, &prices, peak).unwrap();
+        let params = Params::default();
+        let outcome = super::search(&search, &all, &traffic.per_minute, traffic.start, &params, 5);
+        let minutes = traffic.per_minute.len() as u32;
+        let business = (
+            fires(BUSINESS_RAISE, &search, traffic.start, minutes),
+            fires(BUSINESS_LOWER, &search, traffic.start, minutes),
+        );
+        let month =
+            (fires(MONTH_RAISE, &search, traffic.start, minutes), fires(MONTH_LOWER, &search, traffic.start, minutes));
+        let budget = search.max_overload * traffic.per_minute.iter().sum::<f64>();
+        for t in &search.instance_types {
+            let exhaustive = all
+                .iter()
+                .filter(|c| &c.instance_type == t)
+                .map(|c| engine::run(&traffic.per_minute, &variant_of(c, events(c, &business, &month)), &params, None))
+                .filter(|s| s.overload_invocations <= budget)
+                .map(|s| s.cost)
+                .fold(f64::INFINITY, f64::min);
+            let found = outcome.best.iter().find(|r| &r.candidate.instance_type == t).map(|r| r.summary.cost);
+            assert_eq!(found, Some(exhaustive), "{t}");
+        }
+        assert!(outcome.evaluated < all.len(), "{} of {}", outcome.evaluated, all.len());
+    }
 }
