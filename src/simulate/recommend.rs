@@ -261,6 +261,16 @@ fn at_least(a: &[f64; 5], b: &[f64; 5]) -> bool {
     a.iter().zip(b).all(|(x, y)| x >= y)
 }
 
+/// Adds `l` to an antichain of levers: `covers(x, y)` means x settles all that y settles. Only
+/// the elements nothing else covers are kept, so checking a candidate stays cheap.
+fn keep_extreme(list: &mut Vec<[f64; 5]>, l: [f64; 5], covers: impl Fn(&[f64; 5], &[f64; 5]) -> bool) {
+    if list.iter().any(|x| covers(x, &l)) {
+        return;
+    }
+    list.retain(|x| !covers(&l, x));
+    list.push(l);
+}
+
 /// Per instance type: the cheapest run found so far and the levers of runs that settle others.
 #[derive(Default)]
 struct TypeBounds {
@@ -340,14 +350,15 @@ pub fn search(
             match ranked {
                 Some(r) => {
                     feasible += 1;
-                    b.feasible.push(levers(c));
+                    // A run settles those with at least its levers: the least ones settle most.
+                    keep_extreme(&mut b.feasible, levers(c), |x, y| at_least(y, x));
                     if b.best_cost.is_none_or(|best| r.summary.cost < best) {
                         b.best_cost = Some(r.summary.cost);
                     }
                     finished.push(r);
                 }
                 // Over the overload budget for sure only if its bill could not stop it.
-                None if !cost_limited => b.infeasible.push(levers(c)),
+                None if !cost_limited => keep_extreme(&mut b.infeasible, levers(c), at_least),
                 None => {}
             }
         }
