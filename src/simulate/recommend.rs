@@ -236,12 +236,6 @@ pub fn variant_of(c: &Candidate, events: Vec<ScheduledEvent>) -> engine::Variant
     }
 }
 
-/// How many candidates run between two updates of the bounds. The bounds only change between
-/// batches, in candidate order, so what is pruned never depends on the thread count or on which
-/// thread finished first (a bound shared while threads update it made the counts and the ranking
-/// vary from run to run).
-const BATCH: usize = 128;
-
 /// A candidate's levers, each oriented so that a larger value means more capacity: min, max,
 /// the weekday and month-start minimums in force (absent = min), and the target's inverse (a
 /// lower safety factor scales out sooner). Within one instance type, raising any lever cannot
@@ -271,10 +265,9 @@ fn keep_extreme(list: &mut Vec<[f64; 5]>, l: [f64; 5], covers: impl Fn(&[f64; 5]
     list.push(l);
 }
 
-/// Per instance type: the cheapest run found so far and the levers of runs that settle others.
+/// The levers of the runs that settle others, within one group of candidates.
 #[derive(Default)]
 struct TypeBounds {
-    best_cost: Option<f64>,
     /// Levers of runs within the budget: anything with at least these levers costs at least as
     /// much, so it cannot beat them.
     feasible: Vec<[f64; 5]>,
@@ -304,71 +297,75 @@ pub fn search(
     let month = (fires(MONTH_RAISE, search, start, minutes), fires(MONTH_LOWER, search, start, minutes));
     let total: f64 = traffic.iter().sum();
     let budget = search.max_overload * total;
-    let type_of = |c: &Candidate| search.instance_types.iter().position(|t| *t == c.instance_type).unwrap_or(0);
-    let mut order: Vec<(u64, usize)> = candidates
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (floor_instance_minutes(&variant_of(c, events(c, &business, &month)), minutes), i))
-        .collect();
-    // Ties broken by the candidate's index: a total order independent of scheduling.
-    order.sort_by(|(fa, ia), (fb, ib)| {
-        let (a, b) = (&candidates[*ia], &candidates[*ib]);
-        (*fa as f64 * a.price_per_hour).total_cmp(&(*fb as f64 * b.price_per_hour)).then(ia.cmp(ib))
-    });
-    let mut bounds: Vec<TypeBounds> = search.instance_types.iter().map(|_| TypeBounds::default()).collect();
-    let (mut evaluated, mut feasible) = (0usize, 0usize);
-    let mut finished: Vec<Ranked> = Vec::new();
-    for batch in order.chunks(BATCH) {
-        let runs: Vec<(usize, bool, Option<Ranked>)> = batch
-            .par_iter()
-            .filter_map(|&(floor, i)| {
+    // Groups that differ only in the scheduled minimums (or, for a fixed fleet, its size).
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut index: std::collections::HashMap<(String, u64, u32, u32), usize> = std::collections::HashMap::new();
+    for (i, c) in candidates.iter().enumerate() {
+        let key = if c.fixed_fleet {
+            (c.instance_type.clone(), 0, 0, 0)
+        } else {
+            (c.instance_type.clone(), c.safety_factor.to_bits(), c.min, c.max)
+        };
+        let g = *index.entry(key).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[g].push(i);
+    }
+    // Within a group: weekday minimum ascending, month-start minimum descending (a fixed fleet
+    // largest first). Each run over the budget settles all below it, each within it all above,
+    // so the walk follows the feasibility boundary: about as many runs as the two minimums have
+    // values, not their product.
+    for g in &mut groups {
+        g.sort_by(|&x, &y| {
+            let (lx, ly) = (levers(&candidates[x]), levers(&candidates[y]));
+            lx[2].total_cmp(&ly[2]).then(ly[3].total_cmp(&lx[3])).then(ly[0].total_cmp(&lx[0])).then(x.cmp(&y))
+        });
+    }
+    // Each group walks alone, so nothing depends on the thread count or on timing.
+    let walks: Vec<(usize, Vec<Ranked>)> = groups
+        .par_iter()
+        .map(|group| {
+            let mut b = TypeBounds::default();
+            let (mut runs, mut finished) = (0usize, Vec::new());
+            for &i in group {
                 let c = &candidates[i];
-                let b = &bounds[type_of(c)];
                 let l = levers(c);
                 if b.feasible.iter().any(|f| at_least(&l, f)) || b.infeasible.iter().any(|f| at_least(f, &l)) {
-                    return None;
+                    continue;
                 }
-                let max_instance_minutes =
-                    b.best_cost.map_or(u64::MAX, |cut| (cut * 60.0 / c.price_per_hour).floor() as u64);
-                if floor > max_instance_minutes {
-                    return None;
-                }
+                runs += 1;
                 let variant = variant_of(c, events(c, &business, &month));
-                let limits = engine::Limits { max_overload: budget, max_instance_minutes };
-                // None: stopped early, over the overload budget or dearer than the type's best.
-                let ranked = engine::run_within(traffic, &variant, params, limits).map(|summary| {
-                    let share = if total > 0.0 { summary.overload_invocations / total } else { 0.0 };
-                    Ranked { candidate: c.clone(), summary, overload_share: share }
-                });
-                Some((i, b.best_cost.is_some(), ranked))
-            })
-            .collect();
-        for (i, cost_limited, ranked) in runs {
-            evaluated += 1;
-            let c = &candidates[i];
-            let b = &mut bounds[type_of(c)];
-            match ranked {
-                Some(r) => {
-                    feasible += 1;
-                    // A run settles those with at least its levers: the least ones settle most.
-                    keep_extreme(&mut b.feasible, levers(c), |x, y| at_least(y, x));
-                    if b.best_cost.is_none_or(|best| r.summary.cost < best) {
-                        b.best_cost = Some(r.summary.cost);
+                let limits = engine::Limits { max_overload: budget, max_instance_minutes: u64::MAX };
+                // None: stopped as soon as the overload went over the budget.
+                match engine::run_within(traffic, &variant, params, limits) {
+                    Some(summary) => {
+                        // A run settles those with at least its levers: the least ones most.
+                        keep_extreme(&mut b.feasible, l, |x, y| at_least(y, x));
+                        let share = if total > 0.0 { summary.overload_invocations / total } else { 0.0 };
+                        finished.push(Ranked { candidate: c.clone(), summary, overload_share: share });
                     }
-                    finished.push(r);
+                    None => keep_extreme(&mut b.infeasible, l, at_least),
                 }
-                // Over the overload budget for sure only if its bill could not stop it.
-                None if !cost_limited => keep_extreme(&mut b.infeasible, levers(c), at_least),
-                None => {}
             }
-        }
-    }
+            (runs, finished)
+        })
+        .collect();
+    let evaluated = walks.iter().map(|(runs, _)| runs).sum();
+    let mut finished: Vec<Ranked> = walks.into_iter().flat_map(|(_, f)| f).collect();
+    let feasible = finished.len();
     let by_cost = |a: &Ranked, b: &Ranked| {
         a.summary
             .cost
             .total_cmp(&b.summary.cost)
             .then(a.overload_share.total_cmp(&b.overload_share))
             .then(a.candidate.instance_type.cmp(&b.candidate.instance_type))
+            // At equal cost and overload, the simpler configuration (absent schedules first).
+            .then_with(|| {
+                let key = |c: &Candidate| (c.min, c.max, c.business_hours_min, c.month_start_min);
+                key(&a.candidate).cmp(&key(&b.candidate))
+            })
+            .then(a.candidate.safety_factor.total_cmp(&b.candidate.safety_factor))
     };
     finished.sort_by(by_cost);
     let mut best: Vec<Ranked> = Vec::new();
@@ -386,18 +383,6 @@ pub fn search(
         }
     }
     Outcome { considered: candidates.len(), evaluated, feasible, best, frontier }
-}
-
-/// Instance-minutes the variant is billed at least: MinCapacity in force, minute by minute.
-fn floor_instance_minutes(v: &engine::Variant, minutes: u32) -> u64 {
-    let Some(s) = &v.scaling else { return u64::from(v.initial_count) * u64::from(minutes) };
-    let (mut min, mut from, mut total) = (s.min, 0u32, 0u64);
-    for e in s.events.iter().take_while(|e| e.minute < minutes) {
-        total += u64::from(min) * u64::from(e.minute - from);
-        from = e.minute;
-        min = e.min.unwrap_or(min);
-    }
-    total + u64::from(min) * u64::from(minutes - from)
 }
 
 /// The winner as a spec fragment: a variant to paste under an endpoint's `variants:`.
