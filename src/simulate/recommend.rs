@@ -68,8 +68,8 @@ pub struct Outcome {
     pub considered: usize,
     /// Configurations simulated (the others were settled by the bounds without a run).
     pub evaluated: usize,
-    /// Runs that went to the end within the budget (those stopped early for cost are not
-    /// counted, so this is a lower bound of all feasible ones).
+    /// Runs that went to the end within the budget (configurations settled without a run are
+    /// not counted).
     pub feasible: usize,
     /// The cheapest configuration of each instance type, cheapest first.
     pub best: Vec<Ranked>,
@@ -267,7 +267,7 @@ fn keep_extreme(list: &mut Vec<[f64; 5]>, l: [f64; 5], covers: impl Fn(&[f64; 5]
 
 /// The levers of the runs that settle others, within one group of candidates.
 #[derive(Default)]
-struct TypeBounds {
+struct Settled {
     /// Levers of runs within the budget: anything with at least these levers costs at least as
     /// much, so it cannot beat them.
     feasible: Vec<[f64; 5]>,
@@ -279,11 +279,11 @@ struct TypeBounds {
 /// each instance type within the overload budget, cheapest first (at most `top`), and the
 /// cost/overload frontier of the runs that finished.
 ///
-/// Candidates go in order of the bill their minimums alone imply, in batches. A candidate is
-/// skipped when its minimums already cost more than its type's best, when it has at least the
-/// levers of a run within budget (it cannot be cheaper), or at most the levers of a run over
-/// budget (it cannot be within it); a run stops as soon as its overload exceeds the budget or
-/// its bill the type's best. The result is the same for any number of threads.
+/// A candidate is skipped when it has at least the levers of a run within budget in its group
+/// (it cannot be cheaper) or at most those of a run over budget (it cannot be within it); a run
+/// stops as soon as its overload exceeds the budget. The result is the same for any number of
+/// threads (a bound shared by threads while they updated it made the counts and the ranking vary
+/// from run to run).
 pub fn search(
     search: &Search,
     candidates: &[Candidate],
@@ -326,7 +326,7 @@ pub fn search(
     let walks: Vec<(usize, Vec<Ranked>)> = groups
         .par_iter()
         .map(|group| {
-            let mut b = TypeBounds::default();
+            let mut b = Settled::default();
             let (mut runs, mut finished) = (0usize, Vec::new());
             for &i in group {
                 let c = &candidates[i];
