@@ -322,13 +322,27 @@ pub fn search(
             lx[2].total_cmp(&ly[2]).then(ly[3].total_cmp(&lx[3])).then(ly[0].total_cmp(&lx[0])).then(x.cmp(&y))
         });
     }
-    // Each group walks alone, so nothing depends on the thread count or on timing.
-    let walks: Vec<(usize, Vec<Ranked>)> = groups
+    // One instance type's groups walk in turn, those with fewer levers first, so what their
+    // runs settle carries to the next groups; types walk in parallel, each alone, so nothing
+    // depends on the thread count or on timing.
+    let mut by_type: Vec<Vec<&Vec<usize>>> = search.instance_types.iter().map(|_| Vec::new()).collect();
+    for g in &groups {
+        let c = &candidates[g[0]];
+        let t = search.instance_types.iter().position(|t| *t == c.instance_type).unwrap_or(0);
+        by_type[t].push(g);
+    }
+    for groups in &mut by_type {
+        groups.sort_by(|x, y| {
+            let (a, b) = (&candidates[x[0]], &candidates[y[0]]);
+            (a.min, a.max).cmp(&(b.min, b.max)).then(b.safety_factor.total_cmp(&a.safety_factor))
+        });
+    }
+    let walks: Vec<(usize, Vec<Ranked>)> = by_type
         .par_iter()
-        .map(|group| {
+        .map(|groups| {
             let mut b = Settled::default();
             let (mut runs, mut finished) = (0usize, Vec::new());
-            for &i in group {
+            for &i in groups.iter().copied().flatten() {
                 let c = &candidates[i];
                 let l = levers(c);
                 if b.feasible.iter().any(|f| at_least(&l, f)) || b.infeasible.iter().any(|f| at_least(f, &l)) {
@@ -336,6 +350,8 @@ pub fn search(
                 }
                 runs += 1;
                 let variant = variant_of(c, events(c, &business, &month));
+                // No limit on the bill: a run stopped for it would settle nothing, and the walk
+                // needs to know which side of the boundary each run is on.
                 let limits = engine::Limits { max_overload: budget, max_instance_minutes: u64::MAX };
                 // None: stopped as soon as the overload went over the budget.
                 match engine::run_within(traffic, &variant, params, limits) {
