@@ -56,6 +56,7 @@ fn recommend_one_core(c: &mut Criterion) {
     let prices = PriceTable::shipped();
     let search = Search {
         max_rps_per_instance: 20.0,
+        tested_on: "ml.c5.large".into(),
         instance_types: vec!["ml.c5.large".into(), "ml.c5.xlarge".into(), "ml.m5.large".into()],
         max_overload: 0.001,
         safety_factors: vec![0.3, 0.5, 0.7, 0.9],

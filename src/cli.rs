@@ -155,10 +155,13 @@ pub enum Command {
         /// A CSV or CloudWatch JSON file, or `synthetic[:key=value,...]`.
         #[arg(long)]
         traffic: String,
-        /// Requests per second one instance of the first instance type serves (load-tested).
+        /// Requests per second one instance of the `--tested-on` type serves (load-tested).
         #[arg(long, value_parser = max_rps_per_instance)]
         max_rps_per_instance: f64,
-        /// Instance types to try; capacity scales with vCPUs from the first one.
+        /// The instance type the load test ran on (default: the first of --instance-types).
+        #[arg(long, value_name = "TYPE")]
+        tested_on: Option<String>,
+        /// Instance types to try; capacity scales with vCPUs from the --tested-on one.
         #[arg(
             long,
             value_delimiter = ',',

@@ -139,6 +139,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::Recommend {
             traffic,
             max_rps_per_instance,
+            tested_on,
             instance_types,
             max_overload,
             days,
@@ -151,6 +152,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
         } => simulate::recommend(
             &traffic,
             max_rps_per_instance,
+            tested_on.as_deref(),
             &instance_types,
             max_overload,
             days,

@@ -138,6 +138,7 @@ pub fn simulate(
 pub fn recommend(
     traffic_source: &str,
     max_rps: f64,
+    tested_on: Option<&str>,
     instance_types: &[String],
     max_overload: f64,
     days: Option<u32>,
@@ -154,6 +155,8 @@ pub fn recommend(
     let tz = crate::schedule::parse_timezone(timezone).map_err(|e| CliError::Simulation(e.message))?;
     let search = recommend::Search {
         max_rps_per_instance: max_rps,
+        // Default: the first listed type, said so in the output.
+        tested_on: tested_on.unwrap_or(&instance_types[0]).to_string(),
         instance_types: instance_types.to_vec(),
         max_overload,
         safety_factors: vec![0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
@@ -165,7 +168,7 @@ pub fn recommend(
     let started = std::time::Instant::now();
     let outcome = recommend::search(&search, &candidates, &traffic.per_minute, traffic.start, &params(model), top);
     let elapsed = started.elapsed();
-    let winner = outcome.best.first().map(|w| recommend::fragment(&w.candidate, max_rps, timezone));
+    let winner = outcome.best.first().map(|w| recommend::fragment(&w.candidate, max_rps, &search.tested_on, timezone));
     if let (Some(path), Some(fragment)) = (write, &winner) {
         std::fs::write(path, fragment).map_err(|err| CliError::WriteFile { path: path.display().to_string(), err })?;
         output::stderr(&format!("Wrote the winning variant to {}.\n", path.display()));
@@ -181,9 +184,33 @@ pub fn recommend(
         elapsed,
         threads: rayon::current_num_threads(),
     };
+    let capacity_note = capacity_note(&search, tested_on.is_some());
     let text = match format {
-        OutputFormat::Human => render::simulation::recommendations(&outcome.best, &context, winner.as_deref()),
-        OutputFormat::Json => render::simulation::recommendations_json(&outcome.best, &context),
+        OutputFormat::Human => {
+            let mut text = render::simulation::recommendations(&outcome.best, &context, None);
+            text.push_str(&recommend_notes(&outcome, &capacity_note));
+            if let Some(fragment) = &winner {
+                text.push_str("\nThe winner as a spec fragment:\n\n");
+                text.push_str(fragment);
+            }
+            text
+        }
+        OutputFormat::Json => {
+            // The shared view's document, with what the search adds; no timings, so the same
+            // input gives the same document.
+            let mut doc: serde_json::Value =
+                serde_json::from_str(&render::simulation::recommendations_json(&outcome.best, &context))
+                    .map_err(|e| CliError::Simulation(e.to_string()))?;
+            if let Some(map) = doc.as_object_mut() {
+                map.insert("tested_on".into(), search.tested_on.clone().into());
+                map.insert("capacity_note".into(), capacity_note.into());
+                map.insert("considered".into(), outcome.considered.into());
+                map.insert("frontier".into(), serde_json::to_value(&outcome.frontier).unwrap_or_default());
+            }
+            let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+            text.push('\n');
+            text
+        }
     };
     write_stdout(&text)?;
     if outcome.best.is_empty() {
@@ -194,6 +221,73 @@ pub fn recommend(
         )));
     }
     Ok(Outcome::Done)
+}
+
+/// Lines of the frontier the human output shows (the JSON has all of them).
+const FRONTIER_LINES: usize = 10;
+
+/// A configuration in a few words, for the lines under the ranking.
+fn describe(c: &recommend::Candidate) -> String {
+    use render::simulation::thousands;
+    if c.fixed_fleet {
+        return format!("{} fixed fleet of {}: burstable instances cannot be auto scaled", c.instance_type, c.min);
+    }
+    let mut text = format!(
+        "{} min {} max {} target {} (x{})",
+        c.instance_type,
+        c.min,
+        c.max,
+        thousands(c.target),
+        c.safety_factor
+    );
+    if let Some(m) = c.business_hours_min {
+        text.push_str(&format!(" weekday min {m}"));
+    }
+    if let Some(m) = c.month_start_min {
+        text.push_str(&format!(" month-start min {m}"));
+    }
+    text
+}
+
+/// Where capacity per instance comes from, as the output says it.
+fn capacity_note(search: &recommend::Search, tested_on_given: bool) -> String {
+    format!(
+        "Capacity per instance scaled by vCPUs from {} (--tested-on{}): {} requests per second each; load-test the winner.",
+        search.tested_on,
+        if tested_on_given { "" } else { "; default: the first listed type" },
+        search.max_rps_per_instance
+    )
+}
+
+/// What the human output adds under the ranking: where capacity comes from, fixed fleets, the
+/// search's work and the cost/overload frontier.
+fn recommend_notes(outcome: &recommend::Outcome, capacity_note: &str) -> String {
+    use render::simulation::{percent, thousands};
+    let mut out = format!("\n{capacity_note}\n");
+    for (i, r) in outcome.best.iter().enumerate().filter(|(_, r)| r.candidate.fixed_fleet) {
+        out.push_str(&format!("Rank {}: {}.\n", i + 1, describe(&r.candidate)));
+    }
+    out.push_str(&format!(
+        "Searched {} configurations: simulated {}, the other {} settled by the bounds without a run.\n",
+        thousands(outcome.considered as f64),
+        thousands(outcome.evaluated as f64),
+        thousands((outcome.considered - outcome.evaluated) as f64),
+    ));
+    if !outcome.frontier.is_empty() {
+        out.push_str("\nCost/overload frontier (each less overloaded than every cheaper one):\n");
+        for r in outcome.frontier.iter().take(FRONTIER_LINES) {
+            out.push_str(&format!(
+                "  ${:.2}  {:>6}  {}\n",
+                r.summary.cost,
+                percent(r.overload_share),
+                describe(&r.candidate)
+            ));
+        }
+        if outcome.frontier.len() > FRONTIER_LINES {
+            out.push_str(&format!("  ({} more in --output json)\n", outcome.frontier.len() - FRONTIER_LINES));
+        }
+    }
+    out
 }
 
 /// `traffic generate key=value ...`: the generator's CSV on stdout.

@@ -5,9 +5,6 @@
 //! types are assumed to scale with their vCPU count. That is an assumption, said in the output:
 //! load-test the winner before relying on it.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Mutex;
-
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -23,7 +20,10 @@ use crate::spec::{AutoScaling, Pos, ScheduledAction, Target, Variant};
 /// The search space and the budget.
 #[derive(Debug, Clone)]
 pub struct Search {
+    /// Requests per second one instance of `tested_on` serves (load-tested).
     pub max_rps_per_instance: f64,
+    /// The instance type the load test ran on; other types' capacity scales by vCPUs from it.
+    pub tested_on: String,
     pub instance_types: Vec<String>,
     /// Largest acceptable share of invocations beyond capacity (0.001 for 0.1%).
     pub max_overload: f64,
@@ -51,6 +51,9 @@ pub struct Candidate {
     pub business_hours_min: Option<u32>,
     /// Minimum raised for the first two days of the month (07:45-18:00), if any.
     pub month_start_min: Option<u32>,
+    /// A fixed number of instances (`min` = `max`) without auto scaling: what burstable types
+    /// are limited to (`target` and `safety_factor` are 0).
+    pub fixed_fleet: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -61,11 +64,17 @@ pub struct Ranked {
 }
 
 pub struct Outcome {
+    /// Configurations in the search space.
+    pub considered: usize,
+    /// Configurations simulated (the others were settled by the bounds without a run).
     pub evaluated: usize,
-    /// Candidates run to the end within the budget (those stopped early for cost are not
-    /// counted, so this is a lower bound of all feasible ones).
+    /// Runs that went to the end within the budget (configurations settled without a run are
+    /// not counted).
     pub feasible: usize,
+    /// The cheapest configuration of each instance type, cheapest first.
     pub best: Vec<Ranked>,
+    /// The runs that finished, cheapest first, each with less overload than every cheaper one.
+    pub frontier: Vec<Ranked>,
 }
 
 /// The schedule templates the search uses, as the cron expressions the winning spec will carry.
@@ -114,7 +123,7 @@ pub fn candidates(
     prices: &PriceTable,
     peak_per_minute: f64,
 ) -> Result<Vec<Candidate>, CandidateError> {
-    let reference = prices.get(&search.instance_types[0])?.vcpus.max(1);
+    let reference = prices.get(&search.tested_on)?.vcpus.max(1);
     let mut out = Vec::new();
     for t in &search.instance_types {
         let price = prices.get(t)?;
@@ -132,6 +141,31 @@ pub fn candidates(
             });
         }
         let need = need_f as u32;
+        if engine::burstable(t).is_some() {
+            // AWS refuses to register a burstable variant as a scalable target (SageMaker guide,
+            // endpoint-auto-scaling-add-console): such types compete only as fixed fleets, from
+            // one instance up to twice the peak's need, run with the CPU-credit model.
+            for n in 1..=need * 2 {
+                if out.len() == limits::MAX_CANDIDATES {
+                    return Err(CandidateError::TooManyCandidates);
+                }
+                out.push(Candidate {
+                    instance_type: t.clone(),
+                    vcpus: price.vcpus,
+                    price_per_hour: price.per_hour,
+                    price_verified: price.verified,
+                    capacity_per_instance: capacity,
+                    min: n,
+                    max: n,
+                    safety_factor: 0.0,
+                    target: 0.0,
+                    business_hours_min: None,
+                    month_start_min: None,
+                    fixed_fleet: true,
+                });
+            }
+            continue;
+        }
         let mut maxes = vec![need, need + 1, need * 2];
         maxes.dedup();
         for min in 1..=need.min(3) {
@@ -158,6 +192,7 @@ pub fn candidates(
                                 target: scaling_target(rps, sf),
                                 business_hours_min: business,
                                 month_start_min: month,
+                                fixed_fleet: false,
                             });
                         }
                     }
@@ -189,7 +224,7 @@ pub fn variant_of(c: &Candidate, events: Vec<ScheduledEvent>) -> engine::Variant
         price_per_hour: c.price_per_hour,
         burstable: engine::burstable(&c.instance_type),
         initial_count: c.min,
-        scaling: Some(engine::Scaling {
+        scaling: (!c.fixed_fleet).then_some(engine::Scaling {
             min: c.min,
             max: c.max,
             target: c.target,
@@ -201,38 +236,54 @@ pub fn variant_of(c: &Candidate, events: Vec<ScheduledEvent>) -> engine::Variant
     }
 }
 
-/// The cost a candidate has to beat to enter the top list, shared by the worker threads.
-struct Bound {
-    top: usize,
-    costs: Mutex<Vec<f64>>,
-    /// The current cut-off as f64 bits (infinity until the list is full).
-    cut: AtomicU64,
+/// A candidate's levers, each oriented so that a larger value means more capacity: min, max,
+/// the weekday and month-start minimums in force (absent = min), and the target's inverse (a
+/// lower safety factor scales out sooner). Within one instance type, raising any lever cannot
+/// raise the overload nor lower the bill: that is the monotonicity the search prunes with.
+fn levers(c: &Candidate) -> [f64; 5] {
+    let business = c.business_hours_min.unwrap_or(c.min);
+    [
+        f64::from(c.min),
+        f64::from(c.max),
+        f64::from(business),
+        f64::from(c.month_start_min.unwrap_or(c.min)),
+        -c.safety_factor,
+    ]
 }
 
-impl Bound {
-    fn new(top: usize) -> Self {
-        Bound { top: top.max(1), costs: Mutex::new(Vec::new()), cut: AtomicU64::new(f64::INFINITY.to_bits()) }
-    }
-
-    fn cut(&self) -> f64 {
-        f64::from_bits(self.cut.load(Ordering::Relaxed))
-    }
-
-    fn offer(&self, cost: f64) {
-        let mut costs = self.costs.lock().unwrap_or_else(|e| e.into_inner());
-        costs.push(cost);
-        costs.sort_by(f64::total_cmp);
-        costs.truncate(self.top);
-        if costs.len() == self.top {
-            self.cut.store(costs[self.top - 1].to_bits(), Ordering::Relaxed);
-        }
-    }
+fn at_least(a: &[f64; 5], b: &[f64; 5]) -> bool {
+    a.iter().zip(b).all(|(x, y)| x >= y)
 }
 
-/// Evaluates every candidate on `traffic` (in parallel) and returns the cheapest `top` within
-/// the overload budget. A run stops as soon as its overload exceeds the budget or its bill
-/// exceeds the `top`-th cheapest feasible candidate found so far (it cannot enter the list);
-/// cheap candidates are tried first so the bar drops early.
+/// Adds `l` to an antichain of levers: `covers(x, y)` means x settles all that y settles. Only
+/// the elements nothing else covers are kept, so checking a candidate stays cheap.
+fn keep_extreme(list: &mut Vec<[f64; 5]>, l: [f64; 5], covers: impl Fn(&[f64; 5], &[f64; 5]) -> bool) {
+    if list.iter().any(|x| covers(x, &l)) {
+        return;
+    }
+    list.retain(|x| !covers(&l, x));
+    list.push(l);
+}
+
+/// The levers of the runs that settle others, within one group of candidates.
+#[derive(Default)]
+struct Settled {
+    /// Levers of runs within the budget: anything with at least these levers costs at least as
+    /// much, so it cannot beat them.
+    feasible: Vec<[f64; 5]>,
+    /// Levers of runs over the budget: anything with at most these levers is over it too.
+    infeasible: Vec<[f64; 5]>,
+}
+
+/// Evaluates the candidates on `traffic` (in parallel) and returns the cheapest configuration of
+/// each instance type within the overload budget, cheapest first (at most `top`), and the
+/// cost/overload frontier of the runs that finished.
+///
+/// A candidate is skipped when it has at least the levers of a run within budget in its group
+/// (it cannot be cheaper) or at most those of a run over budget (it cannot be within it); a run
+/// stops as soon as its overload exceeds the budget. The result is the same for any number of
+/// threads (a bound shared by threads while they updated it made the counts and the ranking vary
+/// from run to run).
 pub fn search(
     search: &Search,
     candidates: &[Candidate],
@@ -246,62 +297,121 @@ pub fn search(
     let month = (fires(MONTH_RAISE, search, start, minutes), fires(MONTH_LOWER, search, start, minutes));
     let total: f64 = traffic.iter().sum();
     let budget = search.max_overload * total;
-    let mut order: Vec<&Candidate> = candidates.iter().collect();
-    order.sort_by(|a, b| (f64::from(a.min) * a.price_per_hour).total_cmp(&(f64::from(b.min) * b.price_per_hour)));
-    let bound = Bound::new(top);
-    let feasible = AtomicUsize::new(0);
-    let mut ranked: Vec<Ranked> = order
+    // Groups that differ only in the scheduled minimums (or, for a fixed fleet, its size).
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut index: std::collections::HashMap<(String, u64, u32, u32), usize> = std::collections::HashMap::new();
+    for (i, c) in candidates.iter().enumerate() {
+        let key = if c.fixed_fleet {
+            (c.instance_type.clone(), 0, 0, 0)
+        } else {
+            (c.instance_type.clone(), c.safety_factor.to_bits(), c.min, c.max)
+        };
+        let g = *index.entry(key).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[g].push(i);
+    }
+    // Within a group: weekday minimum ascending, month-start minimum descending (a fixed fleet
+    // largest first). Each run over the budget settles all below it, each within it all above,
+    // so the walk follows the feasibility boundary: about as many runs as the two minimums have
+    // values, not their product.
+    for g in &mut groups {
+        g.sort_by(|&x, &y| {
+            let (lx, ly) = (levers(&candidates[x]), levers(&candidates[y]));
+            lx[2].total_cmp(&ly[2]).then(ly[3].total_cmp(&lx[3])).then(ly[0].total_cmp(&lx[0])).then(x.cmp(&y))
+        });
+    }
+    // One instance type's groups walk in turn, those with fewer levers first, so what their
+    // runs settle carries to the next groups; types walk in parallel, each alone, so nothing
+    // depends on the thread count or on timing.
+    let mut by_type: Vec<Vec<&Vec<usize>>> = search.instance_types.iter().map(|_| Vec::new()).collect();
+    for g in &groups {
+        let c = &candidates[g[0]];
+        let t = search.instance_types.iter().position(|t| *t == c.instance_type).unwrap_or(0);
+        by_type[t].push(g);
+    }
+    for groups in &mut by_type {
+        groups.sort_by(|x, y| {
+            let (a, b) = (&candidates[x[0]], &candidates[y[0]]);
+            (a.min, a.max).cmp(&(b.min, b.max)).then(b.safety_factor.total_cmp(&a.safety_factor))
+        });
+    }
+    let walks: Vec<(usize, Vec<Ranked>)> = by_type
         .par_iter()
-        .filter_map(|c| {
-            let cut = bound.cut();
-            let max_instance_minutes =
-                if cut.is_finite() { (cut * 60.0 / c.price_per_hour).floor() as u64 } else { u64::MAX };
-            let variant = variant_of(c, events(c, &business, &month));
-            // Branch and bound: the bounds in force are a floor on the bill; a candidate whose
-            // floor already costs more than the list's cut-off cannot enter it.
-            if floor_instance_minutes(&variant, minutes) > max_instance_minutes {
-                return None;
+        .map(|groups| {
+            let mut b = Settled::default();
+            let (mut runs, mut finished) = (0usize, Vec::new());
+            for &i in groups.iter().copied().flatten() {
+                let c = &candidates[i];
+                let l = levers(c);
+                if b.feasible.iter().any(|f| at_least(&l, f)) || b.infeasible.iter().any(|f| at_least(f, &l)) {
+                    continue;
+                }
+                runs += 1;
+                let variant = variant_of(c, events(c, &business, &month));
+                // No limit on the bill: a run stopped for it would settle nothing, and the walk
+                // needs to know which side of the boundary each run is on.
+                let limits = engine::Limits { max_overload: budget, max_instance_minutes: u64::MAX };
+                // None: stopped as soon as the overload went over the budget.
+                match engine::run_within(traffic, &variant, params, limits) {
+                    Some(summary) => {
+                        // A run settles those with at least its levers: the least ones most.
+                        keep_extreme(&mut b.feasible, l, |x, y| at_least(y, x));
+                        let share = if total > 0.0 { summary.overload_invocations / total } else { 0.0 };
+                        finished.push(Ranked { candidate: c.clone(), summary, overload_share: share });
+                    }
+                    None => keep_extreme(&mut b.infeasible, l, at_least),
+                }
             }
-            let limits = engine::Limits { max_overload: budget, max_instance_minutes };
-            // None: stopped early, over the overload budget or too dear to enter the list.
-            let summary = engine::run_within(traffic, &variant, params, limits)?;
-            feasible.fetch_add(1, Ordering::Relaxed);
-            bound.offer(summary.cost);
-            let share = if total > 0.0 { summary.overload_invocations / total } else { 0.0 };
-            Some(Ranked { candidate: (*c).clone(), summary, overload_share: share })
+            (runs, finished)
         })
         .collect();
-    ranked.sort_by(|a, b| {
+    let evaluated = walks.iter().map(|(runs, _)| runs).sum();
+    let mut finished: Vec<Ranked> = walks.into_iter().flat_map(|(_, f)| f).collect();
+    let feasible = finished.len();
+    let by_cost = |a: &Ranked, b: &Ranked| {
         a.summary
             .cost
             .total_cmp(&b.summary.cost)
             .then(a.overload_share.total_cmp(&b.overload_share))
             .then(a.candidate.instance_type.cmp(&b.candidate.instance_type))
-    });
-    ranked.truncate(top);
-    Outcome { evaluated: candidates.len(), feasible: feasible.into_inner(), best: ranked }
-}
-
-/// Instance-minutes the variant is billed at least: MinCapacity in force, minute by minute.
-fn floor_instance_minutes(v: &engine::Variant, minutes: u32) -> u64 {
-    let Some(s) = &v.scaling else { return u64::from(v.initial_count) * u64::from(minutes) };
-    let (mut min, mut from, mut total) = (s.min, 0u32, 0u64);
-    for e in s.events.iter().take_while(|e| e.minute < minutes) {
-        total += u64::from(min) * u64::from(e.minute - from);
-        from = e.minute;
-        min = e.min.unwrap_or(min);
+            // At equal cost and overload, the simpler configuration (absent schedules first).
+            .then_with(|| {
+                let key = |c: &Candidate| (c.min, c.max, c.business_hours_min, c.month_start_min);
+                key(&a.candidate).cmp(&key(&b.candidate))
+            })
+            .then(a.candidate.safety_factor.total_cmp(&b.candidate.safety_factor))
+    };
+    finished.sort_by(by_cost);
+    let mut best: Vec<Ranked> = Vec::new();
+    for r in &finished {
+        if !best.iter().any(|b| b.candidate.instance_type == r.candidate.instance_type) {
+            best.push(r.clone());
+        }
     }
-    total + u64::from(min) * u64::from(minutes - from)
+    best.truncate(top.max(1));
+    // Cheapest first, each less overloaded than every cheaper one.
+    let mut frontier: Vec<Ranked> = Vec::new();
+    for r in finished {
+        if frontier.last().is_none_or(|f| r.overload_share < f.overload_share) {
+            frontier.push(r);
+        }
+    }
+    Outcome { considered: candidates.len(), evaluated, feasible, best, frontier }
 }
 
 /// The winner as a spec fragment: a variant to paste under an endpoint's `variants:`.
-pub fn fragment(c: &Candidate, max_rps_reference: f64, timezone: &str) -> String {
+pub fn fragment(c: &Candidate, max_rps_reference: f64, tested_on: &str, timezone: &str) -> String {
     let rps = (c.capacity_per_instance / 60.0 * 1000.0).round() / 1000.0;
     let mut header = "Recommended by `endpoint-scale recommend`. Paste under an endpoint's `variants:`.".to_string();
-    if (rps - max_rps_reference).abs() > 1e-9 {
+    if c.instance_type != tested_on {
         header.push_str(&format!(
-            "\nmax_rps_per_instance {rps} is scaled from the load-tested {max_rps_reference} by vCPU count: load-test it."
+            "\nmax_rps_per_instance {rps} is scaled by vCPU count from {max_rps_reference} load-tested on {tested_on}: load-test it."
         ));
+    }
+    if c.fixed_fleet {
+        header.push_str("\nFixed fleet: burstable instances cannot be auto scaled.");
     }
     let schedule = |name: &str, expr: &str, min: u32| ScheduledAction {
         name: Pos::new(name.to_string()),
@@ -334,7 +444,7 @@ pub fn fragment(c: &Candidate, max_rps_reference: f64, timezone: &str) -> String
         container_startup_health_check_timeout: None,
         model: None,
         max_rps_per_instance: Some(Pos::new(rps)),
-        autoscaling: Some(AutoScaling {
+        autoscaling: (!c.fixed_fleet).then(|| AutoScaling {
             min: Pos::new(c.min),
             max: Pos::new(c.max),
             target: Some(Target { safety_factor: Some(Pos::new(c.safety_factor)), ..Target::default() }),
@@ -365,6 +475,7 @@ mod tests {
             target: scaling_target(40.0, 0.6),
             business_hours_min: Some(2),
             month_start_min: Some(3),
+            fixed_fleet: false,
         }
     }
 
@@ -378,11 +489,11 @@ mod tests {
 
     #[test]
     fn the_fragment_is_a_variant_that_reads_back_to_the_candidate() {
-        let text = fragment(&winner(), 20.0, "America/New_York");
+        let text = fragment(&winner(), 20.0, "ml.c5.large", "America/New_York");
         assert_eq!(
             text,
             "# Recommended by `endpoint-scale recommend`. Paste under an endpoint's `variants:`.
-# max_rps_per_instance 40 is scaled from the load-tested 20 by vCPU count: load-test it.
+# max_rps_per_instance 40 is scaled by vCPU count from 20 load-tested on ml.c5.large: load-test it.
 - name: primary
   instance_type: ml.c5.xlarge
   initial_instance_count: 1
@@ -430,10 +541,52 @@ mod tests {
     #[test]
     fn no_scaling_note_for_the_reference_type() {
         let c = Candidate { business_hours_min: None, month_start_min: None, ..winner() };
-        let text = fragment(&c, 40.0, "UTC");
+        let text = fragment(&c, 40.0, "ml.c5.xlarge", "UTC");
         assert!(text.starts_with(
             "# Recommended by `endpoint-scale recommend`. Paste under an endpoint's `variants:`.\n- name: primary\n"
         ));
         assert!(!text.contains("schedules"));
+    }
+
+    /// The pruning relies on monotonicity; on a small search it must find what trying every
+    /// candidate to the end finds: the same cheapest cost per instance type.
+    #[test]
+    fn pruning_finds_what_an_exhaustive_search_finds() {
+        use super::super::traffic::{generate, Generator};
+        let traffic = generate(&Generator { days: 3, ..Generator::default() });
+        let search = Search {
+            max_rps_per_instance: 20.0,
+            tested_on: "ml.c5.large".into(),
+            instance_types: vec!["ml.c5.large".into(), "ml.c5.xlarge".into(), "ml.t2.medium".into()],
+            max_overload: 0.001,
+            safety_factors: vec![0.4, 0.6, 0.8],
+            timezone: chrono_tz::America::New_York,
+            timezone_name: "America/New_York".into(),
+        };
+        let prices = PriceTable::shipped();
+        let peak = traffic.per_minute.iter().copied().fold(0.0, f64::max);
+        let all = candidates(&search, &prices, peak).unwrap();
+        let params = Params::default();
+        let outcome = super::search(&search, &all, &traffic.per_minute, traffic.start, &params, 5);
+        let minutes = traffic.per_minute.len() as u32;
+        let business = (
+            fires(BUSINESS_RAISE, &search, traffic.start, minutes),
+            fires(BUSINESS_LOWER, &search, traffic.start, minutes),
+        );
+        let month =
+            (fires(MONTH_RAISE, &search, traffic.start, minutes), fires(MONTH_LOWER, &search, traffic.start, minutes));
+        let budget = search.max_overload * traffic.per_minute.iter().sum::<f64>();
+        for t in &search.instance_types {
+            let exhaustive = all
+                .iter()
+                .filter(|c| &c.instance_type == t)
+                .map(|c| engine::run(&traffic.per_minute, &variant_of(c, events(c, &business, &month)), &params, None))
+                .filter(|s| s.overload_invocations <= budget)
+                .map(|s| s.cost)
+                .fold(f64::INFINITY, f64::min);
+            let found = outcome.best.iter().find(|r| &r.candidate.instance_type == t).map(|r| r.summary.cost);
+            assert_eq!(found, Some(exhaustive), "{t}");
+        }
+        assert!(outcome.evaluated < all.len(), "{} of {}", outcome.evaluated, all.len());
     }
 }

@@ -156,11 +156,13 @@ fn recommend_ranks_configurations_and_writes_a_valid_variant() {
     .code(0);
     let doc: Value = serde_json::from_str(&out.stdout).unwrap();
     let best = doc["recommendations"].as_array().unwrap();
-    assert_eq!(best.len(), 5);
+    // The best configuration of each type.
+    assert_eq!(best.len(), 2);
     let costs: Vec<f64> = best.iter().map(|r| r["summary"]["cost"].as_f64().unwrap()).collect();
     assert!(costs.windows(2).all(|w| w[0] <= w[1]), "{costs:?}");
     assert!(best.iter().all(|r| r["overload_share"].as_f64().unwrap() <= 0.001));
-    assert!(doc["evaluated"].as_u64().unwrap() > 100);
+    assert!(doc["considered"].as_u64().unwrap() > 100);
+    assert!(doc["evaluated"].as_u64().unwrap() < doc["considered"].as_u64().unwrap());
     // The fragment is a variant a spec can use as is.
     let variant = std::fs::read_to_string(&fragment).unwrap();
     let indented: String =
@@ -176,4 +178,105 @@ fn recommend_ranks_configurations_and_writes_a_valid_variant() {
     let sim = json_of(&["simulate", spec.arg(), "--traffic", "synthetic:days=7", "--output", "json"]);
     assert_eq!(sim["results"][0]["summary"]["cost"], best[0]["summary"]["cost"]);
     assert_eq!(sim["results"][0]["summary"]["overload_invocations"], best[0]["summary"]["overload_invocations"]);
+}
+
+// recommend: burstable fleets, the load-tested type, determinism and the search's work.
+
+fn recommend_json(args: &[&str], threads: &str) -> Value {
+    let out = es(["recommend", "--traffic", "synthetic:days=7", "--max-rps-per-instance", "20", "--output", "json"]
+        .iter()
+        .chain(args))
+    .envs(vec![("RAYON_NUM_THREADS", threads.to_string())])
+    .run()
+    .code(0);
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout))
+}
+
+#[test]
+fn recommend_never_auto_scales_a_burstable_type() {
+    let doc = recommend_json(&["--instance-types", "ml.t2.medium,ml.t2.large,ml.c5.large"], "2");
+    for r in doc["recommendations"].as_array().unwrap().iter().chain(doc["frontier"].as_array().unwrap()) {
+        let c = &r["candidate"];
+        if c["instance_type"].as_str().unwrap().starts_with("ml.t2.") {
+            assert_eq!(c["fixed_fleet"], true, "{c}");
+            assert_eq!(c["min"], c["max"], "{c}");
+            assert_eq!((&c["business_hours_min"], &c["month_start_min"]), (&Value::Null, &Value::Null), "{c}");
+        }
+    }
+    let ranked: Vec<&str> = doc["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["candidate"]["instance_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(ranked, ["ml.c5.large", "ml.t2.medium", "ml.t2.large"]);
+    let out = es([
+        "recommend",
+        "--traffic",
+        "synthetic:days=7",
+        "--max-rps-per-instance",
+        "20",
+        "--instance-types",
+        "ml.t2.medium,ml.t2.large",
+    ])
+    .run()
+    .code(0);
+    let notes: Vec<&str> = out.stdout.lines().filter(|l| l.starts_with("Rank ")).collect();
+    assert_eq!(
+        notes,
+        [
+            "Rank 1: ml.t2.medium fixed fleet of 4: burstable instances cannot be auto scaled.",
+            "Rank 2: ml.t2.large fixed fleet of 3: burstable instances cannot be auto scaled."
+        ]
+    );
+    assert!(!out.stdout.contains("autoscaling:"), "{}", out.stdout);
+    assert!(out.stdout.contains("# Fixed fleet: burstable instances cannot be auto scaled.\n"), "{}", out.stdout);
+}
+
+#[test]
+fn tested_on_names_the_load_tested_type_and_scales_the_others_from_it() {
+    let capacities = |doc: &Value| -> Vec<(String, f64)> {
+        doc["recommendations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let c = &r["candidate"];
+                (c["instance_type"].as_str().unwrap().to_string(), c["capacity_per_instance"].as_f64().unwrap())
+            })
+            .collect()
+    };
+    let types = ["--instance-types", "ml.c5.large,ml.c5.xlarge"];
+    let default = recommend_json(&types, "2");
+    assert_eq!(
+        default["capacity_note"],
+        "Capacity per instance scaled by vCPUs from ml.c5.large (--tested-on; default: the first listed type): 20 requests per second each; load-test the winner."
+    );
+    assert_eq!(capacities(&default), [("ml.c5.large".to_string(), 1200.0), ("ml.c5.xlarge".to_string(), 2400.0)]);
+    let xlarge = recommend_json(&[types[0], types[1], "--tested-on", "ml.c5.xlarge"], "2");
+    assert_eq!(xlarge["tested_on"], "ml.c5.xlarge");
+    assert_eq!(
+        xlarge["capacity_note"],
+        "Capacity per instance scaled by vCPUs from ml.c5.xlarge (--tested-on): 20 requests per second each; load-test the winner."
+    );
+    assert_eq!(capacities(&xlarge), [("ml.c5.large".to_string(), 600.0), ("ml.c5.xlarge".to_string(), 1200.0)]);
+}
+
+#[test]
+fn recommend_gives_the_same_answer_on_one_thread_and_on_four() {
+    let args = ["--instance-types", "ml.c5.large,ml.c5.xlarge,ml.m5.large,ml.t2.medium"];
+    let one = recommend_json(&args, "1");
+    assert_eq!(one, recommend_json(&args, "4"));
+    assert_eq!(one, recommend_json(&args, "4"));
+    // One configuration per instance type, cheapest first.
+    let types: Vec<&str> = one["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["candidate"]["instance_type"].as_str().unwrap())
+        .collect();
+    let mut distinct = types.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), types.len(), "{types:?}");
 }
