@@ -109,7 +109,7 @@ pub enum CandidateError {
     )]
     TooManyInstances { peak: String, need: String, instance_type: String, rps: String },
     #[error(
-        "the search would evaluate more than {max} configurations; list fewer or larger instance types (fewer instances at the peak), or check --max-rps-per-instance",
+        "the search would consider more than {max} configurations; list fewer or larger instance types (fewer instances at the peak), or check --max-rps-per-instance",
         max = limits::MAX_CANDIDATES
     )]
     TooManyCandidates,

@@ -285,7 +285,7 @@ fn recommend_refuses_a_search_it_could_not_finish() {
     );
     assert_eq!(
         first_error_line(&["recommend", "--traffic", "synthetic:days=1", "--max-rps-per-instance", "0.1"]),
-        "error: the search would evaluate more than 200000 configurations; list fewer or larger instance types (fewer instances at the peak), or check --max-rps-per-instance"
+        "error: the search would consider more than 1000000 configurations; list fewer or larger instance types (fewer instances at the peak), or check --max-rps-per-instance"
     );
 }
 
