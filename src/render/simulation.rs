@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::simulate::engine::Params;
 use crate::simulate::prices::PriceTable;
 use crate::simulate::recommend::Ranked;
-use crate::simulate::VariantResult;
+use crate::simulate::{VariantResult, Verdict};
 
 /// Bumped on any change that could break a consumer of the JSON.
 pub const FORMAT_VERSION: &str = "1.0";
@@ -21,6 +21,8 @@ pub struct Context<'a> {
     pub traffic: &'a str,
     pub prices: &'a PriceTable,
     pub params: &'a Params,
+    /// Each compared spec against the first one, in `--compare` order.
+    pub verdicts: &'a [Verdict],
 }
 
 pub struct RecommendContext<'a> {
@@ -153,7 +155,115 @@ pub fn table(results: &[VariantResult], ctx: &Context<'_>) -> String {
         ]);
     }
     out.push_str(&layout(&rows));
+    out.push_str(&verdicts(ctx.verdicts));
+    let warnings: Vec<String> = results.iter().filter_map(oscillation_warning).collect();
+    if !warnings.is_empty() {
+        out.push('\n');
+        out.push_str(&warnings.concat());
+    }
     out
+}
+
+/// One sentence on a compared spec against the baseline. Amounts are compared as displayed
+/// (cents, whole percents), so "the same" never sits next to two different figures.
+pub fn verdict_sentence(v: &Verdict) -> String {
+    let (cost, base_cost) = (money(v.cost), money(v.baseline_cost));
+    let money_part = if cost == base_cost {
+        format!("costs the same as {} ({cost})", v.baseline)
+    } else {
+        let direction = if v.saving > 0.0 { "less" } else { "more" };
+        match v.saving_share {
+            Some(share) => {
+                format!("costs {:.1}% {direction} than {} ({cost} vs {base_cost})", share.abs() * 100.0, v.baseline)
+            }
+            None => format!("costs {direction} than {} ({cost} vs {base_cost})", v.baseline),
+        }
+    };
+    let shares = format!(
+        "({} vs {} of invocations over capacity)",
+        percent(v.overload_share),
+        percent(v.baseline_overload_share)
+    );
+    let overload_part = match v.overload_change {
+        None if v.overload_invocations > 0.0 => {
+            format!("turns away requests where the baseline turns away none {shares}")
+        }
+        None => "turns away no requests, like the baseline".to_string(),
+        Some(_) if v.overload_invocations == 0.0 => format!("turns away no requests {shares}"),
+        Some(change) => {
+            let whole = (change.abs() * 100.0).round();
+            if change >= 1.0 {
+                // "+2419%" reads worse than "25.2 times as many".
+                format!("turns away {:.1} times as many requests {shares}", change + 1.0)
+            } else if whole == 0.0 {
+                format!("turns away about as many requests {shares}")
+            } else {
+                let direction = if change < 0.0 { "fewer" } else { "more" };
+                format!("turns away {whole:.0}% {direction} requests {shares}")
+            }
+        }
+    };
+    format!("{} {money_part} and {overload_part}.", v.label)
+}
+
+fn signed_money(x: f64) -> String {
+    if (x * 100.0).round() < 0.0 {
+        format!("-{}", money(-x))
+    } else {
+        money(x)
+    }
+}
+
+fn verdicts(verdicts: &[Verdict]) -> String {
+    let Some(first) = verdicts.first() else { return String::new() };
+    let mut out = format!("\nVerdict, against the first spec ({}):\n\n", first.baseline);
+    let mut rows = vec![vec![
+        "spec".to_string(),
+        "saving".to_string(),
+        "over capacity".to_string(),
+        "change".to_string(),
+        "peak".to_string(),
+    ]];
+    for v in verdicts {
+        rows.push(vec![
+            v.label.clone(),
+            match v.saving_share {
+                Some(share) => format!("{} ({:+.1}%)", signed_money(v.saving), share * 100.0),
+                None => signed_money(v.saving),
+            },
+            format!("{} vs {}", percent(v.overload_share), percent(v.baseline_overload_share)),
+            v.overload_change.map_or("-".to_string(), |c| format!("{:+.0}%", c * 100.0)),
+            format!("{} vs {}", v.peak_instances, v.baseline_peak_instances),
+        ]);
+    }
+    out.push_str(&layout(&rows));
+    out.push('\n');
+    for v in verdicts {
+        out.push_str(&verdict_sentence(v));
+        out.push('\n');
+    }
+    out
+}
+
+/// The warning for a variant that scales more than the oscillation threshold, with the knobs.
+pub fn oscillation_warning(r: &VariantResult) -> Option<String> {
+    let s = r.scalings.as_ref().filter(|s| s.oscillates)?;
+    Some(format!(
+        "Warning: {} {}/{} oscillates: it scales out {:.1} and in {:.1} times a day on average (worst day: {} out, {} in), more than the {:.0} scaling events a day taken as oscillation. \
+Likely causes, and the knob for each: the traffic per instance sits near the target ({} invocations per instance per minute), so its noise crosses the scale-out and scale-in levels: change `target` (or `safety_factor`) so the usual level is clear of both; \
+the scale-in cooldown ({} min) is short: lengthen `scale_in_cooldown`; the minimum ({}) is below the usual traffic's need: raise `min`, or raise it for the busy hours with a schedule.\n",
+        r.label,
+        r.endpoint,
+        r.variant,
+        s.scale_outs_per_day,
+        s.scale_ins_per_day,
+        s.worst_day_scale_outs,
+        s.worst_day_scale_ins,
+        s.threshold_per_day,
+        thousands(s.target),
+        s.scale_in_cooldown_minutes,
+        s.min,
+    ))
 }
 
 /// The document of `simulate --output json`, serialized straight from the results. Going through
@@ -169,6 +279,7 @@ struct SimulationDoc<'a> {
     prices: PricesDoc<'a>,
     params: &'a Params,
     results: &'a [VariantResult],
+    verdicts: &'a [Verdict],
 }
 
 #[derive(Serialize)]
@@ -194,6 +305,7 @@ pub fn json(results: &[VariantResult], ctx: &Context<'_>) -> String {
         },
         params: ctx.params,
         results,
+        verdicts: ctx.verdicts,
     };
     let mut text = serde_json::to_string(&doc).unwrap_or_default();
     text.push('\n');
