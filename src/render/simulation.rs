@@ -172,10 +172,9 @@ pub fn verdict_sentence(v: &Verdict) -> String {
         format!("costs the same as {} ({cost})", v.baseline)
     } else {
         let direction = if v.saving > 0.0 { "less" } else { "more" };
-        match v.saving_share {
-            Some(share) => {
-                format!("costs {:.1}% {direction} than {} ({cost} vs {base_cost})", share.abs() * 100.0, v.baseline)
-            }
+        // Without a share (a baseline costing nothing) or below 0.05%, no percentage is given.
+        match v.saving_share.map(|share| format!("{:.1}", share.abs() * 100.0)).filter(|p| p != "0.0") {
+            Some(share) => format!("costs {share}% {direction} than {} ({cost} vs {base_cost})", v.baseline),
             None => format!("costs {direction} than {} ({cost} vs {base_cost})", v.baseline),
         }
     };
@@ -251,7 +250,7 @@ pub fn oscillation_warning(r: &VariantResult) -> Option<String> {
     Some(format!(
         "Warning: {} {}/{} oscillates: it scales out {:.1} and in {:.1} times a day on average (worst day: {} out, {} in), more than the {:.0} scaling events a day taken as oscillation. \
 Likely causes, and the knob for each: the traffic per instance sits near the target ({} invocations per instance per minute), so its noise crosses the scale-out and scale-in levels: change `target` (or `safety_factor`) so the usual level is clear of both; \
-the scale-in cooldown ({} min) is short: lengthen `scale_in_cooldown`; the minimum ({}) is below the usual traffic's need: raise `min`, or raise it for the busy hours with a schedule.\n",
+the scale-in cooldown ({} min) may be too short to ride out dips: lengthen `scale_in_cooldown`; the minimum ({}) may be below the usual traffic's need: raise `min`, or raise it for the busy hours with a schedule.\n",
         r.label,
         r.endpoint,
         r.variant,
@@ -390,5 +389,62 @@ mod tests {
         assert_eq!(money(152.999), "$153.00");
         assert_eq!(percent(0.000_05), "<0.01%");
         assert_eq!(percent(0.0123), "1.23%");
+    }
+
+    fn verdict(cost: f64, baseline_cost: f64, overload: f64, baseline_overload: f64) -> Verdict {
+        let base = |cost: f64, overload: f64| VariantResult {
+            label: "base.yaml".into(),
+            endpoint: "e".into(),
+            variant: "v".into(),
+            instance_type: "ml.c5.large".into(),
+            price_per_hour: 1.0,
+            price_verified: true,
+            summary: crate::simulate::engine::Summary {
+                invocations: 1000.0,
+                cost,
+                overload_invocations: overload,
+                peak_instances: 2,
+                ..Default::default()
+            },
+            scalings: None,
+            series: None,
+        };
+        let this = VariantResult { label: "new.yaml".into(), ..base(cost, overload) };
+        crate::simulate::verdict("new.yaml", &[this], "base.yaml", &[base(baseline_cost, baseline_overload)])
+    }
+
+    #[test]
+    fn verdict_sentences_never_divide_by_zero() {
+        let cases = [
+            (
+                verdict(70.0, 100.0, 10.0, 20.0),
+                "new.yaml costs 30.0% less than base.yaml ($70.00 vs $100.00) and turns away 50% fewer requests (1.00% vs 2.00% of invocations over capacity).",
+            ),
+            (
+                verdict(100.0, 100.001, 20.0, 20.01),
+                "new.yaml costs the same as base.yaml ($100.00) and turns away about as many requests (2.00% vs 2.00% of invocations over capacity).",
+            ),
+            (
+                verdict(100.02, 100.0, 30.0, 20.0),
+                "new.yaml costs more than base.yaml ($100.02 vs $100.00) and turns away 50% more requests (3.00% vs 2.00% of invocations over capacity).",
+            ),
+            (
+                verdict(5.0, 0.0, 10.0, 0.0),
+                "new.yaml costs more than base.yaml ($5.00 vs $0.00) and turns away requests where the baseline turns away none (1.00% vs 0% of invocations over capacity).",
+            ),
+            (
+                verdict(5.0, 5.0, 0.0, 0.0),
+                "new.yaml costs the same as base.yaml ($5.00) and turns away no requests, like the baseline.",
+            ),
+            (
+                verdict(50.0, 5.0, 0.0, 10.0),
+                "new.yaml costs 900.0% more than base.yaml ($50.00 vs $5.00) and turns away no requests (0% vs 1.00% of invocations over capacity).",
+            ),
+        ];
+        for (v, sentence) in cases {
+            assert_eq!(verdict_sentence(&v), sentence);
+        }
+        let v = verdict(5.0, 0.0, 10.0, 0.0);
+        assert_eq!((v.saving_share, v.overload_change), (None, None));
     }
 }

@@ -293,7 +293,7 @@ fn a_spec_that_oscillates_is_warned_about_with_its_knobs() {
     assert_eq!(
         after_table(&out.stdout),
         "
-Warning: examples/recommender.yaml product-recommender/primary oscillates: it scales out 26.9 and in 26.9 times a day on average (worst day: 44 out, 43 in), more than the 24 scaling events a day taken as oscillation. Likely causes, and the knob for each: the traffic per instance sits near the target (1,200 invocations per instance per minute), so its noise crosses the scale-out and scale-in levels: change `target` (or `safety_factor`) so the usual level is clear of both; the scale-in cooldown (10 min) is short: lengthen `scale_in_cooldown`; the minimum (1) is below the usual traffic's need: raise `min`, or raise it for the busy hours with a schedule.
+Warning: examples/recommender.yaml product-recommender/primary oscillates: it scales out 26.9 and in 26.9 times a day on average (worst day: 44 out, 43 in), more than the 24 scaling events a day taken as oscillation. Likely causes, and the knob for each: the traffic per instance sits near the target (1,200 invocations per instance per minute), so its noise crosses the scale-out and scale-in levels: change `target` (or `safety_factor`) so the usual level is clear of both; the scale-in cooldown (10 min) may be too short to ride out dips: lengthen `scale_in_cooldown`; the minimum (1) may be below the usual traffic's need: raise `min`, or raise it for the busy hours with a schedule.
 "
     );
     // At 1,000 a minute it scales with the daily pattern only: no warning.
