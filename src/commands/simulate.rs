@@ -106,12 +106,24 @@ pub fn simulate(
     let minutes = traffic.per_minute.len() as u32;
     let with_series = format == OutputFormat::Json || chart_path.is_some();
     let mut results: Vec<VariantResult> = Vec::new();
+    // Each spec's label and its variants' range in `results`, for the verdicts.
+    let mut specs: Vec<(String, std::ops::Range<usize>)> = Vec::new();
     for path in std::iter::once(spec).chain(compare.iter().map(PathBuf::as_path)) {
         let (source, desired) = load(path, colour)?;
         let prepared = simulate::prepare(&desired, endpoint, &table, traffic.start, minutes)
             .map_err(|e| CliError::Simulation(format!("{}: {e}", source.name)))?;
+        let first = results.len();
         results.extend(simulate::simulate(&source.name, &prepared, &traffic.per_minute, &params, with_series));
+        specs.push((source.name, first..results.len()));
     }
+    // The first spec given is the baseline: what the others would save or lose against it.
+    let verdicts: Vec<simulate::Verdict> = match specs.split_first() {
+        Some(((base_label, base), others)) => others
+            .iter()
+            .map(|(label, range)| simulate::verdict(label, &results[range.clone()], base_label, &results[base.clone()]))
+            .collect(),
+        None => Vec::new(),
+    };
     if let Some(path) = chart_path {
         let runs: Vec<chart::ChartRun<'_>> = results
             .iter()
@@ -125,8 +137,14 @@ pub fn simulate(
         chart::write(path, traffic.start, &title, &runs).map_err(|e| CliError::Simulation(e.to_string()))?;
         output::stderr(&format!("Wrote the chart to {}.\n", path.display()));
     }
-    let context =
-        render::simulation::Context { start: traffic.start, minutes, traffic: &label, prices: &table, params: &params };
+    let context = render::simulation::Context {
+        start: traffic.start,
+        minutes,
+        traffic: &label,
+        prices: &table,
+        params: &params,
+        verdicts: &verdicts,
+    };
     let text = match format {
         OutputFormat::Human => render::simulation::table(&results, &context),
         OutputFormat::Json => render::simulation::json(&results, &context),

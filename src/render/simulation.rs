@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::simulate::engine::Params;
 use crate::simulate::prices::PriceTable;
 use crate::simulate::recommend::Ranked;
-use crate::simulate::VariantResult;
+use crate::simulate::{VariantResult, Verdict};
 
 /// Bumped on any change that could break a consumer of the JSON.
 pub const FORMAT_VERSION: &str = "1.0";
@@ -21,6 +21,8 @@ pub struct Context<'a> {
     pub traffic: &'a str,
     pub prices: &'a PriceTable,
     pub params: &'a Params,
+    /// Each compared spec against the first one, in `--compare` order.
+    pub verdicts: &'a [Verdict],
 }
 
 pub struct RecommendContext<'a> {
@@ -153,7 +155,114 @@ pub fn table(results: &[VariantResult], ctx: &Context<'_>) -> String {
         ]);
     }
     out.push_str(&layout(&rows));
+    out.push_str(&verdicts(ctx.verdicts));
+    let warnings: Vec<String> = results.iter().filter_map(oscillation_warning).collect();
+    if !warnings.is_empty() {
+        out.push('\n');
+        out.push_str(&warnings.concat());
+    }
     out
+}
+
+/// One sentence on a compared spec against the baseline. Amounts are compared as displayed
+/// (cents, whole percents), so "the same" never sits next to two different figures.
+pub fn verdict_sentence(v: &Verdict) -> String {
+    let (cost, base_cost) = (money(v.cost), money(v.baseline_cost));
+    let money_part = if cost == base_cost {
+        format!("costs the same as {} ({cost})", v.baseline)
+    } else {
+        let direction = if v.saving > 0.0 { "less" } else { "more" };
+        // Without a share (a baseline costing nothing) or below 0.05%, no percentage is given.
+        match v.saving_share.map(|share| format!("{:.1}", share.abs() * 100.0)).filter(|p| p != "0.0") {
+            Some(share) => format!("costs {share}% {direction} than {} ({cost} vs {base_cost})", v.baseline),
+            None => format!("costs {direction} than {} ({cost} vs {base_cost})", v.baseline),
+        }
+    };
+    let shares = format!(
+        "({} vs {} of invocations over capacity)",
+        percent(v.overload_share),
+        percent(v.baseline_overload_share)
+    );
+    let overload_part = match v.overload_change {
+        None if v.overload_invocations > 0.0 => {
+            format!("turns away requests where the baseline turns away none {shares}")
+        }
+        None => "turns away no requests, like the baseline".to_string(),
+        Some(_) if v.overload_invocations == 0.0 => format!("turns away no requests {shares}"),
+        Some(change) => {
+            let whole = (change.abs() * 100.0).round();
+            if change >= 1.0 {
+                // "+2419%" reads worse than "25.2 times as many".
+                format!("turns away {:.1} times as many requests {shares}", change + 1.0)
+            } else if whole == 0.0 {
+                format!("turns away about as many requests {shares}")
+            } else {
+                let direction = if change < 0.0 { "fewer" } else { "more" };
+                format!("turns away {whole:.0}% {direction} requests {shares}")
+            }
+        }
+    };
+    format!("{} {money_part} and {overload_part}.", v.label)
+}
+
+fn signed_money(x: f64) -> String {
+    if (x * 100.0).round() < 0.0 {
+        format!("-{}", money(-x))
+    } else {
+        money(x)
+    }
+}
+
+fn verdicts(verdicts: &[Verdict]) -> String {
+    let Some(first) = verdicts.first() else { return String::new() };
+    let mut out = format!("\nVerdict, against the first spec ({}):\n\n", first.baseline);
+    let mut rows = vec![vec![
+        "spec".to_string(),
+        "saving".to_string(),
+        "over capacity".to_string(),
+        "change".to_string(),
+        "peak".to_string(),
+    ]];
+    for v in verdicts {
+        rows.push(vec![
+            v.label.clone(),
+            match v.saving_share {
+                Some(share) => format!("{} ({:+.1}%)", signed_money(v.saving), share * 100.0),
+                None => signed_money(v.saving),
+            },
+            format!("{} vs {}", percent(v.overload_share), percent(v.baseline_overload_share)),
+            v.overload_change.map_or("-".to_string(), |c| format!("{:+.0}%", c * 100.0)),
+            format!("{} vs {}", v.peak_instances, v.baseline_peak_instances),
+        ]);
+    }
+    out.push_str(&layout(&rows));
+    out.push('\n');
+    for v in verdicts {
+        out.push_str(&verdict_sentence(v));
+        out.push('\n');
+    }
+    out
+}
+
+/// The warning for a variant that scales more than the oscillation threshold, with the knobs.
+pub fn oscillation_warning(r: &VariantResult) -> Option<String> {
+    let s = r.scalings.as_ref().filter(|s| s.oscillates)?;
+    Some(format!(
+        "Warning: {} {}/{} oscillates: it scales out {:.1} and in {:.1} times a day on average (worst day: {} out, {} in), more than the {:.0} scaling events a day taken as oscillation. \
+Likely causes, and the knob for each: the traffic per instance sits near the target ({} invocations per instance per minute), so its noise crosses the scale-out and scale-in levels: change `target` (or `safety_factor`) so the usual level is clear of both; \
+the scale-in cooldown ({} min) may be too short to ride out dips: lengthen `scale_in_cooldown`; the minimum ({}) may be below the usual traffic's need: raise `min`, or raise it for the busy hours with a schedule.\n",
+        r.label,
+        r.endpoint,
+        r.variant,
+        s.scale_outs_per_day,
+        s.scale_ins_per_day,
+        s.worst_day_scale_outs,
+        s.worst_day_scale_ins,
+        s.threshold_per_day,
+        thousands(s.target),
+        s.scale_in_cooldown_minutes,
+        s.min,
+    ))
 }
 
 /// The document of `simulate --output json`, serialized straight from the results. Going through
@@ -169,6 +278,7 @@ struct SimulationDoc<'a> {
     prices: PricesDoc<'a>,
     params: &'a Params,
     results: &'a [VariantResult],
+    verdicts: &'a [Verdict],
 }
 
 #[derive(Serialize)]
@@ -194,6 +304,7 @@ pub fn json(results: &[VariantResult], ctx: &Context<'_>) -> String {
         },
         params: ctx.params,
         results,
+        verdicts: ctx.verdicts,
     };
     let mut text = serde_json::to_string(&doc).unwrap_or_default();
     text.push('\n');
@@ -278,5 +389,62 @@ mod tests {
         assert_eq!(money(152.999), "$153.00");
         assert_eq!(percent(0.000_05), "<0.01%");
         assert_eq!(percent(0.0123), "1.23%");
+    }
+
+    fn verdict(cost: f64, baseline_cost: f64, overload: f64, baseline_overload: f64) -> Verdict {
+        let base = |cost: f64, overload: f64| VariantResult {
+            label: "base.yaml".into(),
+            endpoint: "e".into(),
+            variant: "v".into(),
+            instance_type: "ml.c5.large".into(),
+            price_per_hour: 1.0,
+            price_verified: true,
+            summary: crate::simulate::engine::Summary {
+                invocations: 1000.0,
+                cost,
+                overload_invocations: overload,
+                peak_instances: 2,
+                ..Default::default()
+            },
+            scalings: None,
+            series: None,
+        };
+        let this = VariantResult { label: "new.yaml".into(), ..base(cost, overload) };
+        crate::simulate::verdict("new.yaml", &[this], "base.yaml", &[base(baseline_cost, baseline_overload)])
+    }
+
+    #[test]
+    fn verdict_sentences_never_divide_by_zero() {
+        let cases = [
+            (
+                verdict(70.0, 100.0, 10.0, 20.0),
+                "new.yaml costs 30.0% less than base.yaml ($70.00 vs $100.00) and turns away 50% fewer requests (1.00% vs 2.00% of invocations over capacity).",
+            ),
+            (
+                verdict(100.0, 100.001, 20.0, 20.01),
+                "new.yaml costs the same as base.yaml ($100.00) and turns away about as many requests (2.00% vs 2.00% of invocations over capacity).",
+            ),
+            (
+                verdict(100.02, 100.0, 30.0, 20.0),
+                "new.yaml costs more than base.yaml ($100.02 vs $100.00) and turns away 50% more requests (3.00% vs 2.00% of invocations over capacity).",
+            ),
+            (
+                verdict(5.0, 0.0, 10.0, 0.0),
+                "new.yaml costs more than base.yaml ($5.00 vs $0.00) and turns away requests where the baseline turns away none (1.00% vs 0% of invocations over capacity).",
+            ),
+            (
+                verdict(5.0, 5.0, 0.0, 0.0),
+                "new.yaml costs the same as base.yaml ($5.00) and turns away no requests, like the baseline.",
+            ),
+            (
+                verdict(50.0, 5.0, 0.0, 10.0),
+                "new.yaml costs 900.0% more than base.yaml ($50.00 vs $5.00) and turns away no requests (0% vs 1.00% of invocations over capacity).",
+            ),
+        ];
+        for (v, sentence) in cases {
+            assert_eq!(verdict_sentence(&v), sentence);
+        }
+        let v = verdict(5.0, 0.0, 10.0, 0.0);
+        assert_eq!((v.saving_share, v.overload_change), (None, None));
     }
 }

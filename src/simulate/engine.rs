@@ -134,6 +134,10 @@ pub struct Summary {
     pub minutes_at_baseline: u32,
     pub scale_outs: u32,
     pub scale_ins: u32,
+    /// The most scale-outs, and the most scale-ins, in one day (24-hour windows from the start;
+    /// the two may come from different days).
+    pub worst_day_scale_outs: u32,
+    pub worst_day_scale_ins: u32,
     /// Scheduled actions that fired (whether or not they moved the count).
     pub scheduled_actions: u32,
 }
@@ -160,6 +164,35 @@ pub struct Series {
 pub struct Limits {
     pub max_overload: f64,
     pub max_instance_minutes: u64,
+}
+
+/// Scale-outs and scale-ins of the current day and the worst day so far. Touched only when the
+/// count moves (a few times a day), so the loop's common path is unchanged.
+#[derive(Default)]
+struct Days {
+    day: u32,
+    outs: u32,
+    ins: u32,
+    worst_outs: u32,
+    worst_ins: u32,
+}
+
+impl Days {
+    fn record(&mut self, t: u32, out: bool) {
+        let day = t / 1440;
+        if day != self.day {
+            self.day = day;
+            self.outs = 0;
+            self.ins = 0;
+        }
+        if out {
+            self.outs = self.outs.saturating_add(1);
+            self.worst_outs = self.worst_outs.max(self.outs);
+        } else {
+            self.ins = self.ins.saturating_add(1);
+            self.worst_ins = self.worst_ins.max(self.ins);
+        }
+    }
 }
 
 struct State {
@@ -259,6 +292,7 @@ fn run_inner<const BURST: bool, const SERIES: bool>(
     let mut above = 0u32;
     let mut below = 0u32;
     let mut scale_in_until: Option<u32> = None;
+    let mut days = Days::default();
     let mut summary = Summary { minutes: invocations.len() as u32, ..Summary::default() };
     let mut instance_minutes: u64 = 0;
     let mut lowest = f64::INFINITY;
@@ -397,10 +431,12 @@ fn run_inner<const BURST: bool, const SERIES: bool>(
             // scale-out ends a running scale-in cooldown.
             st.set_desired(proposed, t, params, launch_credits);
             summary.scale_outs = summary.scale_outs.saturating_add(1);
+            days.record(t, true);
             scale_in_until = None;
         } else if scale_in && proposed < st.desired {
             st.set_desired(proposed, t, params, launch_credits);
             summary.scale_ins = summary.scale_ins.saturating_add(1);
+            days.record(t, false);
             scale_in_until = Some(t.saturating_add(scaling.scale_in_cooldown_minutes));
         }
     }
@@ -408,6 +444,8 @@ fn run_inner<const BURST: bool, const SERIES: bool>(
     summary.overload_invocations = overload_total;
     summary.overload_minutes = overload_minutes;
     summary.peak_instances = peak;
+    summary.worst_day_scale_outs = days.worst_outs;
+    summary.worst_day_scale_ins = days.worst_ins;
     summary.instance_hours = instance_minutes as f64 / 60.0;
     summary.cost = summary.instance_hours * variant.price_per_hour;
     summary.mean_instances =

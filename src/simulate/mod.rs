@@ -166,6 +166,9 @@ pub struct VariantResult {
     pub price_per_hour: f64,
     pub price_verified: bool,
     pub summary: Summary,
+    /// How often an auto scaled variant scales; absent for a fixed fleet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scalings: Option<Scalings>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub series: Option<Series>,
 }
@@ -191,11 +194,116 @@ pub fn simulate(
                 instance_type: p.instance_type.clone(),
                 price_per_hour: p.model.price_per_hour,
                 price_verified: p.price_verified,
+                scalings: p.model.scaling.as_ref().map(|s| Scalings::of(&summary, s)),
                 summary,
                 series,
             }
         })
         .collect()
+}
+
+/// Scaling events (scale-outs plus scale-ins, scheduled actions apart) a day, on average over the
+/// run, above which a variant is said to oscillate: more than one an hour. A daily pattern needs
+/// a few moves up in the morning and a few down in the evening; beyond one an hour the count
+/// follows the traffic's noise. Our threshold, not an AWS figure (docs/simulation.md).
+pub const OSCILLATION_EVENTS_PER_DAY: f64 = 24.0;
+
+/// How often a variant scales, and whether that is oscillation, with the knobs that set it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scalings {
+    /// Scale-outs and scale-ins a day, on average (a run shorter than a day counts as one day).
+    pub scale_outs_per_day: f64,
+    pub scale_ins_per_day: f64,
+    /// The most in one day (24-hour windows from the start of the run).
+    pub worst_day_scale_outs: u32,
+    pub worst_day_scale_ins: u32,
+    /// More than [`OSCILLATION_EVENTS_PER_DAY`] on average.
+    pub oscillates: bool,
+    pub threshold_per_day: f64,
+    /// The policy's knobs, for the warning.
+    pub target: f64,
+    pub min: u32,
+    pub scale_in_cooldown_minutes: u32,
+}
+
+impl Scalings {
+    fn of(summary: &Summary, scaling: &engine::Scaling) -> Scalings {
+        let days = (f64::from(summary.minutes) / 1440.0).max(1.0);
+        let per_day = f64::from(summary.scale_outs.saturating_add(summary.scale_ins)) / days;
+        Scalings {
+            scale_outs_per_day: f64::from(summary.scale_outs) / days,
+            scale_ins_per_day: f64::from(summary.scale_ins) / days,
+            worst_day_scale_outs: summary.worst_day_scale_outs,
+            worst_day_scale_ins: summary.worst_day_scale_ins,
+            oscillates: per_day > OSCILLATION_EVENTS_PER_DAY,
+            threshold_per_day: OSCILLATION_EVENTS_PER_DAY,
+            target: scaling.target,
+            min: scaling.min,
+            scale_in_cooldown_minutes: scaling.scale_in_cooldown_minutes,
+        }
+    }
+}
+
+/// One compared spec against the baseline (the first spec given), all its variants together.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    pub label: String,
+    pub baseline: String,
+    pub cost: f64,
+    pub baseline_cost: f64,
+    /// Baseline cost minus this spec's: negative when this spec costs more.
+    pub saving: f64,
+    /// `saving` over the baseline's cost; null when the baseline costs nothing.
+    pub saving_share: Option<f64>,
+    /// Invocations over capacity (slow or failed requests) and their share of all invocations.
+    pub overload_invocations: f64,
+    pub baseline_overload_invocations: f64,
+    pub overload_share: f64,
+    pub baseline_overload_share: f64,
+    /// Relative change of the invocations over capacity (-0.65 for 65% fewer); null when the
+    /// baseline has none.
+    pub overload_change: Option<f64>,
+    /// The sum of the variants' peaks (variants peak independently, so an upper bound).
+    pub peak_instances: u32,
+    pub baseline_peak_instances: u32,
+}
+
+struct Totals {
+    cost: f64,
+    invocations: f64,
+    overload: f64,
+    peak: u32,
+}
+
+fn totals(results: &[VariantResult]) -> Totals {
+    Totals {
+        cost: results.iter().map(|r| r.summary.cost).sum(),
+        invocations: results.iter().map(|r| r.summary.invocations).sum(),
+        overload: results.iter().map(|r| r.summary.overload_invocations).sum(),
+        peak: results.iter().map(|r| r.summary.peak_instances).fold(0, u32::saturating_add),
+    }
+}
+
+/// `results` (one spec's variants) against `baseline` (the first spec's), on the same traffic.
+pub fn verdict(label: &str, results: &[VariantResult], baseline_label: &str, baseline: &[VariantResult]) -> Verdict {
+    let (this, base) = (totals(results), totals(baseline));
+    let share = |t: &Totals| if t.invocations > 0.0 { t.overload / t.invocations } else { 0.0 };
+    let saving = base.cost - this.cost;
+    Verdict {
+        label: label.to_string(),
+        baseline: baseline_label.to_string(),
+        cost: this.cost,
+        baseline_cost: base.cost,
+        saving,
+        saving_share: (base.cost > 0.0).then(|| saving / base.cost),
+        overload_invocations: this.overload,
+        baseline_overload_invocations: base.overload,
+        overload_share: share(&this),
+        baseline_overload_share: share(&base),
+        overload_change: (base.overload > 0.0).then(|| (this.overload - base.overload) / base.overload),
+        peak_instances: this.peak,
+        baseline_peak_instances: base.peak,
+    }
 }
 
 #[cfg(test)]

@@ -280,3 +280,126 @@ fn recommend_gives_the_same_answer_on_one_thread_and_on_four() {
     distinct.dedup();
     assert_eq!(distinct.len(), types.len(), "{types:?}");
 }
+
+/// What follows the per-variant table: the verdicts and any warnings.
+fn after_table(stdout: &str) -> String {
+    let start = stdout.find("\nVerdict").or_else(|| stdout.find("\nWarning")).unwrap_or(stdout.len());
+    stdout[start..].to_string()
+}
+
+const WEEK: &str = "synthetic:base_rpm=1000,days=7,seed=3";
+
+#[test]
+fn compare_gives_a_verdict_on_each_spec_against_the_first() {
+    let out = es([
+        "simulate",
+        "examples/recommender.yaml",
+        "--traffic",
+        WEEK,
+        "--compare",
+        "examples/study/today-fixed-c5.yaml",
+        "examples/study/fixed-burstable.yaml",
+    ])
+    .run()
+    .code(0);
+    assert_eq!(
+        after_table(&out.stdout),
+        "
+Verdict, against the first spec (examples/recommender.yaml):
+
+spec                                 saving               over capacity  change    peak
+examples/study/today-fixed-c5.yaml   -$14.14 (-16.0%)    0.96% vs 0.22%   +335%  3 vs 8
+examples/study/fixed-burstable.yaml  -$98.65 (-111.3%)  18.65% vs 0.22%  +8315%  5 vs 8
+
+examples/study/today-fixed-c5.yaml costs 16.0% more than examples/recommender.yaml ($102.82 vs $88.67) and turns away 4.4 times as many requests (0.96% vs 0.22% of invocations over capacity).
+examples/study/fixed-burstable.yaml costs 111.3% more than examples/recommender.yaml ($187.32 vs $88.67) and turns away 84.2 times as many requests (18.65% vs 0.22% of invocations over capacity).
+"
+    );
+    // With today's fleet first, it is the baseline.
+    let out = es([
+        "simulate",
+        "examples/study/today-fixed-c5.yaml",
+        "--traffic",
+        WEEK,
+        "--compare",
+        "examples/recommender.yaml",
+    ])
+    .run()
+    .code(0);
+    assert_eq!(
+        after_table(&out.stdout),
+        "
+Verdict, against the first spec (examples/study/today-fixed-c5.yaml):
+
+spec                       saving            over capacity  change    peak
+examples/recommender.yaml  $14.14 (+13.8%)  0.22% vs 0.96%    -77%  8 vs 3
+
+examples/recommender.yaml costs 13.8% less than examples/study/today-fixed-c5.yaml ($88.67 vs $102.82) and turns away 77% fewer requests (0.22% vs 0.96% of invocations over capacity).
+"
+    );
+    // A single spec has nothing to compare with.
+    let out = es(["simulate", "examples/recommender.yaml", "--traffic", WEEK]).run().code(0);
+    assert_eq!(after_table(&out.stdout), "");
+}
+
+#[test]
+fn the_json_verdict_carries_the_numbers() {
+    let doc = json_of(&[
+        "simulate",
+        "examples/study/today-fixed-c5.yaml",
+        "--traffic",
+        WEEK,
+        "--compare",
+        "examples/recommender.yaml",
+        "--output",
+        "json",
+    ]);
+    let verdicts = doc["verdicts"].as_array().unwrap();
+    assert_eq!(verdicts.len(), 1);
+    let v = &verdicts[0];
+    assert_eq!(v["label"], "examples/recommender.yaml");
+    assert_eq!(v["baseline"], "examples/study/today-fixed-c5.yaml");
+    let results = doc["results"].as_array().unwrap();
+    let (base, this) = (&results[0]["summary"], &results[1]["summary"]);
+    assert_eq!(v["cost"], this["cost"]);
+    assert_eq!(v["baseline_cost"], base["cost"]);
+    let f = |x: &Value| x.as_f64().unwrap();
+    assert_eq!(f(&v["saving"]), f(&base["cost"]) - f(&this["cost"]));
+    assert_eq!(f(&v["saving_share"]), f(&v["saving"]) / f(&base["cost"]));
+    assert_eq!(v["overload_invocations"], this["overload_invocations"]);
+    assert_eq!(v["baseline_overload_invocations"], base["overload_invocations"]);
+    assert_eq!(f(&v["overload_share"]), f(&this["overload_invocations"]) / f(&this["invocations"]));
+    let change =
+        (f(&this["overload_invocations"]) - f(&base["overload_invocations"])) / f(&base["overload_invocations"]);
+    assert_eq!(f(&v["overload_change"]), change);
+    assert_eq!((f(&v["saving_share"]) * 1000.0).round(), 138.0);
+    assert_eq!((change * 100.0).round(), -77.0);
+    assert_eq!(v["peak_instances"], 8);
+    assert_eq!(v["baseline_peak_instances"], 3);
+    // How often the auto scaled spec scales; a fixed fleet has no such figures.
+    assert_eq!(results[0].get("scalings"), None);
+    let s = &results[1]["scalings"];
+    assert_eq!(s["oscillates"], false);
+    assert_eq!(s["threshold_per_day"], 24.0);
+    assert_eq!(s["worst_day_scale_outs"], 9);
+    assert_eq!(s["worst_day_scale_ins"], 9);
+    assert_eq!(f(&s["scale_ins_per_day"]), 5.0);
+}
+
+#[test]
+fn a_spec_that_oscillates_is_warned_about_with_its_knobs() {
+    // The README's example: 1,200 invocations a minute off-peak sit right at the target of one
+    // instance, so the count flaps between one and two all night.
+    let out = es(["simulate", "examples/recommender.yaml", "--traffic", "synthetic:base_rpm=1200,days=7,seed=3"])
+        .run()
+        .code(0);
+    assert_eq!(
+        after_table(&out.stdout),
+        "
+Warning: examples/recommender.yaml product-recommender/primary oscillates: it scales out 26.9 and in 26.9 times a day on average (worst day: 44 out, 43 in), more than the 24 scaling events a day taken as oscillation. Likely causes, and the knob for each: the traffic per instance sits near the target (1,200 invocations per instance per minute), so its noise crosses the scale-out and scale-in levels: change `target` (or `safety_factor`) so the usual level is clear of both; the scale-in cooldown (10 min) may be too short to ride out dips: lengthen `scale_in_cooldown`; the minimum (1) may be below the usual traffic's need: raise `min`, or raise it for the busy hours with a schedule.
+"
+    );
+    // At 1,000 a minute it scales with the daily pattern only: no warning.
+    let out = es(["simulate", "examples/recommender.yaml", "--traffic", WEEK]).run().code(0);
+    assert!(!out.stdout.contains("Warning"), "{}", out.stdout);
+}

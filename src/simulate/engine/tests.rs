@@ -279,3 +279,17 @@ fn a_launch_delay_and_a_cooldown_at_u32_max_never_overflow() {
     let summary = run(&traffic(&[(5000.0, 10), (0.0, 40)]), &v, &no_delay(), None);
     assert_eq!((summary.scale_outs, summary.scale_ins), (1, 1));
 }
+
+#[test]
+fn scaling_events_are_counted_per_day() {
+    // Day 0: out and in twice; day 1: out once. 16 minutes below clear the 15-of-15 scale-in.
+    let flap = [(150.0, 3), (50.0, 16)];
+    let mut parts: Vec<(f64, usize)> = [flap, flap].concat();
+    parts.push((50.0, 1440 - 2 * 19));
+    parts.push((150.0, 3));
+    parts.push((150.0, 20));
+    let inv = traffic(&parts);
+    let (summary, _) = simulate(&inv, &scaled(1, 10, 100.0), &no_delay());
+    assert_eq!((summary.scale_outs, summary.scale_ins), (3, 2));
+    assert_eq!((summary.worst_day_scale_outs, summary.worst_day_scale_ins), (2, 2));
+}
