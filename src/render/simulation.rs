@@ -315,7 +315,7 @@ pub fn recommendations(best: &[Ranked], ctx: &RecommendContext<'_>, winner: Opti
     let mut out = header(ctx.start, ctx.minutes, ctx.traffic, None, ctx.prices);
     let rate = ctx.evaluated as f64 / ctx.elapsed.as_secs_f64().max(1e-9);
     out.push_str(&format!(
-        "Evaluated {} configurations in {:.2} s on {} threads ({} per second); {} ran to the end within {} overload\n(runs that could no longer make the list were stopped early).\n\n",
+        "Evaluated {} configurations in {:.2} s on {} threads ({} per second); {} ran to the end within {} overload\n(runs that went over the overload budget were stopped there).\n\n",
         thousands(ctx.evaluated as f64),
         ctx.elapsed.as_secs_f64(),
         ctx.threads,
