@@ -726,12 +726,10 @@ async fn missing_region_or_credentials_is_one_clear_sentence() {
     );
 }
 
-#[tokio::test]
-async fn ctrl_c_starts_no_new_step_and_says_what_was_done() {
-    let account = emulator().account();
-    // Endpoints take 3 seconds to come up: apply is still waiting when the interrupt arrives.
+/// Applies the recommender (endpoints take 3 seconds to come up) and sends `signal` while apply
+/// waits for InService; returns the exit code and stderr.
+pub(crate) fn interrupted_apply(account: &Account, spec: &TempSpec, signal: &str) -> (Option<i32>, String) {
     account.configure(json!({"transition_seconds": 3}));
-    let spec = TempSpec::new("r.yaml", recommender());
     let child = es(["apply", spec.arg(), "--auto-approve", "--poll-interval", "100ms"]).envs(account.env()).spawn();
     let pid = child.id();
     for _ in 0..100 {
@@ -740,10 +738,17 @@ async fn ctrl_c_starts_no_new_step_and_says_what_was_done() {
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    std::process::Command::new("kill").args(["-INT", &pid.to_string()]).status().unwrap();
+    std::process::Command::new("kill").args([signal, &pid.to_string()]).status().unwrap();
     let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[tokio::test]
+async fn ctrl_c_starts_no_new_step_and_says_what_was_done() {
+    let account = emulator().account();
+    let spec = TempSpec::new("r.yaml", recommender());
+    let (code, stderr) = interrupted_apply(&account, &spec, "-INT");
+    assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("Interrupt: finishing the AWS call in flight and starting no new step"), "{stderr}");
     assert!(stderr.contains("What was done before the interrupt:\n  product-recommender: 3 of 10 steps\n"), "{stderr}");
     assert!(!account.operations().contains(&"RegisterScalableTarget".to_string()));

@@ -284,20 +284,9 @@ async fn a_saved_plan_is_a_private_file_never_written_through_a_link() {
 #[tokio::test]
 async fn sigterm_is_an_interrupt_like_ctrl_c() {
     let account = emulator().account();
-    account.configure(json!({"transition_seconds": 3}));
     let spec = TempSpec::new("r.yaml", recommender());
-    let child = es(["apply", spec.arg(), "--auto-approve", "--poll-interval", "100ms"]).envs(account.env()).spawn();
-    let pid = child.id();
-    for _ in 0..100 {
-        if account.operations().iter().filter(|o| *o == "DescribeEndpoint").count() >= 3 {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let (code, stderr) = crate::live::interrupted_apply(&account, &spec, "-TERM");
+    assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("What was done before the interrupt:\n  product-recommender: 3 of 10 steps\n"), "{stderr}");
     assert!(
         stderr.ends_with("error: interrupted: the steps listed above were done; run apply again to finish\n"),
