@@ -141,28 +141,27 @@ pub fn candidates(
             });
         }
         let need = need_f as u32;
+        // What every candidate of this type shares; each sets its own levers over it.
+        let base = Candidate {
+            instance_type: t.clone(),
+            vcpus: price.vcpus,
+            price_per_hour: price.per_hour,
+            price_verified: price.verified,
+            capacity_per_instance: capacity,
+            min: 1,
+            max: 1,
+            safety_factor: 0.0,
+            target: 0.0,
+            business_hours_min: None,
+            month_start_min: None,
+            fixed_fleet: false,
+        };
         if engine::burstable(t).is_some() {
             // AWS refuses to register a burstable variant as a scalable target (SageMaker guide,
             // endpoint-auto-scaling-add-console): such types compete only as fixed fleets, from
             // one instance up to twice the peak's need, run with the CPU-credit model.
             for n in 1..=need * 2 {
-                if out.len() == limits::MAX_CANDIDATES {
-                    return Err(CandidateError::TooManyCandidates);
-                }
-                out.push(Candidate {
-                    instance_type: t.clone(),
-                    vcpus: price.vcpus,
-                    price_per_hour: price.per_hour,
-                    price_verified: price.verified,
-                    capacity_per_instance: capacity,
-                    min: n,
-                    max: n,
-                    safety_factor: 0.0,
-                    target: 0.0,
-                    business_hours_min: None,
-                    month_start_min: None,
-                    fixed_fleet: true,
-                });
+                push(&mut out, Candidate { min: n, max: n, fixed_fleet: true, ..base.clone() })?;
             }
             continue;
         }
@@ -177,23 +176,18 @@ pub fn candidates(
                         // The month-start action fires after the weekday one; a month-start
                         // minimum below the weekday one would lower capacity on busy days.
                         for &month in raised.iter().filter(|m| business.is_none() || **m >= business) {
-                            if out.len() == limits::MAX_CANDIDATES {
-                                return Err(CandidateError::TooManyCandidates);
-                            }
-                            out.push(Candidate {
-                                instance_type: t.clone(),
-                                vcpus: price.vcpus,
-                                price_per_hour: price.per_hour,
-                                price_verified: price.verified,
-                                capacity_per_instance: capacity,
-                                min,
-                                max,
-                                safety_factor: sf,
-                                target: scaling_target(rps, sf),
-                                business_hours_min: business,
-                                month_start_min: month,
-                                fixed_fleet: false,
-                            });
+                            push(
+                                &mut out,
+                                Candidate {
+                                    min,
+                                    max,
+                                    safety_factor: sf,
+                                    target: scaling_target(rps, sf),
+                                    business_hours_min: business,
+                                    month_start_min: month,
+                                    ..base.clone()
+                                },
+                            )?;
                         }
                     }
                 }
@@ -201,6 +195,15 @@ pub fn candidates(
         }
     }
     Ok(out)
+}
+
+/// Adds a candidate, within [`limits::MAX_CANDIDATES`].
+fn push(out: &mut Vec<Candidate>, candidate: Candidate) -> Result<(), CandidateError> {
+    if out.len() == limits::MAX_CANDIDATES {
+        return Err(CandidateError::TooManyCandidates);
+    }
+    out.push(candidate);
+    Ok(())
 }
 
 /// The scheduled events of a candidate, from the template fire times.
