@@ -116,9 +116,9 @@ pub enum ApplyError {
     )]
     CapacityRolledBack { endpoint: String, difference: String, reason: String },
     #[error(
-        "endpoint {endpoint} is UpdateRollbackFailed: SageMaker could not roll back a failed update: {reason}. It needs attention: look at it in the SageMaker console; once it is InService again run apply, or delete it (`endpoint-scale destroy`) and apply again"
+        "endpoint {endpoint} is UpdateRollbackFailed: SageMaker could not roll back a failed update: {reason}. It needs attention: look at it in the SageMaker console; once it is InService again run apply, or delete it (`{delete}`) and apply again"
     )]
-    RollbackFailed { endpoint: String, reason: String },
+    RollbackFailed { endpoint: String, reason: String, delete: String },
     #[error(
         "timed out after {waited} waiting for endpoint {endpoint} (still {status}); it keeps changing in AWS: run apply again once it is InService, or raise --wait-timeout"
     )]
@@ -632,7 +632,12 @@ async fn wait_in_service<A: Aws>(
                 reason: no_reason(d.failure_reason),
             }),
             "UpdateRollbackFailed" => {
-                Err(ApplyError::RollbackFailed { endpoint: endpoint.to_string(), reason: no_reason(d.failure_reason) })
+                Err(ApplyError::RollbackFailed {
+                    endpoint: endpoint.to_string(),
+                    reason: no_reason(d.failure_reason),
+                    // Only this endpoint: `destroy` would delete every endpoint of the spec.
+                    delete: crate::hint::aws_delete_endpoint(endpoint, crate::plan::arn_region(&d.arn)),
+                })
             }
             "Failed" | "OutOfService" => Err(ApplyError::Failed {
                 endpoint: endpoint.to_string(),
@@ -653,9 +658,9 @@ fn capacity_difference(d: &EndpointDesc, expect: &[WeightAndCapacity]) -> Option
         if let Some(want) = e.instance_count {
             if count != Some(want) {
                 return Some(format!(
-                    "variant {} has {} instances desired, not {want}",
+                    "variant {} has {} desired, not {want}",
                     e.variant,
-                    count.map_or("no".to_string(), |c| c.to_string())
+                    count.map_or("no instances".to_string(), |c| crate::diagnostic::plural(c, "instance"))
                 ));
             }
         }

@@ -29,18 +29,24 @@ pub enum Command {
         /// Treat warnings as errors.
         #[arg(long)]
         strict: bool,
+        /// human: each problem with its line; json: {file, valid, errors, warnings, diagnostics}
+        /// for CI annotations.
         #[arg(long, value_enum, default_value_t)]
         output: OutputFormat,
     },
     /// Print the AWS API calls that create everything in the spec from nothing.
     Render {
+        /// The spec file (YAML).
         spec: PathBuf,
+        /// json: an array of {service, operation, input}; shell: an AWS CLI script.
         #[arg(long, short, value_enum, default_value_t)]
         format: CallFormat,
     },
     /// Show what would change to make AWS match the spec.
     Plan {
+        /// The spec file (YAML).
         spec: PathBuf,
+
         /// Plan against an empty live state, without calling AWS.
         #[arg(long)]
         offline: bool,
@@ -52,6 +58,7 @@ pub enum Command {
         /// scaling is off for the update).
         #[arg(long)]
         raise_capacity: bool,
+        /// human: the plan for people; json: the same plan as data (with a format_version).
         #[arg(long, value_enum, default_value_t)]
         output: OutputFormat,
         /// Save the plan, with a fingerprint of the live state, for `apply FILE`.
@@ -85,7 +92,9 @@ pub enum Command {
     },
     /// Report drift between AWS and the spec: exit 0 in sync, 2 drift, 1 error.
     Diff {
+        /// The spec file (YAML).
         spec: PathBuf,
+        /// human: one line per drifted field; json: the same as data.
         #[arg(long, value_enum, default_value_t)]
         output: OutputFormat,
         #[command(flatten)]
@@ -93,7 +102,9 @@ pub enum Command {
     },
     /// Delete everything the spec owns: scheduled actions, policies, targets, endpoints, configs, models.
     Destroy {
+        /// The spec file (YAML).
         spec: PathBuf,
+        /// Do not ask for confirmation (for CI).
         #[arg(long)]
         auto_approve: bool,
         #[command(flatten)]
@@ -126,7 +137,9 @@ pub enum Command {
     },
     /// Simulate a traffic profile against a spec: instances, overload, CPU credits and cost.
     Simulate {
+        /// The spec file (YAML).
         spec: PathBuf,
+
         /// A CSV (`timestamp,invocations`) or CloudWatch JSON file, or `synthetic[:key=value,...]`.
         #[arg(long)]
         traffic: String,
@@ -142,6 +155,7 @@ pub enum Command {
         /// Draw traffic, capacity, instances and credits over time (.svg or .png).
         #[arg(long, value_name = "FILE")]
         chart: Option<PathBuf>,
+        /// human: a summary for people; json: the summary and every per-minute series.
         #[arg(long, value_enum, default_value_t)]
         output: OutputFormat,
         /// Other specs to run on the same traffic, side by side.
@@ -171,8 +185,10 @@ pub enum Command {
         /// Largest acceptable share of invocations beyond capacity: `0.1%` or `0.001`.
         #[arg(long, default_value = "0.1%", value_parser = max_overload)]
         max_overload: f64,
+        /// Search on the first N days of the traffic only.
         #[arg(long)]
         days: Option<u32>,
+        /// A price table in the format of data/prices-us-east-1.json.
         #[arg(long, value_name = "FILE")]
         prices: Option<PathBuf>,
         /// Time zone of the weekday business hours and the month start the schedules follow.
@@ -184,6 +200,7 @@ pub enum Command {
         /// Write the winner as a spec fragment (a variant) to this file.
         #[arg(long, value_name = "FILE")]
         write: Option<PathBuf>,
+        /// human: the ranked configurations for people; json: the same as data.
         #[arg(long, value_enum, default_value_t)]
         output: OutputFormat,
         #[command(flatten)]
@@ -194,13 +211,28 @@ pub enum Command {
     Traffic(TrafficCommand),
     /// Print the JSON Schema of the spec, for editors' YAML language servers.
     Schema,
+    /// Print a shell completion script (README.md, "Install", says where each shell reads it).
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages: endpoint-scale.1 and one per subcommand (endpoint-scale-plan.1, ...).
+    Man {
+        /// Write every page into this directory (created if missing), instead of printing the main
+        /// page to stdout.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum TrafficCommand {
     /// Print synthetic traffic as CSV: `traffic generate seed=3 days=30 peak_multiplier=5 > traffic.csv`.
+    #[command(after_long_help = crate::simulate::traffic::settings_help())]
     Generate {
-        /// Generator settings as key=value (see docs/simulation.md for the keys and defaults).
+        /// Generator settings as key=value, over the defaults (`--help` lists them).
+        #[arg(value_name = "KEY=VALUE")]
         settings: Vec<String>,
     },
 }
@@ -410,4 +442,46 @@ pub enum CallFormat {
     Json,
     /// A shell script of `aws ... --cli-input-json` commands.
     Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Every command, argument and flag says what it is for in `--help` (and so in the man pages
+    /// and completions): a new flag without a doc comment fails here.
+    #[test]
+    fn every_command_and_argument_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            if cmd.get_about().is_none() && cmd.get_long_about().is_none() {
+                missing.push(format!("`{path}` (the command)"));
+            }
+            for arg in cmd.get_arguments() {
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("`{path}` {}", arg.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut missing = Vec::new();
+        walk(&cmd, "endpoint-scale", &mut missing);
+        assert!(missing.is_empty(), "without help text (add a `///` doc comment):\n{}", missing.join("\n"));
+    }
+
+    #[test]
+    fn traffic_generate_help_lists_every_setting_with_its_default() {
+        let mut cmd = Cli::command();
+        let help =
+            cmd.find_subcommand_mut("traffic").unwrap().find_subcommand_mut("generate").unwrap().render_long_help();
+        let help = help.to_string();
+        for (key, _) in crate::simulate::traffic::SYNTHETIC_SETTINGS {
+            assert!(help.contains(&format!("\n  {key} ")), "{key} missing from\n{help}");
+        }
+        assert!(help.contains("peak_days               Mon,Tue,Wed,Thu,Fri\n"), "{help}");
+    }
 }

@@ -168,6 +168,22 @@ pub fn shorten(text: &str) -> String {
     }
 }
 
+/// A count and its noun, `1 step` or `2 steps`: every count shown to people goes through it
+/// (regular plurals only).
+pub fn plural(n: impl TryInto<u64> + std::fmt::Display + Copy, word: &str) -> String {
+    format!("{n} {}", noun(n, word))
+}
+
+/// The noun alone in the form the count needs (`step` for 1, `steps` otherwise), for counts
+/// printed in another format (`1,012 times`).
+pub fn noun(n: impl TryInto<u64>, word: &str) -> String {
+    if n.try_into().is_ok_and(|n| n == 1) {
+        word.to_string()
+    } else {
+        format!("{word}s")
+    }
+}
+
 /// The closest of `candidates` to `word`, when close enough to be a plausible typo.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates

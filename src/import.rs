@@ -101,8 +101,8 @@ fn user_tags(tags: &Tags) -> TagMap {
 }
 
 const HEADER: &str =
-    "`adopt: true` brings an endpoint that is not yet managed under this project: `endpoint-scale plan`
-shows what that changes (ownership tags, the invocations policy's name) and `apply` does it.";
+    "`adopt: true` brings an endpoint that is not yet managed under this project: the plan of this spec
+shows what that changes (ownership tags, the invocations policy's name) and its apply does it.";
 
 /// Where a variant without an invocations policy gets a placeholder target, and says so.
 const NO_POLICY: &str = "No invocations target tracking policy was found: set a target.";

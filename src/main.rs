@@ -46,7 +46,7 @@ fn main() -> ExitCode {
             }
             eprintln!("{message}");
             match err {
-                CliError::Aborted => ABORTED,
+                CliError::Aborted { .. } => ABORTED,
                 _ => ERROR,
             }
         }

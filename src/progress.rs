@@ -9,6 +9,7 @@ use std::time::Duration;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::apply::Event;
+use crate::diagnostic::plural;
 use crate::output::Palette;
 
 pub struct Progress {
@@ -87,7 +88,7 @@ impl Progress {
             Event::Interrupted { endpoint, done, total } => {
                 if let Some(bar) = bars.get(&endpoint) {
                     bar.abandon_with_message(
-                        self.palette.yellow(&format!("interrupted after {done} of {total} steps")),
+                        self.palette.yellow(&format!("interrupted after {done} of {}", plural(total, "step"))),
                     );
                 }
             }
@@ -113,7 +114,7 @@ impl Progress {
 
     fn line(&self, last_status: &Mutex<HashMap<String, String>>, event: Event) {
         let text = match event {
-            Event::Started { endpoint, steps } => format!("{endpoint}: {steps} steps"),
+            Event::Started { endpoint, steps } => format!("{endpoint}: {}", plural(steps, "step")),
             Event::Step { endpoint, index, total, description } => {
                 format!("{endpoint}: [{index}/{total}] {description}")
             }
@@ -132,10 +133,28 @@ impl Progress {
                 format!("{endpoint}: {} {message}", self.palette.yellow("warning:"))
             }
             Event::Interrupted { endpoint, done, total } => {
-                format!("{endpoint}: interrupted after {done} of {total} steps")
+                format!("{endpoint}: interrupted after {done} of {}", plural(total, "step"))
             }
             Event::Restoring { .. } | Event::Restored { .. } => self.restore_text(&event),
         };
         eprintln!("{text}");
+    }
+}
+
+impl Drop for Progress {
+    /// Ends the bars' block with a line break. indicatif leaves the cursor at the end of the last
+    /// bar (it pads the line to the terminal's width and counts on the terminal wrapping at the
+    /// next character), so whatever is printed next (`Apply complete: ...`, an error) would
+    /// otherwise start on the bar's line wherever the terminal does not wrap that way.
+    fn drop(&mut self) {
+        if let Mode::Bars { bars, .. } = &mut self.mode {
+            let bars = std::mem::take(bars.get_mut().unwrap_or_else(|e| e.into_inner()));
+            if bars.is_empty() {
+                return;
+            }
+            // Dropped finished bars stay on screen as they were last drawn.
+            drop(bars);
+            eprintln!();
+        }
     }
 }

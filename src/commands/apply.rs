@@ -4,12 +4,15 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{confirm, connect, desired_from, interrupt, plural, read_live, read_text, show_live_plan, write_stdout};
+use super::{
+    confirm, connect, desired_from, interrupt, plural, read_live, read_text, show_live_plan, write_stdout, WithAws,
+};
 use super::{CliError, Outcome};
 use crate::apply::{self, ApplyError, ApplyOptions, Cancel};
 use crate::aws::{SdkAws, WaitOptions};
 use crate::cli::{AwsArgs, OutputFormat, WaitArgs};
 use crate::diagnostic::Source;
+use crate::hint::CommandLine;
 use crate::output::{self, ColorChoice};
 use crate::plan::saved::SavedPlan;
 use crate::plan::{self, Plan};
@@ -40,15 +43,31 @@ pub async fn run(
     if !plan.steps.is_empty() {
         confirm(auto_approve, "apply", "Do you want to perform these actions?")?;
     }
-    let changed =
-        execute(&aws, &plan, &desired.project, &format!("endpoint-scale apply {}", file.name), args, wait, colour)
-            .await?;
+    let rerun = Rerun {
+        command: "apply",
+        again: CommandLine::new("apply")
+            .arg(&file.name)
+            .flag_if(prune, "--prune")
+            .flag_if(options.raise_capacity, "--raise-capacity")
+            .aws(args),
+        plan: CommandLine::new("plan").arg(&file.name).flag_if(prune, "--prune").aws(args),
+    };
+    let changed = execute(&aws, &plan, &desired.project, &rerun, args, wait, colour).await?;
     complete(changed, colour)
 }
 
-/// The line that ends a successful apply or destroy.
+/// The line that ends a successful apply.
 pub(super) fn complete(changed: usize, colour: ColorChoice) -> Result<Outcome, CliError> {
     write_stdout(&format!("{} {} changed.\n", colour.stdout().green("Apply complete:"), plural(changed, "endpoint")))
+}
+
+/// What to run after an apply (or destroy) that did not complete: the same command again, and
+/// the plan that shows where things stand.
+pub(super) struct Rerun {
+    /// The command as messages name it: `apply`, `destroy`, `import --adopt`.
+    pub command: &'static str,
+    pub again: CommandLine,
+    pub plan: CommandLine,
 }
 
 async fn run_saved(
@@ -63,11 +82,12 @@ async fn run_saved(
     let desired = desired_from(&source, colour)?;
     let aws = connect(args, desired.region.as_deref()).await?;
     let (live, target) = read_live(&aws, &desired, saved.prune, args.parallelism).await?;
-    saved.check_fresh(path, &live)?;
+    let again = saved.plan_again(path).aws(args);
+    saved.check_fresh(path, &live, &again)?;
     // Verified, not trusted: what runs is the plan the embedded spec gives (with the options the
     // plan was made with), and only if the file asks for exactly that.
     let plan = plan::diff_with(&resources::desired(&desired), &live, &saved.options);
-    saved.check_steps(path, &plan)?;
+    saved.check_steps(path, &plan, &again)?;
     output::stdout(&show_live_plan(&plan, &desired, OutputFormat::Human, &target, colour)).map_err(CliError::Write)?;
     if !plan.conflicts.is_empty() {
         return Err(CliError::Conflicts(plan.conflicts.len()));
@@ -75,9 +95,17 @@ async fn run_saved(
     if !plan.steps.is_empty() {
         confirm(auto_approve, "apply", "Do you want to perform the saved plan?")?;
     }
-    let changed =
-        execute(&aws, &plan, &desired.project, &format!("endpoint-scale apply {}", source.name), args, wait, colour)
-            .await?;
+    // The saved plan is stale once any of its steps ran: what finishes the job is its spec.
+    let rerun = Rerun {
+        command: "apply",
+        again: CommandLine::new("apply")
+            .arg(&source.name)
+            .flag_if(saved.prune, "--prune")
+            .flag_if(saved.options.raise_capacity, "--raise-capacity")
+            .aws(args),
+        plan: CommandLine::new("plan").arg(&source.name).flag_if(saved.prune, "--prune").aws(args),
+    };
+    let changed = execute(&aws, &plan, &desired.project, &rerun, args, wait, colour).await?;
     complete(changed, colour)
 }
 
@@ -88,7 +116,7 @@ pub(super) async fn execute(
     aws: &SdkAws,
     plan: &Plan,
     project: &str,
-    rerun: &str,
+    rerun: &Rerun,
     args: &AwsArgs,
     wait: &WaitArgs,
     colour: ColorChoice,
@@ -104,7 +132,7 @@ pub(super) async fn execute(
     };
     let outcomes = tokio::select! {
         outcomes = apply::apply(aws, plan, project, options, &events, &cancel) => outcomes,
-        () = aborted => return Err(CliError::Aborted),
+        () = aborted => return Err(CliError::Aborted { plan: rerun.plan.to_string() }),
     };
     let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
     let interrupted = outcomes.iter().any(|o| o.result == Err(ApplyError::Interrupted));
@@ -117,22 +145,25 @@ pub(super) async fn execute(
         for (endpoint, variant) in &unprotected {
             text.push_str(&format!("  {endpoint}/{variant}\n"));
         }
-        text.push_str(&format!("Run `{rerun}` to register them again with their policy and scheduled actions.\n"));
+        text.push_str(&format!(
+            "Run `{}` to register them again with their policy and scheduled actions.\n",
+            rerun.again
+        ));
         output::stderr(&text);
     }
     if interrupted {
         let mut text = String::from("\nWhat was done before the interrupt:\n");
         for o in &outcomes {
-            text.push_str(&format!("  {}: {} of {} steps\n", o.endpoint, o.done, o.total));
+            text.push_str(&format!("  {}: {} of {}\n", o.endpoint, o.done, plural(o.total, "step")));
         }
         output::stderr(&text);
-        return Err(CliError::Interrupted);
+        return Err(CliError::Interrupted { again: rerun.again.to_string() });
     }
     if failed > 0 {
-        return Err(CliError::ApplyFailed { failed });
+        return Err(CliError::ApplyFailed { command: rerun.command, failed, again: rerun.again.to_string() });
     }
     if !plan.skipped.is_empty() {
-        return Err(CliError::Skipped(plan.skipped.len()));
+        return Err(CliError::Skipped { count: plan.skipped.len(), again: rerun.again.to_string() });
     }
     Ok(outcomes.len())
 }

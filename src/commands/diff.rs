@@ -7,13 +7,13 @@
 
 use std::path::Path;
 
-use super::{connect, load, read_live, show_live_plan, write_stdout, CliError, Outcome};
+use super::{connect, load, read_live, show_live_plan, write_stdout, CliError, Outcome, WithAws};
 use crate::cli::{AwsArgs, OutputFormat};
 use crate::output::ColorChoice;
 use crate::{plan, render, resources};
 
 pub async fn run(path: &Path, format: OutputFormat, args: &AwsArgs, colour: ColorChoice) -> Result<Outcome, CliError> {
-    let (_, desired) = load(path, colour)?;
+    let (source, desired) = load(path, colour)?;
     let aws = connect(args, desired.region.as_deref()).await?;
     let (live, target) = read_live(&aws, &desired, true, args.parallelism).await?;
     let plan = plan::diff(&resources::desired(&desired), &live);
@@ -26,6 +26,7 @@ pub async fn run(path: &Path, format: OutputFormat, args: &AwsArgs, colour: Colo
             .map(|e| (e.desc.name.clone(), e.desc.status.clone()))
             .collect(),
         strays: live.strays.keys().cloned().collect(),
+        prune: crate::hint::CommandLine::new("apply").arg(&source.name).arg("--prune").aws(args),
     };
     let text = match format {
         OutputFormat::Human => render::drift::render(&plan, &context),

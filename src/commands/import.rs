@@ -3,10 +3,11 @@
 
 use std::path::Path;
 
-use super::apply::execute;
-use super::{confirm, connect, desired_from, plural, show_live_plan, write_stdout, CliError, Outcome, Target};
+use super::apply::{execute, Rerun};
+use super::{confirm, connect, desired_from, plural, show_live_plan, write_stdout, CliError, Outcome, Target, WithAws};
 use crate::cli::{AwsArgs, OutputFormat, WaitArgs};
 use crate::diagnostic::Source;
+use crate::hint::CommandLine;
 use crate::live::{self, Ownership};
 use crate::output::{self, ColorChoice};
 use crate::resources::PolicyResource;
@@ -64,7 +65,6 @@ pub async fn run(
         return Ok(Outcome::Done);
     }
     // The written spec, read back like any spec: adoption is its plan, nothing else.
-    let desired_path = out.map_or("<the spec import printed>".to_string(), |p| p.display().to_string());
     let desired = desired_from(&Source::new(name, text), colour)?;
     let plan = plan::diff(&resources::desired(&desired), &live);
     // stdout may hold the spec: the plan goes to stderr.
@@ -76,8 +76,20 @@ pub async fn run(
         return Ok(Outcome::Done);
     }
     confirm(auto_approve, "import --adopt", "Do you want to adopt these endpoints?")?;
-    let changed =
-        execute(&aws, &plan, project, &format!("endpoint-scale apply {}", desired_path), args, wait, colour).await?;
+    // With the spec in a file, apply finishes the job; without one, the same import again.
+    let rerun = match out {
+        Some(path) => Rerun {
+            command: "import --adopt",
+            again: CommandLine::new("apply").arg(path.display().to_string()).aws(args),
+            plan: CommandLine::new("plan").arg(path.display().to_string()).aws(args),
+        },
+        None => {
+            let import =
+                endpoints.iter().fold(CommandLine::new("import"), |line, e| line.arg(e)).opt("--project", project);
+            Rerun { command: "import --adopt", again: import.clone().arg("--adopt").aws(args), plan: import.aws(args) }
+        }
+    };
+    let changed = execute(&aws, &plan, project, &rerun, args, wait, colour).await?;
     output::stderr(&format!("Adopted: {} changed.\n", plural(changed, "endpoint")));
     Ok(Outcome::Done)
 }

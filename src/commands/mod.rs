@@ -7,10 +7,12 @@
 //! and writing to stdout ([`write_stdout`]).
 
 mod apply;
+mod completions;
 mod destroy;
 mod diff;
 mod import;
 mod interrupt;
+mod man;
 mod plan;
 mod render;
 mod schema;
@@ -24,7 +26,7 @@ use thiserror::Error;
 
 use crate::aws::{self, AwsError, AwsOptions, SdkAws};
 use crate::cli::{AwsArgs, Cli, Command, OutputFormat, RetryMode, TrafficCommand};
-use crate::diagnostic::{self, Source};
+use crate::diagnostic::{self, plural, Source};
 use crate::live::{self, LiveState};
 use crate::model::Desired;
 use crate::output::{self, ColorChoice};
@@ -32,6 +34,20 @@ use crate::plan::saved::SavedPlanError;
 use crate::plan::Plan;
 use crate::spec;
 use crate::validate::Validated;
+
+/// The AWS flags of this run on a suggested command line (`hint` knows nothing of the CLI's
+/// types): `--profile`, `--region`, `--endpoint-url` as given.
+trait WithAws {
+    fn aws(self, args: &AwsArgs) -> Self;
+}
+
+impl WithAws for crate::hint::CommandLine {
+    fn aws(self, args: &AwsArgs) -> Self {
+        self.opt_if("--profile", args.profile.as_deref())
+            .opt_if("--region", args.region.as_deref())
+            .opt_if("--endpoint-url", args.endpoint_url.as_deref())
+    }
+}
 
 /// How a command ended, when it did not fail with an error message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +76,8 @@ pub enum CliError {
     #[error(transparent)]
     Aws(#[from] AwsError),
     #[error(
-        "{0} endpoint(s) of the spec conflict with resources this project does not manage; nothing was changed (see the hints above)"
+        "{} with resources this project does not manage; nothing was changed (see the hints above)",
+        if *.0 == 1 { "1 endpoint of the spec conflicts".to_string() } else { format!("{} endpoints of the spec conflict", .0) }
     )]
     Conflicts(usize),
     #[error("{command} needs confirmation: run it in a terminal, or pass --auto-approve (for CI)")]
@@ -69,14 +86,19 @@ pub enum CliError {
     Declined { command: &'static str },
     #[error(transparent)]
     SavedPlan(#[from] SavedPlanError),
-    #[error("apply did not complete: {failed} endpoint(s) failed (see the errors above); run apply again after fixing the cause")]
-    ApplyFailed { failed: usize },
-    #[error("interrupted: the steps listed above were done; run apply again to finish")]
-    Interrupted,
-    #[error("stopped at once by a second interrupt; the AWS call in flight may or may not have completed: run plan to see where things stand")]
-    Aborted,
-    #[error("{0} endpoint(s) were skipped because they cannot be changed now (see above); run apply again once they are InService")]
-    Skipped(usize),
+    #[error("{command} did not complete: {} failed (see the errors above); after fixing the cause, run `{again}` again", plural(*failed, "endpoint"))]
+    ApplyFailed { command: &'static str, failed: usize, again: String },
+    #[error("interrupted: the steps listed above were done; run `{again}` to finish")]
+    Interrupted { again: String },
+    #[error("stopped at once by a second interrupt; the AWS call in flight may or may not have completed: run `{plan}` to see where things stand")]
+    Aborted { plan: String },
+    #[error(
+        "{} skipped because {} cannot be changed now (see above); run `{again}` again once {} InService",
+        if *count == 1 { "1 endpoint was".to_string() } else { format!("{count} endpoints were") },
+        if *count == 1 { "it" } else { "they" },
+        if *count == 1 { "it is" } else { "they are" }
+    )]
+    Skipped { count: usize, again: String },
     #[error("cannot write {path}: {err}")]
     WriteFile { path: String, err: std::io::Error },
     #[error("cannot write output: {0}")]
@@ -165,19 +187,13 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
         ),
         Command::Traffic(TrafficCommand::Generate { settings }) => simulate::generate(&settings),
         Command::Schema => schema::run(),
+        Command::Completions { shell } => completions::run(shell),
+        Command::Man { out_dir } => man::run(out_dir.as_deref()),
     }
 }
 
 fn counts(errors: usize, warnings: usize) -> String {
     format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"))
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
-    }
 }
 
 fn write_stdout(text: &str) -> Result<Outcome, CliError> {
@@ -259,7 +275,7 @@ fn render_plan(
     match format {
         OutputFormat::Human => crate::render::human::render(
             plan,
-            &crate::render::human::PlanContext { project: &desired.project, offline, region, account },
+            &crate::render::human::PlanContext { project: &desired.project, offline, region, account, destroy: false },
             &colour.stdout(),
         ),
         OutputFormat::Json => crate::render::json::render(

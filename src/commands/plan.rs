@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{connect, load, read_live, show_live_plan, show_plan, write_stdout, CliError, Outcome};
+use super::{connect, load, read_live, show_live_plan, show_plan, write_stdout, CliError, Outcome, WithAws};
 use crate::cli::{AwsArgs, OutputFormat};
 use crate::live::LiveState;
 use crate::output::{self, ColorChoice};
@@ -43,11 +43,8 @@ pub async fn run(
     write_stdout(&show_live_plan(&plan, &desired, format, &target, colour))?;
     if let Some(out) = out {
         SavedPlan::new(&source, prune, options, &live, &plan).write(out)?;
-        output::stderr(&format!(
-            "Saved the plan to {}: run `endpoint-scale apply {}` to carry it out.\n",
-            out.display(),
-            out.display()
-        ));
+        let apply = crate::hint::CommandLine::new("apply").arg(out.display().to_string()).aws(args);
+        output::stderr(&format!("Saved the plan to {}: run `{apply}` to carry it out.\n", out.display()));
     }
     if !plan.conflicts.is_empty() {
         return Err(CliError::Conflicts(plan.conflicts.len()));

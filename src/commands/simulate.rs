@@ -30,9 +30,19 @@ pub fn load_traffic(source: &str) -> Result<(Traffic, String), CliError> {
 /// each setting checked against its range.
 pub fn generator_from(overrides: &str) -> Result<Generator, CliError> {
     let mut value = serde_json::to_value(Generator::default()).unwrap_or_default();
-    for pair in overrides.split(',').filter(|p| !p.trim().is_empty()) {
-        let (key, raw) =
-            pair.split_once('=').ok_or_else(|| CliError::Generator(format!("`{pair}` is not key=value")))?;
+    let mut pairs: Vec<(&str, String)> = Vec::new();
+    for piece in overrides.split(',').filter(|p| !p.trim().is_empty()) {
+        match (piece.split_once('='), pairs.last_mut()) {
+            (Some((key, raw)), _) => pairs.push((key, raw.to_string())),
+            // `peak_days=Mon,Fri`: a piece without `=` continues the list before it.
+            (None, Some((_, raw))) => {
+                raw.push(',');
+                raw.push_str(piece);
+            }
+            (None, None) => return Err(CliError::Generator(format!("`{piece}` is not key=value"))),
+        }
+    }
+    for (key, raw) in &pairs {
         let key = key.trim().replace('-', "_");
         let Some(slot) = value.get_mut(&key) else {
             let keys: Vec<String> = value.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
@@ -42,7 +52,12 @@ pub fn generator_from(overrides: &str) -> Result<Generator, CliError> {
             )));
         };
         let raw = raw.trim();
-        let parsed = serde_json::from_str(raw).unwrap_or_else(|_| serde_json::Value::String(raw.to_string()));
+        let parsed = match serde_json::from_str(raw) {
+            Ok(parsed) => parsed,
+            // A list setting written plainly: `Mon,Fri`.
+            Err(_) if slot.is_array() => raw.split(',').map(|item| serde_json::Value::from(item.trim())).collect(),
+            Err(_) => serde_json::Value::String(raw.to_string()),
+        };
         // Checked alone (the other settings default), so a value of the wrong type is named.
         let alone = serde_json::json!({ key.as_str(): &parsed });
         if serde_json::from_value::<Generator>(alone).is_err() {

@@ -217,7 +217,10 @@ pub fn diff_with(desired: &[Resource], live: &LiveState, options: &Options) -> P
                 Ownership::Unmanaged => plan.conflicts.push(Notice {
                     endpoint: name.clone(),
                     message: format!("endpoint {name} exists but is not managed by endpoint-scale (it has no endpoint-scale ownership tags)"),
-                    hint: format!("add `adopt: true` to the endpoint in the spec to bring it under this project (`endpoint-scale import {name}` writes a spec for it), or give the spec's endpoint another name"),
+                    hint: format!(
+                        "add `adopt: true` to the endpoint in the spec to bring it under this project (`{}` writes a spec for it), or give the spec's endpoint another name",
+                        crate::hint::import(&name, want.endpoint.tags.get(crate::resources::TAG_PROJECT).map_or("", String::as_str))
+                    ),
                 }),
                 Ownership::OtherProject(other) => plan.conflicts.push(Notice {
                     endpoint: name.clone(),
@@ -319,10 +322,14 @@ fn busy_notice(have: &LiveEndpoint) -> Notice {
                 "endpoint {name} is {status}{}",
                 have.desc.failure_reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()
             ),
-            hint: if status == "UpdateRollbackFailed" {
-                "SageMaker could not roll back a failed update and cannot update it now; look at it in the SageMaker console, or delete it (`endpoint-scale destroy`) and apply again".to_string()
-            } else {
-                "SageMaker cannot update it; delete it (`endpoint-scale destroy`) and apply again".to_string()
+            hint: {
+                // Only this endpoint: `destroy` would delete every endpoint of the spec.
+                let delete = crate::hint::aws_delete_endpoint(name, arn_region(&have.desc.arn));
+                if status == "UpdateRollbackFailed" {
+                    format!("SageMaker could not roll back a failed update and cannot update it now; look at it in the SageMaker console, or delete it (`{delete}`) and apply again")
+                } else {
+                    format!("SageMaker cannot update it; delete it (`{delete}`) and apply again")
+                }
             },
         },
         _ => Notice {
@@ -331,6 +338,11 @@ fn busy_notice(have: &LiveEndpoint) -> Notice {
             hint: "run again once it is InService".to_string(),
         },
     }
+}
+
+/// The region of an ARN (`arn:aws:sagemaker:us-east-1:123456789012:endpoint/name`).
+pub fn arn_region(arn: &str) -> Option<&str> {
+    arn.split(':').nth(3).filter(|r| !r.is_empty())
 }
 
 /// Why a config or model of this project that the endpoint does not use is deleted.

@@ -28,7 +28,7 @@ use crate::resources::{
     TargetResource, WeightAndCapacity,
 };
 
-pub use diff::{destroy, diff, diff_with};
+pub use diff::{arn_region, destroy, diff, diff_with};
 
 /// What happens to one resource. `before` is the live resource, `after` the desired one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -207,11 +207,15 @@ impl Step {
             Step::UpdateEndpoint { .. } => "UpdateEndpoint",
             Step::UpdateWeightsAndCapacities { .. } => "UpdateEndpointWeightsAndCapacities",
             Step::WaitInService { .. } => "WaitInService",
-            Step::TagEndpoint { .. }
-            | Step::AdoptEndpoint { .. }
-            | Step::TagEndpointConfig { .. }
-            | Step::TagModel { .. } => "AddTags",
-            Step::TagScalableTarget { .. } => "TagResource",
+            Step::AdoptEndpoint { .. } => "AddTags",
+            Step::TagEndpoint { add, remove, .. }
+            | Step::TagEndpointConfig { add, remove, .. }
+            | Step::TagModel { add, remove, .. } => {
+                tag_operation(add, remove, ["AddTags", "DeleteTags", "AddTags+DeleteTags"])
+            }
+            Step::TagScalableTarget { add, remove, .. } => {
+                tag_operation(add, remove, ["TagResource", "UntagResource", "TagResource+UntagResource"])
+            }
             Step::RegisterScalableTarget { .. } => "RegisterScalableTarget",
             Step::DeregisterScalableTarget { .. } => "DeregisterScalableTarget",
             Step::PutScalingPolicy { .. } => "PutScalingPolicy",
@@ -241,7 +245,7 @@ impl Step {
                     .map(|c| {
                         let mut p = vec![];
                         if let Some(n) = c.instance_count {
-                            p.push(format!("{n} instances"));
+                            p.push(crate::diagnostic::plural(n, "instance"));
                         }
                         if let Some(w) = c.weight {
                             p.push(format!("weight {w}"));
@@ -289,6 +293,16 @@ impl Step {
     /// Does this step call UpdateEndpoint or a deregistration, whose order people should see?
     fn is_ordering_sensitive(&self) -> bool {
         matches!(self, Step::UpdateEndpoint { .. } | Step::DeregisterScalableTarget { .. } | Step::AdoptEndpoint { .. })
+    }
+}
+
+/// The call(s) a tag step makes: adding, removing or both (`[add, remove, both]`), so a removal
+/// is never shown as an addition.
+fn tag_operation(add: &Tags, remove: &[String], names: [&'static str; 3]) -> &'static str {
+    match (add.is_empty(), remove.is_empty()) {
+        (true, false) => names[1],
+        (false, false) => names[2],
+        _ => names[0],
     }
 }
 

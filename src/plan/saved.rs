@@ -20,7 +20,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{EndpointSteps, Options, Plan};
-use crate::diagnostic::Source;
+use crate::diagnostic::{plural, Source};
+use crate::hint::CommandLine;
 use crate::live::LiveState;
 
 /// The format version this build writes and reads. 2 added the digest and the signature.
@@ -33,14 +34,12 @@ pub const KEY_VARIABLE: &str = "ENDPOINT_SCALE_PLAN_KEY";
 pub enum SavedPlanError {
     #[error("{path} is not a plan file endpoint-scale can read: {reason}")]
     Unreadable { path: String, reason: String },
+    #[error("the saved plan {path} is stale: the live state changed since it was made; make it again with `{again}`")]
+    Stale { path: String, again: String },
     #[error(
-        "the saved plan {path} is stale: the live state changed since it was made; run `endpoint-scale plan` again"
+        "the saved plan {path} does not match its own spec: {difference}; nothing was changed. A saved plan runs only the steps its spec gives against the live state: make the plan again with `{again}`"
     )]
-    Stale { path: String },
-    #[error(
-        "the saved plan {path} does not match its own spec: {difference}; nothing was changed. A saved plan runs only the steps its spec gives against the live state: make the plan again with `endpoint-scale plan --out`"
-    )]
-    Differs { path: String, difference: String },
+    Differs { path: String, difference: String, again: String },
     #[error("{path}: {reason}")]
     Signature { path: String, reason: String },
     #[error("cannot write {path}: {err}")]
@@ -176,18 +175,32 @@ impl SavedPlan {
     }
 
     /// Refuses the plan when the live state is no longer the one it was computed against.
-    pub fn check_fresh(&self, path: &str, live: &LiveState) -> Result<(), SavedPlanError> {
+    pub fn check_fresh(&self, path: &str, live: &LiveState, again: &CommandLine) -> Result<(), SavedPlanError> {
         if live.fingerprint() == self.live_fingerprint {
             Ok(())
         } else {
-            Err(SavedPlanError::Stale { path: path.to_string() })
+            Err(SavedPlanError::Stale { path: path.to_string(), again: again.to_string() })
         }
+    }
+
+    /// The command line that makes this plan again from its spec into `path`, with the options
+    /// it was made with.
+    pub fn plan_again(&self, path: &str) -> CommandLine {
+        CommandLine::new("plan")
+            .arg(&self.spec_path)
+            .flag_if(self.prune, "--prune")
+            .flag_if(self.options.raise_capacity, "--raise-capacity")
+            .opt("--out", path)
     }
 
     /// Refuses the plan unless its steps are exactly those `recomputed` (from the embedded spec
     /// and the live state) gives, saying where they first differ.
-    pub fn check_steps(&self, path: &str, recomputed: &Plan) -> Result<(), SavedPlanError> {
-        let differs = |difference: String| SavedPlanError::Differs { path: path.to_string(), difference };
+    pub fn check_steps(&self, path: &str, recomputed: &Plan, again: &CommandLine) -> Result<(), SavedPlanError> {
+        let differs = |difference: String| SavedPlanError::Differs {
+            path: path.to_string(),
+            difference,
+            again: again.to_string(),
+        };
         // Steps are compared as written to the file (fields that are never saved do not count),
         // and described by operation and resource only: their attributes may hold secrets.
         type Flat = Vec<(String, String, Option<serde_json::Value>)>;
@@ -219,7 +232,11 @@ impl SavedPlan {
             }
         }
         if saved.len() != fresh.len() {
-            return Err(differs(format!("the file has {} steps, the spec gives {}", saved.len(), fresh.len())));
+            return Err(differs(format!(
+                "the file has {}, the spec gives {}",
+                plural(saved.len(), "step"),
+                fresh.len()
+            )));
         }
         Ok(())
     }
@@ -322,12 +339,13 @@ mod tests {
     #[test]
     fn steps_must_be_what_the_spec_gives() {
         let plan = Plan { steps: saved().steps, ..Plan::default() };
-        assert!(saved().check_steps("x.plan", &plan).is_ok());
+        let again = saved().plan_again("x.plan");
+        assert!(saved().check_steps("x.plan", &plan, &again).is_ok());
         let mut extra = saved();
         extra.steps[0].steps.push(Step::DeleteEndpoint { endpoint: "victim".into() });
         assert_eq!(
-            extra.check_steps("x.plan", &plan).unwrap_err().to_string(),
-            "the saved plan x.plan does not match its own spec: the file has 2 steps, the spec gives 1; nothing was changed. A saved plan runs only the steps its spec gives against the live state: make the plan again with `endpoint-scale plan --out`"
+            extra.check_steps("x.plan", &plan, &again).unwrap_err().to_string(),
+            "the saved plan x.plan does not match its own spec: the file has 2 steps, the spec gives 1; nothing was changed. A saved plan runs only the steps its spec gives against the live state: make the plan again with `endpoint-scale plan s.yaml --out x.plan`"
         );
     }
 }

@@ -371,7 +371,8 @@ fn changed_tags_are_tagging_steps_on_config_model_and_target_never_new_names() {
     have.targets[0].tags = old.clone();
     have.tagged.targets.insert("scaled".into(), "arn:target".into());
     let plan = diff(&want, &live);
-    assert_eq!(ops(&plan), ["AddTags", "AddTags", "AddTags", "TagResource"]);
+    // Only removals (the spec has no `team` tag): the calls that remove, never AddTags.
+    assert_eq!(ops(&plan), ["DeleteTags", "DeleteTags", "DeleteTags", "UntagResource"]);
     assert!(plan.steps[0].steps.iter().all(|s| match s {
         Step::TagEndpointConfig { remove, .. }
         | Step::TagModel { remove, .. }

@@ -13,13 +13,15 @@ use crate::plan::{Action, Change, Plan};
 use crate::resources::{Kind, Resource};
 
 /// What the live read found beyond the plan, which the drift view names.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Context {
     /// Endpoints of the spec that are Creating, Updating or otherwise in a transition, with
     /// their status: not compared, and not drift by themselves.
     pub busy: BTreeMap<String, String>,
     /// Endpoints of this project that are not in the spec.
     pub strays: BTreeSet<String>,
+    /// The `apply --prune` that deletes them, as the user would run it.
+    pub prune: crate::hint::CommandLine,
 }
 
 pub fn render(plan: &Plan, context: &Context) -> String {
@@ -42,7 +44,8 @@ pub fn render(plan: &Plan, context: &Context) -> String {
     }
     for stray in &context.strays {
         out.push_str(&format!(
-            "- endpoint.{stray}: owned by this project, not in the spec (`endpoint-scale apply --prune` deletes it)\n"
+            "- endpoint.{stray}: owned by this project, not in the spec (`{}` deletes it)\n",
+            context.prune
         ));
     }
     let changes: Vec<&Change> =

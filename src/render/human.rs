@@ -14,6 +14,8 @@ pub struct PlanContext<'a> {
     pub offline: bool,
     pub region: Option<&'a str>,
     pub account: Option<&'a str>,
+    /// The plan of `destroy`: with no changes it says there is nothing to destroy.
+    pub destroy: bool,
 }
 
 impl PlanContext<'_> {
@@ -38,7 +40,11 @@ pub fn render(plan: &Plan, ctx: &PlanContext<'_>, p: &Palette) -> String {
     );
     notices(&mut out, "Skipped: these endpoints cannot be changed now", &plan.skipped, p);
     if !plan.changes.iter().any(|c| c.action != Action::NoOp) {
-        if plan.conflicts.is_empty() && plan.skipped.is_empty() {
+        let alone = plan.conflicts.is_empty() && plan.skipped.is_empty();
+        if ctx.destroy {
+            let what = if alone { "Nothing to destroy" } else { "Nothing else to destroy" };
+            out.push_str(&format!("{what}{}.\n", ctx.target()));
+        } else if alone {
             out.push_str(&format!(
                 "No changes. The endpoints of project {:?} match the spec{}.\n",
                 ctx.project,
@@ -240,6 +246,8 @@ fn compact(v: &Value) -> String {
         Value::Null => "null".to_string(),
         Value::Bool(b) => b.to_string(),
         Value::Array(items) => format!("[{}]", items.iter().map(compact).collect::<Vec<_>>().join(", ")),
+        // Terraform's `{}`, not `{  }`.
+        Value::Object(m) if m.is_empty() => "{}".to_string(),
         Value::Object(m) => {
             let inner: Vec<String> = m.iter().map(|(k, v)| format!("{} = {}", key(k), compact(v))).collect();
             format!("{{ {} }}", inner.join(", "))
@@ -270,6 +278,8 @@ mod tests {
         assert_eq!(compact(&json!(0.5)), "0.5");
         assert_eq!(compact(&json!("a\"b")), "\"a\\\"b\"");
         assert_eq!(compact(&json!({"a:b": 1})), "{ \"a:b\" = 1 }");
+        assert_eq!(compact(&json!({})), "{}");
+        assert_eq!(compact(&json!([])), "[]");
     }
 
     #[test]

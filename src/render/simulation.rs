@@ -80,7 +80,7 @@ fn header(start: DateTime<Utc>, minutes: u32, traffic: &str, invocations: Option
         end.format("%Y-%m-%d %H:%M UTC")
     );
     if let Some(total) = invocations {
-        out.push_str(&format!(" ({} invocations)", thousands(total)));
+        out.push_str(&format!(" ({} {})", thousands(total), crate::diagnostic::noun(total as u64, "invocation")));
     }
     out.push_str(&format!(
         "\nPrices: {} {} per instance-hour, {}; * marks a price that could not be verified\n",
@@ -315,10 +315,11 @@ pub fn recommendations(best: &[Ranked], ctx: &RecommendContext<'_>, winner: Opti
     let mut out = header(ctx.start, ctx.minutes, ctx.traffic, None, ctx.prices);
     let rate = ctx.evaluated as f64 / ctx.elapsed.as_secs_f64().max(1e-9);
     out.push_str(&format!(
-        "Evaluated {} configurations in {:.2} s on {} threads ({} per second); {} ran to the end within {} overload\n(runs that went over the overload budget were stopped there).\n\n",
+        "Evaluated {} {} in {:.2} s on {} ({} per second); {} ran to the end within {} overload\n(runs that went over the overload budget were stopped there).\n\n",
         thousands(ctx.evaluated as f64),
+        crate::diagnostic::noun(ctx.evaluated, "configuration"),
         ctx.elapsed.as_secs_f64(),
-        ctx.threads,
+        crate::diagnostic::plural(ctx.threads, "thread"),
         thousands(rate),
         thousands(ctx.feasible as f64),
         percent(ctx.max_overload)

@@ -294,7 +294,7 @@ fn first_sentence(text: &str) -> String {
 }
 
 /// Turns a YAML load error (syntax, anchors, duplicate keys) into a diagnostic.
-pub(super) fn load_error(err: &LoadError) -> Diagnostic {
+pub(super) fn load_error(err: &LoadError, text: &str) -> Diagnostic {
     match err {
         LoadError::TopLevelMustBeMapping(m) => {
             Diagnostic::error("the spec must be a mapping of keys to values at its top level")
@@ -310,6 +310,11 @@ pub(super) fn load_error(err: &LoadError) -> Diagnostic {
         LoadError::UnexpectedTag(m) => Diagnostic::error("YAML tags (`!name`) are not supported in specs")
             .at(span_at(m), "tag")
             .help("remove the tag; write the plain value"),
+        LoadError::ScanError(m, scan) if scan.info().contains("tab") => {
+            Diagnostic::error(format!("invalid YAML: {}", scan.info()))
+                .at(tab_near(text, span_at(m)), "tab")
+                .help("indent with spaces: YAML does not allow tabs in indentation")
+        }
         LoadError::ScanError(m, scan) => Diagnostic::error(format!("invalid YAML: {}", scan.info()))
             .at(span_at(m), "here")
             .help("check the indentation and quoting on this line and the one before it"),
@@ -328,6 +333,28 @@ pub(super) fn load_error(err: &LoadError) -> Diagnostic {
                 .help(format!("`{key}` is already set on line {}; keep one of them", first.line))
         }
     }
+}
+
+/// Where the tab is that a YAML scan error is about. The scanner points past it (at the text
+/// a tab indents) or at the start of the scalar whose next line it indents, never at the tab
+/// itself: take the first tab of the blanks just before the marker, else the next tab after it.
+fn tab_near(text: &str, at: SourceSpan) -> SourceSpan {
+    let tab = |line: usize, column: usize| SourceSpan::new(line, column, 1);
+    let Some(line) = text.lines().nth(at.line.saturating_sub(1)) else { return at };
+    let before: Vec<char> = line.chars().take(at.column.saturating_sub(1)).collect();
+    let blanks = before.iter().rev().take_while(|c| **c == ' ' || **c == '\t').count();
+    let run = before.len() - blanks;
+    if let Some(i) = before[run..].iter().position(|c| *c == '\t') {
+        return tab(at.line, run + i + 1);
+    }
+    let mut column = before.len();
+    for (i, line) in text.lines().enumerate().skip(at.line.saturating_sub(1)) {
+        if let Some(c) = line.chars().skip(column).position(|c| c == '\t') {
+            return tab(i + 1, column + c + 1);
+        }
+        column = 0;
+    }
+    at
 }
 
 /// Nothing but blank lines, comments and document markers.

@@ -183,9 +183,12 @@ impl Validator {
         };
         if !(60..=3600).contains(&secs) {
             self.error(
-                Diagnostic::error(format!("`{key}` is {secs} seconds; SageMaker takes 60 to 3600"))
-                    .at(value.span, "out of range")
-                    .help("write a duration from `60` (1m) to `3600` (1h)"),
+                Diagnostic::error(format!(
+                    "`{key}` is {}; SageMaker takes 60 to 3600",
+                    crate::diagnostic::plural(secs, "second")
+                ))
+                .at(value.span, "out of range")
+                .help("write a duration from `60` (1m) to `3600` (1h)"),
             );
             return None;
         }

@@ -31,7 +31,7 @@ impl Validator {
             .help(
                 "either keep `autoscaling` and choose a non-burstable type (for example ml.c5.large or ml.m5.large), \
                      or remove `autoscaling` and size a fixed ml.t2 variant for the peak; \
-                     `endpoint-scale simulate` compares the cost and overload of the two",
+                     the simulator (`simulate` with `--compare`) compares the cost and overload of the two",
             )
             .help(
                 "if AWS lifts this restriction, add `burstable-autoscaling` to `disable_rules` to switch the check off",

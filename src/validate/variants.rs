@@ -143,6 +143,14 @@ impl Validator {
         }
         let mut d = Diagnostic::error(format!("`{}` is not a SageMaker hosting instance type", shorten(t)))
             .at(t.span, "not a hosting instance type");
+        // The API's instance types are lower case (`ml.c5.xlarge`); `ML.C5.XLARGE` is the same
+        // mistake as a typo and gets the same suggestions, made from its lower-case form.
+        let lower = t.to_ascii_lowercase();
+        if lower != t.as_str() && known.contains(&lower.as_str()) {
+            self.error(d.help(format!("instance types are written in lower case: did you mean `{lower}`?")));
+            return None;
+        }
+        let t = &lower;
         let bare = t.strip_prefix("ml.").unwrap_or(t);
         if let Some(size) = bare.strip_prefix("t3.").or_else(|| bare.strip_prefix("t3a.")) {
             d = d.help(
@@ -153,8 +161,8 @@ impl Validator {
             if known.contains(&t2.as_str()) {
                 d = d.help(format!("did you mean `{t2}`?"));
             }
-        } else if !t.starts_with("ml.") && known.contains(&format!("ml.{}", t.as_str()).as_str()) {
-            d = d.help(format!("SageMaker instance types start with `ml.`: did you mean `ml.{}`?", t.as_str()));
+        } else if !t.starts_with("ml.") && known.contains(&format!("ml.{t}").as_str()) {
+            d = d.help(format!("SageMaker instance types start with `ml.`: did you mean `ml.{t}`?"));
         } else {
             d = match did_you_mean(t, known.iter().copied()) {
                 Some(best) => d.help(format!("did you mean `{best}`?")),
@@ -186,6 +194,23 @@ mod tests {
             diagnostics(&with_variant("        initial_weight: 0\n")),
             ["4:11 the variant weights of endpoint `e` add up to 0"]
         );
+    }
+
+    #[test]
+    fn instance_types_in_the_wrong_case_get_a_suggestion() {
+        for (written, help) in [
+            ("ML.C5.XLARGE", "instance types are written in lower case: did you mean `ml.c5.xlarge`?"),
+            ("ml.C5.large", "instance types are written in lower case: did you mean `ml.c5.large`?"),
+            ("C5.LARGE", "SageMaker instance types start with `ml.`: did you mean `ml.c5.large`?"),
+            ("ML.T3.MEDIUM", "did you mean `ml.t2.medium`?"),
+        ] {
+            let text = with_variant("").replace("instance_type: ml.c5.large", &format!("instance_type: {written}"));
+            let validated =
+                crate::validate::validate(&crate::spec::parse(&crate::diagnostic::Source::new("s", text)).unwrap());
+            let d = &validated.diagnostics[0];
+            assert_eq!(d.message, format!("`{written}` is not a SageMaker hosting instance type"));
+            assert_eq!(d.help.last().map(String::as_str), Some(help), "{written}");
+        }
     }
 
     #[test]

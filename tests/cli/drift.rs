@@ -71,7 +71,8 @@ async fn a_tag_change_reaches_endpoint_config_model_and_scalable_target() {
     );
     // Tags are not content: the config and the model keep their names, and change in place.
     let ops = crate::live::plan_operations(&account, &spec);
-    assert_eq!(ops, ["AddTags", "AddTags", "AddTags", "TagResource"]);
+    // Added and removed tags: both calls, named as such.
+    assert_eq!(ops, ["AddTags+DeleteTags", "AddTags+DeleteTags", "AddTags+DeleteTags", "TagResource+UntagResource"]);
     apply(&account, &spec).code(0);
     let want: BTreeMap<String, String> = [
         ("endpoint-scale:endpoint", ENDPOINT),
@@ -198,12 +199,14 @@ async fn an_owned_endpoint_that_left_the_spec_is_named_with_the_prune_hint() {
     let account = emulator().account();
     apply(&account, &TempSpec::new("rec.yaml", recommender())).code(0);
     let renamed = recommender().replace("  - name: product-recommender\n", "  - name: recommender-v2\n");
-    let out = run(&account, &["diff", TempSpec::new("rec.yaml", renamed).arg()]).code(2);
+    let spec = TempSpec::new("rec.yaml", renamed);
+    let out = run(&account, &["diff", spec.arg()]).code(2);
     assert!(
-        out.stdout.starts_with(
-            "- endpoint.product-recommender: owned by this project, not in the spec (`endpoint-scale apply --prune` deletes it)\n\
-             + model.recommender-v2-21559474: in the spec, missing in AWS\n"
-        ),
+        out.stdout.starts_with(&format!(
+            "- endpoint.product-recommender: owned by this project, not in the spec (`endpoint-scale apply {} --prune` deletes it)\n\
+             + model.recommender-v2-21559474: in the spec, missing in AWS\n",
+            spec.arg()
+        )),
         "{}",
         out.stdout
     );

@@ -181,7 +181,7 @@ async fn a_rolled_back_capacity_update_fails_at_once_with_the_reason() {
     account.clear_requests();
     let out = apply(&account, &more).code(1);
     assert!(
-        out.stderr.contains("sentiment: error: the capacity update of endpoint sentiment did not take effect (variant main has 1 instances desired, not 3): SageMaker rolled it back: insufficient capacity. Fix the cause (instance quota, capacity in the region) and run apply again"),
+        out.stderr.contains("sentiment: error: the capacity update of endpoint sentiment did not take effect (variant main has 1 instance desired, not 3): SageMaker rolled it back: insufficient capacity. Fix the cause (instance quota, capacity in the region) and run apply again"),
         "{}",
         out.stderr
     );
@@ -211,7 +211,7 @@ async fn an_update_rollback_failed_fails_at_once_and_says_what_to_do() {
     let plan = run(&account, &["plan", more.arg()]).code(0);
     assert!(
         plan.stdout
-            .contains("  ! endpoint sentiment is UpdateRollbackFailed: boom\n    hint: SageMaker could not roll back a failed update and cannot update it now; look at it in the SageMaker console, or delete it (`endpoint-scale destroy`) and apply again\n"),
+            .contains("  ! endpoint sentiment is UpdateRollbackFailed: boom\n    hint: SageMaker could not roll back a failed update and cannot update it now; look at it in the SageMaker console, or delete it (`aws sagemaker delete-endpoint --endpoint-name sentiment --region us-east-1`) and apply again\n"),
         "{}",
         plan.stdout
     );

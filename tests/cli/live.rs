@@ -197,7 +197,10 @@ async fn recommender_lifecycle() {
 
     // Destroy leaves nothing owned behind.
     let out = run(&account, &["destroy", v4.arg(), "--auto-approve", "--poll-interval", "50ms"]).code(0);
-    assert!(out.stdout.ends_with("Apply complete: 1 endpoint changed.\n"), "{}", out.stdout);
+    assert!(out.stdout.ends_with("\nDestroy complete: 1 endpoint destroyed.\n"), "{}", out.stdout);
+    // Again: only that there is nothing to destroy, and where it looked.
+    let again = run(&account, &["destroy", v4.arg(), "--auto-approve"]).code(0);
+    assert_eq!(again.stdout, format!("Nothing to destroy (account {}, region us-east-1).\n", account.id));
     let sm = account.sagemaker().await;
     assert!(sm.list_endpoints().send().await.unwrap().endpoints().is_empty());
     assert!(sm.list_endpoint_configs().send().await.unwrap().endpoint_configs().is_empty());
@@ -344,7 +347,14 @@ async fn a_500_on_update_endpoint_fails_cleanly_and_a_rerun_converges() {
     args.extend(FAST);
     let out = run(&account, &args).code(1);
     assert!(out.stderr.contains("UpdateEndpoint on endpoint product-recommender failed"), "{}", out.stderr);
-    assert!(out.stderr.contains("error: apply did not complete: 1 endpoint(s) failed"), "{}", out.stderr);
+    assert!(
+        out.stderr.ends_with(&format!(
+            "error: apply did not complete: 1 endpoint failed (see the errors above); after fixing the cause, run `endpoint-scale apply {}` again\n",
+            v2.arg()
+        )),
+        "{}",
+        out.stderr
+    );
     // The model and config the failed run made exist: not "missing", and not created again.
     let diff = run(&account, &["diff", v2.arg()]).code(2);
     assert!(!diff.stdout.contains("missing in AWS"), "{}", diff.stdout);
@@ -435,7 +445,7 @@ async fn an_unowned_endpoint_of_the_same_name_is_never_modified() {
         "{}",
         out.stdout
     );
-    assert!(out.stdout.contains("hint: add `adopt: true` to the endpoint in the spec to bring it under this project (`endpoint-scale import product-recommender` writes a spec for it)"), "{}", out.stdout);
+    assert!(out.stdout.contains("hint: add `adopt: true` to the endpoint in the spec to bring it under this project (`endpoint-scale import product-recommender --project recommendations` writes a spec for it)"), "{}", out.stdout);
     let ops = account.operations();
     assert!(ops.iter().all(|o| is_read(o)), "mutating call made: {ops:?}");
 }
@@ -774,7 +784,14 @@ async fn a_busy_endpoint_is_reported_and_skipped_not_fought_over() {
         "{}",
         out.stdout
     );
-    assert!(out.stderr.ends_with("error: 1 endpoint(s) were skipped because they cannot be changed now (see above); run apply again once they are InService\n"), "{}", out.stderr);
+    assert!(
+        out.stderr.ends_with(&format!(
+            "error: 1 endpoint was skipped because it cannot be changed now (see above); run `endpoint-scale apply {}` again once it is InService\n",
+            changed.arg()
+        )),
+        "{}",
+        out.stderr
+    );
     let ops = account.operations();
     assert!(ops.iter().all(|o| is_read(o)), "{ops:?}");
 }
@@ -795,4 +812,39 @@ async fn a_wait_that_runs_out_fails_with_the_timeout_and_what_to_do() {
         out.stderr
     );
     assert!(!account.operations().contains(&"RegisterScalableTarget".to_string()));
+}
+
+/// On a terminal, apply's progress bars end with a line break: the final line starts on a line
+/// of its own instead of running into the last bar (indicatif leaves the cursor at its end).
+/// `script` gives the binary a pseudo-terminal, as an interactive shell does.
+#[tokio::test]
+async fn on_a_terminal_the_final_line_starts_below_the_progress_bars() {
+    let account = emulator().account();
+    let spec = TempSpec::new("r.yaml", recommender());
+    let command =
+        format!("{} apply {} --auto-approve --poll-interval 50ms", env!("CARGO_BIN_EXE_endpoint-scale"), spec.arg());
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .envs(account.env())
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env_remove("AWS_PROFILE")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run script(1)");
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{screen}");
+    let end = screen.find("Apply complete: 1 endpoint changed.").unwrap_or_else(|| panic!("{screen:?}"));
+    // The bar's last drawing (`done`, padded to the width), then a line break, then the line.
+    let before = &screen[..end];
+    assert!(
+        before.ends_with("\r\n"),
+        "the final line runs into the bar: {:?}",
+        &before[before.len().saturating_sub(120)..]
+    );
+    let bar = before.trim_end_matches("\r\n").rsplit(['\r', '\n']).next().unwrap_or_default();
+    assert!(bar.contains("product-recommender [10/10] done"), "{bar:?}");
 }

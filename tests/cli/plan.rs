@@ -68,3 +68,11 @@ fn parallelism_is_bounded() {
         );
     }
 }
+
+/// An empty map reads `{}` as in Terraform, not `{  }`.
+#[test]
+fn an_empty_map_is_shown_as_braces() {
+    let out = es(["plan", "--offline", "examples/audited.yaml"]).run().code(0);
+    assert!(out.stdout.contains("\n      + environment              = {}\n"), "{}", out.stdout);
+    assert!(!out.stdout.contains("{  }"), "{}", out.stdout);
+}

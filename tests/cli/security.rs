@@ -159,7 +159,7 @@ async fn a_model_or_config_squatting_on_a_derived_name_is_a_conflict_and_never_s
     );
     let out = apply(&account, &spec).code(1);
     assert!(
-        out.stderr.ends_with("error: 1 endpoint(s) of the spec conflict with resources this project does not manage; nothing was changed (see the hints above)\n"),
+        out.stderr.ends_with("error: 1 endpoint of the spec conflicts with resources this project does not manage; nothing was changed (see the hints above)\n"),
         "{}",
         out.stderr
     );
@@ -289,7 +289,10 @@ async fn sigterm_is_an_interrupt_like_ctrl_c() {
     assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("What was done before the interrupt:\n  product-recommender: 3 of 10 steps\n"), "{stderr}");
     assert!(
-        stderr.ends_with("error: interrupted: the steps listed above were done; run apply again to finish\n"),
+        stderr.ends_with(&format!(
+            "error: interrupted: the steps listed above were done; run `endpoint-scale apply {}` to finish\n",
+            spec.arg()
+        )),
         "{stderr}"
     );
 }

@@ -329,3 +329,43 @@ warning: schedule `sunday-batch-end` is due at 01:30 local time, which happens t
     );
     assert_eq!(out.stdout, format!("{p}: valid (1 endpoint, 1 variant, 2 scheduled actions) with 2 warnings\n"));
 }
+
+/// A tab is reported where it is (the YAML scanner points past it, or at the scalar before it),
+/// and the help says what to do.
+#[test]
+fn a_tab_is_reported_at_its_own_line_and_column() {
+    for (text, line, column) in [
+        ("version: 1\nproject: demo\nendpoints:\n  - name: demo\n    variants:\n\t- name: main\n", 6, 1),
+        ("version: 1\nproject: demo\nendpoints:\n  - name: demo\n    variants:\n    \t- name: main\n", 6, 5),
+        ("version: 1\nproject: demo\nendpoints:\n  - name: demo\n\tvariants: []\n", 5, 1),
+    ] {
+        let spec = TempSpec::new("tab.yaml", text);
+        let out = es(["validate", "--output", "json", spec.arg()]).run().code(1);
+        let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        let d = &doc["diagnostics"][0];
+        assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(line), Some(column)), "{text:?}");
+        assert_eq!(d["help"][0], "indent with spaces: YAML does not allow tabs in indentation");
+    }
+    let spec = TempSpec::new("tab.yaml", "version: 1\nproject: demo\nendpoints:\n  - name: demo\n\tvariants: []\n");
+    let out = es(["validate", spec.arg()]).run().code(1);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "error: invalid YAML: while scanning a plain scalar, found a tab\n  --> {0}:5:1\n  |\n5 |     variants: []\n  | ^^^^ tab\n  |\n  = help: indent with spaces: YAML does not allow tabs in indentation\n\nerror: spec {0} is invalid: 1 error, 0 warnings\n",
+            spec.arg()
+        )
+    );
+}
+
+#[test]
+fn an_instance_type_in_upper_case_gets_the_lower_case_one() {
+    let spec = TempSpec::new("upper.yaml", spec_with_variant("ML.C5.XLARGE", ""));
+    let out = es(["validate", spec.arg()]).run().code(1);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "error: `ML.C5.XLARGE` is not a SageMaker hosting instance type\n  --> {0}:9:24\n  |\n9 |         instance_type: ML.C5.XLARGE\n  |                        ^^^^^^^^^^^^ not a hosting instance type\n  |\n  = help: instance types are written in lower case: did you mean `ml.c5.xlarge`?\n\nerror: spec {0} is invalid: 1 error, 0 warnings\n",
+            spec.arg()
+        )
+    );
+}

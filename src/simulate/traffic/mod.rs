@@ -26,7 +26,7 @@ use crate::diagnostic::shorten;
 
 pub use cloudwatch::{parse_cloudwatch, to_cloudwatch_json};
 pub use csv::{parse_csv, to_csv};
-pub use synthetic::{allowed as synthetic_allowed, generate, Generator};
+pub use synthetic::{allowed as synthetic_allowed, generate, settings_help, Generator, SETTINGS as SYNTHETIC_SETTINGS};
 
 /// Invocations of one endpoint in each minute from `start` (UTC, on a whole minute).
 #[derive(Debug, Clone, PartialEq)]
@@ -70,7 +70,8 @@ pub enum TrafficError {
     #[error("line {line}: timestamp `{value}` repeats line {previous}; keep one row per timestamp")]
     Duplicate { line: usize, value: String, previous: usize },
     #[error(
-        "line {line}: this row is {seconds} seconds after the one before it, less than a minute; aggregate the data to 1-minute (or coarser) rows"
+        "line {line}: this row is {} after the one before it, less than a minute; aggregate the data to 1-minute (or coarser) rows",
+        crate::diagnostic::plural(*seconds, "second")
     )]
     SubMinuteStep { line: usize, seconds: i64 },
     #[error(

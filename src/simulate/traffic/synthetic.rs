@@ -147,6 +147,52 @@ impl Generator {
     }
 }
 
+/// Every generator setting with what it means, in the order `traffic generate --help` lists
+/// them. A test checks it names exactly the fields of [`Generator`], so the help cannot drift
+/// from the generator; defaults and ranges come from [`Generator::default`] and [`allowed`].
+pub const SETTINGS: &[(&str, &str)] = &[
+    ("seed", "seed of the random stream (noise and bursts): the same seed gives the same traffic"),
+    ("start", "the first minute, UTC"),
+    ("days", "how many days to generate"),
+    ("base_rpm", "invocations a minute outside peaks"),
+    ("peak_multiplier", "how many times base_rpm the traffic is during the peak"),
+    ("peak_start_hour", "local hour the full peak starts, on peak_days"),
+    ("peak_end_hour", "local hour the full peak ends (at or before peak_start_hour: the next day)"),
+    ("peak_days", "local weekdays with a peak"),
+    ("timezone", "time zone of the peak hours, peak days and month starts (follows daylight saving)"),
+    ("ramp_minutes", "minutes the peak ramps up before its start and down after its end (0: a step)"),
+    ("month_start_days", "the first this many days of each month get month_start_multiplier"),
+    ("month_start_multiplier", "multiplier on those month-start days, on top of the rest"),
+    ("noise", "relative standard deviation of the per-minute Gaussian noise"),
+    ("bursts_per_day", "expected short bursts a day"),
+    ("burst_multiplier", "multiplier during a burst, on top of the rest"),
+    ("burst_minutes", "length of a burst in minutes"),
+];
+
+/// The generator's settings as a table for `--help`: each key with its default, what it means
+/// and what it accepts. Values are written as `key=value` takes them (`peak_days=Mon,Fri`).
+pub fn settings_help() -> String {
+    let defaults = serde_json::to_value(Generator::default()).unwrap_or_default();
+    let width = SETTINGS.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    let mut out = String::from("Settings (key=value; default, meaning, accepted values):\n");
+    for (key, meaning) in SETTINGS {
+        let default = match defaults.get(key) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Array(items)) => {
+                items.iter().map(|v| v.as_str().unwrap_or_default()).collect::<Vec<_>>().join(",")
+            }
+            Some(v) => v.to_string(),
+            None => String::new(),
+        };
+        out.push_str(&format!(
+            "  {key:<width$}  {default}\n  {:width$}  {meaning}; {}\n",
+            "",
+            allowed(key).unwrap_or_default()
+        ));
+    }
+    out
+}
+
 /// What a generator setting accepts, as messages name it (the ranges are in
 /// `simulate::limits::generator`); `None` for a name that is not a setting.
 pub fn allowed(field: &str) -> Option<String> {
@@ -162,7 +208,7 @@ pub fn allowed(field: &str) -> Option<String> {
             format!("a number from {}", range(&limits::MULTIPLIER))
         }
         "peak_start_hour" | "peak_end_hour" => format!("an hour from {}", range(&limits::HOUR)),
-        "peak_days" => "a list of weekdays such as [\"Mon\",\"Fri\"]".to_string(),
+        "peak_days" => "weekdays separated by commas, such as `Mon,Fri`".to_string(),
         "timezone" => "an IANA time zone such as `America/New_York` or `UTC`".to_string(),
         "ramp_minutes" => format!("a whole number of minutes from {}", range(&limits::RAMP_MINUTES)),
         "month_start_days" => format!("a whole number of days from {}", range(&limits::MONTH_START_DAYS)),
@@ -456,6 +502,16 @@ mod tests {
         };
         assert_eq!(g.validate(), Ok(()));
         assert!(generate(&Generator { days: 1, ..g }).per_minute.iter().all(|&v| v <= MAX_INVOCATIONS_PER_MINUTE));
+    }
+
+    #[test]
+    fn the_help_table_names_every_setting_once() {
+        let fields: Vec<String> =
+            serde_json::to_value(Generator::default()).unwrap().as_object().unwrap().keys().cloned().collect();
+        let listed: Vec<&str> = SETTINGS.iter().map(|(k, _)| *k).collect();
+        assert_eq!(listed, fields);
+        assert!(SETTINGS.iter().all(|(k, _)| allowed(k).is_some()));
+        assert!(settings_help().contains("\n  peak_days               Mon,Tue,Wed,Thu,Fri\n"));
     }
 
     #[test]
