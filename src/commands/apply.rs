@@ -4,32 +4,35 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{confirm, connect, desired_from, interrupt, plural, read_live, read_text, show_live_plan, write_stdout};
-use super::{CliError, Outcome};
+use super::{confirm, connect, desired_from, interrupt, plural, read_live, read_text, show_live_plan, var_inputs};
+use super::{write_stdout, CliError, Outcome};
 use crate::apply::{self, ApplyError, ApplyOptions, Cancel};
 use crate::aws::{SdkAws, WaitOptions};
-use crate::cli::{AwsArgs, OutputFormat, WaitArgs};
+use crate::cli::{AwsArgs, OutputFormat, VarArgs, WaitArgs};
 use crate::diagnostic::Source;
 use crate::output::{self, ColorChoice};
-use crate::plan::saved::SavedPlan;
+use crate::plan::saved::{SavedPlan, SavedPlanError};
 use crate::plan::{self, Plan};
 use crate::progress::Progress;
 use crate::resources;
+use crate::spec::vars::Pinned;
 
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     target: &Path,
     auto_approve: bool,
     prune: bool,
     options: plan::Options,
+    vars: &VarArgs,
     args: &AwsArgs,
     wait: &WaitArgs,
     colour: ColorChoice,
 ) -> Result<Outcome, CliError> {
     let file = read_text(target)?;
     if let Some(saved) = SavedPlan::parse(&file)? {
-        return run_saved(&file.name, saved, auto_approve, args, wait, colour).await;
+        return run_saved(&file.name, saved, auto_approve, vars, args, wait, colour).await;
     }
-    let desired = desired_from(&file, colour)?;
+    let (desired, _) = desired_from(&file, &var_inputs(vars)?, colour)?;
     let aws = connect(args, desired.region.as_deref()).await?;
     let (live, target) = read_live(&aws, &desired, prune, args.parallelism).await?;
     let plan = plan::diff_with(&resources::desired(&desired), &live, &options);
@@ -51,16 +54,27 @@ pub(super) fn complete(changed: usize, colour: ColorChoice) -> Result<Outcome, C
     write_stdout(&format!("{} {} changed.\n", colour.stdout().green("Apply complete:"), plural(changed, "endpoint")))
 }
 
+/// A saved plan runs with the variable values it was made with, as Terraform's does: the spec and
+/// the values together are what the plan showed. A value given again must be the same; a
+/// different one is refused rather than ignored, since ignoring it would apply something other
+/// than what the command line asks for.
 async fn run_saved(
     path: &str,
     saved: SavedPlan,
     auto_approve: bool,
+    vars: &VarArgs,
     args: &AwsArgs,
     wait: &WaitArgs,
     colour: ColorChoice,
 ) -> Result<Outcome, CliError> {
     let source = Source::new(saved.spec_path.clone(), saved.spec.clone());
-    let desired = desired_from(&source, colour)?;
+    let mut inputs = var_inputs(vars)?;
+    inputs.pinned = Some(Pinned { plan: path.to_string(), values: saved.vars.clone() });
+    let (desired, variables) = desired_from(&source, &inputs, colour)?;
+    let differing = variables.differing_from_pinned();
+    if !differing.is_empty() {
+        return Err(SavedPlanError::Variables { path: path.to_string(), differing: differing.join(", ") }.into());
+    }
     let aws = connect(args, desired.region.as_deref()).await?;
     let (live, target) = read_live(&aws, &desired, saved.prune, args.parallelism).await?;
     saved.check_fresh(path, &live)?;

@@ -4,18 +4,19 @@ use std::path::Path;
 
 use super::apply::{complete, execute};
 use super::{confirm, connect, load, read_live, show_live_plan, write_stdout, CliError, Outcome};
-use crate::cli::{AwsArgs, OutputFormat, WaitArgs};
+use crate::cli::{AwsArgs, OutputFormat, VarArgs, WaitArgs};
 use crate::output::{self, ColorChoice};
 use crate::plan;
 
 pub async fn run(
     path: &Path,
     auto_approve: bool,
+    vars: &VarArgs,
     args: &AwsArgs,
     wait: &WaitArgs,
     colour: ColorChoice,
 ) -> Result<Outcome, CliError> {
-    let (_, desired) = load(path, colour)?;
+    let desired = load(path, vars, colour)?.desired;
     let aws = connect(args, desired.region.as_deref()).await?;
     let (live, target) = read_live(&aws, &desired, false, args.parallelism).await?;
     let plan = plan::destroy(&live);

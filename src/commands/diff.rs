@@ -8,12 +8,18 @@
 use std::path::Path;
 
 use super::{connect, load, read_live, show_live_plan, write_stdout, CliError, Outcome};
-use crate::cli::{AwsArgs, OutputFormat};
+use crate::cli::{AwsArgs, OutputFormat, VarArgs};
 use crate::output::ColorChoice;
 use crate::{plan, render, resources};
 
-pub async fn run(path: &Path, format: OutputFormat, args: &AwsArgs, colour: ColorChoice) -> Result<Outcome, CliError> {
-    let (_, desired) = load(path, colour)?;
+pub async fn run(
+    path: &Path,
+    format: OutputFormat,
+    vars: &VarArgs,
+    args: &AwsArgs,
+    colour: ColorChoice,
+) -> Result<Outcome, CliError> {
+    let desired = load(path, vars, colour)?.desired;
     let aws = connect(args, desired.region.as_deref()).await?;
     let (live, target) = read_live(&aws, &desired, true, args.parallelism).await?;
     let plan = plan::diff(&resources::desired(&desired), &live);

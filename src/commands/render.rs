@@ -4,13 +4,13 @@
 use std::path::Path;
 
 use super::{load, write_stdout, CliError, Outcome};
-use crate::cli::CallFormat;
+use crate::cli::{CallFormat, VarArgs};
 use crate::live::LiveState;
 use crate::output::ColorChoice;
 use crate::{plan, render, resources};
 
-pub fn run(path: &Path, format: CallFormat, colour: ColorChoice) -> Result<Outcome, CliError> {
-    let (source, desired) = load(path, colour)?;
+pub fn run(path: &Path, format: CallFormat, vars: &VarArgs, colour: ColorChoice) -> Result<Outcome, CliError> {
+    let super::Loaded { source, desired, .. } = load(path, vars, colour)?;
     let plan = plan::diff(&resources::desired(&desired), &LiveState::default());
     let text = match format {
         CallFormat::Json => render::calls::to_json(&plan),

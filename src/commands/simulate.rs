@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{load, write_stdout, CliError, Outcome};
-use crate::cli::{ModelArgs, OutputFormat};
+use super::{desired_from, read_text, var_inputs, write_stdout, CliError, Outcome};
+use crate::cli::{ModelArgs, OutputFormat, VarArgs};
 use crate::output::{self, ColorChoice};
 use crate::render::{self, chart};
 use crate::simulate::engine::Params;
@@ -96,9 +96,16 @@ pub fn simulate(
     chart_path: Option<&Path>,
     format: OutputFormat,
     compare: &[PathBuf],
+    vars: &VarArgs,
     model: &ModelArgs,
     colour: ColorChoice,
 ) -> Result<Outcome, CliError> {
+    // With --compare, a value may be meant for some of the specs only: each takes the values it
+    // declares, and a name none of them declares is refused once all are read.
+    let mut inputs = var_inputs(vars)?;
+    inputs.allow_undeclared = !compare.is_empty();
+    let mut declared = std::collections::BTreeSet::new();
+    let mut undeclared = Vec::new();
     let (traffic, label) = load_traffic(traffic_source)?;
     let traffic = window(traffic, days)?;
     let table = prices(prices_path)?;
@@ -109,12 +116,18 @@ pub fn simulate(
     // Each spec's label and its variants' range in `results`, for the verdicts.
     let mut specs: Vec<(String, std::ops::Range<usize>)> = Vec::new();
     for path in std::iter::once(spec).chain(compare.iter().map(PathBuf::as_path)) {
-        let (source, desired) = load(path, colour)?;
+        let source = read_text(path)?;
+        let (desired, variables) = desired_from(&source, &inputs, colour)?;
+        declared.extend(variables.declared().map(str::to_string));
+        undeclared.extend(variables.undeclared().iter().cloned());
         let prepared = simulate::prepare(&desired, endpoint, &table, traffic.start, minutes)
             .map_err(|e| CliError::Simulation(format!("{}: {e}", source.name)))?;
         let first = results.len();
         results.extend(simulate::simulate(&source.name, &prepared, &traffic.per_minute, &params, with_series));
         specs.push((source.name, first..results.len()));
+    }
+    if let Some((name, given)) = undeclared.into_iter().find(|(name, _)| !declared.contains(name)) {
+        return Err(CliError::UnknownVariable { name, given });
     }
     // The first spec given is the baseline: what the others would save or lose against it.
     let verdicts: Vec<simulate::Verdict> = match specs.split_first() {

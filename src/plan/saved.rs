@@ -12,6 +12,7 @@
 //! The file holds the spec's environment values, secrets included, like a Terraform plan file:
 //! it is written with mode 0600 (also when it replaces a file), never through a symbolic link.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -22,6 +23,7 @@ use sha2::{Digest, Sha256};
 use super::{EndpointSteps, Options, Plan};
 use crate::diagnostic::Source;
 use crate::live::LiveState;
+use crate::spec::vars::Value;
 
 /// The format version this build writes and reads. 2 added the digest and the signature.
 const VERSION: u32 = 2;
@@ -43,6 +45,10 @@ pub enum SavedPlanError {
     Differs { path: String, difference: String },
     #[error("{path}: {reason}")]
     Signature { path: String, reason: String },
+    #[error(
+        "the saved plan {path} was made with other variable values: {differing} differs; nothing was changed. A saved plan applies the values it was made with: run `endpoint-scale apply {path}` without these values, or make the plan again with them"
+    )]
+    Variables { path: String, differing: String },
     #[error("cannot write {path}: {err}")]
     Write { path: String, err: std::io::Error },
     #[error(
@@ -56,6 +62,11 @@ pub enum SavedPlanError {
 pub struct SavedPlan {
     pub spec_path: String,
     pub spec: String,
+    /// The values of the spec's variables the plan was made with, which `apply FILE` uses
+    /// (sensitive ones included, like the spec's environment values). Absent without variables,
+    /// so plans of specs without variables read and digest as before.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub vars: BTreeMap<String, Value>,
     pub prune: bool,
     /// The per-run choices the plan was made with (`--raise-capacity`).
     #[serde(default)]
@@ -79,10 +90,18 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 impl SavedPlan {
-    pub fn new(source: &Source, prune: bool, options: Options, live: &LiveState, plan: &Plan) -> Self {
+    pub fn new(
+        source: &Source,
+        vars: BTreeMap<String, Value>,
+        prune: bool,
+        options: Options,
+        live: &LiveState,
+        plan: &Plan,
+    ) -> Self {
         SavedPlan {
             spec_path: source.name.clone(),
             spec: source.text.clone(),
+            vars,
             prune,
             options,
             live_fingerprint: live.fingerprint(),
@@ -257,6 +276,7 @@ mod tests {
         SavedPlan {
             spec_path: "s.yaml".into(),
             spec: "version: 1\n".into(),
+            vars: BTreeMap::new(),
             prune: false,
             options: Options::default(),
             live_fingerprint: "f".into(),
