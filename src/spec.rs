@@ -544,7 +544,7 @@ pub fn parse_with(source: &Source, inputs: &vars::Inputs) -> Result<Parsed, Vec<
 
 /// Records in each model the `environment` keys whose value (at a position in `masked`) takes a
 /// sensitive variable.
-fn mark_sensitive_environment(spec: &mut Spec, masked: &BTreeSet<(usize, usize)>) {
+fn mark_sensitive_environment(spec: &mut Spec, masked: &vars::Positions) {
     let models = spec
         .endpoints
         .iter_mut()

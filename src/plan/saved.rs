@@ -299,6 +299,21 @@ mod tests {
     }
 
     #[test]
+    fn variable_values_are_saved_and_covered_by_the_digest() {
+        let with_vars = SavedPlan {
+            vars: [("max".to_string(), Value::Number("8".into())), ("env".to_string(), Value::String("prod".into()))]
+                .into(),
+            ..saved()
+        };
+        let text = with_vars.to_text(None);
+        assert!(text.contains("\"vars\": {\n    \"env\": {\n      \"string\": \"prod\"\n    },"), "{text}");
+        assert_eq!(read(&text, None), Ok(Some(with_vars)));
+        assert!(read(&text.replace("\"8\"", "\"80\""), None).unwrap_err().contains("its digest does not match"));
+        // Without variables the file is what it was before they existed.
+        assert!(!saved().to_text(None).contains("vars"));
+    }
+
+    #[test]
     fn a_spec_is_not_a_plan() {
         assert_eq!(read("version: 1\nproject: p\n", None), Ok(None));
     }

@@ -154,6 +154,15 @@ impl Kind {
         }
     }
 
+    /// As written in `type:`.
+    fn name(self) -> &'static str {
+        match self {
+            Kind::String => "string",
+            Kind::Number => "number",
+            Kind::Bool => "bool",
+        }
+    }
+
     fn describe(self) -> &'static str {
         match self {
             Kind::String => "a string",
@@ -360,18 +369,23 @@ struct Declaration {
     span: SourceSpan,
     kind: Option<Kind>,
     default: Option<(Value, SourceSpan)>,
+    /// It has a default, which was refused (with a diagnostic of its own).
+    bad_default: bool,
     sensitive: bool,
 }
 
+/// (line, column) positions of values in the spec.
+pub(super) type Positions = BTreeSet<(usize, usize)>;
+
 /// Resolves the spec's variables and substitutes them in `node` (the whole spec); returns the
-/// variables, or every problem found. `schema` is the spec's JSON Schema (for the shape of the
-/// `vars:` block).
+/// variables and where the environment values that take a sensitive one stand, or every problem
+/// found. `schema` is the spec's JSON Schema (for the shape of the `vars:` block).
 pub(super) fn apply(
     schema: &serde_json::Value,
     node: &mut Node,
     source: &Source,
     inputs: &Inputs,
-) -> Result<(Variables, BTreeSet<(usize, usize)>), Vec<Diagnostic>> {
+) -> Result<(Variables, Positions), Vec<Diagnostic>> {
     let Some(top) = node.as_mapping() else { return Ok(Default::default()) };
     let mut diagnostics = Vec::new();
     let declarations = match top.iter().find(|(k, _)| k.as_str() == "vars") {
@@ -397,6 +411,7 @@ pub(super) fn apply(
         uses: Vec::new(),
         out: Vec::new(),
         expansion: 0,
+        anchor: (0, 0, 0),
     };
     walker.top(node);
     let Walker { uses, out, .. } = walker;
@@ -476,7 +491,8 @@ fn declarations(block: Option<&MarkedMappingNode>, out: &mut Vec<Diagnostic>) ->
             },
             None => None,
         };
-        let mut declaration = Declaration { name: name.to_string(), span, kind, default: None, sensitive };
+        let mut declaration =
+            Declaration { name: name.to_string(), span, kind, default: None, bad_default: false, sensitive };
         if let Some(node) = field("default") {
             let at = span_of(node.span());
             let origin = Origin::Default(at);
@@ -503,8 +519,9 @@ fn declarations(block: Option<&MarkedMappingNode>, out: &mut Vec<Diagnostic>) ->
                 },
                 _ => Some(raw),
             };
-            if let Some(value) = value.and_then(|v| checked(name, &declaration, v, &origin, out)) {
-                declaration.default = Some((value, at));
+            match value.and_then(|v| checked(name, &declaration, v, &origin, out)) {
+                Some(value) => declaration.default = Some((value, at)),
+                None => declaration.bad_default = true,
             }
         }
         found.push(declaration);
@@ -560,7 +577,7 @@ fn checked(name: &str, decl: &Declaration, value: Value, origin: &Origin, out: &
                         format!("`{name}` must be {}, found {found}", kind.describe()),
                         &format!("expected {}", kind.describe()),
                     )
-                    .help(format!("the variable is declared `type: {}`", Kind::NAMES[kind as usize])),
+                    .help(format!("the variable is declared `type: {}`", kind.name())),
             );
             None
         }
@@ -573,6 +590,9 @@ fn resolve(declarations: &[Declaration], source: &Source, inputs: &Inputs, out: 
     let names = || declarations.iter().map(|d| d.name.as_str());
     let mut given: BTreeMap<String, (Value, Origin)> = BTreeMap::new();
     let mut undeclared = Vec::new();
+    // Names whose given value was refused: their diagnostic says enough, "no value" would not.
+    let mut refused: BTreeSet<String> = BTreeSet::new();
+    let mut unreadable = false;
     // Lowest precedence first; a later value replaces an earlier one.
     for (name, raw) in &inputs.env {
         if declared.contains_key(name.as_str()) {
@@ -581,7 +601,12 @@ fn resolve(declarations: &[Declaration], source: &Source, inputs: &Inputs, out: 
     }
     for file in &inputs.files {
         let sensitive: BTreeSet<&str> = declarations.iter().filter(|d| d.sensitive).map(|d| d.name.as_str()).collect();
-        for (name, key, value, origin) in var_file(file, &sensitive, out) {
+        // A file that does not read as a mapping may have held any value: no "no value" then.
+        let Some(entries) = var_file(file, &sensitive, &mut refused, out) else {
+            unreadable = true;
+            continue;
+        };
+        for (name, key, value, origin) in entries {
             if declared.contains_key(name.as_str()) {
                 given.insert(name, (value, origin));
             } else if inputs.allow_undeclared {
@@ -620,7 +645,13 @@ fn resolve(declarations: &[Declaration], source: &Source, inputs: &Inputs, out: 
     }
     for decl in declarations {
         let name = decl.name.as_str();
-        let from_run = given.remove(name).and_then(|(v, o)| checked(name, decl, v, &o, out).map(|v| (v, o)));
+        let from_run = given.remove(name).and_then(|(v, o)| {
+            let value = checked(name, decl, v, &o, out);
+            if value.is_none() {
+                refused.insert(name.to_string());
+            }
+            value.map(|v| (v, o))
+        });
         let pinned = inputs.pinned.as_ref().and_then(|p| {
             let value = p.values.get(name)?.clone();
             let origin = Origin::Saved { plan: p.plan.clone() };
@@ -640,14 +671,14 @@ fn resolve(declarations: &[Declaration], source: &Source, inputs: &Inputs, out: 
             Some((value, origin)) => {
                 resolved.insert(name.to_string(), Resolved { value, origin, sensitive: decl.sensitive });
             }
-            None if decl.default.is_none() => out.push(
+            None if !decl.bad_default && !refused.contains(name) && !unreadable => out.push(
                 Diagnostic::error(format!("no value for variable `{name}`"))
                     .at(decl.span, "required: it has no default")
                     .help(format!(
                         "pass `--var {name}=VALUE`, put `{name}: VALUE` in a `--var-file`, or set {ENV_PREFIX}{name}; or give it a `default:`"
                     )),
             ),
-            // A default that was refused has its own diagnostic already.
+            // A refused value has its own diagnostic already.
             None => {}
         }
     }
@@ -668,16 +699,17 @@ fn suggest<'a>(d: Diagnostic, name: &str, names: impl Iterator<Item = &'a str> +
     }
 }
 
-/// The `NAME: value` entries of a variables file, each with where its name stands; problems go
-/// to `out`, positioned in the file (by line only for a `sensitive` variable, whose line is
-/// then not quoted).
+/// The `NAME: value` entries of a variables file, each with where its name stands, or `None`
+/// when it does not read as a mapping; problems go to `out`, positioned in the file (by line
+/// only for a `sensitive` variable, whose line is then not quoted).
 fn var_file(
     file: &Source,
     sensitive: &BTreeSet<&str>,
+    refused: &mut BTreeSet<String>,
     out: &mut Vec<Diagnostic>,
-) -> Vec<(String, SourceSpan, Value, Origin)> {
+) -> Option<Vec<(String, SourceSpan, Value, Origin)>> {
     if shape::is_blank(&file.text) {
-        return Vec::new();
+        return Some(Vec::new());
     }
     let options = marked_yaml::LoaderOptions::default().error_on_duplicate_keys(true).prevent_coercion(true);
     let node = match marked_yaml::parse_yaml_with_options(0, &file.text, options) {
@@ -688,13 +720,13 @@ fn var_file(
                     .in_file(file.name.clone())
                     .at(super::span_at(&m), "expected `NAME: value`"),
             );
-            return Vec::new();
+            return None;
         }
         Err(err) => {
             let mut d = shape::load_error(&err).in_file(file.name.clone());
             d.message = d.message.replace("in specs", "in variables files");
             out.push(d);
-            return Vec::new();
+            return None;
         }
     };
     let mut values = Vec::new();
@@ -710,6 +742,9 @@ fn var_file(
                 d.in_file(file.name.clone()).at(span, label)
             }
         };
+        if !matches!(node, Node::Scalar(s) if Value::of_scalar(s).is_some()) {
+            refused.insert(name.clone());
+        }
         match node {
             Node::Scalar(s) => match Value::of_scalar(s) {
                 Some(value) => values.push((name, key_span(key), value, origin)),
@@ -731,7 +766,7 @@ fn var_file(
             }
         }
     }
-    values
+    Some(values)
 }
 
 /// A piece of a templated value.
@@ -815,6 +850,8 @@ struct Walker<'a> {
     out: Vec<Diagnostic>,
     /// Bytes inserted so far.
     expansion: usize,
+    /// The last (line, column, byte offset) converted, where [`Walker::offset`] resumes.
+    anchor: (usize, usize, usize),
 }
 
 impl Walker<'_> {
@@ -872,7 +909,7 @@ impl Walker<'_> {
     /// The scalar with its variables substituted, or `None` after a diagnostic.
     fn scalar(&mut self, scalar: &MarkedScalarNode, env: Option<EnvSite>) -> Option<MarkedScalarNode> {
         let start = span_of(scalar.span());
-        let mut cursor = start;
+        let mut cursor = self.cursor(start, scalar.as_str().len());
         let pieces = match template(scalar.as_str()) {
             Ok(pieces) => pieces,
             Err(e) => {
@@ -941,7 +978,7 @@ impl Walker<'_> {
             );
             return None;
         }
-        let mut node = MarkedScalarNode::new(scalar.span().clone(), text);
+        let mut node = MarkedScalarNode::new(*scalar.span(), text);
         // Exactly `${var.NAME}` keeps the variable's type; anything longer is a string, and a
         // value with only `$${` escapes keeps how it was written.
         node.set_coerce(match (&typed, whole) {
@@ -969,21 +1006,63 @@ impl Walker<'_> {
         self.out.push(d);
     }
 
-    /// Where `raw` stands on the value's line, searching from `cursor` (then moved past it);
-    /// the value's start when it is not found there (a value over several lines, or written
-    /// with escapes).
-    fn locate(&self, cursor: &mut SourceSpan, raw: &str) -> SourceSpan {
-        let fallback = SourceSpan::new(cursor.line, cursor.column, 0);
-        let Some(&line_start) = cursor.line.checked_sub(1).and_then(|i| self.lines.get(i)) else { return fallback };
-        let line_end = self.text[line_start..].find('\n').map_or(self.text.len(), |i| line_start + i);
-        let line = &self.text[line_start..line_end];
-        let from = line.char_indices().nth(cursor.column.saturating_sub(1)).map_or(line.len(), |(i, _)| i);
-        let Some(found) = line[from..].find(raw) else { return fallback };
-        let column = line[..from + found].chars().count() + 1;
-        let len = raw.chars().count();
-        *cursor = SourceSpan::new(cursor.line, column + len, 0);
-        SourceSpan::new(fallback.line, column, len)
+    /// Where the search for a value's `${...}` starts: at the value, reaching at most ten bytes
+    /// of source per byte of value (`\U0001F600` is the longest escape for the least text),
+    /// so that every value's search is bounded by its own size.
+    fn cursor(&mut self, start: SourceSpan, len: usize) -> Cursor {
+        let byte = self.offset(start.line, start.column);
+        let reach = len.saturating_mul(10).saturating_add(2);
+        let end = byte.map_or(0, |b| b.saturating_add(reach).min(self.line_end(start.line)));
+        Cursor { start, column: start.column, byte, end }
     }
+
+    /// The byte offset where `line` ends (its line break, or the end of the text).
+    fn line_end(&self, line: usize) -> usize {
+        self.lines.get(line).map_or(self.text.len(), |next| next - 1)
+    }
+
+    /// The byte offset of a (1-based) line and character column. Values are met in document
+    /// order, so counting resumes from the last position asked for on the same line: a spec
+    /// written on one long line costs linear time, not quadratic.
+    fn offset(&mut self, line: usize, column: usize) -> Option<usize> {
+        let start = *self.lines.get(line.checked_sub(1)?)?;
+        let end = self.line_end(line);
+        let (mut col, mut byte) = match self.anchor {
+            (l, c, b) if l == line && c <= column => (c, b),
+            _ => (1, start),
+        };
+        while col < column {
+            byte += self.text.get(byte..end)?.chars().next()?.len_utf8();
+            col += 1;
+        }
+        self.anchor = (line, col, byte);
+        Some(byte)
+    }
+
+    /// Where `raw` stands in the value, searching from `cursor` (then moved past it); the
+    /// value's start when it is not found there (a value over several lines, or written with
+    /// escapes).
+    fn locate(&self, cursor: &mut Cursor, raw: &str) -> SourceSpan {
+        let fallback = SourceSpan::new(cursor.start.line, cursor.start.column, 0);
+        let Some(from) = cursor.byte else { return fallback };
+        let Some(found) = self.text.get(from..cursor.end).and_then(|w| w.find(raw)) else { return fallback };
+        let column = cursor.column + self.text[from..from + found].chars().count();
+        let len = raw.chars().count();
+        cursor.byte = Some(from + found + raw.len());
+        cursor.column = column + len;
+        SourceSpan::new(cursor.start.line, column, len)
+    }
+}
+
+/// A search position in one value (see [`Walker::cursor`]).
+struct Cursor {
+    /// Where the value starts.
+    start: SourceSpan,
+    /// The column and byte offset the search continues from.
+    column: usize,
+    byte: Option<usize>,
+    /// The byte offset the search stops at.
+    end: usize,
 }
 
 /// The sensitive variables: declared so, or feeding a secret environment value. A sensitive
@@ -1071,10 +1150,91 @@ mod tests {
         assert!(!n("8").same(&s("8")));
     }
 
+    const SPEC: &str = "version: 1\nvars:\n  n: {default: 2}\n  name: {type: string}\nproject: p\nendpoints:\n  - name: e-${var.name}\n    model: {existing: m}\n    variants:\n      - name: v\n        instance_type: ml.c5.large\n        initial_instance_count: ${var.n}\n";
+
+    fn parse(text: &str, inputs: &Inputs) -> Result<crate::spec::Parsed, Vec<String>> {
+        crate::spec::parse_with(&Source::new("s.yaml", text), inputs)
+            .map_err(|ds| ds.iter().map(|d| format!("{}:{} {}", d.span.line, d.span.column, d.message)).collect())
+    }
+
+    fn flags(pairs: &[(&str, &str)]) -> Inputs {
+        Inputs { flags: pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), ..Inputs::default() }
+    }
+
+    #[test]
+    fn a_whole_reference_takes_the_type_and_a_longer_one_is_text() {
+        let parsed = parse(SPEC, &flags(&[("name", "7")])).unwrap();
+        let endpoint = &parsed.spec.endpoints[0];
+        // `name` is declared a string: 7 becomes "7", interpolated as text.
+        assert_eq!(endpoint.name.value, "e-7");
+        assert_eq!((endpoint.name.span.line, endpoint.name.span.column), (7, 11));
+        let count = endpoint.variants[0].initial_instance_count.as_ref().unwrap();
+        assert_eq!((count.value, count.span.line, count.span.column), (2, 12, 33));
+        // A string where a number goes is refused as a quoted number is, at the use.
+        let text = SPEC.replace("initial_instance_count: ${var.n}", "initial_instance_count: ${var.name}");
+        assert_eq!(
+            parse(&text, &flags(&[("name", "3")])).unwrap_err(),
+            ["12:33 `initial_instance_count` must be a whole number, found the quoted string `3`"]
+        );
+    }
+
+    #[test]
+    fn expansion_is_bounded_per_value_and_per_spec() {
+        let big = "x".repeat(MAX_VALUE_BYTES);
+        let five = SPEC.replace("e-${var.name}", "${var.name}${var.name}${var.name}${var.name}${var.name}");
+        assert_eq!(
+            parse(&five, &flags(&[("name", &big)])).unwrap_err(),
+            ["7:11 this value is 20480 bytes once its variables are substituted; the limit is 16 KiB"]
+        );
+        let mut many = SPEC.to_string();
+        many.push_str("tags:\n");
+        for i in 0..300 {
+            many.push_str(&format!("  k{i}: ${{var.name}}\n"));
+        }
+        let errors = parse(&many, &flags(&[("name", &big)])).unwrap_err();
+        assert_eq!(errors, ["268:9 variables expand the spec by more than 1 MiB"]);
+        let too_long = parse(SPEC, &flags(&[("name", &format!("{big}x"))])).unwrap_err();
+        assert_eq!(too_long, ["0:0 the value of `name` is 4097 bytes; a variable holds at most 4096"]);
+    }
+
+    #[test]
+    fn a_saved_plan_pins_the_values_and_a_different_one_given_is_reported() {
+        let pinned =
+            Pinned { plan: "p.plan".into(), values: [("name".to_string(), Value::String("prod".into()))].into() };
+        let inputs = Inputs { pinned: Some(pinned.clone()), ..flags(&[("n", "3")]) };
+        let parsed = parse(SPEC, &inputs).unwrap();
+        assert_eq!(parsed.spec.endpoints[0].name.value, "e-prod");
+        // `n` is not pinned (an older plan, say): the flag gives it; nothing differs.
+        assert_eq!(parsed.variables.differing_from_pinned(), Vec::<String>::new());
+        let inputs = Inputs { pinned: Some(pinned), ..flags(&[("name", "dev")]) };
+        let parsed = parse(SPEC, &inputs).unwrap();
+        assert_eq!(parsed.spec.endpoints[0].name.value, "e-prod");
+        assert_eq!(parsed.variables.differing_from_pinned(), ["`name` (from --var name)"]);
+        assert_eq!(
+            parsed.variables.values(),
+            [("n".to_string(), Value::Number("2".into())), ("name".to_string(), Value::String("prod".into()))].into()
+        );
+    }
+
+    #[test]
+    fn declarations_are_checked() {
+        let text = SPEC.replace("  n: {default: 2}\n", "  n: {default: two, type: numbr}\n  9lives: {}\n");
+        assert_eq!(
+            parse(&text, &flags(&[("name", "x")])).unwrap_err(),
+            ["3:27 unknown variable type `numbr`", "4:3 variable name `9lives` is not valid"]
+        );
+        let text = SPEC.replace("  n: {default: 2}\n", "  n: {default: two, type: number}\n");
+        assert_eq!(parse(&text, &flags(&[("name", "x")])).unwrap_err(), ["3:16 `n` must be a number, found `two`"]);
+        let text = SPEC.replace("  n: {default: 2}\n", "  n: {default: \"${var.name}\"}\n");
+        assert_eq!(parse(&text, &flags(&[("name", "x")])).unwrap_err(), ["3:16 the default of `n` uses a variable"]);
+        let text = SPEC.replace("  n: {default: 2}\n", "  n: {defualt: 2}\n");
+        assert_eq!(parse(&text, &flags(&[("name", "x")])).unwrap_err(), ["3:7 unknown key `defualt` in variable"]);
+    }
+
     #[test]
     fn tokens_are_located_on_their_line() {
         let text = "a: 1\nname: \"r-${var.env}-${var.env}\"\n";
-        let walker = Walker {
+        let mut walker = Walker {
             lines: line_starts(text),
             text,
             declared: &[],
@@ -1082,10 +1242,16 @@ mod tests {
             uses: Vec::new(),
             out: Vec::new(),
             expansion: 0,
+            anchor: (0, 0, 0),
         };
-        let mut cursor = SourceSpan::new(2, 7, 0);
+        let mut cursor = walker.cursor(SourceSpan::new(2, 7, 0), 20);
         assert_eq!(walker.locate(&mut cursor, "${var.env}"), SourceSpan::new(2, 10, 10));
         assert_eq!(walker.locate(&mut cursor, "${var.env}"), SourceSpan::new(2, 21, 10));
-        assert_eq!(walker.locate(&mut cursor, "${var.env}"), SourceSpan::new(2, 31, 0));
+        assert_eq!(walker.locate(&mut cursor, "${var.env}"), SourceSpan::new(2, 7, 0));
+        // Past the end of the text, or of its line: the value's start.
+        let mut cursor = walker.cursor(SourceSpan::new(9, 1, 0), 3);
+        assert_eq!(walker.locate(&mut cursor, "${var.env}"), SourceSpan::new(9, 1, 0));
+        let mut cursor = walker.cursor(SourceSpan::new(1, 40, 0), 3);
+        assert_eq!(walker.locate(&mut cursor, "${var.env}"), SourceSpan::new(1, 40, 0));
     }
 }

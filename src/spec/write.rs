@@ -496,11 +496,18 @@ endpoints:
             "emoji \u{1f600}",
             "ns:key",
             "k: v # c",
+            // Read back literally, not as variable references.
+            "${var.x}",
+            "$${x}",
+            "a ${b} $c",
         ];
         for text in awkward {
             let mut tags = BTreeMap::new();
-            tags.insert(Pos::new(format!("k{text}")), Pos::new(text.to_string()));
-            tags.insert(Pos::new(text.to_string()), Pos::new("v".to_string()));
+            // Keys never hold `${` (the reader refuses it; AWS tag keys and environment names
+            // cannot hold `$`), so only values carry those.
+            let key = if text.contains("${") { "k".to_string() } else { text.to_string() };
+            tags.insert(Pos::new(format!("k{key}")), Pos::new(text.to_string()));
+            tags.insert(Pos::new(key), Pos::new("v".to_string()));
             let spec = Spec {
                 version: Pos::new(1),
                 vars: BTreeMap::new(),

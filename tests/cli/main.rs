@@ -21,3 +21,4 @@ mod robustness;
 mod security;
 mod simulate;
 mod validate;
+mod vars;
