@@ -225,7 +225,8 @@ pub enum TrafficCommand {
 /// Precedence, lowest first: defaults, ENDPOINT_SCALE_VAR_<NAME>, --var-file, --var.
 #[derive(Debug, Clone, Default, Args)]
 pub struct VarArgs {
-    /// Set a variable: NAME=VALUE, VALUE read as a YAML scalar (repeatable; beats --var-file).
+    /// Set a variable: NAME=VALUE, VALUE read as a YAML scalar (repeatable; beats --var-file and
+    /// ENDPOINT_SCALE_VAR_<NAME>).
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = var_assignment)]
     pub vars: Vec<(String, String)>,
     /// A YAML file of `NAME: value` lines (repeatable; a later file wins).
