@@ -16,6 +16,7 @@ use crate::resources::{
     ConfigResource, ModelResource, PolicyResource, ScheduledActionResource, TargetResource, WeightAndCapacity,
 };
 
+pub mod call_log;
 mod instance_types;
 pub mod sdk;
 

@@ -16,6 +16,10 @@ pub struct Cli {
     /// When to use colour: auto (on a terminal, unless NO_COLOR is set), always or never.
     #[arg(long, value_enum, default_value_t, global = true)]
     pub color: ColorChoice,
+    /// Log every AWS call to stderr (service, operation, resource, HTTP status, attempt,
+    /// duration); never credentials, signatures or request bodies. Also ENDPOINT_SCALE_DEBUG=1.
+    #[arg(long, global = true, env = "ENDPOINT_SCALE_DEBUG", value_parser = clap::builder::BoolishValueParser::new())]
+    pub debug: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -61,6 +65,8 @@ pub enum Command {
         #[arg(long)]
         detailed_exitcode: bool,
         #[command(flatten)]
+        select: Targets,
+        #[command(flatten)]
         aws: AwsArgs,
     },
     /// Make AWS match the spec (or carry out a saved plan).
@@ -78,6 +84,12 @@ pub enum Command {
         /// scaling is off for the update).
         #[arg(long)]
         raise_capacity: bool,
+        /// human (the plan and a summary line), or json: one document of what was done, at the
+        /// end, on stdout (the plan and progress go to stderr); needs --auto-approve or a saved plan.
+        #[arg(long, value_enum, default_value_t)]
+        output: OutputFormat,
+        #[command(flatten)]
+        select: Targets,
         #[command(flatten)]
         aws: AwsArgs,
         #[command(flatten)]
@@ -89,6 +101,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         output: OutputFormat,
         #[command(flatten)]
+        select: Targets,
+        #[command(flatten)]
         aws: AwsArgs,
     },
     /// Delete everything the spec owns: scheduled actions, policies, targets, endpoints, configs, models.
@@ -96,10 +110,23 @@ pub enum Command {
         spec: PathBuf,
         #[arg(long)]
         auto_approve: bool,
+        /// human, or json: one document of what was done, at the end, on stdout (the plan and
+        /// progress go to stderr); needs --auto-approve.
+        #[arg(long, value_enum, default_value_t)]
+        output: OutputFormat,
+        #[command(flatten)]
+        select: Targets,
         #[command(flatten)]
         aws: AwsArgs,
         #[command(flatten)]
         wait: WaitArgs,
+    },
+    /// Show a plan saved with `plan --out` (verified, not applied, without AWS access).
+    Show {
+        /// The plan file.
+        plan: PathBuf,
+        #[arg(long, value_enum, default_value_t)]
+        output: OutputFormat,
     },
     /// Write a spec for existing endpoints, so a team can adopt endpoints made by hand.
     Import {
@@ -203,6 +230,15 @@ pub enum TrafficCommand {
         /// Generator settings as key=value (see docs/simulation.md for the keys and defaults).
         settings: Vec<String>,
     },
+}
+
+/// `--target ENDPOINT`: limit plan, apply, diff or destroy to some endpoints of the spec.
+#[derive(Debug, Clone, Default, Args)]
+pub struct Targets {
+    /// Only this endpoint of the spec (repeatable), like terraform's -target: the others are
+    /// neither read from AWS nor planned, changed, compared or destroyed.
+    #[arg(long = "target", value_name = "ENDPOINT")]
+    pub targets: Vec<String>,
 }
 
 /// The simulator's assumptions that are worth a flag (all are in docs/simulation.md).

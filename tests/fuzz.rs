@@ -60,7 +60,7 @@ const TOKENS: &[&str] = &[
     "!!int",
     "null",
     "true",
-    "\"endpoint_scale_plan\": 2",
+    "\"endpoint_scale_plan\": 3",
 ];
 
 #[derive(Debug, Clone)]
@@ -255,11 +255,15 @@ fn fuzz_traffic_readers() {
 fn fuzz_saved_plan_reader() {
     let spec = std::fs::read_to_string(root().join("examples/recommender.yaml")).unwrap();
     let plan = serde_json::json!({
-        "endpoint_scale_plan": 2,
+        "endpoint_scale_plan": 3,
         "spec_path": "examples/recommender.yaml",
         "spec": spec,
         "prune": false,
-        "live_fingerprint": "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+        "targets": ["product-recommender"],
+        "account": "123456789012",
+        "region": "us-east-1",
+        "computed_at": "2026-11-02T08:00:00Z",
+        "live": {"endpoints": {}, "strays": {}, "unused": {}, "foreign": {}},
         "steps": [],
         "digest": "sha256:0000000000000000000000000000000000000000000000000000000000000000",
         "signature": "hmac-sha256:00"

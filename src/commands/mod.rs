@@ -14,7 +14,9 @@ mod interrupt;
 mod plan;
 mod render;
 mod schema;
+mod show;
 pub mod simulate;
+mod targets;
 mod validate;
 
 use std::io::{BufRead, IsTerminal};
@@ -93,6 +95,12 @@ pub enum CliError {
     OtherProject { endpoint: String, other: String, project: String },
     #[error(transparent)]
     Import(#[from] crate::import::ImportError),
+    #[error(transparent)]
+    Target(#[from] targets::TargetError),
+    #[error(
+        "{command} --output json needs --auto-approve{or_saved}: a confirmation prompt cannot share the terminal with the JSON document"
+    )]
+    JsonNeedsApproval { command: &'static str, or_saved: &'static str },
 }
 
 /// Runs the command the arguments name.
@@ -101,24 +109,27 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
     match cli.command {
         Command::Validate { spec, strict, output } => validate::run(&spec, strict, output, colour),
         Command::Render { spec, format } => render::run(&spec, format, colour),
-        Command::Plan { spec, offline: true, output, detailed_exitcode, out, prune, .. } => {
+        Command::Plan { spec, offline: true, output, detailed_exitcode, out, prune, select, .. } => {
             if out.is_some() || prune {
                 return Err(CliError::OfflineOnly);
             }
-            plan::offline(&spec, output, detailed_exitcode, colour)
+            plan::offline(&spec, output, detailed_exitcode, &select.targets, colour)
         }
-        Command::Plan { spec, output, detailed_exitcode, out, prune, raise_capacity, aws, .. } => {
+        Command::Plan { spec, output, detailed_exitcode, out, prune, raise_capacity, select, aws, .. } => {
             let options = crate::plan::Options { raise_capacity };
-            plan::run(&spec, output, detailed_exitcode, out.as_deref(), prune, options, &aws, colour).await
+            let run = plan::Run { format: output, detailed: detailed_exitcode, out: out.as_deref(), prune, options };
+            plan::run(&spec, &run, &select.targets, &aws, colour).await
         }
-        Command::Apply { target, auto_approve, prune, raise_capacity, aws, wait } => {
+        Command::Apply { target, auto_approve, prune, raise_capacity, output, select, aws, wait } => {
             let options = crate::plan::Options { raise_capacity };
-            apply::run(&target, auto_approve, prune, options, &aws, &wait, colour).await
+            let run = apply::Run { auto_approve, prune, options, format: output, targets: &select.targets };
+            apply::run(&target, &run, &aws, &wait, colour).await
         }
-        Command::Diff { spec, output, aws } => diff::run(&spec, output, &aws, colour).await,
-        Command::Destroy { spec, auto_approve, aws, wait } => {
-            destroy::run(&spec, auto_approve, &aws, &wait, colour).await
+        Command::Diff { spec, output, select, aws } => diff::run(&spec, output, &select.targets, &aws, colour).await,
+        Command::Destroy { spec, auto_approve, output, select, aws, wait } => {
+            destroy::run(&spec, auto_approve, output, &select.targets, &aws, &wait, colour).await
         }
+        Command::Show { plan, output } => show::run(&plan, output, colour),
         Command::Import { endpoints, project, out, adopt, auto_approve, aws, wait } => {
             import::run(&endpoints, &project, out.as_deref(), adopt, auto_approve, &aws, &wait, colour).await
         }
