@@ -8,10 +8,14 @@ mod emulator;
 mod harness;
 
 mod aws_access;
+mod debug;
 mod emulator_smoke;
 mod failure;
 mod live;
 mod lossless;
+mod results_json;
+mod show;
+mod target;
 
 mod drift;
 mod layout;
