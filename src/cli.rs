@@ -72,6 +72,7 @@ pub enum Command {
     /// Make AWS match the spec (or carry out a saved plan).
     Apply {
         /// A spec, or a plan saved with `plan --out`.
+        #[arg(value_name = "SPEC|PLANFILE")]
         target: PathBuf,
         /// Do not ask for confirmation (for CI).
         #[arg(long)]
@@ -124,7 +125,10 @@ pub enum Command {
     /// Show a plan saved with `plan --out` (verified, not applied, without AWS access).
     Show {
         /// The plan file.
+        #[arg(value_name = "PLANFILE")]
         plan: PathBuf,
+        /// human (as `plan` shows it, under where and when it was made), or json (the JSON plan
+        /// with a `saved_plan` object).
         #[arg(long, value_enum, default_value_t)]
         output: OutputFormat,
     },
