@@ -12,6 +12,7 @@ mod diff;
 mod import;
 mod interrupt;
 mod plan;
+mod prices;
 mod render;
 mod schema;
 pub mod simulate;
@@ -23,7 +24,7 @@ use std::path::Path;
 use thiserror::Error;
 
 use crate::aws::{self, AwsError, AwsOptions, SdkAws};
-use crate::cli::{AwsArgs, Cli, Command, OutputFormat, RetryMode, TrafficCommand};
+use crate::cli::{AwsArgs, Cli, Command, OutputFormat, PricesCommand, RetryMode, TrafficCommand};
 use crate::diagnostic::{self, Source};
 use crate::live::{self, LiveState};
 use crate::model::Desired;
@@ -93,6 +94,10 @@ pub enum CliError {
     OtherProject { endpoint: String, other: String, project: String },
     #[error(transparent)]
     Import(#[from] crate::import::ImportError),
+    #[error(transparent)]
+    Price(#[from] crate::simulate::prices::PriceError),
+    #[error("{0}")]
+    Prices(String),
 }
 
 /// Runs the command the arguments name.
@@ -122,12 +127,13 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::Import { endpoints, project, out, adopt, auto_approve, aws, wait } => {
             import::run(&endpoints, &project, out.as_deref(), adopt, auto_approve, &aws, &wait, colour).await
         }
-        Command::Simulate { spec, traffic, endpoint, days, prices, chart, output, compare, model } => {
+        Command::Simulate { spec, traffic, endpoint, days, region, prices, chart, output, compare, model } => {
             simulate::simulate(
                 &spec,
                 &traffic,
                 endpoint.as_deref(),
                 days,
+                region.as_deref(),
                 prices.as_deref(),
                 chart.as_deref(),
                 output,
@@ -143,6 +149,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             instance_types,
             max_overload,
             days,
+            region,
             prices,
             timezone,
             top,
@@ -156,6 +163,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             &instance_types,
             max_overload,
             days,
+            region.as_deref(),
             prices.as_deref(),
             &timezone,
             top,
@@ -164,6 +172,15 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             &model,
         ),
         Command::Traffic(TrafficCommand::Generate { settings }) => simulate::generate(&settings),
+        Command::Prices(PricesCommand::Show { region, prices, output }) => {
+            prices::show(region.as_deref(), prices.as_deref(), output)
+        }
+        Command::Prices(PricesCommand::Fetch { region, out, api_region, aws }) => {
+            prices::fetch(&region, out.as_deref(), &api_region, &aws).await
+        }
+        Command::Prices(PricesCommand::Import { file, region, out }) => {
+            prices::import(&file, region.as_deref(), out.as_deref())
+        }
         Command::Schema => schema::run(),
     }
 }
