@@ -56,7 +56,10 @@ pub async fn get_products<E>(
         .value(region)
         .build()
         .map_err(|e| {
-            let mut err = bad_answer(&resource, format!("the request could not be built ({e}); this is a bug in endpoint-scale, please report it"));
+            let mut err = bad_answer(
+                &resource,
+                format!("the request could not be built ({e}); this is a bug in endpoint-scale, please report it"),
+            );
             err.kind = AwsErrorKind::Other;
             FetchError::Aws(err)
         })?;

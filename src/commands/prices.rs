@@ -116,19 +116,22 @@ pub async fn fetch(
     .await
     .map_err(|e| match e {
         pricing::FetchError::Aws(e) => CliError::Aws(e),
-        pricing::FetchError::Document(e) => {
-            CliError::Prices(format!("the Price List answer for {region} is not what AWS sends: {e}; nothing was written"))
-        }
+        pricing::FetchError::Document(e) => CliError::Prices(format!(
+            "the Price List answer for {region} is not what AWS sends: {e}; nothing was written"
+        )),
     })?;
     let collected = collector
         .finish(Some(region))
         .map_err(|e| CliError::Prices(format!("prices fetch --region {region}: {e}; nothing was written")))?;
     let source = format!(
-        "AWS Price List Query API: GetProducts of AmazonSageMaker with regionCode {region}, {} products in {} pages, of which the real-time hosting usage types (<CODE>-Host:ml.<type>) were kept; fetched with `endpoint-scale prices fetch`.",
+        "AWS Price List Query API: GetProducts of AmazonSageMaker with regionCode {region}, {} products in {}, of which the real-time hosting usage types (<CODE>-Host:ml.<type>) were kept; fetched with `endpoint-scale prices fetch`.",
         fetched.documents,
-        fetched.pages
+        super::plural(fetched.pages, "page")
     );
-    let summary = format!("Read {} products of AmazonSageMaker for {region} in {} pages", fetched.documents, fetched.pages);
+    let summary = format!(
+        "Read AmazonSageMaker prices for {region} from the Price List API in {}",
+        super::plural(fetched.pages, "page")
+    );
     write_table(collected, source, &summary, out)
 }
 
@@ -159,10 +162,10 @@ pub fn import(file: &Path, region: Option<&str>, out: Option<&Path>) -> Result<O
 /// Reports on stderr what was kept and skipped, then writes the table to `out` or stdout.
 fn write_table(collected: Collected, source: String, summary: &str, out: Option<&Path>) -> Result<Outcome, CliError> {
     let mut report = format!(
-        "{summary}: kept {} real-time hosting prices for {}, skipped {} other products.\n",
+        "{summary}: {} products, of which {} real-time hosting prices for {} are kept.\n",
+        collected.read,
         collected.prices.len(),
-        collected.region,
-        collected.other
+        collected.region
     );
     for warning in &collected.warnings {
         report.push_str(&format!("warning: {warning}\n"));
@@ -171,8 +174,7 @@ fn write_table(collected: Collected, source: String, summary: &str, out: Option<
     let text = table.to_json();
     match out {
         Some(path) => {
-            std::fs::write(path, &text)
-                .map_err(|err| CliError::WriteFile { path: path.display().to_string(), err })?;
+            std::fs::write(path, &text).map_err(|err| CliError::WriteFile { path: path.display().to_string(), err })?;
             report.push_str(&format!(
                 "Wrote the {} table to {}; use it with --prices {}.\n",
                 table.region,

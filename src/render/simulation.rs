@@ -81,7 +81,13 @@ fn money(x: f64) -> String {
     format!("${}.{:02}", thousands((cents / 100) as f64), cents % 100)
 }
 
-fn header(start: DateTime<Utc>, minutes: u32, traffic: &str, invocations: Option<f64>, prices: &[TableUse<'_>]) -> String {
+fn header(
+    start: DateTime<Utc>,
+    minutes: u32,
+    traffic: &str,
+    invocations: Option<f64>,
+    prices: &[TableUse<'_>],
+) -> String {
     let end = start + chrono::Duration::minutes(i64::from(minutes));
     let mut out = format!(
         "Simulated {:.1} days, {} to {}, traffic: {traffic}",
@@ -119,8 +125,8 @@ pub fn price_lines(uses: &[TableUse<'_>]) -> String {
     out
 }
 
-/// Left-aligns the first column, right-aligns the others.
-fn layout(rows: &[Vec<String>]) -> String {
+/// Left-aligns the first `left` columns (names), right-aligns the others (numbers).
+fn layout(rows: &[Vec<String>], left: usize) -> String {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
         .map(|c| rows.iter().map(|r| r.get(c).map_or(0, |s| s.chars().count())).max().unwrap_or(0))
@@ -132,7 +138,7 @@ fn layout(rows: &[Vec<String>]) -> String {
             .enumerate()
             .map(
                 |(i, cell)| {
-                    if i < 2 {
+                    if i < left {
                         format!("{cell:<w$}", w = widths[i])
                     } else {
                         format!("{cell:>w$}", w = widths[i])
@@ -184,7 +190,7 @@ pub fn table(results: &[VariantResult], ctx: &Context<'_>) -> String {
             format!("{}/{}/{}", s.scale_outs, s.scale_ins, s.scheduled_actions),
         ]);
     }
-    out.push_str(&layout(&rows));
+    out.push_str(&layout(&rows, 3));
     out.push_str(&verdicts(ctx.verdicts));
     let warnings: Vec<String> = results.iter().filter_map(oscillation_warning).collect();
     if !warnings.is_empty() {
@@ -265,7 +271,7 @@ fn verdicts(verdicts: &[Verdict]) -> String {
             format!("{} vs {}", v.peak_instances, v.baseline_peak_instances),
         ]);
     }
-    out.push_str(&layout(&rows));
+    out.push_str(&layout(&rows, 2));
     out.push('\n');
     for v in verdicts {
         out.push_str(&verdict_sentence(v));
@@ -402,7 +408,7 @@ pub fn recommendations(best: &[Ranked], ctx: &RecommendContext<'_>, winner: Opti
             percent(r.overload_share),
         ]);
     }
-    out.push_str(&layout(&rows));
+    out.push_str(&layout(&rows, 2));
     if let Some(fragment) = winner {
         out.push_str("\nThe winner as a spec fragment:\n\n");
         out.push_str(fragment);

@@ -304,8 +304,8 @@ impl PriceTable {
                 Ok((table, TableChoice { region_from: from, file: Some(path.to_path_buf()) }))
             }
             None => {
-                let table =
-                    Self::shipped_in(&region.region).ok_or_else(|| PriceError::NoTable { region: region.region.clone() })?;
+                let table = Self::shipped_in(&region.region)
+                    .ok_or_else(|| PriceError::NoTable { region: region.region.clone() })?;
                 Ok((table, TableChoice { region_from: region.from, file: None }))
             }
         }
@@ -323,10 +323,8 @@ impl PriceTable {
         if bytes.len() as u64 > MAX_FILE_BYTES {
             return Err(PriceError::TooLarge { path: name });
         }
-        let text = String::from_utf8(bytes).map_err(|_| PriceError::Invalid {
-            path: name.clone(),
-            message: "it is not UTF-8 text".to_string(),
-        })?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| PriceError::Invalid { path: name.clone(), message: "it is not UTF-8 text".to_string() })?;
         Self::parse(&name, &text)
     }
 
@@ -468,12 +466,18 @@ mod tests {
     fn the_spec_region_wins_then_the_flag_then_the_environment_then_the_default() {
         let r = |spec, flag, vars: &[(&str, &str)]| RegionChoice::resolve_with(spec, flag, env(vars)).unwrap();
         let both = [("AWS_REGION", "ap-south-1"), ("AWS_DEFAULT_REGION", "eu-central-1")];
-        assert_eq!(r(Some("eu-west-1"), None, &both), RegionChoice { region: "eu-west-1".into(), from: RegionFrom::Spec });
+        assert_eq!(
+            r(Some("eu-west-1"), None, &both),
+            RegionChoice { region: "eu-west-1".into(), from: RegionFrom::Spec }
+        );
         assert_eq!(
             r(Some("eu-west-1"), Some("eu-west-1"), &both),
             RegionChoice { region: "eu-west-1".into(), from: RegionFrom::Spec }
         );
-        assert_eq!(r(None, Some("us-west-2"), &both), RegionChoice { region: "us-west-2".into(), from: RegionFrom::Flag });
+        assert_eq!(
+            r(None, Some("us-west-2"), &both),
+            RegionChoice { region: "us-west-2".into(), from: RegionFrom::Flag }
+        );
         assert_eq!(r(None, None, &both).from, RegionFrom::Env("AWS_REGION"));
         let default_only = [("AWS_REGION", ""), ("AWS_DEFAULT_REGION", "eu-central-1")];
         assert_eq!(
@@ -502,24 +506,32 @@ mod tests {
         )
     }
 
-    const GOOD: &str =
-        r#""per_hour": 0.119, "vcpus": 2, "memory_gib": 4, "provenance": "official", "as_of": "2026-09-28", "source": "x""#;
+    const GOOD: &str = r#""per_hour": 0.119, "vcpus": 2, "memory_gib": 4, "provenance": "official", "as_of": "2026-09-28", "source": "x""#;
 
     #[test]
     fn a_table_is_checked_before_use() {
         let table = PriceTable::parse("p.json", &table_text(GOOD)).unwrap();
         assert_eq!(table.prices["ml.c5.large"].provenance, Provenance::Official);
         let cases = [
-            (GOOD.replace("0.119", "-1"), "the price of ml.c5.large: `per_hour` -1 is not a price above 0 and at most 100000"),
+            (
+                GOOD.replace("0.119", "-1"),
+                "the price of ml.c5.large: `per_hour` -1 is not a price above 0 and at most 100000",
+            ),
             (GOOD.replace("\"vcpus\": 2", "\"vcpus\": 0"), "the price of ml.c5.large: `vcpus` 0 is not from 1 to 4096"),
-            (GOOD.replace("2026-09-28", "yesterday"), "the price of ml.c5.large: `as_of` \"yesterday\" is not a date YYYY-MM-DD"),
+            (
+                GOOD.replace("2026-09-28", "yesterday"),
+                "the price of ml.c5.large: `as_of` \"yesterday\" is not a date YYYY-MM-DD",
+            ),
         ];
         for (price, message) in cases {
             let err = PriceTable::parse("p.json", &table_text(&price)).unwrap_err();
             assert_eq!(err.to_string(), format!("price file p.json: {message}"));
         }
         let err = PriceTable::parse("p.json", &table_text(&GOOD.replace("official", "verified"))).unwrap_err();
-        assert!(err.to_string().starts_with("price file p.json is not a price table: unknown variant `verified`"), "{err}");
+        assert!(
+            err.to_string().starts_with("price file p.json is not a price table: unknown variant `verified`"),
+            "{err}"
+        );
         let err = PriceTable::parse("p.json", &table_text(&format!("{GOOD}, \"per_hr\": 1"))).unwrap_err();
         assert!(err.to_string().contains("unknown field `per_hr`"), "{err}");
     }

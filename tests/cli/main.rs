@@ -16,6 +16,7 @@ mod lossless;
 mod drift;
 mod layout;
 mod plan;
+mod prices;
 mod render;
 mod robustness;
 mod security;

@@ -216,7 +216,8 @@ impl<'de> Visitor<'de> for TopLevel<'_, '_> {
                 }
                 "publicationDate" => {
                     let value = map.next_value::<Value>()?;
-                    state.published = value.as_str().and_then(|d| d.get(..10)).filter(|d| super::is_date(d)).map(str::to_string);
+                    state.published =
+                        value.as_str().and_then(|d| d.get(..10)).filter(|d| super::is_date(d)).map(str::to_string);
                 }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
@@ -257,10 +258,8 @@ impl<'de> Visitor<'de> for Products<'_, '_> {
             match pricelist::classify(&product, Some(&sku)) {
                 Ok(Product::Hosting(h)) => {
                     if state.hosting.len() >= pricelist::MAX_ROWS {
-                        return Err(state.fail(PriceListError::TooMany {
-                            what: "hosting products",
-                            limit: pricelist::MAX_ROWS,
-                        }));
+                        return Err(state
+                            .fail(PriceListError::TooMany { what: "hosting products", limit: pricelist::MAX_ROWS }));
                     }
                     state.hosting_skus.insert(sku.clone(), state.hosting.len());
                     state.hosting.push((sku, h));
@@ -447,11 +446,22 @@ mod tests {
     #[test]
     fn other_files_are_errors_that_say_what_they_are() {
         let err = |text: &str| read(text.as_bytes(), &mut Collector::new()).unwrap_err().to_string();
-        assert_eq!(err(r#"{"a": 1}"#), "it is neither an offer file (`products`, `terms`) nor `aws pricing get-products` output (`PriceList`)");
-        assert_eq!(err(r#"{"offerCode": "AmazonEC2", "products": {}}"#), "it is the offer file of AmazonEC2, not of AmazonSageMaker");
+        assert_eq!(
+            err(r#"{"a": 1}"#),
+            "it is neither an offer file (`products`, `terms`) nor `aws pricing get-products` output (`PriceList`)"
+        );
+        assert_eq!(
+            err(r#"{"offerCode": "AmazonEC2", "products": {}}"#),
+            "it is the offer file of AmazonEC2, not of AmazonSageMaker"
+        );
         assert!(err("[1, 2]").starts_with("not valid JSON: invalid type: sequence"), "{}", err("[1, 2]"));
-        assert!(err(r#"{"PriceList": ["{"]}"#).starts_with("PriceList item 1 is not JSON"), "{}", err(r#"{"PriceList": ["{"]}"#));
-        assert!(err(r#"{"products": {"X": {"sku": "X"}}}"#).starts_with("product X is not a Price List product: no `attributes`"));
+        assert!(
+            err(r#"{"PriceList": ["{"]}"#).starts_with("PriceList item 1 is not JSON"),
+            "{}",
+            err(r#"{"PriceList": ["{"]}"#)
+        );
+        assert!(err(r#"{"products": {"X": {"sku": "X"}}}"#)
+            .starts_with("product X is not a Price List product: no `attributes`"));
         assert!(err(r#"{"PriceList": []} trailing"#).starts_with("not valid JSON: trailing characters"));
     }
 

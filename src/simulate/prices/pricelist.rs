@@ -104,7 +104,7 @@ pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
 /// the type is `ml.<family>.<size>`.
 pub fn hosting_type(usage_type: &str) -> Option<&str> {
     let (code, instance_type) = usage_type.split_once("-Host:")?;
-    let code_ok = !code.is_empty() && code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    let code_ok = (1..=16).contains(&code.len()) && code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
     let mut parts = instance_type.split('.');
     let ok = |p: Option<&str>| {
         p.is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
@@ -262,8 +262,10 @@ impl Collector {
 
     /// One GetProducts PriceList item, parsed: `{product, serviceCode, terms, publicationDate}`.
     pub fn document_value(&mut self, what: &str, doc: &Value) -> Result<(), PriceListError> {
-        let not_a_product = |message: &str| PriceListError::NotAProduct { what: what.to_string(), message: message.into() };
-        let product = doc.get("product").filter(|p| p.is_object()).ok_or_else(|| not_a_product("no `product` object"))?;
+        let not_a_product =
+            |message: &str| PriceListError::NotAProduct { what: what.to_string(), message: message.into() };
+        let product =
+            doc.get("product").filter(|p| p.is_object()).ok_or_else(|| not_a_product("no `product` object"))?;
         let published = text(doc, "publicationDate").and_then(date_of);
         if let Some(date) = &published {
             self.published_on(date);
@@ -367,7 +369,7 @@ impl Collector {
             found.dedup_by(|a, b| a == b);
             let first = &found[0];
             if found.iter().any(|x| x.per_hour != first.per_hour) {
-                let skus: Vec<String> = found.iter().map(|x| format!("{} at {}", x.sku, x.per_hour)).collect();
+                let skus: Vec<String> = found.iter().take(5).map(|x| format!("{} at {}", x.sku, x.per_hour)).collect();
                 self.warn(format!(
                     "left out {instance_type}: {} products with different prices ({})",
                     found.len(),
@@ -377,7 +379,11 @@ impl Collector {
             }
             let mut source = format!("AWS Price List: usage type {}, SKU {}", first.usage_type, first.sku);
             if found.len() > 1 {
-                let others: Vec<&str> = found[1..].iter().map(|x| x.sku.as_str()).collect();
+                let mut others: Vec<&str> = found[1..].iter().take(3).map(|x| x.sku.as_str()).collect();
+                let more = format!("{} more", found.len() - 4);
+                if found.len() > 4 {
+                    others.push(&more);
+                }
                 source.push_str(&format!(" (also SKU {} at the same price)", others.join(", ")));
             }
             let as_of = found.iter().map(|x| x.as_of.clone()).max().unwrap_or_default();
@@ -419,11 +425,8 @@ impl Collected {
     /// The table: dated by the latest publication date (else the latest as-of date), with the
     /// caller's account of where it comes from.
     pub fn into_table(self, source: String) -> PriceTable {
-        let date = self
-            .published
-            .clone()
-            .or_else(|| self.prices.values().map(|p| p.as_of.clone()).max())
-            .unwrap_or_default();
+        let date =
+            self.published.clone().or_else(|| self.prices.values().map(|p| p.as_of.clone()).max()).unwrap_or_default();
         PriceTable {
             format: FORMAT,
             region: self.region,
@@ -504,7 +507,10 @@ mod tests {
             c.document_value(sku, &doc(usage, "us-east-1", sku, usd)).unwrap();
         }
         let got = c.finish(Some("us-east-1")).unwrap();
-        assert_eq!(got.prices["ml.c5.large"].source, "AWS Price List: usage type USE1-Host:ml.c5.large, SKU A (also SKU B at the same price)");
+        assert_eq!(
+            got.prices["ml.c5.large"].source,
+            "AWS Price List: usage type USE1-Host:ml.c5.large, SKU A (also SKU B at the same price)"
+        );
         assert!(!got.prices.contains_key("ml.m5.large"));
         assert_eq!(got.warnings, ["left out ml.m5.large: 2 products with different prices (C at 0.1, D at 0.3)"]);
     }
