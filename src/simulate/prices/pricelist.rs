@@ -380,7 +380,7 @@ impl Collector {
             let mut source = format!("AWS Price List: usage type {}, SKU {}", first.usage_type, first.sku);
             if found.len() > 1 {
                 let mut others: Vec<&str> = found[1..].iter().take(3).map(|x| x.sku.as_str()).collect();
-                let more = format!("{} more", found.len() - 4);
+                let more = format!("{} more", found.len().saturating_sub(4));
                 if found.len() > 4 {
                     others.push(&more);
                 }
