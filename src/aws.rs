@@ -5,7 +5,8 @@
 //!
 //! Everything above this module speaks endpoint-scale's own types (`resources::*`, the `*Desc`
 //! structs here), so plan and apply logic is tested against an in-memory [`Aws`] and end to end
-//! against the local emulator, never against SDK mocks.
+//! against the local emulator, never against SDK mocks. [`pricing`] reads the AWS Price List
+//! Query API for `prices fetch`.
 
 use std::fmt;
 use std::future::Future;
@@ -18,6 +19,7 @@ use crate::resources::{
 
 pub mod call_log;
 mod instance_types;
+pub mod pricing;
 pub mod sdk;
 
 pub use instance_types::hosting_instance_types;

@@ -167,7 +167,12 @@ pub enum Command {
         /// Simulate only the first N days of the traffic.
         #[arg(long)]
         days: Option<u32>,
-        /// A price table in the format of data/prices-us-east-1.json.
+        /// The region to price in when a spec has no `region:` (else AWS_REGION or
+        /// AWS_DEFAULT_REGION, else us-east-1). A spec's `region:` wins: this may only repeat it.
+        #[arg(long)]
+        region: Option<String>,
+        /// A price table to use instead of the shipped one (`prices show --output json` prints
+        /// one); it must be for the spec's region.
         #[arg(long, value_name = "FILE")]
         prices: Option<PathBuf>,
         /// Draw traffic, capacity, instances and credits over time (.svg or .png).
@@ -204,6 +209,10 @@ pub enum Command {
         max_overload: f64,
         #[arg(long)]
         days: Option<u32>,
+        /// The region to price in (else AWS_REGION or AWS_DEFAULT_REGION, else us-east-1).
+        #[arg(long)]
+        region: Option<String>,
+        /// A price table to use instead of the shipped one (`prices show --output json` prints one).
         #[arg(long, value_name = "FILE")]
         prices: Option<PathBuf>,
         /// Time zone of the weekday business hours and the month start the schedules follow.
@@ -223,6 +232,9 @@ pub enum Command {
     /// Traffic profiles for the simulator.
     #[command(subcommand)]
     Traffic(TrafficCommand),
+    /// Price tables: show the one a region uses, get official prices from the AWS Price List.
+    #[command(subcommand)]
+    Prices(PricesCommand),
     /// Print the JSON Schema of the spec, for editors' YAML language servers.
     Schema,
 }
@@ -243,6 +255,71 @@ pub struct Targets {
     /// neither read from AWS nor planned, changed, compared or destroyed.
     #[arg(long = "target", value_name = "ENDPOINT")]
     pub targets: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PricesCommand {
+    /// Print the price table simulate uses for a region (shipped, or --prices FILE): per type the
+    /// price, vCPUs, memory, provenance, as-of date and source. `--output json` prints the table
+    /// itself, which --prices reads back after editing.
+    Show {
+        /// The region (else AWS_REGION or AWS_DEFAULT_REGION, else us-east-1).
+        #[arg(long)]
+        region: Option<String>,
+        /// Show this table instead of the shipped one.
+        #[arg(long, value_name = "FILE")]
+        prices: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t)]
+        output: OutputFormat,
+    },
+    /// Write a table of official prices for a region from the AWS Price List Query API
+    /// (GetProducts of AmazonSageMaker; needs the IAM action pricing:GetProducts).
+    Fetch {
+        /// The region to price (the one the endpoints run in), e.g. eu-west-1.
+        #[arg(long)]
+        region: String,
+        /// Write the table here (else to stdout).
+        #[arg(long = "out", short = 'o', value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// The region of the Price List API endpoint, not the priced region: AWS documents
+        /// endpoints in us-east-1, eu-central-1 and ap-south-1.
+        #[arg(long, default_value = "us-east-1")]
+        api_region: String,
+        #[command(flatten)]
+        aws: PriceListArgs,
+    },
+    /// Write a table of official prices from a Price List file: the AmazonSageMaker offer file
+    /// (.../offers/v1.0/aws/AmazonSageMaker/current/[REGION/]index.json) or saved
+    /// `aws pricing get-products --service-code AmazonSageMaker` output.
+    Import {
+        /// The offer file or get-products output (JSON).
+        file: PathBuf,
+        /// The region to take, when the file holds several.
+        #[arg(long)]
+        region: Option<String>,
+        /// Write the table here (else to stdout).
+        #[arg(long = "out", short = 'o', value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// How `prices fetch` reaches AWS: the flags of [`AwsArgs`] that apply to one API call in one
+/// region (`--region` there means the priced region, and the API's is `--api-region`).
+#[derive(Debug, Clone, Args)]
+pub struct PriceListArgs {
+    /// AWS profile to use (else AWS_PROFILE, else the default profile).
+    #[arg(long, env = "AWS_PROFILE")]
+    pub profile: Option<String>,
+    /// Send the call to this URL (else AWS_ENDPOINT_URL), e.g. a local emulator.
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
+    /// Attempts per AWS call, retries included: throttling is absorbed by retrying.
+    #[arg(long, default_value_t = 5, value_parser = max_attempts)]
+    pub max_attempts: u32,
+    /// standard (retries only), or adaptive (after throttling, the client also slows its own
+    /// calls down).
+    #[arg(long, value_enum, default_value_t)]
+    pub retry_mode: RetryMode,
 }
 
 /// The simulator's assumptions that are worth a flag (all are in docs/simulation.md).

@@ -294,7 +294,8 @@ const CREDENTIAL_CODES: &[&str] = &[
     "InvalidAccessKeyId",
 ];
 
-fn error<E>(
+/// An SDK failure as one sentence (also for the Price List client in `aws::pricing`).
+pub(super) fn error<E>(
     err: SdkError<E, HttpResponse>,
     service: &'static str,
     operation: &'static str,

@@ -12,6 +12,7 @@ mod diff;
 mod import;
 mod interrupt;
 mod plan;
+mod prices;
 mod render;
 mod schema;
 mod show;
@@ -25,7 +26,7 @@ use std::path::Path;
 use thiserror::Error;
 
 use crate::aws::{self, AwsError, AwsOptions, SdkAws};
-use crate::cli::{AwsArgs, Cli, Command, OutputFormat, RetryMode, TrafficCommand};
+use crate::cli::{AwsArgs, Cli, Command, OutputFormat, PricesCommand, RetryMode, TrafficCommand};
 use crate::diagnostic::{self, Source};
 use crate::live::{self, LiveState};
 use crate::model::Desired;
@@ -101,6 +102,10 @@ pub enum CliError {
         "{command} --output json needs --auto-approve{or_saved}: a confirmation prompt cannot share the terminal with the JSON document"
     )]
     JsonNeedsApproval { command: &'static str, or_saved: &'static str },
+    #[error(transparent)]
+    Price(#[from] crate::simulate::prices::PriceError),
+    #[error("{0}")]
+    Prices(String),
 }
 
 /// Runs the command the arguments name.
@@ -133,12 +138,13 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::Import { endpoints, project, out, adopt, auto_approve, aws, wait } => {
             import::run(&endpoints, &project, out.as_deref(), adopt, auto_approve, &aws, &wait, colour).await
         }
-        Command::Simulate { spec, traffic, endpoint, days, prices, chart, output, compare, model } => {
+        Command::Simulate { spec, traffic, endpoint, days, region, prices, chart, output, compare, model } => {
             simulate::simulate(
                 &spec,
                 &traffic,
                 endpoint.as_deref(),
                 days,
+                region.as_deref(),
                 prices.as_deref(),
                 chart.as_deref(),
                 output,
@@ -154,6 +160,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             instance_types,
             max_overload,
             days,
+            region,
             prices,
             timezone,
             top,
@@ -167,6 +174,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             &instance_types,
             max_overload,
             days,
+            region.as_deref(),
             prices.as_deref(),
             &timezone,
             top,
@@ -175,6 +183,15 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             &model,
         ),
         Command::Traffic(TrafficCommand::Generate { settings }) => simulate::generate(&settings),
+        Command::Prices(PricesCommand::Show { region, prices, output }) => {
+            prices::show(region.as_deref(), prices.as_deref(), output)
+        }
+        Command::Prices(PricesCommand::Fetch { region, out, api_region, aws }) => {
+            prices::fetch(&region, out.as_deref(), &api_region, &aws).await
+        }
+        Command::Prices(PricesCommand::Import { file, region, out }) => {
+            prices::import(&file, region.as_deref(), out.as_deref())
+        }
         Command::Schema => schema::run(),
     }
 }

@@ -20,6 +20,7 @@ mod target;
 mod drift;
 mod layout;
 mod plan;
+mod prices;
 mod render;
 mod robustness;
 mod security;

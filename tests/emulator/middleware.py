@@ -1,6 +1,6 @@
 """WSGI middleware in front of moto's server app: control endpoints (/_emulator/...), account
 mapping (12-digit access key id -> x-moto-account-id), per-call latency, an account-wide rate
-limit, fault injection and the request log."""
+limit, fault injection, the request log, and the Price List API that moto lacks (pricing.py)."""
 
 import io
 import json
@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable, Optional
 from urllib.parse import parse_qs
 
 import emulator_state
+import pricing
 
 log = logging.getLogger("emulator")
 
@@ -22,6 +23,7 @@ CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/([^/]+)/")
 TARGET_PREFIX_SERVICE = {
     "SageMaker": "sagemaker",
     "AnyScaleFrontendService": "application-autoscaling",
+    "AWSPriceListService": "pricing",
 }
 FAULT_STATUS = {
     "throttle": (400, "Bad Request", "ThrottlingException", "Throttling", "Rate exceeded"),
@@ -106,6 +108,7 @@ class EmulatorMiddleware:
             status, headers, body = self._call_moto(environ)
             if path.rstrip("/") == "/moto-api/reset" and environ.get("REQUEST_METHOD") == "POST":
                 emulator_state.reset()
+                pricing.reset()
             start_response(status, headers)
             return [body]
 
@@ -141,7 +144,11 @@ class EmulatorMiddleware:
             return self._fault_response(environ, start_response, status, reason, json_type,
                                         query_code, message)
 
-        status, headers, body = self._call_moto(environ)
+        if target.startswith(pricing.TARGET_PREFIX):
+            with self.moto_lock:  # moto's IAM state may be read
+                status, headers, body = pricing.handle(environ, account)
+        else:
+            status, headers, body = self._call_moto(environ)
         try:
             code = int(status.split()[0])
         except (ValueError, IndexError):
@@ -284,6 +291,19 @@ class EmulatorMiddleware:
                     st.config["transition_seconds"] = secs
                 return _json_response(start_response, 200, dict(st.config))
 
+        if path == "/_emulator/pricing":
+            if method == "GET":
+                return _json_response(start_response, 200, {"page_size": pricing.page_size(account)})
+            if method != "POST":
+                return not_allowed()
+            if not isinstance(body, dict) or set(body) != {"page_size"}:
+                return bad('body must be {"page_size": N} (1-100) or {"page_size": null}')
+            size = body["page_size"]
+            if size is not None and (not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= 100):
+                return bad("page_size must be an integer from 1 to 100, or null")
+            pricing.set_page_size(account, size)
+            return _json_response(start_response, 200, {"page_size": size})
+
         if path == "/_emulator/fail-next-update":
             if method != "POST":
                 return not_allowed()
@@ -394,3 +414,4 @@ class EmulatorMiddleware:
                 if dict.__contains__(backend_dict, account):
                     dict.__delitem__(backend_dict, account)
         emulator_state.reset(account)
+        pricing.reset(account)

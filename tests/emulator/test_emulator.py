@@ -1010,6 +1010,129 @@ def test_accounts_are_isolated(env):
     assert [x["EndpointName"] for x in other.sm.list_endpoints()["Endpoints"]] == ["e"]
 
 
+# ----------------------------------------------------------------------------- Price List API
+
+def _all_products(pricing, **kwargs):
+    """Every page of GetProducts: (documents, number of pages)."""
+    docs, pages, token = [], 0, None
+    while True:
+        resp = pricing.get_products(ServiceCode="AmazonSageMaker", **kwargs, **({"NextToken": token} if token else {}))
+        pages += 1
+        docs.extend(json.loads(item) for item in resp["PriceList"])
+        assert resp["FormatVersion"] == "aws_v1"
+        token = resp.get("NextToken")
+        if not token:
+            return docs, pages
+
+
+def _usage_types(docs):
+    return [d["product"]["attributes"]["usagetype"] for d in docs]
+
+
+def test_pricing_get_products_filters_by_region_and_pages(env):
+    pricing = env.client("pricing")
+    region = [{"Type": "TERM_MATCH", "Field": "regionCode", "Value": "eu-west-1"}]
+    docs, pages = _all_products(pricing, Filters=region)
+    assert pages == 1
+    # The items are JSON texts of the fixture documents, in fixture order.
+    assert _usage_types(docs) == [
+        "EU-Host:ml.c5.large", "EU-Host:ml.c5.xlarge", "EU-Host:ml.m5.xlarge", "EU-Host:ml.t2.medium",
+        "EU-Train:ml.c5.xlarge", "EU-AsyncInf:ml.c5.large", "EU-ServerlessInf:Mem-4GB", "EU-Host:VolumeUsage.gp2",
+    ]
+    assert all(d["serviceCode"] == "AmazonSageMaker" and "OnDemand" in d["terms"] for d in docs)
+    # MaxResults pages, and so does the account's page size, whichever is smaller.
+    assert _all_products(pricing, Filters=region, MaxResults=3) == (docs, 3)
+    assert env.control("POST", "pricing", {"page_size": 2}) == {"page_size": 2}
+    assert _all_products(pricing, Filters=region, MaxResults=3) == (docs, 4)
+    assert env.control("GET", "pricing") == {"page_size": 2}
+    # Every call is in the request log, under the pricing signing name: 1 + 3 + 4 pages.
+    log = env.control("GET", "requests")[1:]  # after the fixture's CreateModel
+    assert [(r["service"], r["operation"], r["status"]) for r in log] == [("pricing", "GetProducts", 200)] * 8
+    # Other accounts keep full pages; a reset clears the page size.
+    other = Env(env.url, _new_account())
+    assert _all_products(other.client("pricing"), Filters=region)[1] == 1
+    env.control("POST", "reset")
+    assert env.control("GET", "pricing") == {"page_size": None}
+
+
+def test_pricing_filter_types_and_service_code(env):
+    pricing = env.client("pricing")
+    def usage(*filters):
+        return _usage_types(_all_products(pricing, Filters=[dict(zip(("Type", "Field", "Value"), f)) for f in filters])[0])
+    east = ("TERM_MATCH", "regionCode", "us-east-1")
+    assert usage(east, ("CONTAINS", "usagetype", "-Host:ml.")) == [
+        "USE1-Host:ml.c5.large", "USE1-Host:ml.m5.large", "USE1-Host:ml.m5.xlarge", "USE1-Host:ml.t2.medium",
+        "USE1-Host:ml.c5.xlarge", "USE1-Host:ml.m5.large"]
+    assert usage(east, ("EQUALS", "productFamily", "ML Serverless")) == ["USE1-ServerlessInf:Mem-3GB"]
+    assert usage(("ANY_OF", "instanceName", "ml.t2.medium, ml.c5.xlarge"), ("TERM_MATCH", "component", "Hosting")) == [
+        "EU-Host:ml.c5.xlarge", "EU-Host:ml.t2.medium", "USE1-Host:ml.t2.medium", "USE1-Host:ml.c5.xlarge"]
+    assert usage(east, ("NONE_OF", "component", "Hosting,Training,Notebook")) == ["USE1-ServerlessInf:Mem-3GB"]
+    assert usage(("TERM_MATCH", "ServiceCode", "AmazonSageMaker"), ("TERM_MATCH", "sku", "EMUUSE1CAPBLK008")) == [
+        "USE1-Host:ml.m5.large"]
+    # A service without fixtures has no products (the emulator's choice).
+    assert pricing.get_products(ServiceCode="AmazonEC2")["PriceList"] == []
+
+
+def test_pricing_rejects_bad_parameters_and_tokens(env):
+    pricing = env.client("pricing")
+    cases = [
+        ({"ServiceCode": "AmazonSageMaker", "NextToken": "bm90LWEtdG9rZW4="}, "InvalidNextTokenException"),
+        ({"ServiceCode": "AmazonSageMaker", "FormatVersion": "aws_v2"}, "InvalidParameterException"),
+        ({"ServiceCode": "AmazonSageMaker", "Filters": [{"Type": "REGEX", "Field": "regionCode", "Value": "x"}]},
+         "InvalidParameterException"),
+    ]
+    for kwargs, code in cases:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            pricing.get_products(**kwargs)
+        assert _error(e)[0] == code, kwargs
+    # A token is only good for the query it came from.
+    first = pricing.get_products(ServiceCode="AmazonSageMaker", MaxResults=1)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        pricing.get_products(ServiceCode="AmazonSageMaker", MaxResults=1, NextToken=first["NextToken"],
+                             Filters=[{"Type": "TERM_MATCH", "Field": "regionCode", "Value": "eu-west-1"}])
+    assert _error(e)[0] == "InvalidNextTokenException"
+    for body in ({"page_size": 0}, {"page_size": 101}, {"size": 2}):
+        with pytest.raises(urllib.error.HTTPError) as h:
+            env.control("POST", "pricing", body)
+        assert h.value.code == 400
+
+
+def test_pricing_faults_apply(env):
+    env.control("POST", "faults", {"operation": "GetProducts", "fault": "throttle", "count": 1})
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        env.client("pricing").get_products(ServiceCode="AmazonSageMaker")
+    assert _error(e)[0] == "ThrottlingException"
+
+
+def test_pricing_honours_iam_enforcement(env):
+    iam = env.client("iam")
+    iam.create_user(UserName="reader")
+    key = iam.create_access_key(UserName="reader")["AccessKey"]
+    pricing = boto3.client("pricing", endpoint_url=env.url, region_name=REGION, config=NO_RETRY,
+                           aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+
+    def reset_auth(value: str) -> None:
+        req = urllib.request.Request(f"{env.url}/moto-api/reset-auth", data=value.encode(), method="POST",
+                                     headers={"Content-Type": "text/plain"})
+        urllib.request.urlopen(req, timeout=10).close()
+
+    reset_auth("0")
+    try:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            pricing.get_products(ServiceCode="AmazonSageMaker")
+        code, message = _error(e)
+        assert code == "AccessDeniedException"
+        assert message.endswith("is not authorized to perform: pricing:GetProducts")
+        reset_auth("inf")
+        iam.put_user_policy(UserName="reader", PolicyName="prices", PolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "pricing:GetProducts", "Resource": "*"}]}))
+        reset_auth("0")
+        assert len(pricing.get_products(ServiceCode="AmazonSageMaker", MaxResults=2)["PriceList"]) == 2
+    finally:
+        reset_auth("inf")
+
+
 def test_control_api_rejects_bad_input(env):
     for path, body in (("faults", {"operation": "X", "fault": "explode"}),
                        ("faults", {"operation": "X", "fault": "500", "rate": 2}),
