@@ -9,6 +9,7 @@
 mod apply;
 mod destroy;
 mod diff;
+mod iam_policy;
 mod import;
 mod interrupt;
 mod plan;
@@ -118,6 +119,9 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::Diff { spec, output, aws } => diff::run(&spec, output, &aws, colour).await,
         Command::Destroy { spec, auto_approve, aws, wait } => {
             destroy::run(&spec, auto_approve, &aws, &wait, colour).await
+        }
+        Command::IamPolicy { spec, for_command, account, region, partition, prune } => {
+            iam_policy::run(&spec, for_command, account, region, partition, prune, colour)
         }
         Command::Import { endpoints, project, out, adopt, auto_approve, aws, wait } => {
             import::run(&endpoints, &project, out.as_deref(), adopt, auto_approve, &aws, &wait, colour).await

@@ -13,6 +13,7 @@ import traceback
 import uuid
 from typing import Any, Callable, Iterable, Optional
 from urllib.parse import parse_qs
+from xml.etree import ElementTree
 
 import emulator_state
 
@@ -30,6 +31,43 @@ FAULT_STATUS = {
     "503": (503, "Service Unavailable", "ServiceUnavailable", "ServiceUnavailable",
             "Service is unavailable (injected by the emulator)."),
 }
+
+
+# moto raises its authentication and authorization errors (IAM enforcement, see
+# patches/iam.py) as query-protocol XML whatever the service's protocol; the JSON-protocol
+# services (SageMaker, Application Auto Scaling) answer them as JSON errors, which is what the
+# SDKs parse. The codes are the JSON services' own names for them; AWS sends
+# AccessDeniedException from SageMaker with HTTP 400 ("Status Code: 400; Error Code:
+# AccessDeniedException" in the SDKs' error reports).
+JSON_ERROR_CODES = {
+    "AccessDenied": "AccessDeniedException",
+    "InvalidClientTokenId": "UnrecognizedClientException",
+    "SignatureDoesNotMatch": "InvalidSignatureException",
+}
+
+
+def json_protocol_error(status: str, headers: list, body: bytes) -> tuple[str, list, bytes]:
+    """A moto XML error answered to a JSON-protocol call, as the JSON error AWS sends: HTTP 400,
+    `{"__type": CODE, "Message": TEXT}`, header `x-amzn-ErrorType: CODE`. Anything else is
+    returned as it is."""
+    if not body.lstrip().startswith(b"<") or status.startswith("2"):
+        return status, headers, body
+    try:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError:
+        return status, headers, body
+    code = root.findtext(".//Code")
+    if code not in JSON_ERROR_CODES:
+        return status, headers, body
+    json_code = JSON_ERROR_CODES[code]
+    payload = json.dumps({"__type": json_code, "Message": root.findtext(".//Message") or ""}).encode()
+    kept = [(k, v) for k, v in headers
+            if k.lower() not in ("content-type", "content-length", "x-amzn-errortype")]
+    return "400 Bad Request", kept + [
+        ("Content-Type", "application/x-amz-json-1.1"),
+        ("x-amzn-ErrorType", json_code),
+        ("Content-Length", str(len(payload))),
+    ], payload
 
 
 class DropConnection(ConnectionAbortedError):
@@ -142,6 +180,8 @@ class EmulatorMiddleware:
                                         query_code, message)
 
         status, headers, body = self._call_moto(environ)
+        if environ.get("HTTP_X_AMZ_TARGET"):
+            status, headers, body = json_protocol_error(status, headers, body)
         try:
             code = int(status.split()[0])
         except (ValueError, IndexError):
