@@ -543,3 +543,218 @@ fn apply_grants(
         None,
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::model_from_yaml;
+
+    const RECOMMENDER: &str = include_str!("../examples/recommender.yaml");
+
+    fn scope() -> Scope {
+        Scope { partition: "aws".into(), region: "us-east-1".into(), account: "123456789012".into(), prune: false }
+    }
+
+    fn statement<'p>(policy: &'p Policy, sid: &str) -> Option<&'p Statement> {
+        policy.statements.iter().find(|s| s.sid == sid)
+    }
+
+    fn sids(policy: &Policy) -> Vec<&str> {
+        policy.statements.iter().map(|s| s.sid.as_str()).collect()
+    }
+
+    /// A spec with `endpoints` (YAML list items) in project `p`.
+    fn spec(endpoints: &str) -> crate::model::Desired {
+        model_from_yaml(&format!("version: 1\nproject: p\nregion: eu-west-1\nendpoints:\n{endpoints}"))
+    }
+
+    const INLINE: &str = "  - name: Rec\n    model:\n      image: i\n      execution_role_arn: arn:aws:iam::111122223333:role/r\n    variants:\n      - name: v\n        instance_type: ml.c5.large\n        autoscaling: {min: 1, max: 2, target: {invocations_per_instance: 100}}\n";
+
+    #[test]
+    fn every_command_reads_and_only_apply_and_destroy_write() {
+        let desired = model_from_yaml(RECOMMENDER);
+        let reads = ["SageMakerList", "SageMakerRead", "AutoScalingRead", "AutoScalingReadTags"];
+        assert_eq!(sids(&policy(&desired, &[Command::Plan], &scope())), reads);
+        assert_eq!(sids(&policy(&desired, &[Command::Diff], &scope())), reads);
+        let destroy = policy(&desired, &[Command::Destroy], &scope());
+        assert_eq!(sids(&destroy)[4..], ["SageMakerDeleteOwned", "AutoScalingRemove", "TargetTrackingAlarms"]);
+        assert_eq!(
+            statement(&destroy, "TargetTrackingAlarms").unwrap().actions,
+            ["cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms"]
+        );
+        let apply = policy(&desired, &[Command::Apply], &scope());
+        assert_eq!(
+            sids(&apply)[4..],
+            [
+                "SageMakerCreate",
+                "PassExecutionRoles",
+                "SageMakerUpdateOwned",
+                "SageMakerTagOwned",
+                "SageMakerDeleteOwned",
+                "AutoScalingConfigure",
+                "AutoScalingRemove",
+                "AutoScalingTagOwned",
+                "AutoScalingTagOnRegister",
+                "AutoScalingServiceLinkedRole",
+                "TargetTrackingAlarms",
+            ]
+        );
+        // apply deletes only the configs and models an endpoint stopped using, never an endpoint.
+        assert_eq!(
+            statement(&apply, "SageMakerDeleteOwned").unwrap().actions,
+            ["sagemaker:DeleteEndpointConfig", "sagemaker:DeleteModel"]
+        );
+    }
+
+    #[test]
+    fn plan_reads_only_the_spec_names_and_diff_the_whole_account() {
+        let desired = model_from_yaml(RECOMMENDER);
+        let plan = policy(&desired, &[Command::Plan], &scope());
+        let read = statement(&plan, "SageMakerRead").unwrap();
+        assert_eq!(
+            read.resources,
+            [
+                "arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/product-recommender-????????",
+                "arn:aws:sagemaker:us-east-1:123456789012:endpoint/product-recommender",
+                "arn:aws:sagemaker:us-east-1:123456789012:model/product-recommender-????????",
+            ]
+        );
+        assert_eq!(statement(&plan, "SageMakerList").unwrap().actions, ["sagemaker:ListEndpointConfigs", "sagemaker:ListModels"]);
+        let diff = policy(&desired, &[Command::Diff], &scope());
+        assert_eq!(
+            statement(&diff, "SageMakerRead").unwrap().resources,
+            [
+                "arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/*",
+                "arn:aws:sagemaker:us-east-1:123456789012:endpoint/*",
+                "arn:aws:sagemaker:us-east-1:123456789012:model/*",
+            ]
+        );
+        assert!(statement(&diff, "SageMakerList").unwrap().actions.contains(&"sagemaker:ListEndpoints".to_string()));
+    }
+
+    #[test]
+    fn prune_reads_the_account_and_deletes_owned_strays() {
+        let desired = model_from_yaml(RECOMMENDER);
+        let prune = Scope { prune: true, ..scope() };
+        let apply = policy(&desired, &[Command::Apply], &prune);
+        let delete = statement(&apply, "SageMakerDeleteOwned").unwrap();
+        assert_eq!(delete.actions, ["sagemaker:DeleteEndpoint", "sagemaker:DeleteEndpointConfig", "sagemaker:DeleteModel"]);
+        assert!(delete.resources.iter().all(|r| r.ends_with("/*")), "{:?}", delete.resources);
+        assert_eq!(delete.condition, owned("recommendations"));
+        assert_eq!(
+            statement(&apply, "TargetTrackingAlarms").unwrap().resources,
+            ["arn:aws:cloudwatch:us-east-1:123456789012:alarm:TargetTracking-endpoint/*"]
+        );
+        // destroy never prunes.
+        let destroy = policy(&desired, &[Command::Destroy], &prune);
+        assert!(statement(&destroy, "SageMakerRead").unwrap().resources.iter().all(|r| !r.ends_with("endpoint/*")));
+    }
+
+    #[test]
+    fn writes_carry_tag_conditions_and_pass_role_only_to_sagemaker() {
+        let desired = model_from_yaml(RECOMMENDER);
+        let all = policy(&desired, &Command::ALL, &scope());
+        let tag = |key: &str| {
+            Some(Condition::from([(
+                "StringEquals".to_string(),
+                BTreeMap::from([(format!("{key}/endpoint-scale:project"), "recommendations".to_string())]),
+            )]))
+        };
+        for sid in ["SageMakerCreate", "AutoScalingTagOnRegister"] {
+            assert_eq!(statement(&all, sid).unwrap().condition, tag("aws:RequestTag"), "{sid}");
+        }
+        for sid in ["SageMakerUpdateOwned", "SageMakerTagOwned", "SageMakerDeleteOwned", "AutoScalingTagOwned"] {
+            assert_eq!(statement(&all, sid).unwrap().condition, tag("aws:ResourceTag"), "{sid}");
+        }
+        let pass = statement(&all, "PassExecutionRoles").unwrap();
+        assert_eq!(pass.resources, ["arn:aws:iam::123456789012:role/SageMakerRecommenderRole"]);
+        assert_eq!(pass.condition, string_equals(&[("iam:PassedToService", "sagemaker.amazonaws.com")]));
+        let slr = statement(&all, "AutoScalingServiceLinkedRole").unwrap();
+        assert_eq!(slr.resources, ["arn:aws:iam::123456789012:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"]);
+        for sid in ["AutoScalingConfigure", "AutoScalingRemove"] {
+            assert_eq!(statement(&all, sid).unwrap().condition, sagemaker_targets(), "{sid}");
+        }
+    }
+
+    #[test]
+    fn no_action_is_a_wildcard_and_the_document_is_deterministic() {
+        let desired = model_from_yaml(RECOMMENDER);
+        let all = policy(&desired, &Command::ALL, &scope());
+        for s in &all.statements {
+            for a in &s.actions {
+                let (service, name) = a.split_once(':').unwrap();
+                assert!(!service.contains('*') && !name.contains('*') && !name.is_empty(), "{a}");
+            }
+            assert!(!s.resources.is_empty());
+        }
+        // Sids are unique and in Grant's order.
+        let order: Vec<usize> =
+            all.statements.iter().map(|s| Grant::ALL.iter().position(|g| g.sid() == s.sid).unwrap()).collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+        assert_eq!(all.to_json(), policy(&desired, &Command::ALL, &scope()).to_json());
+        let doc: serde_json::Value = serde_json::from_str(&all.to_json()).unwrap();
+        assert_eq!(doc["Version"], "2012-10-17");
+    }
+
+    #[test]
+    fn names_with_capitals_get_both_spellings_and_existing_models_no_create() {
+        let desired = spec(INLINE);
+        let apply = policy(&desired, &[Command::Apply], &Scope { region: "eu-west-1".into(), ..scope() });
+        let create = statement(&apply, "SageMakerCreate").unwrap();
+        assert!(create.resources.contains(&"arn:aws:sagemaker:eu-west-1:123456789012:endpoint/rec".to_string()));
+        assert!(create.resources.contains(&"arn:aws:sagemaker:eu-west-1:123456789012:endpoint/Rec".to_string()));
+        assert!(create.resources.contains(&"arn:aws:sagemaker:eu-west-1:123456789012:model/rec-????????".to_string()));
+        // Alarm names keep the endpoint's name as written.
+        assert_eq!(
+            statement(&apply, "TargetTrackingAlarms").unwrap().resources,
+            ["arn:aws:cloudwatch:eu-west-1:123456789012:alarm:TargetTracking-endpoint/Rec/variant/*"]
+        );
+
+        let existing = spec("  - name: e\n    model: {existing: m}\n    variants: [{name: v, instance_type: ml.c5.large}]\n");
+        let apply = policy(&existing, &[Command::Apply], &scope());
+        assert!(statement(&apply, "PassExecutionRoles").is_none());
+        let create = statement(&apply, "SageMakerCreate").unwrap();
+        assert_eq!(create.actions, ["sagemaker:CreateEndpoint", "sagemaker:CreateEndpointConfig"]);
+        assert!(create.resources.iter().all(|r| !r.contains(":model/")));
+    }
+
+    #[test]
+    fn adoption_reads_any_config_and_tags_only_the_adopted_endpoint() {
+        let desired = spec("  - name: a\n    adopt: true\n    model: {existing: m}\n    variants: [{name: v, instance_type: ml.c5.large}]\n  - name: b\n    model: {existing: m}\n    variants: [{name: v, instance_type: ml.c5.large}]\n");
+        let apply = policy(&desired, &[Command::Apply], &scope());
+        let adopt = statement(&apply, "SageMakerAdoptEndpoints").unwrap();
+        assert_eq!(adopt.actions, ["sagemaker:AddTags"]);
+        assert_eq!(adopt.resources, ["arn:aws:sagemaker:us-east-1:123456789012:endpoint/a"]);
+        assert_eq!(adopt.condition, tagged_on_create("p"));
+        let read = statement(&apply, "SageMakerRead").unwrap();
+        assert!(read.resources.contains(&"arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/*".to_string()));
+        assert!(statement(&policy(&spec(INLINE), &[Command::Apply], &scope()), "SageMakerAdoptEndpoints").is_none());
+    }
+
+    #[test]
+    fn partitions_follow_the_region() {
+        assert_eq!(Scope::partition_of("cn-north-1"), "aws-cn");
+        assert_eq!(Scope::partition_of("us-gov-west-1"), "aws-us-gov");
+        assert_eq!(Scope::partition_of("eu-west-1"), "aws");
+        assert_eq!(Scope::partition_of("*"), "aws");
+    }
+
+    #[test]
+    fn wildcards_match_as_iam_does_and_covered_resources_are_left_out() {
+        assert!(glob("a/*", "a/b/c"));
+        assert!(glob("rec-????????", "rec-0a1b2c3d"));
+        assert!(!glob("rec-????????", "rec-prod-0a1b2c3d"));
+        assert!(!glob("rec-????????", "rec-0a1b2c3"));
+        let set: BTreeSet<String> = ["x:endpoint/*", "x:endpoint/rec", "x:model/rec-????????"].map(String::from).into();
+        assert_eq!(compact(set), ["x:endpoint/*", "x:model/rec-????????"]);
+    }
+
+    #[test]
+    fn every_statement_is_explained_in_the_readme() {
+        let readme = include_str!("../README.md");
+        let section = readme.split("## IAM permissions").nth(1).expect("README has an IAM permissions section");
+        for grant in Grant::ALL {
+            assert!(section.contains(&format!("`{}`", grant.sid())), "README does not explain {}", grant.sid());
+        }
+    }
+}

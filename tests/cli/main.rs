@@ -10,6 +10,7 @@ mod harness;
 mod aws_access;
 mod emulator_smoke;
 mod failure;
+mod iam;
 mod live;
 mod lossless;
 

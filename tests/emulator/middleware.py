@@ -373,6 +373,11 @@ class EmulatorMiddleware:
                 return _json_response(start_response, 200, [])
             return not_allowed()
 
+        if path == "/_emulator/iam-user":
+            if method != "POST":
+                return not_allowed()
+            return self._iam_user(start_response, account, body)
+
         if path == "/_emulator/reset":
             if method != "POST":
                 return not_allowed()
@@ -425,6 +430,30 @@ class EmulatorMiddleware:
         except ValueError as exc:
             return _json_response(start_response, 400, {"error": str(exc)})
         return show()
+
+    def _iam_user(self, start_response: Callable, account: str, body: Any) -> list[bytes]:
+        """Creates IAM user `user` in the account with `policy` as its one inline policy
+        (validated as moto's PutUserPolicy validates it) and an access key, for IAM enforcement
+        tests (`POST /moto-api/reset-auth`): the same as CreateUser, PutUserPolicy and
+        CreateAccessKey through the IAM API, without signing them."""
+        from moto.iam.exceptions import IAMException
+        from moto.iam.models import iam_backends
+
+        if not isinstance(body, dict) or not isinstance(body.get("user"), str) or "policy" not in body:
+            return _json_response(start_response, 400, {"error": 'body must be {"user": NAME, "policy": DOCUMENT}'})
+        document = body["policy"] if isinstance(body["policy"], str) else json.dumps(body["policy"])
+        with self.moto_lock:
+            backend = iam_backends[account]["aws"]
+            try:
+                user = backend.create_user("us-east-1", body["user"])
+                backend.put_user_policy(user.name, "endpoint-scale", document)
+                key = backend.create_access_key(user.name)
+            except IAMException as exc:
+                return _json_response(start_response, 400, {"error": f"{exc.code}: {exc.message}"})
+        return _json_response(start_response, 200, {
+            "user": user.name, "arn": user.arn,
+            "access_key_id": key.access_key_id, "secret_access_key": key.secret_access_key,
+        })
 
     def _reset_account(self, account: str) -> None:
         from moto.core.base_backend import BackendDict, backend_lock

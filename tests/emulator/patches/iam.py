@@ -37,6 +37,8 @@ Still not emulated: Condition blocks (ignored: a statement applies whatever its 
 permission boundaries, SCPs, session policies, resource-based policies, NotResource.
 """
 
+import json
+import re
 from typing import Any, Optional, Union
 
 from moto.applicationautoscaling import responses as aasr
@@ -141,9 +143,14 @@ def create_service_linked_role(account: str, region: str) -> None:
     of the sagemaker namespace does in AWS."""
     from moto.iam.models import iam_backends
 
-    if not _slr_exists(account, region):
-        iam_backends[account][get_partition(region)].create_service_linked_role(
-            SLR_SERVICE, "", "")
+    if _slr_exists(account, region):
+        return
+    # moto's CreateServiceLinkedRole derives another name (..._Sagemaker); AWS's is SLR_NAME.
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["sts:AssumeRole"], "Principal": {"Service": [SLR_SERVICE]}}]}
+    iam_backends[account][get_partition(region)].create_role(
+        SLR_NAME, json.dumps(trust), f"/aws-service-role/{SLR_SERVICE}/", permissions_boundary=None,
+        description="", tags=[], max_session_duration="3600", linked_service=SLR_SERVICE)
 
 
 def autoscaling_resource(self: aasr.ApplicationAutoScalingResponse) -> Union[str, list[Check]]:
@@ -200,7 +207,24 @@ def check_action_permitted(self: ac.IAMRequestBase, resource: Any) -> None:
             _denied(self, action, arn, explicit=False)
 
 
+def _iam_match(pattern: str, value: str, ignore_case: bool) -> bool:
+    # IAM's wildcards: `*` any run of characters, `?` exactly one; everything else literal
+    # (moto turned only `*` into a regex and left the rest unescaped, so `?` broke it).
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, value, re.IGNORECASE if ignore_case else 0) is not None
+
+
+def check_element_matches(self: ac.IAMPolicyStatement, element: str, value: str) -> bool:
+    """IAM matching: action names are case-insensitive, ARNs case-sensitive (IAM User Guide,
+    "IAM JSON policy elements")."""
+    patterns = self._statement[element]
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    return any(_iam_match(p, value, element in ("Action", "NotAction")) for p in patterns)
+
+
 def apply() -> None:
     smr.SageMakerResponse._determine_resource = sagemaker_resource
     aasr.ApplicationAutoScalingResponse._determine_resource = autoscaling_resource
     ac.IAMRequestBase.check_action_permitted = check_action_permitted
+    ac.IAMPolicyStatement._check_element_matches = check_element_matches
