@@ -198,8 +198,30 @@ const UNDETECTABLE: &[(&str, &str)] = &[(
     "the TagResource that RegisterScalableTarget implies is not checked, and AutoScalingTagOwned allows TagResource too once conditions are ignored",
 )];
 
-#[test]
-fn the_policy_is_enough_for_every_command_and_every_statement_is_needed() {
+/// An endpoint of the example's name made by hand, on a config of any name.
+async fn hand_made_endpoint(account: &Account) {
+    use aws_sdk_sagemaker::types::{ContainerDefinition, ProductionVariant, ProductionVariantInstanceType};
+    let sm = account.sagemaker().await;
+    let container = ContainerDefinition::builder().image("image").build();
+    sm.create_model()
+        .model_name("hand-model")
+        .execution_role_arn("arn:aws:iam::123456789012:role/r")
+        .primary_container(container)
+        .send()
+        .await
+        .unwrap();
+    let variant = ProductionVariant::builder()
+        .variant_name("primary")
+        .model_name("hand-model")
+        .instance_type(ProductionVariantInstanceType::MlC5Large)
+        .initial_instance_count(1)
+        .build();
+    sm.create_endpoint_config().endpoint_config_name("hand-config").production_variants(variant).send().await.unwrap();
+    sm.create_endpoint().endpoint_name("product-recommender").endpoint_config_name("hand-config").send().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_policy_is_enough_for_every_command_and_every_statement_is_needed() {
     let emulator = Emulator::dedicated();
     let specs = Specs::new();
     let for_account = |account: &str, command: &str| policy(&["--for", command, "--account", account]);
@@ -213,6 +235,10 @@ fn the_policy_is_enough_for_every_command_and_every_statement_is_needed() {
         .map(|c| (c, main.iam_user(&format!("ci-{c}"), &for_account(&main.id, c).to_string())))
         .collect();
     let user = |command: &str| &per_command.iter().find(|(c, _)| *c == command).unwrap().1;
+    // The policy of a spec whose endpoint has another name: resources are really checked.
+    let other = TempSpec::new("other.yaml", recommender().replace("name: product-recommender", "name: other-recommender"));
+    let out = es(["iam-policy", other.arg(), "--for", "plan", "--account", &main.id]).run().code(0);
+    let elsewhere = main.iam_user("ci-elsewhere", &out.stdout);
     let statements = sids(&everything);
     let mut covered: Vec<&str> = NEEDED.iter().map(|n| n.sid).chain(UNDETECTABLE.iter().map(|u| u.0)).collect();
     covered.sort();
@@ -230,7 +256,17 @@ fn the_policy_is_enough_for_every_command_and_every_statement_is_needed() {
         })
         .collect();
 
+    // A hand-made endpoint of the same name: plan's policy cannot read its config, and need not.
+    let taken = emulator.account();
+    hand_made_endpoint(&taken).await;
+    let planner = taken.iam_user("ci-plan", &for_account(&taken.id, "plan").to_string());
+
     let _enforcing = Enforcing::on(&emulator);
+    let out = run_as(&planner, &["plan", specs.base.arg()]).code(1);
+    assert_eq!(
+        out.stderr,
+        "error: 1 endpoint(s) of the spec conflict with resources this project does not manage; nothing was changed (see the hints above)\n"
+    );
     let (base, retagged, updated) = (specs.base.arg(), specs.retagged.arg(), specs.updated.arg());
 
     // The whole policy: the lifecycle of the example, tag and model changes included.
@@ -242,6 +278,16 @@ fn the_policy_is_enough_for_every_command_and_every_statement_is_needed() {
     run_as(&ci, &["apply", retagged]).code(0);
     run_as(&ci, &["apply", updated]).code(0);
     run_as(&ci, &["destroy", updated]).code(0);
+
+    // A policy for other names does not reach this spec's endpoint.
+    let out = run_as(&elsewhere, &["plan", base]).code(1);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "error: DescribeEndpoint on endpoint product-recommender was denied: the IAM action sagemaker:DescribeEndpoint is not allowed for these credentials (User: {} is not authorized to perform: sagemaker:DescribeEndpoint on resource: arn:aws:sagemaker:us-east-1:{}:endpoint/product-recommender because no identity-based policy allows the sagemaker:DescribeEndpoint action)\n",
+            elsewhere.arn, main.id
+        )
+    );
 
     // Each command's own policy is enough for it.
     run_as(user("plan"), &["plan", base]).code(0);
