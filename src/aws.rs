@@ -312,7 +312,10 @@ mod tests {
             e.to_string(),
             "CreateModel on model m was denied: the IAM action iam:PassRole is not allowed for these credentials (User: arn:aws:iam::1:user/ci is not authorized to perform: iam:PassRole on resource: arn:aws:iam::1:role/r because no identity-based policy allows the iam:PassRole action)"
         );
-        assert_eq!(denied("User: x is not authorized to perform: sagemaker:CreateModel").iam_action(), "sagemaker:CreateModel");
+        assert_eq!(
+            denied("User: x is not authorized to perform: sagemaker:CreateModel").iam_action(),
+            "sagemaker:CreateModel"
+        );
         // A message without the action, or with something else there: the operation's own.
         assert_eq!(denied("Access denied").iam_action(), "sagemaker:CreateModel");
         assert_eq!(denied("User: x is not authorized to perform: this").iam_action(), "sagemaker:CreateModel");

@@ -177,10 +177,7 @@ impl Policy {
 
     /// The same policy without the statement `sid`.
     pub fn without(&self, sid: &str) -> Policy {
-        Policy {
-            version: self.version,
-            statements: self.statements.iter().filter(|s| s.sid != sid).cloned().collect(),
-        }
+        Policy { version: self.version, statements: self.statements.iter().filter(|s| s.sid != sid).cloned().collect() }
     }
 }
 
@@ -197,10 +194,13 @@ struct Endpoint {
     adopt: bool,
 }
 
-/// The statements under construction: actions and resources per grant, with its condition.
+/// One statement under construction: its actions, its resources and its condition.
+type Draft = (BTreeSet<String>, BTreeSet<String>, Option<Condition>);
+
+/// The statements under construction, per grant.
 #[derive(Default)]
 struct Builder {
-    grants: BTreeMap<Grant, (BTreeSet<String>, BTreeSet<String>, Option<Condition>)>,
+    grants: BTreeMap<Grant, Draft>,
 }
 
 impl Builder {
@@ -383,7 +383,12 @@ pub fn policy(desired: &Desired, commands: &[Command], scope: &Scope) -> Policy 
             "sagemaker:ListTags",
         ];
         if account_wide {
-            b.add(Grant::SageMakerRead, read, [arns.any("endpoint"), arns.any("endpoint-config"), arns.any("model")], None);
+            b.add(
+                Grant::SageMakerRead,
+                read,
+                [arns.any("endpoint"), arns.any("endpoint-config"), arns.any("model")],
+                None,
+            );
         } else {
             b.add(Grant::SageMakerRead, read, each(&|e| arns.endpoint(&e.name)), None);
             b.add(Grant::SageMakerRead, read, each(&|e| arns.derived("endpoint-config", &e.name)), None);
@@ -459,8 +464,11 @@ fn apply_grants(
     let endpoint_arns = each(&|e| arns.endpoint(&e.name));
     let configs = each(&|e| arns.derived("endpoint-config", &e.name));
     let models = each(&|e| arns.derived("model", &e.name));
-    let inline_models: Vec<String> =
-        endpoints.iter().filter(|e| inline.contains(e.name.as_str())).flat_map(|e| arns.derived("model", &e.name)).collect();
+    let inline_models: Vec<String> = endpoints
+        .iter()
+        .filter(|e| inline.contains(e.name.as_str()))
+        .flat_map(|e| arns.derived("model", &e.name))
+        .collect();
 
     // Creates carry the ownership tags in the request (sdk.rs sends the resources' tags).
     let mut creates = vec!["sagemaker:CreateEndpoint", "sagemaker:CreateEndpointConfig"];
@@ -619,7 +627,10 @@ mod tests {
                 "arn:aws:sagemaker:us-east-1:123456789012:model/product-recommender-????????",
             ]
         );
-        assert_eq!(statement(&plan, "SageMakerList").unwrap().actions, ["sagemaker:ListEndpointConfigs", "sagemaker:ListModels"]);
+        assert_eq!(
+            statement(&plan, "SageMakerList").unwrap().actions,
+            ["sagemaker:ListEndpointConfigs", "sagemaker:ListModels"]
+        );
         let diff = policy(&desired, &[Command::Diff], &scope());
         assert_eq!(
             statement(&diff, "SageMakerRead").unwrap().resources,
@@ -638,7 +649,10 @@ mod tests {
         let prune = Scope { prune: true, ..scope() };
         let apply = policy(&desired, &[Command::Apply], &prune);
         let delete = statement(&apply, "SageMakerDeleteOwned").unwrap();
-        assert_eq!(delete.actions, ["sagemaker:DeleteEndpoint", "sagemaker:DeleteEndpointConfig", "sagemaker:DeleteModel"]);
+        assert_eq!(
+            delete.actions,
+            ["sagemaker:DeleteEndpoint", "sagemaker:DeleteEndpointConfig", "sagemaker:DeleteModel"]
+        );
         assert!(delete.resources.iter().all(|r| r.ends_with("/*")), "{:?}", delete.resources);
         assert_eq!(delete.condition, owned("recommendations"));
         assert_eq!(
@@ -710,7 +724,8 @@ mod tests {
             ["arn:aws:cloudwatch:eu-west-1:123456789012:alarm:TargetTracking-endpoint/Rec/variant/*"]
         );
 
-        let existing = spec("  - name: e\n    model: {existing: m}\n    variants: [{name: v, instance_type: ml.c5.large}]\n");
+        let existing =
+            spec("  - name: e\n    model: {existing: m}\n    variants: [{name: v, instance_type: ml.c5.large}]\n");
         let apply = policy(&existing, &[Command::Apply], &scope());
         assert!(statement(&apply, "PassExecutionRoles").is_none());
         let create = statement(&apply, "SageMakerCreate").unwrap();

@@ -215,12 +215,11 @@ pub async fn read<A: Aws>(
                 }
             }
         }
-        let found =
-            try_join_all(names.iter().map(|(name, stray)| {
-                let adopt = endpoints.iter().any(|w| w.endpoint == *name && w.adopt);
-                read_endpoint(aws, gate, project, name, *stray, adopt)
-            }))
-            .await?;
+        let found = try_join_all(names.iter().map(|(name, stray)| {
+            let adopt = endpoints.iter().any(|w| w.endpoint == *name && w.adopt);
+            read_endpoint(aws, gate, project, name, *stray, adopt)
+        }))
+        .await?;
         AwsResult::Ok((names, found))
     };
     let ((targets, policies, schedules), (configs, models), (names, found)) =

@@ -81,7 +81,10 @@ fn the_printed_policy_is_valid_iam_json_without_wildcard_actions() {
         }
     }
     // Reading commands get no write.
-    assert_eq!(sids(&policy(&["--for", "plan"])), ["SageMakerList", "SageMakerRead", "AutoScalingRead", "AutoScalingReadTags"]);
+    assert_eq!(
+        sids(&policy(&["--for", "plan"])),
+        ["SageMakerList", "SageMakerRead", "AutoScalingRead", "AutoScalingReadTags"]
+    );
 }
 
 #[test]
@@ -93,7 +96,10 @@ fn the_example_policy_is_what_the_command_prints() {
 #[test]
 fn account_region_and_partition_shape_the_arns() {
     let doc = policy(&["--for", "plan", "--account", "123456789012"]);
-    assert_eq!(doc["Statement"][1]["Resource"][1], "arn:aws:sagemaker:us-east-1:123456789012:endpoint/product-recommender");
+    assert_eq!(
+        doc["Statement"][1]["Resource"][1],
+        "arn:aws:sagemaker:us-east-1:123456789012:endpoint/product-recommender"
+    );
     let doc = policy(&["--for", "plan", "--partition", "aws-us-gov", "--region", "us-east-1"]);
     assert_eq!(doc["Statement"][1]["Resource"][1], "arn:aws-us-gov:sagemaker:us-east-1:*:endpoint/product-recommender");
 
@@ -154,7 +160,10 @@ impl Specs {
         let base = recommender();
         let retagged = base.replace("  team: recommendations\n  cost-center: ml-platform\n", "  team: ml-platform\n");
         assert_ne!(retagged, base);
-        let updated = base.replace("SAGEMAKER_TFS_DEFAULT_MODEL_NAME: recommender", "SAGEMAKER_TFS_DEFAULT_MODEL_NAME: recommender-v2");
+        let updated = base.replace(
+            "SAGEMAKER_TFS_DEFAULT_MODEL_NAME: recommender",
+            "SAGEMAKER_TFS_DEFAULT_MODEL_NAME: recommender-v2",
+        );
         assert_ne!(updated, base);
         Specs {
             base: TempSpec::new("recommender.yaml", base),
@@ -236,7 +245,8 @@ async fn the_policy_is_enough_for_every_command_and_every_statement_is_needed() 
         .collect();
     let user = |command: &str| &per_command.iter().find(|(c, _)| *c == command).unwrap().1;
     // The policy of a spec whose endpoint has another name: resources are really checked.
-    let other = TempSpec::new("other.yaml", recommender().replace("name: product-recommender", "name: other-recommender"));
+    let other =
+        TempSpec::new("other.yaml", recommender().replace("name: product-recommender", "name: other-recommender"));
     let out = es(["iam-policy", other.arg(), "--for", "plan", "--account", &main.id]).run().code(0);
     let elsewhere = main.iam_user("ci-elsewhere", &out.stdout);
     let statements = sids(&everything);
@@ -244,7 +254,10 @@ async fn the_policy_is_enough_for_every_command_and_every_statement_is_needed() 
     covered.sort();
     let mut listed: Vec<&str> = statements.iter().map(String::as_str).collect();
     listed.sort();
-    assert_eq!(covered, listed, "every statement of the recommender's policy is proven needed or listed as undetectable");
+    assert_eq!(
+        covered, listed,
+        "every statement of the recommender's policy is proven needed or listed as undetectable"
+    );
     let reduced: Vec<(String, Account, IamUser, IamUser)> = statements
         .iter()
         .map(|sid| {
