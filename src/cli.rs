@@ -233,8 +233,7 @@ ARNs name any account (`*`) unless --account is given, and the spec's region (an
 
 Examples:
   endpoint-scale iam-policy spec.yaml --for plan > plan-policy.json
-  endpoint-scale iam-policy spec.yaml --account 123456789012 > ci-policy.json
-  aws iam put-role-policy --role-name ci --policy-name endpoint-scale --policy-document file://ci-policy.json";
+  endpoint-scale iam-policy spec.yaml --account 123456789012 > ci-policy.json";
 
 /// Which command an IAM policy is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

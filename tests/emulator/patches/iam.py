@@ -42,7 +42,6 @@ import re
 from typing import Any, Optional, Union
 
 from moto.applicationautoscaling import responses as aasr
-from moto.core.authorization import ActionAuthenticatorMixin
 from moto.iam import access_control as ac
 from moto.iam.access_control import IAMPolicy, PermissionResult
 from moto.sagemaker import responses as smr
@@ -75,12 +74,6 @@ AAS_ON_TARGET = {
     "DeleteScalingPolicy", "PutScheduledAction", "DeleteScheduledAction",
 }
 AAS_BY_ARN = {"TagResource", "UntagResource", "ListTagsForResource"}
-
-
-def _enforcing() -> bool:
-    from moto import settings
-
-    return ActionAuthenticatorMixin.request_count >= settings.INITIAL_NO_AUTH_ACTION_COUNT
 
 
 def _action(self: Any) -> str:
