@@ -132,6 +132,29 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         output: OutputFormat,
     },
+    /// Print the least-privilege IAM policy that plan, apply, diff or destroy need for a spec.
+    #[command(long_about = IAM_POLICY_ABOUT)]
+    IamPolicy {
+        /// The spec file (YAML).
+        spec: PathBuf,
+        /// The command the policy is for; `all` is what a pipeline that runs all four needs.
+        #[arg(long = "for", value_enum, default_value_t, value_name = "COMMAND")]
+        for_command: IamCommand,
+        /// The AWS account the policy is for (12 digits); without it ARNs name any account (`*`).
+        #[arg(long, value_parser = account_id)]
+        account: Option<String>,
+        /// The region of the ARNs; the spec's `region:` wins (this may only repeat it). Without
+        /// either: any region (`*`).
+        #[arg(long)]
+        region: Option<String>,
+        /// The ARN partition (aws, aws-cn, aws-us-gov, ...); default: the region's.
+        #[arg(long, value_parser = partition)]
+        partition: Option<String>,
+        /// The policy is for plan and apply run with --prune (they read every endpoint of the
+        /// account and delete this project's endpoints that left the spec).
+        #[arg(long)]
+        prune: bool,
+    },
     /// Write a spec for existing endpoints, so a team can adopt endpoints made by hand.
     Import {
         /// Endpoint names.
@@ -237,6 +260,56 @@ pub enum Command {
     Prices(PricesCommand),
     /// Print the JSON Schema of the spec, for editors' YAML language servers.
     Schema,
+}
+
+/// The long help of `iam-policy`.
+const IAM_POLICY_ABOUT: &str = "Print the least-privilege IAM policy that plan, apply, diff or destroy need for a spec.
+
+The policy is an identity-based policy document (JSON) for the principal CI runs endpoint-scale as: \
+the SageMaker, Application Auto Scaling, IAM and CloudWatch actions the command calls (or has AWS \
+call on its behalf), on the spec's endpoints, on the configs and models endpoint-scale names after \
+them (`<endpoint>-` and eight characters), and on the spec's execution roles. Writes are limited by \
+tag conditions to what carries the project's `endpoint-scale:project` tag. Statement `Sid`s are \
+stable: README.md (IAM permissions) says why each is needed.
+
+ARNs name any account (`*`) unless --account is given, and the spec's region (any region without one).
+
+Examples:
+  endpoint-scale iam-policy spec.yaml --for plan > plan-policy.json
+  endpoint-scale iam-policy spec.yaml --account 123456789012 > ci-policy.json";
+
+/// Which command an IAM policy is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum IamCommand {
+    Plan,
+    Apply,
+    Diff,
+    Destroy,
+    /// All four.
+    #[default]
+    All,
+}
+
+/// `--account`: an AWS account id, 12 digits.
+fn account_id(text: &str) -> Result<String, String> {
+    if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(text.to_string())
+    } else {
+        Err(format!("`{text}` is not an AWS account id: write its 12 digits, like 123456789012"))
+    }
+}
+
+/// `--partition`: `aws` or `aws-` and lower-case words (`aws-cn`, `aws-us-gov`).
+fn partition(text: &str) -> Result<String, String> {
+    let valid = text.strip_prefix("aws").is_some_and(|rest| {
+        rest.split('-').skip(1).all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()))
+            && (rest.is_empty() || rest.starts_with('-'))
+    });
+    if valid {
+        Ok(text.to_string())
+    } else {
+        Err(format!("`{text}` is not an AWS partition: write aws, aws-cn or aws-us-gov"))
+    }
 }
 
 #[derive(Debug, Subcommand)]

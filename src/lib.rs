@@ -21,6 +21,7 @@ pub mod aws;
 pub mod cli;
 pub mod commands;
 pub mod diagnostic;
+pub mod iam;
 pub mod import;
 pub mod live;
 pub mod model;

@@ -15,12 +15,12 @@ use std::collections::BTreeMap;
 
 use std::future::Future;
 
-use futures::future::{try_join, try_join3, try_join_all};
+use futures::future::{join, try_join, try_join3, try_join_all};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
-use crate::aws::{Aws, AwsResult, EndpointDesc, PolicyDesc, TargetDesc};
+use crate::aws::{Aws, AwsErrorKind, AwsResult, EndpointDesc, PolicyDesc, TargetDesc};
 use crate::model::Tags;
 use crate::resources::{
     is_derived_name, resource_id, ConfigResource, Kind, ModelResource, PolicyResource, ScheduledActionResource,
@@ -236,8 +236,11 @@ pub async fn read<A: Aws>(
                 }
             }
         }
-        let found =
-            try_join_all(names.iter().map(|(name, stray)| read_endpoint(aws, gate, project, name, *stray))).await?;
+        let found = try_join_all(names.iter().map(|(name, stray)| {
+            let adopt = endpoints.iter().any(|w| w.endpoint == *name && w.adopt);
+            read_endpoint(aws, gate, project, name, *stray, adopt)
+        }))
+        .await?;
         AwsResult::Ok((names, found))
     };
     let ((targets, policies, schedules), (configs, models), (names, found)) =
@@ -458,12 +461,18 @@ enum Unused {
 
 /// Reads one endpoint. A stray (`--prune`) that is not ours is dropped after its tags, without
 /// reading its config and models: other endpoints in the account are not our business.
+///
+/// The config of a spec endpoint is read beside its tags, before they say whose it is. When the
+/// endpoint turns out not to be ours (a conflict, unless the spec adopts it), a config we may
+/// not read is no error: the plan needs only the owner, and the least-privilege policy
+/// (`iam-policy`) allows reading only the configs this project names.
 async fn read_endpoint<A: Aws>(
     aws: &A,
     gate: &Gate,
     project: &str,
     name: &str,
     stray: bool,
+    adopt: bool,
 ) -> AwsResult<Option<LiveEndpoint>> {
     let Some(desc) = gate.call(aws.describe_endpoint(name)).await? else { return Ok(None) };
     let config = async {
@@ -473,8 +482,13 @@ async fn read_endpoint<A: Aws>(
         }
         read_config(aws, gate, name, &desc.config_name).await
     };
-    let (tags, (config, models)) = try_join(gate.call(aws.list_tags(&desc.arn)), config).await?;
+    let (tags, read) = join(gate.call(aws.list_tags(&desc.arn)), config).await;
+    let tags = tags?;
     let ownership = ownership(&tags, project);
+    let (config, models) = match read {
+        Err(e) if e.kind == AwsErrorKind::AccessDenied && ownership != Ownership::Ours && !adopt => (None, Vec::new()),
+        other => other?,
+    };
     let (config, models) = match (stray, &ownership) {
         (true, Ownership::Ours) => read_config(aws, gate, name, &desc.config_name).await?,
         (true, _) => return Ok(None),

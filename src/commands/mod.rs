@@ -9,6 +9,7 @@
 mod apply;
 mod destroy;
 mod diff;
+mod iam_policy;
 mod import;
 mod interrupt;
 mod plan;
@@ -135,6 +136,9 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             destroy::run(&spec, auto_approve, output, &select.targets, &aws, &wait, colour).await
         }
         Command::Show { plan, output } => show::run(&plan, output, colour),
+        Command::IamPolicy { spec, for_command, account, region, partition, prune } => {
+            iam_policy::run(&spec, for_command, account, region, partition, prune, colour)
+        }
         Command::Import { endpoints, project, out, adopt, auto_approve, aws, wait } => {
             import::run(&endpoints, &project, out.as_deref(), adopt, auto_approve, &aws, &wait, colour).await
         }

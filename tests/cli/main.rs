@@ -11,6 +11,7 @@ mod aws_access;
 mod debug;
 mod emulator_smoke;
 mod failure;
+mod iam;
 mod live;
 mod lossless;
 mod results_json;

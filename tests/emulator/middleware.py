@@ -13,6 +13,7 @@ import traceback
 import uuid
 from typing import Any, Callable, Iterable, Optional
 from urllib.parse import parse_qs
+from xml.etree import ElementTree
 
 import emulator_state
 import pricing
@@ -32,6 +33,43 @@ FAULT_STATUS = {
     "503": (503, "Service Unavailable", "ServiceUnavailable", "ServiceUnavailable",
             "Service is unavailable (injected by the emulator)."),
 }
+
+
+# moto raises its authentication and authorization errors (IAM enforcement, see
+# patches/iam.py) as query-protocol XML whatever the service's protocol; the JSON-protocol
+# services (SageMaker, Application Auto Scaling) answer them as JSON errors, which is what the
+# SDKs parse. The codes are the JSON services' own names for them; AWS sends
+# AccessDeniedException from SageMaker with HTTP 400 ("Status Code: 400; Error Code:
+# AccessDeniedException" in the SDKs' error reports).
+JSON_ERROR_CODES = {
+    "AccessDenied": "AccessDeniedException",
+    "InvalidClientTokenId": "UnrecognizedClientException",
+    "SignatureDoesNotMatch": "InvalidSignatureException",
+}
+
+
+def json_protocol_error(status: str, headers: list, body: bytes) -> tuple[str, list, bytes]:
+    """A moto XML error answered to a JSON-protocol call, as the JSON error AWS sends: HTTP 400,
+    `{"__type": CODE, "Message": TEXT}`, header `x-amzn-ErrorType: CODE`. Anything else is
+    returned as it is."""
+    if not body.lstrip().startswith(b"<") or status.startswith("2"):
+        return status, headers, body
+    try:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError:
+        return status, headers, body
+    code = root.findtext(".//Code")
+    if code not in JSON_ERROR_CODES:
+        return status, headers, body
+    json_code = JSON_ERROR_CODES[code]
+    payload = json.dumps({"__type": json_code, "Message": root.findtext(".//Message") or ""}).encode()
+    kept = [(k, v) for k, v in headers
+            if k.lower() not in ("content-type", "content-length", "x-amzn-errortype")]
+    return "400 Bad Request", kept + [
+        ("Content-Type", "application/x-amz-json-1.1"),
+        ("x-amzn-ErrorType", json_code),
+        ("Content-Length", str(len(payload))),
+    ], payload
 
 
 class DropConnection(ConnectionAbortedError):
@@ -149,6 +187,8 @@ class EmulatorMiddleware:
                 status, headers, body = pricing.handle(environ, account)
         else:
             status, headers, body = self._call_moto(environ)
+            if environ.get("HTTP_X_AMZ_TARGET"):
+                status, headers, body = json_protocol_error(status, headers, body)
         try:
             code = int(status.split()[0])
         except (ValueError, IndexError):
@@ -353,6 +393,11 @@ class EmulatorMiddleware:
                 return _json_response(start_response, 200, [])
             return not_allowed()
 
+        if path == "/_emulator/iam-user":
+            if method != "POST":
+                return not_allowed()
+            return self._iam_user(start_response, account, body)
+
         if path == "/_emulator/reset":
             if method != "POST":
                 return not_allowed()
@@ -405,6 +450,30 @@ class EmulatorMiddleware:
         except ValueError as exc:
             return _json_response(start_response, 400, {"error": str(exc)})
         return show()
+
+    def _iam_user(self, start_response: Callable, account: str, body: Any) -> list[bytes]:
+        """Creates IAM user `user` in the account with `policy` as its one inline policy
+        (validated as moto's PutUserPolicy validates it) and an access key, for IAM enforcement
+        tests (`POST /moto-api/reset-auth`): the same as CreateUser, PutUserPolicy and
+        CreateAccessKey through the IAM API, without signing them."""
+        from moto.iam.exceptions import IAMException
+        from moto.iam.models import iam_backends
+
+        if not isinstance(body, dict) or not isinstance(body.get("user"), str) or "policy" not in body:
+            return _json_response(start_response, 400, {"error": 'body must be {"user": NAME, "policy": DOCUMENT}'})
+        document = body["policy"] if isinstance(body["policy"], str) else json.dumps(body["policy"])
+        with self.moto_lock:
+            backend = iam_backends[account]["aws"]
+            try:
+                user = backend.create_user("us-east-1", body["user"])
+                backend.put_user_policy(user.name, "endpoint-scale", document)
+                key = backend.create_access_key(user.name)
+            except IAMException as exc:
+                return _json_response(start_response, 400, {"error": f"{exc.code}: {exc.message}"})
+        return _json_response(start_response, 200, {
+            "user": user.name, "arn": user.arn,
+            "access_key_id": key.access_key_id, "secret_access_key": key.secret_access_key,
+        })
 
     def _reset_account(self, account: str) -> None:
         from moto.core.base_backend import BackendDict, backend_lock

@@ -1179,3 +1179,131 @@ def test_parallel_clients_in_many_accounts(emulator_url):
     for i, (eps, targets) in enumerate(results):
         assert eps == [f"e{i}"]
         assert targets == [f"endpoint/e{i}/variant/a"]
+
+
+# ----------------------------------------------------------------------------- IAM enforcement
+
+@pytest.fixture()
+def iam_env():
+    """An emulator of this test's own (IAM enforcement is server-wide in moto), enforcement off
+    at the start and again at the end."""
+    state_dir = tempfile.mkdtemp(prefix="es-emulator-iam-")
+    url = _start(state_dir)
+    env = Env(url, _new_account())
+    try:
+        yield env
+    finally:
+        _reset_auth(url, "inf")
+        _stop(state_dir)
+        shutil.rmtree(state_dir, ignore_errors=True)
+
+
+def _reset_auth(url: str, count: str) -> None:
+    req = urllib.request.Request(f"{url}/moto-api/reset-auth", data=count.encode(), method="POST",
+                                 headers={"Content-Type": "text/plain"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        assert resp.status == 200
+
+
+def _user(env: "Env", name: str, statements: list) -> tuple:
+    """An IAM user of the account with these statements; its sagemaker and autoscaling clients."""
+    user = env.control("POST", "iam-user", {"user": name, "policy": {"Version": "2012-10-17", "Statement": statements}})
+    assert user["arn"] == f"arn:aws:iam::{env.account}:user/{name}"
+
+    def client(service):
+        return boto3.client(service, endpoint_url=env.url, region_name=REGION, config=NO_RETRY,
+                            aws_access_key_id=user["access_key_id"],
+                            aws_secret_access_key=user["secret_access_key"])
+    return user, client("sagemaker"), client("application-autoscaling")
+
+
+def _denied(call) -> dict:
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        call()
+    return e.value.response
+
+
+def test_iam_denials_are_json_and_name_the_action_and_resource(iam_env):
+    env = iam_env
+    arn = lambda kind, name: f"arn:aws:sagemaker:{REGION}:{env.account}:{kind}/{name}"
+    user, sm, aas = _user(env, "ci", [
+        {"Effect": "Allow", "Action": "sagemaker:DescribeEndpoint", "Resource": arn("endpoint", "mine")},
+        # ? is one character, as in IAM.
+        {"Effect": "Allow", "Action": "SageMaker:describeModel", "Resource": arn("model", "m-??")},
+    ])
+    _reset_auth(env.url, "0")
+    r = _denied(lambda: sm.describe_endpoint(EndpointName="theirs"))
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert r["Error"]["Code"] == "AccessDeniedException"
+    assert r["Error"]["Message"] == (
+        f"User: {user['arn']} is not authorized to perform: sagemaker:DescribeEndpoint on resource: "
+        f"{arn('endpoint', 'theirs')} because no identity-based policy allows the sagemaker:DescribeEndpoint action")
+    # Allowed (the endpoint does not exist: SageMaker's own answer, not a denial).
+    r = _denied(lambda: sm.describe_endpoint(EndpointName="mine"))
+    assert r["Error"]["Code"] == "ValidationException"
+    assert _denied(lambda: sm.describe_model(ModelName="m-12"))["Error"]["Code"] == "ValidationException"
+    assert _denied(lambda: sm.describe_model(ModelName="m-123"))["Error"]["Code"] == "AccessDeniedException"
+    # Actions without resources are checked against "*", and their denials name no resource.
+    r = _denied(lambda: aas.describe_scalable_targets(ServiceNamespace="sagemaker"))
+    assert r["Error"]["Message"].endswith(
+        "is not authorized to perform: application-autoscaling:DescribeScalableTargets because no "
+        "identity-based policy allows the application-autoscaling:DescribeScalableTargets action")
+    # The account's own key is no IAM user's while enforcing.
+    assert _denied(lambda: env.sm.list_models())["Error"]["Code"] == "UnrecognizedClientException"
+    _reset_auth(env.url, "inf")
+    env.sm.list_models()
+
+
+def test_iam_implied_permissions(iam_env):
+    env = iam_env
+    env.model("m")
+    env.endpoint(name="e", variants=[("a", "ml.m5.large", 1)])
+    target_arn = f"arn:aws:application-autoscaling:{REGION}:{env.account}:scalable-target/*"
+    slr = (f"arn:aws:iam::{env.account}:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/"
+           "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint")
+    base = [
+        {"Effect": "Allow", "Action": ["sagemaker:CreateModel"], "Resource": "*"},
+        {"Effect": "Allow", "Action": ["application-autoscaling:RegisterScalableTarget",
+                                       "application-autoscaling:PutScalingPolicy",
+                                       "application-autoscaling:DeleteScalingPolicy"], "Resource": target_arn},
+    ]
+    _, sm, aas = _user(env, "without", base)
+    _, sm_with, aas_with = _user(env, "with", base + [
+        {"Effect": "Allow", "Action": "iam:PassRole", "Resource": ROLE},
+        {"Effect": "Allow", "Action": "iam:CreateServiceLinkedRole", "Resource": slr},
+        {"Effect": "Allow", "Action": ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms"],
+         "Resource": f"arn:aws:cloudwatch:{REGION}:{env.account}:alarm:TargetTracking-endpoint/e/variant/*"},
+    ])
+    _reset_auth(env.url, "0")
+    create = lambda client: client.create_model(ModelName="m2", ExecutionRoleArn=ROLE,
+                                                PrimaryContainer={"Image": "123.dkr.ecr.us-east-1.amazonaws.com/img:1"})
+    assert "perform: iam:PassRole on resource: " + ROLE in _denied(lambda: create(sm))["Error"]["Message"]
+    create(sm_with)
+    register = lambda client: client.register_scalable_target(
+        ServiceNamespace="sagemaker", ResourceId="endpoint/e/variant/a", ScalableDimension=DIM,
+        MinCapacity=1, MaxCapacity=2)
+    assert f"perform: iam:CreateServiceLinkedRole on resource: {slr}" in _denied(lambda: register(aas))["Error"]["Message"]
+    register(aas_with)
+    register(aas)  # the role exists now: no longer needed
+    put = lambda client: client.put_scaling_policy(
+        PolicyName="p", ServiceNamespace="sagemaker", ResourceId="endpoint/e/variant/a", ScalableDimension=DIM,
+        PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration={
+            "TargetValue": 600.0,
+            "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"}})
+    message = _denied(lambda: put(aas))["Error"]["Message"]
+    assert "perform: cloudwatch:PutMetricAlarm on resource: " \
+        f"arn:aws:cloudwatch:{REGION}:{env.account}:alarm:TargetTracking-endpoint/e/variant/a-AlarmHigh-" in message
+    put(aas_with)
+    delete = lambda client: client.delete_scaling_policy(
+        PolicyName="p", ServiceNamespace="sagemaker", ResourceId="endpoint/e/variant/a", ScalableDimension=DIM)
+    assert "perform: cloudwatch:DeleteAlarms" in _denied(lambda: delete(aas))["Error"]["Message"]
+    delete(aas_with)
+
+
+def test_iam_user_control_validates_the_policy(iam_env):
+    with pytest.raises(urllib.error.HTTPError) as e:
+        iam_env.control("POST", "iam-user", {"user": "bad", "policy": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "sagemaker:ListModels"}]}})
+    assert e.value.code == 400
+    assert "MalformedPolicyDocument" in json.loads(e.value.read())["error"]
