@@ -1122,7 +1122,8 @@ def test_pricing_honours_iam_enforcement(env):
             pricing.get_products(ServiceCode="AmazonSageMaker")
         code, message = _error(e)
         assert code == "AccessDeniedException"
-        assert message.endswith("is not authorized to perform: pricing:GetProducts")
+        assert message == (f"User: arn:aws:iam::{env.account}:user/reader is not authorized to perform: "
+                           "pricing:GetProducts because no identity-based policy allows the pricing:GetProducts action")
         reset_auth("inf")
         iam.put_user_policy(UserName="reader", PolicyName="prices", PolicyDocument=json.dumps({
             "Version": "2012-10-17",
