@@ -1,6 +1,6 @@
 """Patches applied to moto's backends and response handlers (see README.md).
 
-`apply()` is idempotent; it imports moto's SageMaker and Application Auto Scaling modules.
+`apply()` is idempotent; it imports moto's SageMaker, Application Auto Scaling and STS modules.
 """
 
 _applied = False
@@ -10,8 +10,9 @@ def apply() -> None:
     global _applied
     if _applied:
         return
-    from . import autoscaling, sagemaker
+    from . import autoscaling, sagemaker, sts
 
     sagemaker.apply()
     autoscaling.apply()
+    sts.apply()
     _applied = True
