@@ -8,6 +8,7 @@ mod emulator;
 mod harness;
 
 mod aws_access;
+mod ci_examples;
 mod debug;
 mod emulator_smoke;
 mod failure;

@@ -1308,3 +1308,29 @@ def test_iam_user_control_validates_the_policy(iam_env):
             {"Effect": "Allow", "Action": "sagemaker:ListModels"}]}})
     assert e.value.code == 400
     assert "MalformedPolicyDocument" in json.loads(e.value.read())["error"]
+
+
+# ----------------------------------------------------------------------------- STS
+
+def test_web_identity_credentials_belong_to_the_roles_account_and_need_a_token(emulator_url):
+    sts = boto3.client("sts", endpoint_url=emulator_url, region_name=REGION, config=NO_RETRY,
+                       aws_access_key_id="unused", aws_secret_access_key="unused")
+    acct = _new_account()
+    role = f"arn:aws:iam::{acct}:role/ci"
+    creds = sts.assume_role_with_web_identity(
+        RoleArn=role, RoleSessionName="ci", WebIdentityToken="header.payload.signature")["Credentials"]
+    who = boto3.client("sts", endpoint_url=emulator_url, region_name=REGION, config=NO_RETRY,
+                       aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                       aws_session_token=creds["SessionToken"]).get_caller_identity()
+    assert who["Account"] == acct
+    # botocore checks the minimum length itself; a client that does not (the Rust SDK) gets
+    # the error from the emulator, as from AWS.
+    body = f"Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn={role}&RoleSessionName=ci&WebIdentityToken="
+    req = urllib.request.Request(emulator_url, data=body.encode(), method="POST",
+                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    with pytest.raises(urllib.error.HTTPError) as excinfo:
+        urllib.request.urlopen(req, timeout=10)
+    assert excinfo.value.code == 400
+    text = excinfo.value.read().decode()
+    assert "<Code>ValidationError</Code>" in text
+    assert "Member must have length greater than or equal to 4" in text
