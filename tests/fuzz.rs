@@ -1,6 +1,7 @@
 //! Fuzzing on the stable toolchain: the spec parser and validation, variables (a spec and a
 //! variables file mutated together), the traffic readers (CSV and CloudWatch JSON, with the
-//! simulator run on what they accept) and the saved-plan reader get
+//! simulator run on what they accept), the saved-plan reader and the price readers (price
+//! tables, Price List documents, offer files and get-products output) get
 //! mutated copies of the repository's own files, and must return (an error is fine) without a
 //! panic. cargo-fuzz needs a nightly toolchain; proptest gives mutation, a reproducible seed and
 //! shrinking of a failing input to a small one.
@@ -14,6 +15,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use endpoint_scale::diagnostic::Source;
+use endpoint_scale::simulate::prices::{self, pricelist::Collector, PriceTable};
 use endpoint_scale::simulate::traffic;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -61,7 +63,7 @@ const TOKENS: &[&str] = &[
     "!!int",
     "null",
     "true",
-    "\"endpoint_scale_plan\": 2",
+    "\"endpoint_scale_plan\": 3",
     "${var.env}",
     "${var.max_instances}",
     "${",
@@ -299,11 +301,15 @@ fn fuzz_traffic_readers() {
 fn fuzz_saved_plan_reader() {
     let spec = std::fs::read_to_string(root().join("examples/recommender.yaml")).unwrap();
     let plan = serde_json::json!({
-        "endpoint_scale_plan": 2,
+        "endpoint_scale_plan": 3,
         "spec_path": "examples/recommender.yaml",
         "spec": spec,
         "prune": false,
-        "live_fingerprint": "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+        "targets": ["product-recommender"],
+        "account": "123456789012",
+        "region": "us-east-1",
+        "computed_at": "2026-11-02T08:00:00Z",
+        "live": {"endpoints": {}, "strays": {}, "unused": {}, "foreign": {}},
         "steps": [],
         "digest": "sha256:0000000000000000000000000000000000000000000000000000000000000000",
         "signature": "hmac-sha256:00"
@@ -313,5 +319,33 @@ fn fuzz_saved_plan_reader() {
     fuzz("saved plan", &seeds, |bytes| {
         let source = Source::new("fuzz.plan", String::from_utf8_lossy(bytes).into_owned());
         let _ = endpoint_scale::plan::saved::SavedPlan::parse(&source);
+    });
+}
+
+#[test]
+fn fuzz_price_readers() {
+    let mut seeds = files(&["tests/prices", "data"]);
+    // Single GetProducts documents, as the Query API sends them.
+    for fixture in files(&["tests/emulator/fixtures/pricing"]) {
+        let docs: Vec<serde_json::Value> = serde_json::from_slice(&fixture).unwrap();
+        seeds.extend(docs.iter().map(|d| d.to_string().into_bytes()));
+    }
+    fuzz("prices", &seeds, |bytes| {
+        let text = String::from_utf8_lossy(bytes);
+        let _ = PriceTable::parse("fuzz.json", &text);
+        // What the readers accept makes a table that passes the checks of --prices.
+        let mut collector = Collector::new();
+        if prices::import::read(bytes, &mut collector).is_ok() {
+            if let Ok(got) = collector.finish(None) {
+                let table = got.into_table("fuzz".to_string());
+                assert_eq!(table.check(), Ok(()), "an imported table fails its own checks");
+            }
+        }
+        let mut collector = Collector::new();
+        if collector.document("fuzz", &text).is_ok() {
+            if let Ok(got) = collector.finish(None) {
+                assert_eq!(got.into_table("fuzz".to_string()).check(), Ok(()), "a fetched table fails its own checks");
+            }
+        }
     });
 }

@@ -78,7 +78,8 @@ pub async fn run(
     }
     confirm(auto_approve, "import --adopt", "Do you want to adopt these endpoints?")?;
     let changed =
-        execute(&aws, &plan, project, &format!("endpoint-scale apply {}", desired_path), args, wait, colour).await?;
+        execute(&aws, &plan, project, &format!("endpoint-scale apply {}", desired_path), None, args, wait, colour)
+            .await?;
     output::stderr(&format!("Adopted: {} changed.\n", plural(changed, "endpoint")));
     Ok(Outcome::Done)
 }

@@ -10,12 +10,16 @@
 mod apply;
 mod destroy;
 mod diff;
+mod iam_policy;
 mod import;
 mod interrupt;
 mod plan;
+mod prices;
 mod render;
 mod schema;
+mod show;
 pub mod simulate;
+mod targets;
 mod validate;
 
 use std::io::{BufRead, IsTerminal, Read};
@@ -24,7 +28,7 @@ use std::path::Path;
 use thiserror::Error;
 
 use crate::aws::{self, AwsError, AwsOptions, SdkAws};
-use crate::cli::{AwsArgs, Cli, Command, OutputFormat, RetryMode, TrafficCommand, VarArgs};
+use crate::cli::{AwsArgs, Cli, Command, OutputFormat, PricesCommand, RetryMode, TrafficCommand, VarArgs};
 use crate::diagnostic::{self, Source};
 use crate::live::{self, LiveState};
 use crate::model::Desired;
@@ -100,6 +104,16 @@ pub enum CliError {
     VarEnv { name: String },
     #[error("unknown variable `{name}` ({given}): none of the specs declares it")]
     UnknownVariable { name: String, given: String },
+    #[error(transparent)]
+    Target(#[from] targets::TargetError),
+    #[error(
+        "{command} --output json needs --auto-approve{or_saved}: a confirmation prompt cannot share the terminal with the JSON document"
+    )]
+    JsonNeedsApproval { command: &'static str, or_saved: &'static str },
+    #[error(transparent)]
+    Price(#[from] crate::simulate::prices::PriceError),
+    #[error("{0}")]
+    Prices(String),
 }
 
 /// Runs the command the arguments name.
@@ -108,33 +122,50 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
     match cli.command {
         Command::Validate { spec, strict, output, vars } => validate::run(&spec, strict, output, &vars, colour),
         Command::Render { spec, format, vars } => render::run(&spec, format, &vars, colour),
-        Command::Plan { spec, offline: true, output, detailed_exitcode, out, prune, vars, .. } => {
+        Command::Plan { spec, offline: true, output, detailed_exitcode, out, prune, select, vars, .. } => {
             if out.is_some() || prune {
                 return Err(CliError::OfflineOnly);
             }
-            plan::offline(&spec, output, detailed_exitcode, &vars, colour)
+            plan::offline(&spec, output, detailed_exitcode, &select.targets, &vars, colour)
         }
-        Command::Plan { spec, output, detailed_exitcode, out, prune, raise_capacity, vars, aws, .. } => {
+        Command::Plan { spec, output, detailed_exitcode, out, prune, raise_capacity, select, vars, aws, .. } => {
             let options = crate::plan::Options { raise_capacity };
-            plan::run(&spec, output, detailed_exitcode, out.as_deref(), prune, options, &vars, &aws, colour).await
+            let run = plan::Run {
+                format: output,
+                detailed: detailed_exitcode,
+                out: out.as_deref(),
+                prune,
+                options,
+                vars: &vars,
+            };
+            plan::run(&spec, &run, &select.targets, &aws, colour).await
         }
-        Command::Apply { target, auto_approve, prune, raise_capacity, vars, aws, wait } => {
+        Command::Apply { target, auto_approve, prune, raise_capacity, output, select, vars, aws, wait } => {
             let options = crate::plan::Options { raise_capacity };
-            apply::run(&target, auto_approve, prune, options, &vars, &aws, &wait, colour).await
+            let run =
+                apply::Run { auto_approve, prune, options, format: output, targets: &select.targets, vars: &vars };
+            apply::run(&target, &run, &aws, &wait, colour).await
         }
-        Command::Diff { spec, output, vars, aws } => diff::run(&spec, output, &vars, &aws, colour).await,
-        Command::Destroy { spec, auto_approve, vars, aws, wait } => {
-            destroy::run(&spec, auto_approve, &vars, &aws, &wait, colour).await
+        Command::Diff { spec, output, select, vars, aws } => {
+            diff::run(&spec, output, &select.targets, &vars, &aws, colour).await
+        }
+        Command::Destroy { spec, auto_approve, output, select, vars, aws, wait } => {
+            destroy::run(&spec, auto_approve, output, &select.targets, &vars, &aws, &wait, colour).await
+        }
+        Command::Show { plan, output } => show::run(&plan, output, colour),
+        Command::IamPolicy { spec, for_command, account, region, partition, prune, vars } => {
+            iam_policy::run(&spec, for_command, account, region, partition, prune, &vars, colour)
         }
         Command::Import { endpoints, project, out, adopt, auto_approve, aws, wait } => {
             import::run(&endpoints, &project, out.as_deref(), adopt, auto_approve, &aws, &wait, colour).await
         }
-        Command::Simulate { spec, traffic, endpoint, days, prices, chart, output, compare, vars, model } => {
+        Command::Simulate { spec, traffic, endpoint, days, region, prices, chart, output, compare, vars, model } => {
             simulate::simulate(
                 &spec,
                 &traffic,
                 endpoint.as_deref(),
                 days,
+                region.as_deref(),
                 prices.as_deref(),
                 chart.as_deref(),
                 output,
@@ -151,6 +182,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             instance_types,
             max_overload,
             days,
+            region,
             prices,
             timezone,
             top,
@@ -164,6 +196,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             &instance_types,
             max_overload,
             days,
+            region.as_deref(),
             prices.as_deref(),
             &timezone,
             top,
@@ -172,6 +205,15 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             &model,
         ),
         Command::Traffic(TrafficCommand::Generate { settings }) => simulate::generate(&settings),
+        Command::Prices(PricesCommand::Show { region, prices, output }) => {
+            prices::show(region.as_deref(), prices.as_deref(), output)
+        }
+        Command::Prices(PricesCommand::Fetch { region, out, api_region, aws }) => {
+            prices::fetch(&region, out.as_deref(), &api_region, &aws).await
+        }
+        Command::Prices(PricesCommand::Import { file, region, out }) => {
+            prices::import(&file, region.as_deref(), out.as_deref())
+        }
         Command::Schema => schema::run(),
     }
 }

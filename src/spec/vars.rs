@@ -66,8 +66,18 @@ pub enum Value {
 }
 
 impl Value {
+    /// The value in JSON: a string, a number (as written, when JSON reads it as one) or a boolean.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::String(s) => serde_json::Value::String(s.clone()),
+            Value::Number(n) => serde_json::from_str::<serde_json::Number>(n)
+                .map_or_else(|_| serde_json::Value::String(n.clone()), serde_json::Value::Number),
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+        }
+    }
+
     /// The value as text, as interpolation inserts it.
-    fn text(&self) -> String {
+    pub fn text(&self) -> String {
         match self {
             Value::String(s) | Value::Number(s) => s.clone(),
             Value::Bool(b) => b.to_string(),
@@ -348,6 +358,12 @@ impl Variables {
             .filter(|(name, (value, _))| self.resolved.get(*name).is_some_and(|r| !r.value.same(value)))
             .map(|(name, (_, origin))| format!("`{name}` (from {})", origin.source(name, &self.spec)))
             .collect()
+    }
+
+    /// Every variable with what may be shown of its value: `None` for a sensitive one (declared
+    /// so, or feeding a secret container environment value).
+    pub fn visible(&self) -> impl Iterator<Item = (&str, Option<&Value>)> {
+        self.resolved.iter().map(|(name, r)| (name.as_str(), (!r.sensitive).then_some(&r.value)))
     }
 
     /// The names the spec declares.

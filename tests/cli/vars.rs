@@ -1,6 +1,7 @@
 //! Variables (`vars:`, `${var.NAME}`, `--var`, `--var-file`, `ENDPOINT_SCALE_VAR_<NAME>`): the
 //! environments example, precedence, every error with its text and position, escaping, masking,
-//! and saved plans (against the emulator).
+//! saved plans (against the emulator: pinned values, `show` without secrets, with `--target`) and
+//! `iam-policy`.
 
 use serde_json::Value;
 
@@ -507,4 +508,163 @@ async fn a_saved_plan_applies_the_values_it_was_made_with() {
     run(&account, &["plan", EXAMPLE, "--var-file", DEV, "--detailed-exitcode"]).code(0);
     // Each environment is its own project: dev's apply left prod alone.
     run(&account, &["plan", EXAMPLE, "--var-file", PROD, "--detailed-exitcode", "--prune"]).code(0);
+}
+
+/// Two endpoints named after `env`, one of them reading a sensitive token.
+const TWO_ENDPOINTS: &str = "version: 1
+vars:
+  env:
+    description: deployment environment
+  max_instances:
+    type: number
+    default: 4
+  token:
+    sensitive: true
+project: demo-${var.env}
+endpoints:
+  - name: demo-${var.env}
+    model:
+      image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/demo:1
+      execution_role_arn: arn:aws:iam::123456789012:role/Demo
+      environment:
+        UPSTREAM: ${var.token}
+    variants:
+      - name: main
+        instance_type: ml.c5.large
+        max_rps_per_instance: 10
+        autoscaling:
+          min: 1
+          max: ${var.max_instances}
+  - name: other-${var.env}
+    model:
+      image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/demo:1
+      execution_role_arn: arn:aws:iam::123456789012:role/Demo
+    variants:
+      - name: main
+        instance_type: ml.c5.large
+        max_rps_per_instance: 10
+        autoscaling:
+          min: 1
+          max: 2
+";
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test]
+async fn a_saved_plan_with_variables_and_targets_is_shown_without_secrets_and_applied_with_its_values() {
+    const SECRET: &str = "s3cr3t-v4lue";
+    let account = emulator().account();
+    let spec = TempSpec::new("spec.yaml", TWO_ENDPOINTS);
+    let dir = TempDir::new();
+    let plan = dir.path.join("stage.plan");
+    let plan_arg = plan.to_str().unwrap();
+    let mut env = account.env();
+    env.push(("ENDPOINT_SCALE_VAR_token", SECRET.to_string()));
+    let args = ["plan", spec.arg(), "--var", "env=stage", "--var", "max_instances=3", "--target", "demo-stage"];
+    let planned = es(args.iter().copied().chain(["--out", plan_arg])).envs(env).run().code(0);
+    assert!(!planned.stdout.contains(SECRET), "{}", planned.stdout);
+
+    // `show` lists the values the plan pins, a sensitive one masked, above the plan as `plan`
+    // showed it; a value in the environment now plays no part (no AWS access either).
+    let show = |extra: &[&str]| {
+        let args: Vec<&str> = ["show", plan_arg].iter().chain(extra).copied().collect();
+        es(args).envs(vec![("ENDPOINT_SCALE_VAR_env", "prod".to_string())]).run().code(0)
+    };
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&plan).unwrap()).unwrap();
+    let out = show(&[]);
+    assert_eq!(
+        out.stdout,
+        format!(
+            "Saved plan {plan_arg}, made {at} against account {account}, region us-east-1
+  spec:      {spec} (sha256:{digest})
+  variables: env = `stage`
+             max_instances = `3`
+             token = (sensitive)
+  targets:   demo-stage
+  signature: none (ENDPOINT_SCALE_PLAN_KEY was not set when it was made)
+
+{plan}
+This is the plan as it was made: `endpoint-scale apply {plan_arg}` checks it against AWS first, and refuses it if AWS has changed since.
+",
+            at = saved["computed_at"].as_str().unwrap(),
+            account = account.id,
+            spec = spec.arg(),
+            digest = sha256_hex(TWO_ENDPOINTS),
+            plan = planned.stdout,
+        )
+    );
+    assert!(!out.stdout.contains(SECRET) && !out.stdout.contains("other-stage"), "{}", out.stdout);
+    let out = show(&["--output", "json"]);
+    assert!(!out.stdout.contains(SECRET), "{}", out.stdout);
+    let doc: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        doc["saved_plan"]["variables"],
+        serde_json::json!({
+            "env": { "value": "stage", "sensitive": false },
+            "max_instances": { "value": 3, "sensitive": false },
+            "token": { "sensitive": true },
+        })
+    );
+    assert_eq!(doc["saved_plan"]["targets"], serde_json::json!(["demo-stage"]));
+
+    // Applied with no values given (not even the token): the plan's own, for its target only.
+    account.clear_requests();
+    let mut args = vec!["apply", plan_arg, "--auto-approve"];
+    args.extend(FAST);
+    run(&account, &args).code(0);
+    let sm = account.sagemaker().await;
+    assert!(sm.describe_endpoint().endpoint_name("other-stage").send().await.is_err());
+    let endpoint = sm.describe_endpoint().endpoint_name("demo-stage").send().await.unwrap();
+    let config = sm
+        .describe_endpoint_config()
+        .endpoint_config_name(endpoint.endpoint_config_name().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let model =
+        sm.describe_model().model_name(config.production_variants()[0].model_name().unwrap()).send().await.unwrap();
+    let environment = model.primary_container().unwrap().environment().unwrap();
+    assert_eq!(environment.get("UPSTREAM").map(String::as_str), Some(SECRET));
+    let target = account
+        .autoscaling()
+        .await
+        .describe_scalable_targets()
+        .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Sagemaker)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(target.scalable_targets()[0].max_capacity(), 3);
+}
+
+#[test]
+fn iam_policy_names_what_the_variables_resolve_to() {
+    let policy = |values: &str| -> Value {
+        let out = es(["iam-policy", EXAMPLE, "--for", "apply", "--var-file", values]).run().code(0);
+        serde_json::from_str(&out.stdout).unwrap()
+    };
+    let statement = |doc: &Value, sid: &str| -> Value {
+        doc["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == sid).unwrap()["Resource"].clone()
+    };
+    for (values, env) in [(PROD, "prod"), (DEV, "dev")] {
+        let doc = policy(values);
+        assert_eq!(
+            statement(&doc, "SageMakerRead"),
+            serde_json::json!([
+                format!("arn:aws:sagemaker:us-east-1:*:endpoint-config/product-recommender-{env}-????????"),
+                format!("arn:aws:sagemaker:us-east-1:*:endpoint/product-recommender-{env}"),
+                format!("arn:aws:sagemaker:us-east-1:*:model/product-recommender-{env}-????????"),
+            ])
+        );
+        assert_eq!(
+            statement(&doc, "PassExecutionRoles"),
+            serde_json::json!([format!("arn:aws:iam::123456789012:role/SageMakerRecommender-{env}")])
+        );
+    }
+    // Without a value for the required `env`, there is no policy to print.
+    let out = es(["iam-policy", EXAMPLE]).run().code(1);
+    assert!(out.stderr.starts_with("error: no value for variable `env`\n"), "{}", out.stderr);
+    assert_eq!(out.stdout, "");
 }
