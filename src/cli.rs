@@ -35,12 +35,16 @@ pub enum Command {
         strict: bool,
         #[arg(long, value_enum, default_value_t)]
         output: OutputFormat,
+        #[command(flatten)]
+        vars: VarArgs,
     },
     /// Print the AWS API calls that create everything in the spec from nothing.
     Render {
         spec: PathBuf,
         #[arg(long, short, value_enum, default_value_t)]
         format: CallFormat,
+        #[command(flatten)]
+        vars: VarArgs,
     },
     /// Show what would change to make AWS match the spec.
     Plan {
@@ -67,6 +71,8 @@ pub enum Command {
         #[command(flatten)]
         select: Targets,
         #[command(flatten)]
+        vars: VarArgs,
+        #[command(flatten)]
         aws: AwsArgs,
     },
     /// Make AWS match the spec (or carry out a saved plan).
@@ -91,6 +97,9 @@ pub enum Command {
         output: OutputFormat,
         #[command(flatten)]
         select: Targets,
+        // With a saved plan, values must equal those the plan was made with.
+        #[command(flatten)]
+        vars: VarArgs,
         #[command(flatten)]
         aws: AwsArgs,
         #[command(flatten)]
@@ -103,6 +112,8 @@ pub enum Command {
         output: OutputFormat,
         #[command(flatten)]
         select: Targets,
+        #[command(flatten)]
+        vars: VarArgs,
         #[command(flatten)]
         aws: AwsArgs,
     },
@@ -117,6 +128,8 @@ pub enum Command {
         output: OutputFormat,
         #[command(flatten)]
         select: Targets,
+        #[command(flatten)]
+        vars: VarArgs,
         #[command(flatten)]
         aws: AwsArgs,
         #[command(flatten)]
@@ -154,6 +167,9 @@ pub enum Command {
         /// account and delete this project's endpoints that left the spec).
         #[arg(long)]
         prune: bool,
+        // Names (endpoints, roles, region) may come from variables.
+        #[command(flatten)]
+        vars: VarArgs,
     },
     /// Write a spec for existing endpoints, so a team can adopt endpoints made by hand.
     Import {
@@ -206,6 +222,9 @@ pub enum Command {
         /// Other specs to run on the same traffic, side by side.
         #[arg(long, num_args = 1.., value_name = "SPEC")]
         compare: Vec<PathBuf>,
+        // The values apply to every spec, each taking those it declares.
+        #[command(flatten)]
+        vars: VarArgs,
         #[command(flatten)]
         model: ModelArgs,
     },
@@ -319,6 +338,27 @@ pub enum TrafficCommand {
         /// Generator settings as key=value (see docs/simulation.md for the keys and defaults).
         settings: Vec<String>,
     },
+}
+
+/// Values for the spec's variables (`vars:`); see docs/spec.md, "Variables and environments".
+/// Precedence, lowest first: defaults, ENDPOINT_SCALE_VAR_<NAME>, --var-file, --var.
+#[derive(Debug, Clone, Default, Args)]
+pub struct VarArgs {
+    /// Set a variable: NAME=VALUE, VALUE read as a YAML scalar (repeatable; beats --var-file and
+    /// ENDPOINT_SCALE_VAR_<NAME>).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = var_assignment)]
+    pub vars: Vec<(String, String)>,
+    /// A YAML file of `NAME: value` lines (repeatable; a later file wins).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+}
+
+/// `--var NAME=VALUE`: split at the first `=`; the name is checked against the spec.
+fn var_assignment(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => Ok((name.trim().to_string(), value.to_string())),
+        _ => Err(format!("`{text}` is not NAME=VALUE")),
+    }
 }
 
 /// `--target ENDPOINT`: limit plan, apply, diff or destroy to some endpoints of the spec.

@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{load, write_stdout, CliError, Outcome};
-use crate::cli::{ModelArgs, OutputFormat};
+use super::{desired_from, read_text, var_inputs, write_stdout, CliError, Outcome};
+use crate::cli::{ModelArgs, OutputFormat, VarArgs};
 use crate::output::{self, ColorChoice};
 use crate::render::{self, chart};
 use crate::simulate::engine::Params;
@@ -100,9 +100,16 @@ pub fn simulate(
     chart_path: Option<&Path>,
     format: OutputFormat,
     compare: &[PathBuf],
+    vars: &VarArgs,
     model: &ModelArgs,
     colour: ColorChoice,
 ) -> Result<Outcome, CliError> {
+    // With --compare, a value may be meant for some of the specs only: each takes the values it
+    // declares, and a name none of them declares is refused once all are read.
+    let mut inputs = var_inputs(vars)?;
+    inputs.allow_undeclared = !compare.is_empty();
+    let mut declared = std::collections::BTreeSet::new();
+    let mut undeclared = Vec::new();
     let (traffic, label) = load_traffic(traffic_source)?;
     let traffic = window(traffic, days)?;
     let params = params(model);
@@ -115,7 +122,10 @@ pub fn simulate(
     // regions is a fair question, and pricing one region with another's table would be wrong.
     let mut tables: Vec<(PriceTable, TableChoice, Vec<String>)> = Vec::new();
     for path in std::iter::once(spec).chain(compare.iter().map(PathBuf::as_path)) {
-        let (source, desired) = load(path, colour)?;
+        let source = read_text(path)?;
+        let (desired, variables) = desired_from(&source, &inputs, colour)?;
+        declared.extend(variables.declared().map(str::to_string));
+        undeclared.extend(variables.undeclared().iter().cloned());
         let (table, choice) = prices(desired.region.as_deref(), region, prices_path)
             .map_err(|e| CliError::Simulation(format!("{}: {e}", source.name)))?;
         let used = match tables.iter().position(|(t, c, _)| *t == table && *c == choice) {
@@ -131,6 +141,9 @@ pub fn simulate(
         let first = results.len();
         results.extend(simulate::simulate(&source.name, &prepared, &traffic.per_minute, &params, with_series));
         specs.push((source.name, first..results.len()));
+    }
+    if let Some((name, given)) = undeclared.into_iter().find(|(name, _)| !declared.contains(name)) {
+        return Err(CliError::UnknownVariable { name, given });
     }
     // Costs in two currencies cannot be compared (every AWS Price List table is in USD; an
     // edited one may not be).

@@ -28,3 +28,4 @@ mod robustness;
 mod security;
 mod simulate;
 mod validate;
+mod vars;
