@@ -14,7 +14,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::model::{DataCapture, Desired, EndpointModel, ModelRef, Tags, VariantModel, Vpc};
+use crate::model::{DataCapture, Desired, EndpointModel, ModelRef, ScalingMetric, Tags, VariantModel, Vpc};
 
 /// Prefix of the tags the tool sets on what it creates; users may not set such tags.
 pub const TAG_PREFIX: &str = "endpoint-scale:";
@@ -26,7 +26,6 @@ pub const OWNERSHIP_TAG_COUNT: usize = 3;
 /// The one target tracking policy the tool puts on a scaled variant.
 pub const POLICY_NAME: &str = "endpoint-scale-invocations-per-instance";
 pub const SCALABLE_DIMENSION: &str = "sagemaker:variant:DesiredInstanceCount";
-pub const PREDEFINED_METRIC: &str = "SageMakerVariantInvocationsPerInstance";
 
 /// Resource kinds in the order AWS needs them created.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -230,7 +229,10 @@ pub struct PolicyResource {
     pub endpoint: String,
     pub variant: String,
     pub policy_name: String,
-    /// Invocations per instance per minute.
+    /// What the policy tracks; left out of plans when it is the default (invocations).
+    #[serde(default, skip_serializing_if = "ScalingMetric::is_default")]
+    pub metric: ScalingMetric,
+    /// In the metric's unit (invocations per instance per minute for the default metric).
     pub target_value: f64,
     pub scale_in_cooldown: u32,
     pub scale_out_cooldown: u32,
@@ -440,6 +442,7 @@ fn scaling_resources(endpoint: &str, v: &VariantModel, tags: &Tags) -> Vec<Resou
             endpoint: endpoint.to_string(),
             variant: v.name.clone(),
             policy_name: POLICY_NAME.to_string(),
+            metric: s.metric.clone(),
             target_value: s.target_value,
             scale_in_cooldown: s.scale_in_cooldown_secs,
             scale_out_cooldown: s.scale_out_cooldown_secs,
