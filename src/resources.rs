@@ -309,6 +309,23 @@ impl Resource {
     /// The attributes as JSON, with secret environment values masked for display: those the
     /// spec marks secret, and any that look secret by name or by value (a model read from AWS
     /// carries no marks).
+    /// [`Resource::display_attributes`] of both sides of an update. A policy on the default
+    /// metric leaves `metric` out; when the other side has one, the default is written out so a
+    /// change of metric reads `"concurrent_requests_per_model" -> "invocations_per_instance"`.
+    pub fn display_pair(before: &Resource, after: &Resource) -> (serde_json::Value, serde_json::Value) {
+        let (mut b, mut a) = (before.display_attributes(), after.display_attributes());
+        if let (Resource::ScalingPolicy(_), Resource::ScalingPolicy(_)) = (before, after) {
+            let default = serde_json::to_value(ScalingMetric::default()).unwrap_or_default();
+            let (in_b, in_a) = (b.get("metric").is_some(), a.get("metric").is_some());
+            for (side, other_has) in [(&mut b, in_a), (&mut a, in_b)] {
+                if let (Some(map), true) = (side.as_object_mut(), other_has) {
+                    map.entry("metric").or_insert_with(|| default.clone());
+                }
+            }
+        }
+        (b, a)
+    }
+
     pub fn display_attributes(&self) -> serde_json::Value {
         let mut value = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
         if let (Resource::Model(m), Some(env)) = (self, value.get_mut("environment").and_then(|e| e.as_object_mut())) {

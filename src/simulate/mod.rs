@@ -36,7 +36,7 @@ pub enum SimError {
     )]
     TooManyInstances { endpoint: String, variant: String, what: &'static str, count: u32 },
     #[error(
-        "variant {endpoint}/{variant} scales on {metric}: simulate models invocations-per-instance target tracking only, and would show this policy wrongly; simulate a copy of the spec without `autoscaling.metric` (with `target: {{ max_rps_per_instance: N }}`) to compare capacity, knowing the real policy reacts differently"
+        "variant {endpoint}/{variant} scales on {metric}: simulate models invocations-per-instance target tracking only and would show this policy wrongly; to compare capacity and cost, simulate a copy of the spec that scales this variant on `invocations_per_instance` (remove `autoscaling.metric`, set `max_rps_per_instance` from a load test), knowing the real policy reacts differently"
     )]
     UnmodelledMetric { endpoint: String, variant: String, metric: String },
     #[error(transparent)]
@@ -87,6 +87,15 @@ pub fn prepare(
     e.variants
         .iter()
         .map(|v| {
+            // The engine's alarms are those of a one-minute invocations metric; a
+            // high-resolution or customized metric scales on other signals.
+            if let Some(s) = v.scaling.as_ref().filter(|s| !s.metric.is_default()) {
+                return Err(SimError::UnmodelledMetric {
+                    endpoint: e.name.clone(),
+                    variant: v.name.clone(),
+                    metric: s.metric.describe(),
+                });
+            }
             let rps = v
                 .max_rps_per_instance
                 .ok_or_else(|| SimError::NoCapacity { endpoint: e.name.clone(), variant: v.name.clone() })?;
@@ -101,15 +110,6 @@ pub fn prepare(
                 return Err(too_many("initial_instance_count", v.initial_instance_count));
             }
             if let Some(s) = &v.scaling {
-                // The engine's alarms are those of a one-minute invocations metric; a
-                // high-resolution or customized metric scales on other signals.
-                if !s.metric.is_default() {
-                    return Err(SimError::UnmodelledMetric {
-                        endpoint: e.name.clone(),
-                        variant: v.name.clone(),
-                        metric: s.metric.describe(),
-                    });
-                }
                 if s.capacity.max() > limits::MAX_INSTANCES {
                     return Err(too_many("autoscaling max", s.capacity.max()));
                 }
