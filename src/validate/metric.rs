@@ -358,3 +358,71 @@ impl Validator {
         Some(target)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{diagnostics, with_variant};
+    use super::*;
+
+    fn scaling(lines: &str) -> crate::model::Scaling {
+        let text = with_variant(lines);
+        let spec = crate::spec::parse(&crate::diagnostic::Source::new("s.yaml", &text)).unwrap();
+        let desired = crate::validate::validate(&spec).desired.expect("valid");
+        desired.endpoints[0].variants[0].scaling.clone().expect("scaled")
+    }
+
+    #[test]
+    fn the_default_metric_and_its_target_are_unchanged() {
+        let s = scaling(
+            "        max_rps_per_instance: 7\n        autoscaling: {min: 1, max: 2, target: {safety_factor: 0.8}}\n",
+        );
+        assert_eq!((s.metric, s.target_value), (ScalingMetric::InvocationsPerInstance, 336.0));
+        let s = scaling("        autoscaling: {min: 1, max: 2, target: 90}\n");
+        assert_eq!((s.metric, s.target_value), (ScalingMetric::InvocationsPerInstance, 90.0));
+    }
+
+    #[test]
+    fn a_concurrency_target_is_given_or_derived_without_the_per_minute_factor() {
+        let s = scaling("        autoscaling: {min: 1, max: 2, metric: concurrent_requests_per_model, target: {max_concurrency_per_instance: 7, safety_factor: 0.8}}\n");
+        assert_eq!((s.metric, s.target_value), (ScalingMetric::ConcurrentRequestsPerModel, 5.6));
+        assert_eq!(s.target_value, concurrency_target(7.0, 0.8));
+        let s = scaling("        autoscaling: {min: 1, max: 2, metric: concurrent_requests_per_model, target: {max_concurrency_per_instance: 8}}\n");
+        assert_eq!(s.target_value, 4.0);
+        let s = scaling("        autoscaling: {min: 1, max: 2, metric: concurrent_requests_per_model, target: 5}\n");
+        assert_eq!(s.target_value, 5.0);
+    }
+
+    #[test]
+    fn a_customized_metric_keeps_its_fields_with_dimensions_sorted() {
+        let s = scaling(
+            "        autoscaling:\n          min: 1\n          max: 2\n          target: 70\n          metric:\n            customized:\n              namespace: /aws/sagemaker/Endpoints\n              metric_name: GPUUtilization\n              dimensions: [{name: VariantName, value: v}, {name: EndpointName, value: e}]\n              statistic: Maximum\n",
+        );
+        let ScalingMetric::Customized(c) = s.metric else { panic!("{:?}", s.metric) };
+        assert_eq!(
+            (c.namespace.as_str(), c.metric_name.as_str(), c.statistic.as_str()),
+            ("/aws/sagemaker/Endpoints", "GPUUtilization", "Maximum")
+        );
+        let names: Vec<&str> = c.dimensions.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names, ["EndpointName", "VariantName"]);
+        assert_eq!(c.unit, None);
+        assert_eq!(s.target_value, 70.0);
+    }
+
+    #[test]
+    fn targets_and_limits_are_checked_with_positions() {
+        let text = with_variant("        autoscaling: {min: 1, max: 2, metric: concurrent_requests_per_model}\n");
+        assert_eq!(diagnostics(&text), ["9:28 autoscaling on `concurrent_requests_per_model` has no target"]);
+        let text = with_variant("        autoscaling: {min: 1, max: 2, target: -3}\n");
+        assert_eq!(diagnostics(&text), ["9:47 `target` must be greater than 0, found -3"]);
+        let dims: String = (0..31).map(|i| format!("{{name: d{i}, value: x}}, ")).collect();
+        let text = with_variant(&format!(
+            "        autoscaling: {{min: 1, max: 2, target: 1, metric: {{customized: {{namespace: n, metric_name: m, statistic: Sum, dimensions: [{dims}]}}}}}}\n"
+        ));
+        let out = diagnostics(&text);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert!(
+            out[0].ends_with(" the customized metric has 31 dimensions, more than CloudWatch allows a metric (30)"),
+            "{out:?}"
+        );
+    }
+}
