@@ -307,7 +307,7 @@ pub struct Variant {
     pub autoscaling: Option<AutoScaling>,
 }
 
-/// Target tracking on `SageMakerVariantInvocationsPerInstance`, plus scheduled actions.
+/// A target tracking policy on the variant's `metric`, plus scheduled actions.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AutoScaling {
@@ -317,10 +317,15 @@ pub struct AutoScaling {
     /// Most instances (MaxCapacity).
     #[schemars(range(min = 1))]
     pub max: Pos<u32>,
-    /// The target for invocations per instance per minute. Default: derived from the variant's
-    /// `max_rps_per_instance` with a safety factor of 0.5.
+    /// What the policy tracks: `invocations_per_instance` (default), `concurrent_requests_per_model`
+    /// (high-resolution) or `customized: {...}` (a CloudWatch metric of your choosing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target: Option<Target>,
+    pub metric: Option<Pos<MetricSpec>>,
+    /// The value the policy holds the metric at: a number, or a mapping that derives it from a
+    /// load test. Default: derived from the variant's `max_rps_per_instance` with a safety factor
+    /// of 0.5 (invocations metric only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Pos<TargetSpec>>,
     /// Wait after a scale-in before the next one: `300`, `300s`, `5m`, `1h`. Default 5m.
     #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "write::duration")]
     #[schemars(schema_with = "duration_schema")]
@@ -337,20 +342,185 @@ pub struct AutoScaling {
     pub schedules: Vec<ScheduledAction>,
 }
 
-/// The value target tracking holds `SageMakerVariantInvocationsPerInstance` at.
-#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+/// The target of the policy: a number in the metric's unit, or a mapping ([`Target`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum TargetSpec {
+    /// `target: N`: the value itself, in the metric's unit.
+    Value(f64),
+    /// `target: {...}`: given per metric, or derived from a load test.
+    Derived(Target),
+}
+
+/// The value target tracking holds the metric at, given or derived from a load test.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
-    /// The target directly, in invocations per instance per minute.
+    /// The target directly, in invocations per instance per minute (invocations metric).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invocations_per_instance: Option<Pos<f64>>,
     /// Load-tested requests per second per instance; defaults to the variant's
-    /// `max_rps_per_instance`. Target = max_rps_per_instance x safety_factor x 60.
+    /// `max_rps_per_instance`. Target = max_rps_per_instance x safety_factor x 60 (invocations
+    /// metric).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_rps_per_instance: Option<Pos<f64>>,
+    /// Load-tested concurrent requests one instance serves at its limit. Target =
+    /// max_concurrency_per_instance x safety_factor (`concurrent_requests_per_model` metric).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_concurrency_per_instance: Option<Pos<f64>>,
     /// Share of the tested maximum to aim for, in (0, 1]. Default 0.5 (AWS's advice).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub safety_factor: Option<Pos<f64>>,
+}
+
+impl Serialize for TargetSpec {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            TargetSpec::Value(v) => v.serialize(serializer),
+            TargetSpec::Derived(t) => t.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for TargetSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = TargetSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number or a mapping")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<TargetSpec, E> {
+                // marked-yaml hands scalars over as text; the shape check has made sure it is a number.
+                v.parse().map(TargetSpec::Value).map_err(|_| E::custom(format!("`{v}` is not a number")))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<TargetSpec, E> {
+                Ok(TargetSpec::Value(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<TargetSpec, E> {
+                Ok(TargetSpec::Value(v as f64))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<TargetSpec, E> {
+                Ok(TargetSpec::Value(v as f64))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<TargetSpec, A::Error> {
+                Target::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(TargetSpec::Derived)
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for TargetSpec {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TargetSpec".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let derived = generator.subschema_for::<Target>();
+        schemars::json_schema!({
+            "description": "The target: a number in the metric's unit (`target: 70`), or a mapping that gives or derives it.",
+            "anyOf": [{"type": "number"}, derived]
+        })
+    }
+}
+
+/// The metric the policy tracks: a predefined one by name, or a customized CloudWatch metric.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MetricSpec {
+    /// `invocations_per_instance` or `concurrent_requests_per_model` (checked in validation).
+    Named(String),
+    /// `customized: {...}`.
+    Customized(CustomizedMetric),
+}
+
+/// A CloudWatch metric of your choosing (`CustomizedMetricSpecification`).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustomizedMetric {
+    /// CloudWatch namespace, for example `/aws/sagemaker/Endpoints` (instance metrics such as
+    /// `CPUUtilization`, `GPUUtilization`).
+    pub namespace: Pos<String>,
+    /// Metric name, for example `CPUUtilization`.
+    pub metric_name: Pos<String>,
+    /// The metric's dimensions, exactly as it is published, for example `EndpointName` and
+    /// `VariantName`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dimensions: Vec<MetricDimension>,
+    /// `Average`, `Minimum`, `Maximum`, `SampleCount` or `Sum`.
+    pub statistic: Pos<String>,
+    /// The metric's CloudWatch unit, for example `Percent`. Optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<Pos<String>>,
+}
+
+/// One dimension of a customized metric.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MetricDimension {
+    /// Dimension name, for example `EndpointName`.
+    pub name: Pos<String>,
+    /// Dimension value, for example the endpoint's name.
+    pub value: Pos<String>,
+}
+
+impl Serialize for MetricSpec {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self {
+            MetricSpec::Named(name) => name.serialize(serializer),
+            MetricSpec::Customized(c) => {
+                let mut map = serializer.serialize_map(Some(1))?;
+                map.serialize_entry("customized", c)?;
+                map.end()
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for MetricSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = MetricSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a metric name or a mapping with `customized`")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<MetricSpec, E> {
+                Ok(MetricSpec::Named(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<MetricSpec, A::Error> {
+                let mut found = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    if key != "customized" || found.is_some() {
+                        return Err(serde::de::Error::unknown_field(&key, &["customized"]));
+                    }
+                    found = Some(map.next_value::<CustomizedMetric>()?);
+                }
+                found.map(MetricSpec::Customized).ok_or_else(|| serde::de::Error::missing_field("customized"))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for MetricSpec {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "MetricSpec".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let customized = generator.subschema_for::<CustomizedMetric>();
+        schemars::json_schema!({
+            "description": "The metric the target tracking policy tracks: `invocations_per_instance` (SageMakerVariantInvocationsPerInstance, one-minute), `concurrent_requests_per_model` (SageMakerVariantConcurrentRequestsPerModelHighResolution, every 10 seconds), or `customized: {...}`.",
+            "anyOf": [
+                {"type": "string", "enum": ["invocations_per_instance", "concurrent_requests_per_model"]},
+                {
+                    "type": "object",
+                    "properties": {"customized": customized},
+                    "required": ["customized"],
+                    "additionalProperties": false
+                }
+            ]
+        })
+    }
 }
 
 /// A PutScheduledAction: at its times, replace the variant's min and/or max.

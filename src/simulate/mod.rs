@@ -35,6 +35,10 @@ pub enum SimError {
         max = limits::MAX_INSTANCES
     )]
     TooManyInstances { endpoint: String, variant: String, what: &'static str, count: u32 },
+    #[error(
+        "variant {endpoint}/{variant} scales on {metric}: simulate models invocations-per-instance target tracking only and would show this policy wrongly; to compare capacity and cost, simulate a copy of the spec that scales this variant on `invocations_per_instance` (remove `autoscaling.metric`, set `max_rps_per_instance` from a load test), knowing the real policy reacts differently"
+    )]
+    UnmodelledMetric { endpoint: String, variant: String, metric: String },
     #[error(transparent)]
     Price(#[from] PriceError),
 }
@@ -83,6 +87,15 @@ pub fn prepare(
     e.variants
         .iter()
         .map(|v| {
+            // The engine's alarms are those of a one-minute invocations metric; a
+            // high-resolution or customized metric scales on other signals.
+            if let Some(s) = v.scaling.as_ref().filter(|s| !s.metric.is_default()) {
+                return Err(SimError::UnmodelledMetric {
+                    endpoint: e.name.clone(),
+                    variant: v.name.clone(),
+                    metric: s.metric.describe(),
+                });
+            }
             let rps = v
                 .max_rps_per_instance
                 .ok_or_else(|| SimError::NoCapacity { endpoint: e.name.clone(), variant: v.name.clone() })?;

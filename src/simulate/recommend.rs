@@ -15,7 +15,7 @@ use super::prices::{PriceError, PriceTable, Provenance};
 use crate::model::{scaling_target, ScheduleModel};
 use crate::schedule::Schedule;
 use crate::spec::write::Document;
-use crate::spec::{AutoScaling, Pos, ScheduledAction, Target, Variant};
+use crate::spec::{AutoScaling, Pos, ScheduledAction, Target, TargetSpec, Variant};
 
 /// The search space and the budget.
 #[derive(Debug, Clone)]
@@ -450,7 +450,11 @@ pub fn fragment(c: &Candidate, max_rps_reference: f64, tested_on: &str, timezone
         autoscaling: (!c.fixed_fleet).then(|| AutoScaling {
             min: Pos::new(c.min),
             max: Pos::new(c.max),
-            target: Some(Target { safety_factor: Some(Pos::new(c.safety_factor)), ..Target::default() }),
+            metric: None,
+            target: Some(Pos::new(TargetSpec::Derived(Target {
+                safety_factor: Some(Pos::new(c.safety_factor)),
+                ..Target::default()
+            }))),
             scale_in_cooldown: cooldown(),
             scale_out_cooldown: cooldown(),
             disable_scale_in: None,

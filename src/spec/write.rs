@@ -329,7 +329,7 @@ mod tests {
 
     use super::*;
     use crate::diagnostic::Source;
-    use crate::spec::{parse, AutoScaling, Endpoint, ModelSpec, Target};
+    use crate::spec::{parse, AutoScaling, Endpoint, ModelSpec, Target, TargetSpec};
 
     fn parse_text(text: &str) -> Spec {
         parse(&Source::new("spec.yaml", text)).unwrap_or_else(|d| panic!("{d:?}\n{text}"))
@@ -579,7 +579,11 @@ endpoints:
             autoscaling: Some(AutoScaling {
                 min: Pos::new(1),
                 max: Pos::new(2),
-                target: Some(Target { safety_factor: Some(Pos::new(0.5)), ..Target::default() }),
+                metric: None,
+                target: Some(Pos::new(TargetSpec::Derived(Target {
+                    safety_factor: Some(Pos::new(0.5)),
+                    ..Target::default()
+                }))),
                 scale_in_cooldown: None,
                 scale_out_cooldown: None,
                 disable_scale_in: Some(Pos::new(true)),

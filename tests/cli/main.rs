@@ -15,6 +15,7 @@ mod failure;
 mod iam;
 mod live;
 mod lossless;
+mod metrics;
 mod results_json;
 mod show;
 mod target;
