@@ -65,6 +65,23 @@ pub fn import(endpoint: &str, project: &str) -> CommandLine {
     CommandLine::new("import").arg(endpoint).opt("--project", project)
 }
 
+/// `endpoint-scale prices fetch --region REGION`: writes official prices for a region (to stdout
+/// without `--out`).
+pub fn prices_fetch(region: &str, out: Option<&str>) -> CommandLine {
+    CommandLine::new("prices").arg("fetch").opt("--region", region).opt_if("--out", out)
+}
+
+/// `endpoint-scale prices import FILE [--region REGION]`: a price table from a Price List file.
+pub fn prices_import(file: &str, region: Option<&str>, out: Option<&str>) -> CommandLine {
+    CommandLine::new("prices").arg("import").arg(file).opt_if("--region", region).opt_if("--out", out)
+}
+
+/// `endpoint-scale prices show --region REGION --output json`: the price table a region uses,
+/// as the file `--prices` reads.
+pub fn prices_show_json(region: &str) -> CommandLine {
+    CommandLine::new("prices").arg("show").opt("--region", region).opt("--output", "json")
+}
+
 /// `aws sagemaker delete-endpoint --endpoint-name NAME --region REGION`: deletes one endpoint
 /// (endpoint-scale's own `destroy` deletes every endpoint of a spec, too much for one that
 /// failed). The AWS CLI's own syntax (AWS CLI reference, `sagemaker delete-endpoint`).
@@ -164,6 +181,12 @@ mod tests {
             aws(CommandLine::new("apply").arg("my specs/prod.yaml").flag_if(true, "--prune")).to_string(),
             aws(CommandLine::new("destroy").arg("spec.yaml")).to_string(),
             CommandLine::new("plan").arg("spec.yaml").opt("--out", "release.plan").to_string(),
+            CommandLine::new("plan").arg("spec.yaml").opt("--target", "alpha").opt("--var", "env=prod").to_string(),
+            prices_fetch("eu-west-1", None).to_string(),
+            prices_fetch("eu-west-1", Some("prices-eu-west-1.json")).to_string(),
+            prices_import("index.json", Some("eu-west-1"), Some("prices.json")).to_string(),
+            prices_import("my offer.json", None, None).to_string(),
+            prices_show_json("ap-south-2").to_string(),
         ];
         for line in lines {
             runnable(&line);

@@ -4,19 +4,31 @@
 //! endpoint not in the spec, as `--prune` does) so that an owned endpoint that left the spec is
 //! reported; `plan` pays for that only with `--prune`. An endpoint in a transition (Creating,
 //! Updating, ...) cannot be compared: it is noted and does not by itself make diff exit 2.
+//! With `--target`, only the named endpoints are read and compared, and strays are not looked
+//! for (they are not among the targets).
 
 use std::path::Path;
 
-use super::{connect, load, read_live, show_live_plan, write_stdout, CliError, Outcome, WithAws};
-use crate::cli::{AwsArgs, OutputFormat};
+use super::{connect, load, read_live, show_live_plan, targets, write_stdout, CliError, Outcome};
+use super::{WithAws, WithVars};
+use crate::cli::{AwsArgs, OutputFormat, VarArgs};
 use crate::output::ColorChoice;
 use crate::{plan, render, resources};
 
-pub async fn run(path: &Path, format: OutputFormat, args: &AwsArgs, colour: ColorChoice) -> Result<Outcome, CliError> {
-    let (source, desired) = load(path, colour)?;
+pub async fn run(
+    path: &Path,
+    format: OutputFormat,
+    targets: &[String],
+    vars: &VarArgs,
+    args: &AwsArgs,
+    colour: ColorChoice,
+) -> Result<Outcome, CliError> {
+    let super::Loaded { source, desired, variables } = load(path, vars, colour)?;
+    let (desired, selected) = targets::select(desired, targets, false)?;
     let aws = connect(args, desired.region.as_deref()).await?;
-    let (live, target) = read_live(&aws, &desired, true, args.parallelism).await?;
-    let plan = plan::diff(&resources::desired(&desired), &live);
+    let (live, target) = read_live(&aws, &desired, selected.is_empty(), args.parallelism).await?;
+    let mut plan = plan::diff(&resources::desired(&desired), &live);
+    plan.targets = selected;
     let context = render::drift::Context {
         busy: plan
             .skipped
@@ -26,7 +38,7 @@ pub async fn run(path: &Path, format: OutputFormat, args: &AwsArgs, colour: Colo
             .map(|e| (e.desc.name.clone(), e.desc.status.clone()))
             .collect(),
         strays: live.strays.keys().cloned().collect(),
-        prune: crate::hint::CommandLine::new("apply").arg(&source.name).arg("--prune").aws(args),
+        prune: crate::hint::CommandLine::new("apply").arg(&source.name).arg("--prune").vars(vars, &variables).aws(args),
     };
     let text = match format {
         OutputFormat::Human => render::drift::render(&plan, &context),

@@ -65,7 +65,8 @@ pub async fn run(
         return Ok(Outcome::Done);
     }
     // The written spec, read back like any spec: adoption is its plan, nothing else.
-    let desired = desired_from(&Source::new(name, text), colour)?;
+    // A written spec has no variables.
+    let (desired, _) = desired_from(&Source::new(name, text), &Default::default(), colour)?;
     let plan = plan::diff(&resources::desired(&desired), &live);
     // stdout may hold the spec: the plan goes to stderr.
     output::stderr(&show_live_plan(&plan, &desired, OutputFormat::Human, &target, colour));
@@ -89,7 +90,7 @@ pub async fn run(
             Rerun { command: "import --adopt", again: import.clone().arg("--adopt").aws(args), plan: import.aws(args) }
         }
     };
-    let changed = execute(&aws, &plan, project, &rerun, args, wait, colour).await?;
+    let changed = execute(&aws, &plan, project, &rerun, None, args, wait, colour).await?;
     output::stderr(&format!("Adopted: {} changed.\n", plural(changed, "endpoint")));
     Ok(Outcome::Done)
 }

@@ -2,7 +2,8 @@
 //! text to `output` and returns an [`Outcome`] or a [`CliError`]. `main` turns those into exit
 //! codes; nothing here exits the process.
 //!
-//! Shared by the commands: reading and validating a spec ([`load`]), connecting to AWS
+//! Shared by the commands: reading and validating a spec with its variables' values
+//! ([`var_inputs`], [`load`]), connecting to AWS
 //! ([`connect`]), reading the live state ([`read_live`]), asking for confirmation ([`confirm`])
 //! and writing to stdout ([`write_stdout`]).
 
@@ -10,29 +11,33 @@ mod apply;
 mod completions;
 mod destroy;
 mod diff;
+mod iam_policy;
 mod import;
 mod interrupt;
 mod man;
 mod plan;
+mod prices;
 mod render;
 mod schema;
+mod show;
 pub mod simulate;
+mod targets;
 mod validate;
 
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Read};
 use std::path::Path;
 
 use thiserror::Error;
 
 use crate::aws::{self, AwsError, AwsOptions, SdkAws};
-use crate::cli::{AwsArgs, Cli, Command, OutputFormat, RetryMode, TrafficCommand};
+use crate::cli::{AwsArgs, Cli, Command, OutputFormat, PricesCommand, RetryMode, TrafficCommand, VarArgs};
 use crate::diagnostic::{self, plural, Source};
 use crate::live::{self, LiveState};
 use crate::model::Desired;
 use crate::output::{self, ColorChoice};
 use crate::plan::saved::SavedPlanError;
 use crate::plan::Plan;
-use crate::spec;
+use crate::spec::{self, vars};
 use crate::validate::Validated;
 
 /// The AWS flags of this run on a suggested command line (`hint` knows nothing of the CLI's
@@ -46,6 +51,37 @@ impl WithAws for crate::hint::CommandLine {
         self.opt_if("--profile", args.profile.as_deref())
             .opt_if("--region", args.region.as_deref())
             .opt_if("--endpoint-url", args.endpoint_url.as_deref())
+    }
+}
+
+/// The variables of this run on a suggested command line that reads the spec again: each
+/// `--var-file` and `--var` as given, so the command plans the same spec. A sensitive variable's
+/// `--var` is left out (secrets never appear in output): the user gives it again as they did, or
+/// through ENDPOINT_SCALE_VAR_<NAME>.
+trait WithVars {
+    fn vars(self, args: &VarArgs, variables: &vars::Variables) -> Self;
+}
+
+impl WithVars for crate::hint::CommandLine {
+    fn vars(self, args: &VarArgs, variables: &vars::Variables) -> Self {
+        let shown: std::collections::BTreeSet<&str> =
+            variables.visible().filter(|(_, value)| value.is_some()).map(|(name, _)| name).collect();
+        let line = args.var_files.iter().fold(self, |line, file| line.opt("--var-file", file.display().to_string()));
+        args.vars
+            .iter()
+            .filter(|(name, _)| shown.contains(name.as_str()))
+            .fold(line, |line, (name, value)| line.opt("--var", format!("{name}={value}")))
+    }
+}
+
+/// `--target ENDPOINT` for each target, on a suggested command line.
+trait WithTargets {
+    fn targets(self, targets: &[String]) -> Self;
+}
+
+impl WithTargets for crate::hint::CommandLine {
+    fn targets(self, targets: &[String]) -> Self {
+        targets.iter().fold(self, |line, target| line.opt("--target", target))
     }
 }
 
@@ -115,45 +151,79 @@ pub enum CliError {
     OtherProject { endpoint: String, other: String, project: String },
     #[error(transparent)]
     Import(#[from] crate::import::ImportError),
+    #[error("variables file {path}: {reason}")]
+    VarFile { path: String, reason: String },
+    #[error("{name} is not UTF-8 text")]
+    VarEnv { name: String },
+    #[error("unknown variable `{name}` ({given}): none of the specs declares it")]
+    UnknownVariable { name: String, given: String },
+    #[error(transparent)]
+    Target(#[from] targets::TargetError),
+    #[error(
+        "{command} --output json needs --auto-approve{or_saved}: a confirmation prompt cannot share the terminal with the JSON document"
+    )]
+    JsonNeedsApproval { command: &'static str, or_saved: &'static str },
+    #[error(transparent)]
+    Price(#[from] crate::simulate::prices::PriceError),
+    #[error("{0}")]
+    Prices(String),
 }
 
 /// Runs the command the arguments name.
 pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
     let colour = cli.color;
     match cli.command {
-        Command::Validate { spec, strict, output } => validate::run(&spec, strict, output, colour),
-        Command::Render { spec, format } => render::run(&spec, format, colour),
-        Command::Plan { spec, offline: true, output, detailed_exitcode, out, prune, .. } => {
+        Command::Validate { spec, strict, output, vars } => validate::run(&spec, strict, output, &vars, colour),
+        Command::Render { spec, format, vars } => render::run(&spec, format, &vars, colour),
+        Command::Plan { spec, offline: true, output, detailed_exitcode, out, prune, select, vars, .. } => {
             if out.is_some() || prune {
                 return Err(CliError::OfflineOnly);
             }
-            plan::offline(&spec, output, detailed_exitcode, colour)
+            plan::offline(&spec, output, detailed_exitcode, &select.targets, &vars, colour)
         }
-        Command::Plan { spec, output, detailed_exitcode, out, prune, raise_capacity, aws, .. } => {
+        Command::Plan { spec, output, detailed_exitcode, out, prune, raise_capacity, select, vars, aws, .. } => {
             let options = crate::plan::Options { raise_capacity };
-            plan::run(&spec, output, detailed_exitcode, out.as_deref(), prune, options, &aws, colour).await
+            let run = plan::Run {
+                format: output,
+                detailed: detailed_exitcode,
+                out: out.as_deref(),
+                prune,
+                options,
+                vars: &vars,
+            };
+            plan::run(&spec, &run, &select.targets, &aws, colour).await
         }
-        Command::Apply { target, auto_approve, prune, raise_capacity, aws, wait } => {
+        Command::Apply { target, auto_approve, prune, raise_capacity, output, select, vars, aws, wait } => {
             let options = crate::plan::Options { raise_capacity };
-            apply::run(&target, auto_approve, prune, options, &aws, &wait, colour).await
+            let run =
+                apply::Run { auto_approve, prune, options, format: output, targets: &select.targets, vars: &vars };
+            apply::run(&target, &run, &aws, &wait, colour).await
         }
-        Command::Diff { spec, output, aws } => diff::run(&spec, output, &aws, colour).await,
-        Command::Destroy { spec, auto_approve, aws, wait } => {
-            destroy::run(&spec, auto_approve, &aws, &wait, colour).await
+        Command::Diff { spec, output, select, vars, aws } => {
+            diff::run(&spec, output, &select.targets, &vars, &aws, colour).await
+        }
+        Command::Destroy { spec, auto_approve, output, select, vars, aws, wait } => {
+            destroy::run(&spec, auto_approve, output, &select.targets, &vars, &aws, &wait, colour).await
+        }
+        Command::Show { plan, output } => show::run(&plan, output, colour),
+        Command::IamPolicy { spec, for_command, account, region, partition, prune, vars } => {
+            iam_policy::run(&spec, for_command, account, region, partition, prune, &vars, colour)
         }
         Command::Import { endpoints, project, out, adopt, auto_approve, aws, wait } => {
             import::run(&endpoints, &project, out.as_deref(), adopt, auto_approve, &aws, &wait, colour).await
         }
-        Command::Simulate { spec, traffic, endpoint, days, prices, chart, output, compare, model } => {
+        Command::Simulate { spec, traffic, endpoint, days, region, prices, chart, output, compare, vars, model } => {
             simulate::simulate(
                 &spec,
                 &traffic,
                 endpoint.as_deref(),
                 days,
+                region.as_deref(),
                 prices.as_deref(),
                 chart.as_deref(),
                 output,
                 &compare,
+                &vars,
                 &model,
                 colour,
             )
@@ -165,6 +235,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             instance_types,
             max_overload,
             days,
+            region,
             prices,
             timezone,
             top,
@@ -178,6 +249,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             &instance_types,
             max_overload,
             days,
+            region.as_deref(),
             prices.as_deref(),
             &timezone,
             top,
@@ -186,6 +258,15 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             &model,
         ),
         Command::Traffic(TrafficCommand::Generate { settings }) => simulate::generate(&settings),
+        Command::Prices(PricesCommand::Show { region, prices, output }) => {
+            prices::show(region.as_deref(), prices.as_deref(), output)
+        }
+        Command::Prices(PricesCommand::Fetch { region, out, api_region, aws }) => {
+            prices::fetch(&region, out.as_deref(), &api_region, &aws).await
+        }
+        Command::Prices(PricesCommand::Import { file, region, out }) => {
+            prices::import(&file, region.as_deref(), out.as_deref())
+        }
         Command::Schema => schema::run(),
         Command::Completions { shell } => completions::run(shell),
         Command::Man { out_dir } => man::run(out_dir.as_deref()),
@@ -212,30 +293,90 @@ fn read_text(path: &Path) -> Result<Source, CliError> {
     Ok(Source::new(name, text))
 }
 
-fn check(source: &Source) -> Validated {
-    match spec::parse(source) {
-        Ok(spec) => crate::validate::validate(&spec),
+/// The values a command was given for a spec's variables: `--var`, the `--var-file` files
+/// (read here, within `vars::MAX_VAR_FILE_BYTES`) and the `ENDPOINT_SCALE_VAR_<NAME>`
+/// environment variables.
+fn var_inputs(args: &VarArgs) -> Result<vars::Inputs, CliError> {
+    let files = args.var_files.iter().map(|p| read_var_file(p)).collect::<Result<_, _>>()?;
+    let mut env = Vec::new();
+    for (key, value) in std::env::vars_os() {
+        let Some(name) = key.to_str().and_then(|k| k.strip_prefix(vars::ENV_PREFIX)) else { continue };
+        let value =
+            value.into_string().map_err(|_| CliError::VarEnv { name: format!("{}{name}", vars::ENV_PREFIX) })?;
+        env.push((name.to_string(), value));
+    }
+    env.sort();
+    Ok(vars::Inputs { env, files, flags: args.vars.clone(), ..vars::Inputs::default() })
+}
+
+fn read_var_file(path: &Path) -> Result<Source, CliError> {
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|err| CliError::Read { path: name.clone(), err })?;
+    let mut bytes = Vec::new();
+    file.take(vars::MAX_VAR_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|err| CliError::Read { path: name.clone(), err })?;
+    if bytes.len() as u64 > vars::MAX_VAR_FILE_BYTES {
+        return Err(CliError::VarFile {
+            path: name,
+            reason: format!("it is larger than {} MiB; it holds `NAME: value` lines", vars::MAX_VAR_FILE_BYTES >> 20),
+        });
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|_| CliError::VarFile { path: name.clone(), reason: "it is not UTF-8 text".to_string() })?;
+    Ok(Source::new(name, text))
+}
+
+/// Parses and validates a spec with its variables; every diagnostic says where a substituted
+/// value came from.
+fn check(source: &Source, inputs: &vars::Inputs) -> (Validated, Option<vars::Variables>) {
+    match spec::parse_with(source, inputs) {
+        Ok(parsed) => {
+            let mut validated = crate::validate::validate(&parsed.spec);
+            parsed.variables.annotate(&mut validated.diagnostics);
+            (validated, Some(parsed.variables))
+        }
         Err(mut diagnostics) => {
             diagnostics.sort_by_key(|d| (d.span.line, d.span.column));
-            Validated { desired: None, diagnostics }
+            (Validated { desired: None, diagnostics }, None)
         }
     }
 }
 
-/// Validates a spec; warnings go to stderr, errors make it fail (before any AWS call).
-fn desired_from(source: &Source, colour: ColorChoice) -> Result<Desired, CliError> {
-    let validated = check(source);
-    if !validated.diagnostics.is_empty() {
-        output::stderr(&diagnostic::render(source, &validated.diagnostics, colour.stderr().enabled));
-    }
-    let (errors, warnings) = (validated.errors(), validated.warnings());
-    validated.desired.ok_or_else(|| CliError::Invalid { path: source.name.clone(), errors, warnings })
+/// The diagnostics of a spec and of its variables files, as text.
+fn render_diagnostics(source: &Source, inputs: &vars::Inputs, validated: &Validated, colour: ColorChoice) -> String {
+    diagnostic::render_files(source, &inputs.files, &validated.diagnostics, colour.stderr().enabled)
 }
 
-fn load(path: &Path, colour: ColorChoice) -> Result<(Source, Desired), CliError> {
+/// Validates a spec; warnings go to stderr, errors make it fail (before any AWS call).
+fn desired_from(
+    source: &Source,
+    inputs: &vars::Inputs,
+    colour: ColorChoice,
+) -> Result<(Desired, vars::Variables), CliError> {
+    let (validated, variables) = check(source, inputs);
+    if !validated.diagnostics.is_empty() {
+        output::stderr(&render_diagnostics(source, inputs, &validated, colour));
+    }
+    let (errors, warnings) = (validated.errors(), validated.warnings());
+    match (validated.desired, variables) {
+        (Some(desired), Some(variables)) => Ok((desired, variables)),
+        _ => Err(CliError::Invalid { path: source.name.clone(), errors, warnings }),
+    }
+}
+
+/// A spec read, its variables resolved, and validated.
+struct Loaded {
+    source: Source,
+    desired: Desired,
+    variables: vars::Variables,
+}
+
+fn load(path: &Path, args: &VarArgs, colour: ColorChoice) -> Result<Loaded, CliError> {
     let source = read_text(path)?;
-    let desired = desired_from(&source, colour)?;
-    Ok((source, desired))
+    let inputs = var_inputs(args)?;
+    let (desired, variables) = desired_from(&source, &inputs, colour)?;
+    Ok(Loaded { source, desired, variables })
 }
 
 /// The region and account a live plan was made against, for its header: a plan that does not
@@ -346,5 +487,48 @@ fn confirm(auto_approve: bool, command: &'static str, question: &str) -> Result<
         Ok(())
     } else {
         Err(CliError::Declined { command })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hint::CommandLine;
+
+    /// A command line suggested after a run repeats the variables' sources and the targets, so it
+    /// plans the same spec; a sensitive value given with --var is never printed.
+    #[test]
+    fn suggested_lines_repeat_vars_and_targets_but_no_secret() {
+        let spec = "version: 1
+vars:
+  env: {}
+  token:
+    sensitive: true
+project: demo-${var.env}
+endpoints:
+  - name: demo-${var.env}
+    model:
+      image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/demo:1
+      execution_role_arn: arn:aws:iam::123456789012:role/Demo
+      environment:
+        UPSTREAM: ${var.token}
+    variants:
+      - name: main
+        instance_type: ml.c5.large
+";
+        let flags = vec![("env".to_string(), "dev env".to_string()), ("token".to_string(), "s3cr3t".to_string())];
+        let inputs = vars::Inputs { flags: flags.clone(), ..vars::Inputs::default() };
+        let parsed = spec::parse_with(&Source::new("s.yaml", spec), &inputs).unwrap();
+        let args = VarArgs { vars: flags, var_files: vec!["envs/dev.yaml".into()] };
+        let line = CommandLine::new("apply")
+            .arg("s.yaml")
+            .targets(&["demo-dev env".to_string()])
+            .vars(&args, &parsed.variables)
+            .to_string();
+        assert_eq!(
+            line,
+            "endpoint-scale apply s.yaml --target 'demo-dev env' --var-file envs/dev.yaml --var 'env=dev env'"
+        );
+        assert!(!line.contains("s3cr3t"));
     }
 }

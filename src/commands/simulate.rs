@@ -2,12 +2,12 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{load, write_stdout, CliError, Outcome};
-use crate::cli::{ModelArgs, OutputFormat};
+use super::{desired_from, read_text, var_inputs, write_stdout, CliError, Outcome};
+use crate::cli::{ModelArgs, OutputFormat, VarArgs};
 use crate::output::{self, ColorChoice};
 use crate::render::{self, chart};
 use crate::simulate::engine::Params;
-use crate::simulate::prices::PriceTable;
+use crate::simulate::prices::{PriceTable, RegionChoice, TableChoice};
 use crate::simulate::traffic::{self, Generator, Traffic};
 use crate::simulate::{self, recommend, VariantResult};
 
@@ -78,11 +78,14 @@ fn params(model: &ModelArgs) -> Params {
     Params { launch_delay_minutes: model.launch_delay, credit_mode: model.credit_mode, ..Params::default() }
 }
 
-fn prices(path: Option<&Path>) -> Result<PriceTable, CliError> {
-    match path {
-        Some(p) => PriceTable::load(p).map_err(|e| CliError::Simulation(e.to_string())),
-        None => Ok(PriceTable::shipped()),
-    }
+/// The price table for a spec's region (or, without a spec, `--region`'s and so on), and how it
+/// was chosen.
+fn prices(
+    spec_region: Option<&str>,
+    region: Option<&str>,
+    path: Option<&Path>,
+) -> Result<(PriceTable, TableChoice), crate::simulate::prices::PriceError> {
+    PriceTable::select(&RegionChoice::resolve(spec_region, region)?, path)
 }
 
 /// Cuts the traffic to `days` whole days when asked.
@@ -107,29 +110,68 @@ pub fn simulate(
     traffic_source: &str,
     endpoint: Option<&str>,
     days: Option<u32>,
+    region: Option<&str>,
     prices_path: Option<&Path>,
     chart_path: Option<&Path>,
     format: OutputFormat,
     compare: &[PathBuf],
+    vars: &VarArgs,
     model: &ModelArgs,
     colour: ColorChoice,
 ) -> Result<Outcome, CliError> {
+    // With --compare, a value may be meant for some of the specs only: each takes the values it
+    // declares, and a name none of them declares is refused once all are read.
+    let mut inputs = var_inputs(vars)?;
+    inputs.allow_undeclared = !compare.is_empty();
+    let mut declared = std::collections::BTreeSet::new();
+    let mut undeclared = Vec::new();
     let (traffic, label) = load_traffic(traffic_source)?;
     let traffic = window(traffic, days)?;
-    let table = prices(prices_path)?;
     let params = params(model);
     let minutes = traffic.per_minute.len() as u32;
     let with_series = format == OutputFormat::Json || chart_path.is_some();
     let mut results: Vec<VariantResult> = Vec::new();
     // Each spec's label and its variants' range in `results`, for the verdicts.
     let mut specs: Vec<(String, std::ops::Range<usize>)> = Vec::new();
+    // Each spec is priced from the table of its own region: comparing the same workload in two
+    // regions is a fair question, and pricing one region with another's table would be wrong.
+    let mut tables: Vec<(PriceTable, TableChoice, Vec<String>)> = Vec::new();
     for path in std::iter::once(spec).chain(compare.iter().map(PathBuf::as_path)) {
-        let (source, desired) = load(path, colour)?;
-        let prepared = simulate::prepare(&desired, endpoint, &table, traffic.start, minutes)
+        let source = read_text(path)?;
+        let (desired, variables) = desired_from(&source, &inputs, colour)?;
+        declared.extend(variables.declared().map(str::to_string));
+        undeclared.extend(variables.undeclared().iter().cloned());
+        let (table, choice) = prices(desired.region.as_deref(), region, prices_path)
+            .map_err(|e| CliError::Simulation(format!("{}: {e}", source.name)))?;
+        let used = match tables.iter().position(|(t, c, _)| *t == table && *c == choice) {
+            Some(i) => i,
+            None => {
+                tables.push((table, choice, Vec::new()));
+                tables.len() - 1
+            }
+        };
+        tables[used].2.push(source.name.clone());
+        let prepared = simulate::prepare(&desired, endpoint, &tables[used].0, traffic.start, minutes)
             .map_err(|e| CliError::Simulation(format!("{}: {e}", source.name)))?;
         let first = results.len();
         results.extend(simulate::simulate(&source.name, &prepared, &traffic.per_minute, &params, with_series));
         specs.push((source.name, first..results.len()));
+    }
+    if let Some((name, given)) = undeclared.into_iter().find(|(name, _)| !declared.contains(name)) {
+        return Err(CliError::UnknownVariable { name, given });
+    }
+    // Costs in two currencies cannot be compared (every AWS Price List table is in USD; an
+    // edited one may not be).
+    if let Some((first, rest)) = tables.split_first() {
+        if let Some(other) = rest.iter().find(|t| t.0.currency != first.0.currency) {
+            return Err(CliError::Simulation(format!(
+                "the specs are priced in different currencies ({} for {}, {} for {}): give --prices tables in one currency",
+                first.0.currency,
+                first.2.join(", "),
+                other.0.currency,
+                other.2.join(", ")
+            )));
+        }
     }
     // The first spec given is the baseline: what the others would save or lose against it.
     let verdicts: Vec<simulate::Verdict> = match specs.split_first() {
@@ -152,11 +194,19 @@ pub fn simulate(
         chart::write(path, traffic.start, &title, &runs).map_err(|e| CliError::Simulation(e.to_string()))?;
         output::stderr(&format!("Wrote the chart to {}.\n", path.display()));
     }
+    let used: Vec<render::simulation::TableUse<'_>> = tables
+        .iter()
+        .map(|(table, choice, specs)| render::simulation::TableUse {
+            table,
+            choice,
+            specs: specs.iter().map(String::as_str).collect(),
+        })
+        .collect();
     let context = render::simulation::Context {
         start: traffic.start,
         minutes,
         traffic: &label,
-        prices: &table,
+        prices: &used,
         params: &params,
         verdicts: &verdicts,
     };
@@ -175,6 +225,7 @@ pub fn recommend(
     instance_types: &[String],
     max_overload: f64,
     days: Option<u32>,
+    region: Option<&str>,
     prices_path: Option<&Path>,
     timezone: &str,
     top: usize,
@@ -184,7 +235,7 @@ pub fn recommend(
 ) -> Result<Outcome, CliError> {
     let (traffic, label) = load_traffic(traffic_source)?;
     let traffic = window(traffic, days)?;
-    let table = prices(prices_path)?;
+    let (table, price_choice) = prices(None, region, prices_path)?;
     let tz = crate::schedule::parse_timezone(timezone).map_err(|e| CliError::Simulation(e.message))?;
     let search = recommend::Search {
         max_rps_per_instance: max_rps,
@@ -211,6 +262,7 @@ pub fn recommend(
         minutes: traffic.per_minute.len() as u32,
         traffic: &label,
         prices: &table,
+        price_choice: &price_choice,
         max_overload,
         evaluated: outcome.evaluated,
         feasible: outcome.feasible,

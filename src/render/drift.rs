@@ -82,11 +82,14 @@ pub fn render(plan: &Plan, context: &Context) -> String {
         }
     }
     if out.is_empty() || (!context.busy.is_empty() && out.lines().all(|l| l.starts_with('?'))) {
-        out.push_str(if context.busy.is_empty() {
-            "In sync: AWS matches the spec.\n"
-        } else {
-            "No drift in what could be compared.\n"
+        out.push_str(match (context.busy.is_empty(), plan.targets.is_empty()) {
+            (true, true) => "In sync: AWS matches the spec.\n",
+            (true, false) => "In sync: AWS matches the spec for the targeted endpoints.\n",
+            (false, _) => "No drift in what could be compared.\n",
         });
+    }
+    if !plan.targets.is_empty() {
+        out.insert_str(0, &format!("{}\n", crate::render::human::targeting(&plan.targets)));
     }
     out
 }
@@ -94,7 +97,7 @@ pub fn render(plan: &Plan, context: &Context) -> String {
 fn push_fields(out: &mut String, before: &Resource, after: &Resource, skip: &[&str]) {
     let mut fields = Vec::new();
     let raw = |r: &Resource| serde_json::to_value(r).unwrap_or(Value::Null);
-    let shown = (before.display_attributes(), after.display_attributes());
+    let shown = Resource::display_pair(before, after);
     fields_differing((&raw(before), &shown.0), (&raw(after), &shown.1), String::new(), &mut fields);
     let skipped = |path: &str| skip.iter().any(|s| path == *s || path.starts_with(&format!("{s}.")));
     for (path, live, spec) in fields.into_iter().filter(|(path, _, _)| !skipped(path)) {

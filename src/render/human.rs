@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use crate::output::Palette;
 use crate::plan::{Action, Change, Plan};
+use crate::resources::Resource;
 
 /// Header facts shown above the changes. `account` (with `region`) is set when the live state was
 /// read, so every live plan says where it looked, changes or not.
@@ -29,8 +30,21 @@ impl PlanContext<'_> {
     }
 }
 
+/// The warning of a run limited with `--target`, as Terraform warns of `-target`: what the run
+/// does not show may differ from the spec.
+pub fn targeting(targets: &[String]) -> String {
+    let noun = if targets.len() == 1 { "endpoint" } else { "endpoints" };
+    format!(
+        "Warning: limited by --target to {noun} {}: the spec's other endpoints were not read from AWS, and this run shows nothing of them.",
+        targets.join(", ")
+    )
+}
+
 pub fn render(plan: &Plan, ctx: &PlanContext<'_>, p: &Palette) -> String {
     let mut out = String::new();
+    if !plan.targets.is_empty() {
+        out.push_str(&format!("{}\n\n", p.yellow(&targeting(&plan.targets))));
+    }
     notices(&mut out, "Unprotected: auto scaling is missing and is put back first", &plan.unprotected, p);
     notices(
         &mut out,
@@ -42,11 +56,17 @@ pub fn render(plan: &Plan, ctx: &PlanContext<'_>, p: &Palette) -> String {
     if !plan.changes.iter().any(|c| c.action != Action::NoOp) {
         let alone = plan.conflicts.is_empty() && plan.skipped.is_empty();
         if ctx.destroy {
+            // A --target run says so in its warning above; the words stay the same.
             let what = if alone { "Nothing to destroy" } else { "Nothing else to destroy" };
-            out.push_str(&format!("{what}{}.\n", ctx.target()));
-        } else if alone {
             out.push_str(&format!(
-                "No changes. The endpoints of project {:?} match the spec{}.\n",
+                "{what}{}.
+",
+                ctx.target()
+            ));
+        } else if alone {
+            let which = if plan.targets.is_empty() { "The" } else { "The targeted" };
+            out.push_str(&format!(
+                "No changes. {which} endpoints of project {:?} match the spec{}.\n",
                 ctx.project,
                 ctx.target()
             ));
@@ -138,7 +158,8 @@ fn render_change(out: &mut String, change: &Change, p: &Palette) {
             attributes(out, &after.display_attributes(), indent, Action::Create, p);
         }
         (Action::Update, Some(before), Some(after)) => {
-            changed_attributes(out, &before.display_attributes(), &after.display_attributes(), indent, p);
+            let (before, after) = Resource::display_pair(before, after);
+            changed_attributes(out, &before, &after, indent, p);
         }
         _ => {}
     }

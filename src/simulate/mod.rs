@@ -3,7 +3,7 @@
 //!
 //! - [`traffic`]: invocations per minute from CSV, CloudWatch JSON or a seeded generator;
 //! - [`engine`]: the minute-by-minute model of one variant (docs/simulation.md);
-//! - [`prices`]: the shipped price table and `--prices` overrides;
+//! - [`prices`]: the shipped price tables, `--prices` tables and which one a run uses;
 //! - [`recommend`]: the cheapest configurations within an overload budget;
 //! - [`limits`]: every bound on the simulator's input, with its reason.
 
@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::model::{Desired, ScheduleModel};
 use engine::{Params, ScheduledEvent, Series, Summary};
-use prices::{PriceError, PriceTable};
+use prices::{PriceError, PriceTable, Provenance};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
@@ -35,6 +35,10 @@ pub enum SimError {
         max = limits::MAX_INSTANCES
     )]
     TooManyInstances { endpoint: String, variant: String, what: &'static str, count: u32 },
+    #[error(
+        "variant {endpoint}/{variant} scales on {metric}: simulate models invocations-per-instance target tracking only and would show this policy wrongly; to compare capacity and cost, simulate a copy of the spec that scales this variant on `invocations_per_instance` (remove `autoscaling.metric`, set `max_rps_per_instance` from a load test), knowing the real policy reacts differently"
+    )]
+    UnmodelledMetric { endpoint: String, variant: String, metric: String },
     #[error(transparent)]
     Price(#[from] PriceError),
 }
@@ -47,7 +51,9 @@ pub struct Prepared {
     pub instance_type: String,
     /// This variant's share of the endpoint's traffic (weight / sum of weights).
     pub share: f64,
-    pub price_verified: bool,
+    /// The region of the price table, and where the price comes from.
+    pub price_region: String,
+    pub price_provenance: Provenance,
     pub model: engine::Variant,
 }
 
@@ -81,6 +87,15 @@ pub fn prepare(
     e.variants
         .iter()
         .map(|v| {
+            // The engine's alarms are those of a one-minute invocations metric; a
+            // high-resolution or customized metric scales on other signals.
+            if let Some(s) = v.scaling.as_ref().filter(|s| !s.metric.is_default()) {
+                return Err(SimError::UnmodelledMetric {
+                    endpoint: e.name.clone(),
+                    variant: v.name.clone(),
+                    metric: s.metric.describe(),
+                });
+            }
             let rps = v
                 .max_rps_per_instance
                 .ok_or_else(|| SimError::NoCapacity { endpoint: e.name.clone(), variant: v.name.clone() })?;
@@ -118,7 +133,8 @@ pub fn prepare(
                 variant: v.name.clone(),
                 instance_type: v.instance_type.to_string(),
                 share: if total_weight > 0.0 { v.initial_weight / total_weight } else { 0.0 },
-                price_verified: price.verified,
+                price_region: prices.region.clone(),
+                price_provenance: price.provenance,
                 model: engine::Variant {
                     capacity_per_instance: rps * 60.0,
                     price_per_hour: price.per_hour,
@@ -164,7 +180,9 @@ pub struct VariantResult {
     pub variant: String,
     pub instance_type: String,
     pub price_per_hour: f64,
-    pub price_verified: bool,
+    /// The region of the price table the price comes from.
+    pub price_region: String,
+    pub price_provenance: Provenance,
     pub summary: Summary,
     /// How often an auto scaled variant scales; absent for a fixed fleet.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -193,7 +211,8 @@ pub fn simulate(
                 variant: p.variant.clone(),
                 instance_type: p.instance_type.clone(),
                 price_per_hour: p.model.price_per_hour,
-                price_verified: p.price_verified,
+                price_region: p.price_region.clone(),
+                price_provenance: p.price_provenance,
                 scalings: p.model.scaling.as_ref().map(|s| Scalings::of(&summary, s)),
                 summary,
                 series,

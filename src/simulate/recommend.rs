@@ -11,11 +11,11 @@ use serde::Serialize;
 
 use super::engine::{self, Params, ScheduledEvent, Summary};
 use super::limits;
-use super::prices::{PriceError, PriceTable};
+use super::prices::{PriceError, PriceTable, Provenance};
 use crate::model::{scaling_target, ScheduleModel};
 use crate::schedule::Schedule;
 use crate::spec::write::Document;
-use crate::spec::{AutoScaling, Pos, ScheduledAction, Target, Variant};
+use crate::spec::{AutoScaling, Pos, ScheduledAction, Target, TargetSpec, Variant};
 
 /// The search space and the budget.
 #[derive(Debug, Clone)]
@@ -39,7 +39,7 @@ pub struct Candidate {
     pub instance_type: String,
     pub vcpus: u32,
     pub price_per_hour: f64,
-    pub price_verified: bool,
+    pub price_provenance: Provenance,
     /// Invocations per minute one instance serves (capacity).
     pub capacity_per_instance: f64,
     pub min: u32,
@@ -146,7 +146,7 @@ pub fn candidates(
             instance_type: t.clone(),
             vcpus: price.vcpus,
             price_per_hour: price.per_hour,
-            price_verified: price.verified,
+            price_provenance: price.provenance,
             capacity_per_instance: capacity,
             min: 1,
             max: 1,
@@ -450,7 +450,11 @@ pub fn fragment(c: &Candidate, max_rps_reference: f64, tested_on: &str, timezone
         autoscaling: (!c.fixed_fleet).then(|| AutoScaling {
             min: Pos::new(c.min),
             max: Pos::new(c.max),
-            target: Some(Target { safety_factor: Some(Pos::new(c.safety_factor)), ..Target::default() }),
+            metric: None,
+            target: Some(Pos::new(TargetSpec::Derived(Target {
+                safety_factor: Some(Pos::new(c.safety_factor)),
+                ..Target::default()
+            }))),
             scale_in_cooldown: cooldown(),
             scale_out_cooldown: cooldown(),
             disable_scale_in: None,
@@ -470,7 +474,7 @@ mod tests {
             instance_type: "ml.c5.xlarge".into(),
             vcpus: 4,
             price_per_hour: 0.238,
-            price_verified: true,
+            price_provenance: Provenance::Official,
             capacity_per_instance: 40.0 * 60.0,
             min: 1,
             max: 4,

@@ -121,7 +121,8 @@ fn node(value: &Value) -> Node {
         Value::Null => Node::Scalar("null".into()),
         Value::Bool(b) => Node::Scalar(b.to_string()),
         Value::Number(n) => Node::Scalar(number(n)),
-        Value::String(s) => Node::Scalar(scalar(s)),
+        // `${` would read back as a variable reference: `$${` is its escape.
+        Value::String(s) => Node::Scalar(scalar(&s.replace("${", "$${"))),
         Value::Array(items) => Node::Seq(items.iter().map(node).collect()),
         Value::Object(map) => {
             Node::Map(map.iter().map(|(k, v)| Entry { comments: Vec::new(), key: key(k), value: node(v) }).collect())
@@ -328,7 +329,7 @@ mod tests {
 
     use super::*;
     use crate::diagnostic::Source;
-    use crate::spec::{parse, AutoScaling, Endpoint, ModelSpec, Target};
+    use crate::spec::{parse, AutoScaling, Endpoint, ModelSpec, Target, TargetSpec};
 
     fn parse_text(text: &str) -> Spec {
         parse(&Source::new("spec.yaml", text)).unwrap_or_else(|d| panic!("{d:?}\n{text}"))
@@ -495,13 +496,21 @@ endpoints:
             "emoji \u{1f600}",
             "ns:key",
             "k: v # c",
+            // Read back literally, not as variable references.
+            "${var.x}",
+            "$${x}",
+            "a ${b} $c",
         ];
         for text in awkward {
             let mut tags = BTreeMap::new();
-            tags.insert(Pos::new(format!("k{text}")), Pos::new(text.to_string()));
-            tags.insert(Pos::new(text.to_string()), Pos::new("v".to_string()));
+            // Keys never hold `${` (the reader refuses it; AWS tag keys and environment names
+            // cannot hold `$`), so only values carry those.
+            let key = if text.contains("${") { "k".to_string() } else { text.to_string() };
+            tags.insert(Pos::new(format!("k{key}")), Pos::new(text.to_string()));
+            tags.insert(Pos::new(key), Pos::new("v".to_string()));
             let spec = Spec {
                 version: Pos::new(1),
+                vars: BTreeMap::new(),
                 project: Pos::new(text.to_string()),
                 region: None,
                 tags,
@@ -533,6 +542,7 @@ endpoints:
             };
             let spec = Spec {
                 version: Pos::new(1),
+                vars: BTreeMap::new(),
                 project: Pos::new("p".into()),
                 region: None,
                 tags: BTreeMap::new(),
@@ -569,7 +579,11 @@ endpoints:
             autoscaling: Some(AutoScaling {
                 min: Pos::new(1),
                 max: Pos::new(2),
-                target: Some(Target { safety_factor: Some(Pos::new(0.5)), ..Target::default() }),
+                metric: None,
+                target: Some(Pos::new(TargetSpec::Derived(Target {
+                    safety_factor: Some(Pos::new(0.5)),
+                    ..Target::default()
+                }))),
                 scale_in_cooldown: None,
                 scale_out_cooldown: None,
                 disable_scale_in: Some(Pos::new(true)),

@@ -2,22 +2,28 @@
 
 use crate::harness::{es, TempDir};
 
-const SUBCOMMANDS: [&str; 14] = [
+const SUBCOMMANDS: [&str; 16] = [
     "validate",
     "render",
     "plan",
     "apply",
     "diff",
     "destroy",
+    "show",
+    "iam-policy",
     "import",
     "simulate",
     "recommend",
     "traffic",
+    "prices",
     "schema",
     "completions",
     "man",
-    "generate",
 ];
+
+/// Subcommands of subcommands, with their parent: each has its own man page.
+const NESTED: [(&str, &str); 4] =
+    [("traffic", "generate"), ("prices", "show"), ("prices", "fetch"), ("prices", "import")];
 
 #[test]
 fn completions_for_every_shell() {
@@ -26,7 +32,8 @@ fn completions_for_every_shell() {
         assert!(out.stdout.len() > 1000, "{shell}: {}", out.stdout);
         assert_eq!(out.stderr, "");
         // Every subcommand and a nested flag are completed.
-        for word in ["destroy", "auto-approve", "poll-interval"] {
+        for word in ["destroy", "auto-approve", "poll-interval", "iam-policy", "prices", "target", "var-file", "debug"]
+        {
             assert!(out.stdout.contains(word), "{shell} completion lacks {word}");
         }
     }
@@ -60,7 +67,7 @@ fn the_man_page_on_stdout_names_every_command() {
         out.stdout
     );
     assert!(out.stdout.contains(".TH endpoint-scale 1"), "{}", out.stdout);
-    for sub in SUBCOMMANDS.iter().filter(|s| **s != "generate") {
+    for sub in SUBCOMMANDS {
         assert!(
             out.stdout.contains(&format!("endpoint\\-scale\\-{}(1)", sub.replace('-', "\\-")))
                 || out.stdout.contains(&format!("\n{sub}\n")),
@@ -80,13 +87,8 @@ fn man_out_dir_writes_a_page_per_subcommand_that_man_renders() {
     names.sort();
     let mut want: Vec<String> = SUBCOMMANDS
         .iter()
-        .map(|s| {
-            if *s == "generate" {
-                "endpoint-scale-traffic-generate.1".to_string()
-            } else {
-                format!("endpoint-scale-{s}.1")
-            }
-        })
+        .map(|s| format!("endpoint-scale-{s}.1"))
+        .chain(NESTED.iter().map(|(parent, sub)| format!("endpoint-scale-{parent}-{sub}.1")))
         .chain(["endpoint-scale.1".to_string()])
         .collect();
     want.sort();

@@ -201,6 +201,21 @@ async fn recommender_lifecycle() {
     // Again: only that there is nothing to destroy, and where it looked.
     let again = run(&account, &["destroy", v4.arg(), "--auto-approve"]).code(0);
     assert_eq!(again.stdout, format!("Nothing to destroy (account {}, region us-east-1).\n", account.id));
+    // Limited by --target, the same words after the warning; with --output json, a document of
+    // nothing done (stdout holds it alone) and the words on stderr.
+    let targeted = run(&account, &["destroy", v4.arg(), "--auto-approve", "--target", "product-recommender"]).code(0);
+    assert_eq!(
+        targeted.stdout,
+        format!(
+            "Warning: limited by --target to endpoint product-recommender: the spec's other endpoints were not read from AWS, and this run shows nothing of them.\n\nNothing to destroy (account {}, region us-east-1).\n",
+            account.id
+        )
+    );
+    let json = run(&account, &["destroy", v4.arg(), "--auto-approve", "--output", "json"]).code(0);
+    assert_eq!(json.stderr, format!("Nothing to destroy (account {}, region us-east-1).\n", account.id));
+    let doc: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!((doc["command"].as_str(), doc["complete"].as_bool()), (Some("destroy"), Some(true)));
+    assert_eq!(doc["endpoints"], json!([]));
     let sm = account.sagemaker().await;
     assert!(sm.list_endpoints().send().await.unwrap().endpoints().is_empty());
     assert!(sm.list_endpoint_configs().send().await.unwrap().endpoint_configs().is_empty());

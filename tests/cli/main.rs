@@ -8,17 +8,26 @@ mod emulator;
 mod harness;
 
 mod aws_access;
+mod ci_examples;
+mod debug;
 mod emulator_smoke;
 mod failure;
+mod iam;
 mod install;
 mod live;
 mod lossless;
+mod metrics;
+mod results_json;
+mod show;
+mod target;
 
 mod drift;
 mod layout;
 mod plan;
+mod prices;
 mod render;
 mod robustness;
 mod security;
 mod simulate;
 mod validate;
+mod vars;
