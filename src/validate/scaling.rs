@@ -44,7 +44,7 @@ impl Validator {
         a: &spec::AutoScaling,
         count: u32,
         count_span: Option<SourceSpan>,
-        variant_rps: Option<f64>,
+        variant_rps: Option<(f64, SourceSpan)>,
     ) -> Option<Scaling> {
         let mut ok = true;
         if *a.min > *a.max {
@@ -109,7 +109,9 @@ impl Validator {
         })
     }
 
-    pub(super) fn target(&mut self, a: &spec::AutoScaling, variant_rps: Option<f64>) -> Option<f64> {
+    /// The policy's target: given, or derived from the load-tested figure (the policy's own, else
+    /// the variant's, passed with its position), within what Application Auto Scaling accepts.
+    pub(super) fn target(&mut self, a: &spec::AutoScaling, variant_rps: Option<(f64, SourceSpan)>) -> Option<f64> {
         let t = a.target.as_ref();
         let direct = t.and_then(|t| t.invocations_per_instance.as_ref());
         let target_rps = t.and_then(|t| t.max_rps_per_instance.as_ref());
@@ -125,10 +127,22 @@ impl Validator {
                 );
                 return None;
             }
-            return self.positive("invocations_per_instance", direct);
+            let target = self.positive("invocations_per_instance", direct)?;
+            if target > MAX_TARGET_VALUE {
+                self.error(
+                    Diagnostic::error(format!(
+                        "`invocations_per_instance` {} is above the largest target Application Auto Scaling accepts (2^360, about 2.3e108)",
+                        number(target)
+                    ))
+                    .at(direct.span, "target too large")
+                    .help("the target is invocations per instance per minute: a load-tested requests per second x 0.5 x 60 is a good start"),
+                );
+                return None;
+            }
+            return Some(target);
         }
-        let rps = match target_rps {
-            Some(r) => self.positive("max_rps_per_instance", r)?,
+        let (rps, rps_span) = match target_rps {
+            Some(r) => (self.positive("max_rps_per_instance", r)?, r.span),
             None => match variant_rps {
                 Some(r) => r,
                 None => {
@@ -159,19 +173,30 @@ impl Validator {
         let target = scaling_target(rps, factor);
         if target == 0.0 {
             // The formula rounds to 6 decimals; a tiny load-tested figure would send
-            // `TargetValue: 0`, which Application Auto Scaling refuses. The span is the policy's
-            // `max_rps_per_instance` when it has one, else the autoscaling block (the variant's
-            // own figure is checked where variants are, without its position here).
-            let span = target_rps.map_or(a.min.span, |r| r.span);
+            // `TargetValue: 0`, which Application Auto Scaling refuses. Reported at the figure the
+            // target came from: the policy's `max_rps_per_instance`, else the variant's.
             self.error(
                 Diagnostic::error(format!(
                     "the target rounds to 0 invocations per instance per minute (max_rps_per_instance {rps} x safety_factor {factor} x 60, to 6 decimals)"
                 ))
-                .at(span, "target rounds to 0")
+                .at(rps_span, "target rounds to 0")
                 .help(format!(
                     "the smallest target is 0.000001; at safety_factor {factor} that needs `max_rps_per_instance` of at least {}, or give `target: {{ invocations_per_instance: N }}`",
                     smallest_rps(factor)
                 )),
+            );
+            return None;
+        }
+        // A huge figure overflows the formula to infinity (1e302 x 0.5 x 60 x 10^6), or gives a
+        // target beyond the API's range: either would be sent as a TargetValue AWS refuses.
+        if !(target <= MAX_TARGET_VALUE) {
+            self.error(
+                Diagnostic::error(format!(
+                    "the target max_rps_per_instance {} x safety_factor {factor} x 60 is above the largest target Application Auto Scaling accepts (2^360, about 2.3e108)",
+                    number(rps)
+                ))
+                .at(rps_span, "target too large")
+                .help("`max_rps_per_instance` is requests per second one instance serves, from a load test; check the figure and its unit"),
             );
             return None;
         }
@@ -205,6 +230,20 @@ impl Validator {
             );
         }
         Some(secs as u32)
+    }
+}
+
+/// The largest `TargetValue` Application Auto Scaling accepts: "Values must be in the range of
+/// -2^360 to 2^360" (API reference, TargetTrackingScalingPolicyConfiguration).
+pub const MAX_TARGET_VALUE: f64 = 2.348_542_582_773_833_2e108;
+
+/// A number for messages: plain up to 10^15, in exponent form beyond (so `1e302` is not 303
+/// digits long).
+fn number(v: f64) -> String {
+    if v.is_finite() && v.abs() < 1e15 {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
     }
 }
 
@@ -298,7 +337,7 @@ mod tests {
         let text = with_variant("        max_rps_per_instance: 0.000000001\n        autoscaling: {min: 1, max: 2}\n");
         assert_eq!(
             diagnostics(&text),
-            ["10:28 the target rounds to 0 invocations per instance per minute (max_rps_per_instance 0.000000001 x safety_factor 0.5 x 60, to 6 decimals)"]
+            ["9:31 the target rounds to 0 invocations per instance per minute (max_rps_per_instance 0.000000001 x safety_factor 0.5 x 60, to 6 decimals)"]
         );
         let text = with_variant(
             "        autoscaling: {min: 1, max: 2, target: {max_rps_per_instance: 0.000000009, safety_factor: 0.9}}\n",
@@ -316,6 +355,36 @@ mod tests {
         }
         // At the smallest figure the spec is valid.
         scaling("        max_rps_per_instance: 0.0000000167\n        autoscaling: {min: 1, max: 2}\n");
+    }
+
+    #[test]
+    fn a_target_beyond_the_api_range_is_refused_at_the_figure_it_comes_from() {
+        assert_eq!(MAX_TARGET_VALUE, 2f64.powi(360));
+        // 1e302 x 0.5 x 60 x 10^6 overflows to infinity inside the formula.
+        assert_eq!(scaling_target(1e302, 0.5), f64::INFINITY);
+        let text = with_variant("        max_rps_per_instance: 1e302\n        autoscaling: {min: 1, max: 2}\n");
+        assert_eq!(
+            diagnostics(&text),
+            ["9:31 the target max_rps_per_instance 1e302 x safety_factor 0.5 x 60 is above the largest target Application Auto Scaling accepts (2^360, about 2.3e108)"]
+        );
+        // Finite but above 2^360: 1e107 x 0.9 x 60 = 5.4e108.
+        let text = with_variant(
+            "        autoscaling: {min: 1, max: 2, target: {max_rps_per_instance: 1e107, safety_factor: 0.9}}\n",
+        );
+        assert_eq!(
+            diagnostics(&text),
+            ["9:70 the target max_rps_per_instance 1e107 x safety_factor 0.9 x 60 is above the largest target Application Auto Scaling accepts (2^360, about 2.3e108)"]
+        );
+        let text = with_variant("        autoscaling: {min: 1, max: 2, target: {invocations_per_instance: 1e200}}\n");
+        assert_eq!(
+            diagnostics(&text),
+            ["9:74 `invocations_per_instance` 1e200 is above the largest target Application Auto Scaling accepts (2^360, about 2.3e108)"]
+        );
+        // Within the range, a large figure is still a target.
+        assert_eq!(
+            scaling("        max_rps_per_instance: 1e100\n        autoscaling: {min: 1, max: 2}\n").target_value,
+            3e101
+        );
     }
 
     #[test]
