@@ -305,6 +305,21 @@ fn recommend_notes(outcome: &recommend::Outcome, capacity_note: &str) -> String 
             out.push_str(&format!("  ({} more in --output json)\n", outcome.frontier.len() - FRONTIER_LINES));
         }
     }
+    // The ranking prefers stable configurations at the same cost, but the cheapest may still
+    // oscillate: said as simulate says it, with the knobs.
+    let warnings: Vec<String> = outcome
+        .best
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let s = r.scalings.as_ref().filter(|s| s.oscillates)?;
+            Some(render::simulation::oscillation_text(&format!("rank {} ({})", i + 1, describe(&r.candidate)), s))
+        })
+        .collect();
+    if !warnings.is_empty() {
+        out.push('\n');
+        out.push_str(&warnings.concat());
+    }
     out
 }
 

@@ -227,7 +227,7 @@ pub struct Scalings {
 }
 
 impl Scalings {
-    fn of(summary: &Summary, scaling: &engine::Scaling) -> Scalings {
+    pub(crate) fn of(summary: &Summary, scaling: &engine::Scaling) -> Scalings {
         let days = (f64::from(summary.minutes) / 1440.0).max(1.0);
         let per_day = f64::from(summary.scale_outs.saturating_add(summary.scale_ins)) / days;
         Scalings {
