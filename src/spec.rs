@@ -398,7 +398,6 @@ fn forbid_null(schema: &mut serde_json::Value) {
     }
 }
 
-/// Parses spec text. On failure returns every shape diagnostic found.
 /// Where a YAML marker points, as a diagnostic position.
 pub(crate) fn span_at(marker: &marked_yaml::Marker) -> SourceSpan {
     SourceSpan { line: marker.line(), column: marker.column(), len: 0 }
@@ -409,17 +408,20 @@ pub(crate) fn span_of(span: &marked_yaml::Span) -> SourceSpan {
     span.start().map(span_at).unwrap_or_default()
 }
 
+/// The YAML tree of spec text, with the positions of every node, read as [`parse`] reads it.
+pub(crate) fn load_node(source: &Source) -> Result<marked_yaml::Node, Diagnostic> {
+    let options = marked_yaml::LoaderOptions::default().error_on_duplicate_keys(true).prevent_coercion(true);
+    marked_yaml::parse_yaml_with_options(0, &source.text, options).map_err(|err| shape::load_error(&err))
+}
+
+/// Parses spec text. On failure returns every shape diagnostic found.
 pub fn parse(source: &Source) -> Result<Spec, Vec<Diagnostic>> {
     if shape::is_blank(&source.text) {
         return Err(vec![Diagnostic::error("the spec is empty").help(
             "start from examples/recommender.yaml; a spec needs at least `version`, `project` and `endpoints`",
         )]);
     }
-    let options = marked_yaml::LoaderOptions::default().error_on_duplicate_keys(true).prevent_coercion(true);
-    let node = match marked_yaml::parse_yaml_with_options(0, &source.text, options) {
-        Ok(node) => node,
-        Err(err) => return Err(vec![shape::load_error(&err)]),
-    };
+    let node = load_node(source).map_err(|d| vec![d])?;
     let schema = json_schema();
     let diagnostics = shape::check(&schema, &node);
     if !diagnostics.is_empty() {

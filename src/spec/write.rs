@@ -20,6 +20,7 @@ use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 use super::{Pos, Spec, Variant};
+use crate::diagnostic::{Diagnostic, Source};
 
 /// A spec, or a fragment of one, ready to be written, with comment lines the writer keeps.
 pub struct Document {
@@ -50,6 +51,11 @@ impl Document {
     /// A list of variants: what goes under an endpoint's `variants:`.
     pub fn variants(variants: &[Variant]) -> Self {
         Self::of(variants)
+    }
+
+    /// One variant, as a mapping (the body of one `- ` entry under `variants:`).
+    pub fn variant(variant: &Variant) -> Self {
+        Self::of(variant)
     }
 
     fn of<T: Serialize + ?Sized>(value: &T) -> Self {
@@ -94,6 +100,116 @@ impl fmt::Display for Document {
         }
         f.write_str(&out)
     }
+}
+
+/// A spec with one variant replaced, as [`replace_variant`] wrote it.
+pub struct Replaced {
+    pub text: String,
+    /// Every line outside the variant is as the file had it, comments included. False when the
+    /// file's layout left no place to splice the variant into (a flow-style `{...}` variant or
+    /// `[...]` list): the whole spec was then written anew, without the file's comments.
+    pub kept_layout: bool,
+}
+
+/// The spec `source` with the variant at `endpoints[endpoint].variants[variant]` replaced by
+/// `replacement`, preceded by `note` as comment lines. The variant's lines (and the comments
+/// among them, which described the old values) are replaced; every other line stays as written,
+/// so `diff` shows the change alone.
+///
+/// The result is read back before it is returned: it must mean the old spec with only that
+/// variant changed. When it does not (a layout the splice does not handle), the whole spec is
+/// written from its values instead, which always reads back (the round-trip tests above).
+/// Errors only when `source` is not a spec or has no such variant.
+pub fn replace_variant(
+    source: &Source,
+    endpoint: usize,
+    variant: usize,
+    replacement: Variant,
+    note: &str,
+) -> Result<Replaced, Vec<Diagnostic>> {
+    let mut original = super::parse(source)?;
+    let missing = || vec![Diagnostic::error(format!("the spec has no variant {variant} in endpoint {endpoint}"))];
+    let slot = original.endpoints.get_mut(endpoint).and_then(|e| e.variants.get_mut(variant)).ok_or_else(missing)?;
+    let expected = format!("{replacement:?}");
+    let _old = std::mem::replace(slot, replacement);
+    if let Some(text) = splice(source, endpoint, variant, &original.endpoints[endpoint].variants[variant], note) {
+        if means(&text, &original, endpoint, variant, &expected) {
+            return Ok(Replaced { text, kept_layout: true });
+        }
+    }
+    let text = Document::spec(&original).header(note).to_string();
+    Ok(Replaced { text, kept_layout: false })
+}
+
+/// Whether `text` reads back as `spec` (which holds the replacement) with the variant `expected`.
+fn means(text: &str, spec: &Spec, endpoint: usize, variant: usize, expected: &str) -> bool {
+    let Ok(back) = super::parse(&Source::new("replaced", text)) else { return false };
+    let got = back.endpoints.get(endpoint).and_then(|e| e.variants.get(variant));
+    got.is_some_and(|v| format!("{v:?}") == expected) && format!("{back:?}") == format!("{spec:?}")
+}
+
+/// The text with the variant's lines replaced, for a block-style variant (`- name: ...` with
+/// its keys on their own lines); `None` for any other layout.
+fn splice(source: &Source, endpoint: usize, variant: usize, replacement: &Variant, note: &str) -> Option<String> {
+    let root = super::load_node(source).ok()?;
+    let node = root
+        .as_mapping()?
+        .get_node("endpoints")?
+        .as_sequence()?
+        .get_node(endpoint)?
+        .as_mapping()?
+        .get_node("variants")?
+        .as_sequence()?
+        .get_node(variant)?
+        .as_mapping()?;
+    // The mapping's own start marker stands after its first key (at the `:`): the variant
+    // starts at its first key.
+    let start = node.keys().filter_map(|k| k.span().start()).min_by_key(|m| m.character())?;
+    let end = node.span().end()?;
+    let lines: Vec<&str> = source.text.split_inclusive('\n').collect();
+    // Markers count lines and columns from 1, in characters.
+    let first = start.line().checked_sub(1)?;
+    let line = *lines.get(first)?;
+    let prefix: String = line.chars().take(start.column().checked_sub(1)?).collect();
+    // The entry's dash and the indentation before it: `      - ` (a flow-style `- {name: ...`
+    // or a first key on its own line is left to the fallback).
+    let dash = prefix.trim_end();
+    if !dash.ends_with('-') || !dash[..dash.len() - 1].chars().all(|c| c == ' ') {
+        return None;
+    }
+    // The mapping ends where the next token starts; the comments and blank lines just before
+    // that belong to what follows.
+    let mut last = end.line().checked_sub(1)?.min(lines.len());
+    while last > first + 1 && is_blank_or_comment(lines[last - 1]) {
+        last -= 1;
+    }
+    if last <= first {
+        return None;
+    }
+    let indent = " ".repeat(prefix.chars().count());
+    let mut out: String = lines[..first].concat();
+    let dash_indent = &prefix[..prefix.len() - prefix.trim_start().len()];
+    for n in note.lines() {
+        out.push_str(dash_indent);
+        out.push_str(if n.is_empty() { "#" } else { "# " });
+        out.push_str(n);
+        out.push('\n');
+    }
+    out.push_str(&prefix);
+    for (i, l) in Document::variant(replacement).to_string().lines().enumerate() {
+        if i > 0 {
+            out.push_str(&indent);
+        }
+        out.push_str(l);
+        out.push('\n');
+    }
+    out.push_str(&lines[last..].concat());
+    Some(out)
+}
+
+fn is_blank_or_comment(line: &str) -> bool {
+    let t = line.trim();
+    t.is_empty() || t.starts_with('#')
 }
 
 fn entry_at<'a>(root: &'a mut Node, pointer: &str) -> Option<&'a mut Entry> {
@@ -585,6 +701,77 @@ endpoints:
             written,
             "# first\n#\n# second\n  # on the first key\n- name: primary\n  instance_type: ml.c5.large\n  max_rps_per_instance: 20\n  autoscaling:\n    min: 1\n    max: 2\n    # why this target\n    target:\n      safety_factor: 0.5\n    disable_scale_in: true\n"
         );
+    }
+
+    fn small_variant(name: &str, instance_type: &str) -> Variant {
+        Variant {
+            name: Pos::new(name.into()),
+            instance_type: Pos::new(instance_type.into()),
+            initial_instance_count: Some(Pos::new(2)),
+            initial_weight: None,
+            volume_size_in_gb: None,
+            model_data_download_timeout: None,
+            container_startup_health_check_timeout: None,
+            model: None,
+            max_rps_per_instance: Some(Pos::new(20.0)),
+            autoscaling: Some(AutoScaling {
+                min: Pos::new(2),
+                max: Pos::new(6),
+                target: Some(Target { safety_factor: Some(Pos::new(0.7)), ..Target::default() }),
+                scale_in_cooldown: None,
+                scale_out_cooldown: None,
+                disable_scale_in: None,
+                schedules: Vec::new(),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_replaced_variant_leaves_every_other_line_as_written() {
+        let text = "# top comment\nversion: 1\nproject: p\nendpoints:\n  - name: e\n    model: {existing: m}\n    variants:\n      # the first variant\n      - name: a\n        instance_type: ml.c5.xlarge   # sized for the peak\n        # a comment inside it\n        initial_instance_count: 3\n\n      # the second variant\n      - name: b\n        instance_type: ml.c5.large\n  - name: f\n    model: {existing: m}\n    variants:\n      - {name: c, instance_type: ml.c5.large}\n";
+        let source = Source::new("spec.yaml", text);
+        let replaced = replace_variant(&source, 0, 0, small_variant("a", "ml.c5.large"), "changed\nby a test").unwrap();
+        assert!(replaced.kept_layout);
+        assert_eq!(
+            replaced.text,
+            "# top comment\nversion: 1\nproject: p\nendpoints:\n  - name: e\n    model: {existing: m}\n    variants:\n      # the first variant\n      # changed\n      # by a test\n      - name: a\n        instance_type: ml.c5.large\n        initial_instance_count: 2\n        max_rps_per_instance: 20\n        autoscaling:\n          min: 2\n          max: 6\n          target:\n            safety_factor: 0.7\n\n      # the second variant\n      - name: b\n        instance_type: ml.c5.large\n  - name: f\n    model: {existing: m}\n    variants:\n      - {name: c, instance_type: ml.c5.large}\n"
+        );
+        // The last variant of an endpoint, and of the file (no newline at its end).
+        let replaced = replace_variant(&source, 0, 1, small_variant("b", "ml.m5.large"), "x").unwrap();
+        assert!(replaced.kept_layout);
+        assert!(
+            replaced.text.contains(
+                "      # the second variant\n      # x\n      - name: b\n        instance_type: ml.m5.large\n"
+            ),
+            "{}",
+            replaced.text
+        );
+        assert!(replaced.text.ends_with("          target:\n            safety_factor: 0.7\n  - name: f\n    model: {existing: m}\n    variants:\n      - {name: c, instance_type: ml.c5.large}\n"), "{}", replaced.text);
+        let at_the_end = Source::new("spec.yaml", "version: 1\nproject: p\nendpoints:\n  - name: e\n    model: {existing: m}\n    variants:\n      - name: a\n        instance_type: ml.c5.xlarge");
+        let replaced = replace_variant(&at_the_end, 0, 0, small_variant("a", "ml.c5.large"), "x").unwrap();
+        assert!(replaced.kept_layout);
+        assert!(replaced.text.starts_with("version: 1\nproject: p\nendpoints:\n  - name: e\n    model: {existing: m}\n    variants:\n      # x\n      - name: a\n        instance_type: ml.c5.large\n"), "{}", replaced.text);
+    }
+
+    #[test]
+    fn a_flow_style_variant_is_replaced_by_writing_the_whole_spec() {
+        let text = "version: 1\nproject: p  # a comment\nendpoints:\n  - name: f\n    model: {existing: m}\n    variants:\n      - {name: c, instance_type: ml.c5.large}\n      - name: d\n        instance_type: ml.c5.large\n";
+        let source = Source::new("spec.yaml", text);
+        for (variant, name) in [(0, "c"), (1, "d")] {
+            let replaced = replace_variant(&source, 0, variant, small_variant(name, "ml.m5.large"), "note").unwrap();
+            let back = parse_text(&replaced.text);
+            assert_eq!(back.endpoints[0].variants[variant].instance_type.value, "ml.m5.large");
+            assert_eq!(back.endpoints[0].variants[1 - variant].instance_type.value, "ml.c5.large");
+            // The block-style one is spliced; the flow-style one makes the whole spec written.
+            assert_eq!(replaced.kept_layout, variant == 1, "{}", replaced.text);
+            assert_eq!(replaced.text.contains("# a comment"), variant == 1, "{}", replaced.text);
+        }
+        let in_a_flow_list = Source::new("spec.yaml", "version: 1\nproject: p\nendpoints:\n  - name: f\n    model: {existing: m}\n    variants: [{name: c, instance_type: ml.c5.large}]\n");
+        let replaced = replace_variant(&in_a_flow_list, 0, 0, small_variant("c", "ml.m5.large"), "note").unwrap();
+        assert!(!replaced.kept_layout);
+        assert!(replaced.text.starts_with("# note\nversion: 1\n"), "{}", replaced.text);
+        assert_eq!(parse_text(&replaced.text).endpoints[0].variants[0].instance_type.value, "ml.m5.large");
+        assert!(replace_variant(&in_a_flow_list, 0, 1, small_variant("c", "ml.m5.large"), "").is_err());
     }
 
     #[test]
