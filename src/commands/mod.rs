@@ -137,7 +137,10 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             )
         }
         Command::Recommend {
+            spec,
             traffic,
+            endpoint,
+            variant,
             max_rps_per_instance,
             tested_on,
             instance_types,
@@ -157,11 +160,17 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             max_overload,
             days,
             prices.as_deref(),
-            &timezone,
+            timezone.as_deref(),
             top,
             write.as_deref(),
             output,
             &model,
+            spec.as_deref().map(|path| simulate::SpecArgs {
+                path,
+                endpoint: endpoint.as_deref(),
+                variant: variant.as_deref(),
+                colour,
+            }),
         ),
         Command::Traffic(TrafficCommand::Generate { settings }) => simulate::generate(&settings),
         Command::Schema => schema::run(),

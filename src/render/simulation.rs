@@ -66,7 +66,7 @@ pub fn percent(share: f64) -> String {
     }
 }
 
-fn money(x: f64) -> String {
+pub(crate) fn money(x: f64) -> String {
     let cents = (x * 100.0).round() as i64;
     format!("${}.{:02}", thousands((cents / 100) as f64), cents % 100)
 }

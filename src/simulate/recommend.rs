@@ -433,18 +433,37 @@ pub fn search(
     Outcome { considered: candidates.len(), evaluated, feasible, best, frontier }
 }
 
-/// The winner as a spec fragment: a variant to paste under an endpoint's `variants:`.
-pub fn fragment(c: &Candidate, max_rps_reference: f64, tested_on: &str, timezone: &str) -> String {
-    let rps = (c.capacity_per_instance / 60.0 * 1000.0).round() / 1000.0;
-    let mut header = "Recommended by `endpoint-scale recommend`. Paste under an endpoint's `variants:`.".to_string();
+/// Requests per second one instance of the candidate's type serves, as a spec says it: the
+/// load-tested figure itself on the tested type, else scaled by vCPUs (to 3 decimals).
+pub fn rps_of(c: &Candidate, max_rps_reference: f64, tested_on: &str) -> f64 {
+    if c.instance_type == tested_on {
+        max_rps_reference
+    } else {
+        (c.capacity_per_instance / 60.0 * 1000.0).round() / 1000.0
+    }
+}
+
+/// What a spec carrying the candidate should say about it, one line each: the capacity
+/// assumption for a type that was not load-tested, and a burstable type's fixed fleet.
+pub fn caveats(c: &Candidate, max_rps_reference: f64, tested_on: &str) -> Vec<String> {
+    let mut out = Vec::new();
     if c.instance_type != tested_on {
-        header.push_str(&format!(
-            "\nmax_rps_per_instance {rps} is scaled by vCPU count from {max_rps_reference} load-tested on {tested_on}: load-test it."
+        out.push(format!(
+            "max_rps_per_instance {} is scaled by vCPU count from {max_rps_reference} load-tested on {tested_on}: load-test it.",
+            rps_of(c, max_rps_reference, tested_on)
         ));
     }
     if c.fixed_fleet {
-        header.push_str("\nFixed fleet: burstable instances cannot be auto scaled.");
+        out.push("Fixed fleet: burstable instances cannot be auto scaled.".to_string());
     }
+    out
+}
+
+/// `base` (a variant's name, weight, model and hosting settings, which the search leaves alone)
+/// with the candidate's instance type, count, capacity figure and scaling. Its schedules follow
+/// the search's templates in `timezone`; its cooldowns are the 5 minutes the engine ran it with
+/// (`variant_of`), said rather than left to the default, so the spec simulates as ranked.
+pub fn recommended_variant(c: &Candidate, base: Variant, rps: f64, timezone: &str) -> Variant {
     let schedule = |name: &str, expr: &str, min: u32| ScheduledAction {
         name: Pos::new(name.to_string()),
         schedule: Pos::new(expr.to_string()),
@@ -463,18 +482,10 @@ pub fn fragment(c: &Candidate, max_rps_reference: f64, tested_on: &str, timezone
         schedules.push(schedule("month-start-peak", MONTH_RAISE, m));
         schedules.push(schedule("month-start-end", MONTH_LOWER, c.min));
     }
-    // The engine ran the candidate with 5-minute cooldowns (`variant_of`); the fragment says so
-    // rather than leaning on the default, so the spec simulates as ranked.
     let cooldown = || Some(Pos::new("5m".to_string()));
-    let variant = Variant {
-        name: Pos::new("primary".to_string()),
+    Variant {
         instance_type: Pos::new(c.instance_type.clone()),
         initial_instance_count: Some(Pos::new(c.min)),
-        initial_weight: None,
-        volume_size_in_gb: None,
-        model_data_download_timeout: None,
-        container_startup_health_check_timeout: None,
-        model: None,
         max_rps_per_instance: Some(Pos::new(rps)),
         autoscaling: (!c.fixed_fleet).then(|| AutoScaling {
             min: Pos::new(c.min),
@@ -485,8 +496,29 @@ pub fn fragment(c: &Candidate, max_rps_reference: f64, tested_on: &str, timezone
             disable_scale_in: None,
             schedules,
         }),
+        ..base
+    }
+}
+
+/// The winner as a spec fragment: a variant to paste under an endpoint's `variants:`.
+pub fn fragment(c: &Candidate, max_rps_reference: f64, tested_on: &str, timezone: &str) -> String {
+    let mut header =
+        vec!["Recommended by `endpoint-scale recommend`. Paste under an endpoint's `variants:`.".to_string()];
+    header.extend(caveats(c, max_rps_reference, tested_on));
+    let base = Variant {
+        name: Pos::new("primary".to_string()),
+        instance_type: Pos::new(String::new()),
+        initial_instance_count: None,
+        initial_weight: None,
+        volume_size_in_gb: None,
+        model_data_download_timeout: None,
+        container_startup_health_check_timeout: None,
+        model: None,
+        max_rps_per_instance: None,
+        autoscaling: None,
     };
-    Document::variants(&[variant]).header(&header).to_string()
+    let variant = recommended_variant(c, base, rps_of(c, max_rps_reference, tested_on), timezone);
+    Document::variants(&[variant]).header(&header.join("\n")).to_string()
 }
 
 #[cfg(test)]

@@ -189,7 +189,7 @@ impl Validator {
         }
         // A huge figure overflows the formula to infinity (1e302 x 0.5 x 60 x 10^6), or gives a
         // target beyond the API's range: either would be sent as a TargetValue AWS refuses.
-        if !(target <= MAX_TARGET_VALUE) {
+        if !target.is_finite() || target > MAX_TARGET_VALUE {
             self.error(
                 Diagnostic::error(format!(
                     "the target max_rps_per_instance {} x safety_factor {factor} x 60 is above the largest target Application Auto Scaling accepts (2^360, about 2.3e108)",
