@@ -16,6 +16,7 @@ mod lossless;
 mod drift;
 mod layout;
 mod plan;
+mod recommend;
 mod render;
 mod robustness;
 mod security;
