@@ -342,3 +342,65 @@ fn a_recommended_configuration_that_oscillates_is_warned_about() {
         ["Warning: rank 1 (ml.c5.xlarge min 1 max 8 target 2,160 (x0.9)) oscillates: it scales out 23.0 and in 22.7 times a day on average (worst day: 36 out, 34 in), more than the 24 scaling events a day taken as oscillation. Likely causes, and the knob for each: the traffic per instance sits near the target (2,160 invocations per instance per minute), so its noise crosses the scale-out and scale-in levels: change `target` (or `safety_factor`) so the usual level is clear of both; the scale-in cooldown (5 min) may be too short to ride out dips: lengthen `scale_in_cooldown`; the minimum (1) may be below the usual traffic's need: raise `min`, or raise it for the busy hours with a schedule."]
     );
 }
+
+/// The shipped price table with every price cut to $0.00001 an hour: every configuration then
+/// costs the same to the cent a month, and the ranking falls to its later keys.
+fn tiny_prices(dir: &TempDir) -> String {
+    let mut table: Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("data/prices-us-east-1.json")).unwrap()).unwrap();
+    for price in table["prices"].as_object_mut().unwrap().values_mut() {
+        price["per_hour"] = serde_json::json!(0.00001);
+    }
+    let path = dir.path.join("tiny.json");
+    std::fs::write(&path, table.to_string()).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn at_the_same_cost_the_stable_configuration_wins_over_the_cheaper_one_that_oscillates() {
+    let dir = TempDir::new();
+    let prices = tiny_prices(&dir);
+    // Three days without bursts, at a level one to two instances serve: none may turn anything away.
+    let traffic = "synthetic:base_rpm=600,days=3,seed=3,bursts_per_day=0,noise=0.1";
+    let out = es([
+        "recommend",
+        "--traffic",
+        traffic,
+        "--max-rps-per-instance",
+        "20",
+        "--instance-types",
+        "ml.c5.large",
+        "--max-overload",
+        "0%",
+        "--prices",
+        &prices,
+        "--output",
+        "json",
+    ])
+    .run()
+    .code(0);
+    let doc: Value = serde_json::from_str(&out.stdout).unwrap();
+    let best = &doc["recommendations"][0];
+    let c = &best["candidate"];
+    assert_eq!(
+        (&c["min"], &c["max"], &c["safety_factor"], &c["business_hours_min"], &c["month_start_min"]),
+        (&Value::from(2), &Value::from(5), &Value::from(0.7), &Value::from(4), &Value::from(4))
+    );
+    assert_eq!(best["scalings"]["oscillates"], false);
+    assert_eq!((best["summary"]["scale_outs"].as_u64().unwrap() + best["summary"]["scale_ins"].as_u64().unwrap()), 6);
+    // The configuration that ordering by exact cost put first: min 1, max 5, x0.5 and a
+    // month-start minimum of 2. It is cheaper by a fraction of a cent a month, turns nothing
+    // away either, and oscillates.
+    let oscillating = TempSpec::new(
+        "oscillating.yaml",
+        "version: 1\nproject: p\nendpoints:\n  - name: e\n    model: {existing: m}\n    variants:\n      - name: primary\n        instance_type: ml.c5.large\n        max_rps_per_instance: 20\n        autoscaling:\n          min: 1\n          max: 5\n          target: {safety_factor: 0.5}\n          scale_in_cooldown: 5m\n          scale_out_cooldown: 5m\n          schedules:\n            - {name: month-start-peak, schedule: \"cron(45 7 1,2 * ? *)\", timezone: America/New_York, min: 2}\n            - {name: month-start-end, schedule: \"cron(0 18 1,2 * ? *)\", timezone: America/New_York, min: 1}\n",
+    );
+    let sim = simulate_json(&["simulate", oscillating.arg(), "--traffic", traffic, "--prices", &prices]);
+    let result = &sim["results"][0];
+    let (cost, best_cost) = (result["summary"]["cost"].as_f64().unwrap(), best["summary"]["cost"].as_f64().unwrap());
+    assert!(cost < best_cost, "{cost} vs {best_cost}");
+    // Over a 30-day month both are $0.02.
+    assert_eq!(((cost * 10.0) * 100.0).round(), ((best_cost * 10.0) * 100.0).round());
+    assert_eq!(result["summary"]["overload_invocations"], 0.0);
+    assert_eq!(result["scalings"]["oscillates"], true);
+}
