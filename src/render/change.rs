@@ -20,8 +20,13 @@ pub fn against_current(current: &Current, change: Option<&Change>, max_overload:
     let over = format!("{} of invocations over capacity", percent(current.overload_share));
     let budget = percent(max_overload);
     match change {
-        None => out.push_str(&format!(
+        None if current.best => out.push_str(&format!(
             "\nThe current configuration is already the best found: {} a month with {over}, within the {budget} budget. No change.\n",
+            money(current.monthly_cost)
+        )),
+        // Nothing within the budget to compare with (the command then fails and says so).
+        None => out.push_str(&format!(
+            "\nThe current configuration costs {} a month with {over}; no configuration found is within the {budget} budget.\n",
             money(current.monthly_cost)
         )),
         Some(c) => {

@@ -404,3 +404,28 @@ fn at_the_same_cost_the_stable_configuration_wins_over_the_cheaper_one_that_osci
     assert_eq!(result["summary"]["overload_invocations"], 0.0);
     assert_eq!(result["scalings"]["oscillates"], true);
 }
+
+#[test]
+fn with_nothing_within_the_budget_the_current_spec_is_not_called_the_best() {
+    let out = es([
+        "recommend",
+        "examples/recommender.yaml",
+        "--traffic",
+        "synthetic:base_rpm=1000,days=7,seed=3,burst_multiplier=8",
+        "--instance-types",
+        "ml.c5.xlarge",
+        "--max-overload",
+        "0%",
+    ])
+    .run()
+    .code(1);
+    assert!(
+        out.stdout.ends_with("\nAgainst the current spec (examples/recommender.yaml, product-recommender/primary), on the same traffic:\n\nThe current configuration costs $387.00 a month with 2.04% of invocations over capacity; no configuration found is within the 0% budget.\n"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        out.stderr,
+        "error: no configuration of ml.c5.xlarge keeps overload within 0%: raise --max-overload, add larger instance types, or check --max-rps-per-instance\n"
+    );
+}
