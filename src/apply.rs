@@ -17,7 +17,7 @@ use tokio::sync::Notify;
 use crate::aws::{Aws, AwsError, AwsErrorKind, EndpointDesc, WaitOptions};
 use crate::live::{ownership, Ownership};
 use crate::plan::{EndpointSteps, Plan, Step};
-use crate::resources::{ConfigResource, ModelResource, WeightAndCapacity};
+use crate::resources::{Address, ConfigResource, ModelResource, WeightAndCapacity};
 
 /// What apply reports as it goes.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +32,14 @@ pub enum Event {
         total: usize,
         description: String,
     },
+    /// Step `index` (from 1) completed; a clean-up step that failed with a [`Event::Warning`]
+    /// counts as done too, as it does in [`Outcome::done`].
+    StepDone {
+        endpoint: String,
+        index: usize,
+        operation: &'static str,
+        resource: Address,
+    },
     Waiting {
         endpoint: String,
         status: String,
@@ -40,9 +48,13 @@ pub enum Event {
     Finished {
         endpoint: String,
     },
+    /// The endpoint's steps stopped on an error. `rolled_back`: SageMaker rolled the change
+    /// back; `reason`: AWS's FailureReason, when the error carries one.
     Failed {
         endpoint: String,
         error: String,
+        rolled_back: bool,
+        reason: Option<String>,
     },
     /// A clean-up step failed; the endpoint is done all the same and the next plan shows the
     /// clean-up again.
@@ -64,6 +76,12 @@ pub enum Event {
     Restored {
         endpoint: String,
         variants: Vec<String>,
+    },
+    /// Putting their auto scaling back failed: they run at a fixed count until the next apply.
+    RestoreFailed {
+        endpoint: String,
+        variants: Vec<String>,
+        error: String,
     },
 }
 
@@ -133,6 +151,25 @@ pub enum ApplyError {
         "{resource} already exists and is not the one this spec would create: {why}. Nothing was built on it; rename or delete it, or change the spec"
     )]
     Conflict { resource: String, why: String },
+}
+
+impl ApplyError {
+    /// SageMaker rolled the change back: the endpoint serves what it served before.
+    pub fn rolled_back(&self) -> bool {
+        matches!(self, ApplyError::RolledBack { .. } | ApplyError::CapacityRolledBack { .. })
+    }
+
+    /// AWS's FailureReason of the endpoint (DescribeEndpoint), when the error comes from one.
+    pub fn failure_reason(&self) -> Option<&str> {
+        match self {
+            ApplyError::RolledBack { reason, .. }
+            | ApplyError::CapacityRolledBack { reason, .. }
+            | ApplyError::RollbackFailed { reason, .. } => Some(reason),
+            // "gone" and "unprotected" are endpoint-scale's words, not an endpoint status.
+            ApplyError::Failed { status, reason, .. } if status != "gone" && status != "unprotected" => Some(reason),
+            _ => None,
+        }
+    }
 }
 
 /// How one endpoint's apply ended.
@@ -208,6 +245,12 @@ async fn run_endpoint<A: Aws>(
         // (a throttled read, a transient error) must not make a working endpoint "failed".
         let tidying = matches!(step, Step::DeleteEndpointConfig { .. } | Step::DeleteModel { .. })
             && !steps.steps.iter().any(|s| matches!(s, Step::DeleteEndpoint { .. }));
+        let step_done = |index: usize| Event::StepDone {
+            endpoint: endpoint.clone(),
+            index,
+            operation: step.operation(),
+            resource: step.subject(),
+        };
         if let (Err(e), true) = (&result, tidying) {
             if *e != ApplyError::Interrupted {
                 events(Event::Warning {
@@ -218,6 +261,7 @@ async fn run_endpoint<A: Aws>(
                     ),
                 });
                 done += 1;
+                events(step_done(done));
                 continue;
             }
         }
@@ -225,11 +269,17 @@ async fn run_endpoint<A: Aws>(
             if e == ApplyError::Interrupted {
                 events(Event::Interrupted { endpoint: endpoint.clone(), done, total });
             } else {
-                events(Event::Failed { endpoint: endpoint.clone(), error: e.to_string() });
+                events(Event::Failed {
+                    endpoint: endpoint.clone(),
+                    error: e.to_string(),
+                    rolled_back: e.rolled_back(),
+                    reason: e.failure_reason().map(str::to_string),
+                });
             }
             return (done, Err(e));
         }
         done += 1;
+        events(step_done(done));
     }
     events(Event::Finished { endpoint });
     (total, Ok(()))
@@ -276,8 +326,9 @@ async fn restore<A: Aws>(
     let missing: Vec<&String> = lost.iter().filter(|v| !covered.contains(v)).collect();
     events(Event::Restoring { endpoint: endpoint.clone(), variants: lost.to_vec() });
     let failed = |e: ApplyError| {
-        events(Event::Failed {
+        events(Event::RestoreFailed {
             endpoint: endpoint.clone(),
+            variants: lost.to_vec(),
             error: format!(
                 "could not put back the auto scaling of {}: {e}. The variants run at a fixed count until the next apply",
                 lost.join(", ")

@@ -5,7 +5,8 @@
 //!
 //! Everything above this module speaks endpoint-scale's own types (`resources::*`, the `*Desc`
 //! structs here), so plan and apply logic is tested against an in-memory [`Aws`] and end to end
-//! against the local emulator, never against SDK mocks.
+//! against the local emulator, never against SDK mocks. [`pricing`] reads the AWS Price List
+//! Query API for `prices fetch`.
 
 use std::fmt;
 use std::future::Future;
@@ -16,7 +17,9 @@ use crate::resources::{
     ConfigResource, ModelResource, PolicyResource, ScheduledActionResource, TargetResource, WeightAndCapacity,
 };
 
+pub mod call_log;
 mod instance_types;
+pub mod pricing;
 pub mod sdk;
 
 pub use instance_types::hosting_instance_types;
@@ -127,9 +130,22 @@ pub enum AwsErrorKind {
 }
 
 impl AwsError {
-    /// The IAM action an AccessDenied refused, e.g. `sagemaker:UpdateEndpoint`.
+    /// The IAM action an AccessDenied refused, e.g. `sagemaker:UpdateEndpoint`: the one AWS's
+    /// message names ("... is not authorized to perform: iam:PassRole on resource: ..."), since
+    /// a call can be refused for an action it implies (CreateModel needs iam:PassRole on its
+    /// execution role); else the operation's own.
     pub fn iam_action(&self) -> String {
-        format!("{}:{}", self.service, self.operation)
+        const PERFORM: &str = "is not authorized to perform: ";
+        let named = self.message.split_once(PERFORM).and_then(|(_, rest)| {
+            let action = rest.split(|c: char| c.is_whitespace() || c == ',').next()?;
+            let (service, name) = action.split_once(':')?;
+            let valid = !service.is_empty()
+                && !name.is_empty()
+                && service.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && name.bytes().all(|b| b.is_ascii_alphanumeric());
+            valid.then(|| action.to_string())
+        });
+        named.unwrap_or_else(|| format!("{}:{}", self.service, self.operation))
     }
 }
 
@@ -281,5 +297,30 @@ mod tests {
             e.to_string(),
             "UpdateEndpoint on endpoint rec was denied: the IAM action sagemaker:UpdateEndpoint is not allowed for these credentials (User: arn:aws:iam::1:user/ci is not authorized to perform: sagemaker:UpdateEndpoint)"
         );
+    }
+
+    #[test]
+    fn access_denied_names_the_action_aws_refused() {
+        let denied = |message: &str| AwsError {
+            service: "sagemaker",
+            operation: "CreateModel",
+            resource: "model m".into(),
+            kind: AwsErrorKind::AccessDenied,
+            message: message.into(),
+        };
+        // CreateModel refused for the execution role it passes: the sentence names iam:PassRole.
+        let e = denied("User: arn:aws:iam::1:user/ci is not authorized to perform: iam:PassRole on resource: arn:aws:iam::1:role/r because no identity-based policy allows the iam:PassRole action");
+        assert_eq!(e.iam_action(), "iam:PassRole");
+        assert_eq!(
+            e.to_string(),
+            "CreateModel on model m was denied: the IAM action iam:PassRole is not allowed for these credentials (User: arn:aws:iam::1:user/ci is not authorized to perform: iam:PassRole on resource: arn:aws:iam::1:role/r because no identity-based policy allows the iam:PassRole action)"
+        );
+        assert_eq!(
+            denied("User: x is not authorized to perform: sagemaker:CreateModel").iam_action(),
+            "sagemaker:CreateModel"
+        );
+        // A message without the action, or with something else there: the operation's own.
+        assert_eq!(denied("Access denied").iam_action(), "sagemaker:CreateModel");
+        assert_eq!(denied("User: x is not authorized to perform: this").iam_action(), "sagemaker:CreateModel");
     }
 }

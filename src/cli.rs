@@ -16,6 +16,10 @@ pub struct Cli {
     /// When to use colour: auto (on a terminal, unless NO_COLOR is set), always or never.
     #[arg(long, value_enum, default_value_t, global = true)]
     pub color: ColorChoice,
+    /// Log every AWS call to stderr (service, operation, resource, HTTP status, attempt,
+    /// duration); never credentials, signatures or request bodies. Also ENDPOINT_SCALE_DEBUG=1.
+    #[arg(long, global = true, env = "ENDPOINT_SCALE_DEBUG", value_parser = clap::builder::BoolishValueParser::new())]
+    pub debug: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -31,12 +35,16 @@ pub enum Command {
         strict: bool,
         #[arg(long, value_enum, default_value_t)]
         output: OutputFormat,
+        #[command(flatten)]
+        vars: VarArgs,
     },
     /// Print the AWS API calls that create everything in the spec from nothing.
     Render {
         spec: PathBuf,
         #[arg(long, short, value_enum, default_value_t)]
         format: CallFormat,
+        #[command(flatten)]
+        vars: VarArgs,
     },
     /// Show what would change to make AWS match the spec.
     Plan {
@@ -61,11 +69,16 @@ pub enum Command {
         #[arg(long)]
         detailed_exitcode: bool,
         #[command(flatten)]
+        select: Targets,
+        #[command(flatten)]
+        vars: VarArgs,
+        #[command(flatten)]
         aws: AwsArgs,
     },
     /// Make AWS match the spec (or carry out a saved plan).
     Apply {
         /// A spec, or a plan saved with `plan --out`.
+        #[arg(value_name = "SPEC|PLANFILE")]
         target: PathBuf,
         /// Do not ask for confirmation (for CI).
         #[arg(long)]
@@ -78,6 +91,15 @@ pub enum Command {
         /// scaling is off for the update).
         #[arg(long)]
         raise_capacity: bool,
+        /// human (the plan and a summary line), or json: one document of what was done, at the
+        /// end, on stdout (the plan and progress go to stderr); needs --auto-approve or a saved plan.
+        #[arg(long, value_enum, default_value_t)]
+        output: OutputFormat,
+        #[command(flatten)]
+        select: Targets,
+        // With a saved plan, values must equal those the plan was made with.
+        #[command(flatten)]
+        vars: VarArgs,
         #[command(flatten)]
         aws: AwsArgs,
         #[command(flatten)]
@@ -89,6 +111,10 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         output: OutputFormat,
         #[command(flatten)]
+        select: Targets,
+        #[command(flatten)]
+        vars: VarArgs,
+        #[command(flatten)]
         aws: AwsArgs,
     },
     /// Delete everything the spec owns: scheduled actions, policies, targets, endpoints, configs, models.
@@ -96,10 +122,54 @@ pub enum Command {
         spec: PathBuf,
         #[arg(long)]
         auto_approve: bool,
+        /// human, or json: one document of what was done, at the end, on stdout (the plan and
+        /// progress go to stderr); needs --auto-approve.
+        #[arg(long, value_enum, default_value_t)]
+        output: OutputFormat,
+        #[command(flatten)]
+        select: Targets,
+        #[command(flatten)]
+        vars: VarArgs,
         #[command(flatten)]
         aws: AwsArgs,
         #[command(flatten)]
         wait: WaitArgs,
+    },
+    /// Show a plan saved with `plan --out` (verified, not applied, without AWS access).
+    Show {
+        /// The plan file.
+        #[arg(value_name = "PLANFILE")]
+        plan: PathBuf,
+        /// human (as `plan` shows it, under where and when it was made), or json (the JSON plan
+        /// with a `saved_plan` object).
+        #[arg(long, value_enum, default_value_t)]
+        output: OutputFormat,
+    },
+    /// Print the least-privilege IAM policy that plan, apply, diff or destroy need for a spec.
+    #[command(long_about = IAM_POLICY_ABOUT)]
+    IamPolicy {
+        /// The spec file (YAML).
+        spec: PathBuf,
+        /// The command the policy is for; `all` is what a pipeline that runs all four needs.
+        #[arg(long = "for", value_enum, default_value_t, value_name = "COMMAND")]
+        for_command: IamCommand,
+        /// The AWS account the policy is for (12 digits); without it ARNs name any account (`*`).
+        #[arg(long, value_parser = account_id)]
+        account: Option<String>,
+        /// The region of the ARNs; the spec's `region:` wins (this may only repeat it). Without
+        /// either: any region (`*`).
+        #[arg(long)]
+        region: Option<String>,
+        /// The ARN partition (aws, aws-cn, aws-us-gov, ...); default: the region's.
+        #[arg(long, value_parser = partition)]
+        partition: Option<String>,
+        /// The policy is for plan and apply run with --prune (they read every endpoint of the
+        /// account and delete this project's endpoints that left the spec).
+        #[arg(long)]
+        prune: bool,
+        // Names (endpoints, roles, region) may come from variables.
+        #[command(flatten)]
+        vars: VarArgs,
     },
     /// Write a spec for existing endpoints, so a team can adopt endpoints made by hand.
     Import {
@@ -136,7 +206,12 @@ pub enum Command {
         /// Simulate only the first N days of the traffic.
         #[arg(long)]
         days: Option<u32>,
-        /// A price table in the format of data/prices-us-east-1.json.
+        /// The region to price in when a spec has no `region:` (else AWS_REGION or
+        /// AWS_DEFAULT_REGION, else us-east-1). A spec's `region:` wins: this may only repeat it.
+        #[arg(long)]
+        region: Option<String>,
+        /// A price table to use instead of the shipped one (`prices show --output json` prints
+        /// one); it must be for the spec's region.
         #[arg(long, value_name = "FILE")]
         prices: Option<PathBuf>,
         /// Draw traffic, capacity, instances and credits over time (.svg or .png).
@@ -147,11 +222,15 @@ pub enum Command {
         /// Other specs to run on the same traffic, side by side.
         #[arg(long, num_args = 1.., value_name = "SPEC")]
         compare: Vec<PathBuf>,
+        // The values apply to every spec, each taking those it declares.
+        #[command(flatten)]
+        vars: VarArgs,
         #[command(flatten)]
         model: ModelArgs,
     },
     /// Search for the cheapest auto scaled configurations within an overload budget; with a
     /// spec, give the best as a change to one of its variants.
+    #[command(mut_arg("vars", |a| a.requires("spec")), mut_arg("var_files", |a| a.requires("spec")))]
     Recommend {
         /// A spec whose variant to improve: its load test, instance type and current
         /// configuration (simulated on the same traffic) come from it.
@@ -185,6 +264,12 @@ pub enum Command {
         max_overload: f64,
         #[arg(long)]
         days: Option<u32>,
+        /// The region to price in (else AWS_REGION or AWS_DEFAULT_REGION, else us-east-1). With
+        /// a spec that has a `region:`, the spec's wins: this may only repeat it.
+        #[arg(long)]
+        region: Option<String>,
+        /// A price table to use instead of the shipped one (`prices show --output json` prints
+        /// one); with a spec, it must be for the spec's region.
         #[arg(long, value_name = "FILE")]
         prices: Option<PathBuf>,
         /// Time zone of the weekday business hours and the month start the schedules follow
@@ -200,14 +285,70 @@ pub enum Command {
         write: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t)]
         output: OutputFormat,
+        // The spec's variables: only with a spec (checked in the command's `mut_arg`s above).
+        #[command(flatten)]
+        vars: VarArgs,
         #[command(flatten)]
         model: ModelArgs,
     },
     /// Traffic profiles for the simulator.
     #[command(subcommand)]
     Traffic(TrafficCommand),
+    /// Price tables: show the one a region uses, get official prices from the AWS Price List.
+    #[command(subcommand)]
+    Prices(PricesCommand),
     /// Print the JSON Schema of the spec, for editors' YAML language servers.
     Schema,
+}
+
+/// The long help of `iam-policy`.
+const IAM_POLICY_ABOUT: &str = "Print the least-privilege IAM policy that plan, apply, diff or destroy need for a spec.
+
+The policy is an identity-based policy document (JSON) for the principal CI runs endpoint-scale as: \
+the SageMaker, Application Auto Scaling, IAM and CloudWatch actions the command calls (or has AWS \
+call on its behalf), on the spec's endpoints, on the configs and models endpoint-scale names after \
+them (`<endpoint>-` and eight characters), and on the spec's execution roles. Writes are limited by \
+tag conditions to what carries the project's `endpoint-scale:project` tag. Statement `Sid`s are \
+stable: README.md (IAM permissions) says why each is needed.
+
+ARNs name any account (`*`) unless --account is given, and the spec's region (any region without one).
+
+Examples:
+  endpoint-scale iam-policy spec.yaml --for plan > plan-policy.json
+  endpoint-scale iam-policy spec.yaml --account 123456789012 > ci-policy.json";
+
+/// Which command an IAM policy is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum IamCommand {
+    Plan,
+    Apply,
+    Diff,
+    Destroy,
+    /// All four.
+    #[default]
+    All,
+}
+
+/// `--account`: an AWS account id, 12 digits.
+fn account_id(text: &str) -> Result<String, String> {
+    if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(text.to_string())
+    } else {
+        Err(format!("`{text}` is not an AWS account id: write its 12 digits, like 123456789012"))
+    }
+}
+
+/// `--partition`: `aws` or `aws-` and lower-case words (`aws-cn`, `aws-us-gov`).
+fn partition(text: &str) -> Result<String, String> {
+    let valid = text.strip_prefix("aws").is_some_and(|rest| {
+        rest.split('-').skip(1).all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()))
+            && (rest.is_empty() || rest.starts_with('-'))
+    });
+    if valid {
+        Ok(text.to_string())
+    } else {
+        Err(format!("`{text}` is not an AWS partition: write aws, aws-cn or aws-us-gov"))
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -217,6 +358,101 @@ pub enum TrafficCommand {
         /// Generator settings as key=value (see docs/simulation.md for the keys and defaults).
         settings: Vec<String>,
     },
+}
+
+/// Values for the spec's variables (`vars:`); see docs/spec.md, "Variables and environments".
+/// Precedence, lowest first: defaults, ENDPOINT_SCALE_VAR_<NAME>, --var-file, --var.
+#[derive(Debug, Clone, Default, Args)]
+pub struct VarArgs {
+    /// Set a variable: NAME=VALUE, VALUE read as a YAML scalar (repeatable; beats --var-file and
+    /// ENDPOINT_SCALE_VAR_<NAME>).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = var_assignment)]
+    pub vars: Vec<(String, String)>,
+    /// A YAML file of `NAME: value` lines (repeatable; a later file wins).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+}
+
+/// `--var NAME=VALUE`: split at the first `=`; the name is checked against the spec.
+fn var_assignment(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => Ok((name.trim().to_string(), value.to_string())),
+        _ => Err(format!("`{text}` is not NAME=VALUE")),
+    }
+}
+
+/// `--target ENDPOINT`: limit plan, apply, diff or destroy to some endpoints of the spec.
+#[derive(Debug, Clone, Default, Args)]
+pub struct Targets {
+    /// Only this endpoint of the spec (repeatable), like terraform's -target: the others are
+    /// neither read from AWS nor planned, changed, compared or destroyed.
+    #[arg(long = "target", value_name = "ENDPOINT")]
+    pub targets: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PricesCommand {
+    /// Print the price table simulate uses for a region (shipped, or --prices FILE): per type the
+    /// price, vCPUs, memory, provenance, as-of date and source. `--output json` prints the table
+    /// itself, which --prices reads back after editing.
+    Show {
+        /// The region (else AWS_REGION or AWS_DEFAULT_REGION, else us-east-1).
+        #[arg(long)]
+        region: Option<String>,
+        /// Show this table instead of the shipped one.
+        #[arg(long, value_name = "FILE")]
+        prices: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t)]
+        output: OutputFormat,
+    },
+    /// Write a table of official prices for a region from the AWS Price List Query API
+    /// (GetProducts of AmazonSageMaker; needs the IAM action pricing:GetProducts).
+    Fetch {
+        /// The region to price (the one the endpoints run in), e.g. eu-west-1.
+        #[arg(long)]
+        region: String,
+        /// Write the table here (else to stdout).
+        #[arg(long = "out", short = 'o', value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// The region of the Price List API endpoint, not the priced region: AWS documents
+        /// endpoints in us-east-1, eu-central-1 and ap-south-1.
+        #[arg(long, default_value = "us-east-1")]
+        api_region: String,
+        #[command(flatten)]
+        aws: PriceListArgs,
+    },
+    /// Write a table of official prices from a Price List file: the AmazonSageMaker offer file
+    /// (.../offers/v1.0/aws/AmazonSageMaker/current/[REGION/]index.json) or saved
+    /// `aws pricing get-products --service-code AmazonSageMaker` output.
+    Import {
+        /// The offer file or get-products output (JSON).
+        file: PathBuf,
+        /// The region to take, when the file holds several.
+        #[arg(long)]
+        region: Option<String>,
+        /// Write the table here (else to stdout).
+        #[arg(long = "out", short = 'o', value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// How `prices fetch` reaches AWS: the flags of [`AwsArgs`] that apply to one API call in one
+/// region (`--region` there means the priced region, and the API's is `--api-region`).
+#[derive(Debug, Clone, Args)]
+pub struct PriceListArgs {
+    /// AWS profile to use (else AWS_PROFILE, else the default profile).
+    #[arg(long, env = "AWS_PROFILE")]
+    pub profile: Option<String>,
+    /// Send the call to this URL (else AWS_ENDPOINT_URL), e.g. a local emulator.
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
+    /// Attempts per AWS call, retries included: throttling is absorbed by retrying.
+    #[arg(long, default_value_t = 5, value_parser = max_attempts)]
+    pub max_attempts: u32,
+    /// standard (retries only), or adaptive (after throttling, the client also slows its own
+    /// calls down).
+    #[arg(long, value_enum, default_value_t)]
+    pub retry_mode: RetryMode,
 }
 
 /// The simulator's assumptions that are worth a flag (all are in docs/simulation.md).

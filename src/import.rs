@@ -120,6 +120,7 @@ pub fn spec_text(
     let mut unset_targets = Vec::new();
     let mut spec = Spec {
         version: Pos::new(SPEC_VERSION),
+        vars: Default::default(),
         project: Pos::new(project.to_string()),
         region: None,
         tags: TagMap::new(),

@@ -9,7 +9,8 @@
 //! ```
 //!
 //! Against AWS: `aws` (the only code that touches the SDK) -> `live` (a LiveState) -> the same
-//! `plan::diff` -> `apply` (executes the plan's steps, emits events that `progress` shows).
+//! `plan::diff` -> `apply` (executes the plan's steps, emits events that `progress` shows and
+//! `results` gathers for `--output json`).
 //! Offline: `simulate` runs traffic against the model (engine, prices, chart, recommend).
 //!
 //! `main.rs` only starts the runtime and maps errors to exit codes; `cli` parses arguments and
@@ -20,6 +21,7 @@ pub mod aws;
 pub mod cli;
 pub mod commands;
 pub mod diagnostic;
+pub mod iam;
 pub mod import;
 pub mod live;
 pub mod model;
@@ -28,6 +30,7 @@ pub mod plan;
 pub mod progress;
 pub mod render;
 pub mod resources;
+pub mod results;
 pub mod schedule;
 pub mod secrets;
 pub mod simulate;

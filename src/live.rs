@@ -15,12 +15,12 @@ use std::collections::BTreeMap;
 
 use std::future::Future;
 
-use futures::future::{try_join, try_join3, try_join_all};
-use serde::Serialize;
+use futures::future::{join, try_join, try_join3, try_join_all};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
-use crate::aws::{Aws, AwsResult, EndpointDesc, PolicyDesc, TargetDesc};
+use crate::aws::{Aws, AwsErrorKind, AwsResult, EndpointDesc, PolicyDesc, TargetDesc};
 use crate::model::Tags;
 use crate::resources::{
     is_derived_name, resource_id, ConfigResource, Kind, ModelResource, PolicyResource, ScheduledActionResource,
@@ -28,7 +28,7 @@ use crate::resources::{
 };
 
 /// Who an existing endpoint belongs to, from its tags.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "owner", content = "project")]
 pub enum Ownership {
     /// Tagged by endpoint-scale for this spec's project.
@@ -40,7 +40,7 @@ pub enum Ownership {
 }
 
 /// One endpoint as it exists in AWS, with everything endpoint-scale compares.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LiveEndpoint {
     pub desc: EndpointDescView,
     pub tags: Tags,
@@ -64,7 +64,7 @@ pub struct LiveEndpoint {
 }
 
 /// ARNs of the owned resources of an endpoint whose tags were read: tagging steps need them.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TaggedArns {
     pub config: Option<String>,
     /// By model name.
@@ -74,7 +74,7 @@ pub struct TaggedArns {
 }
 
 /// The parts of DescribeEndpoint the plan uses (serializable for the fingerprint).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EndpointDescView {
     pub name: String,
     pub arn: String,
@@ -109,7 +109,7 @@ impl EndpointDescView {
 }
 
 /// What AWS has, as far as one spec is concerned.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LiveState {
     /// Endpoints of the spec that exist, by name.
     pub endpoints: BTreeMap<String, LiveEndpoint>,
@@ -124,7 +124,7 @@ pub struct LiveState {
 }
 
 /// Owned configs and models an endpoint does not use.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UnusedResources {
     pub configs: Vec<ConfigResource>,
     pub models: Vec<ModelResource>,
@@ -136,6 +136,27 @@ impl LiveState {
     pub fn fingerprint(&self) -> String {
         let json = serde_json::to_vec(self).unwrap_or_default();
         Sha256::digest(&json).iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Puts back the one thing serialization leaves out (a saved plan holds the live state):
+    /// which endpoint each config and model was read for, as [`read`] sets it.
+    pub fn relink(&mut self) {
+        for (name, e) in self.endpoints.iter_mut().chain(self.strays.iter_mut()) {
+            if let Some(c) = &mut e.config {
+                c.endpoint = name.clone();
+            }
+            for m in &mut e.models {
+                m.endpoint = name.clone();
+            }
+        }
+        for (name, unused) in &mut self.unused {
+            for c in &mut unused.configs {
+                c.endpoint = name.clone();
+            }
+            for m in &mut unused.models {
+                m.endpoint = name.clone();
+            }
+        }
     }
 }
 
@@ -215,8 +236,11 @@ pub async fn read<A: Aws>(
                 }
             }
         }
-        let found =
-            try_join_all(names.iter().map(|(name, stray)| read_endpoint(aws, gate, project, name, *stray))).await?;
+        let found = try_join_all(names.iter().map(|(name, stray)| {
+            let adopt = endpoints.iter().any(|w| w.endpoint == *name && w.adopt);
+            read_endpoint(aws, gate, project, name, *stray, adopt)
+        }))
+        .await?;
         AwsResult::Ok((names, found))
     };
     let ((targets, policies, schedules), (configs, models), (names, found)) =
@@ -437,12 +461,18 @@ enum Unused {
 
 /// Reads one endpoint. A stray (`--prune`) that is not ours is dropped after its tags, without
 /// reading its config and models: other endpoints in the account are not our business.
+///
+/// The config of a spec endpoint is read beside its tags, before they say whose it is. When the
+/// endpoint turns out not to be ours (a conflict, unless the spec adopts it), a config we may
+/// not read is no error: the plan needs only the owner, and the least-privilege policy
+/// (`iam-policy`) allows reading only the configs this project names.
 async fn read_endpoint<A: Aws>(
     aws: &A,
     gate: &Gate,
     project: &str,
     name: &str,
     stray: bool,
+    adopt: bool,
 ) -> AwsResult<Option<LiveEndpoint>> {
     let Some(desc) = gate.call(aws.describe_endpoint(name)).await? else { return Ok(None) };
     let config = async {
@@ -452,8 +482,13 @@ async fn read_endpoint<A: Aws>(
         }
         read_config(aws, gate, name, &desc.config_name).await
     };
-    let (tags, (config, models)) = try_join(gate.call(aws.list_tags(&desc.arn)), config).await?;
+    let (tags, read) = join(gate.call(aws.list_tags(&desc.arn)), config).await;
+    let tags = tags?;
     let ownership = ownership(&tags, project);
+    let (config, models) = match read {
+        Err(e) if e.kind == AwsErrorKind::AccessDenied && ownership != Ownership::Ours && !adopt => (None, Vec::new()),
+        other => other?,
+    };
     let (config, models) = match (stray, &ownership) {
         (true, Ownership::Ours) => read_config(aws, gate, name, &desc.config_name).await?,
         (true, _) => return Ok(None),

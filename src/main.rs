@@ -25,6 +25,9 @@ fn main() -> ExitCode {
             return ExitCode::from(if err.use_stderr() { ERROR } else { OK });
         }
     };
+    if cli.debug {
+        endpoint_scale::output::debug_log();
+    }
     let palette = cli.color.stderr();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,

@@ -5,6 +5,7 @@
 //! owns the streams.
 
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::ValueEnum;
 
@@ -90,4 +91,28 @@ pub fn stdout(text: &str) -> std::io::Result<()> {
 
 pub fn stderr(text: &str) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+static DEBUG_LOG: AtomicBool = AtomicBool::new(false);
+
+/// `--debug`: shows the AWS call log (`aws::call_log`) on stderr, one line per attempt, and
+/// nothing else that uses `tracing` (the SDK's own events stay off: they can show more than a
+/// log should). Progress then writes plain lines, which interleave with the log, not bars.
+pub fn debug_log() {
+    use tracing_subscriber::prelude::*;
+    let only_calls =
+        tracing_subscriber::filter::Targets::new().with_target(crate::aws::call_log::TARGET, tracing::Level::DEBUG);
+    let layer = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_target(false)
+        .with_filter(only_calls);
+    if tracing_subscriber::registry().with(layer).try_init().is_ok() {
+        DEBUG_LOG.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Is the AWS call log on?
+pub fn debug_log_on() -> bool {
+    DEBUG_LOG.load(Ordering::SeqCst)
 }

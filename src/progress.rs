@@ -22,9 +22,10 @@ enum Mode {
 }
 
 impl Progress {
-    /// Bars when stderr is a terminal, lines otherwise.
+    /// Bars when stderr is a terminal, lines otherwise (and under `--debug`, whose log lines
+    /// would tear bars apart).
     pub fn new(palette: Palette) -> Self {
-        let mode = if std::io::stderr().is_terminal() {
+        let mode = if std::io::stderr().is_terminal() && !crate::output::debug_log_on() {
             Mode::Bars {
                 multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
                 bars: Mutex::new(HashMap::new()),
@@ -72,12 +73,16 @@ impl Progress {
                     bar.finish_with_message(self.palette.green("done"));
                 }
             }
-            Event::Failed { endpoint, error } => {
+            Event::Failed { endpoint, error, .. } => {
                 if let Some(bar) = bars.get(&endpoint) {
                     bar.abandon_with_message(self.palette.red("failed"));
                 }
                 let _ = multi.println(format!("{endpoint}: {} {error}", self.palette.red("error:")));
             }
+            Event::RestoreFailed { endpoint, error, .. } => {
+                let _ = multi.println(format!("{endpoint}: {} {error}", self.palette.red("error:")));
+            }
+            Event::StepDone { .. } => {}
             Event::Warning { endpoint, message } => {
                 let _ = multi.println(format!("{endpoint}: {} {message}", self.palette.yellow("warning:")));
             }
@@ -127,7 +132,11 @@ impl Progress {
                 format!("{endpoint}: {status} after {}s", elapsed.as_secs())
             }
             Event::Finished { endpoint } => format!("{endpoint}: {}", self.palette.green("done")),
-            Event::Failed { endpoint, error } => format!("{endpoint}: {} {error}", self.palette.red("error:")),
+            Event::Failed { endpoint, error, .. } | Event::RestoreFailed { endpoint, error, .. } => {
+                format!("{endpoint}: {} {error}", self.palette.red("error:"))
+            }
+            // The next step's line (or `done`) says it.
+            Event::StepDone { .. } => return,
             Event::Warning { endpoint, message } => {
                 format!("{endpoint}: {} {message}", self.palette.yellow("warning:"))
             }

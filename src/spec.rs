@@ -6,13 +6,15 @@
 //! serde's first error only. What the values *mean* is checked later, in `validate`.
 //!
 //! YAML anchors and aliases are refused by the parser (marked-yaml): a spec is read by reviewers
-//! line by line, and refusing aliases also rules out alias-expansion bombs.
+//! line by line, and refusing aliases also rules out alias-expansion bombs. Variables (`vars:`
+//! and `${var.NAME}`, see [`vars`]) are how one spec serves several environments instead; they
+//! are substituted in the parsed YAML, before the shape check.
 //!
 //! The same types are what the tool writes specs from (`import`, `recommend --write`): they
 //! serialize to the spec's YAML through [`write`], so written specs use the same keys, and the
 //! round-trip tests there prove they read back to the same values.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::ops::Deref;
 
@@ -22,6 +24,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::diagnostic::{Diagnostic, Source, SourceSpan};
 
 mod shape;
+pub mod vars;
 pub mod write;
 
 /// The spec format this build reads.
@@ -111,6 +114,10 @@ pub type TagMap = BTreeMap<Pos<String>, Pos<String>>;
 pub struct Spec {
     /// Spec format version. Must be 1.
     pub version: Pos<u32>,
+    /// Variables the spec's values use as `${var.NAME}`, by name. Values come from `--var
+    /// NAME=VALUE`, `--var-file FILE`, `ENDPOINT_SCALE_VAR_<NAME>` or the default.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub vars: BTreeMap<Pos<String>, Variable>,
     /// The project this spec describes. It is recorded in the `endpoint-scale:project` tag of
     /// every resource the tool creates, so two specs never touch each other's endpoints.
     pub project: Pos<String>,
@@ -126,6 +133,28 @@ pub struct Spec {
     pub disable_rules: Vec<Pos<String>>,
     /// The SageMaker real-time endpoints.
     pub endpoints: Vec<Endpoint>,
+}
+
+/// A variable the spec's values use as `${var.NAME}` (Terraform's `variable` block).
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Variable {
+    /// What the variable is for: for readers of the spec, not used by the tool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<Pos<String>>,
+    /// `string`, `number` or `bool`: values are converted to it, and refused when they cannot
+    /// be. Without it, a value has the type it is written with.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "variable_type_schema")]
+    pub kind: Option<Pos<String>>,
+    /// The value when none is given. A variable without a default is required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "variable_default_schema")]
+    pub default: Option<Pos<String>>,
+    /// Never show the value: it may then only be used in container environment values, which
+    /// plans mask.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensitive: Option<Pos<bool>>,
 }
 
 /// One SageMaker real-time endpoint.
@@ -219,6 +248,11 @@ pub struct ModelSpec {
     /// When true the containers make no network calls in or out (`EnableNetworkIsolation`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_network_isolation: Option<Pos<bool>>,
+    /// Keys of `environment` whose value takes a sensitive variable: masked like
+    /// `secret_environment` ones. Set by the parser, never written in a spec.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub sensitive_environment: BTreeSet<String>,
 }
 
 /// A model's `VpcConfig`.
@@ -347,6 +381,14 @@ pub struct ScheduledAction {
     pub max: Option<Pos<u32>>,
 }
 
+fn variable_type_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": "string", "enum": ["string", "number", "bool"] })
+}
+
+fn variable_default_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": ["string", "number", "boolean"] })
+}
+
 fn duration_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     schemars::json_schema!({
         "type": ["string", "integer"],
@@ -355,7 +397,53 @@ fn duration_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     })
 }
 
-/// The JSON Schema of the spec, for editors' YAML language servers and for the shape check.
+/// The JSON Schema editors get (`endpoint-scale schema`): the one the shape check uses, where
+/// every number and boolean may also be written `${var.NAME}`. The shape check needs no such
+/// branch: it runs after substitution.
+pub fn editor_schema() -> serde_json::Value {
+    use serde_json::{json, Value};
+    let mut schema = json_schema();
+    let reference = json!({ "$ref": "#/definitions/VariableReference" });
+    // Wraps a property that takes numbers or booleans: `anyOf` its schema and a reference.
+    let wrap = |prop: &mut Value| {
+        let types: Vec<&str> = match prop.get("type") {
+            Some(Value::String(t)) => vec![t.as_str()],
+            Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        if !types.iter().any(|t| matches!(*t, "integer" | "number" | "boolean")) {
+            return;
+        }
+        let Value::Object(mut inner) = prop.take() else { return };
+        let mut outer = serde_json::Map::new();
+        if let Some(description) = inner.remove("description") {
+            outer.insert("description".into(), description);
+        }
+        outer.insert("anyOf".into(), json!([Value::Object(inner), reference.clone()]));
+        *prop = Value::Object(outer);
+    };
+    let properties = |object: &mut Value| {
+        if let Some(Value::Object(props)) = object.get_mut("properties") {
+            props.iter_mut().filter(|(k, _)| *k != "vars").for_each(|(_, p)| wrap(p));
+        }
+    };
+    properties(&mut schema);
+    if let Some(Value::Object(definitions)) = schema.get_mut("definitions") {
+        definitions.iter_mut().filter(|(k, _)| *k != "Variable").for_each(|(_, d)| properties(d));
+        definitions.insert(
+            "VariableReference".into(),
+            json!({
+                "type": "string",
+                "pattern": r"^\$\{\s*var\.[A-Za-z][A-Za-z0-9_]*\s*\}$",
+                "description": "`${var.NAME}`: the value of the variable NAME declared under `vars:`, with its type."
+            }),
+        );
+    }
+    schema
+}
+
+/// The JSON Schema of the spec, for the shape check (and, with variables, for editors:
+/// [`editor_schema`]).
 pub fn json_schema() -> serde_json::Value {
     let generator = schemars::generate::SchemaSettings::draft07().into_generator();
     let schema = generator.into_root_schema_for::<Spec>();
@@ -408,31 +496,70 @@ pub(crate) fn span_of(span: &marked_yaml::Span) -> SourceSpan {
     span.start().map(span_at).unwrap_or_default()
 }
 
-/// The YAML tree of spec text, with the positions of every node, read as [`parse`] reads it.
-pub(crate) fn load_node(source: &Source) -> Result<marked_yaml::Node, Diagnostic> {
+/// The YAML tree of spec text, with the positions of every node, read as [`parse`] reads it
+/// (before its variables are substituted).
+pub(crate) fn load_node(source: &Source) -> Result<marked_yaml::Node, Vec<Diagnostic>> {
     let options = marked_yaml::LoaderOptions::default().error_on_duplicate_keys(true).prevent_coercion(true);
-    marked_yaml::parse_yaml_with_options(0, &source.text, options).map_err(|err| shape::load_error(&err))
+    marked_yaml::parse_yaml_with_options(0, &source.text, options).map_err(|err| vec![shape::load_error(&err)])
 }
 
-/// Parses spec text. On failure returns every shape diagnostic found.
+/// A spec read with its variables.
+#[derive(Debug)]
+pub struct Parsed {
+    pub spec: Spec,
+    pub variables: vars::Variables,
+}
+
+/// Parses spec text without variable values besides the defaults. On failure returns every
+/// shape diagnostic found.
 pub fn parse(source: &Source) -> Result<Spec, Vec<Diagnostic>> {
+    parse_with(source, &vars::Inputs::default()).map(|p| p.spec)
+}
+
+/// Parses spec text, its variables taking their values from `inputs`. On failure returns every
+/// diagnostic found; those about a variables file or a flag name it in [`Diagnostic::file`].
+pub fn parse_with(source: &Source, inputs: &vars::Inputs) -> Result<Parsed, Vec<Diagnostic>> {
     if shape::is_blank(&source.text) {
         return Err(vec![Diagnostic::error("the spec is empty").help(
             "start from examples/recommender.yaml; a spec needs at least `version`, `project` and `endpoints`",
         )]);
     }
-    let node = load_node(source).map_err(|d| vec![d])?;
+    let mut node = load_node(source)?;
     let schema = json_schema();
-    let diagnostics = shape::check(&schema, &node);
+    let (variables, masked) = vars::apply(&schema, &mut node, source, inputs)?;
+    let mut diagnostics = shape::check(&schema, &node);
     if !diagnostics.is_empty() {
+        variables.annotate(&mut diagnostics);
         return Err(diagnostics);
     }
-    marked_yaml::from_node::<Spec>(&node).map_err(|err| {
+    let mut spec = marked_yaml::from_node::<Spec>(&node).map_err(|err| {
         // The shape check mirrors the schema of these types, so this is only reached by a
         // mismatch between the two: report it rather than panic.
         let span = err.start_mark().map(|m| span_at(&m)).unwrap_or_default();
         vec![Diagnostic::error(format!("cannot read the spec: {}", err.into_inner())).at(span, "here")]
-    })
+    })?;
+    if !masked.is_empty() {
+        mark_sensitive_environment(&mut spec, &masked);
+    }
+    Ok(Parsed { spec, variables })
+}
+
+/// Records in each model the `environment` keys whose value (at a position in `masked`) takes a
+/// sensitive variable.
+fn mark_sensitive_environment(spec: &mut Spec, masked: &vars::Positions) {
+    let models = spec
+        .endpoints
+        .iter_mut()
+        .flat_map(|e| e.model.iter_mut().chain(e.variants.iter_mut().filter_map(|v| v.model.as_mut())));
+    for model in models {
+        let keys: Vec<String> = model
+            .environment
+            .iter()
+            .filter(|(_, v)| masked.contains(&(v.span.line, v.span.column)))
+            .map(|(k, _)| k.value.clone())
+            .collect();
+        model.sensitive_environment.extend(keys);
+    }
 }
 
 #[cfg(test)]
@@ -466,7 +593,7 @@ mod tests {
         let schema = json_schema();
         let props = schema["properties"].as_object().unwrap();
         let keys: Vec<&str> = props.keys().map(String::as_str).collect();
-        assert_eq!(keys, ["version", "project", "region", "tags", "disable_rules", "endpoints"]);
+        assert_eq!(keys, ["version", "vars", "project", "region", "tags", "disable_rules", "endpoints"]);
         assert_eq!(schema["additionalProperties"], false);
     }
 }

@@ -10,3 +10,9 @@ pub(crate) fn desired_from_yaml(yaml: &str) -> Vec<Resource> {
     let spec = crate::spec::parse(&Source::new("s.yaml", yaml)).expect("parses");
     resources::desired(&crate::validate::validate(&spec).desired.expect("valid"))
 }
+
+/// The desired state of a valid spec given as YAML text.
+pub(crate) fn model_from_yaml(yaml: &str) -> crate::model::Desired {
+    let spec = crate::spec::parse(&Source::new("s.yaml", yaml)).expect("parses");
+    crate::validate::validate(&spec).desired.expect("valid")
+}

@@ -1,5 +1,7 @@
-//! Fuzzing on the stable toolchain: the spec parser and validation, the traffic readers (CSV and
-//! CloudWatch JSON, with the simulator run on what they accept) and the saved-plan reader get
+//! Fuzzing on the stable toolchain: the spec parser and validation, variables (a spec and a
+//! variables file mutated together), the traffic readers (CSV and CloudWatch JSON, with the
+//! simulator run on what they accept), the saved-plan reader and the price readers (price
+//! tables, Price List documents, offer files and get-products output) get
 //! mutated copies of the repository's own files, and must return (an error is fine) without a
 //! panic. cargo-fuzz needs a nightly toolchain; proptest gives mutation, a reproducible seed and
 //! shrinking of a failing input to a small one.
@@ -13,6 +15,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use endpoint_scale::diagnostic::Source;
+use endpoint_scale::simulate::prices::{self, pricelist::Collector, PriceTable};
 use endpoint_scale::simulate::traffic;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -60,7 +63,13 @@ const TOKENS: &[&str] = &[
     "!!int",
     "null",
     "true",
-    "\"endpoint_scale_plan\": 2",
+    "\"endpoint_scale_plan\": 3",
+    "${var.env}",
+    "${var.max_instances}",
+    "${",
+    "$${",
+    "}",
+    "vars:\n  x: {}\n",
 ];
 
 #[derive(Debug, Clone)]
@@ -198,7 +207,7 @@ fn traffic_seeds() -> Vec<Vec<u8>> {
 
 #[test]
 fn fuzz_spec_parser_and_validation() {
-    let seeds = files(&["examples", "examples/invalid", "examples/study", "tests/expected"]);
+    let seeds = files(&["examples", "examples/invalid", "examples/study", "examples/environments", "tests/expected"]);
     fuzz("spec", &seeds, |bytes| {
         let source = Source::new("fuzz.yaml", String::from_utf8_lossy(bytes).into_owned());
         if let Ok(spec) = endpoint_scale::spec::parse(&source) {
@@ -212,6 +221,43 @@ fn fuzz_spec_parser_and_validation() {
                     let params = endpoint_scale::simulate::engine::Params::default();
                     endpoint_scale::simulate::simulate("fuzz", &prepared, &traffic, &params, true);
                 }
+            }
+        }
+    });
+}
+
+/// A spec and a variables file in one input, split at the first NUL byte, with a flag and an
+/// environment value besides; what parses is validated, its diagnostics annotated and rendered.
+#[test]
+fn fuzz_variables() {
+    let spec = std::fs::read(root().join("examples/environments/recommender.yaml")).unwrap();
+    let mut seeds: Vec<Vec<u8>> = files(&["examples/environments/envs"])
+        .into_iter()
+        .map(|values| [spec.as_slice(), b"\0", values.as_slice()].concat())
+        .collect();
+    // Many uses of a long value: the expansion limits.
+    let long = format!("env: {}\n", "x".repeat(4000));
+    let many: String = (0..40).map(|i| format!("  k{i}: \"${{var.env}}${{var.env}}\"\n")).collect();
+    seeds
+        .push(format!("version: 1\nvars:\n  env: {{}}\nproject: p\ntags:\n{many}endpoints: []\n\0{long}").into_bytes());
+    fuzz("variables", &seeds, |bytes| {
+        let text = String::from_utf8_lossy(bytes);
+        let (spec, values) = text.split_once('\0').unwrap_or((&text, ""));
+        let source = Source::new("fuzz.yaml", spec);
+        let inputs = endpoint_scale::spec::vars::Inputs {
+            env: vec![("max_instances".into(), "3".into())],
+            files: vec![Source::new("vars.yaml", values)],
+            flags: vec![("capture".into(), "true".into())],
+            ..Default::default()
+        };
+        match endpoint_scale::spec::parse_with(&source, &inputs) {
+            Ok(parsed) => {
+                let mut validated = endpoint_scale::validate::validate(&parsed.spec);
+                parsed.variables.annotate(&mut validated.diagnostics);
+                endpoint_scale::diagnostic::render_files(&source, &inputs.files, &validated.diagnostics, false);
+            }
+            Err(diagnostics) => {
+                endpoint_scale::diagnostic::render_files(&source, &inputs.files, &diagnostics, false);
             }
         }
     });
@@ -255,11 +301,15 @@ fn fuzz_traffic_readers() {
 fn fuzz_saved_plan_reader() {
     let spec = std::fs::read_to_string(root().join("examples/recommender.yaml")).unwrap();
     let plan = serde_json::json!({
-        "endpoint_scale_plan": 2,
+        "endpoint_scale_plan": 3,
         "spec_path": "examples/recommender.yaml",
         "spec": spec,
         "prune": false,
-        "live_fingerprint": "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+        "targets": ["product-recommender"],
+        "account": "123456789012",
+        "region": "us-east-1",
+        "computed_at": "2026-11-02T08:00:00Z",
+        "live": {"endpoints": {}, "strays": {}, "unused": {}, "foreign": {}},
         "steps": [],
         "digest": "sha256:0000000000000000000000000000000000000000000000000000000000000000",
         "signature": "hmac-sha256:00"
@@ -269,5 +319,33 @@ fn fuzz_saved_plan_reader() {
     fuzz("saved plan", &seeds, |bytes| {
         let source = Source::new("fuzz.plan", String::from_utf8_lossy(bytes).into_owned());
         let _ = endpoint_scale::plan::saved::SavedPlan::parse(&source);
+    });
+}
+
+#[test]
+fn fuzz_price_readers() {
+    let mut seeds = files(&["tests/prices", "data"]);
+    // Single GetProducts documents, as the Query API sends them.
+    for fixture in files(&["tests/emulator/fixtures/pricing"]) {
+        let docs: Vec<serde_json::Value> = serde_json::from_slice(&fixture).unwrap();
+        seeds.extend(docs.iter().map(|d| d.to_string().into_bytes()));
+    }
+    fuzz("prices", &seeds, |bytes| {
+        let text = String::from_utf8_lossy(bytes);
+        let _ = PriceTable::parse("fuzz.json", &text);
+        // What the readers accept makes a table that passes the checks of --prices.
+        let mut collector = Collector::new();
+        if prices::import::read(bytes, &mut collector).is_ok() {
+            if let Ok(got) = collector.finish(None) {
+                let table = got.into_table("fuzz".to_string());
+                assert_eq!(table.check(), Ok(()), "an imported table fails its own checks");
+            }
+        }
+        let mut collector = Collector::new();
+        if collector.document("fuzz", &text).is_ok() {
+            if let Ok(got) = collector.finish(None) {
+                assert_eq!(got.into_table("fuzz".to_string()).check(), Ok(()), "a fetched table fails its own checks");
+            }
+        }
     });
 }

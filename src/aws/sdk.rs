@@ -19,6 +19,7 @@ use aws_smithy_types::date_time::Format;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_smithy_types::DateTime;
 
+use super::call_log::CallLog;
 use super::{
     Aws, AwsError, AwsErrorKind, AwsOptions, AwsResult, EndpointDesc, IgnoredRegion, PolicyDesc, TargetDesc,
     VariantDesc,
@@ -175,10 +176,11 @@ pub struct SdkAws {
 
 impl SdkAws {
     pub fn new(config: &SdkConfig) -> Self {
+        // Every client logs its calls for --debug (see `call_log`).
         SdkAws {
-            sagemaker: sm::Client::new(config),
-            autoscaling: aas::Client::new(config),
-            sts: sts::Client::new(config),
+            sagemaker: sm::Client::from_conf(sm::config::Builder::from(config).interceptor(CallLog).build()),
+            autoscaling: aas::Client::from_conf(aas::config::Builder::from(config).interceptor(CallLog).build()),
+            sts: sts::Client::from_conf(sts::config::Builder::from(config).interceptor(CallLog).build()),
             region: config.region().map(|r| r.to_string()).unwrap_or_default(),
             endpoint_url: config.endpoint_url().map(str::to_string),
         }
@@ -292,7 +294,8 @@ const CREDENTIAL_CODES: &[&str] = &[
     "InvalidAccessKeyId",
 ];
 
-fn error<E>(
+/// An SDK failure as one sentence (also for the Price List client in `aws::pricing`).
+pub(super) fn error<E>(
     err: SdkError<E, HttpResponse>,
     service: &'static str,
     operation: &'static str,

@@ -1,49 +1,117 @@
 //! `apply`: plan against AWS (or verify a saved plan), show it, confirm, and carry out its steps
 //! with progress on stderr. [`execute`] is shared with `destroy` and `import --adopt`.
+//!
+//! With `--output json` the plan and the progress go to stderr and stdout holds only the results
+//! document (`results`), written at the end whatever the outcome, once steps have started. It
+//! never prompts then: it needs `--auto-approve`, or a saved plan (saving it was the approval,
+//! as with `terraform apply PLANFILE`).
 
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{confirm, connect, desired_from, interrupt, plural, read_live, read_text, show_live_plan, write_stdout};
-use super::{CliError, Outcome};
+use super::{confirm, connect, desired_from, interrupt, plural, read_live, read_text, show_live_plan, targets};
+use super::{var_inputs, write_stdout, CliError, Outcome, Target};
 use crate::apply::{self, ApplyError, ApplyOptions, Cancel};
 use crate::aws::{SdkAws, WaitOptions};
-use crate::cli::{AwsArgs, OutputFormat, WaitArgs};
+use crate::cli::{AwsArgs, OutputFormat, VarArgs, WaitArgs};
 use crate::diagnostic::Source;
+use crate::model::Desired;
 use crate::output::{self, ColorChoice};
-use crate::plan::saved::SavedPlan;
+use crate::plan::saved::{ReadFrom, SavedPlan, SavedPlanError};
 use crate::plan::{self, Plan};
 use crate::progress::Progress;
 use crate::resources;
+use crate::results::{self, Results};
+use crate::spec::vars::Pinned;
+
+/// What `apply` was asked for, beyond the file and AWS access.
+pub struct Run<'a> {
+    pub auto_approve: bool,
+    pub prune: bool,
+    pub options: plan::Options,
+    pub format: OutputFormat,
+    pub targets: &'a [String],
+    /// The variables' values; with a saved plan, any given must equal those it pins.
+    pub vars: &'a VarArgs,
+}
 
 pub async fn run(
-    target: &Path,
-    auto_approve: bool,
-    prune: bool,
-    options: plan::Options,
+    path: &Path,
+    run: &Run<'_>,
     args: &AwsArgs,
     wait: &WaitArgs,
     colour: ColorChoice,
 ) -> Result<Outcome, CliError> {
-    let file = read_text(target)?;
+    let file = read_text(path)?;
     if let Some(saved) = SavedPlan::parse(&file)? {
-        return run_saved(&file.name, saved, auto_approve, args, wait, colour).await;
+        if !run.targets.is_empty() {
+            return Err(targets::TargetError::SavedPlan.into());
+        }
+        return run_saved(&file.name, saved, run, args, wait, colour).await;
     }
-    let desired = desired_from(&file, colour)?;
+    if run.format == OutputFormat::Json && !run.auto_approve {
+        return Err(CliError::JsonNeedsApproval { command: "apply", or_saved: " (or a plan saved with `plan --out`)" });
+    }
+    let (desired, _) = desired_from(&file, &var_inputs(run.vars)?, colour)?;
+    let (desired, selected) = targets::select(desired, run.targets, run.prune)?;
     let aws = connect(args, desired.region.as_deref()).await?;
-    let (live, target) = read_live(&aws, &desired, prune, args.parallelism).await?;
-    let plan = plan::diff_with(&resources::desired(&desired), &live, &options);
-    output::stdout(&show_live_plan(&plan, &desired, OutputFormat::Human, &target, colour)).map_err(CliError::Write)?;
+    let (live, target) = read_live(&aws, &desired, run.prune, args.parallelism).await?;
+    let mut plan = plan::diff_with(&resources::desired(&desired), &live, &run.options);
+    plan.targets = selected;
+    show(&plan, &desired, &target, run.format, colour)?;
     if !plan.conflicts.is_empty() {
         return Err(CliError::Conflicts(plan.conflicts.len()));
     }
     if !plan.steps.is_empty() {
-        confirm(auto_approve, "apply", "Do you want to perform these actions?")?;
+        confirm(run.auto_approve, "apply", "Do you want to perform these actions?")?;
     }
-    let changed =
-        execute(&aws, &plan, &desired.project, &format!("endpoint-scale apply {}", file.name), args, wait, colour)
-            .await?;
-    complete(changed, colour)
+    let rerun = format!("endpoint-scale apply {}", file.name);
+    finish(&aws, &plan, &desired, &target, &rerun, run.format, args, wait, colour).await
+}
+
+/// The plan for people: on stdout, or on stderr when stdout is for the JSON document.
+fn show(
+    plan: &Plan,
+    desired: &Desired,
+    target: &Target,
+    format: OutputFormat,
+    colour: ColorChoice,
+) -> Result<(), CliError> {
+    let text = show_live_plan(plan, desired, OutputFormat::Human, target, colour);
+    match format {
+        OutputFormat::Human => output::stdout(&text).map_err(CliError::Write),
+        OutputFormat::Json => {
+            output::stderr(&text);
+            Ok(())
+        }
+    }
+}
+
+/// Carries out the plan and says how it went: `Apply complete` or the JSON document.
+#[allow(clippy::too_many_arguments)]
+async fn finish(
+    aws: &SdkAws,
+    plan: &Plan,
+    desired: &Desired,
+    target: &Target,
+    rerun: &str,
+    format: OutputFormat,
+    args: &AwsArgs,
+    wait: &WaitArgs,
+    colour: ColorChoice,
+) -> Result<Outcome, CliError> {
+    let json = results::Context {
+        command: "apply",
+        project: &desired.project,
+        account: &target.account,
+        region: &target.region,
+    };
+    let json = (format == OutputFormat::Json).then_some(&json);
+    let changed = execute(aws, plan, &desired.project, rerun, json, args, wait, colour).await?;
+    match format {
+        OutputFormat::Human => complete(changed, colour),
+        OutputFormat::Json => Ok(Outcome::Done),
+    }
 }
 
 /// The line that ends a successful apply or destroy.
@@ -51,60 +119,86 @@ pub(super) fn complete(changed: usize, colour: ColorChoice) -> Result<Outcome, C
     write_stdout(&format!("{} {} changed.\n", colour.stdout().green("Apply complete:"), plural(changed, "endpoint")))
 }
 
+/// A saved plan runs with the variable values it was made with, as Terraform's does: the spec and
+/// the values together are what the plan showed. A value given again must be the same; a
+/// different one is refused rather than ignored, since ignoring it would apply something other
+/// than what the command line asks for.
 async fn run_saved(
     path: &str,
     saved: SavedPlan,
-    auto_approve: bool,
+    run: &Run<'_>,
     args: &AwsArgs,
     wait: &WaitArgs,
     colour: ColorChoice,
 ) -> Result<Outcome, CliError> {
     let source = Source::new(saved.spec_path.clone(), saved.spec.clone());
-    let desired = desired_from(&source, colour)?;
+    let mut inputs = var_inputs(run.vars)?;
+    inputs.pinned = Some(Pinned { plan: path.to_string(), values: saved.vars.clone() });
+    let (desired, variables) = desired_from(&source, &inputs, colour)?;
+    let differing = variables.differing_from_pinned();
+    if !differing.is_empty() {
+        return Err(SavedPlanError::Variables { path: path.to_string(), differing: differing.join(", ") }.into());
+    }
+    // The saved targets, not flags: they are part of what the file's digest pins.
+    let (desired, selected) = targets::select(desired, &saved.targets, saved.prune)?;
     let aws = connect(args, desired.region.as_deref()).await?;
     let (live, target) = read_live(&aws, &desired, saved.prune, args.parallelism).await?;
-    saved.check_fresh(path, &live)?;
+    saved.check_fresh(path, &ReadFrom { account: &target.account, region: &target.region }, &live)?;
     // Verified, not trusted: what runs is the plan the embedded spec gives (with the options the
     // plan was made with), and only if the file asks for exactly that.
-    let plan = plan::diff_with(&resources::desired(&desired), &live, &saved.options);
+    let mut plan = plan::diff_with(&resources::desired(&desired), &live, &saved.options);
+    plan.targets = selected;
     saved.check_steps(path, &plan)?;
-    output::stdout(&show_live_plan(&plan, &desired, OutputFormat::Human, &target, colour)).map_err(CliError::Write)?;
+    show(&plan, &desired, &target, run.format, colour)?;
     if !plan.conflicts.is_empty() {
         return Err(CliError::Conflicts(plan.conflicts.len()));
     }
-    if !plan.steps.is_empty() {
-        confirm(auto_approve, "apply", "Do you want to perform the saved plan?")?;
+    // With --output json the saved plan is the approval: nothing may prompt beside the document.
+    if !plan.steps.is_empty() && run.format == OutputFormat::Human {
+        confirm(run.auto_approve, "apply", "Do you want to perform the saved plan?")?;
     }
-    let changed =
-        execute(&aws, &plan, &desired.project, &format!("endpoint-scale apply {}", source.name), args, wait, colour)
-            .await?;
-    complete(changed, colour)
+    let rerun = format!("endpoint-scale apply {}", source.name);
+    finish(&aws, &plan, &desired, &target, &rerun, run.format, args, wait, colour).await
 }
 
 /// Runs a plan's steps with progress on stderr and returns how many endpoints it changed; the
 /// first interrupt lets the steps in flight finish and starts no new one, the second stops at
-/// once.
+/// once. With `json`, the results document goes to stdout at the end, whatever the outcome.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn execute(
     aws: &SdkAws,
     plan: &Plan,
     project: &str,
     rerun: &str,
+    json: Option<&results::Context<'_>>,
     args: &AwsArgs,
     wait: &WaitArgs,
     colour: ColorChoice,
 ) -> Result<usize, CliError> {
+    let results = Results::new(plan);
+    let report = |result: Result<usize, CliError>| -> Result<usize, CliError> {
+        if let Some(ctx) = json {
+            write_stdout(&results.render(ctx, &plan.targets))?;
+        }
+        result
+    };
     let cancel = Arc::new(Cancel::default());
     let aborted = interrupt::listen(cancel.clone());
     let palette = colour.stderr();
     let progress = Progress::new(palette);
-    let events = |e| progress.event(e);
+    let events = |e: apply::Event| {
+        if json.is_some() {
+            results.event(&e);
+        }
+        progress.event(e);
+    };
     let options = ApplyOptions {
         wait: WaitOptions { timeout: wait.wait_timeout, poll_interval: wait.poll_interval },
         parallelism: args.parallelism,
     };
     let outcomes = tokio::select! {
         outcomes = apply::apply(aws, plan, project, options, &events, &cancel) => outcomes,
-        () = aborted => return Err(CliError::Aborted),
+        () = aborted => return report(Err(CliError::Aborted)),
     };
     let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
     let interrupted = outcomes.iter().any(|o| o.result == Err(ApplyError::Interrupted));
@@ -126,13 +220,13 @@ pub(super) async fn execute(
             text.push_str(&format!("  {}: {} of {} steps\n", o.endpoint, o.done, o.total));
         }
         output::stderr(&text);
-        return Err(CliError::Interrupted);
+        return report(Err(CliError::Interrupted));
     }
     if failed > 0 {
-        return Err(CliError::ApplyFailed { failed });
+        return report(Err(CliError::ApplyFailed { failed }));
     }
     if !plan.skipped.is_empty() {
-        return Err(CliError::Skipped(plan.skipped.len()));
+        return report(Err(CliError::Skipped(plan.skipped.len())));
     }
-    Ok(outcomes.len())
+    report(Ok(outcomes.len()))
 }

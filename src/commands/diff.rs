@@ -4,19 +4,30 @@
 //! endpoint not in the spec, as `--prune` does) so that an owned endpoint that left the spec is
 //! reported; `plan` pays for that only with `--prune`. An endpoint in a transition (Creating,
 //! Updating, ...) cannot be compared: it is noted and does not by itself make diff exit 2.
+//! With `--target`, only the named endpoints are read and compared, and strays are not looked
+//! for (they are not among the targets).
 
 use std::path::Path;
 
-use super::{connect, load, read_live, show_live_plan, write_stdout, CliError, Outcome};
-use crate::cli::{AwsArgs, OutputFormat};
+use super::{connect, load, read_live, show_live_plan, targets, write_stdout, CliError, Outcome};
+use crate::cli::{AwsArgs, OutputFormat, VarArgs};
 use crate::output::ColorChoice;
 use crate::{plan, render, resources};
 
-pub async fn run(path: &Path, format: OutputFormat, args: &AwsArgs, colour: ColorChoice) -> Result<Outcome, CliError> {
-    let (_, desired) = load(path, colour)?;
+pub async fn run(
+    path: &Path,
+    format: OutputFormat,
+    targets: &[String],
+    vars: &VarArgs,
+    args: &AwsArgs,
+    colour: ColorChoice,
+) -> Result<Outcome, CliError> {
+    let desired = load(path, vars, colour)?.desired;
+    let (desired, selected) = targets::select(desired, targets, false)?;
     let aws = connect(args, desired.region.as_deref()).await?;
-    let (live, target) = read_live(&aws, &desired, true, args.parallelism).await?;
-    let plan = plan::diff(&resources::desired(&desired), &live);
+    let (live, target) = read_live(&aws, &desired, selected.is_empty(), args.parallelism).await?;
+    let mut plan = plan::diff(&resources::desired(&desired), &live);
+    plan.targets = selected;
     let context = render::drift::Context {
         busy: plan
             .skipped

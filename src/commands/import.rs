@@ -65,7 +65,8 @@ pub async fn run(
     }
     // The written spec, read back like any spec: adoption is its plan, nothing else.
     let desired_path = out.map_or("<the spec import printed>".to_string(), |p| p.display().to_string());
-    let desired = desired_from(&Source::new(name, text), colour)?;
+    // A written spec has no variables.
+    let (desired, _) = desired_from(&Source::new(name, text), &Default::default(), colour)?;
     let plan = plan::diff(&resources::desired(&desired), &live);
     // stdout may hold the spec: the plan goes to stderr.
     output::stderr(&show_live_plan(&plan, &desired, OutputFormat::Human, &target, colour));
@@ -77,7 +78,8 @@ pub async fn run(
     }
     confirm(auto_approve, "import --adopt", "Do you want to adopt these endpoints?")?;
     let changed =
-        execute(&aws, &plan, project, &format!("endpoint-scale apply {}", desired_path), args, wait, colour).await?;
+        execute(&aws, &plan, project, &format!("endpoint-scale apply {}", desired_path), None, args, wait, colour)
+            .await?;
     output::stderr(&format!("Adopted: {} changed.\n", plural(changed, "endpoint")));
     Ok(Outcome::Done)
 }

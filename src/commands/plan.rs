@@ -1,14 +1,25 @@
 //! `plan`: what would change, against AWS or (`--offline`) against nothing; `--out` saves it
-//! for `apply FILE`.
+//! for `apply FILE`; `--target` limits it to some endpoints.
 
 use std::path::Path;
 
-use super::{connect, load, read_live, show_live_plan, show_plan, write_stdout, CliError, Outcome};
-use crate::cli::{AwsArgs, OutputFormat};
+use super::{connect, load, read_live, show_live_plan, show_plan, targets, write_stdout, CliError, Outcome};
+use crate::cli::{AwsArgs, OutputFormat, VarArgs};
 use crate::live::LiveState;
 use crate::output::{self, ColorChoice};
-use crate::plan::saved::SavedPlan;
+use crate::plan::saved::{ReadFrom, SavedPlan};
 use crate::{plan, resources};
+
+/// What `plan` was asked for, beyond the spec and AWS access.
+pub struct Run<'a> {
+    pub format: OutputFormat,
+    pub detailed: bool,
+    pub out: Option<&'a Path>,
+    pub prune: bool,
+    pub options: plan::Options,
+    /// The variables' values; the saved plan (`out`) pins them.
+    pub vars: &'a VarArgs,
+}
 
 fn outcome(detailed: bool, plan: &plan::Plan) -> Outcome {
     if detailed && plan.has_changes() {
@@ -18,31 +29,40 @@ fn outcome(detailed: bool, plan: &plan::Plan) -> Outcome {
     }
 }
 
-pub fn offline(path: &Path, format: OutputFormat, detailed: bool, colour: ColorChoice) -> Result<Outcome, CliError> {
-    let (_, desired) = load(path, colour)?;
-    let plan = plan::diff(&resources::desired(&desired), &LiveState::default());
+pub fn offline(
+    path: &Path,
+    format: OutputFormat,
+    detailed: bool,
+    targets: &[String],
+    vars: &VarArgs,
+    colour: ColorChoice,
+) -> Result<Outcome, CliError> {
+    let desired = load(path, vars, colour)?.desired;
+    let (desired, targets) = targets::select(desired, targets, false)?;
+    let mut plan = plan::diff(&resources::desired(&desired), &LiveState::default());
+    plan.targets = targets;
     write_stdout(&show_plan(&plan, &desired, format, true, colour))?;
     Ok(outcome(detailed, &plan))
 }
 
-#[allow(clippy::too_many_arguments)]
 pub async fn run(
     path: &Path,
-    format: OutputFormat,
-    detailed: bool,
-    out: Option<&Path>,
-    prune: bool,
-    options: plan::Options,
+    run: &Run<'_>,
+    targets: &[String],
     args: &AwsArgs,
     colour: ColorChoice,
 ) -> Result<Outcome, CliError> {
-    let (source, desired) = load(path, colour)?;
+    let super::Loaded { source, desired, variables } = load(path, run.vars, colour)?;
+    let (desired, targets) = targets::select(desired, targets, run.prune)?;
     let aws = connect(args, desired.region.as_deref()).await?;
-    let (live, target) = read_live(&aws, &desired, prune, args.parallelism).await?;
-    let plan = plan::diff_with(&resources::desired(&desired), &live, &options);
-    write_stdout(&show_live_plan(&plan, &desired, format, &target, colour))?;
-    if let Some(out) = out {
-        SavedPlan::new(&source, prune, options, &live, &plan).write(out)?;
+    let (live, target) = read_live(&aws, &desired, run.prune, args.parallelism).await?;
+    let mut plan = plan::diff_with(&resources::desired(&desired), &live, &run.options);
+    plan.targets = targets;
+    write_stdout(&show_live_plan(&plan, &desired, run.format, &target, colour))?;
+    if let Some(out) = run.out {
+        let from = ReadFrom { account: &target.account, region: &target.region };
+        // The plan pins the variables' values: `apply FILE` uses them (see `apply::run_saved`).
+        SavedPlan::new(&source, variables.values(), run.prune, run.options, &live, &from, &plan).write(out)?;
         output::stderr(&format!(
             "Saved the plan to {}: run `endpoint-scale apply {}` to carry it out.\n",
             out.display(),
@@ -52,5 +72,5 @@ pub async fn run(
     if !plan.conflicts.is_empty() {
         return Err(CliError::Conflicts(plan.conflicts.len()));
     }
-    Ok(outcome(detailed, &plan))
+    Ok(outcome(run.detailed, &plan))
 }

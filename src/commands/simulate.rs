@@ -2,12 +2,12 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{load, write_stdout, CliError, Outcome};
-use crate::cli::{ModelArgs, OutputFormat};
+use super::{desired_from, read_text, var_inputs, write_stdout, CliError, Outcome};
+use crate::cli::{ModelArgs, OutputFormat, VarArgs};
 use crate::output::{self, ColorChoice};
 use crate::render::{self, chart};
 use crate::simulate::engine::Params;
-use crate::simulate::prices::PriceTable;
+use crate::simulate::prices::{PriceTable, RegionChoice, TableChoice};
 use crate::simulate::traffic::{self, Generator, Traffic};
 use crate::simulate::{self, current, recommend, VariantResult};
 
@@ -63,11 +63,14 @@ fn params(model: &ModelArgs) -> Params {
     Params { launch_delay_minutes: model.launch_delay, credit_mode: model.credit_mode, ..Params::default() }
 }
 
-fn prices(path: Option<&Path>) -> Result<PriceTable, CliError> {
-    match path {
-        Some(p) => PriceTable::load(p).map_err(|e| CliError::Simulation(e.to_string())),
-        None => Ok(PriceTable::shipped()),
-    }
+/// The price table for a spec's region (or, without a spec, `--region`'s and so on), and how it
+/// was chosen.
+fn prices(
+    spec_region: Option<&str>,
+    region: Option<&str>,
+    path: Option<&Path>,
+) -> Result<(PriceTable, TableChoice), crate::simulate::prices::PriceError> {
+    PriceTable::select(&RegionChoice::resolve(spec_region, region)?, path)
 }
 
 /// Cuts the traffic to `days` whole days when asked.
@@ -92,29 +95,68 @@ pub fn simulate(
     traffic_source: &str,
     endpoint: Option<&str>,
     days: Option<u32>,
+    region: Option<&str>,
     prices_path: Option<&Path>,
     chart_path: Option<&Path>,
     format: OutputFormat,
     compare: &[PathBuf],
+    vars: &VarArgs,
     model: &ModelArgs,
     colour: ColorChoice,
 ) -> Result<Outcome, CliError> {
+    // With --compare, a value may be meant for some of the specs only: each takes the values it
+    // declares, and a name none of them declares is refused once all are read.
+    let mut inputs = var_inputs(vars)?;
+    inputs.allow_undeclared = !compare.is_empty();
+    let mut declared = std::collections::BTreeSet::new();
+    let mut undeclared = Vec::new();
     let (traffic, label) = load_traffic(traffic_source)?;
     let traffic = window(traffic, days)?;
-    let table = prices(prices_path)?;
     let params = params(model);
     let minutes = traffic.per_minute.len() as u32;
     let with_series = format == OutputFormat::Json || chart_path.is_some();
     let mut results: Vec<VariantResult> = Vec::new();
     // Each spec's label and its variants' range in `results`, for the verdicts.
     let mut specs: Vec<(String, std::ops::Range<usize>)> = Vec::new();
+    // Each spec is priced from the table of its own region: comparing the same workload in two
+    // regions is a fair question, and pricing one region with another's table would be wrong.
+    let mut tables: Vec<(PriceTable, TableChoice, Vec<String>)> = Vec::new();
     for path in std::iter::once(spec).chain(compare.iter().map(PathBuf::as_path)) {
-        let (source, desired) = load(path, colour)?;
-        let prepared = simulate::prepare(&desired, endpoint, &table, traffic.start, minutes)
+        let source = read_text(path)?;
+        let (desired, variables) = desired_from(&source, &inputs, colour)?;
+        declared.extend(variables.declared().map(str::to_string));
+        undeclared.extend(variables.undeclared().iter().cloned());
+        let (table, choice) = prices(desired.region.as_deref(), region, prices_path)
+            .map_err(|e| CliError::Simulation(format!("{}: {e}", source.name)))?;
+        let used = match tables.iter().position(|(t, c, _)| *t == table && *c == choice) {
+            Some(i) => i,
+            None => {
+                tables.push((table, choice, Vec::new()));
+                tables.len() - 1
+            }
+        };
+        tables[used].2.push(source.name.clone());
+        let prepared = simulate::prepare(&desired, endpoint, &tables[used].0, traffic.start, minutes)
             .map_err(|e| CliError::Simulation(format!("{}: {e}", source.name)))?;
         let first = results.len();
         results.extend(simulate::simulate(&source.name, &prepared, &traffic.per_minute, &params, with_series));
         specs.push((source.name, first..results.len()));
+    }
+    if let Some((name, given)) = undeclared.into_iter().find(|(name, _)| !declared.contains(name)) {
+        return Err(CliError::UnknownVariable { name, given });
+    }
+    // Costs in two currencies cannot be compared (every AWS Price List table is in USD; an
+    // edited one may not be).
+    if let Some((first, rest)) = tables.split_first() {
+        if let Some(other) = rest.iter().find(|t| t.0.currency != first.0.currency) {
+            return Err(CliError::Simulation(format!(
+                "the specs are priced in different currencies ({} for {}, {} for {}): give --prices tables in one currency",
+                first.0.currency,
+                first.2.join(", "),
+                other.0.currency,
+                other.2.join(", ")
+            )));
+        }
     }
     // The first spec given is the baseline: what the others would save or lose against it.
     let verdicts: Vec<simulate::Verdict> = match specs.split_first() {
@@ -137,11 +179,19 @@ pub fn simulate(
         chart::write(path, traffic.start, &title, &runs).map_err(|e| CliError::Simulation(e.to_string()))?;
         output::stderr(&format!("Wrote the chart to {}.\n", path.display()));
     }
+    let used: Vec<render::simulation::TableUse<'_>> = tables
+        .iter()
+        .map(|(table, choice, specs)| render::simulation::TableUse {
+            table,
+            choice,
+            specs: specs.iter().map(String::as_str).collect(),
+        })
+        .collect();
     let context = render::simulation::Context {
         start: traffic.start,
         minutes,
         traffic: &label,
-        prices: &table,
+        prices: &used,
         params: &params,
         verdicts: &verdicts,
     };
@@ -157,8 +207,12 @@ pub struct SpecArgs<'a> {
     pub path: &'a Path,
     pub endpoint: Option<&'a str>,
     pub variant: Option<&'a str>,
+    pub vars: &'a VarArgs,
     pub colour: ColorChoice,
 }
+
+/// Why `--write` refuses a change that `current::Change::pins_variables`.
+const PINS_VARIABLES: &str = "its layout leaves no place to splice the variant (a flow-style `{...}` variant or `[...]` list), and writing the spec anew would put this run's values in place of its `${var.NAME}` references; write the variant block-style (`- name: ...`, one key per line) and run recommend again";
 
 /// The safety factors every search tries (a spec's own is added to them).
 const SAFETY_FACTORS: [f64; 7] = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
@@ -174,6 +228,7 @@ pub fn recommend(
     instance_types: &[String],
     max_overload: f64,
     days: Option<u32>,
+    region: Option<&str>,
     prices_path: Option<&Path>,
     timezone: Option<&str>,
     top: usize,
@@ -185,26 +240,31 @@ pub fn recommend(
     let (traffic, label) = load_traffic(traffic_source)?;
     let traffic = window(traffic, days)?;
     // With a spec: the file, its model, and the spec as written (for the rewritten copy).
+    // Read as simulate reads a spec: its variables from --var, --var-file and the environment,
+    // validated (warnings to stderr); `raw` is the spec with the same values, as written.
     let loaded = match &spec {
         Some(args) => {
-            let (source, desired) = load(args.path, args.colour)?;
-            let raw = crate::spec::parse(&source).map_err(|d| CliError::Invalid {
-                path: source.name.clone(),
-                errors: d.len(),
-                warnings: 0,
-            })?;
-            Some((source, desired, raw))
+            let source = read_text(args.path)?;
+            let inputs = var_inputs(args.vars)?;
+            let (desired, _) = desired_from(&source, &inputs, args.colour)?;
+            let raw = crate::spec::parse_with(&source, &inputs)
+                .map_err(|d| CliError::Invalid { path: source.name.clone(), errors: d.len(), warnings: 0 })?
+                .spec;
+            Some((source, desired, raw, inputs))
         }
         None => None,
     };
-    // PRICES: the one place recommend picks its price table. When the region-aware table
-    // (`PriceTable::select`, branch `prices`) is merged, this call becomes it, with the spec's
-    // `region:` (`loaded`'s desired.region) when there is a spec.
-    let table = prices(prices_path)?;
+    // The price table as simulate picks it: the spec's `region:` (which --region may only
+    // repeat), else --region, AWS_REGION, AWS_DEFAULT_REGION, us-east-1; --prices must be for it.
+    let (table, price_choice) = match &loaded {
+        Some((source, desired, _, _)) => prices(desired.region.as_deref(), region, prices_path)
+            .map_err(|e| CliError::Simulation(format!("{}: {e}", source.name)))?,
+        None => prices(None, region, prices_path)?,
+    };
     let params = params(model);
     let sim = |e: current::CurrentError| CliError::Simulation(e.to_string());
     let subject = match (&loaded, &spec) {
-        (Some((source, desired, raw)), Some(args)) => {
+        (Some((source, desired, raw, _)), Some(args)) => {
             Some(current::subject(&source.name, raw, desired, args.endpoint, args.variant).map_err(sim)?)
         }
         _ => None,
@@ -290,14 +350,14 @@ pub fn recommend(
     // With a spec: whether its configuration is already the best, else the winner as a change.
     let mut current = current;
     let mut change = None;
-    if let (Some(s), Some(cur), Some(w), Some((source, _, _))) = (&subject, current.as_mut(), winner, &loaded) {
+    if let (Some(s), Some(cur), Some(w), Some((source, _, _, inputs))) = (&subject, current.as_mut(), winner, &loaded) {
         cur.best = current::is_best(cur, w);
         if !cur.best {
             let note = format!(
                 "Changed by `endpoint-scale recommend` (traffic: {label}, within {} overload).",
                 render::simulation::percent(max_overload)
             );
-            change = Some(current::change(s, source, cur, w, &load_test, &timezone, &note).map_err(sim)?);
+            change = Some(current::change(s, source, inputs, cur, w, &load_test, &timezone, &note).map_err(sim)?);
         }
     }
     let fragment = match (&loaded, winner) {
@@ -313,7 +373,13 @@ pub fn recommend(
                 std::fs::write(path, fragment).map_err(written)?;
                 output::stderr(&format!("Wrote the winning variant to {}.\n", path.display()));
             }
-            (Some((source, _, _)), _, Some(cur)) if winner.is_some() => {
+            (Some((source, _, _, _)), _, Some(cur)) if winner.is_some() => {
+                if change.as_ref().is_some_and(|c| c.pins_variables) {
+                    return Err(CliError::Simulation(format!(
+                        "cannot write {} with the change: {PINS_VARIABLES}",
+                        source.name
+                    )));
+                }
                 let (text, what) = match &change {
                     Some(c) if c.kept_layout => (c.spec_text.as_str(), "with the recommended variant"),
                     Some(c) => (
@@ -334,6 +400,7 @@ pub fn recommend(
         minutes: traffic.per_minute.len() as u32,
         traffic: &label,
         prices: &table,
+        price_choice: &price_choice,
         max_overload,
         evaluated: outcome.evaluated,
         feasible: outcome.feasible,
@@ -351,7 +418,12 @@ pub fn recommend(
             }
             if let Some(cur) = &current {
                 text.push_str(&render::change::against_current(cur, change.as_ref(), max_overload));
-                if change.is_some() && write.is_none() {
+                if change.as_ref().is_some_and(|c| c.pins_variables) {
+                    text.push_str(&format!(
+                        "\n{}: --write cannot write this change: {PINS_VARIABLES}.\n",
+                        cur.result.label
+                    ));
+                } else if change.is_some() && write.is_none() {
                     text.push_str(&format!(
                         "\nWrite the spec with this change with --write FILE, then `diff {0} FILE`, `endpoint-scale simulate {0} --traffic ... --compare FILE` and `endpoint-scale plan FILE`.\n",
                         cur.result.label

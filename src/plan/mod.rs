@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Tags;
 use crate::resources::{
-    resource_id, Address, ConfigResource, ModelResource, PolicyResource, Resource, ScheduledActionResource,
+    resource_id, Address, ConfigResource, Kind, ModelResource, PolicyResource, Resource, ScheduledActionResource,
     TargetResource, WeightAndCapacity,
 };
 
@@ -286,6 +286,45 @@ impl Step {
         format!("{} {what}", self.operation())
     }
 
+    /// The resource the step acts on, as the plan addresses it: its kind and name (a scalable
+    /// target is `endpoint/variant`, a policy or scheduled action `endpoint/variant/name`).
+    pub fn subject(&self) -> Address {
+        let pair = |endpoint: &str, variant: &str| format!("{endpoint}/{variant}");
+        let (kind, name) = match self {
+            Step::CreateModel { model } => (Kind::Model, model.name.clone()),
+            Step::TagModel { name, .. } | Step::DeleteModel { name } => (Kind::Model, name.clone()),
+            Step::CreateEndpointConfig { config } => (Kind::EndpointConfig, config.name.clone()),
+            Step::TagEndpointConfig { name, .. } | Step::DeleteEndpointConfig { name } => {
+                (Kind::EndpointConfig, name.clone())
+            }
+            Step::CreateEndpoint { endpoint, .. }
+            | Step::UpdateEndpoint { endpoint, .. }
+            | Step::UpdateWeightsAndCapacities { endpoint, .. }
+            | Step::WaitInService { endpoint, .. }
+            | Step::TagEndpoint { endpoint, .. }
+            | Step::AdoptEndpoint { endpoint, .. }
+            | Step::DeleteEndpoint { endpoint }
+            | Step::WaitDeleted { endpoint }
+            | Step::WaitSettled { endpoint } => (Kind::Endpoint, endpoint.clone()),
+            Step::RegisterScalableTarget { target } => (Kind::ScalableTarget, pair(&target.endpoint, &target.variant)),
+            Step::TagScalableTarget { endpoint, variant, .. }
+            | Step::DeregisterScalableTarget { endpoint, variant } => (Kind::ScalableTarget, pair(endpoint, variant)),
+            Step::PutScalingPolicy { policy } => {
+                (Kind::ScalingPolicy, format!("{}/{}", pair(&policy.endpoint, &policy.variant), policy.policy_name))
+            }
+            Step::DeleteScalingPolicy { endpoint, variant, policy_name } => {
+                (Kind::ScalingPolicy, format!("{}/{policy_name}", pair(endpoint, variant)))
+            }
+            Step::PutScheduledAction { action } => {
+                (Kind::ScheduledAction, format!("{}/{}", pair(&action.endpoint, &action.variant), action.name))
+            }
+            Step::DeleteScheduledAction { endpoint, variant, name } => {
+                (Kind::ScheduledAction, format!("{}/{name}", pair(endpoint, variant)))
+            }
+        };
+        Address { kind, name }
+    }
+
     /// Does this step call UpdateEndpoint or a deregistration, whose order people should see?
     fn is_ordering_sensitive(&self) -> bool {
         matches!(self, Step::UpdateEndpoint { .. } | Step::DeregisterScalableTarget { .. } | Step::AdoptEndpoint { .. })
@@ -342,6 +381,10 @@ pub struct Plan {
     /// Live variants the spec scales that run without auto scaling while an update is planned:
     /// their auto scaling is registered first, before anything else of the endpoint.
     pub unprotected: Vec<Notice>,
+    /// The endpoints the run was limited to (`--target`), in spec order; empty when it covers
+    /// the whole spec. Like Terraform's `-target`: the other endpoints were not read, so the
+    /// plan says nothing about them, and every view says so.
+    pub targets: Vec<String>,
 }
 
 /// Choices a user makes for one plan, beyond the spec. A saved plan records them, so apply

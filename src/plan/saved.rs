@@ -1,6 +1,11 @@
-//! The file `plan --out` writes and `apply FILE` reads: the spec the plan was made from, a
-//! fingerprint of the live state it was computed against, the plan's steps, a digest of all of
-//! that and, when `ENDPOINT_SCALE_PLAN_KEY` is set, an HMAC signature.
+//! The file `plan --out` writes and `apply FILE` (and `show FILE`) reads: the spec the plan was
+//! made from, the values of its variables, the options and `--target`s it was made with, the live state it was computed
+//! against (with the account, region and time of that read), the plan's steps, a digest of all
+//! of that and, when `ENDPOINT_SCALE_PLAN_KEY` is set, an HMAC signature.
+//!
+//! The live state is kept whole, not only its fingerprint, so that `show` can display the plan
+//! exactly as `plan` did (changes with their before and after) without reading AWS: it recomputes
+//! the plan from the embedded spec and live state, as apply does from the fresh one.
 //!
 //! A saved plan is verified, never trusted: `apply FILE` recomputes the plan from the spec inside
 //! the file and the live state, and runs it only when its steps equal the saved ones (see
@@ -12,6 +17,7 @@
 //! The file holds the spec's environment values, secrets included, like a Terraform plan file:
 //! it is written with mode 0600 (also when it replaces a file), never through a symbolic link.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -22,9 +28,12 @@ use sha2::{Digest, Sha256};
 use super::{EndpointSteps, Options, Plan};
 use crate::diagnostic::Source;
 use crate::live::LiveState;
+use crate::spec::vars::Value;
 
-/// The format version this build writes and reads. 2 added the digest and the signature.
-const VERSION: u32 = 2;
+/// The format version this build writes and reads. 2 added the digest and the signature; 3 the
+/// targets, the whole live state (instead of its fingerprint), the account, region and time,
+/// and (only when the spec has variables) the variables' values.
+const VERSION: u32 = 3;
 
 /// The environment variable holding the key saved plans are signed and checked with.
 pub const KEY_VARIABLE: &str = "ENDPOINT_SCALE_PLAN_KEY";
@@ -43,6 +52,14 @@ pub enum SavedPlanError {
     Differs { path: String, difference: String },
     #[error("{path}: {reason}")]
     Signature { path: String, reason: String },
+    #[error(
+        "the saved plan {path} was made with other variable values: {differing} differs; nothing was changed. A saved plan applies the values it was made with: run `endpoint-scale apply {path}` without these values, or make the plan again with them"
+    )]
+    Variables { path: String, differing: String },
+    #[error(
+        "the saved plan {path} was made against account {saved} (region {saved_region}), but these credentials and settings reach account {actual} (region {actual_region}); nothing was changed: use the credentials the plan was made with, or make a new plan"
+    )]
+    OtherAccount { path: String, saved: String, saved_region: String, actual: String, actual_region: String },
     #[error("cannot write {path}: {err}")]
     Write { path: String, err: std::io::Error },
     #[error(
@@ -56,12 +73,35 @@ pub enum SavedPlanError {
 pub struct SavedPlan {
     pub spec_path: String,
     pub spec: String,
+    /// The values of the spec's variables the plan was made with, which `apply FILE` uses
+    /// (sensitive ones included, like the spec's environment values). Absent without variables,
+    /// so plans of specs without variables read and digest as before.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub vars: BTreeMap<String, Value>,
     pub prune: bool,
     /// The per-run choices the plan was made with (`--raise-capacity`).
     #[serde(default)]
     pub options: Options,
-    live_fingerprint: String,
+    /// The endpoints the plan was limited to (`--target`); empty for the whole spec. Apply reads
+    /// and plans only these again, so they are part of what the digest pins.
+    pub targets: Vec<String>,
+    /// Where and when the live state was read: the account (STS GetCallerIdentity), the region,
+    /// and the time (RFC 3339, UTC).
+    pub account: String,
+    pub region: String,
+    pub computed_at: String,
+    /// The live state the plan was computed against: apply refuses the plan once AWS's differs.
+    pub live: LiveState,
     pub steps: Vec<EndpointSteps>,
+    /// The file carried a signature, which [`SavedPlan::parse`] checked (not part of the digest).
+    #[serde(skip)]
+    pub signed: bool,
+}
+
+/// Where a plan's live state was read, for [`SavedPlan::new`].
+pub struct ReadFrom<'a> {
+    pub account: &'a str,
+    pub region: &'a str,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -79,15 +119,37 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 impl SavedPlan {
-    pub fn new(source: &Source, prune: bool, options: Options, live: &LiveState, plan: &Plan) -> Self {
+    /// The plan `plan` (its steps and targets), made now from `source` with the variables'
+    /// values `vars` against `live`.
+    pub fn new(
+        source: &Source,
+        vars: BTreeMap<String, Value>,
+        prune: bool,
+        options: Options,
+        live: &LiveState,
+        from: &ReadFrom<'_>,
+        plan: &Plan,
+    ) -> Self {
         SavedPlan {
             spec_path: source.name.clone(),
             spec: source.text.clone(),
+            vars,
             prune,
             options,
-            live_fingerprint: live.fingerprint(),
+            targets: plan.targets.clone(),
+            account: from.account.to_string(),
+            region: from.region.to_string(),
+            computed_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            live: live.clone(),
             steps: plan.steps.clone(),
+            signed: false,
         }
+    }
+
+    /// `sha256:` and the hex digest of the embedded spec's text: what `sha256sum` says of the
+    /// spec file the plan was made from, so a reviewer can tell it is the one they read.
+    pub fn spec_digest(&self) -> String {
+        format!("sha256:{}", hex(&Sha256::digest(self.spec.as_bytes())))
     }
 
     /// `sha256:` and the hex digest of the version and the content, serialized canonically
@@ -144,7 +206,7 @@ impl SavedPlan {
             Some(v) => return Err(unreadable(format!("plan file version {v} (this build reads {VERSION})"))),
             None => return Err(unreadable("it has no format version".to_string())),
         }
-        let saved: PlanFile = serde_json::from_value(value).map_err(|e| unreadable(e.to_string()))?;
+        let mut saved: PlanFile = serde_json::from_value(value).map_err(|e| unreadable(e.to_string()))?;
         let digest = saved.plan.digest();
         if saved.digest != digest {
             return Err(unreadable(
@@ -172,12 +234,24 @@ impl SavedPlan {
             }
             (None, None) => {}
         }
+        saved.plan.live.relink();
+        saved.plan.signed = saved.signature.is_some();
         Ok(Some(saved.plan))
     }
 
-    /// Refuses the plan when the live state is no longer the one it was computed against.
-    pub fn check_fresh(&self, path: &str, live: &LiveState) -> Result<(), SavedPlanError> {
-        if live.fingerprint() == self.live_fingerprint {
+    /// Refuses the plan when it is applied to another account or region than it was made
+    /// against, or when the live state is no longer the one it was computed against.
+    pub fn check_fresh(&self, path: &str, from: &ReadFrom<'_>, live: &LiveState) -> Result<(), SavedPlanError> {
+        if (from.account, from.region) != (self.account.as_str(), self.region.as_str()) {
+            return Err(SavedPlanError::OtherAccount {
+                path: path.to_string(),
+                saved: self.account.clone(),
+                saved_region: self.region.clone(),
+                actual: from.account.to_string(),
+                actual_region: from.region.to_string(),
+            });
+        }
+        if live.fingerprint() == self.live.fingerprint() {
             Ok(())
         } else {
             Err(SavedPlanError::Stale { path: path.to_string() })
@@ -257,9 +331,15 @@ mod tests {
         SavedPlan {
             spec_path: "s.yaml".into(),
             spec: "version: 1\n".into(),
+            vars: BTreeMap::new(),
             prune: false,
             options: Options::default(),
-            live_fingerprint: "f".into(),
+            targets: vec!["e".into()],
+            account: "123456789012".into(),
+            region: "us-east-1".into(),
+            computed_at: "2026-11-02T08:00:00Z".into(),
+            live: LiveState::default(),
+            signed: false,
             steps: vec![EndpointSteps {
                 endpoint: "e".into(),
                 steps: vec![Step::DeleteModel { name: "e-0a1b2c3d".into() }],
@@ -275,7 +355,23 @@ mod tests {
     #[test]
     fn a_written_plan_reads_back_with_and_without_a_key() {
         assert_eq!(read(&saved().to_text(None), None), Ok(Some(saved())));
-        assert_eq!(read(&saved().to_text(Some("k")), Some("k")), Ok(Some(saved())));
+        let signed = SavedPlan { signed: true, ..saved() };
+        assert_eq!(read(&saved().to_text(Some("k")), Some("k")), Ok(Some(signed)));
+    }
+
+    #[test]
+    fn variable_values_are_saved_and_covered_by_the_digest() {
+        let with_vars = SavedPlan {
+            vars: [("max".to_string(), Value::Number("8".into())), ("env".to_string(), Value::String("prod".into()))]
+                .into(),
+            ..saved()
+        };
+        let text = with_vars.to_text(None);
+        assert!(text.contains("\"vars\": {\n    \"env\": {\n      \"string\": \"prod\"\n    },"), "{text}");
+        assert_eq!(read(&text, None), Ok(Some(with_vars)));
+        assert!(read(&text.replace("\"8\"", "\"80\""), None).unwrap_err().contains("its digest does not match"));
+        // Without variables the file is what it was before they existed.
+        assert!(!saved().to_text(None).contains("vars"));
     }
 
     #[test]
@@ -296,8 +392,8 @@ mod tests {
             "{truncated}"
         );
         assert_eq!(
-            read(&text.replace("\"endpoint_scale_plan\": 2", "\"endpoint_scale_plan\": 1"), None),
-            Err("x.plan is not a plan file endpoint-scale can read: plan file version 1 (this build reads 2)".into())
+            read(&text.replace("\"endpoint_scale_plan\": 3", "\"endpoint_scale_plan\": 2"), None),
+            Err("x.plan is not a plan file endpoint-scale can read: plan file version 2 (this build reads 3)".into())
         );
     }
 

@@ -395,3 +395,33 @@ fn policies_on_an_owned_target_besides_ours_are_deleted_with_a_reason() {
     let reason = plan.changes.iter().find_map(|c| c.reason.as_deref().filter(|r| r.contains("steps"))).unwrap();
     assert!(reason.starts_with("the policy \"steps\" (StepScaling) is not in the spec, on a target this project owns"));
 }
+
+/// `show` recomputes a saved plan from the live state inside the file: that state must read back
+/// as it was written (the configs' and models' endpoints, which are not serialized, put back),
+/// with the same fingerprint, and give the same plan.
+#[test]
+fn a_saved_live_state_reads_back_to_the_same_plan() {
+    let before = desired(SPEC);
+    let mut live = live_after(&before, &[("scaled", 3)]);
+    let old = live.endpoints["rec"].config.clone().unwrap();
+    let unused = ConfigResource { name: "rec-00000000".into(), ..old };
+    live.unused.entry("rec".into()).or_default().configs.push(unused);
+    let changed = desired(&SPEC.replace("rec:1", "rec:2"));
+    let plan = Plan { targets: vec!["rec".into()], ..diff(&changed, &live) };
+    let source = crate::diagnostic::Source::new("s.yaml", SPEC.replace("rec:1", "rec:2"));
+    let from = saved::ReadFrom { account: "123456789012", region: "us-east-1" };
+    let file = saved::SavedPlan::new(&source, Default::default(), false, Options::default(), &live, &from, &plan);
+    let text = file.to_text(None);
+    let read = saved::SavedPlan::parse(&crate::diagnostic::Source::new("x.plan", text)).unwrap().unwrap();
+    assert_eq!(read.live, live);
+    assert_eq!(read.live.fingerprint(), live.fingerprint());
+    assert_eq!(read.targets, vec!["rec".to_string()]);
+    assert_eq!(diff(&changed, &read.live), diff(&changed, &live));
+    assert!(read.check_steps("x.plan", &diff(&changed, &read.live)).is_ok());
+    assert!(read.check_fresh("x.plan", &from, &live).is_ok());
+    let elsewhere = saved::ReadFrom { account: "210987654321", region: "us-east-1" };
+    assert_eq!(
+        read.check_fresh("x.plan", &elsewhere, &live).unwrap_err().to_string(),
+        "the saved plan x.plan was made against account 123456789012 (region us-east-1), but these credentials and settings reach account 210987654321 (region us-east-1); nothing was changed: use the credentials the plan was made with, or make a new plan"
+    );
+}

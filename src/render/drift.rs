@@ -79,11 +79,14 @@ pub fn render(plan: &Plan, context: &Context) -> String {
         }
     }
     if out.is_empty() || (!context.busy.is_empty() && out.lines().all(|l| l.starts_with('?'))) {
-        out.push_str(if context.busy.is_empty() {
-            "In sync: AWS matches the spec.\n"
-        } else {
-            "No drift in what could be compared.\n"
+        out.push_str(match (context.busy.is_empty(), plan.targets.is_empty()) {
+            (true, true) => "In sync: AWS matches the spec.\n",
+            (true, false) => "In sync: AWS matches the spec for the targeted endpoints.\n",
+            (false, _) => "No drift in what could be compared.\n",
         });
+    }
+    if !plan.targets.is_empty() {
+        out.insert_str(0, &format!("{}\n", crate::render::human::targeting(&plan.targets)));
     }
     out
 }

@@ -27,8 +27,21 @@ impl PlanContext<'_> {
     }
 }
 
+/// The warning of a run limited with `--target`, as Terraform warns of `-target`: what the run
+/// does not show may differ from the spec.
+pub fn targeting(targets: &[String]) -> String {
+    let noun = if targets.len() == 1 { "endpoint" } else { "endpoints" };
+    format!(
+        "Warning: limited by --target to {noun} {}: the spec's other endpoints were not read from AWS, and this run shows nothing of them.",
+        targets.join(", ")
+    )
+}
+
 pub fn render(plan: &Plan, ctx: &PlanContext<'_>, p: &Palette) -> String {
     let mut out = String::new();
+    if !plan.targets.is_empty() {
+        out.push_str(&format!("{}\n\n", p.yellow(&targeting(&plan.targets))));
+    }
     notices(&mut out, "Unprotected: auto scaling is missing and is put back first", &plan.unprotected, p);
     notices(
         &mut out,
@@ -39,8 +52,9 @@ pub fn render(plan: &Plan, ctx: &PlanContext<'_>, p: &Palette) -> String {
     notices(&mut out, "Skipped: these endpoints cannot be changed now", &plan.skipped, p);
     if !plan.changes.iter().any(|c| c.action != Action::NoOp) {
         if plan.conflicts.is_empty() && plan.skipped.is_empty() {
+            let which = if plan.targets.is_empty() { "The" } else { "The targeted" };
             out.push_str(&format!(
-                "No changes. The endpoints of project {:?} match the spec{}.\n",
+                "No changes. {which} endpoints of project {:?} match the spec{}.\n",
                 ctx.project,
                 ctx.target()
             ));

@@ -32,6 +32,13 @@ fn steps_json(steps: &EndpointSteps) -> Value {
 }
 
 pub fn render(plan: &Plan, ctx: &JsonContext<'_>) -> String {
+    let mut text = serde_json::to_string_pretty(&document(plan, ctx)).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The plan document, for views that add to it (`show` adds where a saved plan was made).
+pub fn document(plan: &Plan, ctx: &JsonContext<'_>) -> Value {
     let changes: Vec<Value> = plan
         .changes
         .iter()
@@ -50,12 +57,13 @@ pub fn render(plan: &Plan, ctx: &JsonContext<'_>) -> String {
             })
         })
         .collect();
-    let doc = json!({
+    json!({
         "format_version": FORMAT_VERSION,
         "project": ctx.project,
         "region": ctx.region,
         "account": ctx.account,
         "offline": ctx.offline,
+        "targets": plan.targets,
         "summary": plan.summary(),
         "has_changes": plan.has_changes(),
         "resource_changes": changes,
@@ -63,8 +71,5 @@ pub fn render(plan: &Plan, ctx: &JsonContext<'_>) -> String {
         "unprotected": plan.unprotected,
         "conflicts": plan.conflicts,
         "skipped": plan.skipped,
-    });
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    text.push('\n');
-    text
+    })
 }

@@ -8,18 +8,27 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::simulate::engine::Params;
-use crate::simulate::prices::PriceTable;
+use crate::simulate::prices::{PriceTable, TableChoice, MARKS_LEGEND};
 use crate::simulate::recommend::Ranked;
 use crate::simulate::{Scalings, VariantResult, Verdict};
 
-/// Bumped on any change that could break a consumer of the JSON.
-pub const FORMAT_VERSION: &str = "1.0";
+/// Bumped on any change that could break a consumer of the JSON (2.0: `price_provenance` and
+/// `price_region` replace `price_verified`; `prices` lists the tables used, with their choice).
+pub const FORMAT_VERSION: &str = "2.0";
+
+/// A price table a run used, how it was chosen, and the specs priced from it (in order).
+pub struct TableUse<'a> {
+    pub table: &'a PriceTable,
+    pub choice: &'a TableChoice,
+    pub specs: Vec<&'a str>,
+}
 
 pub struct Context<'a> {
     pub start: DateTime<Utc>,
     pub minutes: u32,
     pub traffic: &'a str,
-    pub prices: &'a PriceTable,
+    /// One per table used: specs in different regions are priced from their own.
+    pub prices: &'a [TableUse<'a>],
     pub params: &'a Params,
     /// Each compared spec against the first one, in `--compare` order.
     pub verdicts: &'a [Verdict],
@@ -30,6 +39,7 @@ pub struct RecommendContext<'a> {
     pub minutes: u32,
     pub traffic: &'a str,
     pub prices: &'a PriceTable,
+    pub price_choice: &'a TableChoice,
     pub max_overload: f64,
     pub evaluated: usize,
     pub feasible: usize,
@@ -71,7 +81,13 @@ pub(crate) fn money(x: f64) -> String {
     format!("${}.{:02}", thousands((cents / 100) as f64), cents % 100)
 }
 
-fn header(start: DateTime<Utc>, minutes: u32, traffic: &str, invocations: Option<f64>, prices: &PriceTable) -> String {
+fn header(
+    start: DateTime<Utc>,
+    minutes: u32,
+    traffic: &str,
+    invocations: Option<f64>,
+    prices: &[TableUse<'_>],
+) -> String {
     let end = start + chrono::Duration::minutes(i64::from(minutes));
     let mut out = format!(
         "Simulated {:.1} days, {} to {}, traffic: {traffic}",
@@ -82,15 +98,35 @@ fn header(start: DateTime<Utc>, minutes: u32, traffic: &str, invocations: Option
     if let Some(total) = invocations {
         out.push_str(&format!(" ({} invocations)", thousands(total)));
     }
-    out.push_str(&format!(
-        "\nPrices: {} {} per instance-hour, {}; * marks a price that could not be verified\n",
-        prices.region, prices.currency, prices.date
-    ));
+    out.push('\n');
+    out.push_str(&price_lines(prices));
     out
 }
 
-/// Left-aligns the first column, right-aligns the others.
-fn layout(rows: &[Vec<String>]) -> String {
+/// Where the prices come from: per table its region, currency, origin and date, a sentence when
+/// the region was taken from the environment or assumed, and what the marks mean.
+pub fn price_lines(uses: &[TableUse<'_>]) -> String {
+    let mut out = String::new();
+    for u in uses {
+        let t = u.table;
+        if uses.len() > 1 {
+            out.push_str(&format!("Prices for {}: ", u.specs.join(", ")));
+        } else {
+            out.push_str("Prices: ");
+        }
+        out.push_str(&format!("{} {} per instance-hour, {} of {}\n", t.region, t.currency, u.choice.origin(), t.date));
+        if let Some(sentence) = u.choice.assumption(&t.region) {
+            out.push_str(&sentence);
+            out.push('\n');
+        }
+    }
+    out.push_str(MARKS_LEGEND);
+    out.push('\n');
+    out
+}
+
+/// Left-aligns the first `left` columns (names), right-aligns the others (numbers).
+fn layout(rows: &[Vec<String>], left: usize) -> String {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
         .map(|c| rows.iter().map(|r| r.get(c).map_or(0, |s| s.chars().count())).max().unwrap_or(0))
@@ -102,7 +138,7 @@ fn layout(rows: &[Vec<String>]) -> String {
             .enumerate()
             .map(
                 |(i, cell)| {
-                    if i < 2 {
+                    if i < left {
                         format!("{cell:<w$}", w = widths[i])
                     } else {
                         format!("{cell:>w$}", w = widths[i])
@@ -142,7 +178,7 @@ pub fn table(results: &[VariantResult], ctx: &Context<'_>) -> String {
         rows.push(vec![
             r.label.clone(),
             format!("{}/{}", r.endpoint, r.variant),
-            format!("{}{}", r.instance_type, if r.price_verified { "" } else { "*" }),
+            format!("{}{}", r.instance_type, r.price_provenance.mark()),
             money(s.cost),
             format!("{:.1}", s.instance_hours),
             s.peak_instances.to_string(),
@@ -154,7 +190,7 @@ pub fn table(results: &[VariantResult], ctx: &Context<'_>) -> String {
             format!("{}/{}/{}", s.scale_outs, s.scale_ins, s.scheduled_actions),
         ]);
     }
-    out.push_str(&layout(&rows));
+    out.push_str(&layout(&rows, 3));
     out.push_str(&verdicts(ctx.verdicts));
     let warnings: Vec<String> = results.iter().filter_map(oscillation_warning).collect();
     if !warnings.is_empty() {
@@ -235,7 +271,7 @@ fn verdicts(verdicts: &[Verdict]) -> String {
             format!("{} vs {}", v.peak_instances, v.baseline_peak_instances),
         ]);
     }
-    out.push_str(&layout(&rows));
+    out.push_str(&layout(&rows, 2));
     out.push('\n');
     for v in verdicts {
         out.push_str(&verdict_sentence(v));
@@ -278,18 +314,42 @@ struct SimulationDoc<'a> {
     minutes: u32,
     step_seconds: u32,
     traffic: &'a str,
-    prices: PricesDoc<'a>,
+    prices: Vec<PricesDoc<'a>>,
     params: &'a Params,
     results: &'a [VariantResult],
     verdicts: &'a [Verdict],
 }
 
+/// A price table in JSON output: what it is and how it was chosen.
 #[derive(Serialize)]
 struct PricesDoc<'a> {
     region: &'a str,
+    /// `spec`, `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`, `default` (assumed) or `--prices`.
+    region_from: &'static str,
+    /// The `--prices` file; null for a shipped table.
+    file: Option<String>,
     currency: &'a str,
+    unit: &'a str,
     date: &'a str,
     source: &'a str,
+    /// The specs priced from it (simulate only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    specs: Vec<&'a str>,
+}
+
+impl<'a> PricesDoc<'a> {
+    fn of(table: &'a PriceTable, choice: &TableChoice, specs: Vec<&'a str>) -> Self {
+        PricesDoc {
+            region: &table.region,
+            region_from: choice.region_from.key(),
+            file: choice.file.as_ref().map(|f| f.display().to_string()),
+            currency: &table.currency,
+            unit: &table.unit,
+            date: &table.date,
+            source: &table.source,
+            specs,
+        }
+    }
 }
 
 pub fn json(results: &[VariantResult], ctx: &Context<'_>) -> String {
@@ -299,12 +359,7 @@ pub fn json(results: &[VariantResult], ctx: &Context<'_>) -> String {
         minutes: ctx.minutes,
         step_seconds: 60,
         traffic: ctx.traffic,
-        prices: PricesDoc {
-            region: &ctx.prices.region,
-            currency: &ctx.prices.currency,
-            date: &ctx.prices.date,
-            source: &ctx.prices.source,
-        },
+        prices: ctx.prices.iter().map(|u| PricesDoc::of(u.table, u.choice, u.specs.clone())).collect(),
         params: ctx.params,
         results,
         verdicts: ctx.verdicts,
@@ -315,7 +370,8 @@ pub fn json(results: &[VariantResult], ctx: &Context<'_>) -> String {
 }
 
 pub fn recommendations(best: &[Ranked], ctx: &RecommendContext<'_>, winner: Option<&str>) -> String {
-    let mut out = header(ctx.start, ctx.minutes, ctx.traffic, None, ctx.prices);
+    let used = [TableUse { table: ctx.prices, choice: ctx.price_choice, specs: Vec::new() }];
+    let mut out = header(ctx.start, ctx.minutes, ctx.traffic, None, &used);
     let rate = ctx.evaluated as f64 / ctx.elapsed.as_secs_f64().max(1e-9);
     out.push_str(&format!(
         "Evaluated {} configurations in {:.2} s on {} threads ({} per second); {} ran to the end within {} overload\n(runs that went over the overload budget were stopped there).\n\n",
@@ -343,7 +399,7 @@ pub fn recommendations(best: &[Ranked], ctx: &RecommendContext<'_>, winner: Opti
         let c = &r.candidate;
         rows.push(vec![
             (i + 1).to_string(),
-            format!("{}{}", c.instance_type, if c.price_verified { "" } else { "*" }),
+            format!("{}{}", c.instance_type, c.price_provenance.mark()),
             c.min.to_string(),
             c.max.to_string(),
             format!("{} (x{})", thousands(c.target), c.safety_factor),
@@ -355,7 +411,7 @@ pub fn recommendations(best: &[Ranked], ctx: &RecommendContext<'_>, winner: Opti
             percent(r.overload_share),
         ]);
     }
-    out.push_str(&layout(&rows));
+    out.push_str(&layout(&rows, 2));
     if let Some(fragment) = winner {
         out.push_str("\nThe winner as a spec fragment:\n\n");
         out.push_str(fragment);
@@ -369,6 +425,7 @@ pub fn recommendations_json(best: &[Ranked], ctx: &RecommendContext<'_>) -> Stri
         "start": ctx.start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "minutes": ctx.minutes,
         "traffic": ctx.traffic,
+        "prices": PricesDoc::of(ctx.prices, ctx.price_choice, Vec::new()),
         "max_overload": ctx.max_overload,
         "evaluated": ctx.evaluated,
         "feasible": ctx.feasible,
@@ -401,7 +458,8 @@ mod tests {
             variant: "v".into(),
             instance_type: "ml.c5.large".into(),
             price_per_hour: 1.0,
-            price_verified: true,
+            price_region: "us-east-1".into(),
+            price_provenance: crate::simulate::prices::Provenance::Official,
             summary: crate::simulate::engine::Summary {
                 invocations: 1000.0,
                 cost,

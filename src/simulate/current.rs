@@ -272,6 +272,10 @@ pub struct Change {
     /// The spec with the change, for `--write`.
     #[serde(skip)]
     pub spec_text: String,
+    /// `spec_text` holds this run's variable values in place of the spec's `${var.NAME}`
+    /// references (see `spec::write::Replaced::pins_variables`): `--write` refuses it.
+    #[serde(skip)]
+    pub pins_variables: bool,
 }
 
 /// The label of the recommendation in the verdict, and of the current spec.
@@ -280,9 +284,11 @@ pub const CURRENT: &str = "the current spec";
 
 /// The winner as a change to the variant in `source` (the spec `s` was read from): the spec
 /// rewritten with it, validated, and compared with the current configuration.
+#[allow(clippy::too_many_arguments)]
 pub fn change(
     s: &Subject<'_>,
     source: &Source,
+    inputs: &spec::vars::Inputs,
     current: &Current,
     winner: &Ranked,
     load_test: &LoadTest,
@@ -294,21 +300,35 @@ pub fn change(
         CurrentError::Invalid(d.iter().map(|d| d.message.as_str()).collect::<Vec<_>>().join("; "))
     };
     // The variant as written, owned, for the fields the search leaves alone.
-    let base = spec::parse(source)
+    let base = spec::parse_with(source, inputs)
         .map_err(invalid)?
+        .spec
         .endpoints
         .swap_remove(s.endpoint_index)
         .variants
         .swap_remove(s.variant_index);
     let rps = recommend::rps_of(c, load_test.max_rps_per_instance, &load_test.tested_on);
     let replacement = recommend::recommended_variant(c, base, rps, timezone);
-    let caveats = recommend::caveats(c, load_test.max_rps_per_instance, &load_test.tested_on);
+    let mut caveats = recommend::caveats(c, load_test.max_rps_per_instance, &load_test.tested_on);
     let mut header = vec![note.to_string()];
     header.extend(caveats.iter().cloned());
-    let replaced =
-        spec::write::replace_variant(source, s.endpoint_index, s.variant_index, replacement, &header.join("\n"))
-            .map_err(invalid)?;
-    let written = spec::parse(&Source::new(source.name.clone(), replaced.text.clone())).map_err(invalid)?;
+    let replaced = spec::write::replace_variant(
+        source,
+        inputs,
+        s.endpoint_index,
+        s.variant_index,
+        replacement,
+        &header.join("\n"),
+    )
+    .map_err(invalid)?;
+    if !replaced.pinned.is_empty() {
+        caveats.push(format!(
+            "The change replaces variables with values, the same in every environment: {}.",
+            replaced.pinned.join(", ")
+        ));
+    }
+    let written =
+        spec::parse_with(&Source::new(source.name.clone(), replaced.text.clone()), inputs).map_err(invalid)?.spec;
     let validated = crate::validate::validate(&written);
     let errors: Vec<_> = validated.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
     let desired = validated.desired.ok_or_else(|| invalid(errors))?;
@@ -330,7 +350,7 @@ pub fn change(
         label: RECOMMENDED.to_string(),
         instance_type: c.instance_type.clone(),
         price_per_hour: c.price_per_hour,
-        price_verified: c.price_verified,
+        price_provenance: c.price_provenance,
         summary: winner.summary.clone(),
         scalings: winner.scalings.clone(),
         ..current.result.clone()
@@ -351,6 +371,7 @@ pub fn change(
         verdict,
         kept_layout: replaced.kept_layout,
         spec_text: replaced.text,
+        pins_variables: replaced.pins_variables,
     })
 }
 

@@ -3,7 +3,7 @@
 //!
 //! - [`traffic`]: invocations per minute from CSV, CloudWatch JSON or a seeded generator;
 //! - [`engine`]: the minute-by-minute model of one variant (docs/simulation.md);
-//! - [`prices`]: the shipped price table and `--prices` overrides;
+//! - [`prices`]: the shipped price tables, `--prices` tables and which one a run uses;
 //! - [`recommend`]: the cheapest configurations within an overload budget;
 //! - [`current`]: `recommend SPEC`: a spec's variant, its load test, and the winner as a change;
 //! - [`limits`]: every bound on the simulator's input, with its reason.
@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::model::{Desired, EndpointModel, ScheduleModel, VariantModel};
 use engine::{Params, ScheduledEvent, Series, Summary};
-use prices::{PriceError, PriceTable};
+use prices::{PriceError, PriceTable, Provenance};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
@@ -53,7 +53,9 @@ pub struct Prepared {
     pub instance_type: String,
     /// This variant's share of the endpoint's traffic (weight / sum of weights).
     pub share: f64,
-    pub price_verified: bool,
+    /// The region of the price table, and where the price comes from.
+    pub price_region: String,
+    pub price_provenance: Provenance,
     pub model: engine::Variant,
 }
 
@@ -148,7 +150,8 @@ pub fn prepare_variant(
         variant: v.name.clone(),
         instance_type: v.instance_type.to_string(),
         share: if total_weight > 0.0 { v.initial_weight / total_weight } else { 0.0 },
-        price_verified: price.verified,
+        price_region: prices.region.clone(),
+        price_provenance: price.provenance,
         model: engine::Variant {
             capacity_per_instance: rps * 60.0,
             price_per_hour: price.per_hour,
@@ -192,7 +195,9 @@ pub struct VariantResult {
     pub variant: String,
     pub instance_type: String,
     pub price_per_hour: f64,
-    pub price_verified: bool,
+    /// The region of the price table the price comes from.
+    pub price_region: String,
+    pub price_provenance: Provenance,
     pub summary: Summary,
     /// How often an auto scaled variant scales; absent for a fixed fleet.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -221,7 +226,8 @@ pub fn simulate(
                 variant: p.variant.clone(),
                 instance_type: p.instance_type.clone(),
                 price_per_hour: p.model.price_per_hour,
-                price_verified: p.price_verified,
+                price_region: p.price_region.clone(),
+                price_provenance: p.price_provenance,
                 scalings: p.model.scaling.as_ref().map(|s| Scalings::of(&summary, s)),
                 summary,
                 series,

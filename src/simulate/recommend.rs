@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::engine::{self, Params, ScheduledEvent, Summary};
 use super::limits;
-use super::prices::{PriceError, PriceTable};
+use super::prices::{PriceError, PriceTable, Provenance};
 use super::Scalings;
 use crate::model::{scaling_target, ScheduleModel};
 use crate::schedule::Schedule;
@@ -40,7 +40,7 @@ pub struct Candidate {
     pub instance_type: String,
     pub vcpus: u32,
     pub price_per_hour: f64,
-    pub price_verified: bool,
+    pub price_provenance: Provenance,
     /// Invocations per minute one instance serves (capacity).
     pub capacity_per_instance: f64,
     pub min: u32,
@@ -185,7 +185,7 @@ pub fn candidates(
             instance_type: t.clone(),
             vcpus: price.vcpus,
             price_per_hour: price.per_hour,
-            price_verified: price.verified,
+            price_provenance: price.provenance,
             capacity_per_instance: capacity,
             min: 1,
             max: 1,
@@ -531,7 +531,7 @@ mod tests {
             instance_type: "ml.c5.xlarge".into(),
             vcpus: 4,
             price_per_hour: 0.238,
-            price_verified: true,
+            price_provenance: Provenance::Official,
             capacity_per_instance: 40.0 * 60.0,
             min: 1,
             max: 4,
@@ -655,7 +655,7 @@ mod tests {
             vcpus: 2,
             // A price so low that every configuration here costs the same to the cent.
             price_per_hour: 0.00001,
-            price_verified: true,
+            price_provenance: Provenance::Official,
             capacity_per_instance: 1200.0,
             min: 1,
             max: 3,

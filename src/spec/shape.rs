@@ -30,6 +30,17 @@ pub(super) fn check(root: &Value, node: &Node) -> Vec<Diagnostic> {
     out
 }
 
+/// Checks the value of the top-level key `key` alone (the `vars:` block, which is read before
+/// the rest of the spec).
+pub(super) fn check_property(root: &Value, key: &str, key_span: SourceSpan, node: &Node) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if let Some(schema) = root.get("properties").and_then(|p| p.get(key)) {
+        let mut walker = Walker { root, out: &mut out };
+        walker.node(schema, node, Ctx { key: Some(key), kind: "spec", key_span: Some(key_span) });
+    }
+    out
+}
+
 struct Walker<'s, 'o> {
     root: &'s Value,
     out: &'o mut Vec<Diagnostic>,
@@ -268,6 +279,7 @@ fn kind_of(def: &str) -> &'static str {
         "AutoScaling" => "autoscaling",
         "Target" => "target",
         "ScheduledAction" => "schedule",
+        "Variable" => "variable",
         _ => "spec",
     }
 }

@@ -71,6 +71,18 @@ impl Document {
         self
     }
 
+    /// Writes the scalar at `pointer` as `raw`, a value holding variable references (`${`
+    /// unescaped, so it reads back as the references); false when no scalar stands there.
+    fn reference(&mut self, pointer: &str, raw: &str) -> bool {
+        match node_at(&mut self.root, pointer) {
+            Some(node @ Node::Scalar(_)) => {
+                *node = Node::Scalar(scalar(raw));
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Adds comment lines above the key that `pointer` (a JSON Pointer into the serialized
     /// document, such as `/endpoints/0/variants/1/autoscaling/target`) names.
     ///
@@ -109,6 +121,14 @@ pub struct Replaced {
     /// file's layout left no place to splice the variant into (a flow-style `{...}` variant or
     /// `[...]` list): the whole spec was then written anew, without the file's comments.
     pub kept_layout: bool,
+    /// The variant's variable references (`${var.NAME}`) whose value the replacement changes,
+    /// each as "`field` (was `${var.NAME}`)": the text holds the new value there instead, the
+    /// same in every environment. The references whose value it keeps are written as they were.
+    pub pinned: Vec<String>,
+    /// The spec uses variables and was written anew (not `kept_layout`): the text holds this
+    /// run's values in place of every `${var.NAME}`, sensitive ones included, so it must not be
+    /// written to a file; it serves only to read the change back.
+    pub pins_variables: bool,
 }
 
 /// The spec `source` with the variant at `endpoints[endpoint].variants[variant]` replaced by
@@ -116,41 +136,78 @@ pub struct Replaced {
 /// among them, which described the old values) are replaced; every other line stays as written,
 /// so `diff` shows the change alone.
 ///
+/// The spec is read with the variable values `inputs` gives (those the caller read it with),
+/// and the variant's `${var.NAME}` references are kept where the replacement keeps their value,
+/// so the rewritten spec still serves every environment.
+///
 /// The result is read back before it is returned: it must mean the old spec with only that
 /// variant changed. When it does not (a layout the splice does not handle), the whole spec is
 /// written from its values instead, which always reads back (the round-trip tests above).
 /// Errors only when `source` is not a spec or has no such variant.
 pub fn replace_variant(
     source: &Source,
+    inputs: &super::vars::Inputs,
     endpoint: usize,
     variant: usize,
     replacement: Variant,
     note: &str,
 ) -> Result<Replaced, Vec<Diagnostic>> {
-    let mut original = super::parse(source)?;
+    let parsed = super::parse_with(source, inputs)?;
+    let uses_variables = parsed.variables.used();
+    let mut original = parsed.spec;
     let missing = || vec![Diagnostic::error(format!("the spec has no variant {variant} in endpoint {endpoint}"))];
     let slot = original.endpoints.get_mut(endpoint).and_then(|e| e.variants.get_mut(variant)).ok_or_else(missing)?;
     let expected = format!("{replacement:?}");
-    let _old = std::mem::replace(slot, replacement);
-    if let Some(text) = splice(source, endpoint, variant, &original.endpoints[endpoint].variants[variant], note) {
-        if means(&text, &original, endpoint, variant, &expected) {
-            return Ok(Replaced { text, kept_layout: true });
+    let old = std::mem::replace(slot, replacement);
+    // The references in the variant as written: kept where the value stays, else reported.
+    let (old_value, new_value) = (
+        serde_json::to_value(&old).unwrap_or(Value::Null),
+        serde_json::to_value(&original.endpoints[endpoint].variants[variant]).unwrap_or(Value::Null),
+    );
+    let mut document = Document::variant(&original.endpoints[endpoint].variants[variant]);
+    let mut pinned = Vec::new();
+    for (pointer, raw) in variant_node(source, endpoint, variant).map(references).unwrap_or_default() {
+        let kept = new_value.pointer(&pointer).is_some_and(|v| Some(v) == old_value.pointer(&pointer));
+        if kept && document.reference(&pointer, &raw) {
+            continue;
+        }
+        pinned.push(format!("`{}` (was `{raw}`)", field_name(&old_value, &pointer)));
+    }
+    let mut header = note.to_string();
+    if !pinned.is_empty() {
+        header.push_str("\nThe change replaces variables with values, the same in every environment:");
+        for p in &pinned {
+            header.push_str(&format!("\n  {p}"));
+        }
+    }
+    if let Some(text) = splice(source, endpoint, variant, &document, &header) {
+        if means(&text, inputs, &original, endpoint, variant, &expected) {
+            return Ok(Replaced { text, kept_layout: true, pinned, pins_variables: false });
         }
     }
     let text = Document::spec(&original).header(note).to_string();
-    Ok(Replaced { text, kept_layout: false })
+    Ok(Replaced { text, kept_layout: false, pinned, pins_variables: uses_variables })
 }
 
-/// Whether `text` reads back as `spec` (which holds the replacement) with the variant `expected`.
-fn means(text: &str, spec: &Spec, endpoint: usize, variant: usize, expected: &str) -> bool {
-    let Ok(back) = super::parse(&Source::new("replaced", text)) else { return false };
+/// Whether `text` read with `inputs` means `spec` (which holds the replacement) with the variant
+/// `expected`.
+fn means(
+    text: &str,
+    inputs: &super::vars::Inputs,
+    spec: &Spec,
+    endpoint: usize,
+    variant: usize,
+    expected: &str,
+) -> bool {
+    let Ok(back) = super::parse_with(&Source::new("replaced", text), inputs) else { return false };
+    let back = back.spec;
     let got = back.endpoints.get(endpoint).and_then(|e| e.variants.get(variant));
     got.is_some_and(|v| format!("{v:?}") == expected) && format!("{back:?}") == format!("{spec:?}")
 }
 
-/// The text with the variant's lines replaced, for a block-style variant (`- name: ...` with
-/// its keys on their own lines); `None` for any other layout.
-fn splice(source: &Source, endpoint: usize, variant: usize, replacement: &Variant, note: &str) -> Option<String> {
+/// The variant at `endpoints[endpoint].variants[variant]` in the YAML tree as written (before
+/// its variables are substituted).
+fn variant_node(source: &Source, endpoint: usize, variant: usize) -> Option<marked_yaml::Node> {
     let root = super::load_node(source).ok()?;
     let node = root
         .as_mapping()?
@@ -161,7 +218,61 @@ fn splice(source: &Source, endpoint: usize, variant: usize, replacement: &Varian
         .get_node("variants")?
         .as_sequence()?
         .get_node(variant)?
-        .as_mapping()?;
+        .clone();
+    Some(node)
+}
+
+/// A JSON Pointer into a variant as the change's fields name it: `autoscaling.min`, and a list
+/// item by its `name` when it has one (`autoscaling.schedules[business-hours-start].min`).
+fn field_name(variant: &Value, pointer: &str) -> String {
+    let mut out = String::new();
+    let mut at = Some(variant);
+    for step in pointer.trim_start_matches('/').split('/').map(|s| s.replace("~1", "/").replace("~0", "~")) {
+        let here = at;
+        at = here.and_then(|v| match v {
+            Value::Array(items) => items.get(step.parse::<usize>().ok()?),
+            Value::Object(map) => map.get(&step),
+            _ => None,
+        });
+        match here {
+            Some(Value::Array(_)) => {
+                let name = at.and_then(|v| v.get("name")).and_then(Value::as_str).map_or(step, str::to_string);
+                out.push_str(&format!("[{name}]"));
+            }
+            _ => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(&step);
+            }
+        }
+    }
+    out
+}
+
+/// Every scalar under `node` that holds a `${`, as (JSON Pointer, text as written).
+fn references(node: marked_yaml::Node) -> Vec<(String, String)> {
+    fn walk(node: &marked_yaml::Node, pointer: String, out: &mut Vec<(String, String)>) {
+        let step = |k: &str| format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1"));
+        match node {
+            marked_yaml::Node::Scalar(s) if s.as_str().contains("${") => out.push((pointer, s.as_str().to_string())),
+            marked_yaml::Node::Scalar(_) => {}
+            marked_yaml::Node::Mapping(m) => m.iter().for_each(|(k, v)| walk(v, step(k.as_str()), out)),
+            marked_yaml::Node::Sequence(items) => {
+                items.iter().enumerate().for_each(|(i, v)| walk(v, step(&i.to_string()), out))
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&node, String::new(), &mut out);
+    out
+}
+
+/// The text with the variant's lines replaced, for a block-style variant (`- name: ...` with
+/// its keys on their own lines); `None` for any other layout.
+fn splice(source: &Source, endpoint: usize, variant: usize, replacement: &Document, note: &str) -> Option<String> {
+    let root = variant_node(source, endpoint, variant)?;
+    let node = root.as_mapping()?;
     // The mapping's own start marker stands after its first key (at the `:`): the variant
     // starts at its first key.
     let start = node.keys().filter_map(|k| k.span().start()).min_by_key(|m| m.character())?;
@@ -196,7 +307,7 @@ fn splice(source: &Source, endpoint: usize, variant: usize, replacement: &Varian
         out.push('\n');
     }
     out.push_str(&prefix);
-    for (i, l) in Document::variant(replacement).to_string().lines().enumerate() {
+    for (i, l) in replacement.to_string().lines().enumerate() {
         if i > 0 {
             out.push_str(&indent);
         }
@@ -210,6 +321,22 @@ fn splice(source: &Source, endpoint: usize, variant: usize, replacement: &Varian
 fn is_blank_or_comment(line: &str) -> bool {
     let t = line.trim();
     t.is_empty() || t.starts_with('#')
+}
+
+/// The node at `pointer` (a JSON Pointer; empty for the root).
+fn node_at<'a>(root: &'a mut Node, pointer: &str) -> Option<&'a mut Node> {
+    if pointer.is_empty() {
+        return Some(root);
+    }
+    let mut node = root;
+    for step in pointer.strip_prefix('/')?.split('/').map(|s| s.replace("~1", "/").replace("~0", "~")) {
+        node = match node {
+            Node::Map(entries) => &mut entries.iter_mut().find(|e| e.key == step)?.value,
+            Node::Seq(items) => items.get_mut(step.parse::<usize>().ok()?)?,
+            Node::Scalar(_) => return None,
+        };
+    }
+    Some(node)
 }
 
 fn entry_at<'a>(root: &'a mut Node, pointer: &str) -> Option<&'a mut Entry> {
@@ -237,7 +364,8 @@ fn node(value: &Value) -> Node {
         Value::Null => Node::Scalar("null".into()),
         Value::Bool(b) => Node::Scalar(b.to_string()),
         Value::Number(n) => Node::Scalar(number(n)),
-        Value::String(s) => Node::Scalar(scalar(s)),
+        // `${` would read back as a variable reference: `$${` is its escape.
+        Value::String(s) => Node::Scalar(scalar(&s.replace("${", "$${"))),
         Value::Array(items) => Node::Seq(items.iter().map(node).collect()),
         Value::Object(map) => {
             Node::Map(map.iter().map(|(k, v)| Entry { comments: Vec::new(), key: key(k), value: node(v) }).collect())
@@ -444,6 +572,7 @@ mod tests {
 
     use super::*;
     use crate::diagnostic::Source;
+    use crate::spec::vars::Inputs;
     use crate::spec::{parse, AutoScaling, Endpoint, ModelSpec, Target};
 
     fn parse_text(text: &str) -> Spec {
@@ -611,13 +740,21 @@ endpoints:
             "emoji \u{1f600}",
             "ns:key",
             "k: v # c",
+            // Read back literally, not as variable references.
+            "${var.x}",
+            "$${x}",
+            "a ${b} $c",
         ];
         for text in awkward {
             let mut tags = BTreeMap::new();
-            tags.insert(Pos::new(format!("k{text}")), Pos::new(text.to_string()));
-            tags.insert(Pos::new(text.to_string()), Pos::new("v".to_string()));
+            // Keys never hold `${` (the reader refuses it; AWS tag keys and environment names
+            // cannot hold `$`), so only values carry those.
+            let key = if text.contains("${") { "k".to_string() } else { text.to_string() };
+            tags.insert(Pos::new(format!("k{key}")), Pos::new(text.to_string()));
+            tags.insert(Pos::new(key), Pos::new("v".to_string()));
             let spec = Spec {
                 version: Pos::new(1),
+                vars: BTreeMap::new(),
                 project: Pos::new(text.to_string()),
                 region: None,
                 tags,
@@ -649,6 +786,7 @@ endpoints:
             };
             let spec = Spec {
                 version: Pos::new(1),
+                vars: BTreeMap::new(),
                 project: Pos::new("p".into()),
                 region: None,
                 tags: BTreeMap::new(),
@@ -730,14 +868,17 @@ endpoints:
     fn a_replaced_variant_leaves_every_other_line_as_written() {
         let text = "# top comment\nversion: 1\nproject: p\nendpoints:\n  - name: e\n    model: {existing: m}\n    variants:\n      # the first variant\n      - name: a\n        instance_type: ml.c5.xlarge   # sized for the peak\n        # a comment inside it\n        initial_instance_count: 3\n\n      # the second variant\n      - name: b\n        instance_type: ml.c5.large\n  - name: f\n    model: {existing: m}\n    variants:\n      - {name: c, instance_type: ml.c5.large}\n";
         let source = Source::new("spec.yaml", text);
-        let replaced = replace_variant(&source, 0, 0, small_variant("a", "ml.c5.large"), "changed\nby a test").unwrap();
+        let replaced =
+            replace_variant(&source, &Inputs::default(), 0, 0, small_variant("a", "ml.c5.large"), "changed\nby a test")
+                .unwrap();
         assert!(replaced.kept_layout);
         assert_eq!(
             replaced.text,
             "# top comment\nversion: 1\nproject: p\nendpoints:\n  - name: e\n    model: {existing: m}\n    variants:\n      # the first variant\n      # changed\n      # by a test\n      - name: a\n        instance_type: ml.c5.large\n        initial_instance_count: 2\n        max_rps_per_instance: 20\n        autoscaling:\n          min: 2\n          max: 6\n          target:\n            safety_factor: 0.7\n\n      # the second variant\n      - name: b\n        instance_type: ml.c5.large\n  - name: f\n    model: {existing: m}\n    variants:\n      - {name: c, instance_type: ml.c5.large}\n"
         );
         // The last variant of an endpoint, and of the file (no newline at its end).
-        let replaced = replace_variant(&source, 0, 1, small_variant("b", "ml.m5.large"), "x").unwrap();
+        let replaced =
+            replace_variant(&source, &Inputs::default(), 0, 1, small_variant("b", "ml.m5.large"), "x").unwrap();
         assert!(replaced.kept_layout);
         assert!(
             replaced.text.contains(
@@ -748,7 +889,8 @@ endpoints:
         );
         assert!(replaced.text.ends_with("          target:\n            safety_factor: 0.7\n  - name: f\n    model: {existing: m}\n    variants:\n      - {name: c, instance_type: ml.c5.large}\n"), "{}", replaced.text);
         let at_the_end = Source::new("spec.yaml", "version: 1\nproject: p\nendpoints:\n  - name: e\n    model: {existing: m}\n    variants:\n      - name: a\n        instance_type: ml.c5.xlarge");
-        let replaced = replace_variant(&at_the_end, 0, 0, small_variant("a", "ml.c5.large"), "x").unwrap();
+        let replaced =
+            replace_variant(&at_the_end, &Inputs::default(), 0, 0, small_variant("a", "ml.c5.large"), "x").unwrap();
         assert!(replaced.kept_layout);
         assert!(replaced.text.starts_with("version: 1\nproject: p\nendpoints:\n  - name: e\n    model: {existing: m}\n    variants:\n      # x\n      - name: a\n        instance_type: ml.c5.large\n"), "{}", replaced.text);
     }
@@ -758,7 +900,9 @@ endpoints:
         let text = "version: 1\nproject: p  # a comment\nendpoints:\n  - name: f\n    model: {existing: m}\n    variants:\n      - {name: c, instance_type: ml.c5.large}\n      - name: d\n        instance_type: ml.c5.large\n";
         let source = Source::new("spec.yaml", text);
         for (variant, name) in [(0, "c"), (1, "d")] {
-            let replaced = replace_variant(&source, 0, variant, small_variant(name, "ml.m5.large"), "note").unwrap();
+            let replaced =
+                replace_variant(&source, &Inputs::default(), 0, variant, small_variant(name, "ml.m5.large"), "note")
+                    .unwrap();
             let back = parse_text(&replaced.text);
             assert_eq!(back.endpoints[0].variants[variant].instance_type.value, "ml.m5.large");
             assert_eq!(back.endpoints[0].variants[1 - variant].instance_type.value, "ml.c5.large");
@@ -767,11 +911,60 @@ endpoints:
             assert_eq!(replaced.text.contains("# a comment"), variant == 1, "{}", replaced.text);
         }
         let in_a_flow_list = Source::new("spec.yaml", "version: 1\nproject: p\nendpoints:\n  - name: f\n    model: {existing: m}\n    variants: [{name: c, instance_type: ml.c5.large}]\n");
-        let replaced = replace_variant(&in_a_flow_list, 0, 0, small_variant("c", "ml.m5.large"), "note").unwrap();
+        let replaced =
+            replace_variant(&in_a_flow_list, &Inputs::default(), 0, 0, small_variant("c", "ml.m5.large"), "note")
+                .unwrap();
         assert!(!replaced.kept_layout);
         assert!(replaced.text.starts_with("# note\nversion: 1\n"), "{}", replaced.text);
         assert_eq!(parse_text(&replaced.text).endpoints[0].variants[0].instance_type.value, "ml.m5.large");
-        assert!(replace_variant(&in_a_flow_list, 0, 1, small_variant("c", "ml.m5.large"), "").is_err());
+        assert!(
+            replace_variant(&in_a_flow_list, &Inputs::default(), 0, 1, small_variant("c", "ml.m5.large"), "").is_err()
+        );
+    }
+
+    #[test]
+    fn a_replaced_variant_keeps_the_references_whose_value_stays() {
+        let text = "version: 1\nvars:\n  type: {default: ml.c5.large}\n  count: {type: number}\nproject: p\nendpoints:\n  - name: e\n    model: {existing: m}\n    variants:\n      - name: a-${var.type}\n        instance_type: ${var.type}\n        initial_instance_count: ${var.count}\n";
+        let source = Source::new("spec.yaml", text);
+        let inputs = Inputs { flags: vec![("count".into(), "3".into())], ..Inputs::default() };
+        // The name and type keep their values; the count changes from 3 to 2.
+        let mut replacement = small_variant("a-ml.c5.large", "ml.c5.large");
+        replacement.autoscaling = None;
+        let replaced = replace_variant(&source, &inputs, 0, 0, replacement, "note").unwrap();
+        assert!(replaced.kept_layout && !replaced.pins_variables);
+        assert_eq!(replaced.pinned, ["`initial_instance_count` (was `${var.count}`)"]);
+        assert!(
+            replaced.text.ends_with("      # note\n      # The change replaces variables with values, the same in every environment:\n      #   `initial_instance_count` (was `${var.count}`)\n      - name: a-${var.type}\n        instance_type: \"${var.type}\"\n        initial_instance_count: 2\n        max_rps_per_instance: 20\n"),
+            "{}",
+            replaced.text
+        );
+        // Read with another value, the kept references follow it.
+        let other = Inputs {
+            flags: vec![("type".into(), "ml.m5.large".into()), ("count".into(), "3".into())],
+            ..Inputs::default()
+        };
+        let back = crate::spec::parse_with(&Source::new("r.yaml", replaced.text.as_str()), &other).unwrap().spec;
+        let v = &back.endpoints[0].variants[0];
+        assert_eq!((v.name.value.as_str(), v.instance_type.value.as_str()), ("a-ml.m5.large", "ml.m5.large"));
+    }
+
+    #[test]
+    fn a_spec_with_variables_written_anew_is_marked_as_holding_their_values() {
+        let text = "version: 1\nvars:\n  type: {}\nproject: p\nendpoints:\n  - name: e\n    model: {existing: m}\n    variants: [{name: c, instance_type: \"${var.type}\"}]\n";
+        let inputs = Inputs { flags: vec![("type".into(), "ml.c5.large".into())], ..Inputs::default() };
+        let replaced =
+            replace_variant(&Source::new("spec.yaml", text), &inputs, 0, 0, small_variant("c", "ml.m5.large"), "")
+                .unwrap();
+        assert!(!replaced.kept_layout && replaced.pins_variables);
+        assert_eq!(replaced.pinned, ["`instance_type` (was `${var.type}`)"]);
+    }
+
+    #[test]
+    fn fields_are_named_as_the_change_names_them() {
+        let variant = serde_json::json!({"autoscaling": {"schedules": [{"name": "peak", "min": 2}, {"min": 1}]}});
+        assert_eq!(field_name(&variant, "/autoscaling/schedules/0/min"), "autoscaling.schedules[peak].min");
+        assert_eq!(field_name(&variant, "/autoscaling/schedules/1/min"), "autoscaling.schedules[1].min");
+        assert_eq!(field_name(&variant, "/model/environment/A~1B"), "model.environment.A/B");
     }
 
     #[test]

@@ -27,7 +27,18 @@ static NEXT_ACCOUNT: AtomicU64 = AtomicU64::new(0);
 /// The emulator for this test binary, started on first use. Fails the test (never skips it)
 /// when the emulator cannot start.
 pub fn emulator() -> &'static Emulator {
-    EMULATOR.get_or_init(|| {
+    EMULATOR.get_or_init(Emulator::start)
+}
+
+impl Emulator {
+    /// An emulator of the calling test's own (a second server process), stopped when dropped:
+    /// for what is server-wide, such as moto's IAM enforcement, which would refuse every other
+    /// test's calls on the shared one.
+    pub fn dedicated() -> Emulator {
+        Emulator::start()
+    }
+
+    fn start() -> Emulator {
         let state_dir = crate::harness::TempDir::new();
         let started = Instant::now();
         let out = Command::new(root().join("scripts/emulator"))
@@ -48,7 +59,29 @@ pub fn emulator() -> &'static Emulator {
         let url = stdout.lines().last().expect("scripts/emulator prints its URL").trim().to_string();
         assert!(url.starts_with("http://127.0.0.1:"), "unexpected emulator URL {url:?}");
         Emulator { url, started_in: started.elapsed(), _state_dir: state_dir }
-    })
+    }
+
+    /// Turns moto's IAM enforcement on (every call is then authenticated and checked against
+    /// the caller's IAM policies) or off: `POST /moto-api/reset-auth` with a plain-text count
+    /// of calls to let through first (`0`), or `inf` for never.
+    pub fn enforce_iam(&self, on: bool) {
+        let url = format!("{}/moto-api/reset-auth", self.url);
+        ureq::post(&url)
+            .content_type("text/plain")
+            .send(if on { "0" } else { "inf" })
+            .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        // The shared emulator is a static and never dropped; a dedicated one stops with its test.
+        let _ = Command::new(root().join("scripts/emulator"))
+            .arg("stop")
+            .arg("--state-dir")
+            .arg(&self._state_dir.path)
+            .output();
+    }
 }
 
 /// One AWS account on the emulator: its id doubles as the access key id.
@@ -66,7 +99,42 @@ impl Emulator {
     }
 }
 
+/// An IAM user of an emulator account, with an access key (see [`Account::iam_user`]).
+pub struct IamUser {
+    pub arn: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    url: String,
+}
+
+impl IamUser {
+    /// The environment that makes the endpoint-scale binary call as this user.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ENDPOINT_URL", self.url.clone()),
+            ("AWS_ACCESS_KEY_ID", self.access_key_id.clone()),
+            ("AWS_SECRET_ACCESS_KEY", self.secret_access_key.clone()),
+            ("AWS_REGION", "us-east-1".to_string()),
+        ]
+    }
+}
+
 impl Account {
+    /// Creates IAM user `name` in this account with `policy` (a JSON document) as its only
+    /// policy, and an access key (the emulator's `/_emulator/iam-user`). Only while IAM is not
+    /// enforced: the account's own credentials are no IAM user's.
+    pub fn iam_user(&self, name: &str, policy: &str) -> IamUser {
+        let policy: Value = serde_json::from_str(policy).expect("the policy is JSON");
+        let user = self.control("POST", "iam-user", Some(json!({"user": name, "policy": policy})));
+        let field = |key: &str| user[key].as_str().unwrap_or_else(|| panic!("iam-user answered {user}")).to_string();
+        IamUser {
+            arn: field("arn"),
+            access_key_id: field("access_key_id"),
+            secret_access_key: field("secret_access_key"),
+            url: self.url.clone(),
+        }
+    }
+
     /// The environment a child process (the endpoint-scale binary) needs to talk to this account.
     pub fn env(&self) -> Vec<(&'static str, String)> {
         vec![

@@ -51,6 +51,12 @@ impl Run {
         self
     }
 
+    /// Runs in `dir` instead of the repository root.
+    pub fn current_dir(mut self, dir: &Path) -> Self {
+        self.cmd.current_dir(dir);
+        self
+    }
+
     pub fn spawn(mut self) -> std::process::Child {
         self.cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
         self.cmd.spawn().expect("spawn endpoint-scale")

@@ -8,17 +8,25 @@ mod emulator;
 mod harness;
 
 mod aws_access;
+mod ci_examples;
+mod debug;
 mod emulator_smoke;
 mod failure;
+mod iam;
 mod live;
 mod lossless;
+mod results_json;
+mod show;
+mod target;
 
 mod drift;
 mod layout;
 mod plan;
+mod prices;
 mod recommend;
 mod render;
 mod robustness;
 mod security;
 mod simulate;
 mod validate;
+mod vars;

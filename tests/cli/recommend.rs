@@ -55,13 +55,14 @@ fn recommend_spec_reports_the_winner_as_a_change_to_the_current_variant() {
     assert_eq!(
         without_timing(&out.stdout),
         "Simulated 7.0 days, 2026-11-01 00:00 UTC to 2026-11-08 00:00 UTC, traffic: synthetic (seed 3)
-Prices: us-east-1 USD per instance-hour, 2026-11-29; * marks a price that could not be verified
+Prices: us-east-1 USD per instance-hour, shipped table of 2026-11-30
+Marks: * third-party price (copied from a public source that quotes the AWS Price List), ~ estimate (derived; see `endpoint-scale prices show`); unmarked prices are official (read from the AWS Price List).
 Evaluated 422 configurations in (time); 75 ran to the end within 0.25% overload
 (runs that went over the overload budget were stopped there).
 
 rank  instance type  min  max    target/min  weekday min  month-start min    cost  instance-h  peak  overload
-1     ml.c5.large*     3   13  1,080 (x0.9)            7                7  $78.04       765.1    13     0.24%
-2     ml.c5.xlarge*    1    7  1,680 (x0.7)            4                4  $81.00       397.1     7     0.22%
+1     ml.c5.large~     3   13  1,080 (x0.9)            7                7  $78.04       765.1    13     0.24%
+2     ml.c5.xlarge~    1    7  1,680 (x0.7)            4                4  $81.00       397.1     7     0.22%
 
 Capacity per instance scaled by vCPUs from ml.c5.xlarge (the spec's `max_rps_per_instance` of product-recommender/primary (examples/recommender.yaml:33:31)): 40 requests per second each; load-test the winner.
 Searched 7,119 configurations: simulated 422, the other 6,697 settled by the bounds without a run.
@@ -427,5 +428,223 @@ fn with_nothing_within_the_budget_the_current_spec_is_not_called_the_best() {
     assert_eq!(
         out.stderr,
         "error: no configuration of ml.c5.xlarge keeps overload within 0%: raise --max-overload, add larger instance types, or check --max-rps-per-instance\n"
+    );
+}
+
+#[test]
+fn recommend_spec_prices_from_the_spec_region_as_simulate_does() {
+    let spec = TempSpec::new(
+        "eu.yaml",
+        std::fs::read_to_string(root().join("examples/recommender.yaml"))
+            .unwrap()
+            .replace("\nregion: us-east-1\n", "\nregion: eu-west-1\n"),
+    );
+    let args = |extra: &[&str]| {
+        let mut args: Vec<String> =
+            ["recommend", spec.arg(), "--traffic", "synthetic:days=1"].iter().map(|s| s.to_string()).collect();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    };
+    // Neither --region nor AWS_REGION is needed: the spec's region picks the table, and the
+    // header says so as simulate's does.
+    let out = es(args(&[])).run().code(0);
+    assert!(
+        out.stdout.starts_with("Simulated 1.0 days, 2026-11-01 00:00 UTC to 2026-11-02 00:00 UTC, traffic: synthetic (seed 1)\nPrices: eu-west-1 USD per instance-hour, shipped table of 2026-11-30\nMarks: * third-party price (copied from a public source that quotes the AWS Price List), ~ estimate (derived; see `endpoint-scale prices show`); unmarked prices are official (read from the AWS Price List).\nEvaluated "),
+        "{}",
+        out.stdout
+    );
+    let sim = es(["simulate", spec.arg(), "--traffic", "synthetic:days=1"]).run().code(0);
+    assert_eq!(sim.stdout.lines().nth(1), out.stdout.lines().nth(1));
+    // The spec's region beats AWS_REGION, which only fills in for a spec without one.
+    let doc = json(&args(&[]), "2");
+    assert_eq!((&doc["prices"]["region"], &doc["prices"]["region_from"]), (&"eu-west-1".into(), &"spec".into()));
+    let env = es(args(&["--output", "json"])).envs(vec![("AWS_REGION", "us-west-2".to_string())]).run().code(0);
+    assert_eq!(serde_json::from_str::<Value>(&env.stdout).unwrap()["prices"], doc["prices"]);
+    // --region may only repeat the spec's, and --prices must be for it: simulate's errors.
+    let flag = es(args(&["--region", "us-east-1"])).run().code(1);
+    let expected = format!(
+        "error: {0}: --region us-east-1 contradicts the spec's region eu-west-1: drop --region, or change `region:` in the spec\n",
+        spec.arg()
+    );
+    assert_eq!((flag.stdout.as_str(), flag.stderr.as_str()), ("", expected.as_str()));
+    let sim = es(["simulate", spec.arg(), "--traffic", "synthetic:days=1", "--region", "us-east-1"]).run().code(1);
+    assert_eq!(sim.stderr, expected);
+    assert_eq!(es(args(&["--region", "eu-west-1", "--output", "json"])).run().code(0).stdout, {
+        let same = es(args(&["--output", "json"])).run().code(0);
+        same.stdout
+    });
+    let dir = TempDir::new();
+    let east = dir.path.join("east.json");
+    std::fs::write(&east, es(["prices", "show", "--region", "us-east-1", "--output", "json"]).run().code(0).stdout)
+        .unwrap();
+    let out = es(args(&["--prices", east.to_str().unwrap()])).run().code(1);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "error: {0}: --prices {1} holds prices for us-east-1, but the spec's region is eu-west-1: pass a table for eu-west-1 (`endpoint-scale prices fetch --region eu-west-1` writes one), or change the spec's `region:`\n",
+            spec.arg(),
+            east.display()
+        )
+    );
+}
+
+/// examples/recommender.yaml with its model in the variant, a sensitive token and the model
+/// release as variables, and its `max` from a variable with a default.
+fn with_variables() -> String {
+    let text = std::fs::read_to_string(root().join("examples/recommender.yaml")).unwrap();
+    let model = "    model:
+      image: 763104351884.dkr.ecr.us-east-1.amazonaws.com/tensorflow-inference:2.13-cpu
+      model_data_url: s3://acme-ml-models/recommender/2026-11-01/model.tar.gz
+      execution_role_arn: arn:aws:iam::123456789012:role/SageMakerRecommenderRole
+      environment:
+        SAGEMAKER_TFS_DEFAULT_MODEL_NAME: recommender
+        FEATURE_STORE_API_TOKEN: fs-7f3a9c1e   # masked in plans: the name looks secret
+";
+    assert!(text.contains(model));
+    text.replace(model, "")
+        .replace(
+            "version: 1\n",
+            "version: 1\nvars:\n  model_version: {}\n  token: {sensitive: true}\n  max_instances: {type: number, default: 8}\n",
+        )
+        .replace(
+            "        instance_type: ml.c5.xlarge\n",
+            "        instance_type: ml.c5.xlarge
+        model:
+          image: 763104351884.dkr.ecr.us-east-1.amazonaws.com/tensorflow-inference:2.13-cpu
+          model_data_url: s3://acme-ml-models/recommender/${var.model_version}/model.tar.gz
+          execution_role_arn: arn:aws:iam::123456789012:role/SageMakerRecommenderRole
+          environment:
+            SAGEMAKER_TFS_DEFAULT_MODEL_NAME: recommender
+            FEATURE_STORE_API_TOKEN: ${var.token}
+",
+        )
+        .replace("          max: 8\n", "          max: ${var.max_instances}\n")
+}
+
+#[test]
+fn recommend_spec_reads_its_variables_and_writes_back_the_references_it_keeps() {
+    let spec = TempSpec::new("vars.yaml", with_variables());
+    let dir = TempDir::new();
+    let vars = dir.path.join("prod.yaml");
+    std::fs::write(&vars, "model_version: 2026-11-01\ntoken: s3cr3t-token\n").unwrap();
+    let written = dir.path.join("recommended.yaml");
+    let var_file = ["--var-file", vars.to_str().unwrap()];
+    // Without values for the variables, the spec is invalid, as for simulate.
+    let out = es(recommend_spec(spec.arg(), &[])).run().code(1);
+    assert!(
+        out.stderr.ends_with(&format!("error: spec {} is invalid: 2 errors, 0 warnings\n", spec.arg())),
+        "{}",
+        out.stderr
+    );
+    let mut args = recommend_spec(spec.arg(), &var_file);
+    args.extend(["--write".to_string(), written.to_str().unwrap().to_string()]);
+    let doc = json(&args, "2");
+    // The same search and change as from examples/recommender.yaml, whose values these are.
+    let plain = json(&recommend_spec("examples/recommender.yaml", &[]), "2");
+    assert_eq!(doc["recommendations"], plain["recommendations"]);
+    assert_eq!(doc["change"]["fields"], plain["change"]["fields"]);
+    // `max` held a variable the change replaces: said in the caveats and in the file.
+    let pinned = "The change replaces variables with values, the same in every environment: `autoscaling.max` (was `${var.max_instances}`).";
+    assert_eq!(doc["change"]["caveats"][1], pinned);
+    let text = std::fs::read_to_string(&written).unwrap();
+    assert!(
+        text.contains("      # The change replaces variables with values, the same in every environment:\n      #   `autoscaling.max` (was `${var.max_instances}`)\n      - name: primary\n        instance_type: ml.c5.large\n        initial_instance_count: 3\n        model:\n"),
+        "{text}"
+    );
+    // The references whose values stay are written back, and no value of the token is written.
+    assert!(
+        text.contains("          model_data_url: s3://acme-ml-models/recommender/${var.model_version}/model.tar.gz\n"),
+        "{text}"
+    );
+    assert!(text.contains("            FEATURE_STORE_API_TOKEN: \"${var.token}\"\n"), "{text}");
+    assert!(!text.contains("s3cr3t") && !serde_json::to_string(&doc).unwrap().contains("s3cr3t"));
+    // The written spec validates with the same values and simulates as ranked.
+    let out = es(["validate", written.to_str().unwrap(), var_file[0], var_file[1]]).run().code(0);
+    assert_eq!(out.stdout, format!("{}: valid (1 endpoint, 1 variant, 4 scheduled actions)\n", written.display()));
+    let sim = simulate_json(&[
+        "simulate",
+        spec.arg(),
+        "--traffic",
+        WEEK,
+        var_file[0],
+        var_file[1],
+        "--compare",
+        written.to_str().unwrap(),
+    ]);
+    assert_eq!(sim["results"][1]["summary"]["cost"], doc["recommendations"][0]["summary"]["cost"]);
+    // --var beats --var-file, as everywhere.
+    let mut args = recommend_spec(spec.arg(), &var_file);
+    args.extend(["--var".to_string(), "max_instances=12".to_string()]);
+    let max = json(&args, "2")["change"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["field"] == "autoscaling.max")
+        .map(|f| (f["before"].clone(), f["after"].clone()));
+    assert_eq!(max, Some(("12".into(), "13".into())));
+}
+
+#[test]
+fn a_spec_with_variables_is_not_written_anew() {
+    let spec = TempSpec::new(
+        "flow.yaml",
+        "version: 1
+vars:
+  token: {sensitive: true}
+project: p
+region: us-east-1
+endpoints:
+  - name: e
+    model:
+      image: 763104351884.dkr.ecr.us-east-1.amazonaws.com/tensorflow-inference:2.13-cpu
+      execution_role_arn: arn:aws:iam::123456789012:role/R
+      environment:
+        API_TOKEN: ${var.token}
+    variants:
+      - {name: v, instance_type: ml.c5.large, max_rps_per_instance: 20, autoscaling: {min: 1, max: 4}}
+",
+    );
+    let run = |extra: &[&str]| {
+        let mut args = vec!["recommend", spec.arg(), "--traffic", "synthetic:days=1", "--var", "token=s3cr3t-token"];
+        args.extend(extra);
+        es(args).run()
+    };
+    let why = "its layout leaves no place to splice the variant (a flow-style `{...}` variant or `[...]` list), and writing the spec anew would put this run's values in place of its `${var.NAME}` references; write the variant block-style (`- name: ...`, one key per line) and run recommend again";
+    // The change is given, with what --write would do.
+    let out = run(&[]).code(0);
+    assert!(
+        out.stdout.ends_with(&format!("\n{}: --write cannot write this change: {why}.\n", spec.arg())),
+        "{}",
+        out.stdout
+    );
+    let doc: Value = serde_json::from_str(&run(&["--output", "json"]).code(0).stdout).unwrap();
+    assert_eq!(doc["change"]["kept_layout"], false);
+    // Writing the whole spec anew would write the token: refused, and nothing is written.
+    let dir = TempDir::new();
+    let written = dir.path.join("out.yaml");
+    let out = run(&["--write", written.to_str().unwrap()]).code(1);
+    assert_eq!(
+        (out.stdout.as_str(), out.stderr),
+        ("", format!("error: cannot write {} with the change: {why}\n", spec.arg()))
+    );
+    assert!(!written.exists());
+}
+
+#[test]
+fn variable_values_belong_to_a_spec() {
+    let out = es(["recommend", "--traffic", "synthetic:days=1", "--max-rps-per-instance", "20", "--var", "env=prod"])
+        .run()
+        .code(1);
+    assert!(
+        out.stderr.starts_with("error: the following required arguments were not provided:\n  <SPEC>\n"),
+        "{}",
+        out.stderr
+    );
+    let out = es(["recommend", "examples/recommender.yaml", "--traffic", "synthetic:days=1", "--var", "env=prod"])
+        .run()
+        .code(1);
+    assert_eq!(
+        out.stderr,
+        "error: --var env: examples/recommender.yaml declares no variable `env`\n = help: the spec declares no variables (`vars:`)\n\nerror: spec examples/recommender.yaml is invalid: 1 error, 0 warnings\n"
     );
 }

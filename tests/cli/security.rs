@@ -25,7 +25,11 @@ fn tamper(path: &std::path::Path, fix_digest: bool, edit: impl Fn(&mut Value)) {
                 "spec": doc["spec"],
                 "prune": doc["prune"],
                 "options": doc["options"],
-                "live_fingerprint": doc["live_fingerprint"],
+                "targets": doc["targets"],
+                "account": doc["account"],
+                "region": doc["region"],
+                "computed_at": doc["computed_at"],
+                "live": doc["live"],
                 "steps": doc["steps"],
             }
         ]);

@@ -33,7 +33,7 @@ fn csv_cloudwatch_and_generated_traffic_with_the_same_numbers_give_identical_res
 #[test]
 fn json_output_carries_the_per_minute_series() {
     let doc = json_of(&["simulate", "examples/recommender.yaml", "--traffic", "synthetic:days=2", "--output", "json"]);
-    assert_eq!(doc["format_version"], "1.0");
+    assert_eq!(doc["format_version"], "2.0");
     assert_eq!(doc["step_seconds"], 60);
     let result = &doc["results"][0];
     assert_eq!(result["endpoint"], "product-recommender");

@@ -1,6 +1,6 @@
 """WSGI middleware in front of moto's server app: control endpoints (/_emulator/...), account
 mapping (12-digit access key id -> x-moto-account-id), per-call latency, an account-wide rate
-limit, fault injection and the request log."""
+limit, fault injection, the request log, and the Price List API that moto lacks (pricing.py)."""
 
 import io
 import json
@@ -13,8 +13,10 @@ import traceback
 import uuid
 from typing import Any, Callable, Iterable, Optional
 from urllib.parse import parse_qs
+from xml.etree import ElementTree
 
 import emulator_state
+import pricing
 
 log = logging.getLogger("emulator")
 
@@ -22,6 +24,7 @@ CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/([^/]+)/")
 TARGET_PREFIX_SERVICE = {
     "SageMaker": "sagemaker",
     "AnyScaleFrontendService": "application-autoscaling",
+    "AWSPriceListService": "pricing",
 }
 FAULT_STATUS = {
     "throttle": (400, "Bad Request", "ThrottlingException", "Throttling", "Rate exceeded"),
@@ -30,6 +33,43 @@ FAULT_STATUS = {
     "503": (503, "Service Unavailable", "ServiceUnavailable", "ServiceUnavailable",
             "Service is unavailable (injected by the emulator)."),
 }
+
+
+# moto raises its authentication and authorization errors (IAM enforcement, see
+# patches/iam.py) as query-protocol XML whatever the service's protocol; the JSON-protocol
+# services (SageMaker, Application Auto Scaling) answer them as JSON errors, which is what the
+# SDKs parse. The codes are the JSON services' own names for them; AWS sends
+# AccessDeniedException from SageMaker with HTTP 400 ("Status Code: 400; Error Code:
+# AccessDeniedException" in the SDKs' error reports).
+JSON_ERROR_CODES = {
+    "AccessDenied": "AccessDeniedException",
+    "InvalidClientTokenId": "UnrecognizedClientException",
+    "SignatureDoesNotMatch": "InvalidSignatureException",
+}
+
+
+def json_protocol_error(status: str, headers: list, body: bytes) -> tuple[str, list, bytes]:
+    """A moto XML error answered to a JSON-protocol call, as the JSON error AWS sends: HTTP 400,
+    `{"__type": CODE, "Message": TEXT}`, header `x-amzn-ErrorType: CODE`. Anything else is
+    returned as it is."""
+    if not body.lstrip().startswith(b"<") or status.startswith("2"):
+        return status, headers, body
+    try:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError:
+        return status, headers, body
+    code = root.findtext(".//Code")
+    if code not in JSON_ERROR_CODES:
+        return status, headers, body
+    json_code = JSON_ERROR_CODES[code]
+    payload = json.dumps({"__type": json_code, "Message": root.findtext(".//Message") or ""}).encode()
+    kept = [(k, v) for k, v in headers
+            if k.lower() not in ("content-type", "content-length", "x-amzn-errortype")]
+    return "400 Bad Request", kept + [
+        ("Content-Type", "application/x-amz-json-1.1"),
+        ("x-amzn-ErrorType", json_code),
+        ("Content-Length", str(len(payload))),
+    ], payload
 
 
 class DropConnection(ConnectionAbortedError):
@@ -106,6 +146,7 @@ class EmulatorMiddleware:
             status, headers, body = self._call_moto(environ)
             if path.rstrip("/") == "/moto-api/reset" and environ.get("REQUEST_METHOD") == "POST":
                 emulator_state.reset()
+                pricing.reset()
             start_response(status, headers)
             return [body]
 
@@ -141,7 +182,13 @@ class EmulatorMiddleware:
             return self._fault_response(environ, start_response, status, reason, json_type,
                                         query_code, message)
 
-        status, headers, body = self._call_moto(environ)
+        if target.startswith(pricing.TARGET_PREFIX):
+            with self.moto_lock:  # moto's IAM state may be read
+                status, headers, body = pricing.handle(environ, account)
+        else:
+            status, headers, body = self._call_moto(environ)
+            if environ.get("HTTP_X_AMZ_TARGET"):
+                status, headers, body = json_protocol_error(status, headers, body)
         try:
             code = int(status.split()[0])
         except (ValueError, IndexError):
@@ -284,6 +331,19 @@ class EmulatorMiddleware:
                     st.config["transition_seconds"] = secs
                 return _json_response(start_response, 200, dict(st.config))
 
+        if path == "/_emulator/pricing":
+            if method == "GET":
+                return _json_response(start_response, 200, {"page_size": pricing.page_size(account)})
+            if method != "POST":
+                return not_allowed()
+            if not isinstance(body, dict) or set(body) != {"page_size"}:
+                return bad('body must be {"page_size": N} (1-100) or {"page_size": null}')
+            size = body["page_size"]
+            if size is not None and (not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= 100):
+                return bad("page_size must be an integer from 1 to 100, or null")
+            pricing.set_page_size(account, size)
+            return _json_response(start_response, 200, {"page_size": size})
+
         if path == "/_emulator/fail-next-update":
             if method != "POST":
                 return not_allowed()
@@ -332,6 +392,11 @@ class EmulatorMiddleware:
                     st.seq = 0
                 return _json_response(start_response, 200, [])
             return not_allowed()
+
+        if path == "/_emulator/iam-user":
+            if method != "POST":
+                return not_allowed()
+            return self._iam_user(start_response, account, body)
 
         if path == "/_emulator/reset":
             if method != "POST":
@@ -386,6 +451,30 @@ class EmulatorMiddleware:
             return _json_response(start_response, 400, {"error": str(exc)})
         return show()
 
+    def _iam_user(self, start_response: Callable, account: str, body: Any) -> list[bytes]:
+        """Creates IAM user `user` in the account with `policy` as its one inline policy
+        (validated as moto's PutUserPolicy validates it) and an access key, for IAM enforcement
+        tests (`POST /moto-api/reset-auth`): the same as CreateUser, PutUserPolicy and
+        CreateAccessKey through the IAM API, without signing them."""
+        from moto.iam.exceptions import IAMException
+        from moto.iam.models import iam_backends
+
+        if not isinstance(body, dict) or not isinstance(body.get("user"), str) or "policy" not in body:
+            return _json_response(start_response, 400, {"error": 'body must be {"user": NAME, "policy": DOCUMENT}'})
+        document = body["policy"] if isinstance(body["policy"], str) else json.dumps(body["policy"])
+        with self.moto_lock:
+            backend = iam_backends[account]["aws"]
+            try:
+                user = backend.create_user("us-east-1", body["user"])
+                backend.put_user_policy(user.name, "endpoint-scale", document)
+                key = backend.create_access_key(user.name)
+            except IAMException as exc:
+                return _json_response(start_response, 400, {"error": f"{exc.code}: {exc.message}"})
+        return _json_response(start_response, 200, {
+            "user": user.name, "arn": user.arn,
+            "access_key_id": key.access_key_id, "secret_access_key": key.secret_access_key,
+        })
+
     def _reset_account(self, account: str) -> None:
         from moto.core.base_backend import BackendDict, backend_lock
 
@@ -394,3 +483,4 @@ class EmulatorMiddleware:
                 if dict.__contains__(backend_dict, account):
                     dict.__delitem__(backend_dict, account)
         emulator_state.reset(account)
+        pricing.reset(account)

@@ -1010,6 +1010,130 @@ def test_accounts_are_isolated(env):
     assert [x["EndpointName"] for x in other.sm.list_endpoints()["Endpoints"]] == ["e"]
 
 
+# ----------------------------------------------------------------------------- Price List API
+
+def _all_products(pricing, **kwargs):
+    """Every page of GetProducts: (documents, number of pages)."""
+    docs, pages, token = [], 0, None
+    while True:
+        resp = pricing.get_products(ServiceCode="AmazonSageMaker", **kwargs, **({"NextToken": token} if token else {}))
+        pages += 1
+        docs.extend(json.loads(item) for item in resp["PriceList"])
+        assert resp["FormatVersion"] == "aws_v1"
+        token = resp.get("NextToken")
+        if not token:
+            return docs, pages
+
+
+def _usage_types(docs):
+    return [d["product"]["attributes"]["usagetype"] for d in docs]
+
+
+def test_pricing_get_products_filters_by_region_and_pages(env):
+    pricing = env.client("pricing")
+    region = [{"Type": "TERM_MATCH", "Field": "regionCode", "Value": "eu-west-1"}]
+    docs, pages = _all_products(pricing, Filters=region)
+    assert pages == 1
+    # The items are JSON texts of the fixture documents, in fixture order.
+    assert _usage_types(docs) == [
+        "EU-Host:ml.c5.large", "EU-Host:ml.c5.xlarge", "EU-Host:ml.m5.xlarge", "EU-Host:ml.t2.medium",
+        "EU-Train:ml.c5.xlarge", "EU-AsyncInf:ml.c5.large", "EU-ServerlessInf:Mem-4GB", "EU-Host:VolumeUsage.gp2",
+    ]
+    assert all(d["serviceCode"] == "AmazonSageMaker" and "OnDemand" in d["terms"] for d in docs)
+    # MaxResults pages, and so does the account's page size, whichever is smaller.
+    assert _all_products(pricing, Filters=region, MaxResults=3) == (docs, 3)
+    assert env.control("POST", "pricing", {"page_size": 2}) == {"page_size": 2}
+    assert _all_products(pricing, Filters=region, MaxResults=3) == (docs, 4)
+    assert env.control("GET", "pricing") == {"page_size": 2}
+    # Every call is in the request log, under the pricing signing name: 1 + 3 + 4 pages.
+    log = env.control("GET", "requests")[1:]  # after the fixture's CreateModel
+    assert [(r["service"], r["operation"], r["status"]) for r in log] == [("pricing", "GetProducts", 200)] * 8
+    # Other accounts keep full pages; a reset clears the page size.
+    other = Env(env.url, _new_account())
+    assert _all_products(other.client("pricing"), Filters=region)[1] == 1
+    env.control("POST", "reset")
+    assert env.control("GET", "pricing") == {"page_size": None}
+
+
+def test_pricing_filter_types_and_service_code(env):
+    pricing = env.client("pricing")
+    def usage(*filters):
+        return _usage_types(_all_products(pricing, Filters=[dict(zip(("Type", "Field", "Value"), f)) for f in filters])[0])
+    east = ("TERM_MATCH", "regionCode", "us-east-1")
+    assert usage(east, ("CONTAINS", "usagetype", "-Host:ml.")) == [
+        "USE1-Host:ml.c5.large", "USE1-Host:ml.m5.large", "USE1-Host:ml.m5.xlarge", "USE1-Host:ml.t2.medium",
+        "USE1-Host:ml.c5.xlarge", "USE1-Host:ml.m5.large"]
+    assert usage(east, ("EQUALS", "productFamily", "ML Serverless")) == ["USE1-ServerlessInf:Mem-3GB"]
+    assert usage(("ANY_OF", "instanceName", "ml.t2.medium, ml.c5.xlarge"), ("TERM_MATCH", "component", "Hosting")) == [
+        "EU-Host:ml.c5.xlarge", "EU-Host:ml.t2.medium", "USE1-Host:ml.t2.medium", "USE1-Host:ml.c5.xlarge"]
+    assert usage(east, ("NONE_OF", "component", "Hosting,Training,Notebook")) == ["USE1-ServerlessInf:Mem-3GB"]
+    assert usage(("TERM_MATCH", "ServiceCode", "AmazonSageMaker"), ("TERM_MATCH", "sku", "EMUUSE1CAPBLK008")) == [
+        "USE1-Host:ml.m5.large"]
+    # A service without fixtures has no products (the emulator's choice).
+    assert pricing.get_products(ServiceCode="AmazonEC2")["PriceList"] == []
+
+
+def test_pricing_rejects_bad_parameters_and_tokens(env):
+    pricing = env.client("pricing")
+    cases = [
+        ({"ServiceCode": "AmazonSageMaker", "NextToken": "bm90LWEtdG9rZW4="}, "InvalidNextTokenException"),
+        ({"ServiceCode": "AmazonSageMaker", "FormatVersion": "aws_v2"}, "InvalidParameterException"),
+        ({"ServiceCode": "AmazonSageMaker", "Filters": [{"Type": "REGEX", "Field": "regionCode", "Value": "x"}]},
+         "InvalidParameterException"),
+    ]
+    for kwargs, code in cases:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            pricing.get_products(**kwargs)
+        assert _error(e)[0] == code, kwargs
+    # A token is only good for the query it came from.
+    first = pricing.get_products(ServiceCode="AmazonSageMaker", MaxResults=1)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        pricing.get_products(ServiceCode="AmazonSageMaker", MaxResults=1, NextToken=first["NextToken"],
+                             Filters=[{"Type": "TERM_MATCH", "Field": "regionCode", "Value": "eu-west-1"}])
+    assert _error(e)[0] == "InvalidNextTokenException"
+    for body in ({"page_size": 0}, {"page_size": 101}, {"size": 2}):
+        with pytest.raises(urllib.error.HTTPError) as h:
+            env.control("POST", "pricing", body)
+        assert h.value.code == 400
+
+
+def test_pricing_faults_apply(env):
+    env.control("POST", "faults", {"operation": "GetProducts", "fault": "throttle", "count": 1})
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        env.client("pricing").get_products(ServiceCode="AmazonSageMaker")
+    assert _error(e)[0] == "ThrottlingException"
+
+
+def test_pricing_honours_iam_enforcement(env):
+    iam = env.client("iam")
+    iam.create_user(UserName="reader")
+    key = iam.create_access_key(UserName="reader")["AccessKey"]
+    pricing = boto3.client("pricing", endpoint_url=env.url, region_name=REGION, config=NO_RETRY,
+                           aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+
+    def reset_auth(value: str) -> None:
+        req = urllib.request.Request(f"{env.url}/moto-api/reset-auth", data=value.encode(), method="POST",
+                                     headers={"Content-Type": "text/plain"})
+        urllib.request.urlopen(req, timeout=10).close()
+
+    reset_auth("0")
+    try:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            pricing.get_products(ServiceCode="AmazonSageMaker")
+        code, message = _error(e)
+        assert code == "AccessDeniedException"
+        assert message == (f"User: arn:aws:iam::{env.account}:user/reader is not authorized to perform: "
+                           "pricing:GetProducts because no identity-based policy allows the pricing:GetProducts action")
+        reset_auth("inf")
+        iam.put_user_policy(UserName="reader", PolicyName="prices", PolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "pricing:GetProducts", "Resource": "*"}]}))
+        reset_auth("0")
+        assert len(pricing.get_products(ServiceCode="AmazonSageMaker", MaxResults=2)["PriceList"]) == 2
+    finally:
+        reset_auth("inf")
+
+
 def test_control_api_rejects_bad_input(env):
     for path, body in (("faults", {"operation": "X", "fault": "explode"}),
                        ("faults", {"operation": "X", "fault": "500", "rate": 2}),
@@ -1056,3 +1180,157 @@ def test_parallel_clients_in_many_accounts(emulator_url):
     for i, (eps, targets) in enumerate(results):
         assert eps == [f"e{i}"]
         assert targets == [f"endpoint/e{i}/variant/a"]
+
+
+# ----------------------------------------------------------------------------- IAM enforcement
+
+@pytest.fixture()
+def iam_env():
+    """An emulator of this test's own (IAM enforcement is server-wide in moto), enforcement off
+    at the start and again at the end."""
+    state_dir = tempfile.mkdtemp(prefix="es-emulator-iam-")
+    url = _start(state_dir)
+    env = Env(url, _new_account())
+    try:
+        yield env
+    finally:
+        _reset_auth(url, "inf")
+        _stop(state_dir)
+        shutil.rmtree(state_dir, ignore_errors=True)
+
+
+def _reset_auth(url: str, count: str) -> None:
+    req = urllib.request.Request(f"{url}/moto-api/reset-auth", data=count.encode(), method="POST",
+                                 headers={"Content-Type": "text/plain"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        assert resp.status == 200
+
+
+def _user(env: "Env", name: str, statements: list) -> tuple:
+    """An IAM user of the account with these statements; its sagemaker and autoscaling clients."""
+    user = env.control("POST", "iam-user", {"user": name, "policy": {"Version": "2012-10-17", "Statement": statements}})
+    assert user["arn"] == f"arn:aws:iam::{env.account}:user/{name}"
+
+    def client(service):
+        return boto3.client(service, endpoint_url=env.url, region_name=REGION, config=NO_RETRY,
+                            aws_access_key_id=user["access_key_id"],
+                            aws_secret_access_key=user["secret_access_key"])
+    return user, client("sagemaker"), client("application-autoscaling")
+
+
+def _denied(call) -> dict:
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        call()
+    return e.value.response
+
+
+def test_iam_denials_are_json_and_name_the_action_and_resource(iam_env):
+    env = iam_env
+    arn = lambda kind, name: f"arn:aws:sagemaker:{REGION}:{env.account}:{kind}/{name}"
+    user, sm, aas = _user(env, "ci", [
+        {"Effect": "Allow", "Action": "sagemaker:DescribeEndpoint", "Resource": arn("endpoint", "mine")},
+        # ? is one character, as in IAM.
+        {"Effect": "Allow", "Action": "SageMaker:describeModel", "Resource": arn("model", "m-??")},
+    ])
+    _reset_auth(env.url, "0")
+    r = _denied(lambda: sm.describe_endpoint(EndpointName="theirs"))
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert r["Error"]["Code"] == "AccessDeniedException"
+    assert r["Error"]["Message"] == (
+        f"User: {user['arn']} is not authorized to perform: sagemaker:DescribeEndpoint on resource: "
+        f"{arn('endpoint', 'theirs')} because no identity-based policy allows the sagemaker:DescribeEndpoint action")
+    # Allowed (the endpoint does not exist: SageMaker's own answer, not a denial).
+    r = _denied(lambda: sm.describe_endpoint(EndpointName="mine"))
+    assert r["Error"]["Code"] == "ValidationException"
+    assert _denied(lambda: sm.describe_model(ModelName="m-12"))["Error"]["Code"] == "ValidationException"
+    assert _denied(lambda: sm.describe_model(ModelName="m-123"))["Error"]["Code"] == "AccessDeniedException"
+    # Actions without resources are checked against "*", and their denials name no resource.
+    r = _denied(lambda: aas.describe_scalable_targets(ServiceNamespace="sagemaker"))
+    assert r["Error"]["Message"].endswith(
+        "is not authorized to perform: application-autoscaling:DescribeScalableTargets because no "
+        "identity-based policy allows the application-autoscaling:DescribeScalableTargets action")
+    # The account's own key is no IAM user's while enforcing.
+    assert _denied(lambda: env.sm.list_models())["Error"]["Code"] == "UnrecognizedClientException"
+    _reset_auth(env.url, "inf")
+    env.sm.list_models()
+
+
+def test_iam_implied_permissions(iam_env):
+    env = iam_env
+    env.model("m")
+    env.endpoint(name="e", variants=[("a", "ml.m5.large", 1)])
+    target_arn = f"arn:aws:application-autoscaling:{REGION}:{env.account}:scalable-target/*"
+    slr = (f"arn:aws:iam::{env.account}:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/"
+           "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint")
+    base = [
+        {"Effect": "Allow", "Action": ["sagemaker:CreateModel"], "Resource": "*"},
+        {"Effect": "Allow", "Action": ["application-autoscaling:RegisterScalableTarget",
+                                       "application-autoscaling:PutScalingPolicy",
+                                       "application-autoscaling:DeleteScalingPolicy"], "Resource": target_arn},
+    ]
+    _, sm, aas = _user(env, "without", base)
+    _, sm_with, aas_with = _user(env, "with", base + [
+        {"Effect": "Allow", "Action": "iam:PassRole", "Resource": ROLE},
+        {"Effect": "Allow", "Action": "iam:CreateServiceLinkedRole", "Resource": slr},
+        {"Effect": "Allow", "Action": ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms"],
+         "Resource": f"arn:aws:cloudwatch:{REGION}:{env.account}:alarm:TargetTracking-endpoint/e/variant/*"},
+    ])
+    _reset_auth(env.url, "0")
+    create = lambda client: client.create_model(ModelName="m2", ExecutionRoleArn=ROLE,
+                                                PrimaryContainer={"Image": "123.dkr.ecr.us-east-1.amazonaws.com/img:1"})
+    assert "perform: iam:PassRole on resource: " + ROLE in _denied(lambda: create(sm))["Error"]["Message"]
+    create(sm_with)
+    register = lambda client: client.register_scalable_target(
+        ServiceNamespace="sagemaker", ResourceId="endpoint/e/variant/a", ScalableDimension=DIM,
+        MinCapacity=1, MaxCapacity=2)
+    assert f"perform: iam:CreateServiceLinkedRole on resource: {slr}" in _denied(lambda: register(aas))["Error"]["Message"]
+    register(aas_with)
+    register(aas)  # the role exists now: no longer needed
+    put = lambda client: client.put_scaling_policy(
+        PolicyName="p", ServiceNamespace="sagemaker", ResourceId="endpoint/e/variant/a", ScalableDimension=DIM,
+        PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration={
+            "TargetValue": 600.0,
+            "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"}})
+    message = _denied(lambda: put(aas))["Error"]["Message"]
+    assert "perform: cloudwatch:PutMetricAlarm on resource: " \
+        f"arn:aws:cloudwatch:{REGION}:{env.account}:alarm:TargetTracking-endpoint/e/variant/a-AlarmHigh-" in message
+    put(aas_with)
+    delete = lambda client: client.delete_scaling_policy(
+        PolicyName="p", ServiceNamespace="sagemaker", ResourceId="endpoint/e/variant/a", ScalableDimension=DIM)
+    assert "perform: cloudwatch:DeleteAlarms" in _denied(lambda: delete(aas))["Error"]["Message"]
+    delete(aas_with)
+
+
+def test_iam_user_control_validates_the_policy(iam_env):
+    with pytest.raises(urllib.error.HTTPError) as e:
+        iam_env.control("POST", "iam-user", {"user": "bad", "policy": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "sagemaker:ListModels"}]}})
+    assert e.value.code == 400
+    assert "MalformedPolicyDocument" in json.loads(e.value.read())["error"]
+
+
+# ----------------------------------------------------------------------------- STS
+
+def test_web_identity_credentials_belong_to_the_roles_account_and_need_a_token(emulator_url):
+    sts = boto3.client("sts", endpoint_url=emulator_url, region_name=REGION, config=NO_RETRY,
+                       aws_access_key_id="unused", aws_secret_access_key="unused")
+    acct = _new_account()
+    role = f"arn:aws:iam::{acct}:role/ci"
+    creds = sts.assume_role_with_web_identity(
+        RoleArn=role, RoleSessionName="ci", WebIdentityToken="header.payload.signature")["Credentials"]
+    who = boto3.client("sts", endpoint_url=emulator_url, region_name=REGION, config=NO_RETRY,
+                       aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                       aws_session_token=creds["SessionToken"]).get_caller_identity()
+    assert who["Account"] == acct
+    # botocore checks the minimum length itself; a client that does not (the Rust SDK) gets
+    # the error from the emulator, as from AWS.
+    body = f"Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn={role}&RoleSessionName=ci&WebIdentityToken="
+    req = urllib.request.Request(emulator_url, data=body.encode(), method="POST",
+                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    with pytest.raises(urllib.error.HTTPError) as excinfo:
+        urllib.request.urlopen(req, timeout=10)
+    assert excinfo.value.code == 400
+    text = excinfo.value.read().decode()
+    assert "<Code>ValidationError</Code>" in text
+    assert "Member must have length greater than or equal to 4" in text

@@ -1,6 +1,6 @@
 """Patches applied to moto's backends and response handlers (see README.md).
 
-`apply()` is idempotent; it imports moto's SageMaker and Application Auto Scaling modules.
+`apply()` is idempotent; it imports moto's SageMaker, Application Auto Scaling, IAM and STS modules.
 """
 
 _applied = False
@@ -10,8 +10,10 @@ def apply() -> None:
     global _applied
     if _applied:
         return
-    from . import autoscaling, sagemaker
+    from . import autoscaling, iam, sagemaker, sts
 
     sagemaker.apply()
     autoscaling.apply()
+    iam.apply()
+    sts.apply()
     _applied = True

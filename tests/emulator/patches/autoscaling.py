@@ -234,6 +234,12 @@ def resp_register_scalable_target(self: Response) -> str:
         suspended_state=self._get_param("SuspendedState"),
         tags=self._get_param("Tags"),
     )
+    if self._get_param("ServiceNamespace") == "sagemaker":
+        # The first registration of the namespace in an account creates its service-linked
+        # role (Application Auto Scaling user guide, "Service-linked roles").
+        from .iam import create_service_linked_role
+
+        create_service_linked_role(self.current_account, self.region)
     return json.dumps({"ScalableTargetARN": target.arn})
 
 
