@@ -24,6 +24,7 @@ mod drift;
 mod layout;
 mod plan;
 mod prices;
+mod recommend;
 mod render;
 mod robustness;
 mod security;
