@@ -242,15 +242,28 @@ pub enum Command {
         #[command(flatten)]
         model: ModelArgs,
     },
-    /// Search for the cheapest auto scaled configurations within an overload budget.
+    /// Search for the cheapest auto scaled configurations within an overload budget; with a
+    /// spec, give the best as a change to one of its variants.
+    #[command(mut_arg("vars", |a| a.requires("spec")), mut_arg("var_files", |a| a.requires("spec")))]
     Recommend {
+        /// A spec whose variant to improve: its load test, instance type and current
+        /// configuration (simulated on the same traffic) come from it.
+        spec: Option<PathBuf>,
         /// A CSV or CloudWatch JSON file, or `synthetic[:key=value,...]`.
         #[arg(long)]
         traffic: String,
+        /// With a spec: the endpoint the traffic belongs to (needed when it has several).
+        #[arg(long, requires = "spec")]
+        endpoint: Option<String>,
+        /// With a spec: the variant to improve (needed when the endpoint has several).
+        #[arg(long, requires = "spec")]
+        variant: Option<String>,
         /// Requests per second one instance of the `--tested-on` type serves (load-tested).
-        #[arg(long, value_parser = max_rps_per_instance)]
-        max_rps_per_instance: f64,
+        /// With a spec: its variant's `max_rps_per_instance`, which this may only repeat.
+        #[arg(long, value_parser = max_rps_per_instance, required_unless_present = "spec")]
+        max_rps_per_instance: Option<f64>,
         /// The instance type the load test ran on (default: the first of --instance-types).
+        /// With a spec: the variant's instance type, which this may only repeat.
         #[arg(long, value_name = "TYPE")]
         tested_on: Option<String>,
         /// Instance types to try; capacity scales with vCPUs from the --tested-on one.
@@ -266,24 +279,31 @@ pub enum Command {
         /// Search on the first N days of the traffic only.
         #[arg(long)]
         days: Option<u32>,
-        /// The region to price in (else AWS_REGION or AWS_DEFAULT_REGION, else us-east-1).
+        /// The region to price in (else AWS_REGION or AWS_DEFAULT_REGION, else us-east-1). With
+        /// a spec that has a `region:`, the spec's wins: this may only repeat it.
         #[arg(long)]
         region: Option<String>,
-        /// A price table to use instead of the shipped one (`prices show --output json` prints one).
+        /// A price table to use instead of the shipped one (`prices show --output json` prints
+        /// one); with a spec, it must be for the spec's region.
         #[arg(long, value_name = "FILE")]
         prices: Option<PathBuf>,
-        /// Time zone of the weekday business hours and the month start the schedules follow.
-        #[arg(long, default_value = "America/New_York")]
-        timezone: String,
+        /// Time zone of the weekday business hours and the month start the schedules follow
+        /// (default: the spec's schedules' time zone, else America/New_York).
+        #[arg(long)]
+        timezone: Option<String>,
         /// How many configurations to show.
         #[arg(long, default_value_t = 5)]
         top: usize,
-        /// Write the winner as a spec fragment (a variant) to this file.
+        /// Write the winner as a spec fragment (a variant) to this file; with a spec, the spec
+        /// with the variant changed (every other line as written), to diff and apply.
         #[arg(long, value_name = "FILE")]
         write: Option<PathBuf>,
         /// human: the ranked configurations for people; json: the same as data.
         #[arg(long, value_enum, default_value_t)]
         output: OutputFormat,
+        // The spec's variables: only with a spec (checked in the command's `mut_arg`s above).
+        #[command(flatten)]
+        vars: VarArgs,
         #[command(flatten)]
         model: ModelArgs,
     },

@@ -666,6 +666,14 @@ pub(crate) fn span_of(span: &marked_yaml::Span) -> SourceSpan {
     span.start().map(span_at).unwrap_or_default()
 }
 
+/// The YAML tree of spec text, with the positions of every node, read as [`parse`] reads it
+/// (before its variables are substituted).
+pub(crate) fn load_node(source: &Source) -> Result<marked_yaml::Node, Vec<Diagnostic>> {
+    let options = marked_yaml::LoaderOptions::default().error_on_duplicate_keys(true).prevent_coercion(true);
+    marked_yaml::parse_yaml_with_options(0, &source.text, options)
+        .map_err(|err| vec![shape::load_error(&err, &source.text)])
+}
+
 /// A spec read with its variables.
 #[derive(Debug)]
 pub struct Parsed {
@@ -687,11 +695,7 @@ pub fn parse_with(source: &Source, inputs: &vars::Inputs) -> Result<Parsed, Vec<
             "start from examples/recommender.yaml; a spec needs at least `version`, `project` and `endpoints`",
         )]);
     }
-    let options = marked_yaml::LoaderOptions::default().error_on_duplicate_keys(true).prevent_coercion(true);
-    let mut node = match marked_yaml::parse_yaml_with_options(0, &source.text, options) {
-        Ok(node) => node,
-        Err(err) => return Err(vec![shape::load_error(&err, &source.text)]),
-    };
+    let mut node = load_node(source)?;
     let schema = json_schema();
     let (variables, masked) = vars::apply(&schema, &mut node, source, inputs)?;
     let mut diagnostics = shape::check(&schema, &node);

@@ -229,7 +229,10 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             )
         }
         Command::Recommend {
+            spec,
             traffic,
+            endpoint,
+            variant,
             max_rps_per_instance,
             tested_on,
             instance_types,
@@ -241,6 +244,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             top,
             write,
             output,
+            vars,
             model,
         } => simulate::recommend(
             &traffic,
@@ -251,11 +255,18 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             days,
             region.as_deref(),
             prices.as_deref(),
-            &timezone,
+            timezone.as_deref(),
             top,
             write.as_deref(),
             output,
             &model,
+            spec.as_deref().map(|path| simulate::SpecArgs {
+                path,
+                endpoint: endpoint.as_deref(),
+                variant: variant.as_deref(),
+                vars: &vars,
+                colour,
+            }),
         ),
         Command::Traffic(TrafficCommand::Generate { settings }) => simulate::generate(&settings),
         Command::Prices(PricesCommand::Show { region, prices, output }) => {

@@ -366,6 +366,11 @@ impl Variables {
         self.resolved.iter().map(|(name, r)| (name.as_str(), (!r.sensitive).then_some(&r.value)))
     }
 
+    /// Whether the spec holds any `${var.NAME}`.
+    pub fn used(&self) -> bool {
+        !self.uses.is_empty()
+    }
+
     /// The names the spec declares.
     pub fn declared(&self) -> impl Iterator<Item = &str> {
         self.resolved.keys().map(String::as_str)

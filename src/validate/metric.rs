@@ -198,11 +198,12 @@ impl Validator {
         &mut self,
         a: &spec::AutoScaling,
         metric: &ScalingMetric,
-        variant_rps: Option<f64>,
+        variant_rps: Option<(f64, SourceSpan)>,
     ) -> Option<f64> {
         let given = a.target.as_ref();
         if let Some(Pos { value: TargetSpec::Value(v), span }) = given {
-            return self.positive("target", &Pos { value: *v, span: *span });
+            let target = self.positive("target", &Pos { value: *v, span: *span })?;
+            return self.within_api_range(target, *span, &format!("`target` {}", super::scaling::number(target)));
         }
         let t = match given {
             Some(Pos { value: TargetSpec::Derived(t), .. }) => Some(t),
@@ -253,7 +254,15 @@ impl Validator {
                     );
                     return None;
                 }
-                Some(target)
+                let span = t.max_concurrency_per_instance.as_ref().map_or(a.min.span, |m| m.span);
+                self.within_api_range(
+                    target,
+                    span,
+                    &format!(
+                        "the target max_concurrency_per_instance {} x safety_factor {factor}",
+                        super::scaling::number(max)
+                    ),
+                )
             }
             ScalingMetric::Customized(c) => {
                 let span = given.map_or(a.min.span, |g| g.span);
@@ -303,7 +312,7 @@ impl Validator {
         &mut self,
         a: &spec::AutoScaling,
         t: Option<&spec::Target>,
-        variant_rps: Option<f64>,
+        variant_rps: Option<(f64, SourceSpan)>,
     ) -> Option<f64> {
         let direct = t.and_then(|t| t.invocations_per_instance.as_ref());
         let target_rps = t.and_then(|t| t.max_rps_per_instance.as_ref());
@@ -319,10 +328,15 @@ impl Validator {
                 );
                 return None;
             }
-            return self.positive("invocations_per_instance", direct);
+            let target = self.positive("invocations_per_instance", direct)?;
+            return self.within_api_range(
+                target,
+                direct.span,
+                &format!("`invocations_per_instance` {}", super::scaling::number(target)),
+            );
         }
-        let rps = match target_rps {
-            Some(r) => self.positive("max_rps_per_instance", r)?,
+        let (rps, rps_span) = match target_rps {
+            Some(r) => (self.positive("max_rps_per_instance", r)?, r.span),
             None => match variant_rps {
                 Some(r) => r,
                 None => {
@@ -339,10 +353,9 @@ impl Validator {
         let target = scaling_target(rps, factor);
         if target == 0.0 {
             // The formula rounds to 6 decimals; a tiny load-tested figure would send
-            // `TargetValue: 0`, which Application Auto Scaling refuses. The span is the policy's
-            // `max_rps_per_instance` when it has one, else the autoscaling block (the variant's
-            // own figure is checked where variants are, without its position here).
-            let span = target_rps.map_or(a.min.span, |r| r.span);
+            // `TargetValue: 0`, which Application Auto Scaling refuses. Reported at the figure the
+            // target came from: the policy's `max_rps_per_instance`, else the variant's.
+            let span = rps_span;
             self.error(
                 Diagnostic::error(format!(
                     "the target rounds to 0 invocations per instance per minute (max_rps_per_instance {rps} x safety_factor {factor} x 60, to 6 decimals)"
@@ -355,7 +368,29 @@ impl Validator {
             );
             return None;
         }
-        Some(target)
+        // A huge figure overflows the formula to infinity (1e302 x 0.5 x 60 x 10^6), or gives a
+        // target beyond the API's range: either would be sent as a TargetValue AWS refuses.
+        self.within_api_range(
+            target,
+            rps_span,
+            &format!("the target max_rps_per_instance {} x safety_factor {factor} x 60", super::scaling::number(rps)),
+        )
+    }
+
+    /// `TargetValue` within what Application Auto Scaling accepts (2^360; see
+    /// [`super::scaling::MAX_TARGET_VALUE`]); `what` names the figure for the message.
+    fn within_api_range(&mut self, target: f64, span: SourceSpan, what: &str) -> Option<f64> {
+        if target.is_finite() && target <= super::scaling::MAX_TARGET_VALUE {
+            return Some(target);
+        }
+        self.error(
+            Diagnostic::error(format!(
+                "{what} is above the largest target Application Auto Scaling accepts (2^360, about 2.3e108)"
+            ))
+            .at(span, "target too large")
+            .help("check the figure and its unit: a load-tested requests per second (or concurrency) per instance, or a target in the metric's own unit"),
+        );
+        None
     }
 }
 

@@ -47,7 +47,7 @@ impl Validator {
         a: &spec::AutoScaling,
         count: u32,
         count_span: Option<SourceSpan>,
-        variant_rps: Option<f64>,
+        variant_rps: Option<(f64, SourceSpan)>,
     ) -> Option<Scaling> {
         let mut ok = true;
         if *a.min > *a.max {
@@ -144,6 +144,20 @@ impl Validator {
     }
 }
 
+/// The largest `TargetValue` Application Auto Scaling accepts: "Values must be in the range of
+/// -2^360 to 2^360" (API reference, TargetTrackingScalingPolicyConfiguration).
+pub const MAX_TARGET_VALUE: f64 = 2.348_542_582_773_833_2e108;
+
+/// A number for messages: plain up to 10^15, in exponent form beyond (so `1e302` is not 303
+/// digits long).
+pub(super) fn number(v: f64) -> String {
+    if v.is_finite() && v.abs() < 1e15 {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
+    }
+}
+
 /// The smallest `max_rps_per_instance` whose target at `factor` does not round to 0, rounded up
 /// to 3 significant digits and written out in decimals (as a spec would carry it).
 pub(super) fn smallest_rps(factor: f64) -> String {
@@ -234,7 +248,7 @@ mod tests {
         let text = with_variant("        max_rps_per_instance: 0.000000001\n        autoscaling: {min: 1, max: 2}\n");
         assert_eq!(
             diagnostics(&text),
-            ["10:28 the target rounds to 0 invocations per instance per minute (max_rps_per_instance 0.000000001 x safety_factor 0.5 x 60, to 6 decimals)"]
+            ["9:31 the target rounds to 0 invocations per instance per minute (max_rps_per_instance 0.000000001 x safety_factor 0.5 x 60, to 6 decimals)"]
         );
         let text = with_variant(
             "        autoscaling: {min: 1, max: 2, target: {max_rps_per_instance: 0.000000009, safety_factor: 0.9}}\n",
@@ -252,6 +266,36 @@ mod tests {
         }
         // At the smallest figure the spec is valid.
         scaling("        max_rps_per_instance: 0.0000000167\n        autoscaling: {min: 1, max: 2}\n");
+    }
+
+    #[test]
+    fn a_target_beyond_the_api_range_is_refused_at_the_figure_it_comes_from() {
+        assert_eq!(MAX_TARGET_VALUE, 2f64.powi(360));
+        // 1e302 x 0.5 x 60 x 10^6 overflows to infinity inside the formula.
+        assert_eq!(scaling_target(1e302, 0.5), f64::INFINITY);
+        let text = with_variant("        max_rps_per_instance: 1e302\n        autoscaling: {min: 1, max: 2}\n");
+        assert_eq!(
+            diagnostics(&text),
+            ["9:31 the target max_rps_per_instance 1e302 x safety_factor 0.5 x 60 is above the largest target Application Auto Scaling accepts (2^360, about 2.3e108)"]
+        );
+        // Finite but above 2^360: 1e107 x 0.9 x 60 = 5.4e108.
+        let text = with_variant(
+            "        autoscaling: {min: 1, max: 2, target: {max_rps_per_instance: 1e107, safety_factor: 0.9}}\n",
+        );
+        assert_eq!(
+            diagnostics(&text),
+            ["9:70 the target max_rps_per_instance 1e107 x safety_factor 0.9 x 60 is above the largest target Application Auto Scaling accepts (2^360, about 2.3e108)"]
+        );
+        let text = with_variant("        autoscaling: {min: 1, max: 2, target: {invocations_per_instance: 1e200}}\n");
+        assert_eq!(
+            diagnostics(&text),
+            ["9:74 `invocations_per_instance` 1e200 is above the largest target Application Auto Scaling accepts (2^360, about 2.3e108)"]
+        );
+        // Within the range, a large figure is still a target.
+        assert_eq!(
+            scaling("        max_rps_per_instance: 1e100\n        autoscaling: {min: 1, max: 2}\n").target_value,
+            3e101
+        );
     }
 
     #[test]

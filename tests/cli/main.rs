@@ -25,6 +25,7 @@ mod drift;
 mod layout;
 mod plan;
 mod prices;
+mod recommend;
 mod render;
 mod robustness;
 mod security;
