@@ -142,12 +142,23 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::Import { endpoints, project, out, adopt, auto_approve, aws, wait } => {
             import::run(&endpoints, &project, out.as_deref(), adopt, auto_approve, &aws, &wait, colour).await
         }
-        Command::Simulate { spec, traffic, endpoint, days, region, prices, chart, output, compare, model } => {
+        Command::Simulate { spec, traffic, endpoint, days, region, prices, chart, output, compare, model, aws } => {
+            let loaded = if traffic == simulate::CLOUDWATCH {
+                let read =
+                    simulate::cloudwatch_traffic(&spec, endpoint.as_deref(), days, region.as_deref(), &aws, colour)
+                        .await?;
+                for note in &read.notes {
+                    output::stderr(&format!("{note}\n"));
+                }
+                (read.traffic, read.label)
+            } else {
+                let (loaded, label) = simulate::load_traffic(&traffic)?;
+                (simulate::window(loaded, days)?, label)
+            };
             simulate::simulate(
                 &spec,
-                &traffic,
+                loaded,
                 endpoint.as_deref(),
-                days,
                 region.as_deref(),
                 prices.as_deref(),
                 chart.as_deref(),
@@ -187,6 +198,9 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             &model,
         ),
         Command::Traffic(TrafficCommand::Generate { settings }) => simulate::generate(&settings),
+        Command::Traffic(TrafficCommand::Export { spec, days, endpoint, out, region, aws }) => {
+            simulate::export(&spec, days, endpoint.as_deref(), out.as_deref(), region.as_deref(), &aws, colour).await
+        }
         Command::Prices(PricesCommand::Show { region, prices, output }) => {
             prices::show(region.as_deref(), prices.as_deref(), output)
         }
