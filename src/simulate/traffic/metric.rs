@@ -49,7 +49,7 @@ impl Gaps {
         let more = if more > 0 { format!(" and {more} more") } else { String::new() };
         Some(format!(
             "CloudWatch has no Invocations datapoint for {} of the {} from {} to {}, in {} (the longest {}): at {}{more}; they are simulated as 0 invocations (CloudWatch has no datapoint for a period without requests, nor for one whose data is missing)",
-            minutes(self.missing_minutes),
+            self.missing_minutes,
             minutes(self.minutes),
             stamp(start),
             stamp(end),
