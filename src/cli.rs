@@ -35,12 +35,16 @@ pub enum Command {
         strict: bool,
         #[arg(long, value_enum, default_value_t)]
         output: OutputFormat,
+        #[command(flatten)]
+        vars: VarArgs,
     },
     /// Print the AWS API calls that create everything in the spec from nothing.
     Render {
         spec: PathBuf,
         #[arg(long, short, value_enum, default_value_t)]
         format: CallFormat,
+        #[command(flatten)]
+        vars: VarArgs,
     },
     /// Show what would change to make AWS match the spec.
     Plan {
@@ -67,6 +71,8 @@ pub enum Command {
         #[command(flatten)]
         select: Targets,
         #[command(flatten)]
+        vars: VarArgs,
+        #[command(flatten)]
         aws: AwsArgs,
     },
     /// Make AWS match the spec (or carry out a saved plan).
@@ -91,6 +97,9 @@ pub enum Command {
         output: OutputFormat,
         #[command(flatten)]
         select: Targets,
+        // With a saved plan, values must equal those the plan was made with.
+        #[command(flatten)]
+        vars: VarArgs,
         #[command(flatten)]
         aws: AwsArgs,
         #[command(flatten)]
@@ -103,6 +112,8 @@ pub enum Command {
         output: OutputFormat,
         #[command(flatten)]
         select: Targets,
+        #[command(flatten)]
+        vars: VarArgs,
         #[command(flatten)]
         aws: AwsArgs,
     },
@@ -117,6 +128,8 @@ pub enum Command {
         output: OutputFormat,
         #[command(flatten)]
         select: Targets,
+        #[command(flatten)]
+        vars: VarArgs,
         #[command(flatten)]
         aws: AwsArgs,
         #[command(flatten)]
@@ -154,6 +167,9 @@ pub enum Command {
         /// account and delete this project's endpoints that left the spec).
         #[arg(long)]
         prune: bool,
+        // Names (endpoints, roles, region) may come from variables.
+        #[command(flatten)]
+        vars: VarArgs,
     },
     /// Write a spec for existing endpoints, so a team can adopt endpoints made by hand.
     Import {
@@ -209,21 +225,37 @@ pub enum Command {
         /// Other specs to run on the same traffic, side by side.
         #[arg(long, num_args = 1.., value_name = "SPEC")]
         compare: Vec<PathBuf>,
+        // The values apply to every spec, each taking those it declares.
+        #[command(flatten)]
+        vars: VarArgs,
         #[command(flatten)]
         model: ModelArgs,
         /// How `--traffic cloudwatch` reaches AWS (in the spec's region, or --region).
         #[command(flatten)]
         aws: AwsReadArgs,
     },
-    /// Search for the cheapest auto scaled configurations within an overload budget.
+    /// Search for the cheapest auto scaled configurations within an overload budget; with a
+    /// spec, give the best as a change to one of its variants.
+    #[command(mut_arg("vars", |a| a.requires("spec")), mut_arg("var_files", |a| a.requires("spec")))]
     Recommend {
+        /// A spec whose variant to improve: its load test, instance type and current
+        /// configuration (simulated on the same traffic) come from it.
+        spec: Option<PathBuf>,
         /// A CSV or CloudWatch JSON file, or `synthetic[:key=value,...]`.
         #[arg(long)]
         traffic: String,
+        /// With a spec: the endpoint the traffic belongs to (needed when it has several).
+        #[arg(long, requires = "spec")]
+        endpoint: Option<String>,
+        /// With a spec: the variant to improve (needed when the endpoint has several).
+        #[arg(long, requires = "spec")]
+        variant: Option<String>,
         /// Requests per second one instance of the `--tested-on` type serves (load-tested).
-        #[arg(long, value_parser = max_rps_per_instance)]
-        max_rps_per_instance: f64,
+        /// With a spec: its variant's `max_rps_per_instance`, which this may only repeat.
+        #[arg(long, value_parser = max_rps_per_instance, required_unless_present = "spec")]
+        max_rps_per_instance: Option<f64>,
         /// The instance type the load test ran on (default: the first of --instance-types).
+        /// With a spec: the variant's instance type, which this may only repeat.
         #[arg(long, value_name = "TYPE")]
         tested_on: Option<String>,
         /// Instance types to try; capacity scales with vCPUs from the --tested-on one.
@@ -238,25 +270,35 @@ pub enum Command {
         max_overload: f64,
         #[arg(long)]
         days: Option<u32>,
-        /// The region to price in (else AWS_REGION or AWS_DEFAULT_REGION, else us-east-1).
+        /// The region to price in (else AWS_REGION or AWS_DEFAULT_REGION, else us-east-1). With
+        /// a spec that has a `region:`, the spec's wins: this may only repeat it.
         #[arg(long)]
         region: Option<String>,
-        /// A price table to use instead of the shipped one (`prices show --output json` prints one).
+        /// A price table to use instead of the shipped one (`prices show --output json` prints
+        /// one); with a spec, it must be for the spec's region.
         #[arg(long, value_name = "FILE")]
         prices: Option<PathBuf>,
-        /// Time zone of the weekday business hours and the month start the schedules follow.
-        #[arg(long, default_value = "America/New_York")]
-        timezone: String,
+        /// Time zone of the weekday business hours and the month start the schedules follow
+        /// (default: the spec's schedules' time zone, else America/New_York).
+        #[arg(long)]
+        timezone: Option<String>,
         /// How many configurations to show.
         #[arg(long, default_value_t = 5)]
         top: usize,
-        /// Write the winner as a spec fragment (a variant) to this file.
+        /// Write the winner as a spec fragment (a variant) to this file; with a spec, the spec
+        /// with the variant changed (every other line as written), to diff and apply.
         #[arg(long, value_name = "FILE")]
         write: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t)]
         output: OutputFormat,
+        // The spec's variables: only with a spec (checked in the command's `mut_arg`s above).
+        #[command(flatten)]
+        vars: VarArgs,
         #[command(flatten)]
         model: ModelArgs,
+        /// How `--traffic cloudwatch` reaches AWS (with a spec).
+        #[command(flatten)]
+        aws: AwsReadArgs,
     },
     /// Traffic profiles for the simulator.
     #[command(subcommand)]
@@ -345,6 +387,8 @@ pub enum TrafficCommand {
         #[arg(long)]
         region: Option<String>,
         #[command(flatten)]
+        vars: VarArgs,
+        #[command(flatten)]
         aws: AwsReadArgs,
     },
 }
@@ -352,6 +396,27 @@ pub enum TrafficCommand {
 /// Days of CloudWatch history read when --days is not given: within the 15 days CloudWatch keeps
 /// one-minute data.
 pub const DEFAULT_TRAFFIC_DAYS: u32 = 14;
+
+/// Values for the spec's variables (`vars:`); see docs/spec.md, "Variables and environments".
+/// Precedence, lowest first: defaults, ENDPOINT_SCALE_VAR_<NAME>, --var-file, --var.
+#[derive(Debug, Clone, Default, Args)]
+pub struct VarArgs {
+    /// Set a variable: NAME=VALUE, VALUE read as a YAML scalar (repeatable; beats --var-file and
+    /// ENDPOINT_SCALE_VAR_<NAME>).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = var_assignment)]
+    pub vars: Vec<(String, String)>,
+    /// A YAML file of `NAME: value` lines (repeatable; a later file wins).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+}
+
+/// `--var NAME=VALUE`: split at the first `=`; the name is checked against the spec.
+fn var_assignment(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => Ok((name.trim().to_string(), value.to_string())),
+        _ => Err(format!("`{text}` is not NAME=VALUE")),
+    }
+}
 
 /// `--target ENDPOINT`: limit plan, apply, diff or destroy to some endpoints of the spec.
 #[derive(Debug, Clone, Default, Args)]

@@ -54,10 +54,18 @@ pub enum Severity {
 pub struct Diagnostic {
     pub severity: Severity,
     pub message: String,
+    /// The file the position is in, when it is not the spec: a variables file (`--var-file`),
+    /// or where a value without a file came from (`--var NAME`, an environment variable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     #[serde(flatten)]
     pub span: SourceSpan,
     #[serde(skip)]
     pub label: String,
+    /// What the reader needs to know besides the message, one line each: where a variable's
+    /// value came from.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// How to fix it, one line each.
     pub help: Vec<String>,
 }
@@ -72,7 +80,15 @@ impl Diagnostic {
     }
 
     fn new(severity: Severity, message: String) -> Self {
-        Diagnostic { severity, message, span: SourceSpan::default(), label: String::new(), help: Vec::new() }
+        Diagnostic {
+            severity,
+            message,
+            file: None,
+            span: SourceSpan::default(),
+            label: String::new(),
+            notes: Vec::new(),
+            help: Vec::new(),
+        }
     }
 
     pub fn at(mut self, span: SourceSpan, label: impl Into<String>) -> Self {
@@ -86,9 +102,44 @@ impl Diagnostic {
         self
     }
 
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// Places the diagnostic in another file than the spec (see [`Diagnostic::file`]).
+    pub fn in_file(mut self, file: impl Into<String>) -> Self {
+        self.file = Some(file.into());
+        self
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+}
+
+/// Renders diagnostics of the spec `source` and of the variables files `others`: the spec's
+/// first, then each other file's in the order given, then those that stand in no file (a
+/// `--var` flag, an environment variable). A diagnostic's [`Diagnostic::file`] says which.
+pub fn render_files(source: &Source, others: &[Source], diagnostics: &[Diagnostic], colour: bool) -> String {
+    let mut out = render(source, &of_file(diagnostics, None), colour);
+    for other in others {
+        out.push_str(&render(other, &of_file(diagnostics, Some(&other.name)), colour));
+    }
+    let mut elsewhere: Vec<&str> = Vec::new();
+    for file in diagnostics.iter().filter_map(|d| d.file.as_deref()) {
+        if !others.iter().any(|o| o.name == file) && !elsewhere.contains(&file) {
+            elsewhere.push(file);
+        }
+    }
+    for name in elsewhere {
+        out.push_str(&render(&Source::new(name, ""), &of_file(diagnostics, Some(name)), colour));
+    }
+    out
+}
+
+fn of_file(diagnostics: &[Diagnostic], file: Option<&str>) -> Vec<Diagnostic> {
+    diagnostics.iter().filter(|d| d.file.as_deref() == file).cloned().collect()
 }
 
 /// Renders diagnostics the way rustc does, in spec order (by line, then column).
@@ -106,7 +157,14 @@ pub fn render(source: &Source, diagnostics: &[Diagnostic], colour: bool) -> Stri
             Severity::Warning => CsDiagnostic::warning(),
         }
         .with_message(&diagnostic.message)
-        .with_notes(diagnostic.help.iter().map(|h| format!("help: {h}")).collect());
+        .with_notes(
+            diagnostic
+                .notes
+                .iter()
+                .map(|n| format!("note: {n}"))
+                .chain(diagnostic.help.iter().map(|h| format!("help: {h}")))
+                .collect(),
+        );
         if let Some(range) = byte_range(&source.text, diagnostic.span) {
             cs = cs.with_labels(vec![Label::primary((), range).with_message(&diagnostic.label)]);
         } else {

@@ -17,10 +17,12 @@
 use std::fmt;
 
 use crate::live::{LiveEndpoint, LiveState, Ownership};
-use crate::model::Tags;
+use crate::model::{ScalingMetric, Tags};
 use crate::resources::{ConfigResource, PolicyResource, TargetResource, Unsupported, POLICY_NAME, TAG_PREFIX};
 use crate::spec::write::Document;
-use crate::spec::{self, AutoScaling, ModelSpec, Pos, ScheduledAction, Spec, TagMap, Target, SPEC_VERSION};
+use crate::spec::{
+    self, AutoScaling, MetricSpec, ModelSpec, Pos, ScheduledAction, Spec, TagMap, Target, TargetSpec, SPEC_VERSION,
+};
 
 /// An endpoint whose config uses settings a spec cannot express: importing it would drop them.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,6 +122,7 @@ pub fn spec_text(
     let mut unset_targets = Vec::new();
     let mut spec = Spec {
         version: Pos::new(SPEC_VERSION),
+        vars: Default::default(),
         project: Pos::new(project.to_string()),
         region: None,
         tags: TagMap::new(),
@@ -202,6 +205,25 @@ fn data_capture(d: &crate::model::DataCapture) -> spec::DataCapture {
     }
 }
 
+/// The spec's `metric` for a policy's metric; none for the default.
+fn spec_metric(metric: &ScalingMetric) -> Option<MetricSpec> {
+    match metric {
+        ScalingMetric::InvocationsPerInstance => None,
+        ScalingMetric::ConcurrentRequestsPerModel => Some(MetricSpec::Named("concurrent_requests_per_model".into())),
+        ScalingMetric::Customized(c) => Some(MetricSpec::Customized(spec::CustomizedMetric {
+            namespace: Pos::new(c.namespace.clone()),
+            metric_name: Pos::new(c.metric_name.clone()),
+            dimensions: c
+                .dimensions
+                .iter()
+                .map(|d| spec::MetricDimension { name: Pos::new(d.name.clone()), value: Pos::new(d.value.clone()) })
+                .collect(),
+            statistic: Pos::new(c.statistic.clone()),
+            unit: c.unit.clone().map(Pos::new),
+        })),
+    }
+}
+
 fn autoscaling(e: &LiveEndpoint, variant: &str, t: &TargetResource, policy: Option<&PolicyResource>) -> AutoScaling {
     let target = |value: f64| Target { invocations_per_instance: Some(Pos::new(value)), ..Target::default() };
     let schedules = e
@@ -221,8 +243,12 @@ fn autoscaling(e: &LiveEndpoint, variant: &str, t: &TargetResource, policy: Opti
     AutoScaling {
         min: Pos::new(t.min_capacity),
         max: Pos::new(t.max_capacity),
+        metric: policy.and_then(|p| spec_metric(&p.metric)).map(Pos::new),
         // Without a policy the target is a placeholder the header comment asks to replace.
-        target: Some(target(policy.map_or(0.0, |p| p.target_value))),
+        target: Some(Pos::new(match policy {
+            Some(p) if !p.metric.is_default() => TargetSpec::Value(p.target_value),
+            _ => TargetSpec::Derived(target(policy.map_or(0.0, |p| p.target_value))),
+        })),
         scale_in_cooldown: policy.map(|p| Pos::new(p.scale_in_cooldown.to_string())),
         scale_out_cooldown: policy.map(|p| Pos::new(p.scale_out_cooldown.to_string())),
         disable_scale_in: policy.filter(|p| p.disable_scale_in).map(|_| Pos::new(true)),
@@ -310,6 +336,7 @@ mod tests {
             endpoint: "legacy".into(),
             variant: "primary".into(),
             policy_name: "HandMadePolicy".into(),
+            metric: Default::default(),
             target_value: 750.0,
             scale_in_cooldown: 600,
             scale_out_cooldown: 60,

@@ -27,6 +27,87 @@ pub fn scaling_target(max_rps_per_instance: f64, safety_factor: f64) -> f64 {
     (max_rps_per_instance * safety_factor * 60.0 * 1e6).round() / 1e6
 }
 
+/// The target for SageMakerVariantConcurrentRequestsPerModelHighResolution (concurrent requests
+/// per model container) from a load-tested maximum: MAX_CONCURRENCY x SAFETY_FACTOR, the same
+/// recipe as [`scaling_target`] without the per-minute factor (the metric is a count, not a
+/// rate). Rounded to 6 decimals like [`scaling_target`].
+pub fn concurrency_target(max_concurrency_per_instance: f64, safety_factor: f64) -> f64 {
+    (max_concurrency_per_instance * safety_factor * 1e6).round() / 1e6
+}
+
+/// What a target tracking policy tracks (`TargetTrackingScalingPolicyConfiguration`'s
+/// `PredefinedMetricSpecification` or `CustomizedMetricSpecification`).
+///
+/// Written in plans and saved plans as the spec writes it: `"concurrent_requests_per_model"`,
+/// `{"customized": {...}}`; the default (invocations) is left out so plans that do not use the
+/// field read as before.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScalingMetric {
+    /// `SageMakerVariantInvocationsPerInstance`: invocations per instance per minute, emitted
+    /// once a minute.
+    #[default]
+    InvocationsPerInstance,
+    /// `SageMakerVariantConcurrentRequestsPerModelHighResolution`: concurrent requests per model
+    /// container (queued ones included), emitted every 10 seconds.
+    ConcurrentRequestsPerModel,
+    /// A CloudWatch metric of the user's choosing.
+    Customized(CustomizedMetric),
+}
+
+impl ScalingMetric {
+    pub fn is_default(&self) -> bool {
+        *self == ScalingMetric::InvocationsPerInstance
+    }
+
+    /// The `PredefinedMetricType`, for the predefined kinds.
+    pub fn predefined_type(&self) -> Option<&'static str> {
+        match self {
+            ScalingMetric::InvocationsPerInstance => Some("SageMakerVariantInvocationsPerInstance"),
+            ScalingMetric::ConcurrentRequestsPerModel => {
+                Some("SageMakerVariantConcurrentRequestsPerModelHighResolution")
+            }
+            ScalingMetric::Customized(_) => None,
+        }
+    }
+
+    /// The kind for a `PredefinedMetricType` a spec can express.
+    pub fn from_predefined(metric_type: &str) -> Option<Self> {
+        [ScalingMetric::InvocationsPerInstance, ScalingMetric::ConcurrentRequestsPerModel]
+            .into_iter()
+            .find(|m| m.predefined_type() == Some(metric_type))
+    }
+
+    /// How messages name it: the predefined type, or `namespace/metric (statistic)`.
+    pub fn describe(&self) -> String {
+        match self {
+            ScalingMetric::Customized(c) => format!("{} {} ({})", c.namespace, c.metric_name, c.statistic),
+            other => other.predefined_type().unwrap_or_default().to_string(),
+        }
+    }
+}
+
+/// `CustomizedMetricSpecification` without metric math (`Metrics`), which a spec does not offer.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct CustomizedMetric {
+    pub namespace: String,
+    pub metric_name: String,
+    /// Sorted by name then value: CloudWatch identifies a metric by the set of its dimensions, so
+    /// the order written (or read back) is no difference.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dimensions: Vec<MetricDimension>,
+    /// `Average`, `Minimum`, `Maximum`, `SampleCount` or `Sum`.
+    pub statistic: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+pub struct MetricDimension {
+    pub name: String,
+    pub value: String,
+}
+
 /// Tag keys and values, sorted by key so output is stable.
 pub type Tags = BTreeMap<String, String>;
 
@@ -158,11 +239,13 @@ pub struct EnvValue {
     pub secret: bool,
 }
 
-/// Target tracking on SageMakerVariantInvocationsPerInstance plus scheduled actions.
+/// A target tracking policy plus scheduled actions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scaling {
     pub capacity: CapacityRange,
-    /// Invocations per instance per minute.
+    /// What the policy tracks.
+    pub metric: ScalingMetric,
+    /// In the metric's unit (invocations per instance per minute for the default metric).
     pub target_value: f64,
     pub scale_in_cooldown_secs: u32,
     pub scale_out_cooldown_secs: u32,

@@ -14,7 +14,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::model::{DataCapture, Desired, EndpointModel, ModelRef, Tags, VariantModel, Vpc};
+use crate::model::{DataCapture, Desired, EndpointModel, ModelRef, ScalingMetric, Tags, VariantModel, Vpc};
 
 /// Prefix of the tags the tool sets on what it creates; users may not set such tags.
 pub const TAG_PREFIX: &str = "endpoint-scale:";
@@ -26,7 +26,6 @@ pub const OWNERSHIP_TAG_COUNT: usize = 3;
 /// The one target tracking policy the tool puts on a scaled variant.
 pub const POLICY_NAME: &str = "endpoint-scale-invocations-per-instance";
 pub const SCALABLE_DIMENSION: &str = "sagemaker:variant:DesiredInstanceCount";
-pub const PREDEFINED_METRIC: &str = "SageMakerVariantInvocationsPerInstance";
 
 /// Resource kinds in the order AWS needs them created.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -230,7 +229,10 @@ pub struct PolicyResource {
     pub endpoint: String,
     pub variant: String,
     pub policy_name: String,
-    /// Invocations per instance per minute.
+    /// What the policy tracks; left out of plans when it is the default (invocations).
+    #[serde(default, skip_serializing_if = "ScalingMetric::is_default")]
+    pub metric: ScalingMetric,
+    /// In the metric's unit (invocations per instance per minute for the default metric).
     pub target_value: f64,
     pub scale_in_cooldown: u32,
     pub scale_out_cooldown: u32,
@@ -307,6 +309,23 @@ impl Resource {
     /// The attributes as JSON, with secret environment values masked for display: those the
     /// spec marks secret, and any that look secret by name or by value (a model read from AWS
     /// carries no marks).
+    /// [`Resource::display_attributes`] of both sides of an update. A policy on the default
+    /// metric leaves `metric` out; when the other side has one, the default is written out so a
+    /// change of metric reads `"concurrent_requests_per_model" -> "invocations_per_instance"`.
+    pub fn display_pair(before: &Resource, after: &Resource) -> (serde_json::Value, serde_json::Value) {
+        let (mut b, mut a) = (before.display_attributes(), after.display_attributes());
+        if let (Resource::ScalingPolicy(_), Resource::ScalingPolicy(_)) = (before, after) {
+            let default = serde_json::to_value(ScalingMetric::default()).unwrap_or_default();
+            let (in_b, in_a) = (b.get("metric").is_some(), a.get("metric").is_some());
+            for (side, other_has) in [(&mut b, in_a), (&mut a, in_b)] {
+                if let (Some(map), true) = (side.as_object_mut(), other_has) {
+                    map.entry("metric").or_insert_with(|| default.clone());
+                }
+            }
+        }
+        (b, a)
+    }
+
     pub fn display_attributes(&self) -> serde_json::Value {
         let mut value = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
         if let (Resource::Model(m), Some(env)) = (self, value.get_mut("environment").and_then(|e| e.as_object_mut())) {
@@ -440,6 +459,7 @@ fn scaling_resources(endpoint: &str, v: &VariantModel, tags: &Tags) -> Vec<Resou
             endpoint: endpoint.to_string(),
             variant: v.name.clone(),
             policy_name: POLICY_NAME.to_string(),
+            metric: s.metric.clone(),
             target_value: s.target_value,
             scale_in_cooldown: s.scale_in_cooldown_secs,
             scale_out_cooldown: s.scale_out_cooldown_secs,

@@ -6,13 +6,15 @@
 //! serde's first error only. What the values *mean* is checked later, in `validate`.
 //!
 //! YAML anchors and aliases are refused by the parser (marked-yaml): a spec is read by reviewers
-//! line by line, and refusing aliases also rules out alias-expansion bombs.
+//! line by line, and refusing aliases also rules out alias-expansion bombs. Variables (`vars:`
+//! and `${var.NAME}`, see [`vars`]) are how one spec serves several environments instead; they
+//! are substituted in the parsed YAML, before the shape check.
 //!
 //! The same types are what the tool writes specs from (`import`, `recommend --write`): they
 //! serialize to the spec's YAML through [`write`], so written specs use the same keys, and the
 //! round-trip tests there prove they read back to the same values.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::ops::Deref;
 
@@ -22,6 +24,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::diagnostic::{Diagnostic, Source, SourceSpan};
 
 mod shape;
+pub mod vars;
 pub mod write;
 
 /// The spec format this build reads.
@@ -111,6 +114,10 @@ pub type TagMap = BTreeMap<Pos<String>, Pos<String>>;
 pub struct Spec {
     /// Spec format version. Must be 1.
     pub version: Pos<u32>,
+    /// Variables the spec's values use as `${var.NAME}`, by name. Values come from `--var
+    /// NAME=VALUE`, `--var-file FILE`, `ENDPOINT_SCALE_VAR_<NAME>` or the default.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub vars: BTreeMap<Pos<String>, Variable>,
     /// The project this spec describes. It is recorded in the `endpoint-scale:project` tag of
     /// every resource the tool creates, so two specs never touch each other's endpoints.
     pub project: Pos<String>,
@@ -126,6 +133,28 @@ pub struct Spec {
     pub disable_rules: Vec<Pos<String>>,
     /// The SageMaker real-time endpoints.
     pub endpoints: Vec<Endpoint>,
+}
+
+/// A variable the spec's values use as `${var.NAME}` (Terraform's `variable` block).
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Variable {
+    /// What the variable is for: for readers of the spec, not used by the tool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<Pos<String>>,
+    /// `string`, `number` or `bool`: values are converted to it, and refused when they cannot
+    /// be. Without it, a value has the type it is written with.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "variable_type_schema")]
+    pub kind: Option<Pos<String>>,
+    /// The value when none is given. A variable without a default is required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "variable_default_schema")]
+    pub default: Option<Pos<String>>,
+    /// Never show the value: it may then only be used in container environment values, which
+    /// plans mask.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensitive: Option<Pos<bool>>,
 }
 
 /// One SageMaker real-time endpoint.
@@ -219,6 +248,11 @@ pub struct ModelSpec {
     /// When true the containers make no network calls in or out (`EnableNetworkIsolation`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_network_isolation: Option<Pos<bool>>,
+    /// Keys of `environment` whose value takes a sensitive variable: masked like
+    /// `secret_environment` ones. Set by the parser, never written in a spec.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub sensitive_environment: BTreeSet<String>,
 }
 
 /// A model's `VpcConfig`.
@@ -273,7 +307,7 @@ pub struct Variant {
     pub autoscaling: Option<AutoScaling>,
 }
 
-/// Target tracking on `SageMakerVariantInvocationsPerInstance`, plus scheduled actions.
+/// A target tracking policy on the variant's `metric`, plus scheduled actions.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AutoScaling {
@@ -283,10 +317,15 @@ pub struct AutoScaling {
     /// Most instances (MaxCapacity).
     #[schemars(range(min = 1))]
     pub max: Pos<u32>,
-    /// The target for invocations per instance per minute. Default: derived from the variant's
-    /// `max_rps_per_instance` with a safety factor of 0.5.
+    /// What the policy tracks: `invocations_per_instance` (default), `concurrent_requests_per_model`
+    /// (high-resolution) or `customized: {...}` (a CloudWatch metric of your choosing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target: Option<Target>,
+    pub metric: Option<Pos<MetricSpec>>,
+    /// The value the policy holds the metric at: a number, or a mapping that derives it from a
+    /// load test. Default: derived from the variant's `max_rps_per_instance` with a safety factor
+    /// of 0.5 (invocations metric only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Pos<TargetSpec>>,
     /// Wait after a scale-in before the next one: `300`, `300s`, `5m`, `1h`. Default 5m.
     #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "write::duration")]
     #[schemars(schema_with = "duration_schema")]
@@ -303,20 +342,185 @@ pub struct AutoScaling {
     pub schedules: Vec<ScheduledAction>,
 }
 
-/// The value target tracking holds `SageMakerVariantInvocationsPerInstance` at.
-#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+/// The target of the policy: a number in the metric's unit, or a mapping ([`Target`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum TargetSpec {
+    /// `target: N`: the value itself, in the metric's unit.
+    Value(f64),
+    /// `target: {...}`: given per metric, or derived from a load test.
+    Derived(Target),
+}
+
+/// The value target tracking holds the metric at, given or derived from a load test.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
-    /// The target directly, in invocations per instance per minute.
+    /// The target directly, in invocations per instance per minute (invocations metric).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invocations_per_instance: Option<Pos<f64>>,
     /// Load-tested requests per second per instance; defaults to the variant's
-    /// `max_rps_per_instance`. Target = max_rps_per_instance x safety_factor x 60.
+    /// `max_rps_per_instance`. Target = max_rps_per_instance x safety_factor x 60 (invocations
+    /// metric).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_rps_per_instance: Option<Pos<f64>>,
+    /// Load-tested concurrent requests one instance serves at its limit. Target =
+    /// max_concurrency_per_instance x safety_factor (`concurrent_requests_per_model` metric).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_concurrency_per_instance: Option<Pos<f64>>,
     /// Share of the tested maximum to aim for, in (0, 1]. Default 0.5 (AWS's advice).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub safety_factor: Option<Pos<f64>>,
+}
+
+impl Serialize for TargetSpec {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            TargetSpec::Value(v) => v.serialize(serializer),
+            TargetSpec::Derived(t) => t.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for TargetSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = TargetSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number or a mapping")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<TargetSpec, E> {
+                // marked-yaml hands scalars over as text; the shape check has made sure it is a number.
+                v.parse().map(TargetSpec::Value).map_err(|_| E::custom(format!("`{v}` is not a number")))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<TargetSpec, E> {
+                Ok(TargetSpec::Value(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<TargetSpec, E> {
+                Ok(TargetSpec::Value(v as f64))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<TargetSpec, E> {
+                Ok(TargetSpec::Value(v as f64))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<TargetSpec, A::Error> {
+                Target::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(TargetSpec::Derived)
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for TargetSpec {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TargetSpec".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let derived = generator.subschema_for::<Target>();
+        schemars::json_schema!({
+            "description": "The target: a number in the metric's unit (`target: 70`), or a mapping that gives or derives it.",
+            "anyOf": [{"type": "number"}, derived]
+        })
+    }
+}
+
+/// The metric the policy tracks: a predefined one by name, or a customized CloudWatch metric.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MetricSpec {
+    /// `invocations_per_instance` or `concurrent_requests_per_model` (checked in validation).
+    Named(String),
+    /// `customized: {...}`.
+    Customized(CustomizedMetric),
+}
+
+/// A CloudWatch metric of your choosing (`CustomizedMetricSpecification`).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustomizedMetric {
+    /// CloudWatch namespace, for example `/aws/sagemaker/Endpoints` (instance metrics such as
+    /// `CPUUtilization`, `GPUUtilization`).
+    pub namespace: Pos<String>,
+    /// Metric name, for example `CPUUtilization`.
+    pub metric_name: Pos<String>,
+    /// The metric's dimensions, exactly as it is published, for example `EndpointName` and
+    /// `VariantName`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dimensions: Vec<MetricDimension>,
+    /// `Average`, `Minimum`, `Maximum`, `SampleCount` or `Sum`.
+    pub statistic: Pos<String>,
+    /// The metric's CloudWatch unit, for example `Percent`. Optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<Pos<String>>,
+}
+
+/// One dimension of a customized metric.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MetricDimension {
+    /// Dimension name, for example `EndpointName`.
+    pub name: Pos<String>,
+    /// Dimension value, for example the endpoint's name.
+    pub value: Pos<String>,
+}
+
+impl Serialize for MetricSpec {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self {
+            MetricSpec::Named(name) => name.serialize(serializer),
+            MetricSpec::Customized(c) => {
+                let mut map = serializer.serialize_map(Some(1))?;
+                map.serialize_entry("customized", c)?;
+                map.end()
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for MetricSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = MetricSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a metric name or a mapping with `customized`")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<MetricSpec, E> {
+                Ok(MetricSpec::Named(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<MetricSpec, A::Error> {
+                let mut found = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    if key != "customized" || found.is_some() {
+                        return Err(serde::de::Error::unknown_field(&key, &["customized"]));
+                    }
+                    found = Some(map.next_value::<CustomizedMetric>()?);
+                }
+                found.map(MetricSpec::Customized).ok_or_else(|| serde::de::Error::missing_field("customized"))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for MetricSpec {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "MetricSpec".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let customized = generator.subschema_for::<CustomizedMetric>();
+        schemars::json_schema!({
+            "description": "The metric the target tracking policy tracks: `invocations_per_instance` (SageMakerVariantInvocationsPerInstance, one-minute), `concurrent_requests_per_model` (SageMakerVariantConcurrentRequestsPerModelHighResolution, every 10 seconds), or `customized: {...}`.",
+            "anyOf": [
+                {"type": "string", "enum": ["invocations_per_instance", "concurrent_requests_per_model"]},
+                {
+                    "type": "object",
+                    "properties": {"customized": customized},
+                    "required": ["customized"],
+                    "additionalProperties": false
+                }
+            ]
+        })
+    }
 }
 
 /// A PutScheduledAction: at its times, replace the variant's min and/or max.
@@ -347,6 +551,14 @@ pub struct ScheduledAction {
     pub max: Option<Pos<u32>>,
 }
 
+fn variable_type_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": "string", "enum": ["string", "number", "bool"] })
+}
+
+fn variable_default_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": ["string", "number", "boolean"] })
+}
+
 fn duration_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     schemars::json_schema!({
         "type": ["string", "integer"],
@@ -355,7 +567,53 @@ fn duration_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     })
 }
 
-/// The JSON Schema of the spec, for editors' YAML language servers and for the shape check.
+/// The JSON Schema editors get (`endpoint-scale schema`): the one the shape check uses, where
+/// every number and boolean may also be written `${var.NAME}`. The shape check needs no such
+/// branch: it runs after substitution.
+pub fn editor_schema() -> serde_json::Value {
+    use serde_json::{json, Value};
+    let mut schema = json_schema();
+    let reference = json!({ "$ref": "#/definitions/VariableReference" });
+    // Wraps a property that takes numbers or booleans: `anyOf` its schema and a reference.
+    let wrap = |prop: &mut Value| {
+        let types: Vec<&str> = match prop.get("type") {
+            Some(Value::String(t)) => vec![t.as_str()],
+            Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        if !types.iter().any(|t| matches!(*t, "integer" | "number" | "boolean")) {
+            return;
+        }
+        let Value::Object(mut inner) = prop.take() else { return };
+        let mut outer = serde_json::Map::new();
+        if let Some(description) = inner.remove("description") {
+            outer.insert("description".into(), description);
+        }
+        outer.insert("anyOf".into(), json!([Value::Object(inner), reference.clone()]));
+        *prop = Value::Object(outer);
+    };
+    let properties = |object: &mut Value| {
+        if let Some(Value::Object(props)) = object.get_mut("properties") {
+            props.iter_mut().filter(|(k, _)| *k != "vars").for_each(|(_, p)| wrap(p));
+        }
+    };
+    properties(&mut schema);
+    if let Some(Value::Object(definitions)) = schema.get_mut("definitions") {
+        definitions.iter_mut().filter(|(k, _)| *k != "Variable").for_each(|(_, d)| properties(d));
+        definitions.insert(
+            "VariableReference".into(),
+            json!({
+                "type": "string",
+                "pattern": r"^\$\{\s*var\.[A-Za-z][A-Za-z0-9_]*\s*\}$",
+                "description": "`${var.NAME}`: the value of the variable NAME declared under `vars:`, with its type."
+            }),
+        );
+    }
+    schema
+}
+
+/// The JSON Schema of the spec, for the shape check (and, with variables, for editors:
+/// [`editor_schema`]).
 pub fn json_schema() -> serde_json::Value {
     let generator = schemars::generate::SchemaSettings::draft07().into_generator();
     let schema = generator.into_root_schema_for::<Spec>();
@@ -398,7 +656,6 @@ fn forbid_null(schema: &mut serde_json::Value) {
     }
 }
 
-/// Parses spec text. On failure returns every shape diagnostic found.
 /// Where a YAML marker points, as a diagnostic position.
 pub(crate) fn span_at(marker: &marked_yaml::Marker) -> SourceSpan {
     SourceSpan { line: marker.line(), column: marker.column(), len: 0 }
@@ -409,28 +666,70 @@ pub(crate) fn span_of(span: &marked_yaml::Span) -> SourceSpan {
     span.start().map(span_at).unwrap_or_default()
 }
 
+/// The YAML tree of spec text, with the positions of every node, read as [`parse`] reads it
+/// (before its variables are substituted).
+pub(crate) fn load_node(source: &Source) -> Result<marked_yaml::Node, Vec<Diagnostic>> {
+    let options = marked_yaml::LoaderOptions::default().error_on_duplicate_keys(true).prevent_coercion(true);
+    marked_yaml::parse_yaml_with_options(0, &source.text, options).map_err(|err| vec![shape::load_error(&err)])
+}
+
+/// A spec read with its variables.
+#[derive(Debug)]
+pub struct Parsed {
+    pub spec: Spec,
+    pub variables: vars::Variables,
+}
+
+/// Parses spec text without variable values besides the defaults. On failure returns every
+/// shape diagnostic found.
 pub fn parse(source: &Source) -> Result<Spec, Vec<Diagnostic>> {
+    parse_with(source, &vars::Inputs::default()).map(|p| p.spec)
+}
+
+/// Parses spec text, its variables taking their values from `inputs`. On failure returns every
+/// diagnostic found; those about a variables file or a flag name it in [`Diagnostic::file`].
+pub fn parse_with(source: &Source, inputs: &vars::Inputs) -> Result<Parsed, Vec<Diagnostic>> {
     if shape::is_blank(&source.text) {
         return Err(vec![Diagnostic::error("the spec is empty").help(
             "start from examples/recommender.yaml; a spec needs at least `version`, `project` and `endpoints`",
         )]);
     }
-    let options = marked_yaml::LoaderOptions::default().error_on_duplicate_keys(true).prevent_coercion(true);
-    let node = match marked_yaml::parse_yaml_with_options(0, &source.text, options) {
-        Ok(node) => node,
-        Err(err) => return Err(vec![shape::load_error(&err)]),
-    };
+    let mut node = load_node(source)?;
     let schema = json_schema();
-    let diagnostics = shape::check(&schema, &node);
+    let (variables, masked) = vars::apply(&schema, &mut node, source, inputs)?;
+    let mut diagnostics = shape::check(&schema, &node);
     if !diagnostics.is_empty() {
+        variables.annotate(&mut diagnostics);
         return Err(diagnostics);
     }
-    marked_yaml::from_node::<Spec>(&node).map_err(|err| {
+    let mut spec = marked_yaml::from_node::<Spec>(&node).map_err(|err| {
         // The shape check mirrors the schema of these types, so this is only reached by a
         // mismatch between the two: report it rather than panic.
         let span = err.start_mark().map(|m| span_at(&m)).unwrap_or_default();
         vec![Diagnostic::error(format!("cannot read the spec: {}", err.into_inner())).at(span, "here")]
-    })
+    })?;
+    if !masked.is_empty() {
+        mark_sensitive_environment(&mut spec, &masked);
+    }
+    Ok(Parsed { spec, variables })
+}
+
+/// Records in each model the `environment` keys whose value (at a position in `masked`) takes a
+/// sensitive variable.
+fn mark_sensitive_environment(spec: &mut Spec, masked: &vars::Positions) {
+    let models = spec
+        .endpoints
+        .iter_mut()
+        .flat_map(|e| e.model.iter_mut().chain(e.variants.iter_mut().filter_map(|v| v.model.as_mut())));
+    for model in models {
+        let keys: Vec<String> = model
+            .environment
+            .iter()
+            .filter(|(_, v)| masked.contains(&(v.span.line, v.span.column)))
+            .map(|(k, _)| k.value.clone())
+            .collect();
+        model.sensitive_environment.extend(keys);
+    }
 }
 
 #[cfg(test)]
@@ -464,7 +763,7 @@ mod tests {
         let schema = json_schema();
         let props = schema["properties"].as_object().unwrap();
         let keys: Vec<&str> = props.keys().map(String::as_str).collect();
-        assert_eq!(keys, ["version", "project", "region", "tags", "disable_rules", "endpoints"]);
+        assert_eq!(keys, ["version", "vars", "project", "region", "tags", "disable_rules", "endpoints"]);
         assert_eq!(schema["additionalProperties"], false);
     }
 }

@@ -1,6 +1,7 @@
-//! Fuzzing on the stable toolchain: the spec parser and validation, the traffic readers (CSV and
-//! CloudWatch JSON, with the simulator run on what they accept), the saved-plan reader and the
-//! price readers (price tables, Price List documents, offer files and get-products output) get
+//! Fuzzing on the stable toolchain: the spec parser and validation, variables (a spec and a
+//! variables file mutated together), the traffic readers (CSV and CloudWatch JSON, with the
+//! simulator run on what they accept), the saved-plan reader and the price readers (price
+//! tables, Price List documents, offer files and get-products output) get
 //! mutated copies of the repository's own files, and must return (an error is fine) without a
 //! panic. cargo-fuzz needs a nightly toolchain; proptest gives mutation, a reproducible seed and
 //! shrinking of a failing input to a small one.
@@ -63,6 +64,12 @@ const TOKENS: &[&str] = &[
     "null",
     "true",
     "\"endpoint_scale_plan\": 3",
+    "${var.env}",
+    "${var.max_instances}",
+    "${",
+    "$${",
+    "}",
+    "vars:\n  x: {}\n",
 ];
 
 #[derive(Debug, Clone)]
@@ -200,7 +207,7 @@ fn traffic_seeds() -> Vec<Vec<u8>> {
 
 #[test]
 fn fuzz_spec_parser_and_validation() {
-    let seeds = files(&["examples", "examples/invalid", "examples/study", "tests/expected"]);
+    let seeds = files(&["examples", "examples/invalid", "examples/study", "examples/environments", "tests/expected"]);
     fuzz("spec", &seeds, |bytes| {
         let source = Source::new("fuzz.yaml", String::from_utf8_lossy(bytes).into_owned());
         if let Ok(spec) = endpoint_scale::spec::parse(&source) {
@@ -214,6 +221,43 @@ fn fuzz_spec_parser_and_validation() {
                     let params = endpoint_scale::simulate::engine::Params::default();
                     endpoint_scale::simulate::simulate("fuzz", &prepared, &traffic, &params, true);
                 }
+            }
+        }
+    });
+}
+
+/// A spec and a variables file in one input, split at the first NUL byte, with a flag and an
+/// environment value besides; what parses is validated, its diagnostics annotated and rendered.
+#[test]
+fn fuzz_variables() {
+    let spec = std::fs::read(root().join("examples/environments/recommender.yaml")).unwrap();
+    let mut seeds: Vec<Vec<u8>> = files(&["examples/environments/envs"])
+        .into_iter()
+        .map(|values| [spec.as_slice(), b"\0", values.as_slice()].concat())
+        .collect();
+    // Many uses of a long value: the expansion limits.
+    let long = format!("env: {}\n", "x".repeat(4000));
+    let many: String = (0..40).map(|i| format!("  k{i}: \"${{var.env}}${{var.env}}\"\n")).collect();
+    seeds
+        .push(format!("version: 1\nvars:\n  env: {{}}\nproject: p\ntags:\n{many}endpoints: []\n\0{long}").into_bytes());
+    fuzz("variables", &seeds, |bytes| {
+        let text = String::from_utf8_lossy(bytes);
+        let (spec, values) = text.split_once('\0').unwrap_or((&text, ""));
+        let source = Source::new("fuzz.yaml", spec);
+        let inputs = endpoint_scale::spec::vars::Inputs {
+            env: vec![("max_instances".into(), "3".into())],
+            files: vec![Source::new("vars.yaml", values)],
+            flags: vec![("capture".into(), "true".into())],
+            ..Default::default()
+        };
+        match endpoint_scale::spec::parse_with(&source, &inputs) {
+            Ok(parsed) => {
+                let mut validated = endpoint_scale::validate::validate(&parsed.spec);
+                parsed.variables.annotate(&mut validated.diagnostics);
+                endpoint_scale::diagnostic::render_files(&source, &inputs.files, &validated.diagnostics, false);
+            }
+            Err(diagnostics) => {
+                endpoint_scale::diagnostic::render_files(&source, &inputs.files, &diagnostics, false);
             }
         }
     });

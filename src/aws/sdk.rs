@@ -24,10 +24,10 @@ use super::{
     Aws, AwsError, AwsErrorKind, AwsOptions, AwsResult, EndpointDesc, IgnoredRegion, PolicyDesc, TargetDesc,
     VariantDesc,
 };
-use crate::model::{DataCapture, Tags, Vpc, DEFAULT_COOLDOWN_SECS};
+use crate::model::{CustomizedMetric, DataCapture, MetricDimension, ScalingMetric, Tags, Vpc, DEFAULT_COOLDOWN_SECS};
 use crate::resources::{
     resource_id, ConfigResource, ConfigVariant, ModelResource, PolicyResource, ScheduledActionResource, TargetResource,
-    Unsupported, WeightAndCapacity, PREDEFINED_METRIC,
+    Unsupported, WeightAndCapacity,
 };
 
 /// Why AWS cannot be reached at all: said in one sentence, with what to set.
@@ -840,6 +840,7 @@ impl Aws for SdkAws {
                         endpoint,
                         variant,
                         policy_name: p.policy_name().to_string(),
+                        metric: ScalingMetric::default(),
                         target_value: 0.0,
                         scale_in_cooldown: 0,
                         scale_out_cooldown: 0,
@@ -848,14 +849,16 @@ impl Aws for SdkAws {
                     let Some(tt) = p.target_tracking_scaling_policy_configuration() else {
                         return Some(PolicyDesc { policy, other: Some(p.policy_type().as_str().to_string()) });
                     };
-                    // Only target tracking on invocations per instance is what a spec expresses.
-                    let metric = tt.predefined_metric_specification().map(|m| m.predefined_metric_type().as_str());
-                    if metric != Some(PREDEFINED_METRIC) {
-                        let on = metric.unwrap_or("a customized metric");
-                        return Some(PolicyDesc {
-                            policy,
-                            other: Some(format!("{} on {on}", p.policy_type().as_str())),
-                        });
+                    // Target tracking on a metric a spec expresses; anything else (another
+                    // predefined type, metric math) is reported as what it is.
+                    match policy_metric(tt) {
+                        Ok(metric) => policy.metric = metric,
+                        Err(on) => {
+                            return Some(PolicyDesc {
+                                policy,
+                                other: Some(format!("{} on {on}", p.policy_type().as_str())),
+                            })
+                        }
                     }
                     policy.target_value = tt.target_value();
                     policy.scale_in_cooldown =
@@ -970,13 +973,39 @@ impl Aws for SdkAws {
 
     async fn put_scaling_policy(&self, policy: &PolicyResource) -> AwsResult<()> {
         let id = resource_id(&policy.endpoint, &policy.variant);
-        let metric = aas::types::PredefinedMetricSpecification::builder()
-            .predefined_metric_type(aas::types::MetricType::from(PREDEFINED_METRIC))
-            .build()
-            .map_err(|e| build_error("PutScalingPolicy", &id, e))?;
-        let config = aas::types::TargetTrackingScalingPolicyConfiguration::builder()
-            .target_value(policy.target_value)
-            .predefined_metric_specification(metric)
+        let config = aas::types::TargetTrackingScalingPolicyConfiguration::builder().target_value(policy.target_value);
+        let config = match &policy.metric {
+            ScalingMetric::Customized(c) => {
+                let mut dimensions = Vec::new();
+                for d in &c.dimensions {
+                    dimensions.push(
+                        aas::types::MetricDimension::builder()
+                            .name(&d.name)
+                            .value(&d.value)
+                            .build()
+                            .map_err(|e| build_error("PutScalingPolicy", &id, e))?,
+                    );
+                }
+                config.customized_metric_specification(
+                    aas::types::CustomizedMetricSpecification::builder()
+                        .metric_name(&c.metric_name)
+                        .namespace(&c.namespace)
+                        .set_dimensions((!dimensions.is_empty()).then_some(dimensions))
+                        .statistic(aas::types::MetricStatistic::from(c.statistic.as_str()))
+                        .set_unit(c.unit.clone())
+                        .build(),
+                )
+            }
+            predefined => config.predefined_metric_specification(
+                aas::types::PredefinedMetricSpecification::builder()
+                    .predefined_metric_type(aas::types::MetricType::from(
+                        predefined.predefined_type().unwrap_or_default(),
+                    ))
+                    .build()
+                    .map_err(|e| build_error("PutScalingPolicy", &id, e))?,
+            ),
+        };
+        let config = config
             .scale_in_cooldown(policy.scale_in_cooldown as i32)
             .scale_out_cooldown(policy.scale_out_cooldown as i32)
             .disable_scale_in(policy.disable_scale_in)
@@ -1139,6 +1168,37 @@ fn parse_resource_id(id: &str) -> Option<(String, String)> {
     let rest = id.strip_prefix("endpoint/")?;
     let (endpoint, variant) = rest.split_once("/variant/")?;
     Some((endpoint.to_string(), variant.to_string()))
+}
+
+/// The metric of a target tracking policy as the spec knows it, or what it is when a spec cannot
+/// express it (another predefined type, a customized metric built from metric math).
+fn policy_metric(tt: &aas::types::TargetTrackingScalingPolicyConfiguration) -> Result<ScalingMetric, String> {
+    if let Some(m) = tt.predefined_metric_specification() {
+        let name = m.predefined_metric_type().as_str();
+        return ScalingMetric::from_predefined(name).ok_or_else(|| name.to_string());
+    }
+    let Some(c) = tt.customized_metric_specification() else {
+        return Err("no metric".to_string());
+    };
+    let (Some(namespace), Some(metric_name), Some(statistic)) = (c.namespace(), c.metric_name(), c.statistic()) else {
+        return Err("a customized metric built from metric math".to_string());
+    };
+    if !c.metrics().is_empty() {
+        return Err("a customized metric built from metric math".to_string());
+    }
+    let mut dimensions: Vec<MetricDimension> = c
+        .dimensions()
+        .iter()
+        .map(|d| MetricDimension { name: d.name().to_string(), value: d.value().to_string() })
+        .collect();
+    dimensions.sort();
+    Ok(ScalingMetric::Customized(CustomizedMetric {
+        namespace: namespace.to_string(),
+        metric_name: metric_name.to_string(),
+        dimensions,
+        statistic: statistic.as_str().to_string(),
+        unit: c.unit().map(str::to_string),
+    }))
 }
 
 #[cfg(test)]

@@ -10,18 +10,19 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::{confirm, connect, desired_from, interrupt, plural, read_live, read_text, show_live_plan, targets};
-use super::{write_stdout, CliError, Outcome, Target};
+use super::{var_inputs, write_stdout, CliError, Outcome, Target};
 use crate::apply::{self, ApplyError, ApplyOptions, Cancel};
 use crate::aws::{SdkAws, WaitOptions};
-use crate::cli::{AwsArgs, OutputFormat, WaitArgs};
+use crate::cli::{AwsArgs, OutputFormat, VarArgs, WaitArgs};
 use crate::diagnostic::Source;
 use crate::model::Desired;
 use crate::output::{self, ColorChoice};
-use crate::plan::saved::{ReadFrom, SavedPlan};
+use crate::plan::saved::{ReadFrom, SavedPlan, SavedPlanError};
 use crate::plan::{self, Plan};
 use crate::progress::Progress;
 use crate::resources;
 use crate::results::{self, Results};
+use crate::spec::vars::Pinned;
 
 /// What `apply` was asked for, beyond the file and AWS access.
 pub struct Run<'a> {
@@ -30,6 +31,8 @@ pub struct Run<'a> {
     pub options: plan::Options,
     pub format: OutputFormat,
     pub targets: &'a [String],
+    /// The variables' values; with a saved plan, any given must equal those it pins.
+    pub vars: &'a VarArgs,
 }
 
 pub async fn run(
@@ -49,7 +52,7 @@ pub async fn run(
     if run.format == OutputFormat::Json && !run.auto_approve {
         return Err(CliError::JsonNeedsApproval { command: "apply", or_saved: " (or a plan saved with `plan --out`)" });
     }
-    let desired = desired_from(&file, colour)?;
+    let (desired, _) = desired_from(&file, &var_inputs(run.vars)?, colour)?;
     let (desired, selected) = targets::select(desired, run.targets, run.prune)?;
     let aws = connect(args, desired.region.as_deref()).await?;
     let (live, target) = read_live(&aws, &desired, run.prune, args.parallelism).await?;
@@ -116,6 +119,10 @@ pub(super) fn complete(changed: usize, colour: ColorChoice) -> Result<Outcome, C
     write_stdout(&format!("{} {} changed.\n", colour.stdout().green("Apply complete:"), plural(changed, "endpoint")))
 }
 
+/// A saved plan runs with the variable values it was made with, as Terraform's does: the spec and
+/// the values together are what the plan showed. A value given again must be the same; a
+/// different one is refused rather than ignored, since ignoring it would apply something other
+/// than what the command line asks for.
 async fn run_saved(
     path: &str,
     saved: SavedPlan,
@@ -125,7 +132,13 @@ async fn run_saved(
     colour: ColorChoice,
 ) -> Result<Outcome, CliError> {
     let source = Source::new(saved.spec_path.clone(), saved.spec.clone());
-    let desired = desired_from(&source, colour)?;
+    let mut inputs = var_inputs(run.vars)?;
+    inputs.pinned = Some(Pinned { plan: path.to_string(), values: saved.vars.clone() });
+    let (desired, variables) = desired_from(&source, &inputs, colour)?;
+    let differing = variables.differing_from_pinned();
+    if !differing.is_empty() {
+        return Err(SavedPlanError::Variables { path: path.to_string(), differing: differing.join(", ") }.into());
+    }
     // The saved targets, not flags: they are part of what the file's digest pins.
     let (desired, selected) = targets::select(desired, &saved.targets, saved.prune)?;
     let aws = connect(args, desired.region.as_deref()).await?;

@@ -6,15 +6,17 @@ use std::path::Path;
 
 use super::apply::{complete, execute};
 use super::{confirm, connect, load, read_live, show_live_plan, targets, write_stdout, CliError, Outcome};
-use crate::cli::{AwsArgs, OutputFormat, WaitArgs};
+use crate::cli::{AwsArgs, OutputFormat, VarArgs, WaitArgs};
 use crate::output::{self, ColorChoice};
 use crate::{plan, results};
 
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     path: &Path,
     auto_approve: bool,
     format: OutputFormat,
     targets: &[String],
+    vars: &VarArgs,
     args: &AwsArgs,
     wait: &WaitArgs,
     colour: ColorChoice,
@@ -23,7 +25,7 @@ pub async fn run(
     if json && !auto_approve {
         return Err(CliError::JsonNeedsApproval { command: "destroy", or_saved: "" });
     }
-    let (_, desired) = load(path, colour)?;
+    let desired = load(path, vars, colour)?.desired;
     let (desired, selected) = targets::select(desired, targets, false)?;
     let aws = connect(args, desired.region.as_deref()).await?;
     let (live, target) = read_live(&aws, &desired, false, args.parallelism).await?;

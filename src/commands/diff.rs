@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use super::{connect, load, read_live, show_live_plan, targets, write_stdout, CliError, Outcome};
-use crate::cli::{AwsArgs, OutputFormat};
+use crate::cli::{AwsArgs, OutputFormat, VarArgs};
 use crate::output::ColorChoice;
 use crate::{plan, render, resources};
 
@@ -18,10 +18,11 @@ pub async fn run(
     path: &Path,
     format: OutputFormat,
     targets: &[String],
+    vars: &VarArgs,
     args: &AwsArgs,
     colour: ColorChoice,
 ) -> Result<Outcome, CliError> {
-    let (_, desired) = load(path, colour)?;
+    let desired = load(path, vars, colour)?.desired;
     let (desired, selected) = targets::select(desired, targets, false)?;
     let aws = connect(args, desired.region.as_deref()).await?;
     let (live, target) = read_live(&aws, &desired, selected.is_empty(), args.parallelism).await?;

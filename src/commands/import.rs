@@ -65,7 +65,8 @@ pub async fn run(
     }
     // The written spec, read back like any spec: adoption is its plan, nothing else.
     let desired_path = out.map_or("<the spec import printed>".to_string(), |p| p.display().to_string());
-    let desired = desired_from(&Source::new(name, text), colour)?;
+    // A written spec has no variables.
+    let (desired, _) = desired_from(&Source::new(name, text), &Default::default(), colour)?;
     let plan = plan::diff(&resources::desired(&desired), &live);
     // stdout may hold the spec: the plan goes to stderr.
     output::stderr(&show_live_plan(&plan, &desired, OutputFormat::Human, &target, colour));

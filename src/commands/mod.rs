@@ -2,7 +2,8 @@
 //! text to `output` and returns an [`Outcome`] or a [`CliError`]. `main` turns those into exit
 //! codes; nothing here exits the process.
 //!
-//! Shared by the commands: reading and validating a spec ([`load`]), connecting to AWS
+//! Shared by the commands: reading and validating a spec with its variables' values
+//! ([`var_inputs`], [`load`]), connecting to AWS
 //! ([`connect`]), reading the live state ([`read_live`]), asking for confirmation ([`confirm`])
 //! and writing to stdout ([`write_stdout`]).
 
@@ -21,20 +22,20 @@ pub mod simulate;
 mod targets;
 mod validate;
 
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Read};
 use std::path::Path;
 
 use thiserror::Error;
 
 use crate::aws::{self, AwsError, AwsOptions, SdkAws};
-use crate::cli::{AwsArgs, Cli, Command, OutputFormat, PricesCommand, RetryMode, TrafficCommand};
+use crate::cli::{AwsArgs, Cli, Command, OutputFormat, PricesCommand, RetryMode, TrafficCommand, VarArgs};
 use crate::diagnostic::{self, Source};
 use crate::live::{self, LiveState};
 use crate::model::Desired;
 use crate::output::{self, ColorChoice};
 use crate::plan::saved::SavedPlanError;
 use crate::plan::Plan;
-use crate::spec;
+use crate::spec::{self, vars};
 use crate::validate::Validated;
 
 /// How a command ended, when it did not fail with an error message.
@@ -97,6 +98,12 @@ pub enum CliError {
     OtherProject { endpoint: String, other: String, project: String },
     #[error(transparent)]
     Import(#[from] crate::import::ImportError),
+    #[error("variables file {path}: {reason}")]
+    VarFile { path: String, reason: String },
+    #[error("{name} is not UTF-8 text")]
+    VarEnv { name: String },
+    #[error("unknown variable `{name}` ({given}): none of the specs declares it")]
+    UnknownVariable { name: String, given: String },
     #[error(transparent)]
     Target(#[from] targets::TargetError),
     #[error(
@@ -113,40 +120,70 @@ pub enum CliError {
 pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
     let colour = cli.color;
     match cli.command {
-        Command::Validate { spec, strict, output } => validate::run(&spec, strict, output, colour),
-        Command::Render { spec, format } => render::run(&spec, format, colour),
-        Command::Plan { spec, offline: true, output, detailed_exitcode, out, prune, select, .. } => {
+        Command::Validate { spec, strict, output, vars } => validate::run(&spec, strict, output, &vars, colour),
+        Command::Render { spec, format, vars } => render::run(&spec, format, &vars, colour),
+        Command::Plan { spec, offline: true, output, detailed_exitcode, out, prune, select, vars, .. } => {
             if out.is_some() || prune {
                 return Err(CliError::OfflineOnly);
             }
-            plan::offline(&spec, output, detailed_exitcode, &select.targets, colour)
+            plan::offline(&spec, output, detailed_exitcode, &select.targets, &vars, colour)
         }
-        Command::Plan { spec, output, detailed_exitcode, out, prune, raise_capacity, select, aws, .. } => {
+        Command::Plan { spec, output, detailed_exitcode, out, prune, raise_capacity, select, vars, aws, .. } => {
             let options = crate::plan::Options { raise_capacity };
-            let run = plan::Run { format: output, detailed: detailed_exitcode, out: out.as_deref(), prune, options };
+            let run = plan::Run {
+                format: output,
+                detailed: detailed_exitcode,
+                out: out.as_deref(),
+                prune,
+                options,
+                vars: &vars,
+            };
             plan::run(&spec, &run, &select.targets, &aws, colour).await
         }
-        Command::Apply { target, auto_approve, prune, raise_capacity, output, select, aws, wait } => {
+        Command::Apply { target, auto_approve, prune, raise_capacity, output, select, vars, aws, wait } => {
             let options = crate::plan::Options { raise_capacity };
-            let run = apply::Run { auto_approve, prune, options, format: output, targets: &select.targets };
+            let run =
+                apply::Run { auto_approve, prune, options, format: output, targets: &select.targets, vars: &vars };
             apply::run(&target, &run, &aws, &wait, colour).await
         }
-        Command::Diff { spec, output, select, aws } => diff::run(&spec, output, &select.targets, &aws, colour).await,
-        Command::Destroy { spec, auto_approve, output, select, aws, wait } => {
-            destroy::run(&spec, auto_approve, output, &select.targets, &aws, &wait, colour).await
+        Command::Diff { spec, output, select, vars, aws } => {
+            diff::run(&spec, output, &select.targets, &vars, &aws, colour).await
+        }
+        Command::Destroy { spec, auto_approve, output, select, vars, aws, wait } => {
+            destroy::run(&spec, auto_approve, output, &select.targets, &vars, &aws, &wait, colour).await
         }
         Command::Show { plan, output } => show::run(&plan, output, colour),
-        Command::IamPolicy { spec, for_command, account, region, partition, prune } => {
-            iam_policy::run(&spec, for_command, account, region, partition, prune, colour)
+        Command::IamPolicy { spec, for_command, account, region, partition, prune, vars } => {
+            iam_policy::run(&spec, for_command, account, region, partition, prune, &vars, colour)
         }
         Command::Import { endpoints, project, out, adopt, auto_approve, aws, wait } => {
             import::run(&endpoints, &project, out.as_deref(), adopt, auto_approve, &aws, &wait, colour).await
         }
-        Command::Simulate { spec, traffic, endpoint, days, region, prices, chart, output, compare, model, aws } => {
+        Command::Simulate {
+            spec,
+            traffic,
+            endpoint,
+            days,
+            region,
+            prices,
+            chart,
+            output,
+            compare,
+            vars,
+            model,
+            aws,
+        } => {
             let loaded = if traffic == simulate::CLOUDWATCH {
-                let read =
-                    simulate::cloudwatch_traffic(&spec, endpoint.as_deref(), days, region.as_deref(), &aws, colour)
-                        .await?;
+                let read = simulate::cloudwatch_traffic(
+                    &spec,
+                    endpoint.as_deref(),
+                    days,
+                    region.as_deref(),
+                    &vars,
+                    &aws,
+                    colour,
+                )
+                .await?;
                 for note in &read.notes {
                     output::stderr(&format!("{note}\n"));
                 }
@@ -164,12 +201,16 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
                 chart.as_deref(),
                 output,
                 &compare,
+                &vars,
                 &model,
                 colour,
             )
         }
         Command::Recommend {
+            spec,
             traffic,
+            endpoint,
+            variant,
             max_rps_per_instance,
             tested_on,
             instance_types,
@@ -181,25 +222,59 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             top,
             write,
             output,
+            vars,
             model,
-        } => simulate::recommend(
-            &traffic,
-            max_rps_per_instance,
-            tested_on.as_deref(),
-            &instance_types,
-            max_overload,
-            days,
-            region.as_deref(),
-            prices.as_deref(),
-            &timezone,
-            top,
-            write.as_deref(),
-            output,
-            &model,
-        ),
+            aws,
+        } => {
+            // CloudWatch history is the spec's endpoint's: read it here, as simulate does.
+            let loaded = match (&spec, traffic == simulate::CLOUDWATCH) {
+                (Some(path), true) => {
+                    let read = simulate::cloudwatch_traffic(
+                        path,
+                        endpoint.as_deref(),
+                        days,
+                        region.as_deref(),
+                        &vars,
+                        &aws,
+                        colour,
+                    )
+                    .await?;
+                    for note in &read.notes {
+                        output::stderr(&format!("{note}\n"));
+                    }
+                    (read.traffic, read.label)
+                }
+                _ => {
+                    let (loaded, label) = simulate::load_traffic(&traffic)?;
+                    (simulate::window(loaded, days)?, label)
+                }
+            };
+            simulate::recommend(
+                loaded,
+                max_rps_per_instance,
+                tested_on.as_deref(),
+                &instance_types,
+                max_overload,
+                region.as_deref(),
+                prices.as_deref(),
+                timezone.as_deref(),
+                top,
+                write.as_deref(),
+                output,
+                &model,
+                spec.as_deref().map(|path| simulate::SpecArgs {
+                    path,
+                    endpoint: endpoint.as_deref(),
+                    variant: variant.as_deref(),
+                    vars: &vars,
+                    colour,
+                }),
+            )
+        }
         Command::Traffic(TrafficCommand::Generate { settings }) => simulate::generate(&settings),
-        Command::Traffic(TrafficCommand::Export { spec, days, endpoint, out, region, aws }) => {
-            simulate::export(&spec, days, endpoint.as_deref(), out.as_deref(), region.as_deref(), &aws, colour).await
+        Command::Traffic(TrafficCommand::Export { spec, days, endpoint, out, region, vars, aws }) => {
+            simulate::export(&spec, days, endpoint.as_deref(), out.as_deref(), region.as_deref(), &vars, &aws, colour)
+                .await
         }
         Command::Prices(PricesCommand::Show { region, prices, output }) => {
             prices::show(region.as_deref(), prices.as_deref(), output)
@@ -242,30 +317,90 @@ fn read_text(path: &Path) -> Result<Source, CliError> {
     Ok(Source::new(name, text))
 }
 
-fn check(source: &Source) -> Validated {
-    match spec::parse(source) {
-        Ok(spec) => crate::validate::validate(&spec),
+/// The values a command was given for a spec's variables: `--var`, the `--var-file` files
+/// (read here, within `vars::MAX_VAR_FILE_BYTES`) and the `ENDPOINT_SCALE_VAR_<NAME>`
+/// environment variables.
+fn var_inputs(args: &VarArgs) -> Result<vars::Inputs, CliError> {
+    let files = args.var_files.iter().map(|p| read_var_file(p)).collect::<Result<_, _>>()?;
+    let mut env = Vec::new();
+    for (key, value) in std::env::vars_os() {
+        let Some(name) = key.to_str().and_then(|k| k.strip_prefix(vars::ENV_PREFIX)) else { continue };
+        let value =
+            value.into_string().map_err(|_| CliError::VarEnv { name: format!("{}{name}", vars::ENV_PREFIX) })?;
+        env.push((name.to_string(), value));
+    }
+    env.sort();
+    Ok(vars::Inputs { env, files, flags: args.vars.clone(), ..vars::Inputs::default() })
+}
+
+fn read_var_file(path: &Path) -> Result<Source, CliError> {
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|err| CliError::Read { path: name.clone(), err })?;
+    let mut bytes = Vec::new();
+    file.take(vars::MAX_VAR_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|err| CliError::Read { path: name.clone(), err })?;
+    if bytes.len() as u64 > vars::MAX_VAR_FILE_BYTES {
+        return Err(CliError::VarFile {
+            path: name,
+            reason: format!("it is larger than {} MiB; it holds `NAME: value` lines", vars::MAX_VAR_FILE_BYTES >> 20),
+        });
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|_| CliError::VarFile { path: name.clone(), reason: "it is not UTF-8 text".to_string() })?;
+    Ok(Source::new(name, text))
+}
+
+/// Parses and validates a spec with its variables; every diagnostic says where a substituted
+/// value came from.
+fn check(source: &Source, inputs: &vars::Inputs) -> (Validated, Option<vars::Variables>) {
+    match spec::parse_with(source, inputs) {
+        Ok(parsed) => {
+            let mut validated = crate::validate::validate(&parsed.spec);
+            parsed.variables.annotate(&mut validated.diagnostics);
+            (validated, Some(parsed.variables))
+        }
         Err(mut diagnostics) => {
             diagnostics.sort_by_key(|d| (d.span.line, d.span.column));
-            Validated { desired: None, diagnostics }
+            (Validated { desired: None, diagnostics }, None)
         }
     }
 }
 
-/// Validates a spec; warnings go to stderr, errors make it fail (before any AWS call).
-fn desired_from(source: &Source, colour: ColorChoice) -> Result<Desired, CliError> {
-    let validated = check(source);
-    if !validated.diagnostics.is_empty() {
-        output::stderr(&diagnostic::render(source, &validated.diagnostics, colour.stderr().enabled));
-    }
-    let (errors, warnings) = (validated.errors(), validated.warnings());
-    validated.desired.ok_or_else(|| CliError::Invalid { path: source.name.clone(), errors, warnings })
+/// The diagnostics of a spec and of its variables files, as text.
+fn render_diagnostics(source: &Source, inputs: &vars::Inputs, validated: &Validated, colour: ColorChoice) -> String {
+    diagnostic::render_files(source, &inputs.files, &validated.diagnostics, colour.stderr().enabled)
 }
 
-fn load(path: &Path, colour: ColorChoice) -> Result<(Source, Desired), CliError> {
+/// Validates a spec; warnings go to stderr, errors make it fail (before any AWS call).
+fn desired_from(
+    source: &Source,
+    inputs: &vars::Inputs,
+    colour: ColorChoice,
+) -> Result<(Desired, vars::Variables), CliError> {
+    let (validated, variables) = check(source, inputs);
+    if !validated.diagnostics.is_empty() {
+        output::stderr(&render_diagnostics(source, inputs, &validated, colour));
+    }
+    let (errors, warnings) = (validated.errors(), validated.warnings());
+    match (validated.desired, variables) {
+        (Some(desired), Some(variables)) => Ok((desired, variables)),
+        _ => Err(CliError::Invalid { path: source.name.clone(), errors, warnings }),
+    }
+}
+
+/// A spec read, its variables resolved, and validated.
+struct Loaded {
+    source: Source,
+    desired: Desired,
+    variables: vars::Variables,
+}
+
+fn load(path: &Path, args: &VarArgs, colour: ColorChoice) -> Result<Loaded, CliError> {
     let source = read_text(path)?;
-    let desired = desired_from(&source, colour)?;
-    Ok((source, desired))
+    let inputs = var_inputs(args)?;
+    let (desired, variables) = desired_from(&source, &inputs, colour)?;
+    Ok(Loaded { source, desired, variables })
 }
 
 /// The region and account a live plan was made against, for its header: a plan that does not

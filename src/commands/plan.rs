@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::{connect, load, read_live, show_live_plan, show_plan, targets, write_stdout, CliError, Outcome};
-use crate::cli::{AwsArgs, OutputFormat};
+use crate::cli::{AwsArgs, OutputFormat, VarArgs};
 use crate::live::LiveState;
 use crate::output::{self, ColorChoice};
 use crate::plan::saved::{ReadFrom, SavedPlan};
@@ -17,6 +17,8 @@ pub struct Run<'a> {
     pub out: Option<&'a Path>,
     pub prune: bool,
     pub options: plan::Options,
+    /// The variables' values; the saved plan (`out`) pins them.
+    pub vars: &'a VarArgs,
 }
 
 fn outcome(detailed: bool, plan: &plan::Plan) -> Outcome {
@@ -32,9 +34,10 @@ pub fn offline(
     format: OutputFormat,
     detailed: bool,
     targets: &[String],
+    vars: &VarArgs,
     colour: ColorChoice,
 ) -> Result<Outcome, CliError> {
-    let (_, desired) = load(path, colour)?;
+    let desired = load(path, vars, colour)?.desired;
     let (desired, targets) = targets::select(desired, targets, false)?;
     let mut plan = plan::diff(&resources::desired(&desired), &LiveState::default());
     plan.targets = targets;
@@ -49,7 +52,7 @@ pub async fn run(
     args: &AwsArgs,
     colour: ColorChoice,
 ) -> Result<Outcome, CliError> {
-    let (source, desired) = load(path, colour)?;
+    let super::Loaded { source, desired, variables } = load(path, run.vars, colour)?;
     let (desired, targets) = targets::select(desired, targets, run.prune)?;
     let aws = connect(args, desired.region.as_deref()).await?;
     let (live, target) = read_live(&aws, &desired, run.prune, args.parallelism).await?;
@@ -58,7 +61,8 @@ pub async fn run(
     write_stdout(&show_live_plan(&plan, &desired, run.format, &target, colour))?;
     if let Some(out) = run.out {
         let from = ReadFrom { account: &target.account, region: &target.region };
-        SavedPlan::new(&source, run.prune, run.options, &live, &from, &plan).write(out)?;
+        // The plan pins the variables' values: `apply FILE` uses them (see `apply::run_saved`).
+        SavedPlan::new(&source, variables.values(), run.prune, run.options, &live, &from, &plan).write(out)?;
         output::stderr(&format!(
             "Saved the plan to {}: run `endpoint-scale apply {}` to carry it out.\n",
             out.display(),

@@ -4,7 +4,7 @@ use super::{write_stdout, CliError, Outcome};
 use crate::spec;
 
 pub fn run() -> Result<Outcome, CliError> {
-    let mut text = serde_json::to_string_pretty(&spec::json_schema()).unwrap_or_default();
+    let mut text = serde_json::to_string_pretty(&spec::editor_schema()).unwrap_or_default();
     text.push('\n');
     write_stdout(&text)
 }

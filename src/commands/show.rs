@@ -3,6 +3,10 @@
 //! signature with ENDPOINT_SCALE_PLAN_KEY when set), and the plan recomputed from the embedded
 //! spec and live state must have exactly the saved steps; only the freshness check against AWS,
 //! which needs AWS, is left to `apply`. Above the plan it says what it was computed against.
+//!
+//! A plan made with variables is shown with the values it pins, as `apply FILE` uses them: values
+//! given now (`--var`, `--var-file`, `ENDPOINT_SCALE_VAR_<NAME>`) play no part, and sensitive
+//! values are never printed, in the header or the JSON (`(sensitive)` / `"sensitive": true`).
 
 use std::path::Path;
 
@@ -13,6 +17,8 @@ use crate::cli::OutputFormat;
 use crate::diagnostic::Source;
 use crate::output::ColorChoice;
 use crate::plan::saved::{SavedPlan, SavedPlanError, KEY_VARIABLE};
+use crate::secrets::MASK;
+use crate::spec::vars::{Inputs, Pinned, Variables};
 use crate::{plan, render, resources};
 
 pub fn run(path: &Path, format: OutputFormat, colour: ColorChoice) -> Result<Outcome, CliError> {
@@ -25,7 +31,10 @@ pub fn run(path: &Path, format: OutputFormat, colour: ColorChoice) -> Result<Out
         ),
     })?;
     let source = Source::new(saved.spec_path.clone(), saved.spec.clone());
-    let desired = desired_from(&source, colour)?;
+    // The pinned values alone: nothing given at this run changes what the plan was.
+    let inputs =
+        Inputs { pinned: Some(Pinned { plan: file.name.clone(), values: saved.vars.clone() }), ..Inputs::default() };
+    let (desired, variables) = desired_from(&source, &inputs, colour)?;
     let (desired, selected) = targets::select(desired, &saved.targets, saved.prune)?;
     let mut plan = plan::diff_with(&resources::desired(&desired), &saved.live, &saved.options);
     plan.targets = selected;
@@ -33,7 +42,7 @@ pub fn run(path: &Path, format: OutputFormat, colour: ColorChoice) -> Result<Out
     let target = Target { region: saved.region.clone(), account: saved.account.clone() };
     let text = match format {
         OutputFormat::Human => {
-            let mut text = header(&file.name, &saved);
+            let mut text = header(&file.name, &saved, &variables);
             text.push_str(&show_live_plan(&plan, &desired, OutputFormat::Human, &target, colour));
             text.push_str(&format!(
                 "\nThis is the plan as it was made: `endpoint-scale apply {}` checks it against AWS first, and refuses it if AWS has changed since.\n",
@@ -60,6 +69,16 @@ pub fn run(path: &Path, format: OutputFormat, colour: ColorChoice) -> Result<Out
                 "prune": saved.prune,
                 "raise_capacity": saved.options.raise_capacity,
                 "signed": saved.signed,
+                "variables": variables
+                    .visible()
+                    .map(|(name, value)| {
+                        let shown = match value {
+                            Some(value) => json!({ "value": value.to_json(), "sensitive": false }),
+                            None => json!({ "sensitive": true }),
+                        };
+                        (name.to_string(), shown)
+                    })
+                    .collect::<serde_json::Map<_, _>>(),
             });
             let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
             text.push('\n');
@@ -69,8 +88,9 @@ pub fn run(path: &Path, format: OutputFormat, colour: ColorChoice) -> Result<Out
     write_stdout(&text)
 }
 
-/// Where and when the plan was made, from what, with which choices, and whether it is signed.
-fn header(path: &str, saved: &SavedPlan) -> String {
+/// Where and when the plan was made, from what (the spec and its variables' values), with which
+/// choices, and whether it is signed.
+fn header(path: &str, saved: &SavedPlan, variables: &Variables) -> String {
     let mut text = format!(
         "Saved plan {path}, made {} against account {}, region {}\n  spec:      {} ({})\n",
         saved.computed_at,
@@ -79,6 +99,11 @@ fn header(path: &str, saved: &SavedPlan) -> String {
         saved.spec_path,
         saved.spec_digest()
     );
+    for (i, (name, value)) in variables.visible().enumerate() {
+        let label = if i == 0 { "variables:" } else { "" };
+        let shown = value.map_or(MASK.to_string(), |v| format!("`{}`", one_line(&v.text())));
+        text.push_str(&format!("  {label:<10} {name} = {shown}\n"));
+    }
     if !saved.targets.is_empty() {
         text.push_str(&format!("  targets:   {}\n", saved.targets.join(", ")));
     }
@@ -96,4 +121,9 @@ fn header(path: &str, saved: &SavedPlan) -> String {
     }
     text.push('\n');
     text
+}
+
+/// `text` on one line of the header: control characters (a line break, say) are escaped.
+fn one_line(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
 }

@@ -7,15 +7,15 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::{load, write_stdout, CliError, Outcome};
+use super::{desired_from, load, read_text, var_inputs, write_stdout, CliError, Outcome};
 use crate::aws::{self, cloudwatch, AwsOptions};
-use crate::cli::{AwsReadArgs, ModelArgs, OutputFormat, RetryMode, DEFAULT_TRAFFIC_DAYS};
+use crate::cli::{AwsReadArgs, ModelArgs, OutputFormat, RetryMode, VarArgs, DEFAULT_TRAFFIC_DAYS};
 use crate::output::{self, ColorChoice};
 use crate::render::{self, chart};
 use crate::simulate::engine::Params;
 use crate::simulate::prices::{PriceTable, RegionChoice, TableChoice};
 use crate::simulate::traffic::{self, Generator, Traffic};
-use crate::simulate::{self, recommend, VariantResult};
+use crate::simulate::{self, current, recommend, VariantResult};
 
 /// Where traffic comes from: a file (CSV or CloudWatch JSON) or `synthetic[:key=value,...]`.
 /// A file is read as a stream within the limits of `simulate::limits` (never whole into memory
@@ -23,7 +23,7 @@ use crate::simulate::{self, recommend, VariantResult};
 pub fn load_traffic(source: &str) -> Result<(Traffic, String), CliError> {
     if source == CLOUDWATCH {
         return Err(CliError::Simulation(
-            "--traffic cloudwatch reads the Invocations of a spec's endpoint: use it with `simulate SPEC`, or write the traffic with `traffic export SPEC --out traffic.csv` and pass that file".to_string(),
+            "--traffic cloudwatch reads the Invocations of a spec's endpoint: use it with `simulate SPEC` or `recommend SPEC`, or write the traffic with `traffic export SPEC --out traffic.csv` and pass that file".to_string(),
         ));
     }
     if let Some(rest) = source.strip_prefix("synthetic") {
@@ -110,9 +110,16 @@ pub fn simulate(
     chart_path: Option<&Path>,
     format: OutputFormat,
     compare: &[PathBuf],
+    vars: &VarArgs,
     model: &ModelArgs,
     colour: ColorChoice,
 ) -> Result<Outcome, CliError> {
+    // With --compare, a value may be meant for some of the specs only: each takes the values it
+    // declares, and a name none of them declares is refused once all are read.
+    let mut inputs = var_inputs(vars)?;
+    inputs.allow_undeclared = !compare.is_empty();
+    let mut declared = std::collections::BTreeSet::new();
+    let mut undeclared = Vec::new();
     let params = params(model);
     let minutes = traffic.per_minute.len() as u32;
     let with_series = format == OutputFormat::Json || chart_path.is_some();
@@ -123,7 +130,10 @@ pub fn simulate(
     // regions is a fair question, and pricing one region with another's table would be wrong.
     let mut tables: Vec<(PriceTable, TableChoice, Vec<String>)> = Vec::new();
     for path in std::iter::once(spec).chain(compare.iter().map(PathBuf::as_path)) {
-        let (source, desired) = load(path, colour)?;
+        let source = read_text(path)?;
+        let (desired, variables) = desired_from(&source, &inputs, colour)?;
+        declared.extend(variables.declared().map(str::to_string));
+        undeclared.extend(variables.undeclared().iter().cloned());
         let (table, choice) = prices(desired.region.as_deref(), region, prices_path)
             .map_err(|e| CliError::Simulation(format!("{}: {e}", source.name)))?;
         let used = match tables.iter().position(|(t, c, _)| *t == table && *c == choice) {
@@ -139,6 +149,9 @@ pub fn simulate(
         let first = results.len();
         results.extend(simulate::simulate(&source.name, &prepared, &traffic.per_minute, &params, with_series));
         specs.push((source.name, first..results.len()));
+    }
+    if let Some((name, given)) = undeclared.into_iter().find(|(name, _)| !declared.contains(name)) {
+        return Err(CliError::UnknownVariable { name, given });
     }
     // Costs in two currencies cannot be compared (every AWS Price List table is in USD; an
     // edited one may not be).
@@ -197,45 +210,195 @@ pub fn simulate(
     write_stdout(&text)
 }
 
+/// `recommend SPEC`: the spec, and which of its variants to improve.
+pub struct SpecArgs<'a> {
+    pub path: &'a Path,
+    pub endpoint: Option<&'a str>,
+    pub variant: Option<&'a str>,
+    pub vars: &'a VarArgs,
+    pub colour: ColorChoice,
+}
+
+/// Why `--write` refuses a change that `current::Change::pins_variables`.
+const PINS_VARIABLES: &str = "its layout leaves no place to splice the variant (a flow-style `{...}` variant or `[...]` list), and writing the spec anew would put this run's values in place of its `${var.NAME}` references; write the variant block-style (`- name: ...`, one key per line) and run recommend again";
+
+/// The safety factors every search tries (a spec's own is added to them).
+const SAFETY_FACTORS: [f64; 7] = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+
+/// The time zone of the business hours when neither `--timezone` nor the spec names one.
+const DEFAULT_TIMEZONE: &str = "America/New_York";
+
 #[allow(clippy::too_many_arguments)]
 pub fn recommend(
-    traffic_source: &str,
-    max_rps: f64,
+    (traffic, label): (Traffic, String),
+    max_rps: Option<f64>,
     tested_on: Option<&str>,
     instance_types: &[String],
     max_overload: f64,
-    days: Option<u32>,
     region: Option<&str>,
     prices_path: Option<&Path>,
-    timezone: &str,
+    timezone: Option<&str>,
     top: usize,
     write: Option<&Path>,
     format: OutputFormat,
     model: &ModelArgs,
+    spec: Option<SpecArgs<'_>>,
 ) -> Result<Outcome, CliError> {
-    let (traffic, label) = load_traffic(traffic_source)?;
-    let traffic = window(traffic, days)?;
-    let (table, price_choice) = prices(None, region, prices_path)?;
-    let tz = crate::schedule::parse_timezone(timezone).map_err(|e| CliError::Simulation(e.message))?;
-    let search = recommend::Search {
-        max_rps_per_instance: max_rps,
-        // Default: the first listed type, said so in the output.
-        tested_on: tested_on.unwrap_or(&instance_types[0]).to_string(),
-        instance_types: instance_types.to_vec(),
-        max_overload,
-        safety_factors: vec![0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
-        timezone: tz,
-        timezone_name: timezone.to_string(),
+    // With a spec: the file, its model, and the spec as written (for the rewritten copy).
+    // Read as simulate reads a spec: its variables from --var, --var-file and the environment,
+    // validated (warnings to stderr); `raw` is the spec with the same values, as written.
+    let loaded = match &spec {
+        Some(args) => {
+            let source = read_text(args.path)?;
+            let inputs = var_inputs(args.vars)?;
+            let (desired, _) = desired_from(&source, &inputs, args.colour)?;
+            let raw = crate::spec::parse_with(&source, &inputs)
+                .map_err(|d| CliError::Invalid { path: source.name.clone(), errors: d.len(), warnings: 0 })?
+                .spec;
+            Some((source, desired, raw, inputs))
+        }
+        None => None,
     };
-    let peak = traffic.per_minute.iter().copied().fold(0.0, f64::max);
+    // The price table as simulate picks it: the spec's `region:` (which --region may only
+    // repeat), else --region, AWS_REGION, AWS_DEFAULT_REGION, us-east-1; --prices must be for it.
+    let (table, price_choice) = match &loaded {
+        Some((source, desired, _, _)) => prices(desired.region.as_deref(), region, prices_path)
+            .map_err(|e| CliError::Simulation(format!("{}: {e}", source.name)))?,
+        None => prices(None, region, prices_path)?,
+    };
+    let params = params(model);
+    let sim = |e: current::CurrentError| CliError::Simulation(e.to_string());
+    let subject = match (&loaded, &spec) {
+        (Some((source, desired, raw, _)), Some(args)) => {
+            Some(current::subject(&source.name, raw, desired, args.endpoint, args.variant).map_err(sim)?)
+        }
+        _ => None,
+    };
+    let (load_test, origin) = match &subject {
+        Some(s) => {
+            let test = current::load_test(s, max_rps, tested_on).map_err(sim)?;
+            let origin = if test.source.starts_with('`') {
+                format!("the spec's {}", test.source)
+            } else if tested_on.is_some() {
+                "--tested-on".to_string()
+            } else {
+                "--tested-on; default: the variant's instance type".to_string()
+            };
+            (test, origin)
+        }
+        None => {
+            let rps = max_rps.ok_or_else(|| {
+                CliError::Simulation(
+                    "recommend needs --max-rps-per-instance (the load-tested requests per second of one instance), or a spec that states it".to_string(),
+                )
+            })?;
+            let test = current::LoadTest {
+                max_rps_per_instance: rps,
+                // Default: the first listed type, said so in the output.
+                tested_on: tested_on.unwrap_or(&instance_types[0]).to_string(),
+                source: "--max-rps-per-instance".to_string(),
+            };
+            let origin =
+                if tested_on.is_some() { "--tested-on" } else { "--tested-on; default: the first listed type" };
+            (test, origin.to_string())
+        }
+    };
+    let mut types = instance_types.to_vec();
+    let mut safety_factors = SAFETY_FACTORS.to_vec();
+    let mut timezone = timezone.map(str::to_string);
+    if let Some(s) = &subject {
+        // The variant's own type, and its own safety factor, are always tried.
+        let own = s.variant.instance_type.to_string();
+        if !types.contains(&own) {
+            types.push(own);
+        }
+        if let Some(f) = current::safety_factor(s).filter(|f| !safety_factors.contains(f)) {
+            safety_factors.push(f);
+            safety_factors.sort_by(f64::total_cmp);
+        }
+        timezone = timezone.or_else(|| current::timezone(s).map(str::to_string));
+    }
+    let timezone = timezone.unwrap_or_else(|| DEFAULT_TIMEZONE.to_string());
+    let tz = crate::schedule::parse_timezone(&timezone).map_err(|e| CliError::Simulation(e.message))?;
+    let current = match &subject {
+        Some(s) => Some(
+            current::simulate(s, &load_test, &table, &traffic.per_minute, traffic.start, &params, max_overload)
+                .map_err(sim)?,
+        ),
+        None => None,
+    };
+    // The candidates take the variant's place: they serve its share of the endpoint's traffic
+    // (all of it for an only variant), as the current configuration does.
+    let share = current.as_ref().map_or(1.0, |c| c.traffic_share);
+    let shared: Vec<f64>;
+    let per_minute: &[f64] = if share == 1.0 {
+        &traffic.per_minute
+    } else {
+        shared = traffic.per_minute.iter().map(|t| t * share).collect();
+        &shared
+    };
+    let search = recommend::Search {
+        max_rps_per_instance: load_test.max_rps_per_instance,
+        tested_on: load_test.tested_on.clone(),
+        instance_types: types,
+        max_overload,
+        safety_factors,
+        timezone: tz,
+        timezone_name: timezone.clone(),
+    };
+    let peak = per_minute.iter().copied().fold(0.0, f64::max);
     let candidates = recommend::candidates(&search, &table, peak).map_err(|e| CliError::Simulation(e.to_string()))?;
     let started = std::time::Instant::now();
-    let outcome = recommend::search(&search, &candidates, &traffic.per_minute, traffic.start, &params(model), top);
+    let outcome = recommend::search(&search, &candidates, per_minute, traffic.start, &params, top);
     let elapsed = started.elapsed();
-    let winner = outcome.best.first().map(|w| recommend::fragment(&w.candidate, max_rps, &search.tested_on, timezone));
-    if let (Some(path), Some(fragment)) = (write, &winner) {
-        std::fs::write(path, fragment).map_err(|err| CliError::WriteFile { path: path.display().to_string(), err })?;
-        output::stderr(&format!("Wrote the winning variant to {}.\n", path.display()));
+    let winner = outcome.best.first();
+    // With a spec: whether its configuration is already the best, else the winner as a change.
+    let mut current = current;
+    let mut change = None;
+    if let (Some(s), Some(cur), Some(w), Some((source, _, _, inputs))) = (&subject, current.as_mut(), winner, &loaded) {
+        cur.best = current::is_best(cur, w);
+        if !cur.best {
+            let note = format!(
+                "Changed by `endpoint-scale recommend` (traffic: {label}, within {} overload).",
+                render::simulation::percent(max_overload)
+            );
+            change = Some(current::change(s, source, inputs, cur, w, &load_test, &timezone, &note).map_err(sim)?);
+        }
+    }
+    let fragment = match (&loaded, winner) {
+        (None, Some(w)) => {
+            Some(recommend::fragment(&w.candidate, load_test.max_rps_per_instance, &search.tested_on, &timezone))
+        }
+        _ => None,
+    };
+    if let Some(path) = write {
+        let written = |err| CliError::WriteFile { path: path.display().to_string(), err };
+        match (&loaded, &fragment, &current) {
+            (None, Some(fragment), _) => {
+                std::fs::write(path, fragment).map_err(written)?;
+                output::stderr(&format!("Wrote the winning variant to {}.\n", path.display()));
+            }
+            (Some((source, _, _, _)), _, Some(cur)) if winner.is_some() => {
+                if change.as_ref().is_some_and(|c| c.pins_variables) {
+                    return Err(CliError::Simulation(format!(
+                        "cannot write {} with the change: {PINS_VARIABLES}",
+                        source.name
+                    )));
+                }
+                let (text, what) = match &change {
+                    Some(c) if c.kept_layout => (c.spec_text.as_str(), "with the recommended variant"),
+                    Some(c) => (
+                        c.spec_text.as_str(),
+                        "with the recommended variant, written anew (its layout left no place to splice the variant, so its comments are not kept)",
+                    ),
+                    None if cur.best => (source.text.as_str(), "unchanged (its configuration is already the best found)"),
+                    None => (source.text.as_str(), "unchanged"),
+                };
+                std::fs::write(path, text).map_err(written)?;
+                output::stderr(&format!("Wrote {} {what} to {}.\n", source.name, path.display()));
+            }
+            _ => {}
+        }
     }
     let context = render::simulation::RecommendContext {
         start: traffic.start,
@@ -249,14 +412,28 @@ pub fn recommend(
         elapsed,
         threads: rayon::current_num_threads(),
     };
-    let capacity_note = capacity_note(&search, tested_on.is_some());
+    let capacity_note = capacity_note(&search, &origin);
     let text = match format {
         OutputFormat::Human => {
             let mut text = render::simulation::recommendations(&outcome.best, &context, None);
             text.push_str(&recommend_notes(&outcome, &capacity_note));
-            if let Some(fragment) = &winner {
+            if let Some(fragment) = &fragment {
                 text.push_str("\nThe winner as a spec fragment:\n\n");
                 text.push_str(fragment);
+            }
+            if let Some(cur) = &current {
+                text.push_str(&render::change::against_current(cur, change.as_ref(), max_overload));
+                if change.as_ref().is_some_and(|c| c.pins_variables) {
+                    text.push_str(&format!(
+                        "\n{}: --write cannot write this change: {PINS_VARIABLES}.\n",
+                        cur.result.label
+                    ));
+                } else if change.is_some() && write.is_none() {
+                    text.push_str(&format!(
+                        "\nWrite the spec with this change with --write FILE, then `diff {0} FILE`, `endpoint-scale simulate {0} --traffic ... --compare FILE` and `endpoint-scale plan FILE`.\n",
+                        cur.result.label
+                    ));
+                }
             }
             text
         }
@@ -271,6 +448,10 @@ pub fn recommend(
                 map.insert("capacity_note".into(), capacity_note.into());
                 map.insert("considered".into(), outcome.considered.into());
                 map.insert("frontier".into(), serde_json::to_value(&outcome.frontier).unwrap_or_default());
+                if let Some(cur) = &current {
+                    map.insert("current".into(), serde_json::to_value(cur).unwrap_or_default());
+                    map.insert("change".into(), serde_json::to_value(&change).unwrap_or_default());
+                }
             }
             let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
             text.push('\n');
@@ -281,7 +462,7 @@ pub fn recommend(
     if outcome.best.is_empty() {
         return Err(CliError::Simulation(format!(
             "no configuration of {} keeps overload within {}: raise --max-overload, add larger instance types, or check --max-rps-per-instance",
-            instance_types.join(", "),
+            search.instance_types.join(", "),
             render::simulation::percent(max_overload)
         )));
     }
@@ -314,13 +495,12 @@ fn describe(c: &recommend::Candidate) -> String {
     text
 }
 
-/// Where capacity per instance comes from, as the output says it.
-fn capacity_note(search: &recommend::Search, tested_on_given: bool) -> String {
+/// Where capacity per instance comes from, as the output says it; `origin` says who named the
+/// load-tested type.
+fn capacity_note(search: &recommend::Search, origin: &str) -> String {
     format!(
-        "Capacity per instance scaled by vCPUs from {} (--tested-on{}): {} requests per second each; load-test the winner.",
-        search.tested_on,
-        if tested_on_given { "" } else { "; default: the first listed type" },
-        search.max_rps_per_instance
+        "Capacity per instance scaled by vCPUs from {} ({origin}): {} requests per second each; load-test the winner.",
+        search.tested_on, search.max_rps_per_instance
     )
 }
 
@@ -351,6 +531,21 @@ fn recommend_notes(outcome: &recommend::Outcome, capacity_note: &str) -> String 
         if outcome.frontier.len() > FRONTIER_LINES {
             out.push_str(&format!("  ({} more in --output json)\n", outcome.frontier.len() - FRONTIER_LINES));
         }
+    }
+    // The ranking prefers stable configurations at the same cost, but the cheapest may still
+    // oscillate: said as simulate says it, with the knobs.
+    let warnings: Vec<String> = outcome
+        .best
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let s = r.scalings.as_ref().filter(|s| s.oscillates)?;
+            Some(render::simulation::oscillation_text(&format!("rank {} ({})", i + 1, describe(&r.candidate)), s))
+        })
+        .collect();
+    if !warnings.is_empty() {
+        out.push('\n');
+        out.push_str(&warnings.concat());
     }
     out
 }
@@ -416,10 +611,11 @@ pub async fn cloudwatch_traffic(
     endpoint: Option<&str>,
     days: Option<u32>,
     region: Option<&str>,
+    vars: &VarArgs,
     args: &AwsReadArgs,
     colour: ColorChoice,
 ) -> Result<CloudWatchTraffic, CliError> {
-    let (source, desired) = load(spec, colour)?;
+    let super::Loaded { source, desired, .. } = load(spec, vars, colour)?;
     let e =
         simulate::endpoint_of(&desired, endpoint).map_err(|e| CliError::Simulation(format!("{}: {e}", source.name)))?;
     let mut notes = Vec::new();
@@ -504,16 +700,18 @@ pub async fn cloudwatch_traffic(
 
 /// `traffic export SPEC`: what `--traffic cloudwatch` would simulate, as CSV, with the notes as
 /// comment lines at the top (which the CSV reader skips).
+#[allow(clippy::too_many_arguments)]
 pub async fn export(
     spec: &Path,
     days: u32,
     endpoint: Option<&str>,
     out: Option<&Path>,
     region: Option<&str>,
+    vars: &VarArgs,
     args: &AwsReadArgs,
     colour: ColorChoice,
 ) -> Result<Outcome, CliError> {
-    let read = cloudwatch_traffic(spec, endpoint, Some(days), region, args, colour).await?;
+    let read = cloudwatch_traffic(spec, endpoint, Some(days), region, vars, args, colour).await?;
     for note in &read.notes {
         output::stderr(&format!("{note}\n"));
     }

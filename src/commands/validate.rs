@@ -3,14 +3,20 @@
 
 use std::path::Path;
 
-use super::{check, plural, read_text, write_stdout, CliError, Outcome};
-use crate::cli::OutputFormat;
-use crate::diagnostic;
+use super::{check, plural, read_text, render_diagnostics, var_inputs, write_stdout, CliError, Outcome};
+use crate::cli::{OutputFormat, VarArgs};
 use crate::output::{self, ColorChoice};
 
-pub fn run(path: &Path, strict: bool, format: OutputFormat, colour: ColorChoice) -> Result<Outcome, CliError> {
+pub fn run(
+    path: &Path,
+    strict: bool,
+    format: OutputFormat,
+    vars: &VarArgs,
+    colour: ColorChoice,
+) -> Result<Outcome, CliError> {
     let source = read_text(path)?;
-    let validated = check(&source);
+    let inputs = var_inputs(vars)?;
+    let (validated, _) = check(&source, &inputs);
     let failed = validated.errors() > 0 || (strict && validated.warnings() > 0);
     match format {
         OutputFormat::Json => {
@@ -28,7 +34,7 @@ pub fn run(path: &Path, strict: bool, format: OutputFormat, colour: ColorChoice)
         }
         OutputFormat::Human => {
             if !validated.diagnostics.is_empty() {
-                output::stderr(&diagnostic::render(&source, &validated.diagnostics, colour.stderr().enabled));
+                output::stderr(&render_diagnostics(&source, &inputs, &validated, colour));
             }
             if failed {
                 return Err(CliError::Invalid {

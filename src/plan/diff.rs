@@ -12,8 +12,7 @@ use crate::live::{LiveEndpoint, LiveState, Ownership, UnusedResources};
 use crate::model::Tags;
 use crate::resources::{
     is_derived_name, ConfigResource, EndpointResource, EndpointVariant, Kind, ModelResource, PolicyResource, Resource,
-    ScheduledActionResource, TargetResource, WeightAndCapacity, POLICY_NAME, PREDEFINED_METRIC, TAG_PREFIX,
-    TAG_PROJECT,
+    ScheduledActionResource, TargetResource, WeightAndCapacity, POLICY_NAME, TAG_PREFIX, TAG_PROJECT,
 };
 
 /// Weights are f32 in the SageMaker API; compare them as such.
@@ -935,7 +934,7 @@ fn extra_policies<'a>(have: &'a LiveEndpoint, variant: &str) -> Vec<(&'a PolicyR
         .foreign_policies
         .iter()
         .filter(|p| p.variant == variant)
-        .map(|p| (p, format!("the policy {:?} (target tracking on {PREDEFINED_METRIC}) is", p.policy_name)));
+        .map(|p| (p, format!("the policy {:?} (target tracking on {}) is", p.policy_name, p.metric.describe())));
     let other = have
         .other_policies
         .iter()

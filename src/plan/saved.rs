@@ -1,5 +1,5 @@
 //! The file `plan --out` writes and `apply FILE` (and `show FILE`) reads: the spec the plan was
-//! made from, the options and `--target`s it was made with, the live state it was computed
+//! made from, the values of its variables, the options and `--target`s it was made with, the live state it was computed
 //! against (with the account, region and time of that read), the plan's steps, a digest of all
 //! of that and, when `ENDPOINT_SCALE_PLAN_KEY` is set, an HMAC signature.
 //!
@@ -17,6 +17,7 @@
 //! The file holds the spec's environment values, secrets included, like a Terraform plan file:
 //! it is written with mode 0600 (also when it replaces a file), never through a symbolic link.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -27,9 +28,11 @@ use sha2::{Digest, Sha256};
 use super::{EndpointSteps, Options, Plan};
 use crate::diagnostic::Source;
 use crate::live::LiveState;
+use crate::spec::vars::Value;
 
 /// The format version this build writes and reads. 2 added the digest and the signature; 3 the
-/// targets, the whole live state (instead of its fingerprint), the account, region and time.
+/// targets, the whole live state (instead of its fingerprint), the account, region and time,
+/// and (only when the spec has variables) the variables' values.
 const VERSION: u32 = 3;
 
 /// The environment variable holding the key saved plans are signed and checked with.
@@ -50,6 +53,10 @@ pub enum SavedPlanError {
     #[error("{path}: {reason}")]
     Signature { path: String, reason: String },
     #[error(
+        "the saved plan {path} was made with other variable values: {differing} differs; nothing was changed. A saved plan applies the values it was made with: run `endpoint-scale apply {path}` without these values, or make the plan again with them"
+    )]
+    Variables { path: String, differing: String },
+    #[error(
         "the saved plan {path} was made against account {saved} (region {saved_region}), but these credentials and settings reach account {actual} (region {actual_region}); nothing was changed: use the credentials the plan was made with, or make a new plan"
     )]
     OtherAccount { path: String, saved: String, saved_region: String, actual: String, actual_region: String },
@@ -66,6 +73,11 @@ pub enum SavedPlanError {
 pub struct SavedPlan {
     pub spec_path: String,
     pub spec: String,
+    /// The values of the spec's variables the plan was made with, which `apply FILE` uses
+    /// (sensitive ones included, like the spec's environment values). Absent without variables,
+    /// so plans of specs without variables read and digest as before.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub vars: BTreeMap<String, Value>,
     pub prune: bool,
     /// The per-run choices the plan was made with (`--raise-capacity`).
     #[serde(default)]
@@ -107,9 +119,11 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 impl SavedPlan {
-    /// The plan `plan` (its steps and targets), made now from `source` against `live`.
+    /// The plan `plan` (its steps and targets), made now from `source` with the variables'
+    /// values `vars` against `live`.
     pub fn new(
         source: &Source,
+        vars: BTreeMap<String, Value>,
         prune: bool,
         options: Options,
         live: &LiveState,
@@ -119,6 +133,7 @@ impl SavedPlan {
         SavedPlan {
             spec_path: source.name.clone(),
             spec: source.text.clone(),
+            vars,
             prune,
             options,
             targets: plan.targets.clone(),
@@ -316,6 +331,7 @@ mod tests {
         SavedPlan {
             spec_path: "s.yaml".into(),
             spec: "version: 1\n".into(),
+            vars: BTreeMap::new(),
             prune: false,
             options: Options::default(),
             targets: vec!["e".into()],
@@ -341,6 +357,21 @@ mod tests {
         assert_eq!(read(&saved().to_text(None), None), Ok(Some(saved())));
         let signed = SavedPlan { signed: true, ..saved() };
         assert_eq!(read(&saved().to_text(Some("k")), Some("k")), Ok(Some(signed)));
+    }
+
+    #[test]
+    fn variable_values_are_saved_and_covered_by_the_digest() {
+        let with_vars = SavedPlan {
+            vars: [("max".to_string(), Value::Number("8".into())), ("env".to_string(), Value::String("prod".into()))]
+                .into(),
+            ..saved()
+        };
+        let text = with_vars.to_text(None);
+        assert!(text.contains("\"vars\": {\n    \"env\": {\n      \"string\": \"prod\"\n    },"), "{text}");
+        assert_eq!(read(&text, None), Ok(Some(with_vars)));
+        assert!(read(&text.replace("\"8\"", "\"80\""), None).unwrap_err().contains("its digest does not match"));
+        // Without variables the file is what it was before they existed.
+        assert!(!saved().to_text(None).contains("vars"));
     }
 
     #[test]

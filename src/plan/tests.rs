@@ -410,7 +410,7 @@ fn a_saved_live_state_reads_back_to_the_same_plan() {
     let plan = Plan { targets: vec!["rec".into()], ..diff(&changed, &live) };
     let source = crate::diagnostic::Source::new("s.yaml", SPEC.replace("rec:1", "rec:2"));
     let from = saved::ReadFrom { account: "123456789012", region: "us-east-1" };
-    let file = saved::SavedPlan::new(&source, false, Options::default(), &live, &from, &plan);
+    let file = saved::SavedPlan::new(&source, Default::default(), false, Options::default(), &live, &from, &plan);
     let text = file.to_text(None);
     let read = saved::SavedPlan::parse(&crate::diagnostic::Source::new("x.plan", text)).unwrap().unwrap();
     assert_eq!(read.live, live);

@@ -7,8 +7,9 @@
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+use crate::model::ScalingMetric;
 use crate::plan::{Plan, Step};
-use crate::resources::{resource_id, Resource, PREDEFINED_METRIC, SCALABLE_DIMENSION};
+use crate::resources::{resource_id, PolicyResource, Resource, SCALABLE_DIMENSION};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ApiCall {
@@ -260,13 +261,7 @@ fn create_call(resource: &Resource) -> ApiCall {
                 "ResourceId": resource_id(&p.endpoint, &p.variant),
                 "ScalableDimension": SCALABLE_DIMENSION,
                 "PolicyType": "TargetTrackingScaling",
-                "TargetTrackingScalingPolicyConfiguration": {
-                    "TargetValue": p.target_value,
-                    "PredefinedMetricSpecification": {"PredefinedMetricType": PREDEFINED_METRIC},
-                    "ScaleInCooldown": p.scale_in_cooldown,
-                    "ScaleOutCooldown": p.scale_out_cooldown,
-                    "DisableScaleIn": p.disable_scale_in,
-                },
+                "TargetTrackingScalingPolicyConfiguration": policy_configuration(p),
             }),
         },
         Resource::ScheduledAction(s) => {
@@ -360,6 +355,40 @@ fn shell_quote(word: &str) -> String {
     } else {
         format!("'{}'", word.replace('\'', r"'\''"))
     }
+}
+
+/// `TargetTrackingScalingPolicyConfiguration`: a predefined metric (no `ResourceLabel`, which the
+/// API takes only for `ALBRequestCountPerTarget`) or a customized one, in the API's field order.
+fn policy_configuration(p: &PolicyResource) -> Value {
+    let mut config = Map::new();
+    config.insert("TargetValue".into(), json!(p.target_value));
+    match &p.metric {
+        ScalingMetric::Customized(c) => {
+            let mut metric = Map::new();
+            metric.insert("MetricName".into(), json!(c.metric_name));
+            metric.insert("Namespace".into(), json!(c.namespace));
+            let dimensions: Vec<Value> =
+                c.dimensions.iter().map(|d| json!({"Name": d.name, "Value": d.value})).collect();
+            if !dimensions.is_empty() {
+                metric.insert("Dimensions".into(), Value::Array(dimensions));
+            }
+            metric.insert("Statistic".into(), json!(c.statistic));
+            if let Some(unit) = &c.unit {
+                metric.insert("Unit".into(), json!(unit));
+            }
+            config.insert("CustomizedMetricSpecification".into(), Value::Object(metric));
+        }
+        predefined => {
+            config.insert(
+                "PredefinedMetricSpecification".into(),
+                json!({"PredefinedMetricType": predefined.predefined_type()}),
+            );
+        }
+    }
+    config.insert("ScaleInCooldown".into(), json!(p.scale_in_cooldown));
+    config.insert("ScaleOutCooldown".into(), json!(p.scale_out_cooldown));
+    config.insert("DisableScaleIn".into(), json!(p.disable_scale_in));
+    Value::Object(config)
 }
 
 #[cfg(test)]

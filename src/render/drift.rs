@@ -94,7 +94,7 @@ pub fn render(plan: &Plan, context: &Context) -> String {
 fn push_fields(out: &mut String, before: &Resource, after: &Resource, skip: &[&str]) {
     let mut fields = Vec::new();
     let raw = |r: &Resource| serde_json::to_value(r).unwrap_or(Value::Null);
-    let shown = (before.display_attributes(), after.display_attributes());
+    let shown = Resource::display_pair(before, after);
     fields_differing((&raw(before), &shown.0), (&raw(after), &shown.1), String::new(), &mut fields);
     let skipped = |path: &str| skip.iter().any(|s| path == *s || path.starts_with(&format!("{s}.")));
     for (path, live, spec) in fields.into_iter().filter(|(path, _, _)| !skipped(path)) {

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use crate::output::Palette;
 use crate::plan::{Action, Change, Plan};
+use crate::resources::Resource;
 
 /// Header facts shown above the changes. `account` (with `region`) is set when the live state was
 /// read, so every live plan says where it looked, changes or not.
@@ -146,7 +147,8 @@ fn render_change(out: &mut String, change: &Change, p: &Palette) {
             attributes(out, &after.display_attributes(), indent, Action::Create, p);
         }
         (Action::Update, Some(before), Some(after)) => {
-            changed_attributes(out, &before.display_attributes(), &after.display_attributes(), indent, p);
+            let (before, after) = Resource::display_pair(before, after);
+            changed_attributes(out, &before, &after, indent, p);
         }
         _ => {}
     }

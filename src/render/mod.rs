@@ -6,9 +6,12 @@
 //! - [`human`]: the terraform-style plan for people;
 //! - [`json`]: the same plan for machines, with a `format_version`;
 //! - [`chart`]: a simulation's traffic, capacity, instances and credits over time, the one view
-//!   drawn to a file (SVG or PNG) rather than returned as text.
+//!   drawn to a file (SVG or PNG) rather than returned as text;
+//! - [`simulation`]: simulation results side by side, and recommend's ranking;
+//! - [`change`]: `recommend SPEC`'s answer as a change to the spec's variant.
 
 pub mod calls;
+pub mod change;
 pub mod chart;
 pub mod drift;
 pub mod human;

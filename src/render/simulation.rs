@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::simulate::engine::Params;
 use crate::simulate::prices::{PriceTable, TableChoice, MARKS_LEGEND};
 use crate::simulate::recommend::Ranked;
-use crate::simulate::{VariantResult, Verdict};
+use crate::simulate::{Scalings, VariantResult, Verdict};
 
 /// Bumped on any change that could break a consumer of the JSON (2.0: `price_provenance` and
 /// `price_region` replace `price_verified`; `prices` lists the tables used, with their choice).
@@ -76,7 +76,7 @@ pub fn percent(share: f64) -> String {
     }
 }
 
-fn money(x: f64) -> String {
+pub(crate) fn money(x: f64) -> String {
     let cents = (x * 100.0).round() as i64;
     format!("${}.{:02}", thousands((cents / 100) as f64), cents % 100)
 }
@@ -283,13 +283,16 @@ fn verdicts(verdicts: &[Verdict]) -> String {
 /// The warning for a variant that scales more than the oscillation threshold, with the knobs.
 pub fn oscillation_warning(r: &VariantResult) -> Option<String> {
     let s = r.scalings.as_ref().filter(|s| s.oscillates)?;
-    Some(format!(
-        "Warning: {} {}/{} oscillates: it scales out {:.1} and in {:.1} times a day on average (worst day: {} out, {} in), more than the {:.0} scaling events a day taken as oscillation. \
+    Some(oscillation_text(&format!("{} {}/{}", r.label, r.endpoint, r.variant), s))
+}
+
+/// The oscillation warning about `subject` (a simulated variant, or a ranked configuration of
+/// `recommend`).
+pub fn oscillation_text(subject: &str, s: &Scalings) -> String {
+    format!(
+        "Warning: {subject} oscillates: it scales out {:.1} and in {:.1} times a day on average (worst day: {} out, {} in), more than the {:.0} scaling events a day taken as oscillation. \
 Likely causes, and the knob for each: the traffic per instance sits near the target ({} invocations per instance per minute), so its noise crosses the scale-out and scale-in levels: change `target` (or `safety_factor`) so the usual level is clear of both; \
 the scale-in cooldown ({} min) may be too short to ride out dips: lengthen `scale_in_cooldown`; the minimum ({}) may be below the usual traffic's need: raise `min`, or raise it for the busy hours with a schedule.\n",
-        r.label,
-        r.endpoint,
-        r.variant,
         s.scale_outs_per_day,
         s.scale_ins_per_day,
         s.worst_day_scale_outs,
@@ -298,7 +301,7 @@ the scale-in cooldown ({} min) may be too short to ride out dips: lengthen `scal
         thousands(s.target),
         s.scale_in_cooldown_minutes,
         s.min,
-    ))
+    )
 }
 
 /// The document of `simulate --output json`, serialized straight from the results. Going through

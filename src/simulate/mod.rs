@@ -5,8 +5,10 @@
 //! - [`engine`]: the minute-by-minute model of one variant (docs/simulation.md);
 //! - [`prices`]: the shipped price tables, `--prices` tables and which one a run uses;
 //! - [`recommend`]: the cheapest configurations within an overload budget;
+//! - [`current`]: `recommend SPEC`: a spec's variant, its load test, and the winner as a change;
 //! - [`limits`]: every bound on the simulator's input, with its reason.
 
+pub mod current;
 pub mod engine;
 pub mod limits;
 pub mod prices;
@@ -16,7 +18,7 @@ pub mod traffic;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use crate::model::{Desired, ScheduleModel};
+use crate::model::{Desired, EndpointModel, ScheduleModel, VariantModel};
 use engine::{Params, ScheduledEvent, Series, Summary};
 use prices::{PriceError, PriceTable, Provenance};
 
@@ -26,6 +28,10 @@ pub enum SimError {
     WhichEndpoint { count: usize, names: String },
     #[error("endpoint {0} is not in the spec")]
     NoEndpoint(String),
+    #[error("endpoint {endpoint} has {count} variants ({names}); pick one with --variant")]
+    WhichVariant { endpoint: String, count: usize, names: String },
+    #[error("variant {variant} is not in endpoint {endpoint} (its variants: {names})")]
+    NoVariant { endpoint: String, variant: String, names: String },
     #[error(
         "variant {endpoint}/{variant} has no `max_rps_per_instance`: the simulator needs the load-tested requests per second one instance serves"
     )]
@@ -35,6 +41,10 @@ pub enum SimError {
         max = limits::MAX_INSTANCES
     )]
     TooManyInstances { endpoint: String, variant: String, what: &'static str, count: u32 },
+    #[error(
+        "variant {endpoint}/{variant} scales on {metric}: simulate models invocations-per-instance target tracking only and would show this policy wrongly; to compare capacity and cost, simulate a copy of the spec that scales this variant on `invocations_per_instance` (remove `autoscaling.metric`, set `max_rps_per_instance` from a load test), knowing the real policy reacts differently"
+    )]
+    UnmodelledMetric { endpoint: String, variant: String, metric: String },
     #[error(transparent)]
     Price(#[from] PriceError),
 }
@@ -70,6 +80,20 @@ pub fn endpoint_of<'a>(
     }
 }
 
+/// Picks the variant of `e` to work on: the one named, or the only one.
+pub fn variant_of<'a>(e: &'a EndpointModel, wanted: Option<&str>) -> Result<&'a VariantModel, SimError> {
+    let names = || e.variants.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(", ");
+    match wanted {
+        Some(name) => e.variants.iter().find(|v| v.name == name).ok_or_else(|| SimError::NoVariant {
+            endpoint: e.name.clone(),
+            variant: name.to_string(),
+            names: names(),
+        }),
+        None if e.variants.len() == 1 => Ok(&e.variants[0]),
+        None => Err(SimError::WhichVariant { endpoint: e.name.clone(), count: e.variants.len(), names: names() }),
+    }
+}
+
 /// Turns an endpoint's variants into engine inputs over `minutes` minutes from `start`.
 pub fn prepare(
     desired: &Desired,
@@ -79,59 +103,76 @@ pub fn prepare(
     minutes: u32,
 ) -> Result<Vec<Prepared>, SimError> {
     let e = endpoint_of(desired, endpoint)?;
-    let total_weight: f64 = e.variants.iter().map(|v| v.initial_weight).sum();
     e.variants
         .iter()
         .map(|v| {
+            // The engine's alarms are those of a one-minute invocations metric; a
+            // high-resolution or customized metric scales on other signals.
+            if let Some(s) = v.scaling.as_ref().filter(|s| !s.metric.is_default()) {
+                return Err(SimError::UnmodelledMetric {
+                    endpoint: e.name.clone(),
+                    variant: v.name.clone(),
+                    metric: s.metric.describe(),
+                });
+            }
             let rps = v
                 .max_rps_per_instance
                 .ok_or_else(|| SimError::NoCapacity { endpoint: e.name.clone(), variant: v.name.clone() })?;
-            let price = prices.get(v.instance_type.as_str())?;
-            let too_many = |what, count| SimError::TooManyInstances {
-                endpoint: e.name.clone(),
-                variant: v.name.clone(),
-                what,
-                count,
-            };
-            if v.initial_instance_count > limits::MAX_INSTANCES {
-                return Err(too_many("initial_instance_count", v.initial_instance_count));
-            }
-            if let Some(s) = &v.scaling {
-                if s.capacity.max() > limits::MAX_INSTANCES {
-                    return Err(too_many("autoscaling max", s.capacity.max()));
-                }
-                for bound in s.schedules.iter().flat_map(|s| [s.min, s.max]).flatten() {
-                    if bound > limits::MAX_INSTANCES {
-                        return Err(too_many("a schedule's min or max of", bound));
-                    }
-                }
-            }
-            let scaling = v.scaling.as_ref().map(|s| engine::Scaling {
-                min: s.capacity.min(),
-                max: s.capacity.max(),
-                target: s.target_value,
-                scale_in_cooldown_minutes: s.scale_in_cooldown_secs.div_ceil(60),
-                scale_out_cooldown_minutes: s.scale_out_cooldown_secs.div_ceil(60),
-                disable_scale_in: s.disable_scale_in,
-                events: schedule_events(&s.schedules, start, minutes),
-            });
-            Ok(Prepared {
-                endpoint: e.name.clone(),
-                variant: v.name.clone(),
-                instance_type: v.instance_type.to_string(),
-                share: if total_weight > 0.0 { v.initial_weight / total_weight } else { 0.0 },
-                price_region: prices.region.clone(),
-                price_provenance: price.provenance,
-                model: engine::Variant {
-                    capacity_per_instance: rps * 60.0,
-                    price_per_hour: price.per_hour,
-                    burstable: engine::burstable(v.instance_type.as_str()),
-                    initial_count: v.initial_instance_count,
-                    scaling,
-                },
-            })
+            prepare_variant(e, v, rps, prices, start, minutes)
         })
         .collect()
+}
+
+/// One variant of `e` as an engine input, each instance serving `rps` requests per second.
+pub fn prepare_variant(
+    e: &EndpointModel,
+    v: &VariantModel,
+    rps: f64,
+    prices: &PriceTable,
+    start: DateTime<Utc>,
+    minutes: u32,
+) -> Result<Prepared, SimError> {
+    let total_weight: f64 = e.variants.iter().map(|v| v.initial_weight).sum();
+    let price = prices.get(v.instance_type.as_str())?;
+    let too_many =
+        |what, count| SimError::TooManyInstances { endpoint: e.name.clone(), variant: v.name.clone(), what, count };
+    if v.initial_instance_count > limits::MAX_INSTANCES {
+        return Err(too_many("initial_instance_count", v.initial_instance_count));
+    }
+    if let Some(s) = &v.scaling {
+        if s.capacity.max() > limits::MAX_INSTANCES {
+            return Err(too_many("autoscaling max", s.capacity.max()));
+        }
+        for bound in s.schedules.iter().flat_map(|s| [s.min, s.max]).flatten() {
+            if bound > limits::MAX_INSTANCES {
+                return Err(too_many("a schedule's min or max of", bound));
+            }
+        }
+    }
+    let scaling = v.scaling.as_ref().map(|s| engine::Scaling {
+        min: s.capacity.min(),
+        max: s.capacity.max(),
+        target: s.target_value,
+        scale_in_cooldown_minutes: s.scale_in_cooldown_secs.div_ceil(60),
+        scale_out_cooldown_minutes: s.scale_out_cooldown_secs.div_ceil(60),
+        disable_scale_in: s.disable_scale_in,
+        events: schedule_events(&s.schedules, start, minutes),
+    });
+    Ok(Prepared {
+        endpoint: e.name.clone(),
+        variant: v.name.clone(),
+        instance_type: v.instance_type.to_string(),
+        share: if total_weight > 0.0 { v.initial_weight / total_weight } else { 0.0 },
+        price_region: prices.region.clone(),
+        price_provenance: price.provenance,
+        model: engine::Variant {
+            capacity_per_instance: rps * 60.0,
+            price_per_hour: price.per_hour,
+            burstable: engine::burstable(v.instance_type.as_str()),
+            initial_count: v.initial_instance_count,
+            scaling,
+        },
+    })
 }
 
 /// When each scheduled action fires, as minutes from `start`, in its own time zone (so a
@@ -233,7 +274,7 @@ pub struct Scalings {
 }
 
 impl Scalings {
-    fn of(summary: &Summary, scaling: &engine::Scaling) -> Scalings {
+    pub(crate) fn of(summary: &Summary, scaling: &engine::Scaling) -> Scalings {
         let days = (f64::from(summary.minutes) / 1440.0).max(1.0);
         let per_day = f64::from(summary.scale_outs.saturating_add(summary.scale_ins)) / days;
         Scalings {

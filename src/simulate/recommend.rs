@@ -12,10 +12,11 @@ use serde::Serialize;
 use super::engine::{self, Params, ScheduledEvent, Summary};
 use super::limits;
 use super::prices::{PriceError, PriceTable, Provenance};
+use super::Scalings;
 use crate::model::{scaling_target, ScheduleModel};
 use crate::schedule::Schedule;
 use crate::spec::write::Document;
-use crate::spec::{AutoScaling, Pos, ScheduledAction, Target, Variant};
+use crate::spec::{AutoScaling, Pos, ScheduledAction, Target, TargetSpec, Variant};
 
 /// The search space and the budget.
 #[derive(Debug, Clone)]
@@ -61,6 +62,44 @@ pub struct Ranked {
     pub candidate: Candidate,
     pub summary: Summary,
     pub overload_share: f64,
+    /// How often it scales, and whether that is oscillation; absent for a fixed fleet.
+    pub scalings: Option<Scalings>,
+}
+
+/// Costs are compared over a month of 30 days, to the cent: closer than that, two
+/// configurations cost the same.
+pub const MONTH_MINUTES: f64 = 30.0 * 1440.0;
+
+/// `cost` over `minutes` of traffic, scaled to a 30-day month.
+pub fn monthly(cost: f64, minutes: u32) -> f64 {
+    cost * MONTH_MINUTES / f64::from(minutes.max(1))
+}
+
+/// The monthly cost in whole cents: the ranking's first key. Rounding (not a tolerance) keeps the
+/// order total, which sorting needs.
+fn monthly_cents(r: &Ranked) -> i64 {
+    (monthly(r.summary.cost, r.summary.minutes) * 100.0).round() as i64
+}
+
+/// Scale-outs plus scale-ins over the run.
+fn scale_events(r: &Ranked) -> u32 {
+    r.summary.scale_outs.saturating_add(r.summary.scale_ins)
+}
+
+/// The ranking, best first: the cheapest to the cent a month; at the same cost, less overload;
+/// then fewer scale-outs plus scale-ins, so a stable configuration ranks before one that
+/// oscillates at the same price; then the exact cost, the instance type, the simpler
+/// configuration (absent schedules first) and the lower safety factor.
+pub fn rank(a: &Ranked, b: &Ranked) -> std::cmp::Ordering {
+    let simpler = |c: &Candidate| (c.min, c.max, c.business_hours_min, c.month_start_min);
+    monthly_cents(a)
+        .cmp(&monthly_cents(b))
+        .then(a.overload_share.total_cmp(&b.overload_share))
+        .then(scale_events(a).cmp(&scale_events(b)))
+        .then(a.summary.cost.total_cmp(&b.summary.cost))
+        .then(a.candidate.instance_type.cmp(&b.candidate.instance_type))
+        .then_with(|| simpler(&a.candidate).cmp(&simpler(&b.candidate)))
+        .then(a.candidate.safety_factor.total_cmp(&b.candidate.safety_factor))
 }
 
 pub struct Outcome {
@@ -272,15 +311,17 @@ fn keep_extreme(list: &mut Vec<[f64; 5]>, l: [f64; 5], covers: impl Fn(&[f64; 5]
 #[derive(Default)]
 struct Settled {
     /// Levers of runs within the budget: anything with at least these levers costs at least as
-    /// much, so it cannot beat them.
+    /// much, so it cannot beat them. (It could tie to the cent and scale less often, which
+    /// [`rank`] prefers; it is still not run: its extra capacity would have to cost less than a
+    /// cent a month, and running everything above a finished run would undo the pruning.)
     feasible: Vec<[f64; 5]>,
     /// Levers of runs over the budget: anything with at most these levers is over it too.
     infeasible: Vec<[f64; 5]>,
 }
 
-/// Evaluates the candidates on `traffic` (in parallel) and returns the cheapest configuration of
-/// each instance type within the overload budget, cheapest first (at most `top`), and the
-/// cost/overload frontier of the runs that finished.
+/// Evaluates the candidates on `traffic` (in parallel) and returns the best configuration of
+/// each instance type within the overload budget, best first in the order of [`rank`] (at most
+/// `top`), and the cost/overload frontier of the runs that finished.
 ///
 /// A candidate is skipped when it has at least the levers of a run within budget in its group
 /// (it cannot be cheaper) or at most those of a run over budget (it cannot be within it); a run
@@ -362,7 +403,8 @@ pub fn search(
                         // A run settles those with at least its levers: the least ones most.
                         keep_extreme(&mut b.feasible, l, |x, y| at_least(y, x));
                         let share = if total > 0.0 { summary.overload_invocations / total } else { 0.0 };
-                        finished.push(Ranked { candidate: c.clone(), summary, overload_share: share });
+                        let scalings = variant.scaling.as_ref().map(|s| Scalings::of(&summary, s));
+                        finished.push(Ranked { candidate: c.clone(), summary, overload_share: share, scalings });
                     }
                     None => keep_extreme(&mut b.infeasible, l, at_least),
                 }
@@ -373,20 +415,7 @@ pub fn search(
     let evaluated = walks.iter().map(|(runs, _)| runs).sum();
     let mut finished: Vec<Ranked> = walks.into_iter().flat_map(|(_, f)| f).collect();
     let feasible = finished.len();
-    let by_cost = |a: &Ranked, b: &Ranked| {
-        a.summary
-            .cost
-            .total_cmp(&b.summary.cost)
-            .then(a.overload_share.total_cmp(&b.overload_share))
-            .then(a.candidate.instance_type.cmp(&b.candidate.instance_type))
-            // At equal cost and overload, the simpler configuration (absent schedules first).
-            .then_with(|| {
-                let key = |c: &Candidate| (c.min, c.max, c.business_hours_min, c.month_start_min);
-                key(&a.candidate).cmp(&key(&b.candidate))
-            })
-            .then(a.candidate.safety_factor.total_cmp(&b.candidate.safety_factor))
-    };
-    finished.sort_by(by_cost);
+    finished.sort_by(rank);
     let mut best: Vec<Ranked> = Vec::new();
     for r in &finished {
         if !best.iter().any(|b| b.candidate.instance_type == r.candidate.instance_type) {
@@ -404,18 +433,37 @@ pub fn search(
     Outcome { considered: candidates.len(), evaluated, feasible, best, frontier }
 }
 
-/// The winner as a spec fragment: a variant to paste under an endpoint's `variants:`.
-pub fn fragment(c: &Candidate, max_rps_reference: f64, tested_on: &str, timezone: &str) -> String {
-    let rps = (c.capacity_per_instance / 60.0 * 1000.0).round() / 1000.0;
-    let mut header = "Recommended by `endpoint-scale recommend`. Paste under an endpoint's `variants:`.".to_string();
+/// Requests per second one instance of the candidate's type serves, as a spec says it: the
+/// load-tested figure itself on the tested type, else scaled by vCPUs (to 3 decimals).
+pub fn rps_of(c: &Candidate, max_rps_reference: f64, tested_on: &str) -> f64 {
+    if c.instance_type == tested_on {
+        max_rps_reference
+    } else {
+        (c.capacity_per_instance / 60.0 * 1000.0).round() / 1000.0
+    }
+}
+
+/// What a spec carrying the candidate should say about it, one line each: the capacity
+/// assumption for a type that was not load-tested, and a burstable type's fixed fleet.
+pub fn caveats(c: &Candidate, max_rps_reference: f64, tested_on: &str) -> Vec<String> {
+    let mut out = Vec::new();
     if c.instance_type != tested_on {
-        header.push_str(&format!(
-            "\nmax_rps_per_instance {rps} is scaled by vCPU count from {max_rps_reference} load-tested on {tested_on}: load-test it."
+        out.push(format!(
+            "max_rps_per_instance {} is scaled by vCPU count from {max_rps_reference} load-tested on {tested_on}: load-test it.",
+            rps_of(c, max_rps_reference, tested_on)
         ));
     }
     if c.fixed_fleet {
-        header.push_str("\nFixed fleet: burstable instances cannot be auto scaled.");
+        out.push("Fixed fleet: burstable instances cannot be auto scaled.".to_string());
     }
+    out
+}
+
+/// `base` (a variant's name, weight, model and hosting settings, which the search leaves alone)
+/// with the candidate's instance type, count, capacity figure and scaling. Its schedules follow
+/// the search's templates in `timezone`; its cooldowns are the 5 minutes the engine ran it with
+/// (`variant_of`), said rather than left to the default, so the spec simulates as ranked.
+pub fn recommended_variant(c: &Candidate, base: Variant, rps: f64, timezone: &str) -> Variant {
     let schedule = |name: &str, expr: &str, min: u32| ScheduledAction {
         name: Pos::new(name.to_string()),
         schedule: Pos::new(expr.to_string()),
@@ -434,30 +482,47 @@ pub fn fragment(c: &Candidate, max_rps_reference: f64, tested_on: &str, timezone
         schedules.push(schedule("month-start-peak", MONTH_RAISE, m));
         schedules.push(schedule("month-start-end", MONTH_LOWER, c.min));
     }
-    // The engine ran the candidate with 5-minute cooldowns (`variant_of`); the fragment says so
-    // rather than leaning on the default, so the spec simulates as ranked.
     let cooldown = || Some(Pos::new("5m".to_string()));
-    let variant = Variant {
-        name: Pos::new("primary".to_string()),
+    Variant {
         instance_type: Pos::new(c.instance_type.clone()),
         initial_instance_count: Some(Pos::new(c.min)),
-        initial_weight: None,
-        volume_size_in_gb: None,
-        model_data_download_timeout: None,
-        container_startup_health_check_timeout: None,
-        model: None,
         max_rps_per_instance: Some(Pos::new(rps)),
         autoscaling: (!c.fixed_fleet).then(|| AutoScaling {
             min: Pos::new(c.min),
             max: Pos::new(c.max),
-            target: Some(Target { safety_factor: Some(Pos::new(c.safety_factor)), ..Target::default() }),
+            metric: None,
+            target: Some(Pos::new(TargetSpec::Derived(Target {
+                safety_factor: Some(Pos::new(c.safety_factor)),
+                ..Target::default()
+            }))),
             scale_in_cooldown: cooldown(),
             scale_out_cooldown: cooldown(),
             disable_scale_in: None,
             schedules,
         }),
+        ..base
+    }
+}
+
+/// The winner as a spec fragment: a variant to paste under an endpoint's `variants:`.
+pub fn fragment(c: &Candidate, max_rps_reference: f64, tested_on: &str, timezone: &str) -> String {
+    let mut header =
+        vec!["Recommended by `endpoint-scale recommend`. Paste under an endpoint's `variants:`.".to_string()];
+    header.extend(caveats(c, max_rps_reference, tested_on));
+    let base = Variant {
+        name: Pos::new("primary".to_string()),
+        instance_type: Pos::new(String::new()),
+        initial_instance_count: None,
+        initial_weight: None,
+        volume_size_in_gb: None,
+        model_data_download_timeout: None,
+        container_startup_health_check_timeout: None,
+        model: None,
+        max_rps_per_instance: None,
+        autoscaling: None,
     };
-    Document::variants(&[variant]).header(&header).to_string()
+    let variant = recommended_variant(c, base, rps_of(c, max_rps_reference, tested_on), timezone);
+    Document::variants(&[variant]).header(&header.join("\n")).to_string()
 }
 
 #[cfg(test)]
@@ -549,6 +614,95 @@ mod tests {
             "# Recommended by `endpoint-scale recommend`. Paste under an endpoint's `variants:`.\n- name: primary\n"
         ));
         assert!(!text.contains("schedules"));
+    }
+
+    fn ranked(min: u32, cost: f64, events: u32) -> Ranked {
+        let summary = Summary {
+            minutes: 30 * 1440,
+            cost,
+            scale_outs: events / 2,
+            scale_ins: events - events / 2,
+            ..Summary::default()
+        };
+        Ranked {
+            candidate: Candidate { min, business_hours_min: None, month_start_min: None, ..winner() },
+            summary,
+            overload_share: 0.001,
+            scalings: None,
+        }
+    }
+
+    #[test]
+    fn at_the_same_cost_to_the_cent_fewer_scalings_rank_first() {
+        let oscillating = ranked(1, 100.001, 1200);
+        let stable = ranked(2, 100.004, 40);
+        assert_eq!(rank(&stable, &oscillating), std::cmp::Ordering::Less);
+        // A cent or more apart, the cheaper one wins however often it scales.
+        let dearer = ranked(2, 100.02, 40);
+        assert_eq!(rank(&oscillating, &dearer), std::cmp::Ordering::Less);
+        // Costs are compared per 30-day month: over 3 days, $0.004 apart is $0.04 a month.
+        let short = |r: Ranked, cost: f64| Ranked { summary: Summary { minutes: 3 * 1440, cost, ..r.summary }, ..r };
+        let (a, b) = (short(ranked(1, 0.0, 1200), 10.000), short(ranked(2, 0.0, 40), 10.004));
+        assert_eq!(rank(&a, &b), std::cmp::Ordering::Less);
+    }
+
+    /// Two configurations that cost the same to the cent a month and turn nothing away: one
+    /// oscillates between one and two instances, the other holds two. The old order (exact cost
+    /// first) put the oscillating one first, as it is a fraction of a cent cheaper.
+    #[test]
+    fn the_search_prefers_the_stable_configuration_at_the_same_cost() {
+        // 20-minute blocks just above the target of one instance (600), then well below it.
+        let traffic: Vec<f64> = (0..3 * 1440).map(|t| if (t / 20) % 2 == 0 { 640.0 } else { 500.0 }).collect();
+        let start = chrono::DateTime::parse_from_rfc3339("2026-11-02T00:00:00Z").unwrap().with_timezone(&Utc);
+        let base = Candidate {
+            instance_type: "ml.c5.large".into(),
+            vcpus: 2,
+            // A price so low that every configuration here costs the same to the cent.
+            price_per_hour: 0.00001,
+            price_provenance: Provenance::Official,
+            capacity_per_instance: 1200.0,
+            min: 1,
+            max: 3,
+            safety_factor: 0.5,
+            target: scaling_target(20.0, 0.5),
+            business_hours_min: None,
+            month_start_min: None,
+            fixed_fleet: false,
+        };
+        // Neither has all the levers of the other (min up, max and target down), so both run.
+        let oscillating = base.clone();
+        let stable = Candidate { min: 2, max: 2, safety_factor: 0.6, target: scaling_target(20.0, 0.6), ..base };
+        let search = Search {
+            max_rps_per_instance: 20.0,
+            tested_on: "ml.c5.large".into(),
+            instance_types: vec!["ml.c5.large".into()],
+            max_overload: 0.001,
+            safety_factors: vec![0.5, 0.6],
+            timezone: chrono_tz::UTC,
+            timezone_name: "UTC".into(),
+        };
+        let params = Params::default();
+        let outcome = super::search(&search, &[oscillating.clone(), stable.clone()], &traffic, start, &params, 5);
+        assert_eq!(outcome.evaluated, 2);
+        assert_eq!(outcome.best.len(), 1);
+        let best = &outcome.best[0];
+        assert_eq!(best.candidate, stable);
+        assert_eq!(best.scalings.as_ref().map(|s| s.oscillates), Some(false));
+        // The oscillating one is cheaper (by less than a cent a month) and oscillates.
+        let run = |c: &Candidate| {
+            let v = variant_of(c, Vec::new());
+            let summary = engine::run(&traffic, &v, &params, None);
+            let scalings = Scalings::of(&summary, v.scaling.as_ref().unwrap());
+            (summary, scalings)
+        };
+        let (osc, osc_scalings) = run(&oscillating);
+        assert!(osc.cost < best.summary.cost, "{} vs {}", osc.cost, best.summary.cost);
+        assert_eq!(
+            (monthly(osc.cost, osc.minutes) * 100.0).round(),
+            (monthly(best.summary.cost, best.summary.minutes) * 100.0).round()
+        );
+        assert_eq!((osc.overload_invocations, best.summary.overload_invocations), (0.0, 0.0));
+        assert!(osc_scalings.oscillates, "{osc_scalings:?}");
     }
 
     /// The pruning relies on monotonicity; on a small search it must find what trying every

@@ -30,6 +30,17 @@ pub(super) fn check(root: &Value, node: &Node) -> Vec<Diagnostic> {
     out
 }
 
+/// Checks the value of the top-level key `key` alone (the `vars:` block, which is read before
+/// the rest of the spec).
+pub(super) fn check_property(root: &Value, key: &str, key_span: SourceSpan, node: &Node) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if let Some(schema) = root.get("properties").and_then(|p| p.get(key)) {
+        let mut walker = Walker { root, out: &mut out };
+        walker.node(schema, node, Ctx { key: Some(key), kind: "spec", key_span: Some(key_span) });
+    }
+    out
+}
+
 struct Walker<'s, 'o> {
     root: &'s Value,
     out: &'o mut Vec<Diagnostic>,
@@ -64,6 +75,23 @@ impl<'s> Walker<'s, '_> {
             if let [only] = non_null.as_slice() {
                 return self.node(only, node, ctx);
             }
+            // A value of either kind (`target: 70` or `target: {...}`): the branch whose type
+            // fits the node; when none does, the error names every type the branches allow.
+            let fits = non_null.iter().copied().find(|b| {
+                let types = types_of(self.resolve(b).0);
+                match node {
+                    Node::Mapping(_) => types.contains(&"object"),
+                    Node::Sequence(_) => types.contains(&"array"),
+                    Node::Scalar(_) => types.iter().any(|t| is_scalar_type(t)),
+                }
+            });
+            if let Some(branch) = fits {
+                return self.node(branch, node, ctx);
+            }
+            if !non_null.is_empty() {
+                let types: Vec<&str> = non_null.iter().flat_map(|b| types_of(self.resolve(b).0)).collect();
+                return self.mismatch(&types, node, ctx);
+            }
         }
         let types = types_of(schema);
         match node {
@@ -76,24 +104,26 @@ impl<'s> Walker<'s, '_> {
                 }
             }
             Node::Scalar(scalar) if types.iter().any(|t| is_scalar_type(t)) => self.scalar(schema, &types, scalar, ctx),
-            _ => {
-                let found = match node {
-                    Node::Mapping(_) => "a mapping",
-                    Node::Sequence(_) => "a list",
-                    Node::Scalar(s) if is_null(s) => "nothing",
-                    Node::Scalar(_) => "a single value",
-                };
-                let expected = describe(&types);
-                let span = match (node, ctx.key_span) {
-                    (Node::Scalar(s), Some(key_span)) if is_null(s) => key_span,
-                    _ => span_of(node.span()),
-                };
-                self.out.push(
-                    Diagnostic::error(format!("{} must be {expected}, found {found}", name(ctx)))
-                        .at(span, format!("expected {expected}")),
-                );
-            }
+            _ => self.mismatch(&types, node, ctx),
         }
+    }
+
+    fn mismatch(&mut self, types: &[&str], node: &Node, ctx: Ctx<'_>) {
+        let found = match node {
+            Node::Mapping(_) => "a mapping",
+            Node::Sequence(_) => "a list",
+            Node::Scalar(s) if is_null(s) => "nothing",
+            Node::Scalar(_) => "a single value",
+        };
+        let expected = describe(types);
+        let span = match (node, ctx.key_span) {
+            (Node::Scalar(s), Some(key_span)) if is_null(s) => key_span,
+            _ => span_of(node.span()),
+        };
+        self.out.push(
+            Diagnostic::error(format!("{} must be {expected}, found {found}", name(ctx)))
+                .at(span, format!("expected {expected}")),
+        );
     }
 
     fn mapping(&mut self, schema: &'s Value, map: &MarkedMappingNode, ctx: Ctx<'_>) {
@@ -266,8 +296,12 @@ fn kind_of(def: &str) -> &'static str {
         "ModelSpec" => "model",
         "Variant" => "variant",
         "AutoScaling" => "autoscaling",
-        "Target" => "target",
+        "Target" | "TargetSpec" => "target",
+        "MetricSpec" => "metric",
+        "CustomizedMetric" => "customized metric",
+        "MetricDimension" => "dimension",
         "ScheduledAction" => "schedule",
+        "Variable" => "variable",
         _ => "spec",
     }
 }

@@ -20,6 +20,7 @@ use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 use super::{Pos, Spec, Variant};
+use crate::diagnostic::{Diagnostic, Source};
 
 /// A spec, or a fragment of one, ready to be written, with comment lines the writer keeps.
 pub struct Document {
@@ -52,6 +53,11 @@ impl Document {
         Self::of(variants)
     }
 
+    /// One variant, as a mapping (the body of one `- ` entry under `variants:`).
+    pub fn variant(variant: &Variant) -> Self {
+        Self::of(variant)
+    }
+
     fn of<T: Serialize + ?Sized>(value: &T) -> Self {
         // Serializing the spec types cannot fail: their keys are strings. A non-finite number
         // becomes null, which the spec refuses on reading, as it refuses non-finite numbers.
@@ -63,6 +69,18 @@ impl Document {
     pub fn header(mut self, text: &str) -> Self {
         self.header.extend(text.lines().map(str::to_string));
         self
+    }
+
+    /// Writes the scalar at `pointer` as `raw`, a value holding variable references (`${`
+    /// unescaped, so it reads back as the references); false when no scalar stands there.
+    fn reference(&mut self, pointer: &str, raw: &str) -> bool {
+        match node_at(&mut self.root, pointer) {
+            Some(node @ Node::Scalar(_)) => {
+                *node = Node::Scalar(scalar(raw));
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Adds comment lines above the key that `pointer` (a JSON Pointer into the serialized
@@ -96,6 +114,231 @@ impl fmt::Display for Document {
     }
 }
 
+/// A spec with one variant replaced, as [`replace_variant`] wrote it.
+pub struct Replaced {
+    pub text: String,
+    /// Every line outside the variant is as the file had it, comments included. False when the
+    /// file's layout left no place to splice the variant into (a flow-style `{...}` variant or
+    /// `[...]` list): the whole spec was then written anew, without the file's comments.
+    pub kept_layout: bool,
+    /// The variant's variable references (`${var.NAME}`) whose value the replacement changes,
+    /// each as "`field` (was `${var.NAME}`)": the text holds the new value there instead, the
+    /// same in every environment. The references whose value it keeps are written as they were.
+    pub pinned: Vec<String>,
+    /// The spec uses variables and was written anew (not `kept_layout`): the text holds this
+    /// run's values in place of every `${var.NAME}`, sensitive ones included, so it must not be
+    /// written to a file; it serves only to read the change back.
+    pub pins_variables: bool,
+}
+
+/// The spec `source` with the variant at `endpoints[endpoint].variants[variant]` replaced by
+/// `replacement`, preceded by `note` as comment lines. The variant's lines (and the comments
+/// among them, which described the old values) are replaced; every other line stays as written,
+/// so `diff` shows the change alone.
+///
+/// The spec is read with the variable values `inputs` gives (those the caller read it with),
+/// and the variant's `${var.NAME}` references are kept where the replacement keeps their value,
+/// so the rewritten spec still serves every environment.
+///
+/// The result is read back before it is returned: it must mean the old spec with only that
+/// variant changed. When it does not (a layout the splice does not handle), the whole spec is
+/// written from its values instead, which always reads back (the round-trip tests above).
+/// Errors only when `source` is not a spec or has no such variant.
+pub fn replace_variant(
+    source: &Source,
+    inputs: &super::vars::Inputs,
+    endpoint: usize,
+    variant: usize,
+    replacement: Variant,
+    note: &str,
+) -> Result<Replaced, Vec<Diagnostic>> {
+    let parsed = super::parse_with(source, inputs)?;
+    let uses_variables = parsed.variables.used();
+    let mut original = parsed.spec;
+    let missing = || vec![Diagnostic::error(format!("the spec has no variant {variant} in endpoint {endpoint}"))];
+    let slot = original.endpoints.get_mut(endpoint).and_then(|e| e.variants.get_mut(variant)).ok_or_else(missing)?;
+    let expected = format!("{replacement:?}");
+    let old = std::mem::replace(slot, replacement);
+    // The references in the variant as written: kept where the value stays, else reported.
+    let (old_value, new_value) = (
+        serde_json::to_value(&old).unwrap_or(Value::Null),
+        serde_json::to_value(&original.endpoints[endpoint].variants[variant]).unwrap_or(Value::Null),
+    );
+    let mut document = Document::variant(&original.endpoints[endpoint].variants[variant]);
+    let mut pinned = Vec::new();
+    for (pointer, raw) in variant_node(source, endpoint, variant).map(references).unwrap_or_default() {
+        let kept = new_value.pointer(&pointer).is_some_and(|v| Some(v) == old_value.pointer(&pointer));
+        if kept && document.reference(&pointer, &raw) {
+            continue;
+        }
+        pinned.push(format!("`{}` (was `{raw}`)", field_name(&old_value, &pointer)));
+    }
+    let mut header = note.to_string();
+    if !pinned.is_empty() {
+        header.push_str("\nThe change replaces variables with values, the same in every environment:");
+        for p in &pinned {
+            header.push_str(&format!("\n  {p}"));
+        }
+    }
+    if let Some(text) = splice(source, endpoint, variant, &document, &header) {
+        if means(&text, inputs, &original, endpoint, variant, &expected) {
+            return Ok(Replaced { text, kept_layout: true, pinned, pins_variables: false });
+        }
+    }
+    let text = Document::spec(&original).header(note).to_string();
+    Ok(Replaced { text, kept_layout: false, pinned, pins_variables: uses_variables })
+}
+
+/// Whether `text` read with `inputs` means `spec` (which holds the replacement) with the variant
+/// `expected`.
+fn means(
+    text: &str,
+    inputs: &super::vars::Inputs,
+    spec: &Spec,
+    endpoint: usize,
+    variant: usize,
+    expected: &str,
+) -> bool {
+    let Ok(back) = super::parse_with(&Source::new("replaced", text), inputs) else { return false };
+    let back = back.spec;
+    let got = back.endpoints.get(endpoint).and_then(|e| e.variants.get(variant));
+    got.is_some_and(|v| format!("{v:?}") == expected) && format!("{back:?}") == format!("{spec:?}")
+}
+
+/// The variant at `endpoints[endpoint].variants[variant]` in the YAML tree as written (before
+/// its variables are substituted).
+fn variant_node(source: &Source, endpoint: usize, variant: usize) -> Option<marked_yaml::Node> {
+    let root = super::load_node(source).ok()?;
+    let node = root
+        .as_mapping()?
+        .get_node("endpoints")?
+        .as_sequence()?
+        .get_node(endpoint)?
+        .as_mapping()?
+        .get_node("variants")?
+        .as_sequence()?
+        .get_node(variant)?
+        .clone();
+    Some(node)
+}
+
+/// A JSON Pointer into a variant as the change's fields name it: `autoscaling.min`, and a list
+/// item by its `name` when it has one (`autoscaling.schedules[business-hours-start].min`).
+fn field_name(variant: &Value, pointer: &str) -> String {
+    let mut out = String::new();
+    let mut at = Some(variant);
+    for step in pointer.trim_start_matches('/').split('/').map(|s| s.replace("~1", "/").replace("~0", "~")) {
+        let here = at;
+        at = here.and_then(|v| match v {
+            Value::Array(items) => items.get(step.parse::<usize>().ok()?),
+            Value::Object(map) => map.get(&step),
+            _ => None,
+        });
+        match here {
+            Some(Value::Array(_)) => {
+                let name = at.and_then(|v| v.get("name")).and_then(Value::as_str).map_or(step, str::to_string);
+                out.push_str(&format!("[{name}]"));
+            }
+            _ => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(&step);
+            }
+        }
+    }
+    out
+}
+
+/// Every scalar under `node` that holds a `${`, as (JSON Pointer, text as written).
+fn references(node: marked_yaml::Node) -> Vec<(String, String)> {
+    fn walk(node: &marked_yaml::Node, pointer: String, out: &mut Vec<(String, String)>) {
+        let step = |k: &str| format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1"));
+        match node {
+            marked_yaml::Node::Scalar(s) if s.as_str().contains("${") => out.push((pointer, s.as_str().to_string())),
+            marked_yaml::Node::Scalar(_) => {}
+            marked_yaml::Node::Mapping(m) => m.iter().for_each(|(k, v)| walk(v, step(k.as_str()), out)),
+            marked_yaml::Node::Sequence(items) => {
+                items.iter().enumerate().for_each(|(i, v)| walk(v, step(&i.to_string()), out))
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&node, String::new(), &mut out);
+    out
+}
+
+/// The text with the variant's lines replaced, for a block-style variant (`- name: ...` with
+/// its keys on their own lines); `None` for any other layout.
+fn splice(source: &Source, endpoint: usize, variant: usize, replacement: &Document, note: &str) -> Option<String> {
+    let root = variant_node(source, endpoint, variant)?;
+    let node = root.as_mapping()?;
+    // The mapping's own start marker stands after its first key (at the `:`): the variant
+    // starts at its first key.
+    let start = node.keys().filter_map(|k| k.span().start()).min_by_key(|m| m.character())?;
+    let end = node.span().end()?;
+    let lines: Vec<&str> = source.text.split_inclusive('\n').collect();
+    // Markers count lines and columns from 1, in characters.
+    let first = start.line().checked_sub(1)?;
+    let line = *lines.get(first)?;
+    let prefix: String = line.chars().take(start.column().checked_sub(1)?).collect();
+    // The entry's dash and the indentation before it: `      - ` (a flow-style `- {name: ...`
+    // or a first key on its own line is left to the fallback).
+    let dash = prefix.trim_end();
+    if !dash.ends_with('-') || !dash[..dash.len() - 1].chars().all(|c| c == ' ') {
+        return None;
+    }
+    // The mapping ends where the next token starts; the comments and blank lines just before
+    // that belong to what follows.
+    let mut last = end.line().checked_sub(1)?.min(lines.len());
+    while last > first + 1 && is_blank_or_comment(lines[last - 1]) {
+        last -= 1;
+    }
+    if last <= first {
+        return None;
+    }
+    let indent = " ".repeat(prefix.chars().count());
+    let mut out: String = lines[..first].concat();
+    let dash_indent = &prefix[..prefix.len() - prefix.trim_start().len()];
+    for n in note.lines() {
+        out.push_str(dash_indent);
+        out.push_str(if n.is_empty() { "#" } else { "# " });
+        out.push_str(n);
+        out.push('\n');
+    }
+    out.push_str(&prefix);
+    for (i, l) in replacement.to_string().lines().enumerate() {
+        if i > 0 {
+            out.push_str(&indent);
+        }
+        out.push_str(l);
+        out.push('\n');
+    }
+    out.push_str(&lines[last..].concat());
+    Some(out)
+}
+
+fn is_blank_or_comment(line: &str) -> bool {
+    let t = line.trim();
+    t.is_empty() || t.starts_with('#')
+}
+
+/// The node at `pointer` (a JSON Pointer; empty for the root).
+fn node_at<'a>(root: &'a mut Node, pointer: &str) -> Option<&'a mut Node> {
+    if pointer.is_empty() {
+        return Some(root);
+    }
+    let mut node = root;
+    for step in pointer.strip_prefix('/')?.split('/').map(|s| s.replace("~1", "/").replace("~0", "~")) {
+        node = match node {
+            Node::Map(entries) => &mut entries.iter_mut().find(|e| e.key == step)?.value,
+            Node::Seq(items) => items.get_mut(step.parse::<usize>().ok()?)?,
+            Node::Scalar(_) => return None,
+        };
+    }
+    Some(node)
+}
+
 fn entry_at<'a>(root: &'a mut Node, pointer: &str) -> Option<&'a mut Entry> {
     let mut steps = pointer.strip_prefix('/')?.split('/').map(|s| s.replace("~1", "/").replace("~0", "~")).peekable();
     let mut node = root;
@@ -121,7 +364,8 @@ fn node(value: &Value) -> Node {
         Value::Null => Node::Scalar("null".into()),
         Value::Bool(b) => Node::Scalar(b.to_string()),
         Value::Number(n) => Node::Scalar(number(n)),
-        Value::String(s) => Node::Scalar(scalar(s)),
+        // `${` would read back as a variable reference: `$${` is its escape.
+        Value::String(s) => Node::Scalar(scalar(&s.replace("${", "$${"))),
         Value::Array(items) => Node::Seq(items.iter().map(node).collect()),
         Value::Object(map) => {
             Node::Map(map.iter().map(|(k, v)| Entry { comments: Vec::new(), key: key(k), value: node(v) }).collect())
@@ -328,7 +572,8 @@ mod tests {
 
     use super::*;
     use crate::diagnostic::Source;
-    use crate::spec::{parse, AutoScaling, Endpoint, ModelSpec, Target};
+    use crate::spec::vars::Inputs;
+    use crate::spec::{parse, AutoScaling, Endpoint, ModelSpec, Target, TargetSpec};
 
     fn parse_text(text: &str) -> Spec {
         parse(&Source::new("spec.yaml", text)).unwrap_or_else(|d| panic!("{d:?}\n{text}"))
@@ -495,13 +740,21 @@ endpoints:
             "emoji \u{1f600}",
             "ns:key",
             "k: v # c",
+            // Read back literally, not as variable references.
+            "${var.x}",
+            "$${x}",
+            "a ${b} $c",
         ];
         for text in awkward {
             let mut tags = BTreeMap::new();
-            tags.insert(Pos::new(format!("k{text}")), Pos::new(text.to_string()));
-            tags.insert(Pos::new(text.to_string()), Pos::new("v".to_string()));
+            // Keys never hold `${` (the reader refuses it; AWS tag keys and environment names
+            // cannot hold `$`), so only values carry those.
+            let key = if text.contains("${") { "k".to_string() } else { text.to_string() };
+            tags.insert(Pos::new(format!("k{key}")), Pos::new(text.to_string()));
+            tags.insert(Pos::new(key), Pos::new("v".to_string()));
             let spec = Spec {
                 version: Pos::new(1),
+                vars: BTreeMap::new(),
                 project: Pos::new(text.to_string()),
                 region: None,
                 tags,
@@ -533,6 +786,7 @@ endpoints:
             };
             let spec = Spec {
                 version: Pos::new(1),
+                vars: BTreeMap::new(),
                 project: Pos::new("p".into()),
                 region: None,
                 tags: BTreeMap::new(),
@@ -569,7 +823,11 @@ endpoints:
             autoscaling: Some(AutoScaling {
                 min: Pos::new(1),
                 max: Pos::new(2),
-                target: Some(Target { safety_factor: Some(Pos::new(0.5)), ..Target::default() }),
+                metric: None,
+                target: Some(Pos::new(TargetSpec::Derived(Target {
+                    safety_factor: Some(Pos::new(0.5)),
+                    ..Target::default()
+                }))),
                 scale_in_cooldown: None,
                 scale_out_cooldown: None,
                 disable_scale_in: Some(Pos::new(true)),
@@ -585,6 +843,136 @@ endpoints:
             written,
             "# first\n#\n# second\n  # on the first key\n- name: primary\n  instance_type: ml.c5.large\n  max_rps_per_instance: 20\n  autoscaling:\n    min: 1\n    max: 2\n    # why this target\n    target:\n      safety_factor: 0.5\n    disable_scale_in: true\n"
         );
+    }
+
+    fn small_variant(name: &str, instance_type: &str) -> Variant {
+        Variant {
+            name: Pos::new(name.into()),
+            instance_type: Pos::new(instance_type.into()),
+            initial_instance_count: Some(Pos::new(2)),
+            initial_weight: None,
+            volume_size_in_gb: None,
+            model_data_download_timeout: None,
+            container_startup_health_check_timeout: None,
+            model: None,
+            max_rps_per_instance: Some(Pos::new(20.0)),
+            autoscaling: Some(AutoScaling {
+                min: Pos::new(2),
+                max: Pos::new(6),
+                metric: None,
+                target: Some(Pos::new(TargetSpec::Derived(Target {
+                    safety_factor: Some(Pos::new(0.7)),
+                    ..Target::default()
+                }))),
+                scale_in_cooldown: None,
+                scale_out_cooldown: None,
+                disable_scale_in: None,
+                schedules: Vec::new(),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_replaced_variant_leaves_every_other_line_as_written() {
+        let text = "# top comment\nversion: 1\nproject: p\nendpoints:\n  - name: e\n    model: {existing: m}\n    variants:\n      # the first variant\n      - name: a\n        instance_type: ml.c5.xlarge   # sized for the peak\n        # a comment inside it\n        initial_instance_count: 3\n\n      # the second variant\n      - name: b\n        instance_type: ml.c5.large\n  - name: f\n    model: {existing: m}\n    variants:\n      - {name: c, instance_type: ml.c5.large}\n";
+        let source = Source::new("spec.yaml", text);
+        let replaced =
+            replace_variant(&source, &Inputs::default(), 0, 0, small_variant("a", "ml.c5.large"), "changed\nby a test")
+                .unwrap();
+        assert!(replaced.kept_layout);
+        assert_eq!(
+            replaced.text,
+            "# top comment\nversion: 1\nproject: p\nendpoints:\n  - name: e\n    model: {existing: m}\n    variants:\n      # the first variant\n      # changed\n      # by a test\n      - name: a\n        instance_type: ml.c5.large\n        initial_instance_count: 2\n        max_rps_per_instance: 20\n        autoscaling:\n          min: 2\n          max: 6\n          target:\n            safety_factor: 0.7\n\n      # the second variant\n      - name: b\n        instance_type: ml.c5.large\n  - name: f\n    model: {existing: m}\n    variants:\n      - {name: c, instance_type: ml.c5.large}\n"
+        );
+        // The last variant of an endpoint, and of the file (no newline at its end).
+        let replaced =
+            replace_variant(&source, &Inputs::default(), 0, 1, small_variant("b", "ml.m5.large"), "x").unwrap();
+        assert!(replaced.kept_layout);
+        assert!(
+            replaced.text.contains(
+                "      # the second variant\n      # x\n      - name: b\n        instance_type: ml.m5.large\n"
+            ),
+            "{}",
+            replaced.text
+        );
+        assert!(replaced.text.ends_with("          target:\n            safety_factor: 0.7\n  - name: f\n    model: {existing: m}\n    variants:\n      - {name: c, instance_type: ml.c5.large}\n"), "{}", replaced.text);
+        let at_the_end = Source::new("spec.yaml", "version: 1\nproject: p\nendpoints:\n  - name: e\n    model: {existing: m}\n    variants:\n      - name: a\n        instance_type: ml.c5.xlarge");
+        let replaced =
+            replace_variant(&at_the_end, &Inputs::default(), 0, 0, small_variant("a", "ml.c5.large"), "x").unwrap();
+        assert!(replaced.kept_layout);
+        assert!(replaced.text.starts_with("version: 1\nproject: p\nendpoints:\n  - name: e\n    model: {existing: m}\n    variants:\n      # x\n      - name: a\n        instance_type: ml.c5.large\n"), "{}", replaced.text);
+    }
+
+    #[test]
+    fn a_flow_style_variant_is_replaced_by_writing_the_whole_spec() {
+        let text = "version: 1\nproject: p  # a comment\nendpoints:\n  - name: f\n    model: {existing: m}\n    variants:\n      - {name: c, instance_type: ml.c5.large}\n      - name: d\n        instance_type: ml.c5.large\n";
+        let source = Source::new("spec.yaml", text);
+        for (variant, name) in [(0, "c"), (1, "d")] {
+            let replaced =
+                replace_variant(&source, &Inputs::default(), 0, variant, small_variant(name, "ml.m5.large"), "note")
+                    .unwrap();
+            let back = parse_text(&replaced.text);
+            assert_eq!(back.endpoints[0].variants[variant].instance_type.value, "ml.m5.large");
+            assert_eq!(back.endpoints[0].variants[1 - variant].instance_type.value, "ml.c5.large");
+            // The block-style one is spliced; the flow-style one makes the whole spec written.
+            assert_eq!(replaced.kept_layout, variant == 1, "{}", replaced.text);
+            assert_eq!(replaced.text.contains("# a comment"), variant == 1, "{}", replaced.text);
+        }
+        let in_a_flow_list = Source::new("spec.yaml", "version: 1\nproject: p\nendpoints:\n  - name: f\n    model: {existing: m}\n    variants: [{name: c, instance_type: ml.c5.large}]\n");
+        let replaced =
+            replace_variant(&in_a_flow_list, &Inputs::default(), 0, 0, small_variant("c", "ml.m5.large"), "note")
+                .unwrap();
+        assert!(!replaced.kept_layout);
+        assert!(replaced.text.starts_with("# note\nversion: 1\n"), "{}", replaced.text);
+        assert_eq!(parse_text(&replaced.text).endpoints[0].variants[0].instance_type.value, "ml.m5.large");
+        assert!(
+            replace_variant(&in_a_flow_list, &Inputs::default(), 0, 1, small_variant("c", "ml.m5.large"), "").is_err()
+        );
+    }
+
+    #[test]
+    fn a_replaced_variant_keeps_the_references_whose_value_stays() {
+        let text = "version: 1\nvars:\n  type: {default: ml.c5.large}\n  count: {type: number}\nproject: p\nendpoints:\n  - name: e\n    model: {existing: m}\n    variants:\n      - name: a-${var.type}\n        instance_type: ${var.type}\n        initial_instance_count: ${var.count}\n";
+        let source = Source::new("spec.yaml", text);
+        let inputs = Inputs { flags: vec![("count".into(), "3".into())], ..Inputs::default() };
+        // The name and type keep their values; the count changes from 3 to 2.
+        let mut replacement = small_variant("a-ml.c5.large", "ml.c5.large");
+        replacement.autoscaling = None;
+        let replaced = replace_variant(&source, &inputs, 0, 0, replacement, "note").unwrap();
+        assert!(replaced.kept_layout && !replaced.pins_variables);
+        assert_eq!(replaced.pinned, ["`initial_instance_count` (was `${var.count}`)"]);
+        assert!(
+            replaced.text.ends_with("      # note\n      # The change replaces variables with values, the same in every environment:\n      #   `initial_instance_count` (was `${var.count}`)\n      - name: a-${var.type}\n        instance_type: \"${var.type}\"\n        initial_instance_count: 2\n        max_rps_per_instance: 20\n"),
+            "{}",
+            replaced.text
+        );
+        // Read with another value, the kept references follow it.
+        let other = Inputs {
+            flags: vec![("type".into(), "ml.m5.large".into()), ("count".into(), "3".into())],
+            ..Inputs::default()
+        };
+        let back = crate::spec::parse_with(&Source::new("r.yaml", replaced.text.as_str()), &other).unwrap().spec;
+        let v = &back.endpoints[0].variants[0];
+        assert_eq!((v.name.value.as_str(), v.instance_type.value.as_str()), ("a-ml.m5.large", "ml.m5.large"));
+    }
+
+    #[test]
+    fn a_spec_with_variables_written_anew_is_marked_as_holding_their_values() {
+        let text = "version: 1\nvars:\n  type: {}\nproject: p\nendpoints:\n  - name: e\n    model: {existing: m}\n    variants: [{name: c, instance_type: \"${var.type}\"}]\n";
+        let inputs = Inputs { flags: vec![("type".into(), "ml.c5.large".into())], ..Inputs::default() };
+        let replaced =
+            replace_variant(&Source::new("spec.yaml", text), &inputs, 0, 0, small_variant("c", "ml.m5.large"), "")
+                .unwrap();
+        assert!(!replaced.kept_layout && replaced.pins_variables);
+        assert_eq!(replaced.pinned, ["`instance_type` (was `${var.type}`)"]);
+    }
+
+    #[test]
+    fn fields_are_named_as_the_change_names_them() {
+        let variant = serde_json::json!({"autoscaling": {"schedules": [{"name": "peak", "min": 2}, {"min": 1}]}});
+        assert_eq!(field_name(&variant, "/autoscaling/schedules/0/min"), "autoscaling.schedules[peak].min");
+        assert_eq!(field_name(&variant, "/autoscaling/schedules/1/min"), "autoscaling.schedules[1].min");
+        assert_eq!(field_name(&variant, "/model/environment/A~1B"), "model.environment.A/B");
     }
 
     #[test]

@@ -20,6 +20,7 @@ use crate::model::Desired;
 use crate::spec::{Pos, Spec, SPEC_VERSION};
 
 mod hosting;
+mod metric;
 mod models;
 mod names;
 mod scaling;

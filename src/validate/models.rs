@@ -120,7 +120,10 @@ impl Validator {
                     .at(value.span, "too long"),
                 );
             }
-            let secret = explicit_secret || crate::secrets::is_secret(key, value);
+            // Also secret: a value that takes a sensitive variable (`spec::vars`).
+            let secret = explicit_secret
+                || model.sensitive_environment.contains(key.as_str())
+                || crate::secrets::is_secret(key, value);
             if environment.insert(key.value.clone(), EnvValue { value: value.value.clone(), secret }).is_some() {
                 ok = false;
                 self.error(

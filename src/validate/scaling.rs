@@ -1,10 +1,13 @@
-//! Auto scaling: capacity bounds against the initial count, the target (given, or derived from
-//! a load-tested maximum), cooldowns, and the rule that burstable variants cannot be scaled.
+//! Auto scaling: capacity bounds against the initial count, cooldowns, and the rule that
+//! burstable variants cannot be scaled. The metric and its target are checked in `metric`.
 
 use std::collections::HashMap;
 
 use crate::diagnostic::{shorten, Diagnostic, SourceSpan};
-use crate::model::{scaling_target, CapacityRange, Scaling, DEFAULT_COOLDOWN_SECS, DEFAULT_SAFETY_FACTOR};
+use crate::model::scaling_target;
+#[cfg(test)]
+use crate::model::DEFAULT_SAFETY_FACTOR;
+use crate::model::{CapacityRange, Scaling, DEFAULT_COOLDOWN_SECS};
 use crate::spec::{self, Pos};
 
 use super::Validator;
@@ -44,7 +47,7 @@ impl Validator {
         a: &spec::AutoScaling,
         count: u32,
         count_span: Option<SourceSpan>,
-        variant_rps: Option<f64>,
+        variant_rps: Option<(f64, SourceSpan)>,
     ) -> Option<Scaling> {
         let mut ok = true;
         if *a.min > *a.max {
@@ -73,7 +76,8 @@ impl Validator {
                 );
             }
         }
-        let target = self.target(a, variant_rps);
+        let metric = self.metric(a.metric.as_ref());
+        let target = metric.as_ref().and_then(|m| self.target(a, m, variant_rps));
         let scale_in = self.cooldown("scale_in_cooldown", a.scale_in_cooldown.as_ref());
         let scale_out = self.cooldown("scale_out_cooldown", a.scale_out_cooldown.as_ref());
         let mut schedules = Vec::new();
@@ -98,84 +102,16 @@ impl Validator {
         if ok {
             self.timeline(&a.schedules, &schedules);
         }
-        let (capacity, target, scale_in, scale_out) = (capacity?, target?, scale_in?, scale_out?);
+        let (capacity, metric, target, scale_in, scale_out) = (capacity?, metric?, target?, scale_in?, scale_out?);
         ok.then_some(Scaling {
             capacity,
+            metric,
             target_value: target,
             scale_in_cooldown_secs: scale_in,
             scale_out_cooldown_secs: scale_out,
             disable_scale_in: a.disable_scale_in.as_ref().is_some_and(|d| d.value),
             schedules,
         })
-    }
-
-    pub(super) fn target(&mut self, a: &spec::AutoScaling, variant_rps: Option<f64>) -> Option<f64> {
-        let t = a.target.as_ref();
-        let direct = t.and_then(|t| t.invocations_per_instance.as_ref());
-        let target_rps = t.and_then(|t| t.max_rps_per_instance.as_ref());
-        let safety = t.and_then(|t| t.safety_factor.as_ref());
-        if let Some(direct) = direct {
-            if let Some(other) =
-                target_rps.map(|r| ("max_rps_per_instance", r.span)).or(safety.map(|s| ("safety_factor", s.span)))
-            {
-                self.error(
-                    Diagnostic::error(format!("`target` sets both `invocations_per_instance` and `{}`", other.0))
-                        .at(other.1, "conflicting target")
-                        .help("give the target directly (`invocations_per_instance`) or derive it (`max_rps_per_instance` and `safety_factor`), not both"),
-                );
-                return None;
-            }
-            return self.positive("invocations_per_instance", direct);
-        }
-        let rps = match target_rps {
-            Some(r) => self.positive("max_rps_per_instance", r)?,
-            None => match variant_rps {
-                Some(r) => r,
-                None => {
-                    self.error(
-                        Diagnostic::error("autoscaling has no target")
-                            .at(a.min.span, "no target for this policy")
-                            .help("set the variant's `max_rps_per_instance` (from a load test), or `target: { invocations_per_instance: N }` (invocations per instance per minute)"),
-                    );
-                    return None;
-                }
-            },
-        };
-        let factor = match safety {
-            Some(s) if s.value > 0.0 && s.value <= 1.0 => s.value,
-            Some(s) => {
-                self.error(
-                    Diagnostic::error(format!(
-                        "`safety_factor` must be greater than 0 and at most 1, found {}",
-                        s.value
-                    ))
-                    .at(s.span, "outside (0, 1]")
-                    .help("it is the share of the load-tested maximum to aim for; AWS suggests starting at 0.5"),
-                );
-                return None;
-            }
-            None => DEFAULT_SAFETY_FACTOR,
-        };
-        let target = scaling_target(rps, factor);
-        if target == 0.0 {
-            // The formula rounds to 6 decimals; a tiny load-tested figure would send
-            // `TargetValue: 0`, which Application Auto Scaling refuses. The span is the policy's
-            // `max_rps_per_instance` when it has one, else the autoscaling block (the variant's
-            // own figure is checked where variants are, without its position here).
-            let span = target_rps.map_or(a.min.span, |r| r.span);
-            self.error(
-                Diagnostic::error(format!(
-                    "the target rounds to 0 invocations per instance per minute (max_rps_per_instance {rps} x safety_factor {factor} x 60, to 6 decimals)"
-                ))
-                .at(span, "target rounds to 0")
-                .help(format!(
-                    "the smallest target is 0.000001; at safety_factor {factor} that needs `max_rps_per_instance` of at least {}, or give `target: {{ invocations_per_instance: N }}`",
-                    smallest_rps(factor)
-                )),
-            );
-            return None;
-        }
-        Some(target)
     }
 
     pub(super) fn cooldown(&mut self, key: &str, value: Option<&Pos<String>>) -> Option<u32> {
@@ -208,9 +144,23 @@ impl Validator {
     }
 }
 
+/// The largest `TargetValue` Application Auto Scaling accepts: "Values must be in the range of
+/// -2^360 to 2^360" (API reference, TargetTrackingScalingPolicyConfiguration).
+pub const MAX_TARGET_VALUE: f64 = 2.348_542_582_773_833_2e108;
+
+/// A number for messages: plain up to 10^15, in exponent form beyond (so `1e302` is not 303
+/// digits long).
+pub(super) fn number(v: f64) -> String {
+    if v.is_finite() && v.abs() < 1e15 {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
+    }
+}
+
 /// The smallest `max_rps_per_instance` whose target at `factor` does not round to 0, rounded up
 /// to 3 significant digits and written out in decimals (as a spec would carry it).
-fn smallest_rps(factor: f64) -> String {
+pub(super) fn smallest_rps(factor: f64) -> String {
     // round(rps x factor x 60 x 10^6) >= 1 needs rps >= 0.5 / (factor x 60 x 10^6).
     let exact = 0.5 / (factor * 60.0 * 1e6);
     let decimals = (2 - exact.log10().floor() as i32).max(0) as usize;
@@ -298,7 +248,7 @@ mod tests {
         let text = with_variant("        max_rps_per_instance: 0.000000001\n        autoscaling: {min: 1, max: 2}\n");
         assert_eq!(
             diagnostics(&text),
-            ["10:28 the target rounds to 0 invocations per instance per minute (max_rps_per_instance 0.000000001 x safety_factor 0.5 x 60, to 6 decimals)"]
+            ["9:31 the target rounds to 0 invocations per instance per minute (max_rps_per_instance 0.000000001 x safety_factor 0.5 x 60, to 6 decimals)"]
         );
         let text = with_variant(
             "        autoscaling: {min: 1, max: 2, target: {max_rps_per_instance: 0.000000009, safety_factor: 0.9}}\n",
@@ -316,6 +266,36 @@ mod tests {
         }
         // At the smallest figure the spec is valid.
         scaling("        max_rps_per_instance: 0.0000000167\n        autoscaling: {min: 1, max: 2}\n");
+    }
+
+    #[test]
+    fn a_target_beyond_the_api_range_is_refused_at_the_figure_it_comes_from() {
+        assert_eq!(MAX_TARGET_VALUE, 2f64.powi(360));
+        // 1e302 x 0.5 x 60 x 10^6 overflows to infinity inside the formula.
+        assert_eq!(scaling_target(1e302, 0.5), f64::INFINITY);
+        let text = with_variant("        max_rps_per_instance: 1e302\n        autoscaling: {min: 1, max: 2}\n");
+        assert_eq!(
+            diagnostics(&text),
+            ["9:31 the target max_rps_per_instance 1e302 x safety_factor 0.5 x 60 is above the largest target Application Auto Scaling accepts (2^360, about 2.3e108)"]
+        );
+        // Finite but above 2^360: 1e107 x 0.9 x 60 = 5.4e108.
+        let text = with_variant(
+            "        autoscaling: {min: 1, max: 2, target: {max_rps_per_instance: 1e107, safety_factor: 0.9}}\n",
+        );
+        assert_eq!(
+            diagnostics(&text),
+            ["9:70 the target max_rps_per_instance 1e107 x safety_factor 0.9 x 60 is above the largest target Application Auto Scaling accepts (2^360, about 2.3e108)"]
+        );
+        let text = with_variant("        autoscaling: {min: 1, max: 2, target: {invocations_per_instance: 1e200}}\n");
+        assert_eq!(
+            diagnostics(&text),
+            ["9:74 `invocations_per_instance` 1e200 is above the largest target Application Auto Scaling accepts (2^360, about 2.3e108)"]
+        );
+        // Within the range, a large figure is still a target.
+        assert_eq!(
+            scaling("        max_rps_per_instance: 1e100\n        autoscaling: {min: 1, max: 2}\n").target_value,
+            3e101
+        );
     }
 
     #[test]

@@ -113,7 +113,9 @@ impl Validator {
                         self.burstable_autoscaling(variant);
                     }
                 }
-                self.autoscaling(a, count, variant.initial_instance_count.as_ref().map(|c| c.span), max_rps)
+                // The figure with its position, so a target derived from it is reported there.
+                let rps = max_rps.zip(variant.max_rps_per_instance.as_ref().map(|r| r.span));
+                self.autoscaling(a, count, variant.initial_instance_count.as_ref().map(|c| c.span), rps)
             }
             None => None,
         };

@@ -181,3 +181,30 @@ fn access_denied_names_cloudwatch_get_metric_data() {
         format!("error: GetMetricData on the Invocations metric of endpoint demo (variant main, canary) was denied: the IAM action cloudwatch:GetMetricData is not allowed for these credentials (User: {} is not authorized to perform: cloudwatch:GetMetricData because no identity-based policy allows the cloudwatch:GetMetricData action)\n", user.arn)
     );
 }
+
+/// `recommend SPEC --traffic cloudwatch` searches on what CloudWatch holds: the same answer as
+/// recommending on the exported CSV.
+#[test]
+fn recommend_reads_the_same_history_as_the_export() {
+    let account = seeded();
+    let spec = TempSpec::new("cw.yaml", SPEC);
+    let dir = TempDir::new();
+    let csv = dir.path.join("traffic.csv");
+    run(&account, &["traffic", "export", spec.arg(), "--days", "1", "--out", csv.to_str().unwrap()]).code(0);
+    let recommend = |traffic: &[&str]| {
+        let mut args = vec!["recommend", spec.arg(), "--variant", "main", "--traffic"];
+        args.extend(traffic);
+        args.extend(["--instance-types", "ml.c5.large,ml.c5.xlarge", "--output", "json"]);
+        let out = run(&account, &args).code(0);
+        let mut doc: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
+        let doc = doc.as_object_mut().unwrap();
+        doc.remove("traffic").expect("a traffic label");
+        (Value::Object(doc.clone()), out.stderr)
+    };
+    // `--days 1` is the window CloudWatch is read for; the CSV holds just what was read.
+    let (live, stderr) = recommend(&["cloudwatch", "--days", "1"]);
+    assert!(stderr.contains(GAP), "{stderr}");
+    let (offline, _) = recommend(&[csv.to_str().unwrap()]);
+    assert_eq!(live, offline);
+    assert_eq!(account.operations(), ["GetMetricData", "GetMetricData"]);
+}

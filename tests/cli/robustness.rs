@@ -271,8 +271,25 @@ fn a_target_that_rounds_to_0_is_refused() {
         out.stderr.lines().next().unwrap(),
         "error: the target rounds to 0 invocations per instance per minute (max_rps_per_instance 0.000000001 x safety_factor 0.5 x 60, to 6 decimals)"
     );
-    assert!(out.stderr.contains(&format!("--> {}:11:28", spec.arg())), "{}", out.stderr);
+    // At the figure the target comes from, not at autoscaling's `min`.
+    assert!(out.stderr.contains(&format!("--> {}:10:31", spec.arg())), "{}", out.stderr);
     assert!(out.stderr.contains("= help: the smallest target is 0.000001; at safety_factor 0.5 that needs `max_rps_per_instance` of at least 0.0000000167, or give `target: { invocations_per_instance: N }`"), "{}", out.stderr);
+    let out = es(["simulate", spec.arg(), "--traffic", "synthetic:days=1"]).run().code(1);
+    assert!(!out.stderr.contains("panicked"));
+}
+
+#[test]
+fn a_target_that_overflows_is_refused_at_its_figure() {
+    let spec = TempSpec::new(
+        "huge.yaml",
+        base("        max_rps_per_instance: 1e302\n        autoscaling: {min: 1, max: 2}\n"),
+    );
+    let out = es(["validate", spec.arg()]).run().code(1);
+    assert_eq!(
+        out.stderr.lines().next().unwrap(),
+        "error: the target max_rps_per_instance 1e302 x safety_factor 0.5 x 60 is above the largest target Application Auto Scaling accepts (2^360, about 2.3e108)"
+    );
+    assert!(out.stderr.contains(&format!("--> {}:10:31", spec.arg())), "{}", out.stderr);
     let out = es(["simulate", spec.arg(), "--traffic", "synthetic:days=1"]).run().code(1);
     assert!(!out.stderr.contains("panicked"));
 }

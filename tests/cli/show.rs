@@ -63,6 +63,7 @@ fn show_prints_the_saved_plan_as_plan_did_without_aws() {
         "prune": false,
         "raise_capacity": false,
         "signed": false,
+        "variables": {},
     });
     let out = show(&[file, "--output", "json"], &[]).code(0);
     assert_eq!(serde_json::from_str::<Value>(&out.stdout).unwrap(), expected);

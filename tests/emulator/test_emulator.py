@@ -614,6 +614,60 @@ def test_policy_and_schedule_need_registered_target(env):
     env.schedule()
 
 
+def _put_target_tracking(env, config, name="p"):
+    return env.aas.put_scaling_policy(
+        PolicyName=name, ServiceNamespace="sagemaker", ResourceId="endpoint/e/variant/a",
+        ScalableDimension=DIM, PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration=config)
+
+
+def test_policy_metrics_are_stored_and_returned_as_put(env):
+    env.endpoint()
+    env.register()
+    concurrency = {"TargetValue": 4.0, "PredefinedMetricSpecification": {
+        "PredefinedMetricType": "SageMakerVariantConcurrentRequestsPerModelHighResolution"}}
+    customized = {"TargetValue": 70.0, "CustomizedMetricSpecification": {
+        "MetricName": "CPUUtilization", "Namespace": "/aws/sagemaker/Endpoints",
+        "Dimensions": [{"Name": "EndpointName", "Value": "e"}, {"Name": "VariantName", "Value": "a"}],
+        "Statistic": "Average", "Unit": "Percent"}}
+    _put_target_tracking(env, concurrency, name="hi-res")
+    _put_target_tracking(env, customized, name="cpu")
+    pols = {p["PolicyName"]: p for p in
+            env.aas.describe_scaling_policies(ServiceNamespace="sagemaker")["ScalingPolicies"]}
+    assert pols["hi-res"]["TargetTrackingScalingPolicyConfiguration"] == concurrency
+    assert pols["cpu"]["TargetTrackingScalingPolicyConfiguration"] == customized
+    # Putting again under the same name replaces the metric in place.
+    _put_target_tracking(env, concurrency, name="cpu")
+    pols = env.aas.describe_scaling_policies(ServiceNamespace="sagemaker")["ScalingPolicies"]
+    assert [p["TargetTrackingScalingPolicyConfiguration"] for p in pols if p["PolicyName"] == "cpu"] == [concurrency]
+
+
+@pytest.mark.parametrize("config, needle", [
+    ({"TargetValue": 1.0, "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantNope"}},
+     "predefinedMetricSpecification.predefinedMetricType"),
+    ({"TargetValue": 1.0, "CustomizedMetricSpecification": {
+        "MetricName": "m", "Namespace": "n", "Statistic": "Median"}},
+     "customizedMetricSpecification.statistic"),
+    ({"TargetValue": 1.0}, "either a predefined metric or a customized metric"),
+    ({"TargetValue": 1.0,
+      "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"},
+      "CustomizedMetricSpecification": {"MetricName": "m", "Namespace": "n", "Statistic": "Sum"}},
+     "either a predefined metric or a customized metric"),
+    ({"TargetValue": 1.0, "PredefinedMetricSpecification": {
+        "PredefinedMetricType": "SageMakerVariantInvocationsPerInstance", "ResourceLabel": "x"}},
+     "ResourceLabel can only be specified for the ALBRequestCountPerTarget"),
+])
+def test_target_tracking_metrics_are_checked_as_documented(env, config, needle):
+    env.endpoint()
+    env.register()
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        _put_target_tracking(env, config)
+    code, msg = _error(e)
+    assert code == "ValidationException"
+    assert needle in msg
+    assert env.aas.describe_scaling_policies(ServiceNamespace="sagemaker")["ScalingPolicies"] == []
+
+
 def test_deregister_deletes_policies_and_scheduled_actions(env):
     env.endpoint(variants=[("a", "ml.m5.large", 2), ("b", "ml.m5.large", 2)])
     for v in ("a", "b"):

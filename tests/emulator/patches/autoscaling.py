@@ -4,7 +4,8 @@ Adds SageMaker-aware RegisterScalableTarget validation (endpoint/variant must ex
 InService, no burstable ml.t* variants, MinCapacity <= MaxCapacity, min/max required for a new
 target), Tags on RegisterScalableTarget + ListTagsForResource/TagResource/UntagResource,
 cascading DeregisterScalableTarget (policies and scheduled actions), ObjectNotFoundException for
-PutScalingPolicy/PutScheduledAction on an unregistered target, and correct pagination/filters in
+PutScalingPolicy/PutScheduledAction on an unregistered target, the documented rules of a target
+tracking policy's metric (moto stores it unchecked), and correct pagination/filters in
 DescribeScalableTargets, DescribeScalingPolicies and DescribeScheduledActions.
 """
 
@@ -165,11 +166,60 @@ def deregister_scalable_target(self: Backend, namespace: str, r_id: str, dimensi
     ]
 
 
+def _api_enum(shape: str) -> list[str]:
+    """An enum of the Application Auto Scaling API model botocore ships (moto depends on it)."""
+    from botocore.loaders import Loader
+    model = Loader().load_service_model("application-autoscaling", "service-2")
+    return list(model["shapes"][shape]["enum"])
+
+
+def _enum_error(value: Any, where: str, allowed: list[str]) -> AWSValidationException:
+    return AWSValidationException(
+        f"1 validation error detected: Value '{value}' at '{where}' failed to satisfy constraint: "
+        f"Member must satisfy enum value set: [{', '.join(allowed)}]"
+    )
+
+
+def _check_target_tracking(config: Any) -> None:
+    """What the API reference documents for TargetTrackingScalingPolicyConfiguration, which moto
+    stores unchecked: a predefined metric or a customized one (not both, not neither); the
+    PredefinedMetricType and the Statistic from their enums; ResourceLabel only with
+    ALBRequestCountPerTarget. The messages are the emulator's: AWS does not document its words
+    for the first and last rule."""
+    if not isinstance(config, dict):
+        return
+    predefined = config.get("PredefinedMetricSpecification")
+    customized = config.get("CustomizedMetricSpecification")
+    if (predefined is None) == (customized is None):
+        raise AWSValidationException(
+            "Specify either a predefined metric or a customized metric in "
+            "TargetTrackingScalingPolicyConfiguration, not both or neither."
+        )
+    if predefined is not None:
+        metric_type = predefined.get("PredefinedMetricType")
+        allowed = _api_enum("MetricType")
+        if metric_type not in allowed:
+            raise _enum_error(metric_type, "targetTrackingScalingPolicyConfiguration."
+                              "predefinedMetricSpecification.predefinedMetricType", allowed)
+        if predefined.get("ResourceLabel") is not None and metric_type != "ALBRequestCountPerTarget":
+            raise AWSValidationException(
+                f"ResourceLabel can only be specified for the ALBRequestCountPerTarget metric type, not {metric_type}."
+            )
+    if customized is not None and not customized.get("Metrics"):
+        statistic = customized.get("Statistic")
+        allowed = _api_enum("MetricStatistic")
+        if statistic not in allowed:
+            raise _enum_error(statistic, "targetTrackingScalingPolicyConfiguration."
+                              "customizedMetricSpecification.statistic", allowed)
+
+
 def put_scaling_policy(self: Backend, policy_name: str, service_namespace: str,
                        resource_id: str, scalable_dimension: str, policy_body: Any,
                        policy_type: Optional[str]) -> Any:
     if not _target_exists(self, resource_id, scalable_dimension):
         raise _not_registered(service_namespace, resource_id, scalable_dimension)
+    if policy_type == "TargetTrackingScaling":
+        _check_target_tracking(policy_body)
     return _orig_put_policy(self, policy_name, service_namespace, resource_id,
                             scalable_dimension, policy_body, policy_type)
 
