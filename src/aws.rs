@@ -6,7 +6,7 @@
 //! Everything above this module speaks endpoint-scale's own types (`resources::*`, the `*Desc`
 //! structs here), so plan and apply logic is tested against an in-memory [`Aws`] and end to end
 //! against the local emulator, never against SDK mocks. [`pricing`] reads the AWS Price List
-//! Query API for `prices fetch`.
+//! Query API for `prices fetch`; [`cloudwatch`] reads an endpoint's Invocations history.
 
 use std::fmt;
 use std::future::Future;
@@ -18,6 +18,7 @@ use crate::resources::{
 };
 
 pub mod call_log;
+pub mod cloudwatch;
 mod instance_types;
 pub mod pricing;
 pub mod sdk;

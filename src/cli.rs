@@ -210,13 +210,16 @@ pub enum Command {
         /// The spec file (YAML).
         spec: PathBuf,
 
-        /// A CSV (`timestamp,invocations`) or CloudWatch JSON file, or `synthetic[:key=value,...]`.
+        /// A CSV (`timestamp,invocations`) or CloudWatch JSON file, `synthetic[:key=value,...]`,
+        /// or `cloudwatch`: the endpoint's Invocations of the last --days days, read from
+        /// CloudWatch (needs cloudwatch:GetMetricData).
         #[arg(long)]
         traffic: String,
         /// The endpoint the traffic belongs to (needed when the spec has several).
         #[arg(long)]
         endpoint: Option<String>,
-        /// Simulate only the first N days of the traffic.
+        /// Simulate only the first N days of the traffic; with `--traffic cloudwatch`, read the
+        /// last N days (default 14; up to 15 in 1-minute periods, up to 63 in 5-minute ones).
         #[arg(long)]
         days: Option<u32>,
         /// The region to price in when a spec has no `region:` (else AWS_REGION or
@@ -241,6 +244,9 @@ pub enum Command {
         vars: VarArgs,
         #[command(flatten)]
         model: ModelArgs,
+        /// How `--traffic cloudwatch` reaches AWS (in the spec's region, or --region).
+        #[command(flatten)]
+        aws: AwsReadArgs,
     },
     /// Search for the cheapest auto scaled configurations within an overload budget; with a
     /// spec, give the best as a change to one of its variants.
@@ -306,6 +312,9 @@ pub enum Command {
         vars: VarArgs,
         #[command(flatten)]
         model: ModelArgs,
+        /// How `--traffic cloudwatch` reaches AWS (with a spec).
+        #[command(flatten)]
+        aws: AwsReadArgs,
     },
     /// Traffic profiles for the simulator.
     #[command(subcommand)]
@@ -389,7 +398,35 @@ pub enum TrafficCommand {
         #[arg(value_name = "KEY=VALUE")]
         settings: Vec<String>,
     },
+    /// Write an endpoint's Invocations of the last --days days, read from CloudWatch, as the CSV
+    /// `simulate --traffic FILE.csv` reads: the study `simulate --traffic cloudwatch` makes,
+    /// repeatable offline (needs cloudwatch:GetMetricData).
+    Export {
+        /// The spec naming the endpoint (and its region).
+        spec: PathBuf,
+        /// Days back from now to read (up to 15 in 1-minute periods, up to 63 in 5-minute ones).
+        #[arg(long, default_value_t = DEFAULT_TRAFFIC_DAYS)]
+        days: u32,
+        /// The endpoint to read (needed when the spec has several).
+        #[arg(long)]
+        endpoint: Option<String>,
+        /// Write the CSV here (else to stdout).
+        #[arg(long = "out", short = 'o', value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// The region to read in when the spec has no `region:` (else AWS_REGION or the
+        /// profile's). A spec's `region:` wins: this may only repeat it.
+        #[arg(long)]
+        region: Option<String>,
+        #[command(flatten)]
+        vars: VarArgs,
+        #[command(flatten)]
+        aws: AwsReadArgs,
+    },
 }
+
+/// Days of CloudWatch history read when --days is not given: within the 15 days CloudWatch keeps
+/// one-minute data.
+pub const DEFAULT_TRAFFIC_DAYS: u32 = 14;
 
 /// Values for the spec's variables (`vars:`); see docs/spec.md, "Variables and environments".
 /// Precedence, lowest first: defaults, ENDPOINT_SCALE_VAR_<NAME>, --var-file, --var.
@@ -451,7 +488,7 @@ pub enum PricesCommand {
         #[arg(long, default_value = "us-east-1")]
         api_region: String,
         #[command(flatten)]
-        aws: PriceListArgs,
+        aws: AwsReadArgs,
     },
     /// Write a table of official prices from a Price List file: the AmazonSageMaker offer file
     /// (.../offers/v1.0/aws/AmazonSageMaker/current/[REGION/]index.json) or saved
@@ -468,14 +505,17 @@ pub enum PricesCommand {
     },
 }
 
-/// How `prices fetch` reaches AWS: the flags of [`AwsArgs`] that apply to one API call in one
-/// region (`--region` there means the priced region, and the API's is `--api-region`).
+/// How a command that reads one AWS API reaches AWS (`prices fetch`, `simulate --traffic
+/// cloudwatch`, `traffic export`): the flags of [`AwsArgs`] less `--parallelism` (one call at a
+/// time) and `--region`, which such a command has with its own meaning (`prices fetch`: the
+/// priced region, the API's is `--api-region`; `simulate`: the pricing region, which is also
+/// where CloudWatch is read).
 #[derive(Debug, Clone, Args)]
-pub struct PriceListArgs {
+pub struct AwsReadArgs {
     /// AWS profile to use (else AWS_PROFILE, else the default profile).
     #[arg(long, env = "AWS_PROFILE")]
     pub profile: Option<String>,
-    /// Send the call to this URL (else AWS_ENDPOINT_URL), e.g. a local emulator.
+    /// Send the calls to this URL (else AWS_ENDPOINT_URL), e.g. a local emulator.
     #[arg(long)]
     pub endpoint_url: Option<String>,
     /// Attempts per AWS call, retries included: throttling is absorbed by retrying.

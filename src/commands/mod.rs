@@ -212,12 +212,43 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::Import { endpoints, project, out, adopt, auto_approve, aws, wait } => {
             import::run(&endpoints, &project, out.as_deref(), adopt, auto_approve, &aws, &wait, colour).await
         }
-        Command::Simulate { spec, traffic, endpoint, days, region, prices, chart, output, compare, vars, model } => {
+        Command::Simulate {
+            spec,
+            traffic,
+            endpoint,
+            days,
+            region,
+            prices,
+            chart,
+            output,
+            compare,
+            vars,
+            model,
+            aws,
+        } => {
+            let loaded = if traffic == simulate::CLOUDWATCH {
+                let read = simulate::cloudwatch_traffic(
+                    &spec,
+                    endpoint.as_deref(),
+                    days,
+                    region.as_deref(),
+                    &vars,
+                    &aws,
+                    colour,
+                )
+                .await?;
+                for note in &read.notes {
+                    output::stderr(&format!("{note}\n"));
+                }
+                (read.traffic, read.label)
+            } else {
+                let (loaded, label) = simulate::load_traffic(&traffic)?;
+                (simulate::window(loaded, days)?, label)
+            };
             simulate::simulate(
                 &spec,
-                &traffic,
+                loaded,
                 endpoint.as_deref(),
-                days,
                 region.as_deref(),
                 prices.as_deref(),
                 chart.as_deref(),
@@ -246,29 +277,59 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             output,
             vars,
             model,
-        } => simulate::recommend(
-            &traffic,
-            max_rps_per_instance,
-            tested_on.as_deref(),
-            &instance_types,
-            max_overload,
-            days,
-            region.as_deref(),
-            prices.as_deref(),
-            timezone.as_deref(),
-            top,
-            write.as_deref(),
-            output,
-            &model,
-            spec.as_deref().map(|path| simulate::SpecArgs {
-                path,
-                endpoint: endpoint.as_deref(),
-                variant: variant.as_deref(),
-                vars: &vars,
-                colour,
-            }),
-        ),
+            aws,
+        } => {
+            // CloudWatch history is the spec's endpoint's: read it here, as simulate does.
+            let loaded = match (&spec, traffic == simulate::CLOUDWATCH) {
+                (Some(path), true) => {
+                    let read = simulate::cloudwatch_traffic(
+                        path,
+                        endpoint.as_deref(),
+                        days,
+                        region.as_deref(),
+                        &vars,
+                        &aws,
+                        colour,
+                    )
+                    .await?;
+                    for note in &read.notes {
+                        output::stderr(&format!("{note}\n"));
+                    }
+                    (read.traffic, read.label)
+                }
+                _ => {
+                    let (loaded, label) = simulate::load_traffic(&traffic)?;
+                    (simulate::window(loaded, days)?, label)
+                }
+            };
+            simulate::recommend(
+                loaded,
+                max_rps_per_instance,
+                tested_on.as_deref(),
+                &instance_types,
+                max_overload,
+                region.as_deref(),
+                prices.as_deref(),
+                timezone.as_deref(),
+                top,
+                write.as_deref(),
+                output,
+                &model,
+                spec.as_deref().map(|path| simulate::SpecArgs {
+                    path,
+                    endpoint: endpoint.as_deref(),
+                    variant: variant.as_deref(),
+                    vars: &vars,
+                    colour,
+                    simulate: simulate_again(path, &traffic, endpoint.as_deref(), days, region.as_deref(), &aws),
+                }),
+            )
+        }
         Command::Traffic(TrafficCommand::Generate { settings }) => simulate::generate(&settings),
+        Command::Traffic(TrafficCommand::Export { spec, days, endpoint, out, region, vars, aws }) => {
+            simulate::export(&spec, days, endpoint.as_deref(), out.as_deref(), region.as_deref(), &vars, &aws, colour)
+                .await
+        }
         Command::Prices(PricesCommand::Show { region, prices, output }) => {
             prices::show(region.as_deref(), prices.as_deref(), output)
         }
@@ -281,6 +342,30 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::Schema => schema::run(),
         Command::Completions { shell } => completions::run(shell),
         Command::Man { out_dir } => man::run(out_dir.as_deref()),
+    }
+}
+
+/// `simulate SPEC` on the traffic recommend read (the same file, generator or CloudWatch window,
+/// with the AWS flags CloudWatch was read with), for recommend's closing suggestion; recommend
+/// adds the variables.
+fn simulate_again(
+    spec: &Path,
+    traffic: &str,
+    endpoint: Option<&str>,
+    days: Option<u32>,
+    region: Option<&str>,
+    aws: &crate::cli::AwsReadArgs,
+) -> crate::hint::CommandLine {
+    let line = crate::hint::CommandLine::new("simulate")
+        .arg(spec.display().to_string())
+        .opt("--traffic", traffic)
+        .opt_if("--endpoint", endpoint)
+        .opt_if("--days", days.map(|d| d.to_string()).as_deref())
+        .opt_if("--region", region);
+    if traffic == simulate::CLOUDWATCH {
+        line.opt_if("--profile", aws.profile.as_deref()).opt_if("--endpoint-url", aws.endpoint_url.as_deref())
+    } else {
+        line
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::{write_stdout, CliError, Outcome};
 use crate::aws::{self, pricing, AwsOptions};
-use crate::cli::{OutputFormat, PriceListArgs, RetryMode};
+use crate::cli::{AwsReadArgs, OutputFormat, RetryMode};
 use crate::output;
 use crate::simulate::prices::pricelist::{Collected, Collector};
 use crate::simulate::prices::{self, PriceTable, RegionChoice, TableChoice, MARKS_LEGEND};
@@ -88,7 +88,7 @@ pub async fn fetch(
     region: &str,
     out: Option<&Path>,
     api_region: &str,
-    args: &PriceListArgs,
+    args: &AwsReadArgs,
 ) -> Result<Outcome, CliError> {
     if !prices::is_region(region) {
         return Err(CliError::Prices(format!("--region {region:?} is not a region name like eu-west-1")));

@@ -1,9 +1,15 @@
-//! `simulate`, `recommend` and `traffic generate`: offline, on the validated model.
+//! `simulate`, `recommend`, `traffic generate` and `traffic export`: on the validated model,
+//! offline except for `--traffic cloudwatch` and `traffic export`, which read the endpoint's
+//! Invocations history from CloudWatch ([`cloudwatch_traffic`], shared by both).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::{desired_from, read_text, var_inputs, write_stdout, CliError, Outcome, WithVars};
-use crate::cli::{ModelArgs, OutputFormat, VarArgs};
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::{desired_from, load, read_text, var_inputs, write_stdout, CliError, Outcome, WithVars};
+use crate::aws::{self, cloudwatch, AwsOptions};
+use crate::cli::{AwsReadArgs, ModelArgs, OutputFormat, RetryMode, VarArgs, DEFAULT_TRAFFIC_DAYS};
 use crate::hint::CommandLine;
 use crate::output::{self, ColorChoice};
 use crate::render::{self, chart};
@@ -16,6 +22,11 @@ use crate::simulate::{self, current, recommend, VariantResult};
 /// A file is read as a stream within the limits of `simulate::limits` (never whole into memory
 /// first), so `/dev/zero` or a decade of rows is rejected after a bounded read.
 pub fn load_traffic(source: &str) -> Result<(Traffic, String), CliError> {
+    if source == CLOUDWATCH {
+        return Err(CliError::Simulation(
+            "--traffic cloudwatch reads the Invocations of a spec's endpoint: use it with `simulate SPEC` or `recommend SPEC`, or write the traffic with `traffic export SPEC --out traffic.csv` and pass that file".to_string(),
+        ));
+    }
     if let Some(rest) = source.strip_prefix("synthetic") {
         let generator = generator_from(rest.strip_prefix(':').unwrap_or(rest))?;
         let label = format!("synthetic (seed {})", generator.seed);
@@ -90,7 +101,7 @@ fn prices(
 }
 
 /// Cuts the traffic to `days` whole days when asked.
-fn window(traffic: Traffic, days: Option<u32>) -> Result<Traffic, CliError> {
+pub fn window(traffic: Traffic, days: Option<u32>) -> Result<Traffic, CliError> {
     let Some(days) = days else { return Ok(traffic) };
     if days == 0 {
         return Err(CliError::Simulation("--days 0 leaves nothing to simulate; give 1 or more".to_string()));
@@ -108,9 +119,8 @@ fn window(traffic: Traffic, days: Option<u32>) -> Result<Traffic, CliError> {
 #[allow(clippy::too_many_arguments)]
 pub fn simulate(
     spec: &Path,
-    traffic_source: &str,
+    (traffic, label): (Traffic, String),
     endpoint: Option<&str>,
-    days: Option<u32>,
     region: Option<&str>,
     prices_path: Option<&Path>,
     chart_path: Option<&Path>,
@@ -126,8 +136,6 @@ pub fn simulate(
     inputs.allow_undeclared = !compare.is_empty();
     let mut declared = std::collections::BTreeSet::new();
     let mut undeclared = Vec::new();
-    let (traffic, label) = load_traffic(traffic_source)?;
-    let traffic = window(traffic, days)?;
     let params = params(model);
     let minutes = traffic.per_minute.len() as u32;
     let with_series = format == OutputFormat::Json || chart_path.is_some();
@@ -225,6 +233,9 @@ pub struct SpecArgs<'a> {
     pub variant: Option<&'a str>,
     pub vars: &'a VarArgs,
     pub colour: ColorChoice,
+    /// `simulate SPEC` on the same traffic, for the closing suggestion (the variables are added
+    /// here).
+    pub simulate: CommandLine,
 }
 
 /// Why `--write` refuses a change that `current::Change::pins_variables`.
@@ -238,12 +249,11 @@ const DEFAULT_TIMEZONE: &str = "America/New_York";
 
 #[allow(clippy::too_many_arguments)]
 pub fn recommend(
-    traffic_source: &str,
+    (traffic, label): (Traffic, String),
     max_rps: Option<f64>,
     tested_on: Option<&str>,
     instance_types: &[String],
     max_overload: f64,
-    days: Option<u32>,
     region: Option<&str>,
     prices_path: Option<&Path>,
     timezone: Option<&str>,
@@ -253,12 +263,10 @@ pub fn recommend(
     model: &ModelArgs,
     spec: Option<SpecArgs<'_>>,
 ) -> Result<Outcome, CliError> {
-    let (traffic, label) = load_traffic(traffic_source)?;
-    let traffic = window(traffic, days)?;
     // With a spec: the file, its model, and the spec as written (for the rewritten copy).
     // Read as simulate reads a spec: its variables from --var, --var-file and the environment,
     // validated (warnings to stderr); `raw` is the spec with the same values, as written.
-    // The simulate run a suggestion repeats: this spec, traffic and variables.
+    // `simulate_again`: the simulate run a suggestion repeats (this spec, traffic and variables).
     let mut simulate_again = None;
     let loaded = match &spec {
         Some(args) => {
@@ -266,10 +274,7 @@ pub fn recommend(
             let inputs = var_inputs(args.vars)?;
             let (desired, variables) = desired_from(&source, &inputs, args.colour)?;
             simulate_again = Some((
-                CommandLine::new("simulate")
-                    .arg(&source.name)
-                    .opt("--traffic", traffic_source)
-                    .vars(args.vars, &variables),
+                args.simulate.clone().vars(args.vars, &variables),
                 CommandLine::new("plan").arg("FILE").vars(args.vars, &variables),
             ));
             let raw = crate::spec::parse_with(&source, &inputs)
@@ -575,4 +580,182 @@ fn recommend_notes(outcome: &recommend::Outcome, capacity_note: &str) -> String 
 pub fn generate(settings: &[String]) -> Result<Outcome, CliError> {
     let g = generator_from(&settings.join(","))?;
     write_stdout(&traffic::to_csv(&traffic::generate(&g)))
+}
+
+/// `--traffic cloudwatch`.
+pub const CLOUDWATCH: &str = "cloudwatch";
+
+/// Days of one-minute data CloudWatch keeps, and of five-minute data (CloudWatch API Reference,
+/// GetMetricData: "Data points with a period of 60 seconds (1-minute) are available for 15 days.
+/// Data points with a period of 300 seconds (5-minute) are available for 63 days.").
+const ONE_MINUTE_DAYS: u32 = 15;
+const FIVE_MINUTE_DAYS: u32 = 63;
+
+/// Sets the time the CloudWatch window ends at (RFC 3339) instead of the clock: for tests and
+/// for repeating a read exactly.
+pub const NOW_VAR: &str = "ENDPOINT_SCALE_NOW";
+
+/// Traffic read from CloudWatch, and what to tell the user about it.
+pub struct CloudWatchTraffic {
+    pub traffic: Traffic,
+    /// The traffic's name in the simulation's output.
+    pub label: String,
+    /// Notes and warnings for stderr (and, in `traffic export`, the CSV's comment lines).
+    pub notes: Vec<String>,
+}
+
+/// The end of the window: [`NOW_VAR`] if set, else the clock.
+fn now() -> Result<DateTime<Utc>, CliError> {
+    match std::env::var(NOW_VAR) {
+        Ok(text) => DateTime::parse_from_rfc3339(text.trim()).map(|t| t.with_timezone(&Utc)).map_err(|_| {
+            CliError::Simulation(format!(
+                "{NOW_VAR} is {:?}, not an RFC 3339 time such as 2026-11-09T00:00:00Z",
+                crate::diagnostic::shorten(&text)
+            ))
+        }),
+        Err(_) => Ok(Utc::now()),
+    }
+}
+
+/// The period to read `days` back at, in seconds, or why CloudWatch cannot give them.
+fn period_for(days: u32) -> Result<i64, CliError> {
+    match days {
+        0 => Err(CliError::Simulation("--days 0 leaves nothing to read; give 1 or more".to_string())),
+        d if d <= ONE_MINUTE_DAYS => Ok(60),
+        d if d <= FIVE_MINUTE_DAYS => Ok(300),
+        d => Err(CliError::Simulation(format!(
+            "--days {d} reaches beyond what CloudWatch keeps at a resolution the simulator can use: one-minute data for {ONE_MINUTE_DAYS} days and five-minute data for {FIVE_MINUTE_DAYS} (older data is kept only as hourly sums); give --days {FIVE_MINUTE_DAYS} or less, or simulate a CSV of older traffic"
+        ))),
+    }
+}
+
+/// Reads the Invocations of the spec's endpoint (`--endpoint` picks it, as for simulate), summed
+/// over its variants, for the last `days` days: one-minute sums within CloudWatch's one-minute
+/// retention, five-minute sums (spread evenly over their minutes) beyond it.
+pub async fn cloudwatch_traffic(
+    spec: &Path,
+    endpoint: Option<&str>,
+    days: Option<u32>,
+    region: Option<&str>,
+    vars: &VarArgs,
+    args: &AwsReadArgs,
+    colour: ColorChoice,
+) -> Result<CloudWatchTraffic, CliError> {
+    let super::Loaded { source, desired, .. } = load(spec, vars, colour)?;
+    let e =
+        simulate::endpoint_of(&desired, endpoint).map_err(|e| CliError::Simulation(format!("{}: {e}", source.name)))?;
+    let mut notes = Vec::new();
+    let days = match days {
+        Some(d) => d,
+        None => {
+            notes.push(format!("note: reading the last {DEFAULT_TRAFFIC_DAYS} days (the default; --days N to change)"));
+            DEFAULT_TRAFFIC_DAYS
+        }
+    };
+    let period = period_for(days)?;
+    if period == 300 {
+        notes.push(format!(
+            "note: --days {days} reaches beyond the {ONE_MINUTE_DAYS} days CloudWatch keeps one-minute data, so the whole window is read in 5-minute sums, each spread evenly over its 5 minutes"
+        ));
+    }
+    let end = now()?.timestamp().div_euclid(period) * period;
+    let start = end - i64::from(days) * 86_400;
+    let options = AwsOptions {
+        profile: args.profile.clone(),
+        region: region.map(str::to_string),
+        spec_region: desired.region.clone(),
+        endpoint_url: args.endpoint_url.clone(),
+        max_attempts: Some(args.max_attempts),
+        adaptive_retry: args.retry_mode == RetryMode::Adaptive,
+        attempt_timeout: aws::sdk::attempt_timeout_from_env()?,
+    };
+    let loaded = aws::load(&options).await?;
+    if let Some(ignored) = &loaded.ignored_region {
+        output::stderr(&format!("note: {ignored}\n"));
+    }
+    let region_name = loaded.config.region().map(|r| r.to_string()).unwrap_or_default();
+    let variants: Vec<String> = e.variants.iter().map(|v| v.name.clone()).collect();
+    let query = cloudwatch::InvocationsQuery {
+        endpoint: e.name.clone(),
+        variants: variants.clone(),
+        start,
+        end,
+        period_seconds: period,
+    };
+    let read = cloudwatch::invocations(&loaded.config, &query, None).await?;
+    // The endpoint's traffic is the sum of its variants'.
+    let mut sums: BTreeMap<i64, f64> = BTreeMap::new();
+    for point in read.per_variant.iter().flatten() {
+        *sums.entry(point.at).or_insert(0.0) += point.sum;
+    }
+    let stamp = |secs: i64| DateTime::from_timestamp(secs, 0).map_or(secs.to_string(), traffic::metric::stamp);
+    let window = format!("{} to {}", stamp(start), stamp(end));
+    let what = format!(
+        "the Invocations of endpoint {} ({} {}) in {region_name}",
+        e.name,
+        if variants.len() == 1 { "variant" } else { "variants" },
+        variants.join(", ")
+    );
+    let points: Vec<(DateTime<Utc>, f64)> =
+        sums.iter().filter_map(|(&at, &v)| DateTime::from_timestamp(at, 0).map(|t| (t, v))).collect();
+    if points.is_empty() {
+        return Err(CliError::Simulation(format!(
+            "CloudWatch has no datapoints for {what} from {window}: check that the endpoint served requests then, and the region and the spec's endpoint and variant names"
+        )));
+    }
+    let (traffic, gaps) = traffic::metric::from_periods((period / 60) as u32, &points)
+        .map_err(|err| CliError::Traffic { path: CLOUDWATCH.to_string(), message: err.to_string() })?;
+    let traffic_end = traffic.start + TimeDelta::minutes(traffic.per_minute.len() as i64);
+    notes.insert(
+        0,
+        format!(
+            "note: read {} (Sum per {period} s) from {window} in {}: {} from {} to {}",
+            what,
+            super::plural(read.calls, "GetMetricData call"),
+            super::plural(points.len(), "datapoint"),
+            traffic::metric::stamp(traffic.start),
+            traffic::metric::stamp(traffic_end),
+        ),
+    );
+    if let Some(sentence) = gaps.describe(traffic.start) {
+        notes.push(format!("warning: {sentence}"));
+    }
+    let label = format!("CloudWatch Invocations of {} in {region_name}, {}-minute sums", e.name, period / 60);
+    Ok(CloudWatchTraffic { traffic, label, notes })
+}
+
+/// `traffic export SPEC`: what `--traffic cloudwatch` would simulate, as CSV, with the notes as
+/// comment lines at the top (which the CSV reader skips).
+#[allow(clippy::too_many_arguments)]
+pub async fn export(
+    spec: &Path,
+    days: u32,
+    endpoint: Option<&str>,
+    out: Option<&Path>,
+    region: Option<&str>,
+    vars: &VarArgs,
+    args: &AwsReadArgs,
+    colour: ColorChoice,
+) -> Result<Outcome, CliError> {
+    let read = cloudwatch_traffic(spec, endpoint, Some(days), region, vars, args, colour).await?;
+    for note in &read.notes {
+        output::stderr(&format!("{note}\n"));
+    }
+    let mut text = String::from("# endpoint-scale traffic export\n");
+    for note in &read.notes {
+        text.push_str(&format!("# {note}\n"));
+    }
+    text.push_str(&traffic::to_csv(&read.traffic));
+    match out {
+        Some(path) => {
+            std::fs::write(path, text).map_err(|err| CliError::WriteFile { path: path.display().to_string(), err })?;
+            output::stderr(&format!(
+                "Wrote {} minutes of traffic to {}.\n",
+                read.traffic.per_minute.len(),
+                path.display()
+            ));
+            Ok(Outcome::Done)
+        }
+        None => write_stdout(&text),
+    }
 }

@@ -22,8 +22,8 @@ const SUBCOMMANDS: [&str; 16] = [
 ];
 
 /// Subcommands of subcommands, with their parent: each has its own man page.
-const NESTED: [(&str, &str); 4] =
-    [("traffic", "generate"), ("prices", "show"), ("prices", "fetch"), ("prices", "import")];
+const NESTED: [(&str, &str); 5] =
+    [("traffic", "generate"), ("traffic", "export"), ("prices", "show"), ("prices", "fetch"), ("prices", "import")];
 
 #[test]
 fn completions_for_every_shell() {

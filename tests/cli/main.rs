@@ -9,6 +9,7 @@ mod harness;
 
 mod aws_access;
 mod ci_examples;
+mod cloudwatch;
 mod debug;
 mod emulator_smoke;
 mod failure;

@@ -1,6 +1,7 @@
 """WSGI middleware in front of moto's server app: control endpoints (/_emulator/...), account
 mapping (12-digit access key id -> x-moto-account-id), per-call latency, an account-wide rate
-limit, fault injection, the request log, and the Price List API that moto lacks (pricing.py)."""
+limit, fault injection, the request log, and what moto lacks: the Price List API (pricing.py) and
+CloudWatch GetMetricData in the rpcv2Cbor protocol (cloudwatch.py)."""
 
 import io
 import json
@@ -15,6 +16,7 @@ from typing import Any, Callable, Iterable, Optional
 from urllib.parse import parse_qs
 from xml.etree import ElementTree
 
+import cloudwatch
 import emulator_state
 import pricing
 
@@ -147,6 +149,7 @@ class EmulatorMiddleware:
             if path.rstrip("/") == "/moto-api/reset" and environ.get("REQUEST_METHOD") == "POST":
                 emulator_state.reset()
                 pricing.reset()
+                cloudwatch.reset()
             start_response(status, headers)
             return [body]
 
@@ -154,7 +157,7 @@ class EmulatorMiddleware:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if service is None and target:
             service = TARGET_PREFIX_SERVICE.get(target.split(".")[0], target.split(".")[0])
-        operation = self._operation(environ)
+        operation = cloudwatch.operation(environ) if cloudwatch.is_request(environ) else self._operation(environ)
         st = emulator_state.get(account)
 
         # The account-wide rate limit is checked on arrival; a refused call reaches neither the
@@ -185,6 +188,9 @@ class EmulatorMiddleware:
         if target.startswith(pricing.TARGET_PREFIX):
             with self.moto_lock:  # moto's IAM state may be read
                 status, headers, body = pricing.handle(environ, account)
+        elif cloudwatch.is_request(environ):
+            with self.moto_lock:  # moto's IAM state may be read
+                status, headers, body = cloudwatch.handle(environ, account)
         else:
             status, headers, body = self._call_moto(environ)
             if environ.get("HTTP_X_AMZ_TARGET"):
@@ -344,6 +350,18 @@ class EmulatorMiddleware:
             pricing.set_page_size(account, size)
             return _json_response(start_response, 200, {"page_size": size})
 
+        if path in ("/_emulator/metrics", "/_emulator/cloudwatch"):
+            if method == "GET" and path == "/_emulator/cloudwatch":
+                return _json_response(start_response, 200, cloudwatch.config(account))
+            if method != "POST":
+                return not_allowed()
+            try:
+                if path == "/_emulator/metrics":
+                    return _json_response(start_response, 200, cloudwatch.seed(account, body))
+                return _json_response(start_response, 200, cloudwatch.configure(account, body))
+            except ValueError as exc:
+                return bad(str(exc))
+
         if path == "/_emulator/fail-next-update":
             if method != "POST":
                 return not_allowed()
@@ -484,3 +502,4 @@ class EmulatorMiddleware:
                     dict.__delitem__(backend_dict, account)
         emulator_state.reset(account)
         pricing.reset(account)
+        cloudwatch.reset(account)

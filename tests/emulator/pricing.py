@@ -156,10 +156,11 @@ def _headers(environ: dict) -> dict:
     return headers
 
 
-def _authorize(environ: dict, account: str, body: bytes, operation: str) -> None:
+def _authorize(environ: dict, account: str, body: bytes, operation: str, action: Optional[str] = None) -> None:
     """moto's IAM enforcement (`POST /moto-api/reset-auth`), applied as moto applies it to its own
     services: after the allowed number of unauthenticated calls, the signature and the caller's
-    IAM policies must allow `pricing:<operation>`."""
+    IAM policies must allow `pricing:<operation>` (or `action`, for a service whose IAM prefix
+    is not its signing name, such as CloudWatch's `monitoring`)."""
     from moto import settings
     from moto.core.authorization import ActionAuthenticatorMixin
 
@@ -175,7 +176,7 @@ def _authorize(environ: dict, account: str, body: bytes, operation: str) -> None
         iam = IAMRequest(account_id=account, method=environ.get("REQUEST_METHOD", "POST"), path=path,
                          data={}, body=body, headers=_headers(environ), action=operation)
         iam.check_signature()
-        iam.check_action_permitted("*")
+        iam.check_action_permitted([(action, "*")] if action else "*")
     except PricingError:
         raise
     except Exception as exc:

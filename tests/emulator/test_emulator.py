@@ -1388,3 +1388,78 @@ def test_web_identity_credentials_belong_to_the_roles_account_and_need_a_token(e
     text = excinfo.value.read().decode()
     assert "<Code>ValidationError</Code>" in text
     assert "Member must have length greater than or equal to 4" in text
+
+
+# ----------------------------------------------------------------------------- CloudWatch (rpcv2Cbor)
+
+def _cbor_call(env: "Env", request: dict, key: str = None, secret: str = "test", raw: bytes = None):
+    """GetMetricData as aws-sdk-cloudwatch sends it (boto3 speaks the query protocol to
+    CloudWatch, so the CBOR path is exercised by hand): signed with SigV4 for `monitoring`."""
+    import cbor2
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    body = raw if raw is not None else cbor2.dumps(request)
+    req = AWSRequest(method="POST", url=f"{env.url}/service/GraniteServiceVersion20100801/operation/GetMetricData",
+                     data=body, headers={"smithy-protocol": "rpc-v2-cbor", "Content-Type": "application/cbor",
+                                         "Accept": "application/cbor"})
+    SigV4Auth(Credentials(key or env.account, secret), "monitoring", REGION).add_auth(req)
+    http = urllib.request.Request(req.url, data=body, method="POST", headers=dict(req.headers.items()))
+    try:
+        with urllib.request.urlopen(http, timeout=10) as resp:
+            return resp.status, dict(resp.headers), cbor2.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers), cbor2.loads(err.read())
+
+
+def _query(endpoint="demo", variant="primary", period=60, qid="v0"):
+    return {"Id": qid, "ReturnData": True, "MetricStat": {
+        "Metric": {"Namespace": "AWS/SageMaker", "MetricName": "Invocations",
+                   "Dimensions": [{"Name": "EndpointName", "Value": endpoint}, {"Name": "VariantName", "Value": variant}]},
+        "Period": period, "Stat": "Sum"}}
+
+
+def test_cloudwatch_get_metric_data_sums_seeded_minutes_in_cbor(env):
+    import cbor2
+
+    assert env.control("POST", "metrics", {"endpoint": "demo", "variant": "primary", "start": "2026-11-02T08:00:00Z",
+                                           "values": [1, 2, None, 4, 5, 6, 7]}) == {"series": 1, "minutes": 6}
+    t0 = 1_793_606_400  # 2026-11-02T08:00:00Z
+    status, headers, answer = _cbor_call(env, {"MetricDataQueries": [_query(period=300)],
+                                               "StartTime": cbor2.CBORTag(1, t0), "EndTime": cbor2.CBORTag(1, t0 + 600),
+                                               "ScanBy": "TimestampAscending"})
+    assert status == 200 and headers["smithy-protocol"] == "rpc-v2-cbor"
+    result = answer["MetricDataResults"][0]
+    assert [t.timestamp() if hasattr(t, "timestamp") else t for t in result["Timestamps"]] == [t0, t0 + 300]
+    assert result["Values"] == [12.0, 13.0] and result["StatusCode"] == "Complete"
+    # Pages of 1 follow NextToken; the minute with no data has no datapoint.
+    env.control("POST", "cloudwatch", {"page_size": 1})
+    request = {"MetricDataQueries": [_query()], "StartTime": cbor2.CBORTag(1, t0), "EndTime": cbor2.CBORTag(1, t0 + 600),
+               "ScanBy": "TimestampAscending"}
+    seen = []
+    while True:
+        _, _, page = _cbor_call(env, request)
+        seen += page["MetricDataResults"][0]["Values"]
+        if "NextToken" not in page:
+            break
+        request["NextToken"] = page["NextToken"]
+    assert seen == [1.0, 2.0, 4.0, 5.0, 6.0, 7.0]
+    status, headers, answer = _cbor_call(env, {}, raw=b"\xff\xfe")
+    assert status == 400 and answer["__type"] == "SerializationException"
+    assert headers["x-amzn-query-error"] == "SerializationException;Sender"
+
+
+def test_cloudwatch_honours_iam_enforcement(iam_env):
+    import cbor2
+
+    env = iam_env
+    user = env.control("POST", "iam-user", {"user": "reader", "policy": {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "sagemaker:DescribeEndpoint", "Resource": "*"}]}})
+    request = {"MetricDataQueries": [_query()], "StartTime": cbor2.CBORTag(1, 0), "EndTime": cbor2.CBORTag(1, 60)}
+    _reset_auth(env.url, "0")
+    status, headers, answer = _cbor_call(env, request, key=user["access_key_id"], secret=user["secret_access_key"])
+    assert status == 403 and headers["x-amzn-query-error"] == "AccessDenied;Sender"
+    assert answer == {"__type": "AccessDenied", "message": (
+        f"User: arn:aws:iam::{env.account}:user/reader is not authorized to perform: cloudwatch:GetMetricData "
+        "because no identity-based policy allows the cloudwatch:GetMetricData action")}

@@ -5,8 +5,8 @@
 //!
 //! This module owns the [`Traffic`] type, its errors, what the file formats share (timestamps,
 //! numbers, and turning sorted points into minutes) and [`read`], which picks the format. Each
-//! source is a file of its own: `csv`, `cloudwatch` (the AWS CLI's JSON) and `synthetic` (the
-//! seeded generator).
+//! source is a file of its own: `csv`, `cloudwatch` (the AWS CLI's JSON), `metric` (CloudWatch
+//! periods read live by `simulate --traffic cloudwatch`) and `synthetic` (the seeded generator).
 //!
 //! Input is read as a stream within the bounds of `simulate::limits`: at most
 //! [`MAX_INPUT_BYTES`] in all, CSV line by line (each line at most [`MAX_LINE_BYTES`]), and a
@@ -15,6 +15,7 @@
 
 mod cloudwatch;
 mod csv;
+pub mod metric;
 mod synthetic;
 
 use std::io::{BufRead, BufReader, Read, Take};
@@ -134,6 +135,18 @@ pub enum TrafficError {
         "the CloudWatch output has no datapoints; check the endpoint name, variant and time range (CloudWatch omits periods without invocations)"
     )]
     NoDatapoints,
+    #[error(
+        "the CloudWatch data spans {minutes} minutes, more than the {max} (366 days) accepted; ask for fewer --days",
+        max = MAX_MINUTES
+    )]
+    MetricTooLong { minutes: i64 },
+    #[error(
+        "CloudWatch reports {per_minute} invocations a minute at {at}, more than the {max} accepted",
+        max = number(MAX_INVOCATIONS_PER_MINUTE)
+    )]
+    MetricTooMany { at: String, per_minute: String },
+    #[error("CloudWatch returned a datapoint at {at} out of time order or off the period; run again, and report it if it persists")]
+    MetricOrder { at: String },
     #[error("setting `{field}` {problem}")]
     InvalidGenerator { field: &'static str, problem: String },
 }
