@@ -71,7 +71,13 @@ pub fn generator_from(overrides: &str) -> Result<Generator, CliError> {
 }
 
 fn params(model: &ModelArgs) -> Params {
-    Params { launch_delay_minutes: model.launch_delay, credit_mode: model.credit_mode, ..Params::default() }
+    Params {
+        launch_delay_minutes: model.launch_delay,
+        credit_mode: model.credit_mode,
+        hires_scale_out_periods: model.hires_scale_out_periods,
+        request_seconds: model.request_seconds,
+        ..Params::default()
+    }
 }
 
 /// The price table for a spec's region (or, without a spec, `--region`'s and so on), and how it
@@ -144,8 +150,9 @@ pub fn simulate(
             }
         };
         tables[used].2.push(source.name.clone());
-        let prepared = simulate::prepare(&desired, endpoint, &tables[used].0, traffic.start, minutes)
-            .map_err(|e| CliError::Simulation(format!("{}: {e}", source.name)))?;
+        let prepared =
+            simulate::prepare(&desired, endpoint, &tables[used].0, traffic.start, minutes, params.request_seconds)
+                .map_err(|e| CliError::Simulation(format!("{}: {e}", source.name)))?;
         let first = results.len();
         results.extend(simulate::simulate(&source.name, &prepared, &traffic.per_minute, &params, with_series));
         specs.push((source.name, first..results.len()));
