@@ -230,6 +230,8 @@ pub enum Command {
         vars: VarArgs,
         #[command(flatten)]
         model: ModelArgs,
+        #[command(flatten)]
+        concurrency: ConcurrencyArgs,
         /// How `--traffic cloudwatch` reaches AWS (in the spec's region, or --region).
         #[command(flatten)]
         aws: AwsReadArgs,
@@ -504,6 +506,11 @@ pub struct ModelArgs {
     /// Burstable instances without credits: held at baseline (standard) or not (unlimited).
     #[arg(long, value_enum, default_value = "standard")]
     pub credit_mode: crate::simulate::engine::CreditMode,
+}
+
+/// The concurrency policy's inputs (`simulate` only: `recommend` searches invocations policies).
+#[derive(Debug, Clone, Args)]
+pub struct ConcurrencyArgs {
     /// Mean seconds one request takes: turns traffic into concurrency (requests per second x
     /// seconds) for variants scaling on `concurrent_requests_per_model`; required for them.
     #[arg(long, value_name = "S", value_parser = request_seconds)]

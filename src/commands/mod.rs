@@ -171,6 +171,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             compare,
             vars,
             model,
+            concurrency,
             aws,
         } => {
             let loaded = if traffic == simulate::CLOUDWATCH {
@@ -203,6 +204,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
                 &compare,
                 &vars,
                 &model,
+                Some(&concurrency),
                 colour,
             )
         }

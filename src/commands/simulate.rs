@@ -9,7 +9,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{desired_from, load, read_text, var_inputs, write_stdout, CliError, Outcome};
 use crate::aws::{self, cloudwatch, AwsOptions};
-use crate::cli::{AwsReadArgs, ModelArgs, OutputFormat, RetryMode, VarArgs, DEFAULT_TRAFFIC_DAYS};
+use crate::cli::{AwsReadArgs, ConcurrencyArgs, ModelArgs, OutputFormat, RetryMode, VarArgs, DEFAULT_TRAFFIC_DAYS};
 use crate::output::{self, ColorChoice};
 use crate::render::{self, chart};
 use crate::simulate::engine::Params;
@@ -70,13 +70,14 @@ pub fn generator_from(overrides: &str) -> Result<Generator, CliError> {
     Ok(generator)
 }
 
-fn params(model: &ModelArgs) -> Params {
+fn params(model: &ModelArgs, concurrency: Option<&ConcurrencyArgs>) -> Params {
+    let defaults = Params::default();
     Params {
         launch_delay_minutes: model.launch_delay,
         credit_mode: model.credit_mode,
-        hires_scale_out_periods: model.hires_scale_out_periods,
-        request_seconds: model.request_seconds,
-        ..Params::default()
+        hires_scale_out_periods: concurrency.map_or(defaults.hires_scale_out_periods, |c| c.hires_scale_out_periods),
+        request_seconds: concurrency.and_then(|c| c.request_seconds),
+        ..defaults
     }
 }
 
@@ -118,6 +119,7 @@ pub fn simulate(
     compare: &[PathBuf],
     vars: &VarArgs,
     model: &ModelArgs,
+    concurrency: Option<&ConcurrencyArgs>,
     colour: ColorChoice,
 ) -> Result<Outcome, CliError> {
     // With --compare, a value may be meant for some of the specs only: each takes the values it
@@ -126,7 +128,7 @@ pub fn simulate(
     inputs.allow_undeclared = !compare.is_empty();
     let mut declared = std::collections::BTreeSet::new();
     let mut undeclared = Vec::new();
-    let params = params(model);
+    let params = params(model, concurrency);
     let minutes = traffic.per_minute.len() as u32;
     let with_series = format == OutputFormat::Json || chart_path.is_some();
     let mut results: Vec<VariantResult> = Vec::new();
@@ -273,7 +275,7 @@ pub fn recommend(
             .map_err(|e| CliError::Simulation(format!("{}: {e}", source.name)))?,
         None => prices(None, region, prices_path)?,
     };
-    let params = params(model);
+    let params = params(model, None);
     let sim = |e: current::CurrentError| CliError::Simulation(e.to_string());
     let subject = match (&loaded, &spec) {
         (Some((source, desired, raw, _)), Some(args)) => {
