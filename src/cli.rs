@@ -501,8 +501,19 @@ pub struct AwsReadArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ModelArgs {
     /// Minutes from a scale-out decision until the new instance serves.
-    #[arg(long, default_value_t = 5, value_parser = launch_delay)]
+    #[arg(long, default_value_t = 5, value_parser = launch_delay, conflicts_with_all = ["provision_minutes", "image_pull_minutes", "model_load_minutes"])]
     pub launch_delay: u32,
+    /// Launch stage: minutes to obtain and boot an instance (assumed 2 when another stage is
+    /// given). The stages' sum replaces --launch-delay.
+    #[arg(long, value_name = "MINUTES", value_parser = launch_stage)]
+    pub provision_minutes: Option<u32>,
+    /// Launch stage: minutes to pull the inference image (assumed 1 when another stage is given).
+    #[arg(long, value_name = "MINUTES", value_parser = launch_stage)]
+    pub image_pull_minutes: Option<u32>,
+    /// Launch stage: minutes to download the model and pass the health check (assumed 2 when
+    /// another stage is given).
+    #[arg(long, value_name = "MINUTES", value_parser = launch_stage)]
+    pub model_load_minutes: Option<u32>,
     /// Burstable instances without credits: held at baseline (standard) or not (unlimited).
     #[arg(long, value_enum, default_value = "standard")]
     pub credit_mode: crate::simulate::engine::CreditMode,
@@ -654,6 +665,16 @@ fn bounded_duration(
 /// `--launch-delay`, within `simulate::limits::LAUNCH_DELAY_MINUTES`.
 fn launch_delay(text: &str) -> Result<u32, String> {
     let range = crate::simulate::limits::LAUNCH_DELAY_MINUTES;
+    text.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| format!("`{text}` is not a whole number of minutes from {} to {}", range.start(), range.end()))
+}
+
+/// A launch stage's minutes, within `simulate::limits::LAUNCH_STAGE_MINUTES`.
+fn launch_stage(text: &str) -> Result<u32, String> {
+    let range = crate::simulate::limits::LAUNCH_STAGE_MINUTES;
     text.trim()
         .parse::<u32>()
         .ok()

@@ -12,7 +12,7 @@ use crate::aws::{self, cloudwatch, AwsOptions};
 use crate::cli::{AwsReadArgs, ConcurrencyArgs, ModelArgs, OutputFormat, RetryMode, VarArgs, DEFAULT_TRAFFIC_DAYS};
 use crate::output::{self, ColorChoice};
 use crate::render::{self, chart};
-use crate::simulate::engine::Params;
+use crate::simulate::engine::{LaunchStages, Params};
 use crate::simulate::prices::{PriceTable, RegionChoice, TableChoice};
 use crate::simulate::traffic::{self, Generator, Traffic};
 use crate::simulate::{self, current, recommend, VariantResult};
@@ -72,8 +72,18 @@ pub fn generator_from(overrides: &str) -> Result<Generator, CliError> {
 
 fn params(model: &ModelArgs, concurrency: Option<&ConcurrencyArgs>) -> Params {
     let defaults = Params::default();
+    // Stages given: their sum (the others at their assumed defaults) replaces --launch-delay.
+    let d = LaunchStages::DEFAULT;
+    let launch_stages =
+        (model.provision_minutes.is_some() || model.image_pull_minutes.is_some() || model.model_load_minutes.is_some())
+            .then(|| LaunchStages {
+                provision_minutes: model.provision_minutes.unwrap_or(d.provision_minutes),
+                image_pull_minutes: model.image_pull_minutes.unwrap_or(d.image_pull_minutes),
+                model_load_minutes: model.model_load_minutes.unwrap_or(d.model_load_minutes),
+            });
     Params {
-        launch_delay_minutes: model.launch_delay,
+        launch_delay_minutes: launch_stages.map_or(model.launch_delay, |s| s.total()),
+        launch_stages,
         credit_mode: model.credit_mode,
         hires_scale_out_periods: concurrency.map_or(defaults.hires_scale_out_periods, |c| c.hires_scale_out_periods),
         request_seconds: concurrency.and_then(|c| c.request_seconds),

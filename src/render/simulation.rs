@@ -158,6 +158,7 @@ pub fn table(results: &[VariantResult], ctx: &Context<'_>) -> String {
     let invocations = results.iter().filter(|r| Some(r.label.as_str()) == first).map(|r| r.summary.invocations).sum();
     let mut out = header(ctx.start, ctx.minutes, ctx.traffic, Some(invocations), ctx.prices);
     out.push_str(&concurrency_lines(results, ctx.params));
+    out.push_str(&launch_line(ctx.params));
     out.push('\n');
     let mut rows = vec![vec![
         "spec".to_string(),
@@ -227,6 +228,15 @@ fn concurrency_lines(results: &[VariantResult], params: &Params) -> String {
         ));
     }
     out
+}
+
+/// The launch delay in its stages, when given so; nothing otherwise.
+fn launch_line(params: &Params) -> String {
+    let Some(s) = params.launch_stages else { return String::new() };
+    format!(
+        "Launch delay: {} minutes = provision {} + image pull {} + model load {} (--provision-minutes, --image-pull-minutes, --model-load-minutes; a stage not given is assumed: AWS documents no launch durations).\n",
+        params.launch_delay_minutes, s.provision_minutes, s.image_pull_minutes, s.model_load_minutes
+    )
 }
 
 /// A number with at most three decimals, without trailing zeros: `4`, `0.25`, `533.333`.

@@ -42,6 +42,33 @@ pub struct Params {
     /// scaling on concurrency; no default, since it depends on the model.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_seconds: Option<f64>,
+    /// The stages `launch_delay_minutes` is the sum of, when given as stages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub launch_stages: Option<LaunchStages>,
+}
+
+/// A launch delay in its stages, after the alarm has decided (detection is the alarm's part of
+/// the delay, modelled by the datapoint counts). AWS documents timeouts for two of them, not
+/// durations (docs/simulation.md): every default is our assumption.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LaunchStages {
+    /// An ML instance obtained and booted (not documented by AWS).
+    pub provision_minutes: u32,
+    /// The inference image pulled from ECR (not documented by AWS).
+    pub image_pull_minutes: u32,
+    /// The model downloaded from S3 and the container passing its health check (bounded by
+    /// `ModelDataDownloadTimeoutInSeconds` and `ContainerStartupHealthCheckTimeoutInSeconds`).
+    pub model_load_minutes: u32,
+}
+
+impl LaunchStages {
+    /// Our assumption, adding up to the default launch delay of 5 minutes.
+    pub const DEFAULT: LaunchStages =
+        LaunchStages { provision_minutes: 2, image_pull_minutes: 1, model_load_minutes: 2 };
+
+    pub fn total(&self) -> u32 {
+        self.provision_minutes.saturating_add(self.image_pull_minutes).saturating_add(self.model_load_minutes)
+    }
 }
 
 /// 10-second periods in a simulated minute: the resolution of the high-resolution metrics.
@@ -57,6 +84,7 @@ impl Default for Params {
             credit_mode: CreditMode::Standard,
             hires_scale_out_periods: 3,
             request_seconds: None,
+            launch_stages: None,
         }
     }
 }

@@ -455,3 +455,34 @@ Warning: examples/study/spike-concurrency.yaml product-recommender/primary oscil
         "error: examples/study/spike-concurrency.yaml: variant product-recommender/primary scales on concurrent requests per model: give --request-seconds S, the mean seconds one request takes (from a load test or the ModelLatency metric), so the simulator can turn the traffic into concurrency (requests per second x seconds per request)\n"
     );
 }
+
+/// The launch delay given as stages: their sum replaces --launch-delay (stages not given take
+/// their assumed defaults), the output says so, and the two ways cannot be mixed.
+#[test]
+fn launch_delay_stages_add_up_to_the_launch_delay() {
+    let run = |extra: &[&str]| {
+        let args = ["simulate", "examples/study/spike-invocations.yaml", "--traffic", "synthetic:base_rpm=1000,days=3"];
+        es(args.iter().chain(extra)).run()
+    };
+    let staged = run(&["--provision-minutes", "4"]).code(0).stdout;
+    let single = run(&["--launch-delay", "7"]).code(0).stdout;
+    let line = "Launch delay: 7 minutes = provision 4 + image pull 1 + model load 2 (--provision-minutes, --image-pull-minutes, --model-load-minutes; a stage not given is assumed: AWS documents no launch durations).\n";
+    assert_eq!(staged, single.replacen("\n\n", &format!("\n{line}\n"), 1));
+    // All three given: only they count. Zero stages: an instance serves from the next minute.
+    let all = run(&["--provision-minutes", "0", "--image-pull-minutes", "0", "--model-load-minutes", "0"]).code(0);
+    let zero = run(&["--launch-delay", "0"]).code(0);
+    let line0 = line.replace(
+        "7 minutes = provision 4 + image pull 1 + model load 2",
+        "0 minutes = provision 0 + image pull 0 + model load 0",
+    );
+    assert_eq!(all.stdout, zero.stdout.replacen("\n\n", &format!("\n{line0}\n"), 1));
+    assert_ne!(all.stdout, staged);
+    let out = run(&["--launch-delay", "7", "--model-load-minutes", "1"]).code(1);
+    assert!(out.stderr.starts_with(
+        "error: the argument '--launch-delay <LAUNCH_DELAY>' cannot be used with '--model-load-minutes <MINUTES>'"
+    ));
+    let out = run(&["--provision-minutes", "481"]).code(1);
+    assert!(out.stderr.starts_with(
+        "error: invalid value '481' for '--provision-minutes <MINUTES>': `481` is not a whole number of minutes from 0 to 480"
+    ));
+}
