@@ -28,6 +28,7 @@ fn simulate_30_days(c: &mut Criterion) {
             scale_in_cooldown_minutes: 10,
             scale_out_cooldown_minutes: 2,
             disable_scale_in: false,
+            high_resolution: false,
             events: Vec::new(),
         }),
     };

@@ -244,6 +244,8 @@ pub enum Command {
         vars: VarArgs,
         #[command(flatten)]
         model: ModelArgs,
+        #[command(flatten)]
+        concurrency: ConcurrencyArgs,
         /// How `--traffic cloudwatch` reaches AWS (in the spec's region, or --region).
         #[command(flatten)]
         aws: AwsReadArgs,
@@ -531,11 +533,35 @@ pub struct AwsReadArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ModelArgs {
     /// Minutes from a scale-out decision until the new instance serves.
-    #[arg(long, default_value_t = 5, value_parser = launch_delay)]
+    #[arg(long, default_value_t = 5, value_parser = launch_delay, conflicts_with_all = ["provision_minutes", "image_pull_minutes", "model_load_minutes"])]
     pub launch_delay: u32,
+    /// Launch stage: minutes to obtain and boot an instance (assumed 2 when another stage is
+    /// given). The stages' sum replaces --launch-delay.
+    #[arg(long, value_name = "MINUTES", value_parser = launch_stage)]
+    pub provision_minutes: Option<u32>,
+    /// Launch stage: minutes to pull the inference image (assumed 1 when another stage is given).
+    #[arg(long, value_name = "MINUTES", value_parser = launch_stage)]
+    pub image_pull_minutes: Option<u32>,
+    /// Launch stage: minutes to download the model and pass the health check (assumed 2 when
+    /// another stage is given).
+    #[arg(long, value_name = "MINUTES", value_parser = launch_stage)]
+    pub model_load_minutes: Option<u32>,
     /// Burstable instances without credits: held at baseline (standard) or not (unlimited).
     #[arg(long, value_enum, default_value = "standard")]
     pub credit_mode: crate::simulate::engine::CreditMode,
+}
+
+/// The concurrency policy's inputs (`simulate` only: `recommend` searches invocations policies).
+#[derive(Debug, Clone, Args)]
+pub struct ConcurrencyArgs {
+    /// Mean seconds one request takes: turns traffic into concurrency (requests per second x
+    /// seconds) for variants scaling on `concurrent_requests_per_model`; required for them.
+    #[arg(long, value_name = "S", value_parser = request_seconds)]
+    pub request_seconds: Option<f64>,
+    /// Consecutive 10-second datapoints above the target before a concurrency (high-resolution)
+    /// policy scales out. AWS does not document it: 3 (30 s) is an assumption.
+    #[arg(long, default_value_t = 3, value_parser = hires_scale_out_periods)]
+    pub hires_scale_out_periods: u32,
 }
 
 /// How to reach AWS. Credentials come from the standard chain (environment, profile, SSO, IMDS).
@@ -676,6 +702,34 @@ fn launch_delay(text: &str) -> Result<u32, String> {
         .ok()
         .filter(|n| range.contains(n))
         .ok_or_else(|| format!("`{text}` is not a whole number of minutes from {} to {}", range.start(), range.end()))
+}
+
+/// A launch stage's minutes, within `simulate::limits::LAUNCH_STAGE_MINUTES`.
+fn launch_stage(text: &str) -> Result<u32, String> {
+    let range = crate::simulate::limits::LAUNCH_STAGE_MINUTES;
+    text.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| format!("`{text}` is not a whole number of minutes from {} to {}", range.start(), range.end()))
+}
+
+/// `--request-seconds`, within `simulate::limits::REQUEST_SECONDS`.
+fn request_seconds(text: &str) -> Result<f64, String> {
+    let range = crate::simulate::limits::REQUEST_SECONDS;
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| format!("`{text}` is not a number of seconds from {} to {}", range.start(), range.end()))
+}
+
+/// `--hires-scale-out-periods`, within `simulate::limits::HIRES_SCALE_OUT_PERIODS`.
+fn hires_scale_out_periods(text: &str) -> Result<u32, String> {
+    let range = crate::simulate::limits::HIRES_SCALE_OUT_PERIODS;
+    text.trim().parse::<u32>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+        format!("`{text}` is not a whole number of 10-second periods from {} to {}", range.start(), range.end())
+    })
 }
 
 /// `--max-rps-per-instance`, within `simulate::limits::MAX_RPS_PER_INSTANCE`.

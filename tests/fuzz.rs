@@ -217,7 +217,8 @@ fn fuzz_spec_parser_and_validation() {
                 let traffic = vec![500.0; 120];
                 let prices = endpoint_scale::simulate::prices::PriceTable::shipped();
                 let start = chrono::DateTime::from_timestamp(1_793_491_200, 0).unwrap();
-                if let Ok(prepared) = endpoint_scale::simulate::prepare(&desired, None, &prices, start, 120) {
+                if let Ok(prepared) = endpoint_scale::simulate::prepare(&desired, None, &prices, start, 120, Some(0.5))
+                {
                     let params = endpoint_scale::simulate::engine::Params::default();
                     endpoint_scale::simulate::simulate("fuzz", &prepared, &traffic, &params, true);
                 }
@@ -288,6 +289,8 @@ fn fuzz_traffic_readers() {
                         scale_in_cooldown_minutes: 5,
                         scale_out_cooldown_minutes: 5,
                         disable_scale_in: false,
+                        // Both alarm models, on alternate traces.
+                        high_resolution: traffic.len() % 2 == 0,
                         events: Vec::new(),
                     }),
                 };

@@ -224,6 +224,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             compare,
             vars,
             model,
+            concurrency,
             aws,
         } => {
             let loaded = if traffic == simulate::CLOUDWATCH {
@@ -256,6 +257,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
                 &compare,
                 &vars,
                 &model,
+                Some(&concurrency),
                 colour,
             )
         }

@@ -9,11 +9,11 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{desired_from, load, read_text, var_inputs, write_stdout, CliError, Outcome, WithVars};
 use crate::aws::{self, cloudwatch, AwsOptions};
-use crate::cli::{AwsReadArgs, ModelArgs, OutputFormat, RetryMode, VarArgs, DEFAULT_TRAFFIC_DAYS};
+use crate::cli::{AwsReadArgs, ConcurrencyArgs, ModelArgs, OutputFormat, RetryMode, VarArgs, DEFAULT_TRAFFIC_DAYS};
 use crate::hint::CommandLine;
 use crate::output::{self, ColorChoice};
 use crate::render::{self, chart};
-use crate::simulate::engine::Params;
+use crate::simulate::engine::{LaunchStages, Params};
 use crate::simulate::prices::{PriceTable, RegionChoice, TableChoice};
 use crate::simulate::traffic::{self, Generator, Traffic};
 use crate::simulate::{self, current, recommend, VariantResult};
@@ -86,8 +86,25 @@ pub fn generator_from(overrides: &str) -> Result<Generator, CliError> {
     Ok(generator)
 }
 
-fn params(model: &ModelArgs) -> Params {
-    Params { launch_delay_minutes: model.launch_delay, credit_mode: model.credit_mode, ..Params::default() }
+fn params(model: &ModelArgs, concurrency: Option<&ConcurrencyArgs>) -> Params {
+    let defaults = Params::default();
+    // Stages given: their sum (the others at their assumed defaults) replaces --launch-delay.
+    let d = LaunchStages::DEFAULT;
+    let launch_stages =
+        (model.provision_minutes.is_some() || model.image_pull_minutes.is_some() || model.model_load_minutes.is_some())
+            .then(|| LaunchStages {
+                provision_minutes: model.provision_minutes.unwrap_or(d.provision_minutes),
+                image_pull_minutes: model.image_pull_minutes.unwrap_or(d.image_pull_minutes),
+                model_load_minutes: model.model_load_minutes.unwrap_or(d.model_load_minutes),
+            });
+    Params {
+        launch_delay_minutes: launch_stages.map_or(model.launch_delay, |s| s.total()),
+        launch_stages,
+        credit_mode: model.credit_mode,
+        hires_scale_out_periods: concurrency.map_or(defaults.hires_scale_out_periods, |c| c.hires_scale_out_periods),
+        request_seconds: concurrency.and_then(|c| c.request_seconds),
+        ..defaults
+    }
 }
 
 /// The price table for a spec's region (or, without a spec, `--region`'s and so on), and how it
@@ -128,6 +145,7 @@ pub fn simulate(
     compare: &[PathBuf],
     vars: &VarArgs,
     model: &ModelArgs,
+    concurrency: Option<&ConcurrencyArgs>,
     colour: ColorChoice,
 ) -> Result<Outcome, CliError> {
     // With --compare, a value may be meant for some of the specs only: each takes the values it
@@ -136,7 +154,7 @@ pub fn simulate(
     inputs.allow_undeclared = !compare.is_empty();
     let mut declared = std::collections::BTreeSet::new();
     let mut undeclared = Vec::new();
-    let params = params(model);
+    let params = params(model, concurrency);
     let minutes = traffic.per_minute.len() as u32;
     let with_series = format == OutputFormat::Json || chart_path.is_some();
     let mut results: Vec<VariantResult> = Vec::new();
@@ -160,8 +178,9 @@ pub fn simulate(
             }
         };
         tables[used].2.push(source.name.clone());
-        let prepared = simulate::prepare(&desired, endpoint, &tables[used].0, traffic.start, minutes)
-            .map_err(|e| CliError::Simulation(format!("{}: {e}", source.name)))?;
+        let prepared =
+            simulate::prepare(&desired, endpoint, &tables[used].0, traffic.start, minutes, params.request_seconds)
+                .map_err(|e| CliError::Simulation(format!("{}: {e}", source.name)))?;
         let first = results.len();
         results.extend(simulate::simulate(&source.name, &prepared, &traffic.per_minute, &params, with_series));
         specs.push((source.name, first..results.len()));
@@ -291,7 +310,7 @@ pub fn recommend(
             .map_err(|e| CliError::Simulation(format!("{}: {e}", source.name)))?,
         None => prices(None, region, prices_path)?,
     };
-    let params = params(model);
+    let params = params(model, None);
     let sim = |e: current::CurrentError| CliError::Simulation(e.to_string());
     let subject = match (&loaded, &spec) {
         (Some((source, desired, raw, _)), Some(args)) => {

@@ -157,6 +157,8 @@ pub fn table(results: &[VariantResult], ctx: &Context<'_>) -> String {
     let first = results.first().map(|r| r.label.as_str());
     let invocations = results.iter().filter(|r| Some(r.label.as_str()) == first).map(|r| r.summary.invocations).sum();
     let mut out = header(ctx.start, ctx.minutes, ctx.traffic, Some(invocations), ctx.prices);
+    out.push_str(&concurrency_lines(results, ctx.params));
+    out.push_str(&launch_line(ctx.params));
     out.push('\n');
     let mut rows = vec![vec![
         "spec".to_string(),
@@ -198,6 +200,49 @@ pub fn table(results: &[VariantResult], ctx: &Context<'_>) -> String {
         out.push_str(&warnings.concat());
     }
     out
+}
+
+/// How the variants scaling on concurrency were simulated, with the assumptions (AWS does not
+/// document the high-resolution alarms); nothing when no variant does.
+fn concurrency_lines(results: &[VariantResult], params: &Params) -> String {
+    let mut out = String::new();
+    let seconds = params.request_seconds.unwrap_or(0.0);
+    for r in results {
+        let Some(target) = r.concurrency_target else { continue };
+        out.push_str(&format!(
+            "{} {}/{} scales on concurrent requests per model: target {} concurrent requests per instance, {} invocations per instance per minute at {} s per request (--request-seconds; concurrency = requests per second x seconds per request).\n",
+            r.label,
+            r.endpoint,
+            r.variant,
+            trim(target),
+            trim(target * 60.0 / seconds),
+            trim(seconds),
+        ));
+    }
+    if !out.is_empty() {
+        out.push_str(&format!(
+            "Assumed (AWS does not document the high-resolution alarm): it scales out after {} consecutive 10-second datapoints above the target (--hires-scale-out-periods), each minute's traffic spread evenly over its six 10-second periods; it scales in like the one-minute policy ({} minutes below {:.0}% of the target).\n",
+            params.hires_scale_out_periods,
+            params.scale_in_datapoints,
+            params.scale_in_ratio * 100.0,
+        ));
+    }
+    out
+}
+
+/// The launch delay in its stages, when given so; nothing otherwise.
+fn launch_line(params: &Params) -> String {
+    let Some(s) = params.launch_stages else { return String::new() };
+    format!(
+        "Launch delay: {} minutes = provision {} + image pull {} + model load {} (--provision-minutes, --image-pull-minutes, --model-load-minutes; a stage not given is assumed: AWS documents no launch durations).\n",
+        params.launch_delay_minutes, s.provision_minutes, s.image_pull_minutes, s.model_load_minutes
+    )
+}
+
+/// A number with at most three decimals, without trailing zeros: `4`, `0.25`, `533.333`.
+fn trim(x: f64) -> String {
+    let text = format!("{x:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// One sentence on a compared spec against the baseline. Amounts are compared as displayed
@@ -468,6 +513,7 @@ mod tests {
                 peak_instances: 2,
                 ..Default::default()
             },
+            concurrency_target: None,
             scalings: None,
             series: None,
         };

@@ -74,7 +74,7 @@ pub fn subject<'a>(
     // The search simulates invocations-per-instance policies only: a variant on another metric
     // would be compared with configurations of a policy it does not have.
     if let Some(s) = v.scaling.as_ref().filter(|s| !s.metric.is_default()) {
-        return Err(SimError::UnmodelledMetric {
+        return Err(SimError::UnsearchedMetric {
             endpoint: e.name.clone(),
             variant: v.name.clone(),
             metric: s.metric.describe(),

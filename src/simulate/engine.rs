@@ -32,7 +32,47 @@ pub struct Params {
     /// Whether a burstable instance with no credits left is held at its baseline (standard) or
     /// keeps full speed and runs a credit deficit (unlimited). SageMaker does not document which.
     pub credit_mode: CreditMode,
+    /// Consecutive 10-second datapoints above the target before a high-resolution
+    /// (concurrency) policy scales out. AWS does not document this alarm; 3 (30 s) is our
+    /// assumption (docs/simulation.md). Scale-in uses the one-minute rule above, since the
+    /// developer guide says such a policy "scales in at the same speed".
+    pub hires_scale_out_periods: u32,
+    /// Mean seconds one request takes, turning traffic into concurrency by Little's law
+    /// (concurrency = requests per second x seconds per request). Needed only for a variant
+    /// scaling on concurrency; no default, since it depends on the model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_seconds: Option<f64>,
+    /// The stages `launch_delay_minutes` is the sum of, when given as stages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub launch_stages: Option<LaunchStages>,
 }
+
+/// A launch delay in its stages, after the alarm has decided (detection is the alarm's part of
+/// the delay, modelled by the datapoint counts). AWS documents timeouts for two of them, not
+/// durations (docs/simulation.md): every default is our assumption.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LaunchStages {
+    /// An ML instance obtained and booted (not documented by AWS).
+    pub provision_minutes: u32,
+    /// The inference image pulled from ECR (not documented by AWS).
+    pub image_pull_minutes: u32,
+    /// The model downloaded from S3 and the container passing its health check (bounded by
+    /// `ModelDataDownloadTimeoutInSeconds` and `ContainerStartupHealthCheckTimeoutInSeconds`).
+    pub model_load_minutes: u32,
+}
+
+impl LaunchStages {
+    /// Our assumption, adding up to the default launch delay of 5 minutes.
+    pub const DEFAULT: LaunchStages =
+        LaunchStages { provision_minutes: 2, image_pull_minutes: 1, model_load_minutes: 2 };
+
+    pub fn total(&self) -> u32 {
+        self.provision_minutes.saturating_add(self.image_pull_minutes).saturating_add(self.model_load_minutes)
+    }
+}
+
+/// 10-second periods in a simulated minute: the resolution of the high-resolution metrics.
+pub const PERIODS_PER_MINUTE: u32 = 6;
 
 impl Default for Params {
     fn default() -> Self {
@@ -42,6 +82,9 @@ impl Default for Params {
             scale_in_datapoints: 15,
             scale_in_ratio: 0.9,
             credit_mode: CreditMode::Standard,
+            hires_scale_out_periods: 3,
+            request_seconds: None,
+            launch_stages: None,
         }
     }
 }
@@ -96,8 +139,12 @@ pub struct ScheduledEvent {
 pub struct Scaling {
     pub min: u32,
     pub max: u32,
-    /// Invocations per instance per minute.
+    /// Invocations per instance per minute. For a concurrency policy, the concurrency target
+    /// turned into the invocations per instance per minute that make it (Little's law).
     pub target: f64,
+    /// Scales on a high-resolution metric (concurrent requests per model, one datapoint every
+    /// 10 s): the scale-out alarm counts 10-second periods, see [`Params::hires_scale_out_periods`].
+    pub high_resolution: bool,
     pub scale_in_cooldown_minutes: u32,
     pub scale_out_cooldown_minutes: u32,
     pub disable_scale_in: bool,
@@ -289,6 +336,15 @@ fn run_inner<const BURST: bool, const SERIES: bool>(
     let mut next_event_minute = events.first().map_or(u32::MAX, |e| e.minute);
     let (target, scale_in_level) =
         variant.scaling.as_ref().map_or((f64::INFINITY, 0.0), |s| (s.target, s.target * params.scale_in_ratio));
+    // The scale-out alarm counts minutes, or 10-second periods for a high-resolution metric (a
+    // minute's traffic taken as uniform over its six periods, so a minute above the target adds
+    // six datapoints above it).
+    let high_resolution = variant.scaling.as_ref().is_some_and(|s| s.high_resolution);
+    let (above_step, out_datapoints) = if high_resolution {
+        (PERIODS_PER_MINUTE, params.hires_scale_out_periods)
+    } else {
+        (1, params.scale_out_datapoints)
+    };
     let mut above = 0u32;
     let mut below = 0u32;
     let mut scale_in_until: Option<u32> = None;
@@ -412,10 +468,10 @@ fn run_inner<const BURST: bool, const SERIES: bool>(
         //    invocations > target x instances, to keep divisions out of the loop).
         let Some(scaling) = &variant.scaling else { continue };
         // Branch-free: traffic hovering around the target would mispredict a branch here.
-        above = above.saturating_add(1) * u32::from(inv > out_level);
+        above = above.saturating_add(above_step) * u32::from(inv > out_level);
         below = below.saturating_add(1) * u32::from(inv < in_level);
         // Only when a move is possible: at max nothing scales out, at min nothing scales in.
-        let out = above >= params.scale_out_datapoints && st.desired < max;
+        let out = above >= out_datapoints && st.desired < max;
         let scale_in = below >= params.scale_in_datapoints
             && st.desired > min
             && !scaling.disable_scale_in

@@ -43,6 +43,18 @@ pub const YEARS: RangeInclusive<i32> = 1970..=9999;
 /// launches take minutes; a day is far beyond any real launch.
 pub const LAUNCH_DELAY_MINUTES: RangeInclusive<u32> = 0..=1440;
 
+/// `--provision-minutes`, `--image-pull-minutes`, `--model-load-minutes`: each up to 8 hours,
+/// so their sum stays within [`LAUNCH_DELAY_MINUTES`].
+pub const LAUNCH_STAGE_MINUTES: RangeInclusive<u32> = 0..=480;
+
+/// `--request-seconds`: the mean duration of one request, from a millisecond to an hour (the
+/// longest a SageMaker real-time invocation may take, with streaming, is far below it).
+pub const REQUEST_SECONDS: RangeInclusive<f64> = 0.001..=3600.0;
+
+/// `--hires-scale-out-periods`: 10-second datapoints before a high-resolution scale-out, from
+/// one to an hour's worth.
+pub const HIRES_SCALE_OUT_PERIODS: RangeInclusive<u32> = 1..=360;
+
 /// `--max-rps-per-instance` of `recommend`: from one request every 1000 seconds (a slow
 /// generative model) to a million a second (a trivial one).
 pub const MAX_RPS_PER_INSTANCE: RangeInclusive<f64> = 0.001..=1_000_000.0;

@@ -18,7 +18,7 @@ pub mod traffic;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use crate::model::{Desired, EndpointModel, ScheduleModel, VariantModel};
+use crate::model::{Desired, EndpointModel, ScalingMetric, ScheduleModel, VariantModel};
 use engine::{Params, ScheduledEvent, Series, Summary};
 use prices::{PriceError, PriceTable, Provenance};
 
@@ -42,9 +42,17 @@ pub enum SimError {
     )]
     TooManyInstances { endpoint: String, variant: String, what: &'static str, count: u32 },
     #[error(
-        "variant {endpoint}/{variant} scales on {metric}: simulate models invocations-per-instance target tracking only and would show this policy wrongly; to compare capacity and cost, simulate a copy of the spec that scales this variant on `invocations_per_instance` (remove `autoscaling.metric`, set `max_rps_per_instance` from a load test), knowing the real policy reacts differently"
+        "variant {endpoint}/{variant} scales on {metric}: simulate models target tracking on invocations per instance and on concurrent requests per model only, and would show this policy wrongly; to compare capacity and cost, simulate a copy of the spec that scales this variant on one of them (`autoscaling.metric`, with `max_rps_per_instance` from a load test), knowing the real policy reacts differently"
     )]
     UnmodelledMetric { endpoint: String, variant: String, metric: String },
+    #[error(
+        "variant {endpoint}/{variant} scales on concurrent requests per model: give --request-seconds S, the mean seconds one request takes (from a load test or the ModelLatency metric), so the simulator can turn the traffic into concurrency (requests per second x seconds per request)"
+    )]
+    NoRequestSeconds { endpoint: String, variant: String },
+    #[error(
+        "variant {endpoint}/{variant} scales on {metric}: recommend searches invocations-per-instance policies only and would compare it with configurations of a policy it does not have; run recommend on a copy of the spec that scales this variant on `invocations_per_instance` (remove `autoscaling.metric`), and see what this policy does with `simulate` (a concurrency policy needs --request-seconds)"
+    )]
+    UnsearchedMetric { endpoint: String, variant: String, metric: String },
     #[error(transparent)]
     Price(#[from] PriceError),
 }
@@ -61,6 +69,9 @@ pub struct Prepared {
     pub price_region: String,
     pub price_provenance: Provenance,
     pub model: engine::Variant,
+    /// For a variant scaling on concurrency: its target in concurrent requests per instance
+    /// (`model`'s target is the invocations per minute that make it).
+    pub concurrency_target: Option<f64>,
 }
 
 /// Picks the endpoint the traffic belongs to.
@@ -95,30 +106,49 @@ pub fn variant_of<'a>(e: &'a EndpointModel, wanted: Option<&str>) -> Result<&'a 
 }
 
 /// Turns an endpoint's variants into engine inputs over `minutes` minutes from `start`.
+/// `request_seconds` (the mean request duration) is needed by variants scaling on concurrency.
 pub fn prepare(
     desired: &Desired,
     endpoint: Option<&str>,
     prices: &PriceTable,
     start: DateTime<Utc>,
     minutes: u32,
+    request_seconds: Option<f64>,
 ) -> Result<Vec<Prepared>, SimError> {
     let e = endpoint_of(desired, endpoint)?;
     e.variants
         .iter()
         .map(|v| {
-            // The engine's alarms are those of a one-minute invocations metric; a
-            // high-resolution or customized metric scales on other signals.
-            if let Some(s) = v.scaling.as_ref().filter(|s| !s.metric.is_default()) {
+            // The engine models the one-minute invocations metric and the high-resolution
+            // concurrency metric; a customized metric scales on a signal it cannot derive.
+            let metric = v.scaling.as_ref().map(|s| &s.metric);
+            if let Some(m @ ScalingMetric::Customized(_)) = metric {
                 return Err(SimError::UnmodelledMetric {
                     endpoint: e.name.clone(),
                     variant: v.name.clone(),
-                    metric: s.metric.describe(),
+                    metric: m.describe(),
                 });
             }
+            let concurrency = metric == Some(&ScalingMetric::ConcurrentRequestsPerModel);
+            let request_seconds = match (concurrency, request_seconds) {
+                (false, _) => None,
+                (true, Some(s)) => Some(s),
+                (true, None) => {
+                    return Err(SimError::NoRequestSeconds { endpoint: e.name.clone(), variant: v.name.clone() })
+                }
+            };
             let rps = v
                 .max_rps_per_instance
                 .ok_or_else(|| SimError::NoCapacity { endpoint: e.name.clone(), variant: v.name.clone() })?;
-            prepare_variant(e, v, rps, prices, start, minutes)
+            let mut prepared = prepare_variant(e, v, rps, prices, start, minutes)?;
+            if let (Some(seconds), Some(scaling)) = (request_seconds, prepared.model.scaling.as_mut()) {
+                // Little's law: C concurrent requests per instance are C / seconds requests per
+                // second, C x 60 / seconds invocations per instance per minute.
+                prepared.concurrency_target = Some(scaling.target);
+                scaling.target = scaling.target * 60.0 / seconds;
+                scaling.high_resolution = true;
+            }
+            Ok(prepared)
         })
         .collect()
 }
@@ -156,6 +186,7 @@ pub fn prepare_variant(
         scale_in_cooldown_minutes: s.scale_in_cooldown_secs.div_ceil(60),
         scale_out_cooldown_minutes: s.scale_out_cooldown_secs.div_ceil(60),
         disable_scale_in: s.disable_scale_in,
+        high_resolution: false,
         events: schedule_events(&s.schedules, start, minutes),
     });
     Ok(Prepared {
@@ -172,6 +203,7 @@ pub fn prepare_variant(
             initial_count: v.initial_instance_count,
             scaling,
         },
+        concurrency_target: None,
     })
 }
 
@@ -211,6 +243,9 @@ pub struct VariantResult {
     /// The region of the price table the price comes from.
     pub price_region: String,
     pub price_provenance: Provenance,
+    /// For a variant scaling on concurrency: its target in concurrent requests per instance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub concurrency_target: Option<f64>,
     pub summary: Summary,
     /// How often an auto scaled variant scales; absent for a fixed fleet.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -241,6 +276,7 @@ pub fn simulate(
                 price_per_hour: p.model.price_per_hour,
                 price_region: p.price_region.clone(),
                 price_provenance: p.price_provenance,
+                concurrency_target: p.concurrency_target,
                 scalings: p.model.scaling.as_ref().map(|s| Scalings::of(&summary, s)),
                 summary,
                 series,
@@ -395,6 +431,7 @@ mod tests {
                 scale_in_cooldown_minutes: 0,
                 scale_out_cooldown_minutes: 0,
                 disable_scale_in: true,
+                high_resolution: false,
                 events: events.clone(),
             }),
         };

@@ -273,6 +273,7 @@ pub fn variant_of(c: &Candidate, events: Vec<ScheduledEvent>) -> engine::Variant
             scale_in_cooldown_minutes: 5,
             scale_out_cooldown_minutes: 5,
             disable_scale_in: false,
+            high_resolution: false,
             events,
         }),
     }

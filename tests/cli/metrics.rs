@@ -1,7 +1,7 @@
 //! The scaling metric per variant (`autoscaling.metric`): each kind validates, renders requests
 //! the botocore model accepts, applies and reads back in sync; a target or metric change is an
 //! in-place PutScalingPolicy and nothing else; a customized metric changed in AWS is drift; and
-//! simulate refuses a metric it does not model.
+//! simulate models the concurrency metric (given --request-seconds) and refuses a customized one.
 
 use aws_sdk_applicationautoscaling::types::{
     CustomizedMetricSpecification, MetricDimension, MetricStatistic, PolicyType, ScalableDimension, ServiceNamespace,
@@ -199,11 +199,22 @@ async fn a_customized_metric_changed_in_aws_is_drift() {
 }
 
 #[test]
-fn simulate_refuses_a_metric_it_does_not_model() {
+fn simulate_needs_request_seconds_for_concurrency_and_refuses_a_customized_metric() {
     let spec = TempSpec::new("metrics.yaml", SPEC);
     let out = es(["simulate", spec.arg(), "--traffic", "synthetic:days=1"]).run().code(1);
     assert_eq!(
         out.stderr,
-        format!("error: {}: variant chat/streams scales on SageMakerVariantConcurrentRequestsPerModelHighResolution: simulate models invocations-per-instance target tracking only and would show this policy wrongly; to compare capacity and cost, simulate a copy of the spec that scales this variant on `invocations_per_instance` (remove `autoscaling.metric`, set `max_rps_per_instance` from a load test), knowing the real policy reacts differently\n", spec.arg())
+        format!("error: {}: variant chat/streams scales on concurrent requests per model: give --request-seconds S, the mean seconds one request takes (from a load test or the ModelLatency metric), so the simulator can turn the traffic into concurrency (requests per second x seconds per request)\n", spec.arg())
+    );
+    // With it (and a load-tested capacity), the concurrency variant is modelled; the customized
+    // one is still refused.
+    let spec = TempSpec::new(
+        "metrics.yaml",
+        SPEC.replace("      - name: streams\n", "      - name: streams\n        max_rps_per_instance: 10\n"),
+    );
+    let out = es(["simulate", spec.arg(), "--traffic", "synthetic:days=1", "--request-seconds", "0.5"]).run().code(1);
+    assert_eq!(
+        out.stderr,
+        format!("error: {}: variant chat/cpu scales on /aws/sagemaker/Endpoints CPUUtilization (Average): simulate models target tracking on invocations per instance and on concurrent requests per model only, and would show this policy wrongly; to compare capacity and cost, simulate a copy of the spec that scales this variant on one of them (`autoscaling.metric`, with `max_rps_per_instance` from a load test), knowing the real policy reacts differently\n", spec.arg())
     );
 }

@@ -650,7 +650,7 @@ fn variable_values_belong_to_a_spec() {
 }
 
 /// recommend searches invocations-per-instance policies only, so a variant scaling on another
-/// metric is refused before any search, with simulate's words.
+/// metric is refused before any search, pointing at simulate.
 #[test]
 fn a_variant_on_another_scaling_metric_is_refused() {
     let out = es(recommend_spec(
@@ -661,7 +661,7 @@ fn a_variant_on_another_scaling_metric_is_refused() {
     .code(1);
     assert_eq!(
         out.stderr,
-        "error: variant chat-generate/main scales on SageMakerVariantConcurrentRequestsPerModelHighResolution: simulate models invocations-per-instance target tracking only and would show this policy wrongly; to compare capacity and cost, simulate a copy of the spec that scales this variant on `invocations_per_instance` (remove `autoscaling.metric`, set `max_rps_per_instance` from a load test), knowing the real policy reacts differently\n"
+        "error: variant chat-generate/main scales on SageMakerVariantConcurrentRequestsPerModelHighResolution: recommend searches invocations-per-instance policies only and would compare it with configurations of a policy it does not have; run recommend on a copy of the spec that scales this variant on `invocations_per_instance` (remove `autoscaling.metric`), and see what this policy does with `simulate` (a concurrency policy needs --request-seconds)\n"
     );
     assert_eq!(out.stdout, "");
 }

@@ -403,3 +403,86 @@ Warning: examples/recommender.yaml product-recommender/primary oscillates: it sc
     let out = es(["simulate", "examples/recommender.yaml", "--traffic", WEEK]).run().code(0);
     assert!(!out.stdout.contains("Warning"), "{}", out.stdout);
 }
+
+/// Two specs that differ only in the scaling metric, on three days of a month-start spike: the
+/// concurrency policy (high-resolution alarm) scales out sooner and turns fewer requests away.
+/// The output states how concurrency was derived and the assumed alarm.
+#[test]
+fn compare_a_concurrency_policy_with_the_invocations_policy() {
+    let args = [
+        "simulate",
+        "examples/study/spike-invocations.yaml",
+        "--compare",
+        "examples/study/spike-concurrency.yaml",
+        "--traffic",
+        "synthetic:base_rpm=1000,days=3",
+        "--request-seconds",
+        "0.1",
+    ];
+    let out = es(args).run().code(0);
+    assert_eq!(
+        out.stdout,
+        "Simulated 3.0 days, 2026-11-01 00:00 UTC to 2026-11-04 00:00 UTC, traffic: synthetic (seed 1) (11,979,419 invocations)
+Prices: us-east-1 USD per instance-hour, shipped table of 2026-11-30
+Marks: * third-party price (copied from a public source that quotes the AWS Price List), ~ estimate (derived; see `endpoint-scale prices show`); unmarked prices are official (read from the AWS Price List).
+examples/study/spike-concurrency.yaml product-recommender/primary scales on concurrent requests per model: target 2 concurrent requests per instance, 1200 invocations per instance per minute at 0.1 s per request (--request-seconds; concurrency = requests per second x seconds per request).
+Assumed (AWS does not document the high-resolution alarm): it scales out after 3 consecutive 10-second datapoints above the target (--hires-scale-out-periods), each minute's traffic spread evenly over its six 10-second periods; it scales in like the one-minute policy (15 minutes below 90% of the target).
+
+spec                                   variant                      instance type    cost  instance-h  peak  mean       overload  overload min  lowest credits  at baseline  out/in/sched
+examples/study/spike-invocations.yaml  product-recommender/primary  ml.c5.xlarge~  $42.16       206.7     7  2.87  5,870 (0.05%)             8               -            -        12/9/0
+examples/study/spike-concurrency.yaml  product-recommender/primary  ml.c5.xlarge~  $45.00       220.6     8  3.06  4,263 (0.04%)             6               -            -       65/51/0
+
+Verdict, against the first spec (examples/study/spike-invocations.yaml):
+
+spec                                   saving           over capacity  change    peak
+examples/study/spike-concurrency.yaml  -$2.84 (-6.7%)  0.04% vs 0.05%    -27%  8 vs 7
+
+examples/study/spike-concurrency.yaml costs 6.7% more than examples/study/spike-invocations.yaml ($45.00 vs $42.16) and turns away 27% fewer requests (0.04% vs 0.05% of invocations over capacity).
+
+Warning: examples/study/spike-concurrency.yaml product-recommender/primary oscillates: it scales out 21.7 and in 17.0 times a day on average (worst day: 36 out, 24 in), more than the 24 scaling events a day taken as oscillation. Likely causes, and the knob for each: the traffic per instance sits near the target (1,200 invocations per instance per minute), so its noise crosses the scale-out and scale-in levels: change `target` (or `safety_factor`) so the usual level is clear of both; the scale-in cooldown (10 min) may be too short to ride out dips: lengthen `scale_in_cooldown`; the minimum (1) may be below the usual traffic's need: raise `min`, or raise it for the busy hours with a schedule.
+"
+    );
+    let out = es(args.iter().copied().chain(["--output", "json", "--hires-scale-out-periods", "6"])).run().code(0);
+    let doc: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(doc["params"]["request_seconds"], 0.1);
+    assert_eq!(doc["params"]["hires_scale_out_periods"], 6);
+    assert_eq!(doc["results"][0].get("concurrency_target"), None);
+    assert_eq!(doc["results"][1]["concurrency_target"], 2.0);
+    // Without --request-seconds the concurrency spec cannot be simulated.
+    let out = es(&args[..6]).run().code(1);
+    assert_eq!(
+        out.stderr,
+        "error: examples/study/spike-concurrency.yaml: variant product-recommender/primary scales on concurrent requests per model: give --request-seconds S, the mean seconds one request takes (from a load test or the ModelLatency metric), so the simulator can turn the traffic into concurrency (requests per second x seconds per request)\n"
+    );
+}
+
+/// The launch delay given as stages: their sum replaces --launch-delay (stages not given take
+/// their assumed defaults), the output says so, and the two ways cannot be mixed.
+#[test]
+fn launch_delay_stages_add_up_to_the_launch_delay() {
+    let run = |extra: &[&str]| {
+        let args = ["simulate", "examples/study/spike-invocations.yaml", "--traffic", "synthetic:base_rpm=1000,days=3"];
+        es(args.iter().chain(extra)).run()
+    };
+    let staged = run(&["--provision-minutes", "4"]).code(0).stdout;
+    let single = run(&["--launch-delay", "7"]).code(0).stdout;
+    let line = "Launch delay: 7 minutes = provision 4 + image pull 1 + model load 2 (--provision-minutes, --image-pull-minutes, --model-load-minutes; a stage not given is assumed: AWS documents no launch durations).\n";
+    assert_eq!(staged, single.replacen("\n\n", &format!("\n{line}\n"), 1));
+    // All three given: only they count. Zero stages: an instance serves from the next minute.
+    let all = run(&["--provision-minutes", "0", "--image-pull-minutes", "0", "--model-load-minutes", "0"]).code(0);
+    let zero = run(&["--launch-delay", "0"]).code(0);
+    let line0 = line.replace(
+        "7 minutes = provision 4 + image pull 1 + model load 2",
+        "0 minutes = provision 0 + image pull 0 + model load 0",
+    );
+    assert_eq!(all.stdout, zero.stdout.replacen("\n\n", &format!("\n{line0}\n"), 1));
+    assert_ne!(all.stdout, staged);
+    let out = run(&["--launch-delay", "7", "--model-load-minutes", "1"]).code(1);
+    assert!(out.stderr.starts_with(
+        "error: the argument '--launch-delay <LAUNCH_DELAY>' cannot be used with '--model-load-minutes <MINUTES>'"
+    ));
+    let out = run(&["--provision-minutes", "481"]).code(1);
+    assert!(out.stderr.starts_with(
+        "error: invalid value '481' for '--provision-minutes <MINUTES>': `481` is not a whole number of minutes from 0 to 480"
+    ));
+}

@@ -15,6 +15,7 @@ fn scaled(min: u32, max: u32, target: f64) -> Variant {
             scale_in_cooldown_minutes: 0,
             scale_out_cooldown_minutes: 0,
             disable_scale_in: false,
+            high_resolution: false,
             events: Vec::new(),
         }),
     }
@@ -292,4 +293,41 @@ fn scaling_events_are_counted_per_day() {
     let (summary, _) = simulate(&inv, &scaled(1, 10, 100.0), &no_delay());
     assert_eq!((summary.scale_outs, summary.scale_ins), (3, 2));
     assert_eq!((summary.worst_day_scale_outs, summary.worst_day_scale_ins), (2, 2));
+}
+
+#[test]
+fn a_high_resolution_policy_scales_out_within_the_first_minute_above_the_target() {
+    // A step from 50 to 150 invocations a minute at minute 1, target 100.
+    let inv = traffic(&[(50.0, 1), (150.0, 8)]);
+    let hires = |v: Variant| Variant { scaling: v.scaling.map(|s| Scaling { high_resolution: true, ..s }), ..v };
+    // One-minute policy: three minutes above (1, 2, 3), decision at the end of minute 3.
+    let (_, s) = simulate(&inv, &scaled(1, 10, 100.0), &no_delay());
+    assert_eq!(s.billed, runs(&[(1, 4), (2, 5)]));
+    // High resolution, 3 datapoints of 10 s: minute 1 holds six datapoints above, so the alarm
+    // fires 30 s into minute 1 and the instance is billed from minute 2, two minutes earlier.
+    let (summary, s) = simulate(&inv, &hires(scaled(1, 10, 100.0)), &no_delay());
+    assert_eq!(s.billed, runs(&[(1, 2), (2, 7)]));
+    assert_eq!(summary.scale_outs, 1);
+    // 12 datapoints (two minutes): minutes 1 and 2 above, billed from minute 3.
+    let p = Params { hires_scale_out_periods: 12, ..no_delay() };
+    assert_eq!(simulate(&inv, &hires(scaled(1, 10, 100.0)), &p).1.billed, runs(&[(1, 3), (2, 6)]));
+    // 7 datapoints: a minute is six, so the seventh comes in minute 2 too.
+    let p = Params { hires_scale_out_periods: 7, ..no_delay() };
+    assert_eq!(simulate(&inv, &hires(scaled(1, 10, 100.0)), &p).1.billed, runs(&[(1, 3), (2, 6)]));
+    // With the default 5-minute launch delay it serves from minute 2 + 5 = 7, against 9.
+    let (_, s) = simulate(&inv, &hires(scaled(1, 10, 100.0)), &Params::default());
+    assert_eq!(s.in_service, runs(&[(1, 7), (2, 2)]));
+}
+
+#[test]
+fn a_high_resolution_policy_scales_in_at_the_one_minute_speed() {
+    // 300 a minute on 3 instances, then 50: 15 minutes below 90% of the target either way.
+    let inv = traffic(&[(300.0, 1), (50.0, 20)]);
+    let mut v = scaled(1, 10, 100.0);
+    v.initial_count = 3;
+    let (_, minute) = simulate(&inv, &v, &no_delay());
+    v.scaling.as_mut().unwrap().high_resolution = true;
+    let (_, hires) = simulate(&inv, &v, &no_delay());
+    assert_eq!(hires.billed, minute.billed);
+    assert_eq!(hires.billed, runs(&[(3, 16), (1, 5)]));
 }
