@@ -401,16 +401,9 @@ async fn run_step<A: Aws>(
         Step::WaitInService { endpoint, config, expect } => {
             wait_in_service(aws, endpoint, config, expect, wait, events, cancel).await
         }
-        Step::TagEndpoint { arn, add, remove, .. } => {
-            if !add.is_empty() {
-                aws.add_tags(arn, add).await?;
-            }
-            if !remove.is_empty() {
-                aws.delete_tags(arn, remove).await?;
-            }
-            Ok(())
-        }
-        Step::TagEndpointConfig { arn, add, remove, .. } | Step::TagModel { arn, add, remove, .. } => {
+        Step::TagEndpoint { arn, add, remove, .. }
+        | Step::TagEndpointConfig { arn, add, remove, .. }
+        | Step::TagModel { arn, add, remove, .. } => {
             if !add.is_empty() {
                 aws.add_tags(arn, add).await?;
             }

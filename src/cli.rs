@@ -696,22 +696,21 @@ fn bounded_duration(
 
 /// `--launch-delay`, within `simulate::limits::LAUNCH_DELAY_MINUTES`.
 fn launch_delay(text: &str) -> Result<u32, String> {
-    let range = crate::simulate::limits::LAUNCH_DELAY_MINUTES;
+    whole_in(text, crate::simulate::limits::LAUNCH_DELAY_MINUTES, "minutes")
+}
+
+/// A whole number of `unit` within `range`, for the simulator's integer flags.
+fn whole_in(text: &str, range: std::ops::RangeInclusive<u32>, unit: &str) -> Result<u32, String> {
     text.trim()
         .parse::<u32>()
         .ok()
         .filter(|n| range.contains(n))
-        .ok_or_else(|| format!("`{text}` is not a whole number of minutes from {} to {}", range.start(), range.end()))
+        .ok_or_else(|| format!("`{text}` is not a whole number of {unit} from {} to {}", range.start(), range.end()))
 }
 
 /// A launch stage's minutes, within `simulate::limits::LAUNCH_STAGE_MINUTES`.
 fn launch_stage(text: &str) -> Result<u32, String> {
-    let range = crate::simulate::limits::LAUNCH_STAGE_MINUTES;
-    text.trim()
-        .parse::<u32>()
-        .ok()
-        .filter(|n| range.contains(n))
-        .ok_or_else(|| format!("`{text}` is not a whole number of minutes from {} to {}", range.start(), range.end()))
+    whole_in(text, crate::simulate::limits::LAUNCH_STAGE_MINUTES, "minutes")
 }
 
 /// `--request-seconds`, within `simulate::limits::REQUEST_SECONDS`.
@@ -726,10 +725,7 @@ fn request_seconds(text: &str) -> Result<f64, String> {
 
 /// `--hires-scale-out-periods`, within `simulate::limits::HIRES_SCALE_OUT_PERIODS`.
 fn hires_scale_out_periods(text: &str) -> Result<u32, String> {
-    let range = crate::simulate::limits::HIRES_SCALE_OUT_PERIODS;
-    text.trim().parse::<u32>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
-        format!("`{text}` is not a whole number of 10-second periods from {} to {}", range.start(), range.end())
-    })
+    whole_in(text, crate::simulate::limits::HIRES_SCALE_OUT_PERIODS, "10-second periods")
 }
 
 /// `--max-rps-per-instance`, within `simulate::limits::MAX_RPS_PER_INSTANCE`.
