@@ -1763,3 +1763,19 @@ def test_rollout_alarm_control_api_validates(env):
     assert env.control("POST", "rollout-alarm", {"endpoint": "e", "alarm": "x"}) == {
         "armed": [{"endpoint": "e", "alarm": "x", "phase": "baking", "step": 1}]}
     assert env.control("DELETE", "rollout-alarm") == {"armed": []}
+
+
+def test_rollout_phases_follow_transition_seconds(env):
+    _guardrail_env(env)
+    env.control("POST", "config", {"transition_seconds": 0.3})
+    env.sm.update_endpoint(EndpointName="e", EndpointConfigName="c2",
+                           DeploymentConfig=_canary(alarms=(), termination=0))
+    assert _status(env.sm.describe_endpoint(EndpointName="e"))[:2] == ("Updating", "Creating")
+    time.sleep(0.45)  # one phase later
+    assert _status(env.sm.describe_endpoint(EndpointName="e"))[:2] == ("Updating", "ActivatingTraffic")
+    time.sleep(1.6)   # six phases of 0.3 s in all, then done
+    d = env.sm.describe_endpoint(EndpointName="e")
+    assert d["EndpointStatus"] == "InService" and d["EndpointConfigName"] == "c2"
+    (rollout,) = env.control("GET", "rollouts")["rollouts"]
+    assert [p["kind"] for p in rollout["phases"]] == [
+        "creating", "activating-traffic", "baking", "activating-traffic", "baking", "deleting"]
