@@ -99,7 +99,9 @@ pub async fn invocations(
         if query.concurrency { &[("Invocations", 'v'), (CONCURRENCY_METRIC, 'c')] } else { &[("Invocations", 'v')] };
     let queries: Vec<cw::types::MetricDataQuery> = metrics
         .iter()
-        .flat_map(|&(name, prefix)| query.variants.iter().enumerate().map(move |(i, variant)| (name, prefix, i, variant)))
+        .flat_map(|&(name, prefix)| {
+            query.variants.iter().enumerate().map(move |(i, variant)| (name, prefix, i, variant))
+        })
         .map(|(name, prefix, i, variant)| {
             let metric = cw::types::Metric::builder()
                 .namespace("AWS/SageMaker")
@@ -263,10 +265,7 @@ fn add_points(
             ));
         }
         if !sum.is_finite() || sum < 0.0 {
-            return Err(bad_answer(
-                resource,
-                format!("the datapoint at {} is {sum}, not {what}", when()),
-            ));
+            return Err(bad_answer(resource, format!("the datapoint at {} is {sum}, not {what}", when())));
         }
         if into.insert(at, sum + 0.0).is_some() {
             return Err(bad_answer(resource, format!("the datapoint at {} is there twice", when())));

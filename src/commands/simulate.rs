@@ -816,9 +816,9 @@ fn concurrency_of(
     if !missing.is_empty() || per_variant.len() != variants.len() {
         let which = if missing.len() == 1 { "variant" } else { "variants" };
         let why = if missing.len() == variants.len() {
-            "only its Invocations are used".to_string()
+            "the request duration is not measured; only Invocations are used"
         } else {
-            "the request duration is measured only where every variant has one, so it is not measured; only Invocations are used".to_string()
+            "the request duration needs every variant's (the traffic is their sum), so it is not measured; only Invocations are used"
         };
         return Ok((
             None,

@@ -12,8 +12,8 @@ use super::{
     assemble, check_span, input_minute, minutes, parse_invocations, parse_timestamp, Concurrency, Input, Point,
     Traffic, TrafficError,
 };
-use crate::simulate::limits::MAX_CONCURRENT_REQUESTS;
 use crate::diagnostic::shorten;
+use crate::simulate::limits::MAX_CONCURRENT_REQUESTS;
 
 /// One CSV field, trimmed, without the double quotes a spreadsheet may put around it.
 fn field(s: &str) -> &str {
@@ -42,9 +42,7 @@ pub(super) fn read_csv<R: Read>(input: &mut Input<R>) -> Result<Traffic, Traffic
 
 /// [`read_csv`], with the `concurrency` column when the header has it: each row's mean laid over
 /// the row's minutes as the invocations are (not divided: a mean, not a count).
-pub(super) fn read_csv_measured<R: Read>(
-    input: &mut Input<R>,
-) -> Result<(Traffic, Option<Concurrency>), TrafficError> {
+pub(super) fn read_csv_measured<R: Read>(input: &mut Input<R>) -> Result<(Traffic, Option<Concurrency>), TrafficError> {
     let mut header_line = None;
     let mut with_concurrency = false;
     let mut points: Vec<Point> = Vec::new();
