@@ -100,8 +100,8 @@ pub fn estimate(traffic: &Traffic, concurrency: &Concurrency) -> Estimate {
     if minutes == 0 {
         return Estimate::Absent;
     }
-    // Also false for NaN, so nothing below divides by zero or yields NaN.
-    if !(requests >= MIN_MEASURED_REQUESTS) {
+    // NaN is not in the range either, so nothing below divides by zero or yields NaN.
+    if !(MIN_MEASURED_REQUESTS..=f64::MAX).contains(&requests) {
         return Estimate::TooLittle { minutes, requests };
     }
     let seconds = concurrency_seconds / requests;
