@@ -555,7 +555,9 @@ pub struct ModelArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ConcurrencyArgs {
     /// Mean seconds one request takes: turns traffic into concurrency (requests per second x
-    /// seconds) for variants scaling on `concurrent_requests_per_model`; required for them.
+    /// seconds) for variants scaling on `concurrent_requests_per_model`; required for them unless
+    /// measured from ConcurrentRequestsPerModel (`--traffic cloudwatch` or its export), and wins
+    /// over the measured value.
     #[arg(long, value_name = "S", value_parser = request_seconds)]
     pub request_seconds: Option<f64>,
     /// Consecutive 10-second datapoints above the target before a concurrency (high-resolution)

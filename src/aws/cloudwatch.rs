@@ -1,9 +1,11 @@
 //! CloudWatch GetMetricData (aws-sdk-cloudwatch), for `simulate --traffic cloudwatch` and
 //! `traffic export`: the `Sum` of SageMaker's `Invocations` metric (namespace `AWS/SageMaker`,
 //! dimensions `EndpointName` and `VariantName`) of each variant of one endpoint, per period, over
-//! a time window. What comes back is plain data ([`Datapoint`]s per variant, sorted by time):
-//! what it means for the simulator (gaps, spreading a period over its minutes) is decided in
-//! `simulate::traffic::metric`.
+//! a time window, and when asked the `Sum` of `ConcurrentRequestsPerModel` (same namespace and
+//! dimensions) in the same calls. What comes back is plain data ([`Datapoint`]s per variant,
+//! sorted by time): what it means for the simulator (gaps, spreading a period over its minutes,
+//! turning concurrency samples into a request duration) is decided in `simulate::traffic::metric`
+//! and `simulate::traffic::concurrency`.
 //!
 //! Bounds, from the CloudWatch API Reference (GetMetricData): one call returns at most 100,800
 //! data points over all its queries, so the window is split into chunks of at most that many
@@ -35,7 +37,7 @@ pub const MAX_PAGES: usize = 1_000;
 
 /// What to read: `Invocations` of `variants` of `endpoint`, `period_seconds` per point, from
 /// `start` (inclusive) to `end` (exclusive), both in whole seconds since the epoch and multiples
-/// of the period.
+/// of the period; with `concurrency`, also `ConcurrentRequestsPerModel`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InvocationsQuery {
     pub endpoint: String,
@@ -43,7 +45,12 @@ pub struct InvocationsQuery {
     pub start: i64,
     pub end: i64,
     pub period_seconds: i64,
+    pub concurrency: bool,
 }
+
+/// The high-resolution metric of concurrent requests per model container (SageMaker developer
+/// guide, "Define a scaling policy": emitted every 10 seconds, queued requests included).
+pub const CONCURRENCY_METRIC: &str = "ConcurrentRequestsPerModel";
 
 /// One period of one variant: it starts at `at` (seconds since the epoch) and holds `sum` invocations.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -56,6 +63,9 @@ pub struct Datapoint {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Invocations {
     pub per_variant: Vec<Vec<Datapoint>>,
+    /// The `Sum` of `ConcurrentRequestsPerModel` per variant, like `per_variant` (every list
+    /// empty when the query did not ask for it, or when no datapoint exists).
+    pub concurrency: Vec<Vec<Datapoint>>,
     /// GetMetricData calls made (pages included).
     pub calls: usize,
 }
@@ -84,30 +94,37 @@ pub async fn invocations(
 ) -> Result<Invocations, AwsError> {
     let client = cw::Client::new(config);
     let resource = resource(query);
-    let queries: Vec<cw::types::MetricDataQuery> = query
-        .variants
+    // One query per variant and metric; the ids say which (`v0` Invocations, `c0` concurrency).
+    let metrics: &[(&str, char)] =
+        if query.concurrency { &[("Invocations", 'v'), (CONCURRENCY_METRIC, 'c')] } else { &[("Invocations", 'v')] };
+    let queries: Vec<cw::types::MetricDataQuery> = metrics
         .iter()
-        .enumerate()
-        .map(|(i, variant)| {
+        .flat_map(|&(name, prefix)| {
+            query.variants.iter().enumerate().map(move |(i, variant)| (name, prefix, i, variant))
+        })
+        .map(|(name, prefix, i, variant)| {
             let metric = cw::types::Metric::builder()
                 .namespace("AWS/SageMaker")
-                .metric_name("Invocations")
+                .metric_name(name)
                 .dimensions(cw::types::Dimension::builder().name("EndpointName").value(&query.endpoint).build())
                 .dimensions(cw::types::Dimension::builder().name("VariantName").value(variant).build())
                 .build();
+            // Sum for both: of Invocations, the requests; of the concurrency samples, what
+            // `simulate::traffic::concurrency` turns into concurrency-seconds (docs/simulation.md).
             let stat = cw::types::MetricStat::builder()
                 .metric(metric)
                 // The period is at most 300 s here; the conversion cannot fail.
                 .period(i32::try_from(query.period_seconds).unwrap_or(60))
                 .stat("Sum")
                 .build();
-            cw::types::MetricDataQuery::builder().id(query_id(i)).metric_stat(stat).return_data(true).build()
+            cw::types::MetricDataQuery::builder().id(query_id(prefix, i)).metric_stat(stat).return_data(true).build()
         })
         .collect();
     let mut per_variant: Vec<BTreeMap<i64, f64>> = vec![BTreeMap::new(); query.variants.len()];
+    let mut concurrency: Vec<BTreeMap<i64, f64>> = vec![BTreeMap::new(); query.variants.len()];
     let mut calls = 0;
     for (chunk_start, chunk_end) in
-        chunks(query.start, query.end, query.period_seconds, query.variants.len(), MAX_DATAPOINTS_PER_CALL)
+        chunks(query.start, query.end, query.period_seconds, queries.len(), MAX_DATAPOINTS_PER_CALL)
     {
         let mut token: Option<String> = None;
         let mut pages = 0;
@@ -131,7 +148,7 @@ pub async fn invocations(
             for result in page.metric_data_results() {
                 let status = result.status_code().map(|s| s.as_str().to_string());
                 check_status(status.as_deref(), result.messages(), &resource)?;
-                let Some(i) = result.id().and_then(|id| parse_query_id(id, query.variants.len())) else {
+                let Some((prefix, i)) = result.id().and_then(|id| parse_query_id(id, query.variants.len())) else {
                     return Err(bad_answer(
                         &resource,
                         format!("a result for query id {:?}, which was not asked for", result.id().unwrap_or("")),
@@ -139,14 +156,17 @@ pub async fn invocations(
                 };
                 let timestamps: Vec<(i64, u32)> =
                     result.timestamps().iter().map(|t| (t.secs(), t.subsec_nanos())).collect();
-                add_points(
-                    &mut per_variant[i],
-                    &timestamps,
-                    result.values(),
-                    (chunk_start, chunk_end),
-                    query,
-                    &resource,
-                )?;
+                let (into, what) = match prefix {
+                    'c' if query.concurrency => (&mut concurrency[i], "a sum of concurrent requests"),
+                    'v' => (&mut per_variant[i], "a count of invocations"),
+                    _ => {
+                        return Err(bad_answer(
+                            &resource,
+                            format!("a result for query id {:?}, which was not asked for", result.id().unwrap_or("")),
+                        ))
+                    }
+                };
+                add_points(into, &timestamps, result.values(), (chunk_start, chunk_end), query, &resource, what)?;
             }
             match page.next_token().filter(|t| !t.is_empty()) {
                 // A token that repeats would page forever.
@@ -158,25 +178,31 @@ pub async fn invocations(
             }
         }
     }
-    let per_variant = per_variant
-        .into_iter()
-        .map(|points| points.into_iter().map(|(at, sum)| Datapoint { at, sum }).collect())
-        .collect();
-    Ok(Invocations { per_variant, calls })
+    let points = |maps: Vec<BTreeMap<i64, f64>>| -> Vec<Vec<Datapoint>> {
+        maps.into_iter().map(|points| points.into_iter().map(|(at, sum)| Datapoint { at, sum }).collect()).collect()
+    };
+    Ok(Invocations { per_variant: points(per_variant), concurrency: points(concurrency), calls })
 }
 
-/// The resource named in errors: `Invocations of endpoint demo (variants a, b)`.
+/// The resource named in errors: `the Invocations metric of endpoint demo (variant a, b)`.
 fn resource(query: &InvocationsQuery) -> String {
-    format!("the Invocations metric of endpoint {} (variant {})", query.endpoint, query.variants.join(", "))
+    let metrics = if query.concurrency {
+        format!("the Invocations and {CONCURRENCY_METRIC} metrics")
+    } else {
+        "the Invocations metric".to_string()
+    };
+    format!("{metrics} of endpoint {} (variant {})", query.endpoint, query.variants.join(", "))
 }
 
-/// Query ids must start with a lower-case letter (API Reference, MetricDataQuery.Id).
-fn query_id(i: usize) -> String {
-    format!("v{i}")
+/// Query ids must start with a lower-case letter (API Reference, MetricDataQuery.Id): `v` for
+/// Invocations, `c` for concurrency, then the variant's index.
+fn query_id(prefix: char, i: usize) -> String {
+    format!("{prefix}{i}")
 }
 
-fn parse_query_id(id: &str, count: usize) -> Option<usize> {
-    id.strip_prefix('v').and_then(|n| n.parse::<usize>().ok()).filter(|&i| i < count && query_id(i) == id)
+fn parse_query_id(id: &str, count: usize) -> Option<(char, usize)> {
+    let prefix = id.chars().next().filter(|c| matches!(c, 'v' | 'c'))?;
+    id[1..].parse::<usize>().ok().filter(|&i| i < count && query_id(prefix, i) == id).map(|i| (prefix, i))
 }
 
 /// A result's StatusCode: `Complete`, or `PartialData` (more follows under NextToken); an
@@ -218,6 +244,7 @@ fn add_points(
     (chunk_start, chunk_end): (i64, i64),
     query: &InvocationsQuery,
     resource: &str,
+    what: &str,
 ) -> Result<(), AwsError> {
     if timestamps.len() != values.len() {
         return Err(bad_answer(
@@ -238,10 +265,7 @@ fn add_points(
             ));
         }
         if !sum.is_finite() || sum < 0.0 {
-            return Err(bad_answer(
-                resource,
-                format!("the datapoint at {} is {sum}, not a count of invocations", when()),
-            ));
+            return Err(bad_answer(resource, format!("the datapoint at {} is {sum}, not {what}", when())));
         }
         if into.insert(at, sum + 0.0).is_some() {
             return Err(bad_answer(resource, format!("the datapoint at {} is there twice", when())));
@@ -270,7 +294,14 @@ mod tests {
     use cw::operation::get_metric_data::GetMetricDataError;
 
     fn query() -> InvocationsQuery {
-        InvocationsQuery { endpoint: "e".into(), variants: vec!["a".into()], start: 0, end: 600, period_seconds: 60 }
+        InvocationsQuery {
+            endpoint: "e".into(),
+            variants: vec!["a".into()],
+            start: 0,
+            end: 600,
+            period_seconds: 60,
+            concurrency: false,
+        }
     }
 
     #[test]
@@ -286,10 +317,13 @@ mod tests {
 
     #[test]
     fn query_ids_round_trip_and_reject_strangers() {
-        assert_eq!(parse_query_id("v1", 2), Some(1));
+        assert_eq!(parse_query_id("v1", 2), Some(('v', 1)));
+        assert_eq!(parse_query_id("c0", 2), Some(('c', 0)));
         assert_eq!(parse_query_id("v2", 2), None);
         assert_eq!(parse_query_id("v01", 2), None);
         assert_eq!(parse_query_id("x", 2), None);
+        assert_eq!(parse_query_id("", 2), None);
+        assert_eq!(parse_query_id("é1", 2), None);
     }
 
     #[test]
@@ -297,7 +331,7 @@ mod tests {
         let q = query();
         let mut into = BTreeMap::new();
         let err = |ts: &[(i64, u32)], vs: &[f64], into: &mut BTreeMap<i64, f64>| {
-            add_points(into, ts, vs, (0, 600), &q, "r").unwrap_err().message
+            add_points(into, ts, vs, (0, 600), &q, "r", "a count of invocations").unwrap_err().message
         };
         assert_eq!(err(&[(0, 0)], &[], &mut into), "a result has 1 timestamps but 0 values");
         assert_eq!(

@@ -227,11 +227,12 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             concurrency,
             aws,
         } => {
-            let loaded = if traffic == simulate::CLOUDWATCH {
+            let (loaded, measured) = if traffic == simulate::CLOUDWATCH {
                 let read = simulate::cloudwatch_traffic(
                     &spec,
                     endpoint.as_deref(),
                     days,
+                    true,
                     region.as_deref(),
                     &vars,
                     &aws,
@@ -241,14 +242,16 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
                 for note in &read.notes {
                     output::stderr(&format!("{note}\n"));
                 }
-                (read.traffic, read.label)
+                ((read.traffic, read.label), read.concurrency)
             } else {
-                let (loaded, label) = simulate::load_traffic(&traffic)?;
-                (simulate::window(loaded, days)?, label)
+                let (loaded, label, measured) = simulate::load_traffic_measured(&traffic)?;
+                let (loaded, measured) = simulate::window_measured(loaded, measured, days)?;
+                ((loaded, label), measured)
             };
             simulate::simulate(
                 &spec,
                 loaded,
+                measured.as_ref(),
                 endpoint.as_deref(),
                 region.as_deref(),
                 prices.as_deref(),
@@ -284,10 +287,12 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             // CloudWatch history is the spec's endpoint's: read it here, as simulate does.
             let loaded = match (&spec, traffic == simulate::CLOUDWATCH) {
                 (Some(path), true) => {
+                    // Recommend searches invocations policies only: no concurrency to read.
                     let read = simulate::cloudwatch_traffic(
                         path,
                         endpoint.as_deref(),
                         days,
+                        false,
                         region.as_deref(),
                         &vars,
                         &aws,

@@ -1,6 +1,8 @@
 //! `simulate`, `recommend`, `traffic generate` and `traffic export`: on the validated model,
 //! offline except for `--traffic cloudwatch` and `traffic export`, which read the endpoint's
-//! Invocations history from CloudWatch ([`cloudwatch_traffic`], shared by both).
+//! Invocations history from CloudWatch ([`cloudwatch_traffic`], shared by both), with its
+//! ConcurrentRequestsPerModel where present (simulate and export: the measured request duration
+//! of a concurrency policy; recommend searches invocations policies only and does not read it).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,13 +17,19 @@ use crate::output::{self, ColorChoice};
 use crate::render::{self, chart};
 use crate::simulate::engine::{LaunchStages, Params};
 use crate::simulate::prices::{PriceTable, RegionChoice, TableChoice};
-use crate::simulate::traffic::{self, Generator, Traffic};
+use crate::simulate::traffic::concurrency::{self as measured, Estimate};
+use crate::simulate::traffic::{self, Concurrency, Generator, Traffic};
 use crate::simulate::{self, current, recommend, VariantResult};
 
 /// Where traffic comes from: a file (CSV or CloudWatch JSON) or `synthetic[:key=value,...]`.
 /// A file is read as a stream within the limits of `simulate::limits` (never whole into memory
 /// first), so `/dev/zero` or a decade of rows is rejected after a bounded read.
 pub fn load_traffic(source: &str) -> Result<(Traffic, String), CliError> {
+    load_traffic_measured(source).map(|(traffic, label, _)| (traffic, label))
+}
+
+/// [`load_traffic`], with the concurrency of an exported CSV's `concurrency` column.
+pub fn load_traffic_measured(source: &str) -> Result<(Traffic, String, Option<Concurrency>), CliError> {
     if source == CLOUDWATCH {
         return Err(CliError::Simulation(
             "--traffic cloudwatch reads the Invocations of a spec's endpoint: use it with `simulate SPEC` or `recommend SPEC`, or write the traffic with `traffic export SPEC --out traffic.csv` and pass that file".to_string(),
@@ -30,12 +38,12 @@ pub fn load_traffic(source: &str) -> Result<(Traffic, String), CliError> {
     if let Some(rest) = source.strip_prefix("synthetic") {
         let generator = generator_from(rest.strip_prefix(':').unwrap_or(rest))?;
         let label = format!("synthetic (seed {})", generator.seed);
-        return Ok((traffic::generate(&generator), label));
+        return Ok((traffic::generate(&generator), label, None));
     }
     let file = std::fs::File::open(source).map_err(|err| CliError::Read { path: source.to_string(), err })?;
-    let traffic =
-        traffic::read(file).map_err(|e| CliError::Traffic { path: source.to_string(), message: e.to_string() })?;
-    Ok((traffic, source.to_string()))
+    let (traffic, concurrency) = traffic::read_measured(file)
+        .map_err(|e| CliError::Traffic { path: source.to_string(), message: e.to_string() })?;
+    Ok((traffic, source.to_string(), concurrency))
 }
 
 /// `seed=3,days=7,...` over the generator's defaults (keys are the generator's field names),
@@ -133,10 +141,43 @@ pub fn window(traffic: Traffic, days: Option<u32>) -> Result<Traffic, CliError> 
     Ok(Traffic { start: traffic.start, per_minute: traffic.per_minute[..minutes].to_vec() })
 }
 
+/// [`window`], cutting the concurrency measured beside the traffic to the same minutes.
+pub fn window_measured(
+    traffic: Traffic,
+    concurrency: Option<Concurrency>,
+    days: Option<u32>,
+) -> Result<(Traffic, Option<Concurrency>), CliError> {
+    let traffic = window(traffic, days)?;
+    let concurrency = concurrency.map(|c| c.truncated(traffic.per_minute.len()));
+    Ok((traffic, concurrency))
+}
+
+/// The request duration a concurrency policy is simulated with, and where it comes from: an
+/// explicit `--request-seconds` wins; else the one measured from the traffic's concurrency, if
+/// any. The estimate's line (and which one is used) goes to stderr.
+fn request_seconds(params: &mut Params, traffic: &Traffic, concurrency: Option<&Concurrency>) -> Option<&'static str> {
+    let estimate = concurrency.map_or(Estimate::Absent, |c| measured::estimate(traffic, c));
+    if let Some(mut line) = estimate.describe() {
+        if let (Some(given), Some(_)) = (params.request_seconds, estimate.seconds()) {
+            line.push_str(&format!("; --request-seconds {given} is used instead"));
+        }
+        output::stderr(&format!("{line}\n"));
+    }
+    match (params.request_seconds, estimate.seconds()) {
+        (Some(_), _) => Some("--request-seconds"),
+        (None, Some(seconds)) => {
+            params.request_seconds = Some(seconds);
+            Some(render::simulation::REQUEST_SECONDS_MEASURED)
+        }
+        (None, None) => None,
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 pub fn simulate(
     spec: &Path,
     (traffic, label): (Traffic, String),
+    measured_concurrency: Option<&Concurrency>,
     endpoint: Option<&str>,
     region: Option<&str>,
     prices_path: Option<&Path>,
@@ -154,7 +195,8 @@ pub fn simulate(
     inputs.allow_undeclared = !compare.is_empty();
     let mut declared = std::collections::BTreeSet::new();
     let mut undeclared = Vec::new();
-    let params = params(model, concurrency);
+    let mut params = params(model, concurrency);
+    let request_seconds_from = request_seconds(&mut params, &traffic, measured_concurrency);
     let minutes = traffic.per_minute.len() as u32;
     let with_series = format == OutputFormat::Json || chart_path.is_some();
     let mut results: Vec<VariantResult> = Vec::new();
@@ -236,6 +278,7 @@ pub fn simulate(
         traffic: &label,
         prices: &used,
         params: &params,
+        request_seconds_from: params.request_seconds.and(request_seconds_from),
         verdicts: &verdicts,
     };
     let text = match format {
@@ -621,6 +664,9 @@ pub struct CloudWatchTraffic {
     pub label: String,
     /// Notes and warnings for stderr (and, in `traffic export`, the CSV's comment lines).
     pub notes: Vec<String>,
+    /// The endpoint's mean concurrency per minute, when asked for and CloudWatch has
+    /// ConcurrentRequestsPerModel datapoints for every variant.
+    pub concurrency: Option<Concurrency>,
 }
 
 /// The end of the window: [`NOW_VAR`] if set, else the clock.
@@ -650,11 +696,14 @@ fn period_for(days: u32) -> Result<i64, CliError> {
 
 /// Reads the Invocations of the spec's endpoint (`--endpoint` picks it, as for simulate), summed
 /// over its variants, for the last `days` days: one-minute sums within CloudWatch's one-minute
-/// retention, five-minute sums (spread evenly over their minutes) beyond it.
+/// retention, five-minute sums (spread evenly over their minutes) beyond it. With
+/// `with_concurrency`, also ConcurrentRequestsPerModel, in the same calls.
+#[allow(clippy::too_many_arguments)]
 pub async fn cloudwatch_traffic(
     spec: &Path,
     endpoint: Option<&str>,
     days: Option<u32>,
+    with_concurrency: bool,
     region: Option<&str>,
     vars: &VarArgs,
     args: &AwsReadArgs,
@@ -700,6 +749,7 @@ pub async fn cloudwatch_traffic(
         start,
         end,
         period_seconds: period,
+        concurrency: with_concurrency,
     };
     let read = cloudwatch::invocations(&loaded.config, &query, None).await?;
     // The endpoint's traffic is the sum of its variants'.
@@ -739,8 +789,60 @@ pub async fn cloudwatch_traffic(
     if let Some(sentence) = gaps.describe(traffic.start) {
         notes.push(format!("warning: {sentence}"));
     }
+    let concurrency = if with_concurrency {
+        let (concurrency, note) = concurrency_of(&traffic, &variants, &e.name, &read.concurrency, period)?;
+        notes.extend(note);
+        concurrency
+    } else {
+        None
+    };
     let label = format!("CloudWatch Invocations of {} in {region_name}, {}-minute sums", e.name, period / 60);
-    Ok(CloudWatchTraffic { traffic, label, notes })
+    Ok(CloudWatchTraffic { traffic, label, notes, concurrency })
+}
+
+/// The endpoint's mean concurrency per minute from each variant's ConcurrentRequestsPerModel
+/// sums: a period counts only where every variant has a datapoint, since the traffic it is set
+/// against is the sum of all of them. A variant without any datapoint (a container that does
+/// not publish the metric) is normal: a note says so and the traffic is used without it.
+fn concurrency_of(
+    traffic: &Traffic,
+    variants: &[String],
+    endpoint: &str,
+    per_variant: &[Vec<cloudwatch::Datapoint>],
+    period: i64,
+) -> Result<(Option<Concurrency>, Option<String>), CliError> {
+    let missing: Vec<&str> =
+        variants.iter().zip(per_variant).filter(|(_, points)| points.is_empty()).map(|(v, _)| v.as_str()).collect();
+    if !missing.is_empty() || per_variant.len() != variants.len() {
+        let which = if missing.len() == 1 { "variant" } else { "variants" };
+        let why = if missing.len() == variants.len() {
+            "the request duration is not measured; only Invocations are used"
+        } else {
+            "the request duration needs every variant's (the traffic is their sum), so it is not measured; only Invocations are used"
+        };
+        return Ok((
+            None,
+            Some(format!(
+                "note: CloudWatch has no {} datapoints for {which} {} of endpoint {endpoint} (containers that do not publish it, such as older ones): {why}",
+                cloudwatch::CONCURRENCY_METRIC,
+                missing.join(", "),
+            )),
+        ));
+    }
+    let mut sums: BTreeMap<i64, (usize, f64)> = BTreeMap::new();
+    for point in per_variant.iter().flatten() {
+        let entry = sums.entry(point.at).or_insert((0, 0.0));
+        entry.0 += 1;
+        entry.1 += point.sum;
+    }
+    let points: Vec<(DateTime<Utc>, f64)> = sums
+        .iter()
+        .filter(|(_, &(count, _))| count == variants.len())
+        .filter_map(|(&at, &(_, sum))| DateTime::from_timestamp(at, 0).map(|t| (t, measured::mean_of_sum(sum, period))))
+        .collect();
+    let concurrency = measured::from_periods(traffic, (period / 60) as u32, &points)
+        .map_err(|err| CliError::Traffic { path: CLOUDWATCH.to_string(), message: err.to_string() })?;
+    Ok((Some(concurrency), None))
 }
 
 /// `traffic export SPEC`: what `--traffic cloudwatch` would simulate, as CSV, with the notes as
@@ -756,7 +858,7 @@ pub async fn export(
     args: &AwsReadArgs,
     colour: ColorChoice,
 ) -> Result<Outcome, CliError> {
-    let read = cloudwatch_traffic(spec, endpoint, Some(days), region, vars, args, colour).await?;
+    let read = cloudwatch_traffic(spec, endpoint, Some(days), true, region, vars, args, colour).await?;
     for note in &read.notes {
         output::stderr(&format!("{note}\n"));
     }
@@ -764,7 +866,10 @@ pub async fn export(
     for note in &read.notes {
         text.push_str(&format!("# {note}\n"));
     }
-    text.push_str(&traffic::to_csv(&read.traffic));
+    match read.concurrency.as_ref().filter(|c| c.any()) {
+        Some(concurrency) => text.push_str(&traffic::to_csv_with_concurrency(&read.traffic, concurrency)),
+        None => text.push_str(&traffic::to_csv(&read.traffic)),
+    }
     match out {
         Some(path) => {
             std::fs::write(path, text).map_err(|err| CliError::WriteFile { path: path.display().to_string(), err })?;

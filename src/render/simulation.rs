@@ -30,6 +30,9 @@ pub struct Context<'a> {
     /// One per table used: specs in different regions are priced from their own.
     pub prices: &'a [TableUse<'a>],
     pub params: &'a Params,
+    /// Where `params.request_seconds` comes from: `--request-seconds`, or
+    /// `ConcurrentRequestsPerModel` when measured from the traffic's concurrency.
+    pub request_seconds_from: Option<&'static str>,
     /// Each compared spec against the first one, in `--compare` order.
     pub verdicts: &'a [Verdict],
 }
@@ -157,7 +160,7 @@ pub fn table(results: &[VariantResult], ctx: &Context<'_>) -> String {
     let first = results.first().map(|r| r.label.as_str());
     let invocations = results.iter().filter(|r| Some(r.label.as_str()) == first).map(|r| r.summary.invocations).sum();
     let mut out = header(ctx.start, ctx.minutes, ctx.traffic, Some(invocations), ctx.prices);
-    out.push_str(&concurrency_lines(results, ctx.params));
+    out.push_str(&concurrency_lines(results, ctx.params, ctx.request_seconds_from));
     out.push_str(&launch_line(ctx.params));
     out.push('\n');
     let mut rows = vec![vec![
@@ -204,13 +207,17 @@ pub fn table(results: &[VariantResult], ctx: &Context<'_>) -> String {
 
 /// How the variants scaling on concurrency were simulated, with the assumptions (AWS does not
 /// document the high-resolution alarms); nothing when no variant does.
-fn concurrency_lines(results: &[VariantResult], params: &Params) -> String {
+fn concurrency_lines(results: &[VariantResult], params: &Params, from: Option<&str>) -> String {
     let mut out = String::new();
     let seconds = params.request_seconds.unwrap_or(0.0);
+    let from = match from {
+        Some(REQUEST_SECONDS_MEASURED) => format!("measured from {REQUEST_SECONDS_MEASURED}"),
+        _ => "--request-seconds".to_string(),
+    };
     for r in results {
         let Some(target) = r.concurrency_target else { continue };
         out.push_str(&format!(
-            "{} {}/{} scales on concurrent requests per model: target {} concurrent requests per instance, {} invocations per instance per minute at {} s per request (--request-seconds; concurrency = requests per second x seconds per request).\n",
+            "{} {}/{} scales on concurrent requests per model: target {} concurrent requests per instance, {} invocations per instance per minute at {} s per request ({from}; concurrency = requests per second x seconds per request).\n",
             r.label,
             r.endpoint,
             r.variant,
@@ -229,6 +236,9 @@ fn concurrency_lines(results: &[VariantResult], params: &Params) -> String {
     }
     out
 }
+
+/// [`Context::request_seconds_from`] when the request duration was measured.
+pub const REQUEST_SECONDS_MEASURED: &str = "ConcurrentRequestsPerModel";
 
 /// The launch delay in its stages, when given so; nothing otherwise.
 fn launch_line(params: &Params) -> String {
@@ -361,6 +371,10 @@ struct SimulationDoc<'a> {
     traffic: &'a str,
     prices: Vec<PricesDoc<'a>>,
     params: &'a Params,
+    /// `--request-seconds` or `ConcurrentRequestsPerModel` (measured), when a request duration
+    /// is used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_seconds_from: Option<&'static str>,
     results: &'a [VariantResult],
     verdicts: &'a [Verdict],
 }
@@ -406,6 +420,7 @@ pub fn json(results: &[VariantResult], ctx: &Context<'_>) -> String {
         traffic: ctx.traffic,
         prices: ctx.prices.iter().map(|u| PricesDoc::of(u.table, u.choice, u.specs.clone())).collect(),
         params: ctx.params,
+        request_seconds_from: ctx.request_seconds_from,
         results,
         verdicts: ctx.verdicts,
     };

@@ -51,6 +51,16 @@ pub const LAUNCH_STAGE_MINUTES: RangeInclusive<u32> = 0..=480;
 /// longest a SageMaker real-time invocation may take, with streaming, is far below it).
 pub const REQUEST_SECONDS: RangeInclusive<f64> = 0.001..=3600.0;
 
+/// The most concurrent requests an endpoint's mean may show in a minute, from CloudWatch or the
+/// CSV's `concurrency` column: as [`MAX_INVOCATIONS_PER_MINUTE`], far beyond one endpoint, so a
+/// value above it is a unit mistake or a corrupted answer.
+pub const MAX_CONCURRENT_REQUESTS: f64 = 1e9;
+
+/// The fewest requests a request duration is measured from (Little's law over the minutes with
+/// a `ConcurrentRequestsPerModel` datapoint): below it, the estimate would rest on a handful of
+/// requests and the 10-second samples' rounding, so none is made.
+pub const MIN_MEASURED_REQUESTS: f64 = 100.0;
+
 /// `--hires-scale-out-periods`: 10-second datapoints before a high-resolution scale-out, from
 /// one to an hour's worth.
 pub const HIRES_SCALE_OUT_PERIODS: RangeInclusive<u32> = 1..=360;

@@ -34,6 +34,9 @@ fn run(account: &Account, args: &[&str]) -> Output {
     es(args).envs(env).run()
 }
 
+/// The one line for an endpoint whose containers publish no ConcurrentRequestsPerModel.
+const NO_CONCURRENCY: &str = "note: CloudWatch has no ConcurrentRequestsPerModel datapoints for variants main, canary of endpoint demo (containers that do not publish it, such as older ones): the request duration is not measured; only Invocations are used\n";
+
 const GAP: &str = "warning: CloudWatch has no Invocations datapoint for 3 of the 60 minutes from 2026-11-02T08:00:00Z to 2026-11-02T09:00:00Z, in 1 gap (the longest 3 minutes): at 2026-11-02T08:10:00Z (3 minutes); they are simulated as 0 invocations (CloudWatch has no datapoint for a period without requests, nor for one whose data is missing)\n";
 
 #[test]
@@ -50,7 +53,7 @@ fn simulate_reads_the_endpoint_from_cloudwatch_and_reports_gaps() {
         .code(0);
     assert_eq!(
         out.stderr,
-        format!("note: read the Invocations of endpoint demo (variants main, canary) in us-east-1 (Sum per 60 s) from 2026-11-01T09:00:00Z to 2026-11-02T09:00:00Z in 1 GetMetricData call: 57 datapoints from 2026-11-02T08:00:00Z to 2026-11-02T09:00:00Z\n{GAP}")
+        format!("note: read the Invocations of endpoint demo (variants main, canary) in us-east-1 (Sum per 60 s) from 2026-11-01T09:00:00Z to 2026-11-02T09:00:00Z in 1 GetMetricData call: 57 datapoints from 2026-11-02T08:00:00Z to 2026-11-02T09:00:00Z\n{GAP}{NO_CONCURRENCY}")
     );
     assert_expected("tests/expected/simulate-cloudwatch.txt", &out.stdout);
     assert_eq!(account.operations(), ["GetMetricData"]);
@@ -71,7 +74,7 @@ fn the_exported_csv_simulates_the_same() {
     let csv = dir.path.join("traffic.csv");
     let out = run(&account, &["traffic", "export", spec.arg(), "--days", "1", "--out", csv.to_str().unwrap()]).code(0);
     assert!(
-        out.stderr.ends_with(&format!("{GAP}Wrote 60 minutes of traffic to {}.\n", csv.display())),
+        out.stderr.ends_with(&format!("{GAP}{NO_CONCURRENCY}Wrote 60 minutes of traffic to {}.\n", csv.display())),
         "{}",
         out.stderr
     );
@@ -80,7 +83,10 @@ fn the_exported_csv_simulates_the_same() {
         text.starts_with("# endpoint-scale traffic export\n# note: read the Invocations of endpoint demo"),
         "{text}"
     );
-    assert!(text.contains(&format!("# {GAP}timestamp,invocations\n2026-11-02T08:00:00Z,100\n")), "{text}");
+    assert!(
+        text.contains(&format!("# {GAP}# {NO_CONCURRENCY}timestamp,invocations\n2026-11-02T08:00:00Z,100\n")),
+        "{text}"
+    );
     assert!(text.contains("\n2026-11-02T08:10:00Z,0\n2026-11-02T08:11:00Z,0\n"), "{text}");
     // Main and canary are summed: 100 + 7 * (30 % 11) + 20.
     assert!(text.contains("\n2026-11-02T08:30:00Z,176\n"), "{text}");
@@ -150,14 +156,14 @@ fn no_data_and_malformed_answers_are_errors_not_panics() {
         let out = run(&account, &["simulate", spec.arg(), "--traffic", "cloudwatch", "--days", "1"]).code(1);
         assert_eq!(
             out.stderr,
-            format!("error: GetMetricData on the Invocations metric of endpoint demo (variant main, canary) got an answer that is not an AWS response ({message}): check that --endpoint-url or AWS_ENDPOINT_URL, if set, points at an AWS API\n")
+            format!("error: GetMetricData on the Invocations and ConcurrentRequestsPerModel metrics of endpoint demo (variant main, canary) got an answer that is not an AWS response ({message}): check that --endpoint-url or AWS_ENDPOINT_URL, if set, points at an AWS API\n")
         );
     }
     account.control_post("cloudwatch", json!({"corrupt": "not-cbor"}));
     let out = run(&account, &["simulate", spec.arg(), "--traffic", "cloudwatch", "--days", "1"]).code(1);
     assert!(
         out.stderr
-            .starts_with("error: GetMetricData on the Invocations metric of endpoint demo (variant main, canary) "),
+            .starts_with("error: GetMetricData on the Invocations and ConcurrentRequestsPerModel metrics of endpoint demo (variant main, canary) "),
         "{}",
         out.stderr
     );
@@ -178,7 +184,7 @@ fn access_denied_names_cloudwatch_get_metric_data() {
     let out = out.code(1);
     assert_eq!(
         out.stderr,
-        format!("error: GetMetricData on the Invocations metric of endpoint demo (variant main, canary) was denied: the IAM action cloudwatch:GetMetricData is not allowed for these credentials (User: {} is not authorized to perform: cloudwatch:GetMetricData because no identity-based policy allows the cloudwatch:GetMetricData action)\n", user.arn)
+        format!("error: GetMetricData on the Invocations and ConcurrentRequestsPerModel metrics of endpoint demo (variant main, canary) was denied: the IAM action cloudwatch:GetMetricData is not allowed for these credentials (User: {} is not authorized to perform: cloudwatch:GetMetricData because no identity-based policy allows the cloudwatch:GetMetricData action)\n", user.arn)
     );
 }
 
@@ -207,4 +213,111 @@ fn recommend_reads_the_same_history_as_the_export() {
     let (offline, _) = recommend(&[csv.to_str().unwrap()]);
     assert_eq!(live, offline);
     assert_eq!(account.operations(), ["GetMetricData", "GetMetricData"]);
+}
+
+/// A variant scaling on concurrency, with no `--request-seconds` of its own.
+const CONCURRENCY_SPEC: &str = "version: 1\nproject: chat\nendpoints:\n  - name: chat\n    model:\n      existing: chat-llm\n    variants:\n      - name: main\n        instance_type: ml.c5.large\n        initial_instance_count: 1\n        max_rps_per_instance: 20\n        autoscaling:\n          min: 1\n          max: 6\n          metric: concurrent_requests_per_model\n          target:\n            max_concurrency_per_instance: 8\n            safety_factor: 0.5\n";
+
+/// An hour of chat/main from 08:00: 600 + 60 x (m % 7) requests a minute, each 0.25 s in the
+/// container, so two containers hold (requests per second x 0.25) / 2 each, sampled every 10 s.
+fn seeded_concurrency(with_concurrency: bool) -> Account {
+    let account = emulator().account();
+    let per_minute: Vec<f64> = (0..60).map(|m| 600.0 + 60.0 * f64::from(m % 7)).collect();
+    account.control_post(
+        "metrics",
+        json!({"endpoint": "chat", "variant": "main", "start": "2026-11-02T08:00:00Z", "values": per_minute}),
+    );
+    if with_concurrency {
+        let samples: Vec<f64> = per_minute.iter().flat_map(|&n| [n / 60.0 * 0.25 / 2.0; 6]).collect();
+        for instance in ["i-a", "i-b"] {
+            account.control_post(
+                "metrics",
+                json!({"endpoint": "chat", "variant": "main", "start": "2026-11-02T08:00:00Z", "values": samples,
+                       "metric": "ConcurrentRequestsPerModel", "step_seconds": 10, "instance": instance}),
+            );
+        }
+    }
+    account
+}
+
+const READ_CHAT: &str = "note: read the Invocations of endpoint chat (variant main) in us-east-1 (Sum per 60 s) from 2026-11-01T09:00:00Z to 2026-11-02T09:00:00Z in 1 GetMetricData call: 60 datapoints from 2026-11-02T08:00:00Z to 2026-11-02T09:00:00Z\n";
+/// 60 x 600 + 60 x (8 x 21 + 0 + 1 + 2 + 3) = 46,440 requests in the hour.
+const MEASURED: &str = "note: measured from ConcurrentRequestsPerModel over 60 minutes: 0.250 s per request (Little's law: mean concurrency / arrival rate, over 46440 requests; time in the container, queueing included)";
+
+#[test]
+fn a_concurrency_policy_uses_the_request_duration_measured_from_cloudwatch() {
+    let account = seeded_concurrency(true);
+    let spec = TempSpec::new("chat.yaml", CONCURRENCY_SPEC);
+    let live = run(&account, &["simulate", spec.arg(), "--traffic", "cloudwatch", "--days", "1"]).code(0);
+    assert_eq!(live.stderr, format!("{READ_CHAT}{MEASURED}\n"));
+    assert!(
+        live.stdout.contains("chat/main scales on concurrent requests per model: target 4 concurrent requests per instance, 960 invocations per instance per minute at 0.25 s per request (measured from ConcurrentRequestsPerModel; concurrency = requests per second x seconds per request).\n"),
+        "{}",
+        live.stdout
+    );
+    // The export keeps the concurrency: its simulation is the same, measurement included.
+    let dir = TempDir::new();
+    let csv = dir.path.join("traffic.csv");
+    run(&account, &["traffic", "export", spec.arg(), "--days", "1", "--out", csv.to_str().unwrap()]).code(0);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(
+        text.contains(
+            "\ntimestamp,invocations,concurrency\n2026-11-02T08:00:00Z,600,2.5\n2026-11-02T08:01:00Z,660,2.75\n"
+        ),
+        "{text}"
+    );
+    let json = |traffic: &[&str]| {
+        let mut args = vec!["simulate", spec.arg(), "--traffic"];
+        args.extend(traffic);
+        args.extend(["--output", "json"]);
+        let out = run(&account, &args).code(0);
+        (without_label(&out.stdout), out.stderr)
+    };
+    let (live, _) = json(&["cloudwatch", "--days", "1"]);
+    let (offline, stderr) = json(&[csv.to_str().unwrap()]);
+    assert_eq!(stderr, format!("{MEASURED}\n"));
+    assert_eq!(live, offline);
+    assert_eq!(live["request_seconds_from"], "ConcurrentRequestsPerModel");
+    assert_eq!(live["params"]["request_seconds"], 0.25);
+    // An explicit --request-seconds wins, and both say so.
+    let out =
+        run(&account, &["simulate", spec.arg(), "--traffic", "cloudwatch", "--days", "1", "--request-seconds", "0.5"])
+            .code(0);
+    assert_eq!(out.stderr, format!("{READ_CHAT}{MEASURED}; --request-seconds 0.5 is used instead\n"));
+    assert!(out.stdout.contains("at 0.5 s per request (--request-seconds; concurrency"), "{}", out.stdout);
+}
+
+#[test]
+fn without_concurrency_datapoints_a_concurrency_policy_still_needs_the_flag() {
+    let account = seeded_concurrency(false);
+    let spec = TempSpec::new("chat.yaml", CONCURRENCY_SPEC);
+    let out = run(&account, &["simulate", spec.arg(), "--traffic", "cloudwatch", "--days", "1"]).code(1);
+    assert_eq!(
+        out.stderr,
+        format!("{READ_CHAT}note: CloudWatch has no ConcurrentRequestsPerModel datapoints for variant main of endpoint chat (containers that do not publish it, such as older ones): the request duration is not measured; only Invocations are used\nerror: {}: variant chat/main scales on concurrent requests per model: give --request-seconds S, the mean seconds one request takes (from a load test or the ModelLatency metric), so the simulator can turn the traffic into concurrency (requests per second x seconds per request)\n", spec.arg())
+    );
+    let out =
+        run(&account, &["simulate", spec.arg(), "--traffic", "cloudwatch", "--days", "1", "--request-seconds", "0.25"])
+            .code(0);
+    assert!(out.stdout.contains("at 0.25 s per request (--request-seconds; concurrency"), "{}", out.stdout);
+    // The export has no concurrency column then: nothing was measured.
+    let out = run(&account, &["traffic", "export", spec.arg(), "--days", "1"]).code(0);
+    assert!(out.stdout.contains("\ntimestamp,invocations\n2026-11-02T08:00:00Z,600\n"), "{}", out.stdout);
+}
+
+#[test]
+fn absurd_concurrency_from_cloudwatch_is_an_error() {
+    let account = seeded_concurrency(false);
+    account.control_post(
+        "metrics",
+        json!({"endpoint": "chat", "variant": "main", "start": "2026-11-02T08:00:00Z", "values": [1e300],
+               "metric": "ConcurrentRequestsPerModel", "step_seconds": 10}),
+    );
+    let spec = TempSpec::new("chat.yaml", CONCURRENCY_SPEC);
+    let out = run(&account, &["simulate", spec.arg(), "--traffic", "cloudwatch", "--days", "1"]).code(1);
+    assert_eq!(
+        out.stderr,
+        // 10^300 in one 10-second sample: a mean of 10^300 x 10 / 60 over the minute.
+        "error: traffic cloudwatch: CloudWatch reports a mean of 1.6666666666666668e299 concurrent requests at 2026-11-02T08:00:00Z; a mean of concurrent requests is 0 to 1000000000\n"
+    );
 }

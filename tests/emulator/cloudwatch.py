@@ -5,10 +5,13 @@ answer is CBOR with the same header, timestamps as CBOR tag 1 (epoch seconds), e
 map with `__type` and `message` (CloudWatch is awsQueryCompatible, so the query error code also
 goes in the `x-amzn-query-error` header).
 
-The data is not moto's: metric values per minute are seeded through the control API
-(`POST /_emulator/metrics`) and GetMetricData sums them per requested period, omitting periods
-with no seeded minute, as CloudWatch has no datapoint for a period nothing was published in. See
-README.md, "CloudWatch".
+The data is not moto's: metric samples are seeded through the control API
+(`POST /_emulator/metrics`), one a minute by default (`Invocations`: each minute's count) or one
+every 10 seconds (`step_seconds: 10`, as SageMaker emits `ConcurrentRequestsPerModel`), and per
+`instance` when several containers publish under the same dimensions. GetMetricData computes
+the asked statistic (Sum, SampleCount, Average, Minimum, Maximum) over the samples of each
+requested period, omitting periods with none, as CloudWatch has no datapoint for a period
+nothing was published in. See README.md, "CloudWatch".
 """
 
 import base64
@@ -27,8 +30,15 @@ MAX_DATAPOINTS = 100_800  # API reference, GetMetricData: as many as 100,800 dat
 CORRUPTIONS = ("not-cbor", "lengths", "off-period", "negative")
 
 _lock = threading.Lock()
-# Per account: (namespace, metric, endpoint, variant) -> {epoch minute: value}
-_metrics: dict[str, dict[tuple, dict[int, float]]] = {}
+# Per account: (namespace, metric, endpoint, variant) -> {(epoch second, instance): value}
+_metrics: dict[str, dict[tuple, dict[tuple, float]]] = {}
+STATISTICS = {
+    "Sum": sum,
+    "SampleCount": lambda xs: float(len(xs)),
+    "Average": lambda xs: sum(xs) / len(xs),
+    "Minimum": min,
+    "Maximum": max,
+}
 # Per account: {"page_size": N or None, "corrupt": one of CORRUPTIONS or None}
 _config: dict[str, dict] = {}
 
@@ -43,7 +53,9 @@ def operation(environ: dict) -> str:
 
 def seed(account: str, body: Any) -> dict:
     """`{"endpoint", "variant", "start": RFC 3339 on a minute, "values": [number or null per
-    minute], "metric": "Invocations", "namespace": "AWS/SageMaker"}`; null leaves a minute empty."""
+    step], "metric": "Invocations", "namespace": "AWS/SageMaker", "step_seconds": 60 or 10,
+    "instance": ""}`; null leaves a step empty. Samples of different `instance`s are kept apart
+    (each container publishes its own) and aggregated together, as CloudWatch does."""
     if not isinstance(body, dict):
         raise ValueError("body must be a JSON object")
     for key in ("endpoint", "variant", "start"):
@@ -58,14 +70,20 @@ def seed(account: str, body: Any) -> dict:
         raise ValueError("`start` must be an RFC 3339 time such as 2026-11-02T08:00:00Z")
     if start.tzinfo is None or start.second or start.microsecond:
         raise ValueError("`start` must have a time zone and be on a whole minute")
-    minute = int(start.timestamp()) // 60
+    step = body.get("step_seconds", 60)
+    if step not in (10, 60) or isinstance(step, bool):
+        raise ValueError("`step_seconds` must be 60 (one value a minute) or 10 (a high-resolution sample)")
+    instance = body.get("instance", "")
+    if not isinstance(instance, str):
+        raise ValueError("`instance` must be a string")
+    first = int(start.timestamp())
     key = (body.get("namespace", "AWS/SageMaker"), body.get("metric", "Invocations"), body["endpoint"], body["variant"])
     with _lock:
         series = _metrics.setdefault(account, {}).setdefault(key, {})
         for i, v in enumerate(values):
             if v is not None:
-                series[minute + i] = float(v)
-        return {"series": len(_metrics[account]), "minutes": len(series)}
+                series[(first + i * step, instance)] = float(v)
+        return {"series": len(_metrics[account]), "minutes": len({at // 60 for at, _ in series}), "samples": len(series)}
 
 
 def configure(account: str, body: Any) -> dict:
@@ -150,19 +168,20 @@ def get_metric_data(account: str, request: Any) -> dict:
                 raise CloudWatchError("ValidationError", "Each query needs an Id and a MetricStat (the emulator serves no expressions).")
             metric = stat.get("Metric") or {}
             period = stat.get("Period")
-            if stat.get("Stat") != "Sum" or not isinstance(period, int) or period <= 0 or period % 60:
-                raise CloudWatchError("ValidationError", "The emulator serves Stat Sum over a Period that is a multiple of 60.")
+            statistic = STATISTICS.get(stat.get("Stat"))
+            if statistic is None or not isinstance(period, int) or period <= 0 or period % 60:
+                raise CloudWatchError("ValidationError", f"The emulator serves Stat {', '.join(STATISTICS)} over a Period that is a multiple of 60.")
             dims = {d.get("Name"): d.get("Value") for d in metric.get("Dimensions") or [] if isinstance(d, dict)}
             key = (metric.get("Namespace"), metric.get("MetricName"), dims.get("EndpointName"), dims.get("VariantName"))
             series = metrics.get(key, {})
-            sums: dict[int, float] = {}
-            for minute, value in series.items():
-                at = minute * 60
+            buckets: dict[int, list[float]] = {}
+            for (at, _), value in series.items():
                 if start <= at < end:
                     bucket = start + (at - start) // period * period
-                    sums[bucket] = sums.get(bucket, 0.0) + value
-            for at in sorted(sums, reverse=not ascending):
-                points.append((q["Id"], at, sums[at]))
+                    buckets.setdefault(bucket, []).append(value)
+            for at in sorted(buckets, reverse=not ascending):
+                points.append((q["Id"], at, statistic(buckets[at])))
+        labels = {q["Id"]: ((q.get("MetricStat") or {}).get("Metric") or {}).get("MetricName", "") for q in queries}
         ids = [q["Id"] for q in queries]
     offset = _offset(request["NextToken"]) if request.get("NextToken") else 0
     page = points[offset:offset + size]
@@ -172,7 +191,7 @@ def get_metric_data(account: str, request: Any) -> dict:
         mine = [(at, v) for i, at, v in page if i == qid]
         results.append({
             "Id": qid,
-            "Label": "Invocations",
+            "Label": labels.get(qid, ""),
             "Timestamps": [cbor2.CBORTag(1, at) for at, _ in mine],
             "Values": [v for _, v in mine],
             "StatusCode": "PartialData" if more else "Complete",

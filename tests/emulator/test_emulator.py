@@ -1414,18 +1414,50 @@ def _cbor_call(env: "Env", request: dict, key: str = None, secret: str = "test",
         return err.code, dict(err.headers), cbor2.loads(err.read())
 
 
-def _query(endpoint="demo", variant="primary", period=60, qid="v0"):
+def _query(endpoint="demo", variant="primary", period=60, qid="v0", metric="Invocations", stat="Sum"):
     return {"Id": qid, "ReturnData": True, "MetricStat": {
-        "Metric": {"Namespace": "AWS/SageMaker", "MetricName": "Invocations",
+        "Metric": {"Namespace": "AWS/SageMaker", "MetricName": metric,
                    "Dimensions": [{"Name": "EndpointName", "Value": endpoint}, {"Name": "VariantName", "Value": variant}]},
-        "Period": period, "Stat": "Sum"}}
+        "Period": period, "Stat": stat}}
+
+
+def test_cloudwatch_serves_statistics_of_high_resolution_samples_over_instances(env):
+    """ConcurrentRequestsPerModel as SageMaker emits it: a sample every 10 s from each container,
+    all under the variant's dimensions; a period's statistic covers every sample in it."""
+    import cbor2
+
+    t0 = 1_793_606_400  # 2026-11-02T08:00:00Z
+    seed = {"endpoint": "demo", "variant": "primary", "start": "2026-11-02T08:00:00Z",
+            "metric": "ConcurrentRequestsPerModel", "step_seconds": 10}
+    assert env.control("POST", "metrics", {**seed, "instance": "a", "values": [1, 2, 3, 4, 5, 6, 7]}) == \
+        {"series": 1, "minutes": 2, "samples": 7}
+    assert env.control("POST", "metrics", {**seed, "instance": "b", "values": [0, 0, 0, None, 0, 0]}) == \
+        {"series": 1, "minutes": 2, "samples": 12}
+    stats = ["Sum", "SampleCount", "Average", "Minimum", "Maximum"]
+    queries = [_query(metric="ConcurrentRequestsPerModel", stat=stat, qid=f"s{i}") for i, stat in enumerate(stats)]
+    status, _, answer = _cbor_call(env, {"MetricDataQueries": queries, "StartTime": cbor2.CBORTag(1, t0),
+                                         "EndTime": cbor2.CBORTag(1, t0 + 120), "ScanBy": "TimestampAscending"})
+    assert status == 200
+    values = {r["Id"]: r["Values"] for r in answer["MetricDataResults"]}
+    assert [r["Label"] for r in answer["MetricDataResults"]] == ["ConcurrentRequestsPerModel"] * 5
+    # Minute 08:00: a's 1..6 and b's five zeros; minute 08:01: a's 7 alone.
+    assert values == {"s0": [21.0, 7.0], "s1": [11.0, 1.0], "s2": [21.0 / 11, 7.0], "s3": [0.0, 7.0], "s4": [6.0, 7.0]}
+    # Invocations of the same variant are another series; an unknown statistic is refused.
+    status, _, answer = _cbor_call(env, {"MetricDataQueries": [_query()], "StartTime": cbor2.CBORTag(1, t0),
+                                         "EndTime": cbor2.CBORTag(1, t0 + 120)})
+    assert answer["MetricDataResults"][0]["Values"] == []
+    status, _, answer = _cbor_call(env, {"MetricDataQueries": [_query(stat="p99")], "StartTime": cbor2.CBORTag(1, t0),
+                                         "EndTime": cbor2.CBORTag(1, t0 + 120)})
+    assert status == 400 and answer["__type"] == "ValidationError"
+    with pytest.raises(urllib.error.HTTPError):
+        env.control("POST", "metrics", {**seed, "step_seconds": 30, "values": [1]})
 
 
 def test_cloudwatch_get_metric_data_sums_seeded_minutes_in_cbor(env):
     import cbor2
 
     assert env.control("POST", "metrics", {"endpoint": "demo", "variant": "primary", "start": "2026-11-02T08:00:00Z",
-                                           "values": [1, 2, None, 4, 5, 6, 7]}) == {"series": 1, "minutes": 6}
+                                           "values": [1, 2, None, 4, 5, 6, 7]}) == {"series": 1, "minutes": 6, "samples": 6}
     t0 = 1_793_606_400  # 2026-11-02T08:00:00Z
     status, headers, answer = _cbor_call(env, {"MetricDataQueries": [_query(period=300)],
                                                "StartTime": cbor2.CBORTag(1, t0), "EndTime": cbor2.CBORTag(1, t0 + 600),

@@ -1,5 +1,7 @@
 //! CSV traffic: `timestamp,invocations` rows, as a spreadsheet or a quick script writes them,
-//! and the same form written back with `to_csv`.
+//! and the same form written back with `to_csv`. `traffic export` adds a third column,
+//! `concurrency` (the endpoint's mean concurrent requests in the row's period, empty where
+//! CloudWatch had no datapoint), written by `to_csv_with_concurrency` and read back here.
 
 use std::fmt::Write as _;
 use std::io::Read;
@@ -7,10 +9,11 @@ use std::io::Read;
 use chrono::SecondsFormat;
 
 use super::{
-    assemble, check_span, input_minute, minutes, parse_invocations, parse_timestamp, Input, Point, Traffic,
-    TrafficError,
+    assemble, check_span, input_minute, minutes, parse_invocations, parse_timestamp, Concurrency, Input, Point,
+    Traffic, TrafficError,
 };
 use crate::diagnostic::shorten;
+use crate::simulate::limits::MAX_CONCURRENT_REQUESTS;
 
 /// One CSV field, trimmed, without the double quotes a spreadsheet may put around it.
 fn field(s: &str) -> &str {
@@ -34,8 +37,16 @@ pub fn parse_csv(text: &str) -> Result<Traffic, TrafficError> {
 /// [`parse_csv`] on a stream, one line at a time: a row beyond the longest accepted span is
 /// rejected before the rest of the input is read.
 pub(super) fn read_csv<R: Read>(input: &mut Input<R>) -> Result<Traffic, TrafficError> {
+    read_csv_measured(input).map(|(traffic, _)| traffic)
+}
+
+/// [`read_csv`], with the `concurrency` column when the header has it: each row's mean laid over
+/// the row's minutes as the invocations are (not divided: a mean, not a count).
+pub(super) fn read_csv_measured<R: Read>(input: &mut Input<R>) -> Result<(Traffic, Option<Concurrency>), TrafficError> {
     let mut header_line = None;
+    let mut with_concurrency = false;
     let mut points: Vec<Point> = Vec::new();
+    let mut cells: Vec<Option<f64>> = Vec::new();
     while let Some((line, text)) = input.next_line()? {
         let row = text.trim();
         // Skip blank and comment lines.
@@ -45,15 +56,19 @@ pub(super) fn read_csv<R: Read>(input: &mut Input<R>) -> Result<Traffic, Traffic
         if header_line.is_none() {
             let names: Vec<&str> = row.split(',').map(field).collect();
             let is_header = matches!(names.as_slice(), [t, i] if t.eq_ignore_ascii_case("timestamp") && i.eq_ignore_ascii_case("invocations"));
-            if !is_header {
+            with_concurrency = matches!(names.as_slice(), [t, i, c] if t.eq_ignore_ascii_case("timestamp") && i.eq_ignore_ascii_case("invocations") && c.eq_ignore_ascii_case("concurrency"));
+            if !is_header && !with_concurrency {
                 return Err(TrafficError::MissingHeader { line, found: shorten(row) });
             }
             header_line = Some(line);
             continue;
         }
         let fields: Vec<&str> = row.split(',').map(field).collect();
-        let [ts, inv] = fields.as_slice() else {
-            return Err(TrafficError::ColumnCount { line, found: fields.len() });
+        let (ts, inv, cell) = match (fields.as_slice(), with_concurrency) {
+            ([ts, inv], false) => (ts, inv, None),
+            ([ts, inv, c], true) => (ts, inv, Some(*c)),
+            (_, false) => return Err(TrafficError::ColumnCount { line, found: fields.len() }),
+            (_, true) => return Err(TrafficError::ConcurrencyColumnCount { line, found: fields.len() }),
         };
         let at = parse_timestamp(ts).ok_or_else(|| TrafficError::BadTimestamp { line, value: shorten(ts) })?;
         if let Some(prev) = points.last() {
@@ -70,11 +85,16 @@ pub(super) fn read_csv<R: Read>(input: &mut Input<R>) -> Result<Traffic, Traffic
         }
         let minute = input_minute(&at, ts, line)?;
         let value = parse_invocations(inv, line)?;
+        let concurrency = match cell.filter(|c| !c.is_empty()) {
+            None => None,
+            Some(c) => Some(parse_concurrency(c, line)?),
+        };
         let point = Point { at, minute, value, line };
         if let Some(first) = points.first() {
             check_span(first.minute, &point)?;
         }
         points.push(point);
+        cells.push(concurrency);
     }
     let Some(header_line) = header_line else {
         return Err(TrafficError::Empty);
@@ -82,7 +102,33 @@ pub(super) fn read_csv<R: Read>(input: &mut Input<R>) -> Result<Traffic, Traffic
     if points.is_empty() {
         return Err(TrafficError::NoRows { line: header_line });
     }
-    assemble(&points)
+    let traffic = assemble(&points)?;
+    if !with_concurrency {
+        return Ok((traffic, None));
+    }
+    // The step `assemble` spread the rows by: the smallest gap (it checked the others).
+    let step = points.windows(2).map(|w| w[1].minute - w[0].minute).min().unwrap_or(1).max(1);
+    let mut per_minute = vec![None; traffic.per_minute.len()];
+    if let Some(first) = points.first() {
+        for (p, cell) in points.iter().zip(&cells) {
+            let offset = p.minute - first.minute;
+            for m in offset..offset.saturating_add(step) {
+                if let Some(slot) = usize::try_from(m).ok().and_then(|m| per_minute.get_mut(m)) {
+                    *slot = *cell;
+                }
+            }
+        }
+    }
+    Ok((traffic, Some(Concurrency { per_minute })))
+}
+
+/// A mean of concurrent requests: a finite number from 0 to [`MAX_CONCURRENT_REQUESTS`].
+fn parse_concurrency(text: &str, line: usize) -> Result<f64, TrafficError> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|v| (0.0..=MAX_CONCURRENT_REQUESTS).contains(v))
+        .map(|v| v + 0.0)
+        .ok_or_else(|| TrafficError::BadConcurrency { line, value: shorten(text) })
 }
 
 /// The header and one row per minute: `2026-11-02T08:00:00Z,120`. Invocations use Rust's
@@ -94,6 +140,23 @@ pub fn to_csv(traffic: &Traffic) -> String {
     for (at, v) in minutes(traffic) {
         // Writing to a String cannot fail.
         let _ = writeln!(out, "{},{v}", at.to_rfc3339_opts(SecondsFormat::Secs, true));
+    }
+    out
+}
+
+/// [`to_csv`] with the `concurrency` column: `2026-11-02T08:00:00Z,120,1.5`, or an empty cell
+/// where the minute has no datapoint. [`read_measured`](super::read_measured) reads back identical
+/// `f64`s.
+pub fn to_csv_with_concurrency(traffic: &Traffic, concurrency: &Concurrency) -> String {
+    let mut out = String::with_capacity(40 * (traffic.per_minute.len() + 1));
+    out.push_str("timestamp,invocations,concurrency\n");
+    for (i, (at, v)) in minutes(traffic).enumerate() {
+        let at = at.to_rfc3339_opts(SecondsFormat::Secs, true);
+        // Writing to a String cannot fail.
+        let _ = match concurrency.per_minute.get(i).copied().flatten() {
+            Some(c) => writeln!(out, "{at},{v},{c}"),
+            None => writeln!(out, "{at},{v},"),
+        };
     }
     out
 }

@@ -14,6 +14,7 @@
 //! read. A file that is not text (`/dev/zero`) fails on its first line.
 
 mod cloudwatch;
+pub mod concurrency;
 mod csv;
 pub mod metric;
 mod synthetic;
@@ -22,11 +23,14 @@ use std::io::{BufRead, BufReader, Read, Take};
 
 use chrono::{DateTime, Datelike, NaiveDateTime, TimeDelta, Utc};
 
-use super::limits::{number, MAX_INPUT_BYTES, MAX_INVOCATIONS_PER_MINUTE, MAX_LINE_BYTES, MAX_MINUTES, YEARS};
+use super::limits::{
+    number, MAX_CONCURRENT_REQUESTS, MAX_INPUT_BYTES, MAX_INVOCATIONS_PER_MINUTE, MAX_LINE_BYTES, MAX_MINUTES, YEARS,
+};
 use crate::diagnostic::shorten;
 
 pub use cloudwatch::{parse_cloudwatch, to_cloudwatch_json};
-pub use csv::{parse_csv, to_csv};
+pub use concurrency::Concurrency;
+pub use csv::{parse_csv, to_csv, to_csv_with_concurrency};
 pub use synthetic::{allowed as synthetic_allowed, generate, settings_help, Generator, SETTINGS as SYNTHETIC_SETTINGS};
 
 /// Invocations of one endpoint in each minute from `start` (UTC, on a whole minute).
@@ -147,6 +151,12 @@ pub enum TrafficError {
     MetricTooMany { at: String, per_minute: String },
     #[error("CloudWatch returned a datapoint at {at} out of time order or off the period; run again, and report it if it persists")]
     MetricOrder { at: String },
+    #[error("line {line}: expected 3 columns (timestamp,invocations,concurrency) but found {found}; write a timestamp, a number and a mean concurrency (or nothing) per row")]
+    ConcurrencyColumnCount { line: usize, found: usize },
+    #[error("line {line}: concurrency `{value}` is not a mean of concurrent requests from 0 to {max}; write a number such as 2.5, or leave the cell empty where there was no datapoint", max = number(MAX_CONCURRENT_REQUESTS))]
+    BadConcurrency { line: usize, value: String },
+    #[error("CloudWatch reports a mean of {mean} concurrent requests at {at}; a mean of concurrent requests is 0 to {max}", max = number(MAX_CONCURRENT_REQUESTS))]
+    MetricConcurrency { at: String, mean: String },
     #[error("setting `{field}` {problem}")]
     InvalidGenerator { field: &'static str, problem: String },
 }
@@ -275,6 +285,18 @@ pub fn read<R: Read>(reader: R) -> Result<Traffic, TrafficError> {
         parse_cloudwatch(&text)
     } else {
         csv::read_csv(&mut input)
+    }
+}
+
+/// [`read`], with the concurrency of a CSV's third column (`timestamp,invocations,concurrency`,
+/// as `traffic export` writes it); CloudWatch JSON and two-column CSV have none.
+pub fn read_measured<R: Read>(reader: R) -> Result<(Traffic, Option<Concurrency>), TrafficError> {
+    let mut input = Input::new(reader);
+    if input.skip_blank_start()? == Some(b'{') {
+        let text = input.rest()?;
+        Ok((parse_cloudwatch(&text)?, None))
+    } else {
+        csv::read_csv_measured(&mut input)
     }
 }
 
