@@ -187,6 +187,8 @@ fn endpoint(e: &LiveEndpoint, policies: &[PolicyResource]) -> (spec::Endpoint, V
         kms_key_id: config.and_then(|c| c.kms_key_id.clone()).map(Pos::new),
         data_capture: config.and_then(|c| c.data_capture.as_ref()).map(data_capture),
         variants,
+        // DescribeEndpoint shows only the last rollout's settings, not the team's intent.
+        rollout: None,
     };
     (endpoint, unset)
 }

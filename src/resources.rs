@@ -14,7 +14,10 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::model::{DataCapture, Desired, EndpointModel, ModelRef, ScalingMetric, Tags, VariantModel, Vpc};
+use crate::model::{
+    Capacity, DataCapture, Desired, EndpointModel, ModelRef, OwnedAlarm, RollbackAlarm, Rollout, ScalingMetric, Strategy, Tags,
+    VariantModel, Vpc,
+};
 
 /// Prefix of the tags the tool sets on what it creates; users may not set such tags.
 pub const TAG_PREFIX: &str = "endpoint-scale:";
@@ -480,6 +483,204 @@ fn scaling_resources(endpoint: &str, v: &VariantModel, tags: &Tags) -> Vec<Resou
         }));
     }
     out
+}
+
+/// UpdateEndpoint's `DeploymentConfig` member, in the API's JSON shape (SageMaker API
+/// reference, DeploymentConfig): exactly one of the two policies, and the rollback alarms.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeploymentConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blue_green_update_policy: Option<BlueGreenUpdatePolicy>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rolling_update_policy: Option<RollingUpdatePolicy>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_rollback_configuration: Option<AutoRollbackConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BlueGreenUpdatePolicy {
+    pub traffic_routing_configuration: TrafficRoutingConfig,
+    pub termination_wait_in_seconds: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maximum_execution_timeout_in_seconds: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TrafficRoutingConfig {
+    /// `ALL_AT_ONCE`, `CANARY` or `LINEAR`.
+    #[serde(rename = "Type")]
+    pub kind: &'static str,
+    pub wait_interval_in_seconds: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub canary_size: Option<CapacitySize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub linear_step_size: Option<CapacitySize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RollingUpdatePolicy {
+    pub maximum_batch_size: CapacitySize,
+    pub wait_interval_in_seconds: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maximum_execution_timeout_in_seconds: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollback_maximum_batch_size: Option<CapacitySize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CapacitySize {
+    /// `INSTANCE_COUNT` or `CAPACITY_PERCENT`.
+    #[serde(rename = "Type")]
+    pub kind: &'static str,
+    pub value: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AutoRollbackConfig {
+    pub alarms: Vec<AlarmRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AlarmRef {
+    pub alarm_name: String,
+}
+
+impl From<Capacity> for CapacitySize {
+    fn from(c: Capacity) -> Self {
+        match c {
+            Capacity::Instances(n) => CapacitySize { kind: "INSTANCE_COUNT", value: n },
+            Capacity::Percent(p) => CapacitySize { kind: "CAPACITY_PERCENT", value: p },
+        }
+    }
+}
+
+/// The `DeploymentConfig` UpdateEndpoint sends for a rollout.
+pub fn deployment_config(rollout: &Rollout) -> DeploymentConfig {
+    let (blue_green, rolling) = match rollout.strategy {
+        Strategy::Rolling { batch, rollback_batch } => (
+            None,
+            Some(RollingUpdatePolicy {
+                maximum_batch_size: batch.into(),
+                wait_interval_in_seconds: rollout.bake_seconds,
+                maximum_execution_timeout_in_seconds: rollout.max_execution_seconds,
+                rollback_maximum_batch_size: rollback_batch.map(CapacitySize::from),
+            }),
+        ),
+        blue_green => {
+            let (kind, canary_size, linear_step_size) = match blue_green {
+                Strategy::Canary { size } => ("CANARY", Some(size.into()), None),
+                Strategy::Linear { step } => ("LINEAR", None, Some(step.into())),
+                _ => ("ALL_AT_ONCE", None, None),
+            };
+            let routing = TrafficRoutingConfig {
+                kind,
+                wait_interval_in_seconds: rollout.bake_seconds,
+                canary_size,
+                linear_step_size,
+            };
+            (
+                Some(BlueGreenUpdatePolicy {
+                    traffic_routing_configuration: routing,
+                    termination_wait_in_seconds: rollout.termination_wait_seconds,
+                    maximum_execution_timeout_in_seconds: rollout.max_execution_seconds,
+                }),
+                None,
+            )
+        }
+    };
+    let alarms: Vec<AlarmRef> =
+        rollout.alarms.iter().map(|a| AlarmRef { alarm_name: a.name().to_string() }).collect();
+    DeploymentConfig {
+        blue_green_update_policy: blue_green,
+        rolling_update_policy: rolling,
+        // The API's list takes 1 to 10 alarms: no alarms, no configuration.
+        auto_rollback_configuration: (!alarms.is_empty()).then_some(AutoRollbackConfig { alarms }),
+    }
+}
+
+/// The namespace of the SageMaker invocation metrics owned alarms watch.
+pub const ALARM_NAMESPACE: &str = "AWS/SageMaker";
+
+/// A CloudWatch alarm endpoint-scale creates and owns for a rollout (PutMetricAlarm,
+/// DescribeAlarms, DeleteAlarms): every field it sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlarmResource {
+    pub name: String,
+    pub endpoint: String,
+    pub variant: String,
+    /// Always [`ALARM_NAMESPACE`].
+    pub namespace: String,
+    pub metric_name: String,
+    pub statistic: String,
+    pub period: u32,
+    pub evaluation_periods: u32,
+    pub threshold: f64,
+    /// The API's `ComparisonOperator`, for example `GreaterThanThreshold`.
+    pub comparison_operator: String,
+    /// `notBreaching`: no invocations during a bake is no reason to roll back.
+    pub treat_missing_data: String,
+    pub tags: Tags,
+}
+
+impl AlarmResource {
+    /// The PutMetricAlarm request, in the API's JSON shape. The alarm has no actions: SageMaker
+    /// watches its state during the rollout.
+    pub fn put_metric_alarm_input(&self) -> serde_json::Value {
+        let tags: Vec<serde_json::Value> =
+            self.tags.iter().map(|(k, v)| serde_json::json!({"Key": k, "Value": v})).collect();
+        serde_json::json!({
+            "AlarmName": self.name,
+            "Namespace": self.namespace,
+            "MetricName": self.metric_name,
+            "Dimensions": [
+                {"Name": "EndpointName", "Value": self.endpoint},
+                {"Name": "VariantName", "Value": self.variant},
+            ],
+            "Statistic": self.statistic,
+            "Period": self.period,
+            "EvaluationPeriods": self.evaluation_periods,
+            "Threshold": self.threshold,
+            "ComparisonOperator": self.comparison_operator,
+            "TreatMissingData": self.treat_missing_data,
+            "Tags": tags,
+        })
+    }
+}
+
+/// The alarms endpoint-scale owns for an endpoint's rollout, with the ownership tags every
+/// resource of the endpoint carries.
+pub fn alarm_resources(project: &str, endpoint: &EndpointModel) -> Vec<AlarmResource> {
+    let Some(rollout) = &endpoint.rollout else { return Vec::new() };
+    let tags = ownership_tags(project, endpoint);
+    rollout
+        .alarms
+        .iter()
+        .filter_map(|a| match a {
+            RollbackAlarm::Owned(o) => Some(o),
+            RollbackAlarm::Existing { .. } => None,
+        })
+        .map(|o: &OwnedAlarm| AlarmResource {
+            name: o.name.clone(),
+            endpoint: endpoint.name.clone(),
+            variant: o.variant.clone(),
+            namespace: ALARM_NAMESPACE.to_string(),
+            metric_name: o.metric.clone(),
+            statistic: o.statistic.clone(),
+            period: o.period_seconds,
+            evaluation_periods: o.evaluation_periods,
+            threshold: o.threshold,
+            comparison_operator: o.comparison.operator().to_string(),
+            treat_missing_data: "notBreaching".to_string(),
+            tags: tags.clone(),
+        })
+        .collect()
 }
 
 /// `<endpoint>-<first 8 hex digits of SHA-256 of the canonical JSON content>`.
