@@ -708,6 +708,113 @@ fn hashed_name(endpoint: &str, content: &serde_json::Value) -> String {
 mod tests {
     use super::*;
 
+    fn canary() -> Rollout {
+        Rollout {
+            strategy: Strategy::Canary { size: Capacity::Instances(1) },
+            bake_seconds: 600,
+            termination_wait_seconds: 300,
+            max_execution_seconds: Some(3600),
+            alarms: vec![
+                RollbackAlarm::Existing { name: "team-latency".into() },
+                RollbackAlarm::Owned(OwnedAlarm {
+                    name: "e-5xx".into(),
+                    metric: "Invocation5XXErrors".into(),
+                    variant: "primary".into(),
+                    statistic: "Sum".into(),
+                    comparison: crate::model::Comparison::GreaterOrEqual,
+                    threshold: 1.0,
+                    evaluation_periods: 2,
+                    period_seconds: 60,
+                }),
+            ],
+        }
+    }
+
+    #[test]
+    fn deployment_config_of_a_canary() {
+        let json = serde_json::to_value(deployment_config(&canary())).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "BlueGreenUpdatePolicy": {
+                    "TrafficRoutingConfiguration": {
+                        "Type": "CANARY",
+                        "WaitIntervalInSeconds": 600,
+                        "CanarySize": {"Type": "INSTANCE_COUNT", "Value": 1}
+                    },
+                    "TerminationWaitInSeconds": 300,
+                    "MaximumExecutionTimeoutInSeconds": 3600
+                },
+                "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": "team-latency"}, {"AlarmName": "e-5xx"}]}
+            })
+        );
+    }
+
+    #[test]
+    fn deployment_config_of_linear_and_rolling() {
+        let mut r = canary();
+        r.strategy = Strategy::Linear { step: Capacity::Percent(25) };
+        r.alarms.clear();
+        r.max_execution_seconds = None;
+        assert_eq!(
+            serde_json::to_value(deployment_config(&r)).unwrap(),
+            serde_json::json!({"BlueGreenUpdatePolicy": {
+                "TrafficRoutingConfiguration": {
+                    "Type": "LINEAR",
+                    "WaitIntervalInSeconds": 600,
+                    "LinearStepSize": {"Type": "CAPACITY_PERCENT", "Value": 25}
+                },
+                "TerminationWaitInSeconds": 300
+            }})
+        );
+        r.strategy = Strategy::Rolling { batch: Capacity::Percent(20), rollback_batch: Some(Capacity::Instances(2)) };
+        r.termination_wait_seconds = 0;
+        assert_eq!(
+            serde_json::to_value(deployment_config(&r)).unwrap(),
+            serde_json::json!({"RollingUpdatePolicy": {
+                "MaximumBatchSize": {"Type": "CAPACITY_PERCENT", "Value": 20},
+                "WaitIntervalInSeconds": 600,
+                "RollbackMaximumBatchSize": {"Type": "INSTANCE_COUNT", "Value": 2}
+            }})
+        );
+    }
+
+    #[test]
+    fn owned_alarms_are_resources_with_ownership_tags() {
+        let endpoint = EndpointModel {
+            name: "e".into(),
+            tags: [("team".to_string(), "ml".to_string())].into(),
+            variants: Vec::new(),
+            adopt: false,
+            kms_key_id: None,
+            data_capture: None,
+            rollout: Some(canary()),
+        };
+        let alarms = alarm_resources("p", &endpoint);
+        assert_eq!(alarms.len(), 1, "the team's alarm is not one of ours");
+        assert_eq!(
+            alarms[0].put_metric_alarm_input(),
+            serde_json::json!({
+                "AlarmName": "e-5xx",
+                "Namespace": "AWS/SageMaker",
+                "MetricName": "Invocation5XXErrors",
+                "Dimensions": [{"Name": "EndpointName", "Value": "e"}, {"Name": "VariantName", "Value": "primary"}],
+                "Statistic": "Sum",
+                "Period": 60,
+                "EvaluationPeriods": 2,
+                "Threshold": 1.0,
+                "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                "TreatMissingData": "notBreaching",
+                "Tags": [
+                    {"Key": "endpoint-scale:endpoint", "Value": "e"},
+                    {"Key": "endpoint-scale:managed", "Value": "true"},
+                    {"Key": "endpoint-scale:project", "Value": "p"},
+                    {"Key": "team", "Value": "ml"}
+                ]
+            })
+        );
+    }
+
     #[test]
     fn derived_names() {
         assert!(is_derived_name("rec", "rec-0a1b2c3d"));

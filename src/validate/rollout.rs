@@ -248,9 +248,15 @@ impl Validator {
                     } else {
                         format!("use {min} to {max} instances")
                     };
+                    let side = if 100 * u64::from(n) > u64::from(hi) * u64::from(*count) {
+                        format!("more than {hi}%")
+                    } else {
+                        format!("less than {lo}%")
+                    };
                     self.error(
                         Diagnostic::error(format!(
-                            "`{key}` of {n} instances is not {range} of variant `{variant}`'s {count} instances"
+                            "`{key}` of {} is {side} of variant `{variant}`'s {count} instances",
+                            Capacity::Instances(n)
                         ))
                         .at(value.span, "out of range")
                         .help(format!("{fix}, or a percentage ({range})"))
@@ -767,11 +773,11 @@ mod tests {
     #[test]
     fn sizes_are_checked_against_the_initial_count() {
         let text = with_rollout(3, "      strategy: canary\n      canary_size: 2\n      bake: 1m\n      rollback_alarms: [{name: a}]\n");
-        assert_eq!(diagnostics(&text), ["13:20 `canary_size` of 2 instances is not at most 50% of variant `v`'s 3 instances"]);
+        assert_eq!(diagnostics(&text), ["12:20 `canary_size` of 2 instances is more than 50% of variant `v`'s 3 instances"]);
         let text = with_rollout(20, "      strategy: linear\n      linear_step: 1\n      bake: 1m\n      rollback_alarms: [{name: a}]\n");
-        assert_eq!(diagnostics(&text), ["13:20 `linear_step` of 1 instances is not 10% to 50% of variant `v`'s 20 instances"]);
+        assert_eq!(diagnostics(&text), ["12:20 `linear_step` of 1 instance is less than 10% of variant `v`'s 20 instances"]);
         let text = with_rollout(20, "      strategy: rolling\n      batch_size: 4%\n      bake: 1m\n      rollback_alarms: [{name: a}]\n");
-        assert_eq!(diagnostics(&text), ["13:19 `batch_size` is 4%; SageMaker takes 5% to 50% of the variant's instances"]);
+        assert_eq!(diagnostics(&text), ["12:19 `batch_size` is 4%; SageMaker takes 5% to 50% of the variant's instances"]);
     }
 
     #[test]
@@ -783,7 +789,7 @@ mod tests {
         );
         assert_eq!(
             diagnostics(&text),
-            ["16:27 `max_execution_time` (20m) is not longer than the rollout's waits (4 steps x bake + termination_wait = 21m)"]
+            ["15:27 `max_execution_time` (20m) is not longer than the rollout's waits (4 steps x bake + termination_wait = 21m)"]
         );
     }
 

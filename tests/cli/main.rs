@@ -19,6 +19,7 @@ mod live;
 mod lossless;
 mod metrics;
 mod results_json;
+mod rollout;
 mod show;
 mod target;
 
