@@ -19,6 +19,8 @@ from typing import Any, Optional
 
 import cbor2
 
+import alarms
+
 SERVICE_PATH = "/service/GraniteServiceVersion20100801/operation/"
 PROTOCOL = "rpc-v2-cbor"
 MAX_DATAPOINTS = 100_800  # API reference, GetMetricData: as many as 100,800 data points a call
@@ -190,14 +192,15 @@ def get_metric_data(account: str, request: Any) -> dict:
     return answer
 
 
-def _authorize(environ: dict, account: str, body: bytes, op: str) -> None:
+def _authorize(environ: dict, account: str, body: bytes, op: str,
+               checks: Optional[list] = None) -> None:
     """moto's IAM enforcement, as pricing.py applies it: `cloudwatch:<op>` on `*` (GetMetricData
     has no resource-level permissions: Service Authorization Reference, Amazon CloudWatch). The
     signing name is `monitoring`; the IAM prefix is `cloudwatch`."""
     import pricing
 
     try:
-        pricing._authorize(environ, account, body, op, action=f"cloudwatch:{op}")
+        pricing._authorize(environ, account, body, op, action=f"cloudwatch:{op}", checks=checks)
     except pricing.PricingError as err:
         code = "AccessDenied" if err.error_type == "AccessDeniedException" else err.error_type
         raise CloudWatchError(code, err.message, 403 if code == "AccessDenied" else err.status)
@@ -215,6 +218,9 @@ def handle(environ: dict, account: str) -> tuple[str, list, bytes]:
     try:
         if environ.get("HTTP_SMITHY_PROTOCOL") != PROTOCOL:
             raise CloudWatchError("SerializationException", "the smithy-protocol header must be rpc-v2-cbor")
+        if op in alarms.OPERATIONS:  # metric alarms: alarms.py
+            out = _alarm_call(environ, account, body, op)
+            return _answer(200, headers, out)
         _authorize(environ, account, body, op)
         if op != "GetMetricData":
             raise CloudWatchError("UnknownOperationException", f"The emulator does not implement {op}.")
@@ -231,5 +237,21 @@ def handle(environ: dict, account: str) -> tuple[str, list, bytes]:
         status = err.status
         out = cbor2.dumps({"__type": err.code, "message": err.message})
         headers.append(("x-amzn-query-error", f"{err.code};{'Sender' if status < 500 else 'Receiver'}"))
-    reason = {200: "OK", 400: "Bad Request", 403: "Forbidden"}.get(status, "Error")
+    return _answer(status, headers, out)
+
+
+def _answer(status: int, headers: list, out: bytes) -> tuple[str, list, bytes]:
+    reason = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found"}.get(status, "Error")
     return f"{status} {reason}", headers + [("Content-Length", str(len(out)))], out
+
+
+def _alarm_call(environ: dict, account: str, body: bytes, op: str) -> bytes:
+    """One metric-alarm operation (alarms.py): decoded first, since IAM checks it on the alarms
+    it names (`arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME`)."""
+    try:
+        request = cbor2.loads(body) if body else {}
+    except Exception:
+        raise CloudWatchError("SerializationException", "the request body is not CBOR")
+    region = alarms.region_of(environ)
+    _authorize(environ, account, body, op, alarms.iam_checks(op, request, account, region))
+    return cbor2.dumps(alarms.call(account, region, op, request))

@@ -154,6 +154,10 @@ class AccountState:
         # endpoint -> (operation, reason, rollback_fails): the next such update of it fails.
         self.fail_next_update: dict[str, tuple[str, str, bool]] = {}
         self.log: list[dict[str, Any]] = []
+        # endpoint -> rollouts of it, each with its phases (patches/rollout.py)
+        self.rollouts: dict[str, list[dict[str, Any]]] = {}
+        # endpoint -> alarms armed to fire in a phase of its rollout (/_emulator/rollout-alarm)
+        self.rollout_alarms: dict[str, list[dict[str, Any]]] = {}
         self.seq = 0
         self.latency_ms: float = _network_defaults["latency_ms"]
         self.bucket: Optional[TokenBucket] = None

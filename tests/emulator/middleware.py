@@ -381,6 +381,24 @@ class EmulatorMiddleware:
                 "endpoint": endpoint, "reason": str(reason), "operation": operation, "rollback": rollback,
             })
 
+        if path in ("/_emulator/rollout-alarm", "/_emulator/rollouts"):
+            from patches import rollout
+
+            if path == "/_emulator/rollouts":
+                if method != "GET":
+                    return not_allowed()
+                return _json_response(start_response, 200, rollout.history(account, (qs.get("endpoint") or [None])[0]))
+            if method == "GET":
+                return _json_response(start_response, 200, rollout.armed(account))
+            if method == "DELETE":
+                return _json_response(start_response, 200, rollout.disarm(account))
+            if method != "POST":
+                return not_allowed()
+            try:
+                return _json_response(start_response, 200, rollout.arm(account, body))
+            except ValueError as exc:
+                return bad(str(exc))
+
         if path == "/_emulator/faults":
             if method == "GET":
                 with st.lock:

@@ -156,7 +156,8 @@ def _headers(environ: dict) -> dict:
     return headers
 
 
-def _authorize(environ: dict, account: str, body: bytes, operation: str, action: Optional[str] = None) -> None:
+def _authorize(environ: dict, account: str, body: bytes, operation: str, action: Optional[str] = None,
+               checks: Optional[list] = None) -> None:
     """moto's IAM enforcement (`POST /moto-api/reset-auth`), applied as moto applies it to its own
     services: after the allowed number of unauthenticated calls, the signature and the caller's
     IAM policies must allow `pricing:<operation>` (or `action`, for a service whose IAM prefix
@@ -176,7 +177,8 @@ def _authorize(environ: dict, account: str, body: bytes, operation: str, action:
         iam = IAMRequest(account_id=account, method=environ.get("REQUEST_METHOD", "POST"), path=path,
                          data={}, body=body, headers=_headers(environ), action=operation)
         iam.check_signature()
-        iam.check_action_permitted([(action, "*")] if action else "*")
+        # `checks`: (action, resource) pairs, for calls checked on their resources (alarms.py).
+        iam.check_action_permitted(checks or ([(action, "*")] if action else "*"))
     except PricingError:
         raise
     except Exception as exc:

@@ -1392,7 +1392,8 @@ def test_web_identity_credentials_belong_to_the_roles_account_and_need_a_token(e
 
 # ----------------------------------------------------------------------------- CloudWatch (rpcv2Cbor)
 
-def _cbor_call(env: "Env", request: dict, key: str = None, secret: str = "test", raw: bytes = None):
+def _cbor_call(env: "Env", request: dict, key: str = None, secret: str = "test", raw: bytes = None,
+               op: str = "GetMetricData"):
     """GetMetricData as aws-sdk-cloudwatch sends it (boto3 speaks the query protocol to
     CloudWatch, so the CBOR path is exercised by hand): signed with SigV4 for `monitoring`."""
     import cbor2
@@ -1401,7 +1402,7 @@ def _cbor_call(env: "Env", request: dict, key: str = None, secret: str = "test",
     from botocore.credentials import Credentials
 
     body = raw if raw is not None else cbor2.dumps(request)
-    req = AWSRequest(method="POST", url=f"{env.url}/service/GraniteServiceVersion20100801/operation/GetMetricData",
+    req = AWSRequest(method="POST", url=f"{env.url}/service/GraniteServiceVersion20100801/operation/{op}",
                      data=body, headers={"smithy-protocol": "rpc-v2-cbor", "Content-Type": "application/cbor",
                                          "Accept": "application/cbor"})
     SigV4Auth(Credentials(key or env.account, secret), "monitoring", REGION).add_auth(req)
@@ -1463,3 +1464,318 @@ def test_cloudwatch_honours_iam_enforcement(iam_env):
     assert answer == {"__type": "AccessDenied", "message": (
         f"User: arn:aws:iam::{env.account}:user/reader is not authorized to perform: cloudwatch:GetMetricData "
         "because no identity-based policy allows the cloudwatch:GetMetricData action")}
+
+
+# ----------------------------------------------------------------------------- CloudWatch alarms (rpcv2Cbor)
+
+def _alarm(name="e-5xx", **over):
+    req = {"AlarmName": name, "AlarmDescription": "5XX on e", "ActionsEnabled": False,
+           "Namespace": "AWS/SageMaker", "MetricName": "Invocation5XXErrors", "Statistic": "Sum",
+           "Dimensions": [{"Name": "EndpointName", "Value": "e"}, {"Name": "VariantName", "Value": "a"}],
+           "Period": 60, "EvaluationPeriods": 3, "DatapointsToAlarm": 2, "Threshold": 1.0,
+           "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching",
+           "Tags": [{"Key": "managed-by", "Value": "endpoint-scale"}]}
+    req.update(over)
+    return {k: v for k, v in req.items() if v is not None}
+
+
+def _cw(env, op, request, **kw):
+    return _cbor_call(env, request, op=op, **kw)
+
+
+def test_cloudwatch_alarms_crud_and_tags_in_cbor_match_boto3(env):
+    arn = f"arn:aws:cloudwatch:{REGION}:{env.account}:alarm:e-5xx"
+    assert _cw(env, "PutMetricAlarm", _alarm())[:2][0] == 200
+    status, headers, answer = _cw(env, "DescribeAlarms", {"AlarmNames": ["e-5xx"]})
+    assert status == 200 and headers["smithy-protocol"] == "rpc-v2-cbor"
+    (alarm,) = answer["MetricAlarms"]
+    assert {k: alarm[k] for k in ("AlarmName", "AlarmArn", "AlarmDescription", "ActionsEnabled", "StateValue",
+                                   "StateReason", "MetricName", "Namespace", "Statistic", "Period",
+                                   "EvaluationPeriods", "DatapointsToAlarm", "Threshold", "ComparisonOperator",
+                                   "TreatMissingData", "Dimensions")} == {
+        "AlarmName": "e-5xx", "AlarmArn": arn, "AlarmDescription": "5XX on e", "ActionsEnabled": False,
+        "StateValue": "INSUFFICIENT_DATA", "StateReason": "Unchecked: Initial alarm creation",
+        "MetricName": "Invocation5XXErrors", "Namespace": "AWS/SageMaker", "Statistic": "Sum", "Period": 60,
+        "EvaluationPeriods": 3, "DatapointsToAlarm": 2, "Threshold": 1.0,
+        "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching",
+        "Dimensions": [{"Name": "EndpointName", "Value": "e"}, {"Name": "VariantName", "Value": "a"}]}
+    assert "StateUpdatedTimestamp" in alarm and "AlarmConfigurationUpdatedTimestamp" in alarm
+    assert _cw(env, "ListTagsForResource", {"ResourceARN": arn})[2] == {
+        "Tags": [{"Key": "managed-by", "Value": "endpoint-scale"}]}
+    # boto3 (query protocol, moto) sees the same alarm, and its state changes are seen in CBOR.
+    cw = env.client("cloudwatch")
+    assert [a["AlarmName"] for a in cw.describe_alarms()["MetricAlarms"]] == ["e-5xx"]
+    assert _cw(env, "SetAlarmState", {"AlarmName": "e-5xx", "StateValue": "ALARM", "StateReason": "test"})[0] == 200
+    assert cw.describe_alarms(AlarmNames=["e-5xx"])["MetricAlarms"][0]["StateValue"] == "ALARM"
+    # An update keeps the state and ignores Tags (API PutMetricAlarm).
+    _cw(env, "PutMetricAlarm", _alarm(Threshold=5.0, Tags=[{"Key": "other", "Value": "x"}]))
+    (alarm,) = _cw(env, "DescribeAlarms", {"AlarmNamePrefix": "e-"})[2]["MetricAlarms"]
+    assert alarm["Threshold"] == 5.0 and alarm["StateValue"] == "ALARM"
+    assert _cw(env, "DescribeAlarms", {"StateValue": "OK"})[2]["MetricAlarms"] == []
+    _cw(env, "TagResource", {"ResourceARN": arn, "Tags": [{"Key": "team", "Value": "ml"}]})
+    _cw(env, "UntagResource", {"ResourceARN": arn, "TagKeys": ["managed-by"]})
+    assert _cw(env, "ListTagsForResource", {"ResourceARN": arn})[2] == {"Tags": [{"Key": "team", "Value": "ml"}]}
+    status, headers, answer = _cw(env, "ListTagsForResource", {"ResourceARN": arn + "-gone"})
+    assert status == 404 and headers["x-amzn-query-error"] == "ResourceNotFoundException;Sender"
+    # Pagination, then DeleteAlarms (names that do not exist are ignored).
+    for i in range(3):
+        _cw(env, "PutMetricAlarm", _alarm(f"p-{i}", Tags=None))
+    names, request = [], {"MaxRecords": 2}
+    while True:
+        page = _cw(env, "DescribeAlarms", request)[2]
+        names += [a["AlarmName"] for a in page["MetricAlarms"]]
+        if "NextToken" not in page:
+            break
+        request["NextToken"] = page["NextToken"]
+    assert names == ["e-5xx", "p-0", "p-1", "p-2"]
+    status, headers, answer = _cw(env, "DescribeAlarms", {"NextToken": "bogus"})
+    assert status == 400 and answer["__type"] == "InvalidNextToken"
+    assert _cw(env, "DeleteAlarms", {"AlarmNames": ["p-0", "p-1", "p-2", "never"]})[0] == 200
+    assert [a["AlarmName"] for a in cw.describe_alarms()["MetricAlarms"]] == ["e-5xx"]
+
+
+@pytest.mark.parametrize("over,code,needle", [
+    ({"Period": 45}, "InvalidParameterValue", "Period must be 10, 20, 30 or a multiple of 60"),
+    ({"EvaluationPeriods": 0}, "ValidationError", "at 'evaluationPeriods' failed to satisfy constraint"),
+    ({"DatapointsToAlarm": 4}, "InvalidParameterValue", "DatapointsToAlarm (4) must be less than or equal to EvaluationPeriods (3)"),
+    ({"Statistic": "p99"}, "ValidationError", "Member must satisfy enum value set: [SampleCount, Average, Sum, Minimum, Maximum]"),
+    ({"ExtendedStatistic": "p99"}, "InvalidParameterCombination", "Statistic and ExtendedStatistic cannot both be specified"),
+    ({"ComparisonOperator": ">"}, "ValidationError", "at 'comparisonOperator'"),
+    ({"AlarmName": "x" * 256}, "ValidationError", "Member must have length less than or equal to 255"),
+    ({"TreatMissingData": "sometimes"}, "InvalidParameterValue", "TreatMissingData"),
+])
+def test_put_metric_alarm_is_validated_as_documented(env, over, code, needle):
+    status, headers, answer = _cw(env, "PutMetricAlarm", _alarm(**over))
+    assert status == 400 and answer["__type"] == code and headers["x-amzn-query-error"] == f"{code};Sender"
+    assert needle in answer["message"]
+    assert _cw(env, "DescribeAlarms", {})[2]["MetricAlarms"] == []
+    # ExtendedStatistic alone is fine.
+    assert _cw(env, "PutMetricAlarm", _alarm(Statistic=None, ExtendedStatistic="p99"))[0] == 200
+
+
+def test_cloudwatch_alarms_honour_iam_on_alarm_arns(iam_env):
+    env = iam_env
+    mine = f"arn:aws:cloudwatch:{REGION}:{env.account}:alarm:mine-*"
+    user = env.control("POST", "iam-user", {"user": "alarms", "policy": {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms"], "Resource": mine}]}})
+    creds = {"key": user["access_key_id"], "secret": user["secret_access_key"]}
+    _reset_auth(env.url, "0")
+    assert _cw(env, "PutMetricAlarm", _alarm("mine-1", Tags=None), **creds)[0] == 200
+    status, headers, answer = _cw(env, "PutMetricAlarm", _alarm("theirs", Tags=None), **creds)
+    assert status == 403 and headers["x-amzn-query-error"] == "AccessDenied;Sender"
+    assert answer["message"] == (
+        f"User: {user['arn']} is not authorized to perform: cloudwatch:PutMetricAlarm on resource: "
+        f"arn:aws:cloudwatch:{REGION}:{env.account}:alarm:theirs because no identity-based policy allows "
+        "the cloudwatch:PutMetricAlarm action")
+    # Tags at creation also need cloudwatch:TagResource (API PutMetricAlarm).
+    status, _, answer = _cw(env, "PutMetricAlarm", _alarm("mine-2"), **creds)
+    assert status == 403 and "cloudwatch:TagResource on resource" in answer["message"]
+    assert [a["AlarmName"] for a in _cw(env, "DescribeAlarms", {"AlarmNames": ["mine-1"]}, **creds)[2]["MetricAlarms"]] == ["mine-1"]
+    assert _cw(env, "DeleteAlarms", {"AlarmNames": ["mine-1"]}, **creds)[0] == 403
+
+
+# ----------------------------------------------------------------------------- deployment guardrails
+
+def _guardrail_env(env, count=4, variants=None):
+    env.endpoint(variants=variants or [("a", "ml.m5.large", count)])
+    env.config("c2", [(v[0], v[1], v[2]) for v in (variants or [("a", "ml.m5.large", count)])])
+    assert _cw(env, "PutMetricAlarm", _alarm(Tags=None))[0] == 200
+
+
+def _canary(size=1, kind="INSTANCE_COUNT", wait=600, termination=300, alarms=("e-5xx",), **extra):
+    routing = {"Type": "CANARY", "CanarySize": {"Type": kind, "Value": size}, "WaitIntervalInSeconds": wait}
+    dc = {"BlueGreenUpdatePolicy": {"TrafficRoutingConfiguration": routing, "TerminationWaitInSeconds": termination,
+                                    **extra}}
+    if alarms:
+        dc["AutoRollbackConfiguration"] = {"Alarms": [{"AlarmName": a} for a in alarms]}
+    return dc
+
+
+def _status(d):
+    pds = d.get("PendingDeploymentSummary")
+    pv = pds["ProductionVariants"][0] if pds else d["ProductionVariants"][0]
+    vs = (pv.get("VariantStatus") or [{}])[0]
+    return (d["EndpointStatus"], vs.get("Status"), d["ProductionVariants"][0].get("CurrentInstanceCount"),
+            pv.get("CurrentInstanceCount") if pds else None)
+
+
+def test_canary_rollout_goes_through_its_phases(env):
+    _guardrail_env(env)
+    dc = _canary()
+    env.sm.update_endpoint(EndpointName="e", EndpointConfigName="c2", DeploymentConfig=dc)
+    seen = []
+    for _ in range(8):
+        d = env.sm.describe_endpoint(EndpointName="e")
+        seen.append(_status(d))
+        if d["EndpointStatus"] == "Updating":
+            pds = d["PendingDeploymentSummary"]
+            assert pds["EndpointConfigName"] == "c2" and "StartTime" in pds
+            assert "StartTime" in pds["ProductionVariants"][0]["VariantStatus"][0]
+    # (status, variant status, blue instances, green instances taking traffic)
+    assert seen == [
+        ("Updating", "Creating", 4, 0),
+        ("Updating", "ActivatingTraffic", 4, 1),
+        ("Updating", "Baking", 4, 1),
+        ("Updating", "ActivatingTraffic", 4, 4),
+        ("Updating", "Baking", 4, 4),
+        ("Updating", "Baking", 4, 4),      # TerminationWaitInSeconds
+        ("Updating", "Deleting", 4, 4),
+        ("InService", None, 4, None),
+    ]
+    d = env.sm.describe_endpoint(EndpointName="e")
+    assert d["EndpointConfigName"] == "c2" and d["LastDeploymentConfig"] == dc and "FailureReason" not in d
+    with urllib.request.urlopen(f"{env.url}/_emulator/rollouts?endpoint=e&account={env.account}", timeout=10) as resp:
+        answer = json.loads(resp.read())
+    assert answer["endpoint"] == "e" and answer["rollouts"] == env.control("GET", "rollouts")["rollouts"]
+    (rollout,) = answer["rollouts"]
+    assert rollout["outcome"] == "succeeded" and rollout["strategy"] == "CANARY"
+    assert [(p["order"], p["kind"], p["step"], p["traffic_percent"], p["instances"]["total"], p["wait_seconds"])
+            for p in rollout["phases"]] == [
+        (1, "creating", 1, 0, 8, None),
+        (2, "activating-traffic", 1, 25, 8, None),
+        (3, "baking", 1, 25, 8, 600),
+        (4, "activating-traffic", 2, 100, 8, None),
+        (5, "baking", 2, 100, 8, 600),
+        (6, "termination-wait", 2, 100, 8, 300),
+        (7, "deleting", 2, 100, 8, None),
+    ]
+    assert rollout["phases"][2]["message"] == (
+        "Baking for 600 seconds (WaitIntervalInSeconds) with traffic enabled on canary capacity of 1 instance(s).")
+
+
+def test_an_armed_alarm_rolls_the_rollout_back(env):
+    _guardrail_env(env)
+    cw = env.client("cloudwatch")
+    env.control("POST", "rollout-alarm", {"endpoint": "e", "alarm": "e-5xx", "phase": "baking", "step": 1})
+    env.sm.update_endpoint(EndpointName="e", EndpointConfigName="c2", DeploymentConfig=_canary())
+    seen = [_status(env.sm.describe_endpoint(EndpointName="e"))[:2] for _ in range(5)]
+    assert seen == [("Updating", "Creating"), ("Updating", "ActivatingTraffic"),
+                    ("RollingBack", "ActivatingTraffic"), ("RollingBack", "Deleting"), ("InService", None)]
+    d = env.sm.describe_endpoint(EndpointName="e")
+    reason = ("Deployment rolled back: CloudWatch alarm e-5xx of the AutoRollbackConfiguration went into "
+              "ALARM state.")
+    assert d["EndpointConfigName"] == "c1" and d["FailureReason"] == reason
+    assert _variants(d)["a"]["CurrentInstanceCount"] == 4 and "LastDeploymentConfig" not in d
+    assert cw.describe_alarms(AlarmNames=["e-5xx"])["MetricAlarms"][0]["StateValue"] == "ALARM"
+    (rollout,) = env.control("GET", "rollouts")["rollouts"]
+    assert rollout["outcome"] == "rolled-back" and rollout["failure_reason"] == reason
+    assert [p["kind"] for p in rollout["phases"]] == [
+        "creating", "activating-traffic", "baking", "rollback-traffic", "rollback-deleting"]
+    assert env.control("GET", "rollout-alarm") == {"armed": []}
+    # The next update may reuse the config (RetainDeploymentConfig needs a successful one first:
+    # none yet, so this is a plain update) once the alarm is OK again.
+    cw.set_alarm_state(AlarmName="e-5xx", StateValue="OK", StateReason="fixed")
+    env.sm.update_endpoint(EndpointName="e", EndpointConfigName="c2", DeploymentConfig=_canary())
+    d = env.wait("e", max_polls=20)
+    assert d["EndpointConfigName"] == "c2" and "FailureReason" not in d
+
+
+def test_set_alarm_state_during_a_rolling_update_rolls_back_in_batches(env):
+    _guardrail_env(env)
+    dc = {"RollingUpdatePolicy": {"MaximumBatchSize": {"Type": "CAPACITY_PERCENT", "Value": 50},
+                                  "WaitIntervalInSeconds": 60,
+                                  "RollbackMaximumBatchSize": {"Type": "INSTANCE_COUNT", "Value": 1}},
+          "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": "e-5xx"}]}}
+    env.sm.update_endpoint(EndpointName="e", EndpointConfigName="c2", DeploymentConfig=dc)
+    seen = [_status(env.sm.describe_endpoint(EndpointName="e")) for _ in range(5)]
+    # Batch 1 of 2 instances: launched, taking traffic, baking, 2 old instances terminated; then
+    # batch 2 is launched.
+    assert seen == [("Updating", "Creating", 4, 0), ("Updating", "ActivatingTraffic", 4, 2),
+                    ("Updating", "Baking", 4, 2), ("Updating", "Deleting", 4, 2), ("Updating", "Creating", 2, 2)]
+    _cw(env, "SetAlarmState", {"AlarmName": "e-5xx", "StateValue": "ALARM", "StateReason": "5XX"})
+    statuses = [env.sm.describe_endpoint(EndpointName="e")["EndpointStatus"] for _ in range(4)]
+    assert statuses == ["RollingBack", "RollingBack", "InService", "InService"]
+    (rollout,) = env.control("GET", "rollouts")["rollouts"]
+    # RollbackMaximumBatchSize 1: one old instance back and one new one out per step.
+    assert [(p["kind"], p["instances"]) for p in rollout["phases"][-3:]] == [
+        ("creating", {"blue": 2, "green": 4, "green_in_service": 2, "total": 6}),
+        ("rollback", {"blue": 3, "green": 4, "green_in_service": 3, "total": 7}),
+        ("rollback", {"blue": 4, "green": 3, "green_in_service": 0, "total": 7}),
+    ]
+    d = env.sm.describe_endpoint(EndpointName="e")
+    assert d["EndpointConfigName"] == "c1" and "e-5xx" in d["FailureReason"]
+
+
+def test_retain_deployment_config_reuses_the_last_one(env):
+    env.control("POST", "config", {"transition_polls": 0})
+    _guardrail_env(env)
+    env.sm.update_endpoint(EndpointName="e", EndpointConfigName="c2", DeploymentConfig=_canary(alarms=()))
+    assert env.sm.describe_endpoint(EndpointName="e")["EndpointStatus"] == "InService"
+    env.sm.update_endpoint(EndpointName="e", EndpointConfigName="c1", RetainDeploymentConfig=True)
+    rollouts = env.control("GET", "rollouts")["rollouts"]
+    assert [r["strategy"] for r in rollouts] == ["CANARY", "CANARY"]
+    assert env.sm.describe_endpoint(EndpointName="e")["LastDeploymentConfig"] == _canary(alarms=())
+
+
+@pytest.mark.parametrize("dc,needle", [
+    (_canary(size=3), "CanarySize 3 instance(s) is 75% of variant a's 4 instance(s); it must be at most 50%"),
+    (_canary(size=60, kind="CAPACITY_PERCENT"), "CanarySize 60% must be at most 50% of the variant's total instance count"),
+    (_canary(wait=3601), "Value '3601' at 'deploymentConfig.blueGreenUpdatePolicy.trafficRoutingConfiguration.waitIntervalInSeconds' failed to satisfy constraint: Member must have value less than or equal to 3600"),
+    (_canary(termination=3601), "terminationWaitInSeconds"),
+    (_canary(MaximumExecutionTimeoutInSeconds=599), "Member must have value greater than or equal to 600"),
+    (_canary(wait=600, termination=300, MaximumExecutionTimeoutInSeconds=900),
+     "MaximumExecutionTimeoutInSeconds (900) must be larger than the total waiting time"),
+    ({"BlueGreenUpdatePolicy": {"TrafficRoutingConfiguration": {
+        "Type": "LINEAR", "LinearStepSize": {"Type": "CAPACITY_PERCENT", "Value": 5}, "WaitIntervalInSeconds": 0}}},
+     "LinearStepSize 5% must be between 10% and 50%"),
+    ({"BlueGreenUpdatePolicy": {"TrafficRoutingConfiguration": {"Type": "CANARY", "WaitIntervalInSeconds": 0}}},
+     "canarySize is required for traffic routing type CANARY"),
+    ({"RollingUpdatePolicy": {"MaximumBatchSize": {"Type": "CAPACITY_PERCENT", "Value": 60}, "WaitIntervalInSeconds": 0}},
+     "MaximumBatchSize 60% must be between 5% and 50%"),
+    ({"RollingUpdatePolicy": {"MaximumBatchSize": {"Type": "INSTANCE_COUNT", "Value": 1}, "WaitIntervalInSeconds": 0},
+      "BlueGreenUpdatePolicy": _canary()["BlueGreenUpdatePolicy"]}, "either BlueGreenUpdatePolicy or RollingUpdatePolicy"),
+    (_canary(alarms=("missing",)), "The CloudWatch alarm missing in the AutoRollbackConfiguration does not exist"),
+    ({"AutoRollbackConfiguration": {"Alarms": [{"AlarmName": f"a{i}"} for i in range(11)]}},
+     "Member must have length less than or equal to 10"),
+])
+def test_deployment_config_is_validated(env, dc, needle):
+    _guardrail_env(env)
+    # botocore checks minimums itself; the Rust SDK does not, so the emulator must.
+    sm = env.client("sagemaker", config=Config(parameter_validation=False,
+                                               retries={"total_max_attempts": 1, "mode": "standard"}))
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        sm.update_endpoint(EndpointName="e", EndpointConfigName="c2", DeploymentConfig=dc)
+    code, message = _error(excinfo)
+    assert code == "ValidationException" and needle in message, message
+    assert env.sm.describe_endpoint(EndpointName="e")["EndpointStatus"] == "InService"
+
+
+def test_rolling_is_refused_for_multi_variant_endpoints_and_names_must_not_change(env):
+    _guardrail_env(env, variants=[("a", "ml.m5.large", 2), ("b", "ml.m5.large", 2)])
+    rolling = {"RollingUpdatePolicy": {"MaximumBatchSize": {"Type": "INSTANCE_COUNT", "Value": 1},
+                                       "WaitIntervalInSeconds": 0}}
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        env.sm.update_endpoint(EndpointName="e", EndpointConfigName="c2", DeploymentConfig=rolling)
+    assert _error(excinfo) == ("ValidationException", "Rolling deployments are not supported for multi-variant "
+                                                      "endpoints; use a BlueGreenUpdatePolicy.")
+    env.config("c3", [("a", "ml.m5.large", 2), ("z", "ml.m5.large", 2)])
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        env.sm.update_endpoint(EndpointName="e", EndpointConfigName="c3", DeploymentConfig=_canary(size=1))
+    assert "must be the same as the endpoint's [a, b]" in _error(excinfo)[1]
+
+
+def test_rollout_alarm_control_api_validates(env):
+    for body in ({"endpoint": "e"}, {"endpoint": "e", "alarm": "x", "phase": "cooking"},
+                 {"endpoint": "e", "alarm": "x", "step": 0}, {"endpoint": "e", "alarm": "x", "extra": 1}):
+        with pytest.raises(urllib.error.HTTPError) as e:
+            env.control("POST", "rollout-alarm", body)
+        assert e.value.code == 400
+    assert env.control("POST", "rollout-alarm", {"endpoint": "e", "alarm": "x"}) == {
+        "armed": [{"endpoint": "e", "alarm": "x", "phase": "baking", "step": 1}]}
+    assert env.control("DELETE", "rollout-alarm") == {"armed": []}
+
+
+def test_rollout_phases_follow_transition_seconds(env):
+    _guardrail_env(env)
+    env.control("POST", "config", {"transition_seconds": 0.3})
+    env.sm.update_endpoint(EndpointName="e", EndpointConfigName="c2",
+                           DeploymentConfig=_canary(alarms=(), termination=0))
+    assert _status(env.sm.describe_endpoint(EndpointName="e"))[:2] == ("Updating", "Creating")
+    time.sleep(0.45)  # one phase later
+    assert _status(env.sm.describe_endpoint(EndpointName="e"))[:2] == ("Updating", "ActivatingTraffic")
+    time.sleep(1.6)   # six phases of 0.3 s in all, then done
+    d = env.sm.describe_endpoint(EndpointName="e")
+    assert d["EndpointStatus"] == "InService" and d["EndpointConfigName"] == "c2"
+    (rollout,) = env.control("GET", "rollouts")["rollouts"]
+    assert [p["kind"] for p in rollout["phases"]] == [
+        "creating", "activating-traffic", "baking", "activating-traffic", "baking", "deleting"]

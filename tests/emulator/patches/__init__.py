@@ -10,10 +10,13 @@ def apply() -> None:
     global _applied
     if _applied:
         return
+    import alarms
+
     from . import autoscaling, iam, sagemaker, sts
 
     sagemaker.apply()
     autoscaling.apply()
     iam.apply()
     sts.apply()
+    alarms.apply()
     _applied = True

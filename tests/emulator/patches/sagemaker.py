@@ -96,10 +96,21 @@ def start_transition(backend: Backend, ep: Any, kind: str, status: str, **extra:
         "polls_needed": polls,
         "polls_seen": 0,
         "deadline": None if seconds is None else time.time() + float(seconds),
+        "seconds": None if seconds is None else float(seconds),
         "start_time": utcnow(),
         **extra,
     }
-    if (seconds is None and polls <= 0) or (seconds is not None and float(seconds) <= 0):
+    instant = (seconds is None and polls <= 0) or (seconds is not None and float(seconds) <= 0)
+    if extra.get("rollout_spec") is not None:
+        # Deployment guardrails: the update advances through phases (patches/rollout.py).
+        from . import rollout
+
+        p = ep.emu_pending
+        rollout.start(backend, ep, p, extra["rollout_spec"], extra["deployment_config"])
+        if instant and ep.emu_pending is p:
+            rollout.run_instantly(backend, ep, p)
+        return
+    if instant:
         _complete(backend, ep)
 
 
@@ -143,6 +154,11 @@ def advance(backend: Backend, ep: Any, poll: bool) -> None:
     """Complete `ep`'s transition if it is due. `poll=True` counts one DescribeEndpoint call."""
     p = _pending(ep)
     if p is None:
+        return
+    if p.get("rollout") is not None:
+        from . import rollout
+
+        rollout.advance(backend, ep, p, poll)
         return
     if p["deadline"] is not None:
         done = time.time() >= p["deadline"]
@@ -195,6 +211,8 @@ def describe(backend: Backend, ep: Any) -> dict[str, Any]:
         resp["DataCaptureConfig"] = dc
     if ep.failure_reason:
         resp["FailureReason"] = ep.failure_reason
+    if getattr(ep, "emu_last_deployment_config", None):
+        resp["LastDeploymentConfig"] = copy.deepcopy(ep.emu_last_deployment_config)
     p = _pending(ep)
     if p is not None and p["kind"] in ("create", "update"):
         if p["kind"] == "create":
@@ -217,6 +235,10 @@ def describe(backend: Backend, ep: Any) -> dict[str, Any]:
             "ProductionVariants": pvs,
             "StartTime": p["start_time"],
         }
+    if p is not None and p.get("rollout") is not None:
+        from . import rollout
+
+        rollout.describe(ep, p, resp)
     return resp
 
 
@@ -303,6 +325,8 @@ def update_endpoint(
     endpoint_config_name: str,
     retain_all_variant_properties: bool = False,
     exclude_retained_variant_properties: Optional[list[dict[str, str]]] = None,
+    deployment_config: Optional[dict[str, Any]] = None,
+    retain_deployment_config: bool = False,
 ) -> str:
     ep = current_endpoint(self, endpoint_name)
     if ep is None:
@@ -366,9 +390,19 @@ def update_endpoint(
             if old is not None and key in old:
                 v[key] = old[key]
 
+    # API UpdateEndpoint, RetainDeploymentConfig: reuse the last deployment configuration.
+    if deployment_config is None and retain_deployment_config:
+        deployment_config = getattr(ep, "emu_last_deployment_config", None)
+    spec = None
+    if deployment_config is not None:
+        from . import rollout
+
+        spec = rollout.validate(self, ep, cfg, deployment_config)
     failure = emulator_state.get(self.account_id).pop_fail_next_update(endpoint_name, "UpdateEndpoint")
     start_transition(
         self, ep, "update", "Updating",
+        rollout_spec=None if failure else spec,
+        deployment_config=copy.deepcopy(deployment_config),
         new_config_name=endpoint_config_name,
         new_variants=new_variants,
         new_instance_types=new_types,
@@ -491,6 +525,8 @@ def _resp_update_endpoint(self: smr.SageMakerResponse) -> ActionResult:
         endpoint_config_name=self._get_param("EndpointConfigName"),
         retain_all_variant_properties=bool(self._get_param("RetainAllVariantProperties", False)),
         exclude_retained_variant_properties=self._get_param("ExcludeRetainedVariantProperties") or [],
+        deployment_config=self._get_param("DeploymentConfig"),
+        retain_deployment_config=bool(self._get_param("RetainDeploymentConfig", False)),
     )
     return ActionResult({"EndpointArn": arn})
 
