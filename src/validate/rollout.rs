@@ -377,11 +377,11 @@ impl Validator {
         if !inf1.is_empty() && rollout.strategy != Strategy::AllAtOnce {
             self.out.push(
                 Diagnostic::warning(format!(
-                    "SageMaker will not roll out `{}` as a {} update: variant{} {} on Inf1 instances",
-                    r.strategy.as_str(),
+                    "SageMaker falls back to all at once instead of a {} rollout: variant{} {} {} on Inf1 instances",
                     rollout.strategy.name(),
                     if inf1.len() == 1 { "" } else { "s" },
-                    list(&inf1)
+                    list(&inf1),
+                    if inf1.len() == 1 { "runs" } else { "run" }
                 ))
                 .at(r.strategy.span, "falls back to all at once")
                 .help("endpoints on Inf1 (Inferentia) instances fall back to blue/green with all at once traffic shifting and no final baking period (SageMaker guide, \"Deployment guardrails\" > \"Exclusions\")")
