@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::model::{
-    Capacity, DataCapture, Desired, EndpointModel, ModelRef, OwnedAlarm, RollbackAlarm, Rollout, ScalingMetric, Strategy, Tags,
-    VariantModel, Vpc,
+    Capacity, DataCapture, Desired, EndpointModel, ModelRef, OwnedAlarm, RollbackAlarm, Rollout, ScalingMetric,
+    Strategy, Tags, VariantModel, Vpc,
 };
 
 /// Prefix of the tags the tool sets on what it creates; users may not set such tags.
@@ -40,6 +40,8 @@ pub enum Kind {
     ScalableTarget,
     ScalingPolicy,
     ScheduledAction,
+    /// A CloudWatch alarm endpoint-scale owns for a rollout.
+    Alarm,
 }
 
 impl Kind {
@@ -51,6 +53,7 @@ impl Kind {
             Kind::ScalableTarget => "scalable_target",
             Kind::ScalingPolicy => "scaling_policy",
             Kind::ScheduledAction => "scheduled_action",
+            Kind::Alarm => "alarm",
         }
     }
 }
@@ -78,6 +81,7 @@ pub enum Resource {
     ScalableTarget(TargetResource),
     ScalingPolicy(PolicyResource),
     ScheduledAction(ScheduledActionResource),
+    Alarm(AlarmResource),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -206,6 +210,11 @@ pub struct EndpointResource {
     /// The spec's `adopt: true`: an unmanaged endpoint of this name is brought under the project.
     #[serde(skip, default)]
     pub adopt: bool,
+    /// The spec's rollout: how UpdateEndpoint replaces the fleet (its DeploymentConfig). An
+    /// instruction for updates, not an attribute AWS keeps on the endpoint, so it is never
+    /// compared (the diff clears it on both sides).
+    #[serde(skip, default)]
+    pub rollout: Option<Rollout>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -282,6 +291,7 @@ impl Resource {
             Resource::ScalableTarget(_) => Kind::ScalableTarget,
             Resource::ScalingPolicy(_) => Kind::ScalingPolicy,
             Resource::ScheduledAction(_) => Kind::ScheduledAction,
+            Resource::Alarm(_) => Kind::Alarm,
         }
     }
 
@@ -293,6 +303,7 @@ impl Resource {
             Resource::ScalableTarget(t) => format!("{}/{}", t.endpoint, t.variant),
             Resource::ScalingPolicy(p) => format!("{}/{}/{}", p.endpoint, p.variant, p.policy_name),
             Resource::ScheduledAction(s) => format!("{}/{}/{}", s.endpoint, s.variant, s.name),
+            Resource::Alarm(a) => a.name.clone(),
         };
         Address { kind: self.kind(), name }
     }
@@ -306,6 +317,7 @@ impl Resource {
             Resource::ScalableTarget(t) => &t.endpoint,
             Resource::ScalingPolicy(p) => &p.endpoint,
             Resource::ScheduledAction(s) => &s.endpoint,
+            Resource::Alarm(a) => &a.endpoint,
         }
     }
 
@@ -441,10 +453,12 @@ fn endpoint_resources(project: &str, endpoint: &EndpointModel) -> Vec<Resource> 
         variants: runtime,
         tags: tags.clone(),
         adopt: endpoint.adopt,
+        rollout: endpoint.rollout.clone(),
     }));
     for v in &endpoint.variants {
         out.extend(scaling_resources(&endpoint.name, v, &tags));
     }
+    out.extend(alarm_resources(project, endpoint).into_iter().map(Resource::Alarm));
     out
 }
 
@@ -487,66 +501,66 @@ fn scaling_resources(endpoint: &str, v: &VariantModel, tags: &Tags) -> Vec<Resou
 
 /// UpdateEndpoint's `DeploymentConfig` member, in the API's JSON shape (SageMaker API
 /// reference, DeploymentConfig): exactly one of the two policies, and the rollback alarms.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DeploymentConfig {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blue_green_update_policy: Option<BlueGreenUpdatePolicy>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rolling_update_policy: Option<RollingUpdatePolicy>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_rollback_configuration: Option<AutoRollbackConfig>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct BlueGreenUpdatePolicy {
     pub traffic_routing_configuration: TrafficRoutingConfig,
     pub termination_wait_in_seconds: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maximum_execution_timeout_in_seconds: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct TrafficRoutingConfig {
     /// `ALL_AT_ONCE`, `CANARY` or `LINEAR`.
     #[serde(rename = "Type")]
-    pub kind: &'static str,
+    pub kind: String,
     pub wait_interval_in_seconds: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canary_size: Option<CapacitySize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linear_step_size: Option<CapacitySize>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RollingUpdatePolicy {
     pub maximum_batch_size: CapacitySize,
     pub wait_interval_in_seconds: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maximum_execution_timeout_in_seconds: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rollback_maximum_batch_size: Option<CapacitySize>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CapacitySize {
     /// `INSTANCE_COUNT` or `CAPACITY_PERCENT`.
     #[serde(rename = "Type")]
-    pub kind: &'static str,
+    pub kind: String,
     pub value: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AutoRollbackConfig {
     pub alarms: Vec<AlarmRef>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AlarmRef {
     pub alarm_name: String,
@@ -555,9 +569,39 @@ pub struct AlarmRef {
 impl From<Capacity> for CapacitySize {
     fn from(c: Capacity) -> Self {
         match c {
-            Capacity::Instances(n) => CapacitySize { kind: "INSTANCE_COUNT", value: n },
-            Capacity::Percent(p) => CapacitySize { kind: "CAPACITY_PERCENT", value: p },
+            Capacity::Instances(n) => CapacitySize { kind: "INSTANCE_COUNT".to_string(), value: n },
+            Capacity::Percent(p) => CapacitySize { kind: "CAPACITY_PERCENT".to_string(), value: p },
         }
+    }
+}
+
+impl DeploymentConfig {
+    /// A few words for step lists: `canary of 1 instance, 600 s bakes, 2 rollback alarms`.
+    pub fn describe(&self) -> String {
+        let size = |c: &CapacitySize| match c.kind.as_str() {
+            "CAPACITY_PERCENT" => format!("{}%", c.value),
+            _ => crate::diagnostic::plural(c.value, "instance"),
+        };
+        let mut text = match (&self.blue_green_update_policy, &self.rolling_update_policy) {
+            (_, Some(r)) => {
+                format!("rolling in batches of {}, {} s bakes", size(&r.maximum_batch_size), r.wait_interval_in_seconds)
+            }
+            (Some(b), None) => {
+                let t = &b.traffic_routing_configuration;
+                let how = match (t.kind.as_str(), &t.canary_size, &t.linear_step_size) {
+                    ("CANARY", Some(c), _) => format!("blue/green canary of {}", size(c)),
+                    ("LINEAR", _, Some(c)) => format!("blue/green linear in steps of {}", size(c)),
+                    _ => "blue/green all at once".to_string(),
+                };
+                format!("{how}, {} s bakes", t.wait_interval_in_seconds)
+            }
+            (None, None) => "blue/green all at once".to_string(),
+        };
+        if let Some(a) = &self.auto_rollback_configuration {
+            let names: Vec<&str> = a.alarms.iter().map(|x| x.alarm_name.as_str()).collect();
+            text.push_str(&format!(", rolled back by {}", names.join(", ")));
+        }
+        text
     }
 }
 
@@ -580,7 +624,7 @@ pub fn deployment_config(rollout: &Rollout) -> DeploymentConfig {
                 _ => ("ALL_AT_ONCE", None, None),
             };
             let routing = TrafficRoutingConfig {
-                kind,
+                kind: kind.to_string(),
                 wait_interval_in_seconds: rollout.bake_seconds,
                 canary_size,
                 linear_step_size,
@@ -595,8 +639,7 @@ pub fn deployment_config(rollout: &Rollout) -> DeploymentConfig {
             )
         }
     };
-    let alarms: Vec<AlarmRef> =
-        rollout.alarms.iter().map(|a| AlarmRef { alarm_name: a.name().to_string() }).collect();
+    let alarms: Vec<AlarmRef> = rollout.alarms.iter().map(|a| AlarmRef { alarm_name: a.name().to_string() }).collect();
     DeploymentConfig {
         blue_green_update_policy: blue_green,
         rolling_update_policy: rolling,
