@@ -130,8 +130,9 @@ pub enum ApplyError {
     )]
     RolledBack { endpoint: String, expected: String, actual: String, reason: String },
     #[error(
-        "the rollout of endpoint {endpoint} was rolled back by SageMaker because {} went into ALARM; the endpoint still runs {actual}: {reason}. Find out what the alarm saw, fix the cause and run apply again: the next plan shows the update again",
-        if alarms.len() == 1 { format!("alarm {}", alarms[0]) } else { format!("alarms {}", alarms.join(", ")) }
+        "the rollout of endpoint {endpoint} was rolled back by SageMaker because {} went into ALARM; the endpoint still runs {actual}: {}. Find out what the alarm saw, fix the cause and run apply again: the next plan shows the update again",
+        if alarms.len() == 1 { format!("alarm {}", alarms[0]) } else { format!("alarms {}", alarms.join(", ")) },
+        reason.trim_end_matches('.')
     )]
     AlarmRolledBack { endpoint: String, alarms: Vec<String>, actual: String, reason: String },
     #[error("endpoint {endpoint} is {status}: {reason}")]

@@ -295,6 +295,8 @@ pub trait Aws: Send + Sync {
     /// DescribeAlarms of these metric alarms (AlarmNames, 100 a call, pages followed); names
     /// that do not exist are absent from the answer.
     fn describe_alarms(&self, names: &[String]) -> impl Future<Output = AwsResult<Vec<AlarmDesc>>> + Send;
+    /// DescribeAlarms of the metric alarms whose names start with `prefix` (pages followed).
+    fn describe_alarms_with_prefix(&self, prefix: &str) -> impl Future<Output = AwsResult<Vec<AlarmDesc>>> + Send;
     /// ListTagsForResource of an alarm; `None` when it does not exist.
     fn alarm_tags(&self, arn: &str) -> impl Future<Output = AwsResult<Option<Tags>>> + Send;
     /// PutMetricAlarm with the alarm's tags: creates the alarm or overwrites its configuration

@@ -274,6 +274,7 @@ mod tests {
                 config_name: format!("{name}-config"),
                 failure_reason: None,
                 variants: variants.iter().map(|v| (v.to_string(), Some(2), Some(1.0))).collect(),
+                last_deployment: None,
             },
             tags: tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             ownership: Ownership::Unmanaged,
@@ -349,6 +350,7 @@ mod tests {
             strays: Default::default(),
             unused: Default::default(),
             foreign: Default::default(),
+            ..Default::default()
         };
         (live, vec![policy])
     }
@@ -418,6 +420,7 @@ mod tests {
             strays: Default::default(),
             unused: Default::default(),
             foreign: Default::default(),
+            ..Default::default()
         };
         let text = spec_text("p", &["odd".into()], &live, &[]).unwrap();
         assert!(

@@ -12,13 +12,15 @@
 //! `parallelism` slots (see [`read`]).
 //!
 //! Rollout alarms: one DescribeAlarms (100 names a call) of the alarms the spec's rollouts name
-//! and those the endpoints' LastDeploymentConfig watched, then ListTagsForResource of each found
-//! alarm the spec does not list as the team's own, for its ownership. CloudWatch cannot filter
-//! alarms by tag or dimension, and listing every alarm of the account costs a call per 100
-//! alarms; an owned alarm is always named by the spec (while it wants it) or by the last
-//! deployment that used it (after the spec dropped it), so these names find every owned alarm
-//! except one that a run created and whose update never succeeded, and which then left the spec
-//! (an alarm without actions: harmless, deleted by hand). No rollout, no alarm call.
+//! and those the endpoints' LastDeploymentConfig watched, one DescribeAlarms by AlarmNamePrefix
+//! (the endpoint's name) per owned endpoint whose spec has a rollout, then ListTagsForResource of
+//! each found alarm the spec does not list as the team's own, for its ownership. CloudWatch
+//! cannot filter alarms by tag or dimension, and listing every alarm of the account costs a call
+//! per 100 alarms of it. These find every owned alarm the spec names, every one a successful
+//! rollout watched, and every one named after its endpoint (as the examples name them); an owned
+//! alarm that is none of these (named otherwise, dropped from the spec before any rollout used
+//! it) is not found, stays (an alarm without actions, harmless) and is deleted by hand.
+//! No rollout, no alarm call.
 
 use std::collections::BTreeMap;
 
@@ -515,7 +517,23 @@ async fn read_alarms<A: Aws>(
     }
     let team: Vec<&str> =
         endpoints.iter().flat_map(|w| w.alarms.iter().filter(|(_, owned)| !owned).map(|(n, _)| n.as_str())).collect();
-    let found = gate.call(aws.describe_alarms(&names)).await?;
+    let prefixes: Vec<&str> = endpoints
+        .iter()
+        .filter(|w| !w.alarms.is_empty())
+        .filter(|w| found.iter().any(|e| e.desc.name == w.endpoint && e.ownership == Ownership::Ours))
+        .map(|w| w.endpoint.as_str())
+        .collect();
+    let (named, prefixed) = try_join(
+        gate.call(aws.describe_alarms(&names)),
+        try_join_all(prefixes.iter().map(|p| gate.call(aws.describe_alarms_with_prefix(p)))),
+    )
+    .await?;
+    let mut found = named;
+    for a in prefixed.into_iter().flatten() {
+        if !found.iter().any(|f| f.alarm.name == a.alarm.name) {
+            found.push(a);
+        }
+    }
     let team = &team;
     let tags = try_join_all(found.iter().map(|a| async move {
         if team.contains(&a.alarm.name.as_str()) || a.arn.is_empty() {

@@ -196,6 +196,10 @@ impl Aws for Fake {
         self.log("DescribeAlarms");
         Ok(Vec::new())
     }
+    async fn describe_alarms_with_prefix(&self, _prefix: &str) -> AwsResult<Vec<crate::aws::AlarmDesc>> {
+        self.log("DescribeAlarms");
+        Ok(Vec::new())
+    }
     async fn alarm_tags(&self, _arn: &str) -> AwsResult<Option<Tags>> {
         self.log("ListTagsForResource");
         Ok(None)

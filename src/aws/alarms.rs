@@ -29,26 +29,44 @@ fn what(names: &[String]) -> String {
 pub(super) async fn describe(client: &cw::Client, names: &[String]) -> AwsResult<Vec<AlarmDesc>> {
     let mut all = Vec::new();
     for chunk in names.chunks(NAMES_PER_CALL) {
-        let mut token: Option<String> = None;
-        loop {
-            let out = client
-                .describe_alarms()
-                .set_alarm_names(Some(chunk.to_vec()))
-                .alarm_types(cw::types::AlarmType::MetricAlarm)
-                .max_records(100)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| error(e, CW, "DescribeAlarms", what(chunk)))?;
-            all.extend(out.metric_alarms().iter().map(alarm_desc));
-            match out.next_token().filter(|t| !t.is_empty()) {
-                Some(next) => token = Some(next.to_string()),
-                None => break,
-            }
-        }
+        all.extend(pages(client, Some(chunk), None, &what(chunk)).await?);
     }
     all.sort_by(|a: &AlarmDesc, b| a.alarm.name.cmp(&b.alarm.name));
     all.dedup_by(|a, b| a.alarm.name == b.alarm.name);
+    Ok(all)
+}
+
+pub(super) async fn describe_prefix(client: &cw::Client, prefix: &str) -> AwsResult<Vec<AlarmDesc>> {
+    pages(client, None, Some(prefix), &format!("alarms named {prefix}*")).await
+}
+
+/// Every page of one DescribeAlarms query (by names or by prefix: the API takes one of them).
+async fn pages(
+    client: &cw::Client,
+    names: Option<&[String]>,
+    prefix: Option<&str>,
+    resource: &str,
+) -> AwsResult<Vec<AlarmDesc>> {
+    let mut all = Vec::new();
+    let mut token: Option<String> = None;
+    // A bound on pages: an answer that keeps sending tokens must not make a plan hang.
+    for _ in 0..1000 {
+        let out = client
+            .describe_alarms()
+            .set_alarm_names(names.map(<[String]>::to_vec))
+            .set_alarm_name_prefix(prefix.map(str::to_string))
+            .alarm_types(cw::types::AlarmType::MetricAlarm)
+            .max_records(100)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| error(e, CW, "DescribeAlarms", resource))?;
+        all.extend(out.metric_alarms().iter().map(alarm_desc));
+        match out.next_token().filter(|t| !t.is_empty()) {
+            Some(next) => token = Some(next.to_string()),
+            None => break,
+        }
+    }
     Ok(all)
 }
 

@@ -1050,6 +1050,10 @@ impl Aws for SdkAws {
         alarms::describe(&self.cloudwatch, names).await
     }
 
+    async fn describe_alarms_with_prefix(&self, prefix: &str) -> AwsResult<Vec<AlarmDesc>> {
+        alarms::describe_prefix(&self.cloudwatch, prefix).await
+    }
+
     async fn alarm_tags(&self, arn: &str) -> AwsResult<Option<Tags>> {
         alarms::tags(&self.cloudwatch, arn).await
     }

@@ -40,6 +40,7 @@ fn live_after(desired: &[Resource], counts: &[(&str, u32)]) -> LiveState {
         desired.iter().find_map(|r| if let Resource::Endpoint(e) = r { Some(e.clone()) } else { None }).unwrap();
     let live = LiveEndpoint {
         desc: EndpointDescView {
+            last_deployment: None,
             name: endpoint.name.clone(),
             arn: format!("arn:aws:sagemaker:us-east-1:123456789012:endpoint/{}", endpoint.name),
             status: "InService".into(),
