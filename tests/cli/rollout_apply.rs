@@ -224,6 +224,14 @@ async fn an_alarm_during_the_bake_rolls_back_and_apply_names_it() {
         "{}",
         out.stderr
     );
+    // Apply reports the rollback as soon as the endpoint is RollingBack; SageMaker finishes it.
+    let sm = account.sagemaker().await;
+    for _ in 0..20 {
+        let d = sm.describe_endpoint().endpoint_name(ENDPOINT).send().await.unwrap();
+        if d.endpoint_status().map(|s| s.as_str()) == Some("InService") {
+            break;
+        }
+    }
     let history = account.rollouts(ENDPOINT);
     assert_eq!(history["rollouts"][0]["outcome"], "rolled-back", "{history}");
     // Nothing changed in AWS: the next plan shows the same update.
