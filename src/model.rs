@@ -11,7 +11,9 @@ use chrono::{DateTime, Utc};
 use crate::schedule::Schedule;
 
 mod rollout;
-pub use rollout::{timeline, Capacity, Comparison, OwnedAlarm, Phase, RollbackAlarm, Rollout, Strategy, Timeline, TimelineStep};
+pub use rollout::{
+    timeline, Capacity, Comparison, OwnedAlarm, Phase, RollbackAlarm, Rollout, Strategy, Timeline, TimelineStep,
+};
 
 /// The safety factor AWS recommends starting with ("Load testing your auto scaling
 /// configuration" in the SageMaker developer guide) when the spec gives none.

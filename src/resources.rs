@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::model::{
-    Capacity, DataCapture, Desired, EndpointModel, ModelRef, OwnedAlarm, RollbackAlarm, Rollout, ScalingMetric, Strategy, Tags,
-    VariantModel, Vpc,
+    Capacity, DataCapture, Desired, EndpointModel, ModelRef, OwnedAlarm, RollbackAlarm, Rollout, ScalingMetric,
+    Strategy, Tags, VariantModel, Vpc,
 };
 
 /// Prefix of the tags the tool sets on what it creates; users may not set such tags.
@@ -595,8 +595,7 @@ pub fn deployment_config(rollout: &Rollout) -> DeploymentConfig {
             )
         }
     };
-    let alarms: Vec<AlarmRef> =
-        rollout.alarms.iter().map(|a| AlarmRef { alarm_name: a.name().to_string() }).collect();
+    let alarms: Vec<AlarmRef> = rollout.alarms.iter().map(|a| AlarmRef { alarm_name: a.name().to_string() }).collect();
     DeploymentConfig {
         blue_green_update_policy: blue_green,
         rolling_update_policy: rolling,

@@ -277,11 +277,7 @@ pub fn timeline(rollout: &Rollout, instances: u32, provision_seconds: u32) -> Ti
             while active < n {
                 step += 1;
                 active = if step == 1 { first } else { (active + each).min(n) };
-                push(
-                    Phase::Shift { step, green_instances: active, traffic_percent: percent(active, n) },
-                    0,
-                    2 * n,
-                );
+                push(Phase::Shift { step, green_instances: active, traffic_percent: percent(active, n) }, 0, 2 * n);
                 push(Phase::Bake, bake, 2 * n);
             }
             push(Phase::TerminationWait, u64::from(rollout.termination_wait_seconds), 2 * n);

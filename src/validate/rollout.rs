@@ -67,7 +67,9 @@ impl Validator {
                 .at(r.strategy.span, "unknown strategy");
             d = match did_you_mean(strategy_name, STRATEGIES) {
                 Some(best) => d.help(format!("did you mean `{best}`?")),
-                None => d.help("the strategies are all_at_once, canary, linear (blue/green traffic shifting) and rolling"),
+                None => {
+                    d.help("the strategies are all_at_once, canary, linear (blue/green traffic shifting) and rolling")
+                }
             };
             self.error(d);
             return None;
@@ -214,7 +216,9 @@ impl Validator {
             self.error(
                 Diagnostic::error(format!("a {} rollout needs `{key}`", r.strategy.as_str()))
                     .at(r.strategy.span, format!("no `{key}`"))
-                    .help(format!("add `{key}: {example}` (an instance count, or a percentage of the variant's instances)")),
+                    .help(format!(
+                        "add `{key}: {example}` (an instance count, or a percentage of the variant's instances)"
+                    )),
             );
             return None;
         };
@@ -300,12 +304,9 @@ impl Validator {
             .flatten();
         let Some(number) = number else {
             self.error(
-                Diagnostic::error(format!(
-                    "`{key}` `{}` is not an instance count or a percentage",
-                    shorten(value)
-                ))
-                .at(value.span, "expected a count or a percentage")
-                .help(format!("write a number of instances (`{key}: 1`) or a percentage (`{key}: 25%`)")),
+                Diagnostic::error(format!("`{key}` `{}` is not an instance count or a percentage", shorten(value)))
+                    .at(value.span, "expected a count or a percentage")
+                    .help(format!("write a number of instances (`{key}: 1`) or a percentage (`{key}: 25%`)")),
             );
             return None;
         };
@@ -372,8 +373,11 @@ impl Validator {
 
     /// What SageMaker changes or blocks for this endpoint: warnings, the spec stays valid.
     fn fallbacks(&mut self, r: &spec::Rollout, rollout: &Rollout, variants: &[VariantModel]) {
-        let inf1: Vec<&str> =
-            variants.iter().filter(|v| v.instance_type.as_str().starts_with("ml.inf1.")).map(|v| v.name.as_str()).collect();
+        let inf1: Vec<&str> = variants
+            .iter()
+            .filter(|v| v.instance_type.as_str().starts_with("ml.inf1."))
+            .map(|v| v.name.as_str())
+            .collect();
         if !inf1.is_empty() && rollout.strategy != Strategy::AllAtOnce {
             self.out.push(
                 Diagnostic::warning(format!(
@@ -408,11 +412,7 @@ impl Validator {
         }
     }
 
-    fn rollback_alarms(
-        &mut self,
-        r: &spec::Rollout,
-        endpoint: &spec::Endpoint,
-    ) -> Option<Vec<RollbackAlarm>> {
+    fn rollback_alarms(&mut self, r: &spec::Rollout, endpoint: &spec::Endpoint) -> Option<Vec<RollbackAlarm>> {
         if r.rollback_alarms.is_empty() && r.strategy.as_str() != "all_at_once" {
             self.out.push(
                 Diagnostic::warning(format!("the {} rollout has no `rollback_alarms`", r.strategy.as_str()))
@@ -452,11 +452,7 @@ impl Validator {
         ok.then_some(alarms)
     }
 
-    fn rollback_alarm(
-        &mut self,
-        a: &spec::RollbackAlarm,
-        endpoint: &spec::Endpoint,
-    ) -> Option<RollbackAlarm> {
+    fn rollback_alarm(&mut self, a: &spec::RollbackAlarm, endpoint: &spec::Endpoint) -> Option<RollbackAlarm> {
         let name_ok = self.alarm_name(&a.name);
         let Some(metric) = &a.metric else {
             // An alarm the team owns: nothing else to say about it.
@@ -631,9 +627,15 @@ impl Validator {
         let span_or = span.unwrap_or(metric.span);
         if !(matches!(secs, 10 | 20 | 30) || (secs > 0 && secs % 60 == 0)) {
             self.error(
-                Diagnostic::error(format!("`period` is {}; CloudWatch takes 10s, 20s, 30s or a multiple of 1m", human(secs)))
-                    .at(span_or, "invalid period")
-                    .help(format!("use `period: {}` (PutMetricAlarm `Period`)", if secs < 60 { "30s".to_string() } else { format!("{}m", secs.div_ceil(60)) })),
+                Diagnostic::error(format!(
+                    "`period` is {}; CloudWatch takes 10s, 20s, 30s or a multiple of 1m",
+                    human(secs)
+                ))
+                .at(span_or, "invalid period")
+                .help(format!(
+                    "use `period: {}` (PutMetricAlarm `Period`)",
+                    if secs < 60 { "30s".to_string() } else { format!("{}m", secs.div_ceil(60)) }
+                )),
             );
             return None;
         }
@@ -653,7 +655,10 @@ impl Validator {
             );
             return None;
         }
-        if secs < 60 && !HIGH_RESOLUTION_METRICS.contains(&metric.as_str()) && VARIANT_METRICS.contains(&metric.as_str()) {
+        if secs < 60
+            && !HIGH_RESOLUTION_METRICS.contains(&metric.as_str())
+            && VARIANT_METRICS.contains(&metric.as_str())
+        {
             self.out.push(
                 Diagnostic::warning(format!("`period` is {} but `{}` is published once a minute", human(secs), metric.as_str()))
                     .at(span_or, "shorter than the metric's resolution")
@@ -711,8 +716,12 @@ fn steps(size: Capacity, count: u32) -> u64 {
 
 fn source(key: &str) -> &'static str {
     match key {
-        "canary_size" => "AWS: CanarySize must be at most 50% of the variant's instance count (API TrafficRoutingConfig)",
-        "linear_step" => "AWS: LinearStepSize must be 10-50% of the variant's instance count (API TrafficRoutingConfig)",
+        "canary_size" => {
+            "AWS: CanarySize must be at most 50% of the variant's instance count (API TrafficRoutingConfig)"
+        }
+        "linear_step" => {
+            "AWS: LinearStepSize must be 10-50% of the variant's instance count (API TrafficRoutingConfig)"
+        }
         _ => "AWS: MaximumBatchSize must be 5-50% of the variant's instance count (API RollingUpdatePolicy)",
     }
 }
@@ -772,12 +781,30 @@ mod tests {
 
     #[test]
     fn sizes_are_checked_against_the_initial_count() {
-        let text = with_rollout(3, "      strategy: canary\n      canary_size: 2\n      bake: 1m\n      rollback_alarms: [{name: a}]\n");
-        assert_eq!(diagnostics(&text), ["12:20 `canary_size` of 2 instances is more than 50% of variant `v`'s 3 instances"]);
-        let text = with_rollout(20, "      strategy: linear\n      linear_step: 1\n      bake: 1m\n      rollback_alarms: [{name: a}]\n");
-        assert_eq!(diagnostics(&text), ["12:20 `linear_step` of 1 instance is less than 10% of variant `v`'s 20 instances"]);
-        let text = with_rollout(20, "      strategy: rolling\n      batch_size: 4%\n      bake: 1m\n      rollback_alarms: [{name: a}]\n");
-        assert_eq!(diagnostics(&text), ["12:19 `batch_size` is 4%; SageMaker takes 5% to 50% of the variant's instances"]);
+        let text = with_rollout(
+            3,
+            "      strategy: canary\n      canary_size: 2\n      bake: 1m\n      rollback_alarms: [{name: a}]\n",
+        );
+        assert_eq!(
+            diagnostics(&text),
+            ["12:20 `canary_size` of 2 instances is more than 50% of variant `v`'s 3 instances"]
+        );
+        let text = with_rollout(
+            20,
+            "      strategy: linear\n      linear_step: 1\n      bake: 1m\n      rollback_alarms: [{name: a}]\n",
+        );
+        assert_eq!(
+            diagnostics(&text),
+            ["12:20 `linear_step` of 1 instance is less than 10% of variant `v`'s 20 instances"]
+        );
+        let text = with_rollout(
+            20,
+            "      strategy: rolling\n      batch_size: 4%\n      bake: 1m\n      rollback_alarms: [{name: a}]\n",
+        );
+        assert_eq!(
+            diagnostics(&text),
+            ["12:19 `batch_size` is 4%; SageMaker takes 5% to 50% of the variant's instances"]
+        );
     }
 
     #[test]
