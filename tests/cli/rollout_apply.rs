@@ -50,12 +50,41 @@ const CANARY: &str = r#"      strategy: canary
           period: 1m"#;
 
 async fn team_alarm(account: &Account) {
+    create_alarm(account, TEAM_ALARM).await;
+}
+
+/// The names of a spec's rollback alarms the team owns (those without `metric:`).
+pub(crate) fn team_alarms(spec: &str) -> Vec<String> {
+    let lines: Vec<&str> = spec.lines().map(str::trim).collect();
+    let mut out = Vec::new();
+    let mut inside = false;
+    for (i, line) in lines.iter().enumerate() {
+        if line.starts_with("rollback_alarms:") {
+            inside = true;
+        } else if inside && !line.starts_with('-') && !line.starts_with('#') && line.contains(':') {
+            let owned_setting =
+                ["metric:", "variant:", "statistic:", "comparison:", "threshold:", "evaluation_periods:", "period:"];
+            if !owned_setting.iter().any(|s| line.starts_with(s)) {
+                inside = false;
+            }
+        }
+        if let (true, Some(name)) = (inside, line.strip_prefix("- name: ")) {
+            if !lines.get(i + 1).is_some_and(|next| next.starts_with("metric:")) {
+                out.push(name.split_whitespace().next().unwrap_or_default().to_string());
+            }
+        }
+    }
+    out
+}
+
+/// A latency alarm on the endpoint's primary variant, as a team would make it.
+pub(crate) async fn create_alarm(account: &Account, name: &str) {
     use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, Statistic};
     account
         .cloudwatch()
         .await
         .put_metric_alarm()
-        .alarm_name(TEAM_ALARM)
+        .alarm_name(name)
         .namespace("AWS/SageMaker")
         .metric_name("ModelLatency")
         .dimensions(Dimension::builder().name("EndpointName").value(ENDPOINT).build())
@@ -92,6 +121,11 @@ async fn deployed(account: &Account) -> TempSpec {
     let v1 = TempSpec::new("r.yaml", spec("v1", FOUR, CANARY));
     apply(account, &v1).code(0);
     v1
+}
+
+#[test]
+fn team_alarms_are_those_without_a_metric() {
+    assert_eq!(team_alarms(&spec("v1", FOUR, CANARY)), [TEAM_ALARM]);
 }
 
 #[tokio::test]
