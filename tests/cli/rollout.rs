@@ -47,3 +47,52 @@ fn deployment_configs_and_owned_alarms_are_valid_requests() {
     let report = check_against_botocore(&serde_json::to_string(&all).unwrap());
     assert!(report.starts_with("8 calls valid against botocore "), "{report}");
 }
+
+/// The calls view itself (what `render` prints and `apply` sends): the owned alarm's
+/// PutMetricAlarm in the rendered spec, and the rollout's UpdateEndpoint, TagResource,
+/// UntagResource and DeleteAlarms as the plan's steps render them.
+#[test]
+fn the_calls_view_of_rollout_steps_passes_the_botocore_check() {
+    use endpoint_scale::plan::Step;
+    use endpoint_scale::render::calls::step_calls;
+
+    let out = crate::harness::es(["render", "--format", "json", "examples/rollout-canary.yaml"]).run().code(0);
+    let rendered: Vec<serde_json::Value> = serde_json::from_str(&out.stdout).unwrap();
+    let put: Vec<&serde_json::Value> = rendered.iter().filter(|c| c["operation"] == "PutMetricAlarm").collect();
+    assert_eq!(put.len(), 1, "{}", out.stdout);
+    assert_eq!(put[0]["service"], "cloudwatch");
+
+    let example = std::fs::read_to_string(root().join("examples/rollout-canary.yaml")).unwrap();
+    let spec = endpoint_scale::spec::parse(&Source::new("spec.yaml", &example)).unwrap();
+    let desired = endpoint_scale::validate::validate(&spec).desired.unwrap();
+    let rollout = desired.endpoints[0].rollout.as_ref().unwrap();
+    let tags: endpoint_scale::model::Tags = [("team".to_string(), "ml".to_string())].into();
+    let arn = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:product-recommender-5xx".to_string();
+    let steps = [
+        Step::UpdateEndpoint {
+            endpoint: "product-recommender".into(),
+            config: "product-recommender-0a1b2c3d".into(),
+            deployment: Some(deployment_config(rollout)),
+        },
+        Step::TagAlarm {
+            endpoint: "product-recommender".into(),
+            name: "product-recommender-5xx".into(),
+            arn,
+            add: tags,
+            remove: vec!["owner".into()],
+        },
+        Step::DeleteAlarms { endpoint: "product-recommender".into(), names: vec!["product-recommender-5xx".into()] },
+    ];
+    let mut calls: Vec<serde_json::Value> = put.into_iter().cloned().collect();
+    for step in &steps {
+        calls.extend(step_calls(step).into_iter().map(|c| serde_json::to_value(c).unwrap()));
+    }
+    let operations: Vec<&str> = calls.iter().map(|c| c["operation"].as_str().unwrap()).collect();
+    assert_eq!(operations, ["PutMetricAlarm", "UpdateEndpoint", "TagResource", "UntagResource", "DeleteAlarms"]);
+    assert_eq!(
+        calls[1]["input"]["DeploymentConfig"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]["Type"],
+        "CANARY"
+    );
+    let report = check_against_botocore(&serde_json::to_string(&calls).unwrap());
+    assert!(report.starts_with("5 calls valid against botocore "), "{report}");
+}
