@@ -43,6 +43,8 @@ pub enum Event {
     Waiting {
         endpoint: String,
         status: String,
+        /// The deployment phase of a rollout, as DescribeEndpoint's VariantStatus gives it.
+        phase: Option<String>,
         elapsed: Duration,
     },
     Finished {
@@ -127,6 +129,12 @@ pub enum ApplyError {
         "the update of endpoint {endpoint} failed and SageMaker rolled it back to {actual} (expected {expected}): {reason}"
     )]
     RolledBack { endpoint: String, expected: String, actual: String, reason: String },
+    #[error(
+        "the rollout of endpoint {endpoint} was rolled back by SageMaker because {} went into ALARM; the endpoint still runs {actual}: {}. Find out what the alarm saw, fix the cause and run apply again: the next plan shows the update again",
+        if alarms.len() == 1 { format!("alarm {}", alarms[0]) } else { format!("alarms {}", alarms.join(", ")) },
+        reason.trim_end_matches('.')
+    )]
+    AlarmRolledBack { endpoint: String, alarms: Vec<String>, actual: String, reason: String },
     #[error("endpoint {endpoint} is {status}: {reason}")]
     Failed { endpoint: String, status: String, reason: String },
     #[error(
@@ -156,13 +164,17 @@ pub enum ApplyError {
 impl ApplyError {
     /// SageMaker rolled the change back: the endpoint serves what it served before.
     pub fn rolled_back(&self) -> bool {
-        matches!(self, ApplyError::RolledBack { .. } | ApplyError::CapacityRolledBack { .. })
+        matches!(
+            self,
+            ApplyError::RolledBack { .. } | ApplyError::CapacityRolledBack { .. } | ApplyError::AlarmRolledBack { .. }
+        )
     }
 
     /// AWS's FailureReason of the endpoint (DescribeEndpoint), when the error comes from one.
     pub fn failure_reason(&self) -> Option<&str> {
         match self {
             ApplyError::RolledBack { reason, .. }
+            | ApplyError::AlarmRolledBack { reason, .. }
             | ApplyError::CapacityRolledBack { reason, .. }
             | ApplyError::RollbackFailed { reason, .. } => Some(reason),
             // "gone" and "unprotected" are endpoint-scale's words, not an endpoint status.
@@ -394,12 +406,19 @@ async fn run_step<A: Aws>(
             other => Ok(other?),
         },
         Step::AdoptEndpoint { arn, tags, .. } => Ok(aws.add_tags(arn, tags).await?),
-        Step::UpdateEndpoint { endpoint, config } => Ok(aws.update_endpoint(endpoint, config).await?),
+        Step::UpdateEndpoint { endpoint, config, deployment, .. } => {
+            Ok(aws.update_endpoint(endpoint, config, deployment.as_ref()).await?)
+        }
         Step::UpdateWeightsAndCapacities { endpoint, changes } => {
             Ok(aws.update_weights_and_capacities(endpoint, changes).await?)
         }
-        Step::WaitInService { endpoint, config, expect } => {
-            wait_in_service(aws, endpoint, config, expect, wait, events, cancel).await
+        Step::WaitInService { endpoint, config, expect, alarms } => {
+            match wait_in_service(aws, endpoint, config, expect, wait, events, cancel).await {
+                Err(ApplyError::RolledBack { endpoint, expected, actual, reason }) if !alarms.is_empty() => {
+                    Err(alarm_rollback(aws, endpoint, expected, actual, reason, alarms).await)
+                }
+                other => other,
+            }
         }
         Step::TagEndpoint { arn, add, remove, .. }
         | Step::TagEndpointConfig { arn, add, remove, .. }
@@ -438,6 +457,18 @@ async fn run_step<A: Aws>(
         Step::WaitSettled { endpoint } => wait_settled(aws, endpoint, wait, events, cancel).await,
         Step::DeleteEndpointConfig { name } => tolerate(aws.delete_endpoint_config(name).await, NotFound),
         Step::DeleteModel { name } => tolerate(aws.delete_model(name).await, NotFound),
+        Step::PutMetricAlarm { alarm } => Ok(aws.put_metric_alarm(alarm).await?),
+        Step::TagAlarm { arn, add, remove, .. } => {
+            if !add.is_empty() {
+                aws.tag_alarm(arn, add).await?;
+            }
+            if !remove.is_empty() {
+                aws.untag_alarm(arn, remove).await?;
+            }
+            Ok(())
+        }
+        // DeleteAlarms ignores names that do not exist (API reference): repeating it is safe.
+        Step::DeleteAlarms { names, .. } => Ok(aws.delete_alarms(names).await?),
     }
 }
 
@@ -495,9 +526,55 @@ impl Guard<'_> {
             | Step::DeleteScalingPolicy { endpoint, .. }
             | Step::DeleteScheduledAction { endpoint, .. } => self.endpoint(aws, endpoint).await,
             Step::RegisterScalableTarget { target } => self.endpoint(aws, &target.endpoint).await,
+            // An owned alarm is created, changed or deleted only while it is absent or carries
+            // this project's tags for this endpoint: a same-named alarm of someone else's may
+            // have appeared since the plan.
+            Step::PutMetricAlarm { alarm } => {
+                self.alarms(aws, &alarm.endpoint, std::slice::from_ref(&alarm.name), true).await
+            }
+            Step::TagAlarm { endpoint, name, .. } => {
+                self.alarms(aws, endpoint, std::slice::from_ref(name), false).await
+            }
+            Step::DeleteAlarms { endpoint, names } => self.alarms(aws, endpoint, names, true).await,
             Step::PutScalingPolicy { policy } => self.endpoint(aws, &policy.endpoint).await,
             Step::PutScheduledAction { action } => self.endpoint(aws, &action.endpoint).await,
         }
+    }
+
+    /// Each named alarm is absent (when `absent_ok`) or this project's, for `endpoint`.
+    async fn alarms<A: Aws>(
+        &mut self,
+        aws: &A,
+        endpoint: &str,
+        names: &[String],
+        absent_ok: bool,
+    ) -> Result<(), ApplyError> {
+        let found = aws.describe_alarms(names).await?;
+        for name in names {
+            let why = match found.iter().find(|a| a.alarm.name == *name) {
+                None if absent_ok => continue,
+                None => owner_text(None),
+                Some(a) => {
+                    let tags = aws.alarm_tags(&a.arn).await?.unwrap_or_default();
+                    let owner = ownership(&tags, self.project);
+                    let for_endpoint = tags.get(crate::resources::TAG_ENDPOINT).map(String::as_str) == Some(endpoint);
+                    match owner {
+                        Ownership::Ours if for_endpoint => continue,
+                        Ownership::Ours => format!(
+                            "it belongs to endpoint {} of this project",
+                            tags.get(crate::resources::TAG_ENDPOINT).map_or("(none)", String::as_str)
+                        ),
+                        other => owner_text(Some(&other)),
+                    }
+                }
+            };
+            return Err(ApplyError::NotOwned {
+                resource: format!("alarm {name}"),
+                why,
+                project: self.project.to_string(),
+            });
+        }
+        Ok(())
     }
 
     async fn endpoint<A: Aws>(&mut self, aws: &A, endpoint: &str) -> Result<(), ApplyError> {
@@ -616,6 +693,7 @@ async fn poll<A: Aws>(
                     events(Event::Waiting {
                         endpoint: endpoint.to_string(),
                         status: d.status.clone(),
+                        phase: d.phase.clone(),
                         elapsed: start.elapsed(),
                     });
                 }
@@ -692,6 +770,27 @@ async fn wait_in_service<A: Aws>(
         })
     })
     .await
+}
+
+/// A rolled back rollout: names the rollback alarms in ALARM (DescribeAlarms), when any is;
+/// else (a timeout, a failed deployment) the plain rollback.
+async fn alarm_rollback<A: Aws>(
+    aws: &A,
+    endpoint: String,
+    expected: String,
+    actual: String,
+    reason: String,
+    alarms: &[String],
+) -> ApplyError {
+    let firing: Vec<String> = match aws.describe_alarms(alarms).await {
+        Ok(found) => found.into_iter().filter(|a| a.state == "ALARM").map(|a| a.alarm.name).collect(),
+        // The rollback is the news; an alarm read that fails only loses the alarm's name.
+        Err(_) => Vec::new(),
+    };
+    if firing.is_empty() {
+        return ApplyError::RolledBack { endpoint, expected, actual, reason };
+    }
+    ApplyError::AlarmRolledBack { endpoint, alarms: firing, actual, reason }
 }
 
 /// The first variant whose live desired count or weight is not what a capacity update asked for.

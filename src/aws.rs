@@ -14,9 +14,11 @@ use std::time::Duration;
 
 use crate::model::Tags;
 use crate::resources::{
-    ConfigResource, ModelResource, PolicyResource, ScheduledActionResource, TargetResource, WeightAndCapacity,
+    AlarmResource, ConfigResource, DeploymentConfig, ModelResource, PolicyResource, ScheduledActionResource,
+    TargetResource, WeightAndCapacity,
 };
 
+pub mod alarms;
 pub mod call_log;
 pub mod cloudwatch;
 mod instance_types;
@@ -70,6 +72,13 @@ pub struct EndpointDesc {
     pub config_name: String,
     pub failure_reason: Option<String>,
     pub variants: Vec<VariantDesc>,
+    /// What a rollout in progress (or rolling back) is doing, from the variants' `VariantStatus`
+    /// (PendingDeploymentSummary while Updating, the endpoint's variants while RollingBack), such
+    /// as `ActivatingTraffic: Activating traffic on canary capacity of 1 instance(s).`; `None`
+    /// when no deployment phase is reported.
+    pub phase: Option<String>,
+    /// `LastDeploymentConfig`: the DeploymentConfig of the last successful update that had one.
+    pub last_deployment: Option<DeploymentConfig>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -98,6 +107,17 @@ pub struct PolicyDesc {
     /// `None` for target tracking on invocations per instance; else what the policy is, such as
     /// `StepScaling` or `TargetTrackingScaling on CPUUtilization`.
     pub other: Option<String>,
+}
+
+/// A CloudWatch metric alarm as DescribeAlarms reports it: the fields an owned alarm sets (its
+/// `tags` empty: DescribeAlarms does not return them, ListTagsForResource does), its ARN and
+/// its state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlarmDesc {
+    pub alarm: AlarmResource,
+    pub arn: String,
+    /// `OK`, `ALARM` or `INSUFFICIENT_DATA`.
+    pub state: String,
 }
 
 /// A failed AWS call, named by operation and resource, with AWS's own message.
@@ -224,8 +244,15 @@ pub trait Aws: Send + Sync {
     fn create_model(&self, model: &ModelResource) -> impl Future<Output = AwsResult<()>> + Send;
     fn create_endpoint_config(&self, config: &ConfigResource) -> impl Future<Output = AwsResult<()>> + Send;
     fn create_endpoint(&self, name: &str, config: &str, tags: &Tags) -> impl Future<Output = AwsResult<()>> + Send;
-    /// UpdateEndpoint with RetainAllVariantProperties, so live counts and weights survive.
-    fn update_endpoint(&self, name: &str, config: &str) -> impl Future<Output = AwsResult<()>> + Send;
+    /// UpdateEndpoint with RetainAllVariantProperties, so live counts and weights survive, and
+    /// the rollout's DeploymentConfig when there is one (RetainDeploymentConfig is never set:
+    /// the plan states the rollout, see docs/design.md).
+    fn update_endpoint(
+        &self,
+        name: &str,
+        config: &str,
+        deployment: Option<&DeploymentConfig>,
+    ) -> impl Future<Output = AwsResult<()>> + Send;
     fn update_weights_and_capacities(
         &self,
         name: &str,
@@ -265,6 +292,22 @@ pub trait Aws: Send + Sync {
         variant: &str,
         policy_name: &str,
     ) -> impl Future<Output = AwsResult<()>> + Send;
+    /// DescribeAlarms of these metric alarms (AlarmNames, 100 a call, pages followed); names
+    /// that do not exist are absent from the answer.
+    fn describe_alarms(&self, names: &[String]) -> impl Future<Output = AwsResult<Vec<AlarmDesc>>> + Send;
+    /// DescribeAlarms of the metric alarms whose names start with `prefix` (pages followed).
+    fn describe_alarms_with_prefix(&self, prefix: &str) -> impl Future<Output = AwsResult<Vec<AlarmDesc>>> + Send;
+    /// ListTagsForResource of an alarm; `None` when it does not exist.
+    fn alarm_tags(&self, arn: &str) -> impl Future<Output = AwsResult<Option<Tags>>> + Send;
+    /// PutMetricAlarm with the alarm's tags: creates the alarm or overwrites its configuration
+    /// (CloudWatch applies `Tags` only when it creates the alarm).
+    fn put_metric_alarm(&self, alarm: &AlarmResource) -> impl Future<Output = AwsResult<()>> + Send;
+    /// TagResource of an alarm.
+    fn tag_alarm(&self, arn: &str, tags: &Tags) -> impl Future<Output = AwsResult<()>> + Send;
+    /// UntagResource of an alarm.
+    fn untag_alarm(&self, arn: &str, keys: &[String]) -> impl Future<Output = AwsResult<()>> + Send;
+    /// DeleteAlarms; names that do not exist are ignored by CloudWatch.
+    fn delete_alarms(&self, names: &[String]) -> impl Future<Output = AwsResult<()>> + Send;
     fn put_scheduled_action(&self, action: &ScheduledActionResource) -> impl Future<Output = AwsResult<()>> + Send;
     fn delete_scheduled_action(
         &self,

@@ -66,6 +66,10 @@ pub enum Command {
         /// scaling is off for the update).
         #[arg(long)]
         raise_capacity: bool,
+        /// Minutes launching a rollout's new instances takes, in the plan's rollout timelines
+        /// (AWS publishes no figure; default 10). Display only: it changes no AWS call.
+        #[arg(long, value_name = "MINUTES", value_parser = clap::value_parser!(u32).range(1..=120))]
+        provision_minutes: Option<u32>,
         /// human: the plan for people; json: the same plan as data (with a format_version).
         #[arg(long, value_enum, default_value_t)]
         output: OutputFormat,
@@ -98,6 +102,10 @@ pub enum Command {
         /// scaling is off for the update).
         #[arg(long)]
         raise_capacity: bool,
+        /// Minutes launching a rollout's new instances takes, in the plan's rollout timelines
+        /// (AWS publishes no figure; default 10). Display only: it changes no AWS call.
+        #[arg(long, value_name = "MINUTES", value_parser = clap::value_parser!(u32).range(1..=120))]
+        provision_minutes: Option<u32>,
         /// human (the plan and a summary line), or json: one document of what was done, at the
         /// end, on stdout (the plan and progress go to stderr); needs --auto-approve or a saved plan.
         #[arg(long, value_enum, default_value_t)]

@@ -96,10 +96,13 @@ pub enum Grant {
     AutoScalingTagOnRegister,
     AutoScalingServiceLinkedRole,
     TargetTrackingAlarms,
+    RolloutAlarmsRead,
+    RolloutAlarmsWrite,
+    RolloutAlarmsDeleteOwned,
 }
 
 impl Grant {
-    pub const ALL: [Grant; 16] = [
+    pub const ALL: [Grant; 19] = [
         Grant::SageMakerList,
         Grant::SageMakerRead,
         Grant::AutoScalingRead,
@@ -116,6 +119,9 @@ impl Grant {
         Grant::AutoScalingTagOnRegister,
         Grant::AutoScalingServiceLinkedRole,
         Grant::TargetTrackingAlarms,
+        Grant::RolloutAlarmsRead,
+        Grant::RolloutAlarmsWrite,
+        Grant::RolloutAlarmsDeleteOwned,
     ];
 
     pub fn sid(self) -> &'static str {
@@ -136,6 +142,9 @@ impl Grant {
             Grant::AutoScalingTagOnRegister => "AutoScalingTagOnRegister",
             Grant::AutoScalingServiceLinkedRole => "AutoScalingServiceLinkedRole",
             Grant::TargetTrackingAlarms => "TargetTrackingAlarms",
+            Grant::RolloutAlarmsRead => "RolloutAlarmsRead",
+            Grant::RolloutAlarmsWrite => "RolloutAlarmsWrite",
+            Grant::RolloutAlarmsDeleteOwned => "RolloutAlarmsDeleteOwned",
         }
     }
 }
@@ -331,6 +340,12 @@ impl Arns<'_> {
         format!("arn:{partition}:cloudwatch:{region}:{account}:alarm:TargetTracking-endpoint/*")
     }
 
+    /// A CloudWatch alarm by name (or name pattern).
+    fn alarm(&self, name: &str) -> String {
+        let Scope { partition, region, account, .. } = self.scope;
+        format!("arn:{partition}:cloudwatch:{region}:{account}:alarm:{name}")
+    }
+
     fn service_linked_role(&self) -> String {
         let Scope { partition, account, .. } = self.scope;
         format!("arn:{partition}:iam::{account}:role/aws-service-role/{SLR_SERVICE}/{SLR_NAME}")
@@ -363,6 +378,19 @@ pub fn policy(desired: &Desired, commands: &[Command], scope: &Scope) -> Policy 
         .collect();
     let arns = Arns { scope };
     let project = desired.project.as_str();
+    // Rollouts: the alarms they watch are read (the team's and the owned ones, by name, the
+    // endpoint-named ones by prefix, and whichever the last deployment watched: any name), and
+    // apply writes the owned ones (live.rs, plan/rollout.rs).
+    let rollouts: Vec<&crate::model::EndpointModel> =
+        desired.endpoints.iter().filter(|e| e.rollout.is_some()).collect();
+    let owned_alarms: Vec<String> = resources
+        .iter()
+        .filter_map(|r| match r {
+            Resource::Alarm(a) => Some(arns.alarm(&a.name)),
+            _ => None,
+        })
+        .chain(rollouts.iter().map(|e| arns.alarm(&format!("{}*", e.name))))
+        .collect();
     let each = |f: &dyn Fn(&Endpoint) -> Vec<String>| -> Vec<String> { endpoints.iter().flat_map(f).collect() };
 
     let mut b = Builder::default();
@@ -415,6 +443,32 @@ pub fn policy(desired: &Desired, commands: &[Command], scope: &Scope) -> Policy 
             None,
         );
 
+        if !rollouts.is_empty() {
+            b.add(
+                Grant::RolloutAlarmsRead,
+                ["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"],
+                [arns.alarm("*")],
+                None,
+            );
+            if matches!(command, Command::Apply) {
+                // PutMetricAlarm with Tags also needs TagResource (Service Authorization
+                // Reference); apply checks an existing alarm's ownership tags before each step.
+                b.add(
+                    Grant::RolloutAlarmsWrite,
+                    ["cloudwatch:PutMetricAlarm", "cloudwatch:TagResource"],
+                    owned_alarms.iter().cloned(),
+                    None,
+                );
+            }
+            if matches!(command, Command::Apply | Command::Destroy) {
+                b.add(
+                    Grant::RolloutAlarmsDeleteOwned,
+                    ["cloudwatch:DeleteAlarms", "cloudwatch:UntagResource"],
+                    [arns.alarm("*")],
+                    owned(project),
+                );
+            }
+        }
         match command {
             Command::Plan | Command::Diff => {}
             Command::Apply => apply_grants(&mut b, &arns, &endpoints, &inline, &roles, scope.prune, project),
@@ -762,6 +816,26 @@ mod tests {
         assert!(!glob("rec-????????", "rec-0a1b2c3"));
         let set: BTreeSet<String> = ["x:endpoint/*", "x:endpoint/rec", "x:model/rec-????????"].map(String::from).into();
         assert_eq!(compact(set), ["x:endpoint/*", "x:model/rec-????????"]);
+    }
+
+    #[test]
+    fn rollout_alarms_only_for_specs_with_rollouts() {
+        let without = policy(&model_from_yaml(RECOMMENDER), &[Command::Apply], &scope());
+        assert!(!sids(&without).iter().any(|s| s.starts_with("Rollout")));
+        let canary = model_from_yaml(include_str!("../examples/rollout-canary.yaml"));
+        let with = policy(&canary, &[Command::Apply], &scope());
+        assert_eq!(
+            statement(&with, "RolloutAlarmsWrite").unwrap().resources,
+            // The owned alarm's own ARN is covered by the endpoint's prefix.
+            ["arn:aws:cloudwatch:us-east-1:123456789012:alarm:product-recommender*"]
+        );
+        assert_eq!(
+            statement(&with, "RolloutAlarmsRead").unwrap().actions,
+            ["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"]
+        );
+        assert!(statement(&with, "RolloutAlarmsDeleteOwned").unwrap().condition.is_some());
+        let plan = policy(&canary, &[Command::Plan], &scope());
+        assert_eq!(sids(&plan).iter().filter(|s| s.starts_with("Rollout")).count(), 1);
     }
 
     #[test]

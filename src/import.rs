@@ -187,6 +187,8 @@ fn endpoint(e: &LiveEndpoint, policies: &[PolicyResource]) -> (spec::Endpoint, V
         kms_key_id: config.and_then(|c| c.kms_key_id.clone()).map(Pos::new),
         data_capture: config.and_then(|c| c.data_capture.as_ref()).map(data_capture),
         variants,
+        // DescribeEndpoint shows only the last rollout's settings, not the team's intent.
+        rollout: None,
     };
     (endpoint, unset)
 }
@@ -272,6 +274,7 @@ mod tests {
                 config_name: format!("{name}-config"),
                 failure_reason: None,
                 variants: variants.iter().map(|v| (v.to_string(), Some(2), Some(1.0))).collect(),
+                last_deployment: None,
             },
             tags: tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             ownership: Ownership::Unmanaged,
@@ -347,6 +350,7 @@ mod tests {
             strays: Default::default(),
             unused: Default::default(),
             foreign: Default::default(),
+            ..Default::default()
         };
         (live, vec![policy])
     }
@@ -416,6 +420,7 @@ mod tests {
             strays: Default::default(),
             unused: Default::default(),
             foreign: Default::default(),
+            ..Default::default()
         };
         let text = spec_text("p", &["odd".into()], &live, &[]).unwrap();
         assert!(

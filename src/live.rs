@@ -10,6 +10,17 @@
 //! inline models and scalable targets are read too (ListTags each, ListTagsForResource per target:
 //! that API has no batch form), so a changed tag reaches them all. All calls share one queue of
 //! `parallelism` slots (see [`read`]).
+//!
+//! Rollout alarms: one DescribeAlarms (100 names a call) of the alarms the spec's rollouts name
+//! and those the endpoints' LastDeploymentConfig watched, one DescribeAlarms by AlarmNamePrefix
+//! (the endpoint's name) per owned endpoint whose spec has a rollout, then ListTagsForResource of
+//! each found alarm the spec does not list as the team's own, for its ownership. CloudWatch
+//! cannot filter alarms by tag or dimension, and listing every alarm of the account costs a call
+//! per 100 alarms of it. These find every owned alarm the spec names, every one a successful
+//! rollout watched, and every one named after its endpoint (as the examples name them); an owned
+//! alarm that is none of these (named otherwise, dropped from the spec before any rollout used
+//! it) is not found, stays (an alarm without actions, harmless) and is deleted by hand.
+//! No rollout, no alarm call.
 
 use std::collections::BTreeMap;
 
@@ -23,8 +34,8 @@ use tokio::sync::Semaphore;
 use crate::aws::{Aws, AwsErrorKind, AwsResult, EndpointDesc, PolicyDesc, TargetDesc};
 use crate::model::Tags;
 use crate::resources::{
-    is_derived_name, resource_id, ConfigResource, Kind, ModelResource, PolicyResource, ScheduledActionResource,
-    TargetResource, POLICY_NAME, TAG_MANAGED, TAG_PREFIX, TAG_PROJECT,
+    is_derived_name, resource_id, AlarmResource, ConfigResource, DeploymentConfig, Kind, ModelResource, PolicyResource,
+    ScheduledActionResource, TargetResource, POLICY_NAME, TAG_ENDPOINT, TAG_MANAGED, TAG_PREFIX, TAG_PROJECT,
 };
 
 /// Who an existing endpoint belongs to, from its tags.
@@ -83,6 +94,9 @@ pub struct EndpointDescView {
     pub failure_reason: Option<String>,
     /// (variant, desired instance count, desired weight)
     pub variants: Vec<(String, Option<u32>, Option<f64>)>,
+    /// `LastDeploymentConfig` (absent from plans saved before rollouts existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_deployment: Option<DeploymentConfig>,
 }
 
 impl From<EndpointDesc> for EndpointDescView {
@@ -94,6 +108,7 @@ impl From<EndpointDesc> for EndpointDescView {
             status: d.status,
             config_name: d.config_name,
             failure_reason: d.failure_reason,
+            last_deployment: d.last_deployment,
         }
     }
 }
@@ -121,6 +136,35 @@ pub struct LiveState {
     /// Configs and models named like an endpoint's derived names that are not this project's
     /// (someone else's, possibly made to be served by our endpoint): names and owners. By endpoint.
     pub foreign: BTreeMap<String, Vec<(String, Ownership)>>,
+    /// CloudWatch alarms found among [`LiveState::alarms_read`], by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub alarms: BTreeMap<String, LiveAlarm>,
+    /// The alarm names DescribeAlarms was asked about: a rollout alarm of the spec missing from
+    /// [`LiveState::alarms`] but named here does not exist (empty when nothing was read, as
+    /// offline).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alarms_read: Vec<String>,
+}
+
+/// A CloudWatch alarm as DescribeAlarms reported it, with its tags when they were read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveAlarm {
+    /// Its configuration, and its tags (empty when not read).
+    pub alarm: AlarmResource,
+    pub arn: String,
+    pub state: String,
+    /// Its tags were read (ListTagsForResource): only those of alarms the spec does not list as
+    /// the team's own.
+    pub tagged: bool,
+}
+
+impl LiveAlarm {
+    /// The endpoint of this project that owns it, from its ownership tags.
+    pub fn owner(&self, project: &str) -> Option<&str> {
+        (ownership(&self.alarm.tags, project) == Ownership::Ours)
+            .then(|| self.alarm.tags.get(TAG_ENDPOINT).map(String::as_str))
+            .flatten()
+    }
 }
 
 /// Owned configs and models an endpoint does not use.
@@ -182,6 +226,9 @@ pub struct Wanted {
     /// a tag change in the spec shows on the endpoint first, and steady-state reads stay at
     /// their budget. `None` reads them always.
     pub tags: Option<Tags>,
+    /// The rollout's alarms: (name, owned by endpoint-scale). Owned ones, and any alarm a live
+    /// deployment watched, have their tags read; the team's own only their existence.
+    pub alarms: Vec<(String, bool)>,
 }
 
 /// At most `limit` AWS calls in flight, whichever endpoint they belong to: one queue for the
@@ -436,6 +483,7 @@ pub async fn read<A: Aws>(
             Unused::Foreign(endpoint, name, owner) => state.foreign.entry(endpoint).or_default().push((name, owner)),
         }
     }
+    read_alarms(aws, gate, endpoints, &found, &mut state).await?;
     for e in found {
         let name = e.desc.name.clone();
         if names.iter().any(|(n, stray)| *n == name && *stray) {
@@ -445,6 +493,63 @@ pub async fn read<A: Aws>(
         }
     }
     Ok(state)
+}
+
+/// The alarms of the spec's rollouts and of the endpoints' last deployments (see the module
+/// doc): one DescribeAlarms per 100 names, then the tags of those that may be owned.
+async fn read_alarms<A: Aws>(
+    aws: &A,
+    gate: &Gate,
+    endpoints: &[Wanted],
+    found: &[LiveEndpoint],
+    state: &mut LiveState,
+) -> AwsResult<()> {
+    let mut names: Vec<String> = endpoints.iter().flat_map(|w| w.alarms.iter().map(|(n, _)| n.clone())).collect();
+    for e in found.iter().filter(|e| e.ownership == Ownership::Ours) {
+        if let Some(rollback) = e.desc.last_deployment.as_ref().and_then(|d| d.auto_rollback_configuration.as_ref()) {
+            names.extend(rollback.alarms.iter().map(|a| a.alarm_name.clone()));
+        }
+    }
+    names.sort();
+    names.dedup();
+    if names.is_empty() {
+        return Ok(());
+    }
+    let team: Vec<&str> =
+        endpoints.iter().flat_map(|w| w.alarms.iter().filter(|(_, owned)| !owned).map(|(n, _)| n.as_str())).collect();
+    let prefixes: Vec<&str> = endpoints
+        .iter()
+        .filter(|w| !w.alarms.is_empty())
+        .filter(|w| found.iter().any(|e| e.desc.name == w.endpoint && e.ownership == Ownership::Ours))
+        .map(|w| w.endpoint.as_str())
+        .collect();
+    let (named, prefixed) = try_join(
+        gate.call(aws.describe_alarms(&names)),
+        try_join_all(prefixes.iter().map(|p| gate.call(aws.describe_alarms_with_prefix(p)))),
+    )
+    .await?;
+    let mut found = named;
+    for a in prefixed.into_iter().flatten() {
+        if !found.iter().any(|f| f.alarm.name == a.alarm.name) {
+            found.push(a);
+        }
+    }
+    let team = &team;
+    let tags = try_join_all(found.iter().map(|a| async move {
+        if team.contains(&a.alarm.name.as_str()) || a.arn.is_empty() {
+            return AwsResult::Ok(None);
+        }
+        gate.call(aws.alarm_tags(&a.arn)).await
+    }))
+    .await?;
+    for (a, tags) in found.into_iter().zip(tags) {
+        let tagged = tags.is_some();
+        let mut alarm = a.alarm;
+        alarm.tags = tags.unwrap_or_default();
+        state.alarms.insert(alarm.name.clone(), LiveAlarm { alarm, arn: a.arn, state: a.state, tagged });
+    }
+    state.alarms_read = names;
+    Ok(())
 }
 
 enum Tagged {

@@ -10,6 +10,11 @@ use chrono::{DateTime, Utc};
 
 use crate::schedule::Schedule;
 
+mod rollout;
+pub use rollout::{
+    timeline, Capacity, Comparison, OwnedAlarm, Phase, RollbackAlarm, Rollout, Strategy, Timeline, TimelineStep,
+};
+
 /// The safety factor AWS recommends starting with ("Load testing your auto scaling
 /// configuration" in the SageMaker developer guide) when the spec gives none.
 pub const DEFAULT_SAFETY_FACTOR: f64 = 0.5;
@@ -131,6 +136,9 @@ pub struct EndpointModel {
     pub kms_key_id: Option<String>,
     /// DataCaptureConfig of the endpoint config.
     pub data_capture: Option<DataCapture>,
+    /// The `DeploymentConfig` UpdateEndpoint sends; `None`: SageMaker's default (blue/green,
+    /// all at once).
+    pub rollout: Option<Rollout>,
 }
 
 /// Capture of requests and responses to S3 (SageMaker API `DataCaptureConfig`).

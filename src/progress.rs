@@ -63,9 +63,10 @@ impl Progress {
                     bar.set_message(description);
                 }
             }
-            Event::Waiting { endpoint, status, elapsed } => {
+            Event::Waiting { endpoint, status, phase, elapsed } => {
                 if let Some(bar) = bars.get(&endpoint) {
-                    bar.set_message(format!("waiting: {status} ({}s)", elapsed.as_secs()));
+                    let phase = phase.map(|p| format!(", {p}")).unwrap_or_default();
+                    bar.set_message(format!("waiting: {status}{phase} ({}s)", elapsed.as_secs()));
                 }
             }
             Event::Finished { endpoint } => {
@@ -123,8 +124,12 @@ impl Progress {
             Event::Step { endpoint, index, total, description } => {
                 format!("{endpoint}: [{index}/{total}] {description}")
             }
-            Event::Waiting { endpoint, status, elapsed } => {
-                // One line per status change, not per poll.
+            Event::Waiting { endpoint, status, phase, elapsed } => {
+                // One line per status (or rollout phase) change, not per poll.
+                let status = match phase {
+                    Some(phase) => format!("{status} ({phase})"),
+                    None => status,
+                };
                 let mut last = last_status.lock().unwrap_or_else(|e| e.into_inner());
                 if last.get(&endpoint) == Some(&status) {
                     return;

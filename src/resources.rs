@@ -14,7 +14,10 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::model::{DataCapture, Desired, EndpointModel, ModelRef, ScalingMetric, Tags, VariantModel, Vpc};
+use crate::model::{
+    Capacity, DataCapture, Desired, EndpointModel, ModelRef, OwnedAlarm, RollbackAlarm, Rollout, ScalingMetric,
+    Strategy, Tags, VariantModel, Vpc,
+};
 
 /// Prefix of the tags the tool sets on what it creates; users may not set such tags.
 pub const TAG_PREFIX: &str = "endpoint-scale:";
@@ -37,6 +40,8 @@ pub enum Kind {
     ScalableTarget,
     ScalingPolicy,
     ScheduledAction,
+    /// A CloudWatch alarm endpoint-scale owns for a rollout.
+    Alarm,
 }
 
 impl Kind {
@@ -48,6 +53,7 @@ impl Kind {
             Kind::ScalableTarget => "scalable_target",
             Kind::ScalingPolicy => "scaling_policy",
             Kind::ScheduledAction => "scheduled_action",
+            Kind::Alarm => "alarm",
         }
     }
 }
@@ -75,6 +81,7 @@ pub enum Resource {
     ScalableTarget(TargetResource),
     ScalingPolicy(PolicyResource),
     ScheduledAction(ScheduledActionResource),
+    Alarm(AlarmResource),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -203,6 +210,11 @@ pub struct EndpointResource {
     /// The spec's `adopt: true`: an unmanaged endpoint of this name is brought under the project.
     #[serde(skip, default)]
     pub adopt: bool,
+    /// The spec's rollout: how UpdateEndpoint replaces the fleet (its DeploymentConfig). An
+    /// instruction for updates, not an attribute AWS keeps on the endpoint, so it is never
+    /// compared (the diff clears it on both sides).
+    #[serde(skip, default)]
+    pub rollout: Option<Rollout>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -279,6 +291,7 @@ impl Resource {
             Resource::ScalableTarget(_) => Kind::ScalableTarget,
             Resource::ScalingPolicy(_) => Kind::ScalingPolicy,
             Resource::ScheduledAction(_) => Kind::ScheduledAction,
+            Resource::Alarm(_) => Kind::Alarm,
         }
     }
 
@@ -290,6 +303,7 @@ impl Resource {
             Resource::ScalableTarget(t) => format!("{}/{}", t.endpoint, t.variant),
             Resource::ScalingPolicy(p) => format!("{}/{}/{}", p.endpoint, p.variant, p.policy_name),
             Resource::ScheduledAction(s) => format!("{}/{}/{}", s.endpoint, s.variant, s.name),
+            Resource::Alarm(a) => a.name.clone(),
         };
         Address { kind: self.kind(), name }
     }
@@ -303,6 +317,7 @@ impl Resource {
             Resource::ScalableTarget(t) => &t.endpoint,
             Resource::ScalingPolicy(p) => &p.endpoint,
             Resource::ScheduledAction(s) => &s.endpoint,
+            Resource::Alarm(a) => &a.endpoint,
         }
     }
 
@@ -438,10 +453,12 @@ fn endpoint_resources(project: &str, endpoint: &EndpointModel) -> Vec<Resource> 
         variants: runtime,
         tags: tags.clone(),
         adopt: endpoint.adopt,
+        rollout: endpoint.rollout.clone(),
     }));
     for v in &endpoint.variants {
         out.extend(scaling_resources(&endpoint.name, v, &tags));
     }
+    out.extend(alarm_resources(project, endpoint).into_iter().map(Resource::Alarm));
     out
 }
 
@@ -482,6 +499,233 @@ fn scaling_resources(endpoint: &str, v: &VariantModel, tags: &Tags) -> Vec<Resou
     out
 }
 
+/// UpdateEndpoint's `DeploymentConfig` member, in the API's JSON shape (SageMaker API
+/// reference, DeploymentConfig): exactly one of the two policies, and the rollback alarms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeploymentConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blue_green_update_policy: Option<BlueGreenUpdatePolicy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rolling_update_policy: Option<RollingUpdatePolicy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_rollback_configuration: Option<AutoRollbackConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BlueGreenUpdatePolicy {
+    pub traffic_routing_configuration: TrafficRoutingConfig,
+    pub termination_wait_in_seconds: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum_execution_timeout_in_seconds: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TrafficRoutingConfig {
+    /// `ALL_AT_ONCE`, `CANARY` or `LINEAR`.
+    #[serde(rename = "Type")]
+    pub kind: String,
+    pub wait_interval_in_seconds: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canary_size: Option<CapacitySize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linear_step_size: Option<CapacitySize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RollingUpdatePolicy {
+    pub maximum_batch_size: CapacitySize,
+    pub wait_interval_in_seconds: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum_execution_timeout_in_seconds: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollback_maximum_batch_size: Option<CapacitySize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CapacitySize {
+    /// `INSTANCE_COUNT` or `CAPACITY_PERCENT`.
+    #[serde(rename = "Type")]
+    pub kind: String,
+    pub value: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AutoRollbackConfig {
+    pub alarms: Vec<AlarmRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AlarmRef {
+    pub alarm_name: String,
+}
+
+impl From<Capacity> for CapacitySize {
+    fn from(c: Capacity) -> Self {
+        match c {
+            Capacity::Instances(n) => CapacitySize { kind: "INSTANCE_COUNT".to_string(), value: n },
+            Capacity::Percent(p) => CapacitySize { kind: "CAPACITY_PERCENT".to_string(), value: p },
+        }
+    }
+}
+
+impl DeploymentConfig {
+    /// A few words for step lists: `canary of 1 instance, 600 s bakes, 2 rollback alarms`.
+    pub fn describe(&self) -> String {
+        let size = |c: &CapacitySize| match c.kind.as_str() {
+            "CAPACITY_PERCENT" => format!("{}%", c.value),
+            _ => crate::diagnostic::plural(c.value, "instance"),
+        };
+        let mut text = match (&self.blue_green_update_policy, &self.rolling_update_policy) {
+            (_, Some(r)) => {
+                format!("rolling in batches of {}, {} s bakes", size(&r.maximum_batch_size), r.wait_interval_in_seconds)
+            }
+            (Some(b), None) => {
+                let t = &b.traffic_routing_configuration;
+                let how = match (t.kind.as_str(), &t.canary_size, &t.linear_step_size) {
+                    ("CANARY", Some(c), _) => format!("blue/green canary of {}", size(c)),
+                    ("LINEAR", _, Some(c)) => format!("blue/green linear in steps of {}", size(c)),
+                    _ => "blue/green all at once".to_string(),
+                };
+                format!("{how}, {} s bakes", t.wait_interval_in_seconds)
+            }
+            (None, None) => "blue/green all at once".to_string(),
+        };
+        if let Some(a) = &self.auto_rollback_configuration {
+            let names: Vec<&str> = a.alarms.iter().map(|x| x.alarm_name.as_str()).collect();
+            text.push_str(&format!(", rolled back by {}", names.join(", ")));
+        }
+        text
+    }
+}
+
+/// The `DeploymentConfig` UpdateEndpoint sends for a rollout.
+pub fn deployment_config(rollout: &Rollout) -> DeploymentConfig {
+    let (blue_green, rolling) = match rollout.strategy {
+        Strategy::Rolling { batch, rollback_batch } => (
+            None,
+            Some(RollingUpdatePolicy {
+                maximum_batch_size: batch.into(),
+                wait_interval_in_seconds: rollout.bake_seconds,
+                maximum_execution_timeout_in_seconds: rollout.max_execution_seconds,
+                rollback_maximum_batch_size: rollback_batch.map(CapacitySize::from),
+            }),
+        ),
+        blue_green => {
+            let (kind, canary_size, linear_step_size) = match blue_green {
+                Strategy::Canary { size } => ("CANARY", Some(size.into()), None),
+                Strategy::Linear { step } => ("LINEAR", None, Some(step.into())),
+                _ => ("ALL_AT_ONCE", None, None),
+            };
+            let routing = TrafficRoutingConfig {
+                kind: kind.to_string(),
+                wait_interval_in_seconds: rollout.bake_seconds,
+                canary_size,
+                linear_step_size,
+            };
+            (
+                Some(BlueGreenUpdatePolicy {
+                    traffic_routing_configuration: routing,
+                    termination_wait_in_seconds: rollout.termination_wait_seconds,
+                    maximum_execution_timeout_in_seconds: rollout.max_execution_seconds,
+                }),
+                None,
+            )
+        }
+    };
+    let alarms: Vec<AlarmRef> = rollout.alarms.iter().map(|a| AlarmRef { alarm_name: a.name().to_string() }).collect();
+    DeploymentConfig {
+        blue_green_update_policy: blue_green,
+        rolling_update_policy: rolling,
+        // The API's list takes 1 to 10 alarms: no alarms, no configuration.
+        auto_rollback_configuration: (!alarms.is_empty()).then_some(AutoRollbackConfig { alarms }),
+    }
+}
+
+/// The namespace of the SageMaker invocation metrics owned alarms watch.
+pub const ALARM_NAMESPACE: &str = "AWS/SageMaker";
+
+/// A CloudWatch alarm endpoint-scale creates and owns for a rollout (PutMetricAlarm,
+/// DescribeAlarms, DeleteAlarms): every field it sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlarmResource {
+    pub name: String,
+    pub endpoint: String,
+    pub variant: String,
+    /// Always [`ALARM_NAMESPACE`].
+    pub namespace: String,
+    pub metric_name: String,
+    pub statistic: String,
+    pub period: u32,
+    pub evaluation_periods: u32,
+    pub threshold: f64,
+    /// The API's `ComparisonOperator`, for example `GreaterThanThreshold`.
+    pub comparison_operator: String,
+    /// `notBreaching`: no invocations during a bake is no reason to roll back.
+    pub treat_missing_data: String,
+    pub tags: Tags,
+}
+
+impl AlarmResource {
+    /// The PutMetricAlarm request, in the API's JSON shape. The alarm has no actions: SageMaker
+    /// watches its state during the rollout.
+    pub fn put_metric_alarm_input(&self) -> serde_json::Value {
+        let tags: Vec<serde_json::Value> =
+            self.tags.iter().map(|(k, v)| serde_json::json!({"Key": k, "Value": v})).collect();
+        serde_json::json!({
+            "AlarmName": self.name,
+            "Namespace": self.namespace,
+            "MetricName": self.metric_name,
+            "Dimensions": [
+                {"Name": "EndpointName", "Value": self.endpoint},
+                {"Name": "VariantName", "Value": self.variant},
+            ],
+            "Statistic": self.statistic,
+            "Period": self.period,
+            "EvaluationPeriods": self.evaluation_periods,
+            "Threshold": self.threshold,
+            "ComparisonOperator": self.comparison_operator,
+            "TreatMissingData": self.treat_missing_data,
+            "Tags": tags,
+        })
+    }
+}
+
+/// The alarms endpoint-scale owns for an endpoint's rollout, with the ownership tags every
+/// resource of the endpoint carries.
+pub fn alarm_resources(project: &str, endpoint: &EndpointModel) -> Vec<AlarmResource> {
+    let Some(rollout) = &endpoint.rollout else { return Vec::new() };
+    let tags = ownership_tags(project, endpoint);
+    rollout
+        .alarms
+        .iter()
+        .filter_map(|a| match a {
+            RollbackAlarm::Owned(o) => Some(o),
+            RollbackAlarm::Existing { .. } => None,
+        })
+        .map(|o: &OwnedAlarm| AlarmResource {
+            name: o.name.clone(),
+            endpoint: endpoint.name.clone(),
+            variant: o.variant.clone(),
+            namespace: ALARM_NAMESPACE.to_string(),
+            metric_name: o.metric.clone(),
+            statistic: o.statistic.clone(),
+            period: o.period_seconds,
+            evaluation_periods: o.evaluation_periods,
+            threshold: o.threshold,
+            comparison_operator: o.comparison.operator().to_string(),
+            treat_missing_data: "notBreaching".to_string(),
+            tags: tags.clone(),
+        })
+        .collect()
+}
+
 /// `<endpoint>-<first 8 hex digits of SHA-256 of the canonical JSON content>`.
 /// Length of the suffix the tool appends to an endpoint name to name its configs and models:
 /// a hyphen and eight hex digits of a content hash (see [`hashed_name`]).
@@ -506,6 +750,113 @@ fn hashed_name(endpoint: &str, content: &serde_json::Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn canary() -> Rollout {
+        Rollout {
+            strategy: Strategy::Canary { size: Capacity::Instances(1) },
+            bake_seconds: 600,
+            termination_wait_seconds: 300,
+            max_execution_seconds: Some(3600),
+            alarms: vec![
+                RollbackAlarm::Existing { name: "team-latency".into() },
+                RollbackAlarm::Owned(OwnedAlarm {
+                    name: "e-5xx".into(),
+                    metric: "Invocation5XXErrors".into(),
+                    variant: "primary".into(),
+                    statistic: "Sum".into(),
+                    comparison: crate::model::Comparison::GreaterOrEqual,
+                    threshold: 1.0,
+                    evaluation_periods: 2,
+                    period_seconds: 60,
+                }),
+            ],
+        }
+    }
+
+    #[test]
+    fn deployment_config_of_a_canary() {
+        let json = serde_json::to_value(deployment_config(&canary())).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "BlueGreenUpdatePolicy": {
+                    "TrafficRoutingConfiguration": {
+                        "Type": "CANARY",
+                        "WaitIntervalInSeconds": 600,
+                        "CanarySize": {"Type": "INSTANCE_COUNT", "Value": 1}
+                    },
+                    "TerminationWaitInSeconds": 300,
+                    "MaximumExecutionTimeoutInSeconds": 3600
+                },
+                "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": "team-latency"}, {"AlarmName": "e-5xx"}]}
+            })
+        );
+    }
+
+    #[test]
+    fn deployment_config_of_linear_and_rolling() {
+        let mut r = canary();
+        r.strategy = Strategy::Linear { step: Capacity::Percent(25) };
+        r.alarms.clear();
+        r.max_execution_seconds = None;
+        assert_eq!(
+            serde_json::to_value(deployment_config(&r)).unwrap(),
+            serde_json::json!({"BlueGreenUpdatePolicy": {
+                "TrafficRoutingConfiguration": {
+                    "Type": "LINEAR",
+                    "WaitIntervalInSeconds": 600,
+                    "LinearStepSize": {"Type": "CAPACITY_PERCENT", "Value": 25}
+                },
+                "TerminationWaitInSeconds": 300
+            }})
+        );
+        r.strategy = Strategy::Rolling { batch: Capacity::Percent(20), rollback_batch: Some(Capacity::Instances(2)) };
+        r.termination_wait_seconds = 0;
+        assert_eq!(
+            serde_json::to_value(deployment_config(&r)).unwrap(),
+            serde_json::json!({"RollingUpdatePolicy": {
+                "MaximumBatchSize": {"Type": "CAPACITY_PERCENT", "Value": 20},
+                "WaitIntervalInSeconds": 600,
+                "RollbackMaximumBatchSize": {"Type": "INSTANCE_COUNT", "Value": 2}
+            }})
+        );
+    }
+
+    #[test]
+    fn owned_alarms_are_resources_with_ownership_tags() {
+        let endpoint = EndpointModel {
+            name: "e".into(),
+            tags: [("team".to_string(), "ml".to_string())].into(),
+            variants: Vec::new(),
+            adopt: false,
+            kms_key_id: None,
+            data_capture: None,
+            rollout: Some(canary()),
+        };
+        let alarms = alarm_resources("p", &endpoint);
+        assert_eq!(alarms.len(), 1, "the team's alarm is not one of ours");
+        assert_eq!(
+            alarms[0].put_metric_alarm_input(),
+            serde_json::json!({
+                "AlarmName": "e-5xx",
+                "Namespace": "AWS/SageMaker",
+                "MetricName": "Invocation5XXErrors",
+                "Dimensions": [{"Name": "EndpointName", "Value": "e"}, {"Name": "VariantName", "Value": "primary"}],
+                "Statistic": "Sum",
+                "Period": 60,
+                "EvaluationPeriods": 2,
+                "Threshold": 1.0,
+                "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                "TreatMissingData": "notBreaching",
+                "Tags": [
+                    {"Key": "endpoint-scale:endpoint", "Value": "e"},
+                    {"Key": "endpoint-scale:managed", "Value": "true"},
+                    {"Key": "endpoint-scale:project", "Value": "p"},
+                    {"Key": "team", "Value": "ml"}
+                ]
+            })
+        );
+    }
 
     #[test]
     fn derived_names() {

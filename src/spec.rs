@@ -185,6 +185,88 @@ pub struct Endpoint {
     pub data_capture: Option<DataCapture>,
     /// Production variants. At least one.
     pub variants: Vec<Variant>,
+    /// How SageMaker moves the endpoint to a new endpoint config (UpdateEndpoint's
+    /// `DeploymentConfig`): blue/green all at once, canary or linear, or rolling, with the
+    /// CloudWatch alarms that roll it back. Without it SageMaker updates blue/green, all at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<Rollout>,
+}
+
+/// UpdateEndpoint's `DeploymentConfig`, as the spec writes it (see docs/spec.md, "Rollouts").
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rollout {
+    /// `all_at_once`, `canary` or `linear` (blue/green traffic shifting), or `rolling`.
+    pub strategy: Pos<String>,
+    /// Canary only: the first traffic step, an instance count (`1`) or a percentage of the
+    /// variant's instances (`"25%"`); at most 50% of the variant's instances.
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "write::duration")]
+    #[schemars(schema_with = "capacity_schema")]
+    pub canary_size: Option<Pos<String>>,
+    /// Linear only: each traffic step, 10% to 50% of the variant's instances (`"25%"`), or an
+    /// instance count.
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "write::duration")]
+    #[schemars(schema_with = "capacity_schema")]
+    pub linear_step: Option<Pos<String>>,
+    /// Rolling only: instances replaced per batch, 5% to 50% of the variant's instances
+    /// (`"25%"`), or an instance count.
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "write::duration")]
+    #[schemars(schema_with = "capacity_schema")]
+    pub batch_size: Option<Pos<String>>,
+    /// Rolling only: instances restored per batch on rollback. Default (AWS): all at once.
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "write::duration")]
+    #[schemars(schema_with = "capacity_schema")]
+    pub rollback_batch_size: Option<Pos<String>>,
+    /// The baking period after each traffic step, 0s to 1h (`WaitIntervalInSeconds`).
+    #[serde(serialize_with = "write::duration_required")]
+    #[schemars(schema_with = "duration_schema")]
+    pub bake: Pos<String>,
+    /// Blue/green only: how long the old fleet is kept after the last step, 0s to 1h
+    /// (`TerminationWaitInSeconds`). Default 0s.
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "write::duration")]
+    #[schemars(schema_with = "duration_schema")]
+    pub termination_wait: Option<Pos<String>>,
+    /// Time limit of the whole rollout, 10m to 8h (`MaximumExecutionTimeoutInSeconds`); longer
+    /// than its waits. Default: AWS's.
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "write::duration")]
+    #[schemars(schema_with = "duration_schema")]
+    pub max_execution_time: Option<Pos<String>>,
+    /// 1 to 10 CloudWatch alarms; if one goes to ALARM during the rollout, SageMaker rolls back.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rollback_alarms: Vec<RollbackAlarm>,
+}
+
+/// A CloudWatch alarm the rollout watches: one the team owns (`name` only) or, with `metric`,
+/// one endpoint-scale creates and owns on a metric of the endpoint's variant.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RollbackAlarm {
+    /// The alarm's name (unique in the account and region).
+    pub name: Pos<String>,
+    /// An `AWS/SageMaker` metric of the variant, for example `Invocation5XXErrors` or
+    /// `ModelLatency`: endpoint-scale then creates and owns the alarm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric: Option<Pos<String>>,
+    /// The variant whose metric is watched; optional when the endpoint has one variant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<Pos<String>>,
+    /// `Sum`, `Average`, `Maximum`, `Minimum` or `SampleCount`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statistic: Option<Pos<String>>,
+    /// `>`, `>=`, `<` or `<=`: how the statistic compares with `threshold`. Default `>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<Pos<String>>,
+    /// The value the statistic is compared with, in the metric's unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<Pos<f64>>,
+    /// Consecutive periods the comparison must hold before the alarm fires. Default 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub evaluation_periods: Option<Pos<u32>>,
+    /// Length of one period: 10s, 20s, 30s or a multiple of 1m. Default 1m.
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "write::duration")]
+    #[schemars(schema_with = "duration_schema")]
+    pub period: Option<Pos<String>>,
 }
 
 /// The endpoint config's `DataCaptureConfig`: which requests and responses SageMaker writes to
@@ -557,6 +639,14 @@ fn variable_type_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
 
 fn variable_default_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     schemars::json_schema!({ "type": ["string", "number", "boolean"] })
+}
+
+fn capacity_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": ["string", "integer"],
+        "description": "An instance count (`2`) or a percentage of the variant's instances (`\"25%\"`).",
+        "pattern": "^([0-9]+%?)$"
+    })
 }
 
 fn duration_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {

@@ -12,7 +12,11 @@ import sys
 import botocore.session
 from botocore.validate import ParamValidator
 
-SERVICES = {"sagemaker": "sagemaker", "application-autoscaling": "application-autoscaling"}
+SERVICES = {
+    "sagemaker": "sagemaker",
+    "application-autoscaling": "application-autoscaling",
+    "cloudwatch": "cloudwatch",
+}
 
 
 def main() -> int:

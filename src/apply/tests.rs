@@ -69,6 +69,8 @@ impl Aws for Fake {
                 desired_instance_count: Some(1),
                 desired_weight: Some(1.0),
             }],
+            phase: None,
+            last_deployment: None,
         };
         // Every transition completes on the next poll.
         if *status == "Creating" || *status == "Updating" {
@@ -130,7 +132,12 @@ impl Aws for Fake {
         w.endpoint_tags.insert(name.to_string(), tags.clone());
         Ok(())
     }
-    async fn update_endpoint(&self, name: &str, config: &str) -> AwsResult<()> {
+    async fn update_endpoint(
+        &self,
+        name: &str,
+        config: &str,
+        _deployment: Option<&crate::resources::DeploymentConfig>,
+    ) -> AwsResult<()> {
         let mut w = self.call("UpdateEndpoint");
         let fail = w.fail_update.take();
         let entry = w.endpoints.get_mut(name).expect("updated endpoints exist");
@@ -184,6 +191,34 @@ impl Aws for Fake {
     async fn describe_scaling_policies(&self, _names: &[String]) -> AwsResult<Vec<crate::aws::PolicyDesc>> {
         self.log("DescribeScalingPolicies");
         Ok(Vec::new())
+    }
+    async fn describe_alarms(&self, _names: &[String]) -> AwsResult<Vec<crate::aws::AlarmDesc>> {
+        self.log("DescribeAlarms");
+        Ok(Vec::new())
+    }
+    async fn describe_alarms_with_prefix(&self, _prefix: &str) -> AwsResult<Vec<crate::aws::AlarmDesc>> {
+        self.log("DescribeAlarms");
+        Ok(Vec::new())
+    }
+    async fn alarm_tags(&self, _arn: &str) -> AwsResult<Option<Tags>> {
+        self.log("ListTagsForResource");
+        Ok(None)
+    }
+    async fn put_metric_alarm(&self, _alarm: &crate::resources::AlarmResource) -> AwsResult<()> {
+        self.log("PutMetricAlarm");
+        Ok(())
+    }
+    async fn tag_alarm(&self, _arn: &str, _tags: &Tags) -> AwsResult<()> {
+        self.log("TagResource");
+        Ok(())
+    }
+    async fn untag_alarm(&self, _arn: &str, _keys: &[String]) -> AwsResult<()> {
+        self.log("UntagResource");
+        Ok(())
+    }
+    async fn delete_alarms(&self, _names: &[String]) -> AwsResult<()> {
+        self.log("DeleteAlarms");
+        Ok(())
     }
     async fn describe_scheduled_actions(&self) -> AwsResult<Vec<ScheduledActionResource>> {
         self.log("DescribeScheduledActions");
@@ -337,8 +372,13 @@ async fn a_rolled_back_update_is_an_error_naming_the_reason() {
         steps: vec![crate::plan::EndpointSteps {
             endpoint: "rec".into(),
             steps: vec![
-                Step::UpdateEndpoint { endpoint: "rec".into(), config: new_config.clone() },
-                Step::WaitInService { endpoint: "rec".into(), config: new_config.clone(), expect: Vec::new() },
+                Step::UpdateEndpoint { endpoint: "rec".into(), config: new_config.clone(), deployment: None },
+                Step::WaitInService {
+                    endpoint: "rec".into(),
+                    config: new_config.clone(),
+                    expect: Vec::new(),
+                    alarms: Vec::new(),
+                },
                 Step::DeleteEndpointConfig { name: old_config.clone() },
             ],
             restore: Vec::new(),

@@ -11,6 +11,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_applicationautoscaling as aas;
+use aws_sdk_cloudwatch as cw;
 use aws_sdk_sagemaker as sm;
 use aws_sdk_sts as sts;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -21,13 +22,14 @@ use aws_smithy_types::DateTime;
 
 use super::call_log::CallLog;
 use super::{
-    Aws, AwsError, AwsErrorKind, AwsOptions, AwsResult, EndpointDesc, IgnoredRegion, PolicyDesc, TargetDesc,
-    VariantDesc,
+    alarms, AlarmDesc, Aws, AwsError, AwsErrorKind, AwsOptions, AwsResult, EndpointDesc, IgnoredRegion, PolicyDesc,
+    TargetDesc, VariantDesc,
 };
 use crate::model::{CustomizedMetric, DataCapture, MetricDimension, ScalingMetric, Tags, Vpc, DEFAULT_COOLDOWN_SECS};
 use crate::resources::{
-    resource_id, ConfigResource, ConfigVariant, ModelResource, PolicyResource, ScheduledActionResource, TargetResource,
-    Unsupported, WeightAndCapacity,
+    resource_id, AlarmRef, AlarmResource, AutoRollbackConfig, BlueGreenUpdatePolicy, CapacitySize, ConfigResource,
+    ConfigVariant, DeploymentConfig, ModelResource, PolicyResource, RollingUpdatePolicy, ScheduledActionResource,
+    TargetResource, TrafficRoutingConfig, Unsupported, WeightAndCapacity,
 };
 
 /// Why AWS cannot be reached at all: said in one sentence, with what to set.
@@ -168,6 +170,7 @@ async fn ambient_region(profile: Option<&str>) -> Option<(String, String)> {
 pub struct SdkAws {
     sagemaker: sm::Client,
     autoscaling: aas::Client,
+    cloudwatch: cw::Client,
     sts: sts::Client,
     region: String,
     /// `--endpoint-url` or AWS_ENDPOINT_URL, for naming where a call could not go.
@@ -180,6 +183,7 @@ impl SdkAws {
         SdkAws {
             sagemaker: sm::Client::from_conf(sm::config::Builder::from(config).interceptor(CallLog).build()),
             autoscaling: aas::Client::from_conf(aas::config::Builder::from(config).interceptor(CallLog).build()),
+            cloudwatch: cw::Client::from_conf(cw::config::Builder::from(config).interceptor(CallLog).build()),
             sts: sts::Client::from_conf(sts::config::Builder::from(config).interceptor(CallLog).build()),
             region: config.region().map(|r| r.to_string()).unwrap_or_default(),
             endpoint_url: config.endpoint_url().map(str::to_string),
@@ -423,6 +427,8 @@ impl Aws for SdkAws {
                     desired_weight: v.desired_weight().map(f64::from),
                 })
                 .collect(),
+            phase: deployment_phase(&d),
+            last_deployment: d.last_deployment_config().map(deployment_from_sdk),
         }))
     }
 
@@ -690,7 +696,7 @@ impl Aws for SdkAws {
             .map_err(|e| error(e, SM, "CreateEndpoint", format!("endpoint {name}")))
     }
 
-    async fn update_endpoint(&self, name: &str, config: &str) -> AwsResult<()> {
+    async fn update_endpoint(&self, name: &str, config: &str, deployment: Option<&DeploymentConfig>) -> AwsResult<()> {
         // RetainAllVariantProperties keeps same-named variants' live counts and weights; without
         // it UpdateEndpoint resets them to the config's initial values (API UpdateEndpoint).
         self.sagemaker
@@ -698,6 +704,7 @@ impl Aws for SdkAws {
             .endpoint_name(name)
             .endpoint_config_name(config)
             .retain_all_variant_properties(true)
+            .set_deployment_config(deployment.map(deployment_to_sdk))
             .send()
             .await
             .map(|_| ())
@@ -1039,6 +1046,34 @@ impl Aws for SdkAws {
             .map_err(|e| error(e, AAS, "DeleteScalingPolicy", format!("scaling policy {policy_name} of {id}")))
     }
 
+    async fn describe_alarms(&self, names: &[String]) -> AwsResult<Vec<AlarmDesc>> {
+        alarms::describe(&self.cloudwatch, names).await
+    }
+
+    async fn describe_alarms_with_prefix(&self, prefix: &str) -> AwsResult<Vec<AlarmDesc>> {
+        alarms::describe_prefix(&self.cloudwatch, prefix).await
+    }
+
+    async fn alarm_tags(&self, arn: &str) -> AwsResult<Option<Tags>> {
+        alarms::tags(&self.cloudwatch, arn).await
+    }
+
+    async fn put_metric_alarm(&self, alarm: &AlarmResource) -> AwsResult<()> {
+        alarms::put(&self.cloudwatch, alarm).await
+    }
+
+    async fn tag_alarm(&self, arn: &str, tags: &Tags) -> AwsResult<()> {
+        alarms::tag(&self.cloudwatch, arn, tags).await
+    }
+
+    async fn untag_alarm(&self, arn: &str, keys: &[String]) -> AwsResult<()> {
+        alarms::untag(&self.cloudwatch, arn, keys).await
+    }
+
+    async fn delete_alarms(&self, names: &[String]) -> AwsResult<()> {
+        alarms::delete(&self.cloudwatch, names).await
+    }
+
     async fn put_scheduled_action(&self, action: &ScheduledActionResource) -> AwsResult<()> {
         let id = resource_id(&action.endpoint, &action.variant);
         let bounds = aas::types::ScalableTargetAction::builder()
@@ -1079,6 +1114,134 @@ impl Aws for SdkAws {
 
 /// The SDK's DataCaptureConfig of a config's data capture. EnableCapture is always sent, so
 /// the config does not depend on the API's default.
+/// The deployment phase DescribeEndpoint reports, from the variants' `VariantStatus`: the
+/// pending deployment's while an update runs, the endpoint's own while it rolls back. Each
+/// variant's latest status, `Status: StatusMessage`, variants joined by "; " (named when there
+/// are several).
+fn deployment_phase(d: &sm::operation::describe_endpoint::DescribeEndpointOutput) -> Option<String> {
+    let status_of = |statuses: &[sm::types::ProductionVariantStatus]| {
+        let last = statuses.iter().max_by_key(|s| s.start_time().map(|t| (t.secs(), t.subsec_nanos())))?;
+        let status = last.status()?.as_str().to_string();
+        Some(match last.status_message().filter(|m| !m.is_empty()) {
+            Some(message) => format!("{status}: {}", one_line(message)),
+            None => status,
+        })
+    };
+    let mut parts: Vec<(String, String)> = Vec::new();
+    if let Some(pending) = d.pending_deployment_summary() {
+        for v in pending.production_variants() {
+            if let Some(text) = status_of(v.variant_status()) {
+                parts.push((v.variant_name().unwrap_or_default().to_string(), text));
+            }
+        }
+    }
+    if parts.is_empty() {
+        for v in d.production_variants() {
+            if let Some(text) = status_of(v.variant_status()) {
+                parts.push((v.variant_name().unwrap_or_default().to_string(), text));
+            }
+        }
+    }
+    match parts.len() {
+        0 => None,
+        1 => parts.pop().map(|(_, text)| text),
+        _ => Some(parts.into_iter().map(|(v, text)| format!("{v} {text}")).collect::<Vec<_>>().join("; ")),
+    }
+}
+
+fn capacity_to_sdk(c: &CapacitySize) -> sm::types::CapacitySize {
+    sm::types::CapacitySize::builder()
+        .r#type(sm::types::CapacitySizeType::from(c.kind.as_str()))
+        .value(i32::try_from(c.value).unwrap_or(i32::MAX))
+        .build()
+}
+
+fn seconds(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+fn deployment_to_sdk(d: &DeploymentConfig) -> sm::types::DeploymentConfig {
+    let blue_green = d.blue_green_update_policy.as_ref().map(|b| {
+        let t = &b.traffic_routing_configuration;
+        let routing = sm::types::TrafficRoutingConfig::builder()
+            .r#type(sm::types::TrafficRoutingConfigType::from(t.kind.as_str()))
+            .wait_interval_in_seconds(seconds(t.wait_interval_in_seconds))
+            .set_canary_size(t.canary_size.as_ref().map(capacity_to_sdk))
+            .set_linear_step_size(t.linear_step_size.as_ref().map(capacity_to_sdk))
+            .build();
+        sm::types::BlueGreenUpdatePolicy::builder()
+            .traffic_routing_configuration(routing)
+            .termination_wait_in_seconds(seconds(b.termination_wait_in_seconds))
+            .set_maximum_execution_timeout_in_seconds(b.maximum_execution_timeout_in_seconds.map(seconds))
+            .build()
+    });
+    let rolling = d.rolling_update_policy.as_ref().map(|r| {
+        sm::types::RollingUpdatePolicy::builder()
+            .maximum_batch_size(capacity_to_sdk(&r.maximum_batch_size))
+            .wait_interval_in_seconds(seconds(r.wait_interval_in_seconds))
+            .set_maximum_execution_timeout_in_seconds(r.maximum_execution_timeout_in_seconds.map(seconds))
+            .set_rollback_maximum_batch_size(r.rollback_maximum_batch_size.as_ref().map(capacity_to_sdk))
+            .build()
+    });
+    let rollback = d.auto_rollback_configuration.as_ref().map(|a| {
+        sm::types::AutoRollbackConfig::builder()
+            .set_alarms(Some(
+                a.alarms.iter().map(|x| sm::types::Alarm::builder().alarm_name(&x.alarm_name).build()).collect(),
+            ))
+            .build()
+    });
+    sm::types::DeploymentConfig::builder()
+        .set_blue_green_update_policy(blue_green)
+        .set_rolling_update_policy(rolling)
+        .set_auto_rollback_configuration(rollback)
+        .build()
+}
+
+fn capacity_from_sdk(c: &sm::types::CapacitySize) -> CapacitySize {
+    CapacitySize {
+        kind: c.r#type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+        value: c.value().unwrap_or(0).max(0) as u32,
+    }
+}
+
+fn unsigned(n: Option<i32>) -> u32 {
+    n.unwrap_or(0).max(0) as u32
+}
+
+fn deployment_from_sdk(d: &sm::types::DeploymentConfig) -> DeploymentConfig {
+    DeploymentConfig {
+        blue_green_update_policy: d.blue_green_update_policy().map(|b| {
+            let t = b.traffic_routing_configuration();
+            BlueGreenUpdatePolicy {
+                traffic_routing_configuration: TrafficRoutingConfig {
+                    kind: t.and_then(|t| t.r#type()).map(|k| k.as_str().to_string()).unwrap_or_default(),
+                    wait_interval_in_seconds: unsigned(t.and_then(|t| t.wait_interval_in_seconds())),
+                    canary_size: t.and_then(|t| t.canary_size()).map(capacity_from_sdk),
+                    linear_step_size: t.and_then(|t| t.linear_step_size()).map(capacity_from_sdk),
+                },
+                termination_wait_in_seconds: unsigned(b.termination_wait_in_seconds()),
+                maximum_execution_timeout_in_seconds: b.maximum_execution_timeout_in_seconds().map(|n| n.max(0) as u32),
+            }
+        }),
+        rolling_update_policy: d.rolling_update_policy().map(|r| RollingUpdatePolicy {
+            maximum_batch_size: r
+                .maximum_batch_size()
+                .map(capacity_from_sdk)
+                .unwrap_or(CapacitySize { kind: String::new(), value: 0 }),
+            wait_interval_in_seconds: unsigned(r.wait_interval_in_seconds()),
+            maximum_execution_timeout_in_seconds: r.maximum_execution_timeout_in_seconds().map(|n| n.max(0) as u32),
+            rollback_maximum_batch_size: r.rollback_maximum_batch_size().map(capacity_from_sdk),
+        }),
+        auto_rollback_configuration: d.auto_rollback_configuration().map(|a| AutoRollbackConfig {
+            alarms: a
+                .alarms()
+                .iter()
+                .map(|x| AlarmRef { alarm_name: x.alarm_name().unwrap_or_default().to_string() })
+                .collect(),
+        }),
+    }
+}
+
 fn data_capture_config(c: &DataCapture) -> sm::types::DataCaptureConfig {
     let options = c
         .capture_options

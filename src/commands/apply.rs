@@ -63,6 +63,9 @@ pub async fn run(
     if !plan.conflicts.is_empty() {
         return Err(CliError::Conflicts(plan.conflicts.len()));
     }
+    if !plan.blocked.is_empty() {
+        return Err(CliError::Blocked(plan.blocked.len()));
+    }
     if !plan.steps.is_empty() {
         confirm(run.auto_approve, "apply", "Do you want to perform these actions?")?;
     }
@@ -179,6 +182,9 @@ async fn run_saved(
     show(&plan, &desired, &target, run.format, colour)?;
     if !plan.conflicts.is_empty() {
         return Err(CliError::Conflicts(plan.conflicts.len()));
+    }
+    if !plan.blocked.is_empty() {
+        return Err(CliError::Blocked(plan.blocked.len()));
     }
     // With --output json the saved plan is the approval: nothing may prompt beside the document.
     if !plan.steps.is_empty() && run.format == OutputFormat::Human {

@@ -48,6 +48,9 @@ pub async fn run(
     if !plan.conflicts.is_empty() {
         return Err(CliError::Conflicts(plan.conflicts.len()));
     }
+    if !plan.blocked.is_empty() {
+        return Err(CliError::Blocked(plan.blocked.len()));
+    }
     let drift = plan.changes.iter().any(|c| c.action != plan::Action::NoOp)
         || plan.skipped.iter().any(|n| !context.busy.contains_key(&n.endpoint));
     Ok(if drift { Outcome::Changes } else { Outcome::Done })

@@ -28,7 +28,13 @@ pub async fn run(
     // Read as adopted endpoints are: their invocations policies under any name.
     let wanted: Vec<live::Wanted> = endpoints
         .iter()
-        .map(|e| live::Wanted { endpoint: e.clone(), variants: Vec::new(), adopt: true, tags: None })
+        .map(|e| live::Wanted {
+            endpoint: e.clone(),
+            variants: Vec::new(),
+            adopt: true,
+            tags: None,
+            alarms: Vec::new(),
+        })
         .collect();
     let (live, account) =
         tokio::join!(live::read(&aws, project, &wanted, false, args.parallelism), aws.caller_account());
@@ -72,6 +78,9 @@ pub async fn run(
     output::stderr(&show_live_plan(&plan, &desired, OutputFormat::Human, &target, colour));
     if !plan.conflicts.is_empty() {
         return Err(CliError::Conflicts(plan.conflicts.len()));
+    }
+    if !plan.blocked.is_empty() {
+        return Err(CliError::Blocked(plan.blocked.len()));
     }
     if plan.steps.is_empty() {
         return Ok(Outcome::Done);

@@ -116,6 +116,11 @@ pub enum CliError {
         if *.0 == 1 { "1 endpoint of the spec conflicts".to_string() } else { format!("{} endpoints of the spec conflict", .0) }
     )]
     Conflicts(usize),
+    #[error(
+        "{} as the spec says, given what is live; nothing was changed (see the hints above)",
+        if *.0 == 1 { "1 endpoint of the spec cannot be updated".to_string() } else { format!("{} endpoints of the spec cannot be updated", .0) }
+    )]
+    Blocked(usize),
     #[error("{command} needs confirmation: run it in a terminal, or pass --auto-approve (for CI)")]
     NeedsApproval { command: &'static str },
     #[error("{command} cancelled: nothing was changed")]
@@ -181,8 +186,20 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             }
             plan::offline(&spec, output, detailed_exitcode, &select.targets, &vars, colour)
         }
-        Command::Plan { spec, output, detailed_exitcode, out, prune, raise_capacity, select, vars, aws, .. } => {
-            let options = crate::plan::Options { raise_capacity };
+        Command::Plan {
+            spec,
+            output,
+            detailed_exitcode,
+            out,
+            prune,
+            raise_capacity,
+            provision_minutes,
+            select,
+            vars,
+            aws,
+            ..
+        } => {
+            let options = crate::plan::Options { raise_capacity, provision_seconds: provision_minutes.map(|m| m * 60) };
             let run = plan::Run {
                 format: output,
                 detailed: detailed_exitcode,
@@ -193,8 +210,19 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             };
             plan::run(&spec, &run, &select.targets, &aws, colour).await
         }
-        Command::Apply { target, auto_approve, prune, raise_capacity, output, select, vars, aws, wait } => {
-            let options = crate::plan::Options { raise_capacity };
+        Command::Apply {
+            target,
+            auto_approve,
+            prune,
+            raise_capacity,
+            provision_minutes,
+            output,
+            select,
+            vars,
+            aws,
+            wait,
+        } => {
+            let options = crate::plan::Options { raise_capacity, provision_seconds: provision_minutes.map(|m| m * 60) };
             let run =
                 apply::Run { auto_approve, prune, options, format: output, targets: &select.targets, vars: &vars };
             apply::run(&target, &run, &aws, &wait, colour).await
@@ -564,6 +592,12 @@ async fn read_live(
             variants: e.variants.iter().map(|v| v.name.clone()).collect(),
             adopt: e.adopt,
             tags: Some(e.tags.clone()),
+            alarms: e
+                .rollout
+                .iter()
+                .flat_map(|r| r.alarms.iter())
+                .map(|a| (a.name().to_string(), matches!(a, crate::model::RollbackAlarm::Owned(_))))
+                .collect(),
         })
         .collect();
     let (live, account) =

@@ -69,5 +69,8 @@ pub async fn run(
     if !plan.conflicts.is_empty() {
         return Err(CliError::Conflicts(plan.conflicts.len()));
     }
+    if !plan.blocked.is_empty() {
+        return Err(CliError::Blocked(plan.blocked.len()));
+    }
     Ok(outcome(run.detailed, &plan))
 }

@@ -64,6 +64,7 @@ mod tests {
                     adopt: false,
                     kms_key_id: None,
                     data_capture: None,
+                    rollout: None,
                 })
                 .collect(),
         }

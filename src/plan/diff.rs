@@ -7,12 +7,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::rollout;
 use super::{Action, Change, EndpointSteps, Notice, Options, Plan, Step};
 use crate::live::{LiveEndpoint, LiveState, Ownership, UnusedResources};
 use crate::model::Tags;
 use crate::resources::{
-    is_derived_name, ConfigResource, EndpointResource, EndpointVariant, Kind, ModelResource, PolicyResource, Resource,
-    ScheduledActionResource, TargetResource, WeightAndCapacity, POLICY_NAME, TAG_PREFIX, TAG_PROJECT,
+    deployment_config, is_derived_name, AlarmResource, ConfigResource, EndpointResource, EndpointVariant, Kind,
+    ModelResource, PolicyResource, Resource, ScheduledActionResource, TargetResource, WeightAndCapacity, POLICY_NAME,
+    TAG_PREFIX, TAG_PROJECT,
 };
 
 /// Weights are f32 in the SageMaker API; compare them as such.
@@ -22,14 +24,14 @@ fn same_weight(a: f64, b: f64) -> bool {
 
 /// What AddTags/DeleteTags must do to turn `live` into `want`. Keys with `aws:` are AWS's own
 /// and are neither compared nor removed.
-fn tag_delta(live: &Tags, want: &Tags) -> (Tags, Vec<String>) {
+pub(super) fn tag_delta(live: &Tags, want: &Tags) -> (Tags, Vec<String>) {
     let add: Tags = want.iter().filter(|(k, v)| live.get(*k) != Some(v)).map(|(k, v)| (k.clone(), v.clone())).collect();
     let remove = live.keys().filter(|k| !k.starts_with("aws:") && !want.contains_key(*k)).cloned().collect();
     (add, remove)
 }
 
 /// Tags as compared and shown: without AWS's own `aws:` keys.
-fn own_tags(tags: &Tags) -> Tags {
+pub(super) fn own_tags(tags: &Tags) -> Tags {
     tags.iter().filter(|(k, _)| !k.starts_with("aws:")).map(|(k, v)| (k.clone(), v.clone())).collect()
 }
 
@@ -48,6 +50,8 @@ struct Want<'a> {
     targets: Vec<&'a TargetResource>,
     policies: Vec<&'a PolicyResource>,
     schedules: Vec<&'a ScheduledActionResource>,
+    /// The alarms its rollout owns.
+    alarms: Vec<&'a AlarmResource>,
     /// [`Options::raise_capacity`].
     raise_capacity: bool,
 }
@@ -108,6 +112,13 @@ fn group(desired: &[Resource]) -> Vec<Want<'_>> {
                     .iter()
                     .filter_map(|r| match r {
                         Resource::ScheduledAction(s) => Some(s),
+                        _ => None,
+                    })
+                    .collect(),
+                alarms: rs
+                    .iter()
+                    .filter_map(|r| match r {
+                        Resource::Alarm(a) => Some(a),
                         _ => None,
                     })
                     .collect(),
@@ -206,6 +217,14 @@ pub fn diff_with(desired: &[Resource], live: &LiveState, options: &Options) -> P
             plan.conflicts.push(notice);
             continue;
         }
+        let project = want.endpoint.tags.get(TAG_PROJECT).cloned().unwrap_or_default();
+        let updated = live.endpoints.get(&name).filter(|h| h.ownership == Ownership::Ours && h.desc.is_in_service());
+        let blocked = rollout::check(want.endpoint, want.config, &want.alarms, &project, updated, live);
+        if !blocked.is_empty() {
+            plan.blocked.extend(blocked);
+            continue;
+        }
+        let (conflicts, skipped) = (plan.conflicts.len(), plan.skipped.len());
         match live.endpoints.get(&name) {
             None => create_endpoint(&mut plan, &want, unused),
             Some(have) => match &have.ownership {
@@ -230,9 +249,22 @@ pub fn diff_with(desired: &[Resource], live: &LiveState, options: &Options) -> P
                 Ownership::Ours => update_endpoint(&mut plan, &want, have, unused),
             },
         }
+        if (plan.conflicts.len(), plan.skipped.len()) == (conflicts, skipped) {
+            rollout_alarms(&mut plan, &want, &project, live);
+            if let (Some(rollout), Some(have)) = (&want.endpoint.rollout, updated) {
+                let runs = plan.steps_of(&name).is_some_and(|s| {
+                    s.steps.iter().any(|s| matches!(s, Step::UpdateEndpoint { deployment: Some(_), .. }))
+                });
+                if runs {
+                    let provision = options.provision_seconds.unwrap_or(super::DEFAULT_PROVISION_SECONDS);
+                    plan.rollouts.push(rollout::rollout_plan(want.endpoint, rollout, want.config, have, provision));
+                }
+            }
+        }
     }
     for stray in live.strays.values() {
         delete_endpoint(&mut plan, stray, live.unused.get(&stray.desc.name), "no longer in the spec (--prune)");
+        delete_alarms_of(&mut plan, stray, live);
     }
     // What a failed create left of an endpoint that never came to be and left the spec (read
     // only with --prune).
@@ -284,7 +316,8 @@ pub fn destroy(live: &LiveState) -> Plan {
     for have in live.endpoints.values().chain(live.strays.values()) {
         match &have.ownership {
             Ownership::Ours if have.desc.is_in_service() || have.desc.status == "Failed" => {
-                delete_endpoint(&mut plan, have, live.unused.get(&have.desc.name), "destroy")
+                delete_endpoint(&mut plan, have, live.unused.get(&have.desc.name), "destroy");
+                delete_alarms_of(&mut plan, have, live);
             }
             Ownership::Ours => plan.skipped.push(busy_notice(have)),
             _ => plan.conflicts.push(Notice {
@@ -309,6 +342,38 @@ pub fn destroy(live: &LiveState) -> Plan {
         }
     }
     plan
+}
+
+/// The owned alarms of the endpoint's rollout: put first, dropped ones deleted last.
+fn rollout_alarms(plan: &mut Plan, want: &Want<'_>, project: &str, live: &LiveState) {
+    let name = want.endpoint.name.clone();
+    // Alarms the spec now lists as the team's own are not deleted, even if this project made them.
+    let keep: Vec<&str> = want.endpoint.rollout.iter().flat_map(|r| r.alarms.iter()).map(|a| a.name()).collect();
+    let (first, last) = rollout::alarm_changes(plan, &name, project, &want.alarms, &keep, live);
+    if first.is_empty() && last.is_empty() {
+        return;
+    }
+    match plan.steps.iter_mut().find(|s| s.endpoint == name) {
+        Some(entry) => {
+            entry.steps.splice(0..0, first);
+            entry.steps.extend(last);
+        }
+        None => plan.steps.push(EndpointSteps {
+            endpoint: name,
+            steps: first.into_iter().chain(last).collect(),
+            restore: Vec::new(),
+        }),
+    }
+}
+
+/// An endpoint being deleted takes its owned alarms along, after it is gone.
+fn delete_alarms_of(plan: &mut Plan, have: &LiveEndpoint, live: &LiveState) {
+    let name = have.desc.name.clone();
+    let project = have.tags.get(TAG_PROJECT).cloned().unwrap_or_default();
+    let (_, last) = rollout::alarm_changes(plan, &name, &project, &[], &[], live);
+    if let Some(entry) = plan.steps.iter_mut().find(|s| s.endpoint == name) {
+        entry.steps.extend(last);
+    }
 }
 
 fn busy_notice(have: &LiveEndpoint) -> Notice {
@@ -384,7 +449,12 @@ fn create_endpoint(plan: &mut Plan, want: &Want<'_>, unused: Option<&UnusedResou
         b.create_model(m, unused);
     }
     b.create_config(want.config, unused);
-    b.change(Action::Create, None, Some(Resource::Endpoint(want.endpoint.clone())), None);
+    b.change(
+        Action::Create,
+        None,
+        Some(Resource::Endpoint(EndpointResource { rollout: None, ..want.endpoint.clone() })),
+        None,
+    );
     b.steps.push(Step::CreateEndpoint {
         endpoint: want.endpoint.name.clone(),
         config: want.config.name.clone(),
@@ -394,6 +464,7 @@ fn create_endpoint(plan: &mut Plan, want: &Want<'_>, unused: Option<&UnusedResou
         endpoint: want.endpoint.name.clone(),
         config: want.config.name.clone(),
         expect: Vec::new(),
+        alarms: Vec::new(),
     });
     for t in &want.targets {
         put_back_scaling(&mut b, want, &t.variant, |_| (Action::Create, None, None));
@@ -551,6 +622,7 @@ fn diff_owned(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint, unused: Opt
                     endpoint: name.clone(),
                     config: have.desc.config_name.clone(),
                     expect: raise,
+                    alarms: Vec::new(),
                 });
             }
             // Should the update not complete, the variant stays live on its old instance type:
@@ -627,6 +699,7 @@ fn diff_owned(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint, unused: Opt
 
     // The endpoint: config, runtime weights and counts, tags.
     let before = EndpointResource {
+        rollout: None,
         name: name.clone(),
         config_name: have.desc.config_name.clone(),
         variants: have
@@ -646,7 +719,8 @@ fn diff_owned(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint, unused: Opt
         tags: have.tags.iter().filter(|(k, _)| !k.starts_with("aws:")).map(|(k, v)| (k.clone(), v.clone())).collect(),
         adopt: false,
     };
-    let mut after = EndpointResource { adopt: false, ..want.endpoint.clone() }; // an instruction, not an attribute
+    // `adopt` and `rollout` are instructions, not attributes.
+    let mut after = EndpointResource { adopt: false, rollout: None, ..want.endpoint.clone() };
     after.config_name = final_config.clone();
     // After an update, variants new to the endpoint start from the config; only variants that
     // exist on both sides have weights and counts to compare.
@@ -678,16 +752,26 @@ fn diff_owned(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint, unused: Opt
     });
     b.compare(Resource::Endpoint(shown_before), Resource::Endpoint(after), Action::Update, reason);
     if config_changes {
-        b.steps.push(Step::UpdateEndpoint { endpoint: name.clone(), config: want.config.name.clone() });
+        b.steps.push(Step::UpdateEndpoint {
+            endpoint: name.clone(),
+            config: want.config.name.clone(),
+            deployment: want.endpoint.rollout.as_ref().map(deployment_config),
+        });
         b.steps.push(Step::WaitInService {
             endpoint: name.clone(),
             config: want.config.name.clone(),
             expect: Vec::new(),
+            alarms: want.endpoint.rollout.iter().flat_map(|r| r.alarms.iter()).map(|a| a.name().to_string()).collect(),
         });
     }
     if !capacity.is_empty() {
         b.steps.push(Step::UpdateWeightsAndCapacities { endpoint: name.clone(), changes: capacity.clone() });
-        b.steps.push(Step::WaitInService { endpoint: name.clone(), config: final_config.clone(), expect: capacity });
+        b.steps.push(Step::WaitInService {
+            endpoint: name.clone(),
+            config: final_config.clone(),
+            expect: capacity,
+            alarms: Vec::new(),
+        });
     }
     let (add, remove) = tag_delta(&have.tags, &want.endpoint.tags);
     if !add.is_empty() || !remove.is_empty() {
@@ -1009,6 +1093,7 @@ fn delete_endpoint(plan: &mut Plan, have: &LiveEndpoint, unused: Option<&UnusedR
         variants: Vec::new(),
         tags: have.tags.clone(),
         adopt: false,
+        rollout: None,
     };
     b.change(Action::Delete, Some(Resource::Endpoint(endpoint)), None, reason.clone());
     b.steps.push(Step::DeleteEndpoint { endpoint: name.clone() });

@@ -18,14 +18,16 @@
 //! actions); counts of fixed variants and weights change in place.
 
 mod diff;
+mod rollout;
 pub mod saved;
 
 use serde::{Deserialize, Serialize};
 
 use crate::model::Tags;
+use crate::model::Timeline;
 use crate::resources::{
-    resource_id, Address, ConfigResource, Kind, ModelResource, PolicyResource, Resource, ScheduledActionResource,
-    TargetResource, WeightAndCapacity,
+    resource_id, Address, AlarmResource, ConfigResource, DeploymentConfig, Kind, ModelResource, PolicyResource,
+    Resource, ScheduledActionResource, TargetResource, WeightAndCapacity,
 };
 
 pub use diff::{arn_region, destroy, diff, diff_with};
@@ -95,10 +97,14 @@ pub enum Step {
         config: String,
         tags: Tags,
     },
-    /// With RetainAllVariantProperties: live counts and weights survive.
+    /// With RetainAllVariantProperties: live counts and weights survive. `deployment`: the
+    /// spec's rollout, sent as DeploymentConfig (absent: SageMaker's default, blue/green all at
+    /// once; absent too in plans saved before rollouts existed).
     UpdateEndpoint {
         endpoint: String,
         config: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        deployment: Option<DeploymentConfig>,
     },
     UpdateWeightsAndCapacities {
         endpoint: String,
@@ -113,6 +119,10 @@ pub enum Step {
         config: String,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         expect: Vec<WeightAndCapacity>,
+        /// The rollback alarms of the rollout being waited for: after a rollback, the one in
+        /// ALARM is named (DescribeAlarms).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        alarms: Vec<String>,
     },
     TagEndpoint {
         endpoint: String,
@@ -195,6 +205,26 @@ pub enum Step {
     DeleteModel {
         name: String,
     },
+    /// PutMetricAlarm of an alarm the spec owns for the endpoint's rollout: creates it, or
+    /// overwrites the configuration of this project's alarm of that name (checked when the step
+    /// runs). Runs before the UpdateEndpoint that watches it.
+    PutMetricAlarm {
+        alarm: AlarmResource,
+    },
+    /// TagResource/UntagResource of an owned alarm (PutMetricAlarm sets tags only on creation).
+    TagAlarm {
+        endpoint: String,
+        name: String,
+        arn: String,
+        add: Tags,
+        remove: Vec<String>,
+    },
+    /// DeleteAlarms of owned alarms the spec no longer has, once no update watches them (after
+    /// the endpoint's update). Each is deleted only while it carries this project's tags.
+    DeleteAlarms {
+        endpoint: String,
+        names: Vec<String>,
+    },
 }
 
 impl Step {
@@ -227,6 +257,11 @@ impl Step {
             Step::WaitSettled { .. } => "WaitSettled",
             Step::DeleteEndpointConfig { .. } => "DeleteEndpointConfig",
             Step::DeleteModel { .. } => "DeleteModel",
+            Step::PutMetricAlarm { .. } => "PutMetricAlarm",
+            Step::TagAlarm { add, remove, .. } => {
+                tag_operation(add, remove, ["TagResource", "UntagResource", "TagResource+UntagResource"])
+            }
+            Step::DeleteAlarms { .. } => "DeleteAlarms",
         }
     }
 
@@ -236,8 +271,11 @@ impl Step {
             Step::CreateModel { model } => format!("model {}", model.name),
             Step::CreateEndpointConfig { config } => format!("endpoint config {}", config.name),
             Step::CreateEndpoint { endpoint, config, .. } => format!("endpoint {endpoint} on {config}"),
-            Step::UpdateEndpoint { endpoint, config } => {
+            Step::UpdateEndpoint { endpoint, config, deployment: None } => {
                 format!("endpoint {endpoint} to {config}, keeping live instance counts")
+            }
+            Step::UpdateEndpoint { endpoint, config, deployment: Some(d) } => {
+                format!("endpoint {endpoint} to {config}, keeping live instance counts, {}", d.describe())
             }
             Step::UpdateWeightsAndCapacities { endpoint, changes } => {
                 let parts: Vec<String> = changes
@@ -286,6 +324,11 @@ impl Step {
             Step::WaitSettled { endpoint } => format!("until endpoint {endpoint} is InService again, on either config"),
             Step::DeleteEndpointConfig { name } => format!("endpoint config {name}"),
             Step::DeleteModel { name } => format!("model {name}"),
+            Step::PutMetricAlarm { alarm } => format!("alarm {}", alarm.name),
+            Step::TagAlarm { name, .. } => format!("alarm {name} tags"),
+            Step::DeleteAlarms { names, .. } => {
+                format!("{} {}", if names.len() == 1 { "alarm" } else { "alarms" }, names.join(", "))
+            }
         };
         format!("{} {what}", self.operation())
     }
@@ -325,13 +368,23 @@ impl Step {
             Step::DeleteScheduledAction { endpoint, variant, name } => {
                 (Kind::ScheduledAction, format!("{}/{name}", pair(endpoint, variant)))
             }
+            Step::PutMetricAlarm { alarm } => (Kind::Alarm, alarm.name.clone()),
+            Step::TagAlarm { name, .. } => (Kind::Alarm, name.clone()),
+            Step::DeleteAlarms { names, .. } => (Kind::Alarm, names.join(",")),
         };
         Address { kind, name }
     }
 
     /// Does this step call UpdateEndpoint or a deregistration, whose order people should see?
     fn is_ordering_sensitive(&self) -> bool {
-        matches!(self, Step::UpdateEndpoint { .. } | Step::DeregisterScalableTarget { .. } | Step::AdoptEndpoint { .. })
+        matches!(
+            self,
+            Step::UpdateEndpoint { .. }
+                | Step::DeregisterScalableTarget { .. }
+                | Step::AdoptEndpoint { .. }
+                | Step::PutMetricAlarm { .. }
+                | Step::DeleteAlarms { .. }
+        )
     }
 }
 
@@ -376,6 +429,40 @@ impl EndpointSteps {
     }
 }
 
+/// How long launching an instance takes in the rollout timelines: AWS publishes no figure, so
+/// this is an assumption every view states (10 minutes; `--provision-time` changes it).
+pub const DEFAULT_PROVISION_SECONDS: u32 = 600;
+
+/// What an endpoint's update with a rollout will do: the strategy, the alarms it watches, each
+/// variant's timeline at its live instance count, and what happens on a rollback.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RolloutPlan {
+    pub endpoint: String,
+    pub strategy: &'static str,
+    pub alarms: Vec<WatchedAlarm>,
+    pub variants: Vec<VariantRollout>,
+    /// The assumed time to launch instances, in seconds.
+    pub provision_seconds: u32,
+    /// MaximumExecutionTimeoutInSeconds; `None`: AWS's default.
+    pub max_execution_seconds: Option<u32>,
+    /// One sentence: what SageMaker does when an alarm fires.
+    pub rollback: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WatchedAlarm {
+    pub name: String,
+    /// Created and owned by endpoint-scale (else the team's own).
+    pub owned: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VariantRollout {
+    pub variant: String,
+    pub instance_type: String,
+    pub timeline: Timeline,
+}
+
 /// An endpoint the plan leaves alone, and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Notice {
@@ -392,9 +479,15 @@ pub struct Plan {
     pub conflicts: Vec<Notice>,
     /// Owned endpoints that cannot be changed now (Creating, Updating, Failed, ...).
     pub skipped: Vec<Notice>,
+    /// Endpoints whose update the spec's rollout cannot carry out against the live state (a
+    /// missing team alarm, renamed variants, a size beyond AWS's limits at the live count): the
+    /// plan leaves them alone and fails, with a fix each.
+    pub blocked: Vec<Notice>,
     /// Live variants the spec scales that run without auto scaling while an update is planned:
     /// their auto scaling is registered first, before anything else of the endpoint.
     pub unprotected: Vec<Notice>,
+    /// The rollouts the plan's UpdateEndpoint steps run: what each will do, in time.
+    pub rollouts: Vec<RolloutPlan>,
     /// The endpoints the run was limited to (`--target`), in spec order; empty when it covers
     /// the whole spec. Like Terraform's `-target`: the other endpoints were not read, so the
     /// plan says nothing about them, and every view says so.
@@ -410,6 +503,10 @@ pub struct Options {
     /// a wait): the documented way to keep headroom while auto scaling is off.
     #[serde(default)]
     pub raise_capacity: bool,
+    /// `--provision-time`: seconds launching instances takes in rollout timelines; `None`:
+    /// [`DEFAULT_PROVISION_SECONDS`]. Display only: no step depends on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provision_seconds: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

@@ -40,6 +40,7 @@ fn live_after(desired: &[Resource], counts: &[(&str, u32)]) -> LiveState {
         desired.iter().find_map(|r| if let Resource::Endpoint(e) = r { Some(e.clone()) } else { None }).unwrap();
     let live = LiveEndpoint {
         desc: EndpointDescView {
+            last_deployment: None,
             name: endpoint.name.clone(),
             arn: format!("arn:aws:sagemaker:us-east-1:123456789012:endpoint/{}", endpoint.name),
             status: "InService".into(),
@@ -428,4 +429,54 @@ fn a_saved_live_state_reads_back_to_the_same_plan() {
         read.check_fresh("x.plan", &elsewhere, &live, &again).unwrap_err().to_string(),
         "the saved plan x.plan was made against account 123456789012 (region us-east-1), but these credentials and settings reach account 210987654321 (region us-east-1); nothing was changed: use the credentials the plan was made with, or make a new plan"
     );
+}
+
+const ROLLOUT: &str = "    rollout:
+      strategy: canary
+      canary_size: 1
+      bake: 10m
+      rollback_alarms:
+        - name: rec-5xx
+          variant: fixed
+          metric: Invocation5XXErrors
+          statistic: Sum
+          threshold: 1
+";
+
+#[test]
+fn a_rollout_update_puts_its_alarm_first_and_sends_the_deployment_config() {
+    let two_fixed = SPEC.replace("initial_instance_count: 1", "initial_instance_count: 2");
+    let mut live = live_after(&desired(&two_fixed), &[("scaled", 4)]);
+    let v2 = desired(&format!("{}{ROLLOUT}", two_fixed.replace("rec:1", "rec:2")));
+    let plan = diff(&v2, &live);
+    let steps = &plan.steps_of("rec").unwrap().steps;
+    assert_eq!(steps[0].operation(), "PutMetricAlarm");
+    let update = steps.iter().find(|s| s.operation() == "UpdateEndpoint").unwrap();
+    assert!(matches!(update, Step::UpdateEndpoint { deployment: Some(_), .. }));
+    // The timeline runs at the live counts: 4 scaled instances (not the initial 2), 1 fixed.
+    let rollout = &plan.rollouts[0];
+    let counts: Vec<(&str, u32)> =
+        rollout.variants.iter().map(|v| (v.variant.as_str(), v.timeline.instances)).collect();
+    assert_eq!(counts, [("scaled", 4), ("fixed", 2)]);
+    assert_eq!(rollout.provision_seconds, DEFAULT_PROVISION_SECONDS);
+
+    // The fixed variant runs 1 instance now (changed by hand): a canary of 1 is more than half
+    // of it, so the endpoint is blocked and nothing of it runs.
+    for v in &mut live.endpoints.get_mut("rec").unwrap().desc.variants {
+        if v.0 == "fixed" {
+            v.1 = Some(1);
+        }
+    }
+    let plan = diff(&v2, &live);
+    assert_eq!(plan.blocked.len(), 1, "{:?}", plan.blocked);
+    assert!(plan.blocked[0].message.contains("canary_size 1 instance is 100% of variant fixed's 1 instance live now"));
+    assert!(plan.steps.is_empty());
+}
+
+#[test]
+fn an_update_step_saved_before_rollouts_reads_without_a_deployment_config() {
+    let old: Step =
+        serde_json::from_str(r#"{"op": "UpdateEndpoint", "endpoint": "e", "config": "e-0a1b2c3d"}"#).unwrap();
+    assert_eq!(old, Step::UpdateEndpoint { endpoint: "e".into(), config: "e-0a1b2c3d".into(), deployment: None });
+    assert_eq!(serde_json::to_string(&old).unwrap(), r#"{"op":"UpdateEndpoint","endpoint":"e","config":"e-0a1b2c3d"}"#);
 }

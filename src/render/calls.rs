@@ -13,7 +13,7 @@ use crate::resources::{resource_id, PolicyResource, Resource, SCALABLE_DIMENSION
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ApiCall {
-    /// The AWS CLI's service name: `sagemaker` or `application-autoscaling`.
+    /// The AWS CLI's service name: `sagemaker`, `application-autoscaling` or `cloudwatch`.
     pub service: &'static str,
     /// The API operation, as in the API reference (`CreateEndpointConfig`).
     pub operation: &'static str,
@@ -38,6 +38,7 @@ impl ApiCall {
 pub fn step_calls(step: &Step) -> Vec<ApiCall> {
     let sm = |operation, input| ApiCall { service: "sagemaker", operation, input };
     let aas = |operation, input| ApiCall { service: "application-autoscaling", operation, input };
+    let cw = |operation, input| ApiCall { service: "cloudwatch", operation, input };
     let target_id = |endpoint: &str, variant: &str| {
         json!({
             "ServiceNamespace": "sagemaker",
@@ -58,10 +59,14 @@ pub fn step_calls(step: &Step) -> Vec<ApiCall> {
             "CreateEndpoint",
             json!({"EndpointName": endpoint, "EndpointConfigName": config, "Tags": tag_list(tags)}),
         )],
-        Step::UpdateEndpoint { endpoint, config } => vec![sm(
-            "UpdateEndpoint",
-            json!({"EndpointName": endpoint, "EndpointConfigName": config, "RetainAllVariantProperties": true}),
-        )],
+        Step::UpdateEndpoint { endpoint, config, deployment } => {
+            let mut input =
+                json!({"EndpointName": endpoint, "EndpointConfigName": config, "RetainAllVariantProperties": true});
+            if let Some(d) = deployment {
+                input["DeploymentConfig"] = json!(d);
+            }
+            vec![sm("UpdateEndpoint", input)]
+        }
         Step::UpdateWeightsAndCapacities { endpoint, changes } => {
             let desired: Vec<Value> = changes
                 .iter()
@@ -133,6 +138,18 @@ pub fn step_calls(step: &Step) -> Vec<ApiCall> {
             vec![sm("DeleteEndpointConfig", json!({"EndpointConfigName": name}))]
         }
         Step::DeleteModel { name } => vec![sm("DeleteModel", json!({"ModelName": name}))],
+        Step::PutMetricAlarm { alarm } => vec![create_call(&Resource::Alarm(alarm.clone()))],
+        Step::TagAlarm { arn, add, remove, .. } => {
+            let mut calls = Vec::new();
+            if !add.is_empty() {
+                calls.push(cw("TagResource", json!({"ResourceARN": arn, "Tags": tag_list(add)})));
+            }
+            if !remove.is_empty() {
+                calls.push(cw("UntagResource", json!({"ResourceARN": arn, "TagKeys": remove})));
+            }
+            calls
+        }
+        Step::DeleteAlarms { names, .. } => vec![cw("DeleteAlarms", json!({"AlarmNames": names}))],
     }
 }
 
@@ -240,6 +257,9 @@ fn create_call(resource: &Resource) -> ApiCall {
                 "Tags": tag_list(&e.tags),
             }),
         },
+        Resource::Alarm(a) => {
+            ApiCall { service: "cloudwatch", operation: "PutMetricAlarm", input: a.put_metric_alarm_input() }
+        }
         Resource::ScalableTarget(t) => ApiCall {
             service: "application-autoscaling",
             operation: "RegisterScalableTarget",

@@ -29,7 +29,7 @@ pub fn render(plan: &Plan, context: &Context) -> String {
     for n in &plan.unprotected {
         out.push_str(&format!("! {} ({})\n", n.message, n.hint));
     }
-    for n in &plan.conflicts {
+    for n in plan.conflicts.iter().chain(&plan.blocked) {
         out.push_str(&format!("! {} ({})\n", n.message, n.hint));
     }
     for n in &plan.skipped {

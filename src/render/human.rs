@@ -53,8 +53,9 @@ pub fn render(plan: &Plan, ctx: &PlanContext<'_>, p: &Palette) -> String {
         p,
     );
     notices(&mut out, "Skipped: these endpoints cannot be changed now", &plan.skipped, p);
+    notices(&mut out, "Blocked: the spec's rollout cannot update these endpoints as they are live", &plan.blocked, p);
     if !plan.changes.iter().any(|c| c.action != Action::NoOp) {
-        let alone = plan.conflicts.is_empty() && plan.skipped.is_empty();
+        let alone = plan.conflicts.is_empty() && plan.skipped.is_empty() && plan.blocked.is_empty();
         if ctx.destroy {
             // A --target run says so in its warning above; the words stay the same.
             let what = if alone { "Nothing to destroy" } else { "Nothing else to destroy" };
@@ -110,6 +111,9 @@ pub fn render(plan: &Plan, ctx: &PlanContext<'_>, p: &Palette) -> String {
                     out.push_str(&format!("     - {}\n", step.describe()));
                 }
             }
+        }
+        for r in plan.rollouts.iter().filter(|r| r.endpoint == endpoint) {
+            out.push_str(&crate::render::rollout::text(r, ctx.region));
         }
     }
     let s = plan.summary();

@@ -57,7 +57,7 @@ pub fn document(plan: &Plan, ctx: &JsonContext<'_>) -> Value {
             })
         })
         .collect();
-    json!({
+    let mut doc = json!({
         "format_version": FORMAT_VERSION,
         "project": ctx.project,
         "region": ctx.region,
@@ -71,5 +71,15 @@ pub fn document(plan: &Plan, ctx: &JsonContext<'_>) -> Value {
         "unprotected": plan.unprotected,
         "conflicts": plan.conflicts,
         "skipped": plan.skipped,
-    })
+    });
+    // Present only when the plan has them: rollouts are new in this format version's documents,
+    // and plans without one read as before.
+    if !plan.blocked.is_empty() {
+        doc["blocked"] = json!(plan.blocked);
+    }
+    if !plan.rollouts.is_empty() {
+        doc["rollouts"] =
+            plan.rollouts.iter().map(|r| crate::render::rollout::json(r, ctx.region)).collect::<Vec<_>>().into();
+    }
+    doc
 }

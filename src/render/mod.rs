@@ -8,6 +8,7 @@
 //! - [`chart`]: a simulation's traffic, capacity, instances and credits over time, the one view
 //!   drawn to a file (SVG or PNG) rather than returned as text;
 //! - [`simulation`]: simulation results side by side, and recommend's ranking;
+//! - [`rollout`]: an update's rollout (timeline, peak, extra cost, alarms), in both plans;
 //! - [`change`]: `recommend SPEC`'s answer as a change to the spec's variant.
 
 pub mod calls;
@@ -16,4 +17,5 @@ pub mod chart;
 pub mod drift;
 pub mod human;
 pub mod json;
+pub mod rollout;
 pub mod simulation;

@@ -302,6 +302,8 @@ fn kind_of(def: &str) -> &'static str {
         "MetricDimension" => "dimension",
         "ScheduledAction" => "schedule",
         "Variable" => "variable",
+        "Rollout" => "rollout",
+        "RollbackAlarm" => "rollback alarm",
         _ => "spec",
     }
 }

@@ -566,6 +566,14 @@ pub(super) fn duration<S: Serializer>(value: &Option<Pos<String>>, serializer: S
     }
 }
 
+/// [`duration`] for a required field.
+pub(super) fn duration_required<S: Serializer>(value: &Pos<String>, serializer: S) -> Result<S::Ok, S::Error> {
+    match value.parse::<u64>() {
+        Ok(secs) if secs.to_string() == **value => serializer.serialize_u64(secs),
+        _ => serializer.serialize_str(value),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -799,6 +807,7 @@ endpoints:
                     kms_key_id: None,
                     data_capture: None,
                     variants: vec![variant],
+                    rollout: None,
                 }],
             };
             let back = parse_text(&Document::spec(&spec).to_string());

@@ -11,7 +11,8 @@
 //! `tags`, `variants` (endpoints' variant lists, instance types, weights), `models` (existing
 //! or inline, environment), `hosting` (settings passed through to SageMaker: data capture, KMS
 //! keys, volume, timeouts, VPC, network isolation, container mode), `scaling` (capacity, target,
-//! cooldowns, the burstable rule) and `schedules`. This file holds the entry point, the spec-level rules and shared helpers.
+//! cooldowns, the burstable rule), `schedules` and `rollout` (DeploymentConfig and its rollback
+//! alarms). This file holds the entry point, the spec-level rules and shared helpers.
 
 use std::collections::HashMap;
 
@@ -23,6 +24,7 @@ mod hosting;
 mod metric;
 mod models;
 mod names;
+mod rollout;
 mod scaling;
 mod schedules;
 mod tags;
@@ -113,6 +115,7 @@ impl Validator {
                 endpoints.push(model);
             }
         }
+        rollout::alarm_collisions(self, &spec.endpoints);
         Some(Desired {
             project: spec.project.value.clone(),
             region: spec.region.as_ref().map(|r| r.value.clone()),

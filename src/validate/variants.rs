@@ -63,7 +63,12 @@ impl Validator {
                     .help("give at least one variant a positive `initial_weight`"),
             );
         }
+        let rollout = endpoint.rollout.as_ref().map(|r| self.rollout(r, endpoint, &variants));
         let settings = settings?;
+        let rollout = match rollout {
+            Some(r) => Some(r?),
+            None => None,
+        };
         Some(EndpointModel {
             name: endpoint.name.value.clone(),
             tags,
@@ -71,6 +76,7 @@ impl Validator {
             adopt: endpoint.adopt.as_ref().is_some_and(|a| a.value),
             kms_key_id: settings.kms_key_id,
             data_capture: settings.data_capture,
+            rollout,
         })
     }
 

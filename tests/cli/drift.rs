@@ -258,6 +258,10 @@ async fn every_example_shows_no_changes_right_after_its_apply() {
             let model = line.split_whitespace().next().unwrap();
             create_existing_model_in(&account, model, &region).await;
         }
+        // A rollout's team alarms (no `metric:`) must exist before the plan.
+        for alarm in crate::rollout_apply::team_alarms(&text) {
+            crate::rollout_apply::create_alarm(&account, &alarm).await;
+        }
         let spec = TempSpec::new(&name, text);
         let out = apply(&account, &spec);
         assert_eq!(out.code, 0, "{name}: {}", out.stderr);

@@ -153,6 +153,15 @@ impl Account {
         aws_sdk_applicationautoscaling::Client::new(&self.sdk_config().await)
     }
 
+    pub async fn cloudwatch(&self) -> aws_sdk_cloudwatch::Client {
+        aws_sdk_cloudwatch::Client::new(&self.sdk_config().await)
+    }
+
+    /// The rollouts of an endpoint as the emulator recorded them (`GET /_emulator/rollouts`).
+    pub fn rollouts(&self, endpoint: &str) -> Value {
+        self.control("GET", &format!("rollouts?endpoint={endpoint}"), None)
+    }
+
     pub fn clear_requests(&self) {
         self.control("DELETE", "requests", None);
     }
@@ -169,7 +178,8 @@ impl Account {
     }
 
     fn control(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        let url = format!("{}/_emulator/{path}?account={}", self.url, self.id);
+        let join = if path.contains('?') { '&' } else { '?' };
+        let url = format!("{}/_emulator/{path}{join}account={}", self.url, self.id);
         let agent = ureq::Agent::new_with_defaults();
         let response = match (method, body) {
             ("GET", _) => agent.get(&url).call(),

@@ -19,6 +19,8 @@ mod live;
 mod lossless;
 mod metrics;
 mod results_json;
+mod rollout;
+mod rollout_apply;
 mod show;
 mod target;
 

@@ -1,0 +1,213 @@
+//! The rollout side of the diff: an endpoint's owned CloudWatch alarms as resources (created,
+//! updated in place or deleted, like the other resources), the plan-time checks a rollout needs
+//! live state for, and the [`RolloutPlan`] the views show.
+//!
+//! Order (see docs/design.md): PutMetricAlarm (and TagResource) of owned alarms comes before
+//! anything else of the endpoint, so every alarm exists when UpdateEndpoint names it; DeleteAlarms
+//! of alarms the spec dropped comes last, after the update that no longer watches them.
+//!
+//! Checks against live state (SageMaker guide "Deployment guardrails" and the API's
+//! DeploymentConfig): the alarms the team owns must exist; an owned alarm's name must not be
+//! another's alarm; a rollout cannot change the variant names; CanarySize may be at most 50% of
+//! the variant's instances, LinearStepSize 10-50% and a rolling MaximumBatchSize 5-50%, counted on
+//! the live instance count (UpdateEndpoint keeps it: RetainAllVariantProperties).
+
+use super::diff::{own_tags, tag_delta};
+use super::{Action, Change, Notice, Plan, RolloutPlan, Step, VariantRollout, WatchedAlarm};
+use crate::live::{LiveAlarm, LiveEndpoint, LiveState};
+use crate::model::{timeline, Capacity, RollbackAlarm, Rollout, Strategy, Tags};
+use crate::resources::{AlarmResource, ConfigResource, EndpointResource, Resource};
+
+/// The plan-time errors of an endpoint's rollout against live state, as notices with a fix.
+/// `have` is the live endpoint when the plan updates it (its config changes).
+pub(super) fn check(
+    endpoint: &EndpointResource,
+    config: &ConfigResource,
+    alarms: &[&AlarmResource],
+    project: &str,
+    have: Option<&LiveEndpoint>,
+    live: &LiveState,
+) -> Vec<Notice> {
+    let Some(rollout) = &endpoint.rollout else { return Vec::new() };
+    let name = &endpoint.name;
+    let notice = |message: String, hint: String| Notice { endpoint: name.clone(), message, hint };
+    let mut out = Vec::new();
+    // Only a live read knows which alarms exist (an offline plan reads nothing).
+    if !live.alarms_read.is_empty() {
+        for a in &rollout.alarms {
+            if let RollbackAlarm::Existing { name: alarm } = a {
+                if !live.alarms.contains_key(alarm) {
+                    out.push(notice(
+                        format!("rollback alarm {alarm} of endpoint {name} does not exist in CloudWatch"),
+                        "create the alarm first (SageMaker refuses an update whose rollback alarms do not exist), give it a `metric:` so endpoint-scale creates and owns it, or remove it from `rollback_alarms`".to_string(),
+                    ));
+                }
+            }
+        }
+        for a in alarms {
+            if let Some(l) = live.alarms.get(&a.name) {
+                if l.owner(project) != Some(name.as_str()) {
+                    out.push(notice(
+                        format!("alarm {} exists in CloudWatch and is not this endpoint's (it has no ownership tags of project {project:?} for endpoint {name})", a.name),
+                        "give the owned alarm another `name:`, or drop its `metric:` (and the other settings) to watch the existing alarm as the team's own".to_string(),
+                    ));
+                }
+            }
+        }
+    }
+    let Some(have) = have else { return out };
+    if have.config.as_ref().is_some_and(|c| c.content() == config.content()) {
+        return out; // no UpdateEndpoint: the rollout does not run
+    }
+    let mut live_names: Vec<&str> = have.desc.variants.iter().map(|v| v.0.as_str()).collect();
+    let mut spec_names: Vec<&str> = config.variants.iter().map(|v| v.name.as_str()).collect();
+    live_names.sort();
+    spec_names.sort();
+    if live_names != spec_names {
+        out.push(notice(
+            format!(
+                "endpoint {name}: a rollout cannot change the variant names (live: {}; spec: {})",
+                live_names.join(", "),
+                spec_names.join(", ")
+            ),
+            "SageMaker's deployment guardrails need the same variants before and after the update: keep the variant names, or remove `rollout:` for this change (the update then replaces the fleet all at once) and add it back after".to_string(),
+        ));
+        return out;
+    }
+    for (variant, count, _) in &have.desc.variants {
+        let Some(count) = count.filter(|c| *c > 0) else { continue };
+        let (what, field, low, high, capacity) = match rollout.strategy {
+            Strategy::Canary { size } => ("canary_size", "CanarySize", 0, 50, size),
+            Strategy::Linear { step } => ("linear_step", "LinearStepSize", 10, 50, step),
+            Strategy::Rolling { batch, .. } => ("batch_size", "MaximumBatchSize", 5, 50, batch),
+            Strategy::AllAtOnce => continue,
+        };
+        let Capacity::Instances(n) = capacity else { continue };
+        let percent = u64::from(n) * 100 / u64::from(count);
+        let too_big = u64::from(n) * 100 > u64::from(count) * high;
+        let too_small = u64::from(n) * 100 < u64::from(count) * low;
+        if too_big || too_small {
+            let allowed = if low == 0 { format!("at most {high}%") } else { format!("{low}% to {high}%") };
+            out.push(notice(
+                format!(
+                    "endpoint {name}: {what} {} is {percent}% of variant {variant}'s {} live now; AWS allows {allowed} of the variant's instances for {field}",
+                    crate::diagnostic::plural(n, "instance"),
+                    crate::diagnostic::plural(count, "instance")
+                ),
+                format!("set `{what}:` to a percentage ({allowed}) so it follows the live count, or to an instance count that fits {count}"),
+            ));
+        }
+    }
+    out
+}
+
+/// The changes and steps of the endpoint's owned alarms: puts (and tag updates) to run before
+/// the endpoint's other steps, and deletes to run after them.
+pub(super) fn alarm_changes(
+    plan: &mut Plan,
+    endpoint: &str,
+    project: &str,
+    want: &[&AlarmResource],
+    keep: &[&str],
+    live: &LiveState,
+) -> (Vec<Step>, Vec<Step>) {
+    let mut first = Vec::new();
+    let change = |action: Action, before: Option<&AlarmResource>, after: Option<&AlarmResource>| Change {
+        address: after.or(before).map(|a| Resource::Alarm(a.clone()).address()).expect("a change has a resource"),
+        endpoint: endpoint.to_string(),
+        action,
+        before: before.cloned().map(Resource::Alarm),
+        after: after.cloned().map(Resource::Alarm),
+        reason: None,
+    };
+    for a in want {
+        match live.alarms.get(&a.name) {
+            None => {
+                plan.changes.push(change(Action::Create, None, Some(a)));
+                first.push(Step::PutMetricAlarm { alarm: (*a).clone() });
+            }
+            Some(l) => {
+                let before = AlarmResource { tags: own_tags(&l.alarm.tags), ..l.alarm.clone() };
+                let config_differs = AlarmResource { tags: Tags::new(), ..before.clone() }
+                    != AlarmResource { tags: Tags::new(), ..(*a).clone() };
+                let (add, remove) = tag_delta(&l.alarm.tags, &a.tags);
+                if !config_differs && add.is_empty() && remove.is_empty() {
+                    plan.changes.push(change(Action::NoOp, Some(&before), Some(a)));
+                    continue;
+                }
+                plan.changes.push(change(Action::Update, Some(&before), Some(a)));
+                if config_differs {
+                    first.push(Step::PutMetricAlarm { alarm: (*a).clone() });
+                }
+                if !add.is_empty() || !remove.is_empty() {
+                    first.push(Step::TagAlarm {
+                        endpoint: endpoint.to_string(),
+                        name: a.name.clone(),
+                        arn: l.arn.clone(),
+                        add,
+                        remove,
+                    });
+                }
+            }
+        }
+    }
+    let dropped: Vec<&LiveAlarm> = live
+        .alarms
+        .values()
+        .filter(|l| l.owner(project) == Some(endpoint))
+        .filter(|l| !want.iter().any(|a| a.name == l.alarm.name) && !keep.contains(&l.alarm.name.as_str()))
+        .collect();
+    let mut last = Vec::new();
+    for l in &dropped {
+        plan.changes.push(change(Action::Delete, Some(&l.alarm), None));
+    }
+    if !dropped.is_empty() {
+        last.push(Step::DeleteAlarms {
+            endpoint: endpoint.to_string(),
+            names: dropped.iter().map(|l| l.alarm.name.clone()).collect(),
+        });
+    }
+    (first, last)
+}
+
+/// What the endpoint's update will do when it runs its rollout, at the live instance counts
+/// (the spec's initial counts for variants the endpoint does not have yet).
+pub(super) fn rollout_plan(
+    endpoint: &EndpointResource,
+    rollout: &Rollout,
+    config: &ConfigResource,
+    have: &LiveEndpoint,
+    provision_seconds: u32,
+) -> RolloutPlan {
+    let variants = config
+        .variants
+        .iter()
+        .map(|v| {
+            let live = have.desc.variant(&v.name).and_then(|(count, _)| count);
+            let instances = live.unwrap_or(v.initial_instance_count);
+            VariantRollout {
+                variant: v.name.clone(),
+                instance_type: v.instance_type.clone(),
+                timeline: timeline(rollout, instances, provision_seconds),
+            }
+        })
+        .collect();
+    let rollback = if rollout.strategy.is_blue_green() {
+        "If an alarm goes into ALARM before the update completes (or it runs out of time), SageMaker shifts all traffic back to the old fleet, deletes the new one and the endpoint stays on its current config; apply then fails (exit 1) naming the alarm, and the next plan shows the update again."
+    } else {
+        "If an alarm goes into ALARM before the update completes (or it runs out of time), SageMaker replaces the updated batches with the old config again (in batches of rollback_batch_size, or all at once) and the endpoint stays on its current config; apply then fails (exit 1) naming the alarm, and the next plan shows the update again."
+    };
+    RolloutPlan {
+        endpoint: endpoint.name.clone(),
+        strategy: rollout.strategy.name(),
+        alarms: rollout
+            .alarms
+            .iter()
+            .map(|a| WatchedAlarm { name: a.name().to_string(), owned: matches!(a, RollbackAlarm::Owned(_)) })
+            .collect(),
+        variants,
+        provision_seconds,
+        max_execution_seconds: rollout.max_execution_seconds,
+        rollback: rollback.to_string(),
+    }
+}
