@@ -130,7 +130,7 @@ pub fn window(traffic: Traffic, days: Option<u32>) -> Result<Traffic, CliError> 
             traffic.per_minute.len() as f64 / 1440.0
         )));
     }
-    Ok(Traffic { start: traffic.start, per_minute: traffic.per_minute[..minutes].to_vec() })
+    Ok(traffic.first_minutes(minutes))
 }
 
 #[allow(clippy::too_many_arguments)]

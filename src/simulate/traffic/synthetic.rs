@@ -282,7 +282,7 @@ pub fn generate(g: &Generator) -> Traffic {
         // Noise can lift the busiest level (bounded by `validate`) above the traffic limit.
         per_minute.push(rate.min(MAX_INVOCATIONS_PER_MINUTE));
     }
-    Traffic { start, per_minute }
+    Traffic::minutes(start, per_minute)
 }
 
 /// The weekday peak in local wall-clock minutes.
