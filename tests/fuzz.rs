@@ -220,7 +220,7 @@ fn fuzz_spec_parser_and_validation() {
                 if let Ok(prepared) = endpoint_scale::simulate::prepare(&desired, None, &prices, start, 120, Some(0.5))
                 {
                     let params = endpoint_scale::simulate::engine::Params::default();
-                    endpoint_scale::simulate::simulate("fuzz", &prepared, &traffic, &params, true);
+                    endpoint_scale::simulate::simulate("fuzz", &prepared, &traffic, None, &params, true);
                 }
             }
         }
