@@ -98,7 +98,7 @@ fn header(
 ) -> String {
     let end = start + chrono::Duration::minutes(i64::from(minutes));
     let mut out = format!(
-        "Simulated {:.1} days, {} to {}, traffic: {traffic}, {resolution}",
+        "Simulated {:.1} days, {} to {}, of {resolution}: {traffic}",
         f64::from(minutes) / 1440.0,
         start.format("%Y-%m-%d %H:%M UTC"),
         end.format("%Y-%m-%d %H:%M UTC")
