@@ -195,7 +195,7 @@ fn traffic_seeds() -> Vec<Vec<u8>> {
     day.per_minute.truncate(180);
     let mut seeds = vec![
         traffic::to_csv(&day).into_bytes(),
-        traffic::to_cloudwatch_json(&traffic::Traffic { start: day.start, per_minute: day.per_minute[..40].to_vec() })
+        traffic::to_cloudwatch_json(&day.first_minutes(40))
             .into_bytes(),
         b"timestamp,invocations\n2026-11-02T08:00:00Z,100\n2026-11-02T08:05:00Z,5\n2026-11-02T08:15:00Z,7\n".to_vec(),
         b"\xef\xbb\xbf# export\nTimestamp , INVOCATIONS\r\n2026-11-02 03:00:00-05:00,1\r\n\"2026-11-02T08:01:00.000Z\",\"4\"\n".to_vec(),
@@ -220,7 +220,7 @@ fn fuzz_spec_parser_and_validation() {
                 if let Ok(prepared) = endpoint_scale::simulate::prepare(&desired, None, &prices, start, 120, Some(0.5))
                 {
                     let params = endpoint_scale::simulate::engine::Params::default();
-                    endpoint_scale::simulate::simulate("fuzz", &prepared, &traffic, &params, true);
+                    endpoint_scale::simulate::simulate("fuzz", &prepared, &traffic, None, &params, true);
                 }
             }
         }

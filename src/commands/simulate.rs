@@ -138,7 +138,7 @@ pub fn window(traffic: Traffic, days: Option<u32>) -> Result<Traffic, CliError> 
             traffic.per_minute.len() as f64 / 1440.0
         )));
     }
-    Ok(Traffic { start: traffic.start, per_minute: traffic.per_minute[..minutes].to_vec() })
+    Ok(traffic.first_minutes(minutes))
 }
 
 /// [`window`], cutting the concurrency measured beside the traffic to the same minutes.
@@ -224,7 +224,14 @@ pub fn simulate(
             simulate::prepare(&desired, endpoint, &tables[used].0, traffic.start, minutes, params.request_seconds)
                 .map_err(|e| CliError::Simulation(format!("{}: {e}", source.name)))?;
         let first = results.len();
-        results.extend(simulate::simulate(&source.name, &prepared, &traffic.per_minute, &params, with_series));
+        results.extend(simulate::simulate(
+            &source.name,
+            &prepared,
+            &traffic.per_minute,
+            traffic.periods.as_deref(),
+            &params,
+            with_series,
+        ));
         specs.push((source.name, first..results.len()));
     }
     if let Some((name, given)) = undeclared.into_iter().find(|(name, _)| !declared.contains(name)) {
@@ -275,6 +282,7 @@ pub fn simulate(
     let context = render::simulation::Context {
         start: traffic.start,
         minutes,
+        resolution_seconds: traffic.resolution_seconds(),
         traffic: &label,
         prices: &used,
         params: &params,
@@ -490,6 +498,7 @@ pub fn recommend(
     let context = render::simulation::RecommendContext {
         start: traffic.start,
         minutes: traffic.per_minute.len() as u32,
+        resolution_seconds: traffic.resolution_seconds(),
         traffic: &label,
         prices: &table,
         price_choice: &price_choice,

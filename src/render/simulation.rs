@@ -10,6 +10,7 @@ use serde_json::json;
 use crate::simulate::engine::Params;
 use crate::simulate::prices::{PriceTable, TableChoice, MARKS_LEGEND};
 use crate::simulate::recommend::Ranked;
+use crate::simulate::traffic::resolution_name;
 use crate::simulate::{Scalings, VariantResult, Verdict};
 
 /// Bumped on any change that could break a consumer of the JSON (2.0: `price_provenance` and
@@ -26,6 +27,8 @@ pub struct TableUse<'a> {
 pub struct Context<'a> {
     pub start: DateTime<Utc>,
     pub minutes: u32,
+    /// Seconds in one period of the traffic: 60, or 10 for 10-second traffic.
+    pub resolution_seconds: u32,
     pub traffic: &'a str,
     /// One per table used: specs in different regions are priced from their own.
     pub prices: &'a [TableUse<'a>],
@@ -40,6 +43,8 @@ pub struct Context<'a> {
 pub struct RecommendContext<'a> {
     pub start: DateTime<Utc>,
     pub minutes: u32,
+    /// Of the traffic given; the search itself runs on minutes.
+    pub resolution_seconds: u32,
     pub traffic: &'a str,
     pub prices: &'a PriceTable,
     pub price_choice: &'a TableChoice,
@@ -84,16 +89,19 @@ pub(crate) fn money(x: f64) -> String {
     format!("${}.{:02}", thousands((cents / 100) as f64), cents % 100)
 }
 
+/// The first lines: span, traffic and its resolution (`resolution` says how it was used),
+/// invocations, prices.
 fn header(
     start: DateTime<Utc>,
     minutes: u32,
     traffic: &str,
+    resolution: &str,
     invocations: Option<f64>,
     prices: &[TableUse<'_>],
 ) -> String {
     let end = start + chrono::Duration::minutes(i64::from(minutes));
     let mut out = format!(
-        "Simulated {:.1} days, {} to {}, traffic: {traffic}",
+        "Simulated {:.1} days, {} to {}, of {resolution}: {traffic}",
         f64::from(minutes) / 1440.0,
         start.format("%Y-%m-%d %H:%M UTC"),
         end.format("%Y-%m-%d %H:%M UTC")
@@ -159,8 +167,12 @@ pub fn table(results: &[VariantResult], ctx: &Context<'_>) -> String {
     // Every spec sees the same traffic: the first spec's variants add up to all of it.
     let first = results.first().map(|r| r.label.as_str());
     let invocations = results.iter().filter(|r| Some(r.label.as_str()) == first).map(|r| r.summary.invocations).sum();
-    let mut out = header(ctx.start, ctx.minutes, ctx.traffic, Some(invocations), ctx.prices);
-    out.push_str(&concurrency_lines(results, ctx.params, ctx.request_seconds_from));
+    let resolution = format!("{} traffic", resolution_name(ctx.resolution_seconds));
+    let mut out = header(ctx.start, ctx.minutes, ctx.traffic, &resolution, Some(invocations), ctx.prices);
+    if ctx.resolution_seconds == 10 {
+        out.push_str("Requests over capacity are counted per 10-second period (a sixth of a minute's capacity each); scaling decisions, launches and the series stay on whole minutes.\n");
+    }
+    out.push_str(&concurrency_lines(results, ctx.params, ctx.request_seconds_from, ctx.resolution_seconds));
     out.push_str(&launch_line(ctx.params));
     out.push('\n');
     let mut rows = vec![vec![
@@ -207,7 +219,12 @@ pub fn table(results: &[VariantResult], ctx: &Context<'_>) -> String {
 
 /// How the variants scaling on concurrency were simulated, with the assumptions (AWS does not
 /// document the high-resolution alarms); nothing when no variant does.
-fn concurrency_lines(results: &[VariantResult], params: &Params, from: Option<&str>) -> String {
+fn concurrency_lines(
+    results: &[VariantResult],
+    params: &Params,
+    from: Option<&str>,
+    resolution_seconds: u32,
+) -> String {
     let mut out = String::new();
     let seconds = params.request_seconds.unwrap_or(0.0);
     let from = match from {
@@ -228,8 +245,13 @@ fn concurrency_lines(results: &[VariantResult], params: &Params, from: Option<&s
     }
     if !out.is_empty() {
         out.push_str(&format!(
-            "Assumed (AWS does not document the high-resolution alarm): it scales out after {} consecutive 10-second datapoints above the target (--hires-scale-out-periods), each minute's traffic spread evenly over its six 10-second periods; it scales in like the one-minute policy ({} minutes below {:.0}% of the target).\n",
+            "Assumed (AWS does not document the high-resolution alarm): it scales out after {} consecutive 10-second datapoints above the target (--hires-scale-out-periods), {}; it scales in like the one-minute policy ({} minutes below {:.0}% of the target).\n",
             params.hires_scale_out_periods,
+            if resolution_seconds == 10 {
+                "each datapoint from one 10-second period of the traffic"
+            } else {
+                "each minute's traffic spread evenly over its six 10-second periods"
+            },
             params.scale_in_datapoints,
             params.scale_in_ratio * 100.0,
         ));
@@ -367,7 +389,10 @@ struct SimulationDoc<'a> {
     format_version: &'static str,
     start: String,
     minutes: u32,
+    /// Of the series (per minute).
     step_seconds: u32,
+    /// Of the traffic simulated: 60, or 10 for 10-second traffic.
+    traffic_resolution_seconds: u32,
     traffic: &'a str,
     prices: Vec<PricesDoc<'a>>,
     params: &'a Params,
@@ -417,6 +442,7 @@ pub fn json(results: &[VariantResult], ctx: &Context<'_>) -> String {
         start: ctx.start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         minutes: ctx.minutes,
         step_seconds: 60,
+        traffic_resolution_seconds: ctx.resolution_seconds,
         traffic: ctx.traffic,
         prices: ctx.prices.iter().map(|u| PricesDoc::of(u.table, u.choice, u.specs.clone())).collect(),
         params: ctx.params,
@@ -431,7 +457,11 @@ pub fn json(results: &[VariantResult], ctx: &Context<'_>) -> String {
 
 pub fn recommendations(best: &[Ranked], ctx: &RecommendContext<'_>, winner: Option<&str>) -> String {
     let used = [TableUse { table: ctx.prices, choice: ctx.price_choice, specs: Vec::new() }];
-    let mut out = header(ctx.start, ctx.minutes, ctx.traffic, None, &used);
+    let resolution = match ctx.resolution_seconds {
+        10 => "10-second traffic added up to minutes (recommend counts overload per minute)",
+        _ => "1-minute traffic",
+    };
+    let mut out = header(ctx.start, ctx.minutes, ctx.traffic, resolution, None, &used);
     let rate = ctx.evaluated as f64 / ctx.elapsed.as_secs_f64().max(1e-9);
     out.push_str(&format!(
         "Evaluated {} {} in {:.2} s on {} ({} per second); {} ran to the end within {} overload\n(runs that went over the overload budget were stopped there).\n\n",
@@ -486,6 +516,7 @@ pub fn recommendations_json(best: &[Ranked], ctx: &RecommendContext<'_>) -> Stri
         "start": ctx.start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "minutes": ctx.minutes,
         "traffic": ctx.traffic,
+        "traffic_resolution_seconds": ctx.resolution_seconds,
         "prices": PricesDoc::of(ctx.prices, ctx.price_choice, Vec::new()),
         "max_overload": ctx.max_overload,
         "evaluated": ctx.evaluated,

@@ -236,7 +236,7 @@ pub fn simulate(
         return Err(CurrentError::NoTraffic { variant: format!("{}/{}", s.endpoint.name, s.variant.name) });
     }
     let traffic_share = prepared.share;
-    let result = super::simulate(s.spec_name, &[prepared], traffic, params, false).remove(0);
+    let result = super::simulate(s.spec_name, &[prepared], traffic, None, params, false).remove(0);
     let summary = &result.summary;
     let overload_share =
         if summary.invocations > 0.0 { summary.overload_invocations / summary.invocations } else { 0.0 };

@@ -167,13 +167,18 @@ pub struct Variant {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Summary {
     pub minutes: u32,
+    /// Seconds in one period of the traffic simulated: 60, or 10 for 10-second traffic (whose
+    /// overload is counted per 10-second period).
+    pub resolution_seconds: u32,
     pub invocations: f64,
     pub cost: f64,
     pub instance_hours: f64,
     /// Billed instances (in service + launching).
     pub peak_instances: u32,
     pub mean_instances: f64,
+    /// Requests beyond capacity: per minute, or per 10-second period for 10-second traffic.
     pub overload_invocations: f64,
+    /// Minutes with requests beyond capacity (in any of their periods).
     pub overload_minutes: u32,
     /// Lowest CPU credit balance of any instance (burstable types only).
     pub lowest_credit_balance: Option<f64>,
@@ -284,10 +289,33 @@ impl State {
 /// Simulates one variant over `invocations` (its traffic per minute).
 pub fn run(invocations: &[f64], variant: &Variant, params: &Params, series: Option<&mut Series>) -> Summary {
     let summary = match (variant.burstable.is_some(), series.is_some()) {
-        (true, true) => run_inner::<true, true>(invocations, variant, params, series, None),
-        (true, false) => run_inner::<true, false>(invocations, variant, params, None, None),
-        (false, true) => run_inner::<false, true>(invocations, variant, params, series, None),
-        (false, false) => run_inner::<false, false>(invocations, variant, params, None, None),
+        (true, true) => run_inner::<true, true, false>(invocations, &[], variant, params, series, None),
+        (true, false) => run_inner::<true, false, false>(invocations, &[], variant, params, None, None),
+        (false, true) => run_inner::<false, true, false>(invocations, &[], variant, params, series, None),
+        (false, false) => run_inner::<false, false, false>(invocations, &[], variant, params, None, None),
+    };
+    summary.expect("a run without limits always finishes")
+}
+
+/// Simulates one variant over 10-second traffic: `periods` holds the invocations of each
+/// 10-second period ([`PERIODS_PER_MINUTE`] a minute) and `invocations` their per-minute sums.
+/// Overload is counted per period (capacity / 6 each), and a high-resolution policy's scale-out
+/// alarm counts the periods above the target; the rest works on minutes as [`run`] does. Minutes
+/// beyond the periods given are not simulated.
+pub fn run_periods(
+    invocations: &[f64],
+    periods: &[f64],
+    variant: &Variant,
+    params: &Params,
+    series: Option<&mut Series>,
+) -> Summary {
+    let minutes = invocations.len().min(periods.len() / PERIODS_PER_MINUTE as usize);
+    let (invocations, periods) = (&invocations[..minutes], &periods[..minutes * PERIODS_PER_MINUTE as usize]);
+    let summary = match (variant.burstable.is_some(), series.is_some()) {
+        (true, true) => run_inner::<true, true, true>(invocations, periods, variant, params, series, None),
+        (true, false) => run_inner::<true, false, true>(invocations, periods, variant, params, None, None),
+        (false, true) => run_inner::<false, true, true>(invocations, periods, variant, params, series, None),
+        (false, false) => run_inner::<false, false, true>(invocations, periods, variant, params, None, None),
     };
     summary.expect("a run without limits always finishes")
 }
@@ -295,16 +323,18 @@ pub fn run(invocations: &[f64], variant: &Variant, params: &Params, series: Opti
 /// Like [`run`], but gives up (`None`) as soon as `limits` are exceeded.
 pub fn run_within(invocations: &[f64], variant: &Variant, params: &Params, limits: Limits) -> Option<Summary> {
     if variant.burstable.is_some() {
-        run_inner::<true, false>(invocations, variant, params, None, Some(limits))
+        run_inner::<true, false, false>(invocations, &[], variant, params, None, Some(limits))
     } else {
-        run_inner::<false, false>(invocations, variant, params, None, Some(limits))
+        run_inner::<false, false, false>(invocations, &[], variant, params, None, Some(limits))
     }
 }
 
 // The hot loop of `recommend`: no division and no allocation per minute, the credit model
-// compiled out for non-burstable types (BURST = false) and the series for runs without one.
-fn run_inner<const BURST: bool, const SERIES: bool>(
+// compiled out for non-burstable types (BURST = false) and the series for runs without one, and
+// the 10-second periods for per-minute traffic (TEN = false: the loop is the per-minute one).
+fn run_inner<const BURST: bool, const SERIES: bool, const TEN: bool>(
     invocations: &[f64],
+    periods: &[f64],
     variant: &Variant,
     params: &Params,
     mut series: Option<&mut Series>,
@@ -336,9 +366,10 @@ fn run_inner<const BURST: bool, const SERIES: bool>(
     let mut next_event_minute = events.first().map_or(u32::MAX, |e| e.minute);
     let (target, scale_in_level) =
         variant.scaling.as_ref().map_or((f64::INFINITY, 0.0), |s| (s.target, s.target * params.scale_in_ratio));
-    // The scale-out alarm counts minutes, or 10-second periods for a high-resolution metric (a
-    // minute's traffic taken as uniform over its six periods, so a minute above the target adds
-    // six datapoints above it).
+    // The scale-out alarm counts minutes, or 10-second periods for a high-resolution metric: with
+    // 10-second traffic (TEN) each period above the target is a datapoint above it; with
+    // per-minute traffic a minute is taken as uniform over its six periods, so a minute above
+    // the target adds six datapoints above it.
     let high_resolution = variant.scaling.as_ref().is_some_and(|s| s.high_resolution);
     let (above_step, out_datapoints) = if high_resolution {
         (PERIODS_PER_MINUTE, params.hires_scale_out_periods)
@@ -349,7 +380,11 @@ fn run_inner<const BURST: bool, const SERIES: bool>(
     let mut below = 0u32;
     let mut scale_in_until: Option<u32> = None;
     let mut days = Days::default();
-    let mut summary = Summary { minutes: invocations.len() as u32, ..Summary::default() };
+    let mut summary = Summary {
+        minutes: invocations.len() as u32,
+        resolution_seconds: if TEN { 10 } else { 60 },
+        ..Summary::default()
+    };
     let mut instance_minutes: u64 = 0;
     let mut lowest = f64::INFINITY;
     // Kept in locals (registers) rather than in `summary` inside the loop.
@@ -359,6 +394,8 @@ fn run_inner<const BURST: bool, const SERIES: bool>(
     // Recomputed only when the in-service count changes: the metric thresholds as invocations.
     let mut cached_serving = u32::MAX;
     let (mut n, mut full_capacity, mut out_level, mut in_level) = (1.0f64, 0.0f64, 0.0f64, 0.0f64);
+    // With 10-second traffic: the scale-out level of one period (TEN only).
+    let mut period_out_level = 0.0f64;
     let cap = variant.capacity_per_instance;
     let (max_overload, max_instance_minutes) =
         limits.map_or((f64::INFINITY, u64::MAX), |l| (l.max_overload, l.max_instance_minutes));
@@ -411,6 +448,9 @@ fn run_inner<const BURST: bool, const SERIES: bool>(
             full_capacity = cap * f64::from(st.serving);
             out_level = target * n;
             in_level = scale_in_level * n;
+            if TEN {
+                period_out_level = out_level / f64::from(PERIODS_PER_MINUTE);
+            }
         }
         let mut capacity = full_capacity;
         if BURST {
@@ -444,14 +484,35 @@ fn run_inner<const BURST: bool, const SERIES: bool>(
                 summary.minutes_at_baseline = summary.minutes_at_baseline.saturating_add(1);
             }
         }
-        if inv > capacity {
+        // With 10-second traffic: this minute's periods, the most invocations in one of them,
+        // and the requests over capacity counted period by period (a sixth of the minute's).
+        let mut minute_overload = 0.0f64;
+        let mut busiest_period = 0.0f64;
+        let these: &[f64] = if TEN {
+            let first = t as usize * PERIODS_PER_MINUTE as usize;
+            let these = &periods[first..first + PERIODS_PER_MINUTE as usize];
+            let period_capacity = capacity / f64::from(PERIODS_PER_MINUTE);
+            for &p in these {
+                minute_overload += (p - period_capacity).max(0.0);
+                busiest_period = busiest_period.max(p);
+            }
+            these
+        } else {
+            &[]
+        };
+        if TEN {
+            if minute_overload > 0.0 {
+                overload_total += minute_overload;
+                overload_minutes = overload_minutes.saturating_add(1);
+            }
+        } else if inv > capacity {
             overload_total += inv - capacity;
             overload_minutes = overload_minutes.saturating_add(1);
         }
         if let Some(s) = series.as_deref_mut().filter(|_| SERIES) {
             s.invocations.push(inv);
             s.capacity.push(capacity);
-            s.overload.push((inv - capacity).max(0.0));
+            s.overload.push(if TEN { minute_overload } else { (inv - capacity).max(0.0) });
             s.in_service.push(st.serving);
             s.billed.push(billed);
             s.min.push(min);
@@ -468,10 +529,21 @@ fn run_inner<const BURST: bool, const SERIES: bool>(
         //    invocations > target x instances, to keep divisions out of the loop).
         let Some(scaling) = &variant.scaling else { continue };
         // Branch-free: traffic hovering around the target would mispredict a branch here.
-        above = above.saturating_add(above_step) * u32::from(inv > out_level);
+        let mut alarm = false;
+        if TEN && high_resolution {
+            // Each 10-second datapoint in turn; the alarm goes off if the run of periods above
+            // the target reaches the count at any of them (the decision is taken this minute).
+            for &p in these {
+                above = above.saturating_add(1) * u32::from(p > period_out_level);
+                alarm |= above >= out_datapoints;
+            }
+        } else {
+            above = above.saturating_add(above_step) * u32::from(inv > out_level);
+            alarm = above >= out_datapoints;
+        }
         below = below.saturating_add(1) * u32::from(inv < in_level);
         // Only when a move is possible: at max nothing scales out, at min nothing scales in.
-        let out = above >= out_datapoints && st.desired < max;
+        let out = alarm && st.desired < max;
         let scale_in = below >= params.scale_in_datapoints
             && st.desired > min
             && !scaling.disable_scale_in
@@ -480,12 +552,19 @@ fn run_inner<const BURST: bool, const SERIES: bool>(
             continue;
         }
         let proposed = ceil_u32(inv / target).clamp(min, max.max(min));
-        if out && proposed > st.desired {
+        // A high-resolution policy on 10-second traffic scales out for the busiest period of
+        // the minute, at the rate of a minute (x 6), as its metric reports it.
+        let proposed_out = if TEN && high_resolution {
+            ceil_u32(busiest_period * f64::from(PERIODS_PER_MINUTE) / target).clamp(min, max.max(min)).max(proposed)
+        } else {
+            proposed
+        };
+        if out && proposed_out > st.desired {
             // AWS: during the scale-out cooldown the capacity just added counts towards the next
             // scale-out, so only a larger count is applied; outside it the rule is the same.
             // The scale-out cooldown therefore never blocks a larger scale-out here, and a
             // scale-out ends a running scale-in cooldown.
-            st.set_desired(proposed, t, params, launch_credits);
+            st.set_desired(proposed_out, t, params, launch_credits);
             summary.scale_outs = summary.scale_outs.saturating_add(1);
             days.record(t, true);
             scale_in_until = None;

@@ -101,6 +101,8 @@ pub mod generator {
     /// At most one burst starting per minute.
     pub const BURSTS_PER_DAY: RangeInclusive<f64> = 0.0..=1440.0;
     pub const BURST_MINUTES: RangeInclusive<u32> = 0..=1440;
+    /// Sub-minute spikes an hour (10-second traffic): at most one a minute.
+    pub const SPIKES_PER_HOUR: RangeInclusive<f64> = 0.0..=60.0;
 }
 
 /// A number for messages: plain up to 10^15, in exponent form beyond (so `1e308` is not 309

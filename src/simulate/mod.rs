@@ -254,20 +254,33 @@ pub struct VariantResult {
     pub series: Option<Series>,
 }
 
-/// Simulates every prepared variant on its share of `traffic`.
+/// Simulates every prepared variant on its share of `traffic` (per minute), or of `periods` (its
+/// 10-second periods) when the traffic has them: each variant's minutes are then the sums of
+/// its share of the periods.
 pub fn simulate(
     label: &str,
     prepared: &[Prepared],
     traffic: &[f64],
+    periods: Option<&[f64]>,
     params: &Params,
     with_series: bool,
 ) -> Vec<VariantResult> {
     prepared
         .iter()
         .map(|p| {
-            let invocations: Vec<f64> = traffic.iter().map(|t| t * p.share).collect();
             let mut series = with_series.then(Series::default);
-            let summary = engine::run(&invocations, &p.model, params, series.as_mut());
+            let summary = match periods {
+                Some(periods) => {
+                    let share: Vec<f64> = periods.iter().map(|t| t * p.share).collect();
+                    let invocations: Vec<f64> =
+                        share.chunks_exact(traffic::PERIODS_PER_MINUTE).map(traffic::minute_sum).collect();
+                    engine::run_periods(&invocations, &share, &p.model, params, series.as_mut())
+                }
+                None => {
+                    let invocations: Vec<f64> = traffic.iter().map(|t| t * p.share).collect();
+                    engine::run(&invocations, &p.model, params, series.as_mut())
+                }
+            };
             VariantResult {
                 label: label.to_string(),
                 endpoint: p.endpoint.clone(),

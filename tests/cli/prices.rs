@@ -37,7 +37,7 @@ fn a_spec_in_eu_west_1_is_priced_from_the_eu_west_1_table() {
     assert_eq!(
         out.stdout,
         format!(
-            "Simulated 1.0 days, 2026-11-01 00:00 UTC to 2026-11-02 00:00 UTC, traffic: synthetic (seed 1) (720,751 invocations)
+            "Simulated 1.0 days, 2026-11-01 00:00 UTC to 2026-11-02 00:00 UTC, of 1-minute traffic: synthetic (seed 1) (720,751 invocations)
 Prices: eu-west-1 USD per instance-hour, shipped table of 2026-11-30
 {MARKS}
 
@@ -74,7 +74,7 @@ fn without_a_spec_region_the_output_says_which_region_and_how_to_change_it() {
     };
     assert_eq!(
         header(&run(&[], vec![])),
-        format!("Simulated 1.0 days, 2026-11-01 00:00 UTC to 2026-11-02 00:00 UTC, traffic: synthetic (seed 1) (720,751 invocations)
+        format!("Simulated 1.0 days, 2026-11-01 00:00 UTC to 2026-11-02 00:00 UTC, of 1-minute traffic: synthetic (seed 1) (720,751 invocations)
 Prices: us-east-1 USD per instance-hour, shipped table of 2026-11-30
 Region us-east-1 is assumed: no spec `region:`, --region, AWS_REGION or AWS_DEFAULT_REGION names one; add `region:` to the spec or pass --region to price another region.
 {MARKS}

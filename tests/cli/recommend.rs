@@ -54,7 +54,7 @@ fn recommend_spec_reports_the_winner_as_a_change_to_the_current_variant() {
     assert_eq!(out.stderr, "");
     assert_eq!(
         without_timing(&out.stdout),
-        "Simulated 7.0 days, 2026-11-01 00:00 UTC to 2026-11-08 00:00 UTC, traffic: synthetic (seed 3)
+        "Simulated 7.0 days, 2026-11-01 00:00 UTC to 2026-11-08 00:00 UTC, of 1-minute traffic: synthetic (seed 3)
 Prices: us-east-1 USD per instance-hour, shipped table of 2026-11-30
 Marks: * third-party price (copied from a public source that quotes the AWS Price List), ~ estimate (derived; see `endpoint-scale prices show`); unmarked prices are official (read from the AWS Price List).
 Evaluated 422 configurations in (time); 75 ran to the end within 0.25% overload
@@ -449,7 +449,7 @@ fn recommend_spec_prices_from_the_spec_region_as_simulate_does() {
     // header says so as simulate's does.
     let out = es(args(&[])).run().code(0);
     assert!(
-        out.stdout.starts_with("Simulated 1.0 days, 2026-11-01 00:00 UTC to 2026-11-02 00:00 UTC, traffic: synthetic (seed 1)\nPrices: eu-west-1 USD per instance-hour, shipped table of 2026-11-30\nMarks: * third-party price (copied from a public source that quotes the AWS Price List), ~ estimate (derived; see `endpoint-scale prices show`); unmarked prices are official (read from the AWS Price List).\nEvaluated "),
+        out.stdout.starts_with("Simulated 1.0 days, 2026-11-01 00:00 UTC to 2026-11-02 00:00 UTC, of 1-minute traffic: synthetic (seed 1)\nPrices: eu-west-1 USD per instance-hour, shipped table of 2026-11-30\nMarks: * third-party price (copied from a public source that quotes the AWS Price List), ~ estimate (derived; see `endpoint-scale prices show`); unmarked prices are official (read from the AWS Price List).\nEvaluated "),
         "{}",
         out.stdout
     );

@@ -331,3 +331,85 @@ fn a_high_resolution_policy_scales_in_at_the_one_minute_speed() {
     assert_eq!(hires.billed, minute.billed);
     assert_eq!(hires.billed, runs(&[(3, 16), (1, 5)]));
 }
+
+/// Ten-second periods: `base` in each, and `burst` in the periods `from..to` (period indices
+/// from the start), over `minutes` minutes.
+fn periods(minutes: usize, base: f64, burst: f64, bursts: std::ops::Range<usize>) -> Vec<f64> {
+    (0..minutes * 6).map(|i| if bursts.contains(&i) { burst } else { base }).collect()
+}
+
+fn minute_sums(periods: &[f64]) -> Vec<f64> {
+    periods.chunks_exact(6).map(crate::simulate::traffic::minute_sum).collect()
+}
+
+fn simulate_periods(periods: &[f64], v: &Variant, p: &Params) -> (Summary, Series) {
+    let mut s = Series::default();
+    let summary = run_periods(&minute_sums(periods), periods, v, p, Some(&mut s));
+    (summary, s)
+}
+
+fn hires(v: Variant) -> Variant {
+    Variant { scaling: v.scaling.map(|s| Scaling { high_resolution: true, ..s }), ..v }
+}
+
+#[test]
+fn with_ten_second_traffic_the_high_resolution_alarm_counts_real_periods() {
+    // 10 invocations a period (60 a minute), target 100 a minute: 16.7 a period. Bursts of 30.
+    // A 20-second burst (periods 2 and 3 of minute 3): two datapoints above, no scale-out, and
+    // the minute's 100 is not above the one-minute target either.
+    let twenty = periods(10, 10.0, 30.0, 20..22);
+    assert_eq!(minute_sums(&twenty)[3], 100.0);
+    let (summary, s) = simulate_periods(&twenty, &hires(scaled(1, 10, 100.0)), &no_delay());
+    assert_eq!((summary.scale_outs, s.billed), (0, runs(&[(1, 10)])));
+    assert_eq!(summary.resolution_seconds, 10);
+    // A 40-second burst (periods 1 to 4 of minute 3): the third period above is the 30th
+    // second, so the decision is taken in minute 3 and, with no launch delay, the instance
+    // serves from minute 4; for the busiest period (30 x 6 = 180 a minute) 2 instances.
+    let forty = periods(10, 10.0, 30.0, 19..23);
+    let (summary, s) = simulate_periods(&forty, &hires(scaled(1, 10, 100.0)), &no_delay());
+    assert_eq!((summary.scale_outs, s.billed), (1, runs(&[(1, 4), (2, 6)])));
+    // The same 40 seconds across a minute boundary (periods 4, 5 of minute 3 and 0, 1 of
+    // minute 4): the third datapoint is in minute 4, serving from minute 5.
+    let across = periods(10, 10.0, 30.0, 22..26);
+    let (_, s) = simulate_periods(&across, &hires(scaled(1, 10, 100.0)), &no_delay());
+    assert_eq!(s.billed, runs(&[(1, 5), (2, 5)]));
+    // With 5 datapoints assumed, 40 seconds is not enough.
+    let p = Params { hires_scale_out_periods: 5, ..no_delay() };
+    assert_eq!(simulate_periods(&forty, &hires(scaled(1, 10, 100.0)), &p).0.scale_outs, 0);
+    // The one-minute policy sees minute sums: 140 in minute 3 is one minute above, no
+    // scale-out, exactly as on the per-minute traffic.
+    for trace in [&twenty, &forty, &across] {
+        let (summary, s) = simulate_periods(trace, &scaled(1, 10, 100.0), &no_delay());
+        let (minute_summary, minute) = simulate(&minute_sums(trace), &scaled(1, 10, 100.0), &no_delay());
+        assert_eq!((summary.scale_outs, &s.billed), (0, &minute.billed));
+        assert_eq!(Summary { resolution_seconds: 60, ..summary }, minute_summary);
+    }
+}
+
+#[test]
+fn with_ten_second_traffic_overload_is_counted_per_period() {
+    // One instance serving 60 a minute (10 a period). Minute 1 brings its 60 in one period:
+    // the minute total is within capacity, but 50 of that period's 60 are turned away.
+    let mut fixed = scaled(1, 1, 100.0);
+    fixed.capacity_per_instance = 60.0;
+    let mut trace = periods(3, 10.0, 0.0, 6..11);
+    trace[11] = 60.0;
+    assert_eq!(minute_sums(&trace), vec![60.0, 60.0, 60.0]);
+    let (summary, s) = simulate_periods(&trace, &fixed, &no_delay());
+    assert_eq!((summary.overload_invocations, summary.overload_minutes), (50.0, 1));
+    assert_eq!(s.overload, vec![0.0, 50.0, 0.0]);
+    assert_eq!(simulate(&minute_sums(&trace), &fixed, &no_delay()).0.overload_invocations, 0.0);
+}
+
+#[test]
+fn uniform_ten_second_traffic_gives_the_per_minute_result() {
+    // Six equal periods a minute are what the per-minute model assumes: the same run.
+    let inv = traffic(&[(60.0, 1), (180.0, 8), (30.0, 30)]);
+    let uniform: Vec<f64> = inv.iter().flat_map(|&m| [m / 6.0; 6]).collect();
+    for v in [scaled(1, 10, 100.0), hires(scaled(1, 10, 100.0))] {
+        let (summary, s) = simulate_periods(&uniform, &v, &Params::default());
+        let (minute_summary, minute) = simulate(&inv, &v, &Params::default());
+        assert_eq!(s, minute);
+        assert_eq!(Summary { resolution_seconds: 60, ..summary }, minute_summary);
+    }
+}

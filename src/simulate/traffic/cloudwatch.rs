@@ -368,7 +368,7 @@ mod tests {
     "Messages": []
 }"#;
         let t = parse(text).unwrap();
-        assert_eq!(t, Traffic { start: utc(2026, 11, 2, 8, 0), per_minute: vec![1.0, 22.0, 3.0, 40.0] });
+        assert_eq!(t, Traffic::minutes(utc(2026, 11, 2, 8, 0), vec![1.0, 22.0, 3.0, 40.0]));
     }
 
     #[test]
@@ -402,7 +402,7 @@ mod tests {
             {"Timestamp": "2026-11-02T08:00:00.000000Z", "Sum": 1},
             {"Timestamp": "2026-11-02T08:02:00Z", "Sum": 3}]}"#;
         let t = parse(text).unwrap();
-        assert_eq!(t, Traffic { start: utc(2026, 11, 2, 8, 0), per_minute: vec![1.0, 2.0, 3.0] });
+        assert_eq!(t, Traffic::minutes(utc(2026, 11, 2, 8, 0), vec![1.0, 2.0, 3.0]));
         let csv = parse_csv("timestamp,invocations\n2026-11-02T08:00:00.000Z,1\n2026-11-02 08:01:00.0,2\n").unwrap();
         assert_eq!(csv.per_minute, vec![1.0, 2.0]);
         assert!(matches!(

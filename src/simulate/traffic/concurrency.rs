@@ -177,7 +177,7 @@ mod tests {
     use chrono::TimeDelta;
 
     fn traffic(per_minute: Vec<f64>) -> Traffic {
-        Traffic { start: utc(2026, 11, 2, 8, 0), per_minute }
+        Traffic::minutes(utc(2026, 11, 2, 8, 0), per_minute)
     }
 
     #[test]

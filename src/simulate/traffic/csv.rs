@@ -6,14 +6,14 @@
 use std::fmt::Write as _;
 use std::io::Read;
 
-use chrono::SecondsFormat;
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 
 use super::{
     assemble, check_span, input_minute, minutes, parse_invocations, parse_timestamp, Concurrency, Input, Point,
-    Traffic, TrafficError,
+    Traffic, TrafficError, PERIODS_PER_MINUTE,
 };
 use crate::diagnostic::shorten;
-use crate::simulate::limits::MAX_CONCURRENT_REQUESTS;
+use crate::simulate::limits::{number, MAX_CONCURRENT_REQUESTS, MAX_INVOCATIONS_PER_MINUTE};
 
 /// One CSV field, trimmed, without the double quotes a spreadsheet may put around it.
 fn field(s: &str) -> &str {
@@ -25,9 +25,10 @@ fn field(s: &str) -> &str {
 ///
 /// The header is required (case-insensitive, spaces allowed); blank lines and lines starting
 /// with `#` are skipped. Timestamps are RFC 3339 (offsets are converted to UTC) or
-/// `2026-11-02 08:00:00` / `2026-11-02T08:00:00` meaning UTC, on whole minutes, strictly
-/// ascending, with a regular step of one minute or more (the smallest gap); missing rows count
-/// as 0 and a coarser row's invocations are spread evenly over its minutes.
+/// `2026-11-02 08:00:00` / `2026-11-02T08:00:00` meaning UTC, strictly ascending, with a
+/// regular step set by the smallest gap: 10 seconds (timestamps on 10-second boundaries, the
+/// first on a whole minute: 10-second traffic) or whole minutes (timestamps on whole minutes; a
+/// coarser row's invocations are spread evenly over its minutes). Missing rows count as 0.
 pub fn parse_csv(text: &str) -> Result<Traffic, TrafficError> {
     let mut input = Input::new(text.as_bytes());
     input.skip_blank_start()?;
@@ -79,11 +80,12 @@ pub(super) fn read_csv_measured<R: Read>(input: &mut Input<R>) -> Result<(Traffi
             if at < prev.at {
                 return Err(TrafficError::Unsorted { line, value: shorten(ts), previous: prev.line });
             }
-            if seconds < 60 {
+            // 10-second rows, or whole minutes: a step such as 15 s is refused at once.
+            if seconds < 60 && seconds % 10 != 0 {
                 return Err(TrafficError::SubMinuteStep { line, seconds });
             }
         }
-        let minute = input_minute(&at, ts, line)?;
+        let minute = row_minute(&at, ts, line)?;
         let value = parse_invocations(inv, line)?;
         let concurrency = match cell.filter(|c| !c.is_empty()) {
             None => None,
@@ -102,9 +104,14 @@ pub(super) fn read_csv_measured<R: Read>(input: &mut Input<R>) -> Result<(Traffi
     if points.is_empty() {
         return Err(TrafficError::NoRows { line: header_line });
     }
-    let traffic = assemble(&points)?;
+    let traffic = assemble_rows(&points)?;
     if !with_concurrency {
         return Ok((traffic, None));
+    }
+    // CloudWatch keeps concurrency at 10 seconds for 3 hours only, and `traffic export` writes
+    // it per minute: a concurrency column goes with rows of whole minutes.
+    if traffic.periods.is_some() {
+        return Err(TrafficError::ConcurrencyTenSeconds { line: header_line });
     }
     // The step `assemble` spread the rows by: the smallest gap (it checked the others).
     let step = points.windows(2).map(|w| w[1].minute - w[0].minute).min().unwrap_or(1).max(1);
@@ -131,10 +138,75 @@ fn parse_concurrency(text: &str, line: usize) -> Result<f64, TrafficError> {
         .ok_or_else(|| TrafficError::BadConcurrency { line, value: shorten(text) })
 }
 
+/// Assembles the rows by their step: the smallest gap sets it. 10 seconds makes 10-second
+/// traffic; any other step under a minute is refused, and a step of minutes needs every row on
+/// a whole minute.
+fn assemble_rows(points: &[Point]) -> Result<Traffic, TrafficError> {
+    let step = points.windows(2).map(|w| ((w[1].at - w[0].at).num_seconds(), w[1].line)).min_by_key(|&(gap, _)| gap);
+    match step {
+        Some((10, _)) => assemble_ten_seconds(points),
+        Some((seconds, line)) if seconds < 60 => Err(TrafficError::SubMinuteStep { line, seconds }),
+        _ => {
+            if let Some(p) = points.iter().find(|p| p.at.timestamp().rem_euclid(60) != 0) {
+                let value = p.at.to_rfc3339_opts(SecondsFormat::Secs, true);
+                return Err(TrafficError::NotWholeMinute { line: p.line, value });
+            }
+            assemble(points)
+        }
+    }
+}
+
+/// The minute of a row's timestamp, which must be on a whole minute or a 10-second boundary
+/// (which of the two the trace needs is known once its step is).
+fn row_minute(at: &DateTime<Utc>, text: &str, line: usize) -> Result<i64, TrafficError> {
+    let second = at.timestamp().rem_euclid(60);
+    if second % 10 != 0 || at.timestamp_subsec_nanos() != 0 {
+        return Err(TrafficError::NotTenSeconds { line, value: shorten(text) });
+    }
+    let minute = at.checked_sub_signed(TimeDelta::seconds(second)).unwrap_or(*at);
+    input_minute(&minute, text, line)
+}
+
+/// Turns 10-second points (sorted strictly ascending, on 10-second boundaries, at least two)
+/// into 10-second traffic. It starts on a whole minute (a first row mid-minute is refused, so
+/// the simulation starts where the data does); missing periods are 0, and so are the periods
+/// after the last row up to the end of its minute. Each minute, with its rows added in order
+/// (as [`super::minute_sum`] adds them), must stay within the per-minute ceiling.
+fn assemble_ten_seconds(points: &[Point]) -> Result<Traffic, TrafficError> {
+    let Some(first) = points.first() else { return Err(TrafficError::NoDatapoints) };
+    let start = first.at.timestamp();
+    if start.rem_euclid(60) != 0 {
+        let minute = first.at.checked_sub_signed(TimeDelta::seconds(start.rem_euclid(60))).unwrap_or(first.at);
+        return Err(TrafficError::TenSecondStart {
+            line: first.line,
+            value: first.at.to_rfc3339_opts(SecondsFormat::Secs, true),
+            minute: minute.to_rfc3339_opts(SecondsFormat::Secs, true),
+        });
+    }
+    let offset = |p: &Point| ((p.at.timestamp() - start) / 10) as usize;
+    // `check_span` kept every row within MAX_MINUTES of the first.
+    let len = points.last().map_or(0, |p| offset(p) + 1);
+    let mut periods = vec![0.0; len];
+    let mut minute = (usize::MAX, 0.0f64);
+    for p in points {
+        let i = offset(p);
+        periods[i] = p.value;
+        let m = i / PERIODS_PER_MINUTE;
+        minute = if m == minute.0 { (m, minute.1 + p.value) } else { (m, 0.0 + p.value) };
+        if minute.1 > MAX_INVOCATIONS_PER_MINUTE {
+            return Err(TrafficError::TooMany { line: p.line, per_minute: number(minute.1) });
+        }
+    }
+    Ok(Traffic::ten_seconds(first.at, periods))
+}
+
 /// The header and one row per minute: `2026-11-02T08:00:00Z,120`. Invocations use Rust's
 /// shortest round-trip formatting, so [`parse_csv`] reads back identical `f64`s (an empty
 /// traffic gives the header alone, which does not parse back).
 pub fn to_csv(traffic: &Traffic) -> String {
+    if let Some(periods) = &traffic.periods {
+        return ten_second_csv(traffic.start, periods);
+    }
     let mut out = String::with_capacity(32 * (traffic.per_minute.len() + 1));
     out.push_str("timestamp,invocations\n");
     for (at, v) in minutes(traffic) {
@@ -161,6 +233,24 @@ pub fn to_csv_with_concurrency(traffic: &Traffic, concurrency: &Concurrency) -> 
     out
 }
 
+/// One row per 10-second period, `2026-11-02T08:00:10Z,20`, every period written (zeros too),
+/// so [`parse_csv`] reads back the same periods and so the same minutes.
+fn ten_second_csv(start: DateTime<Utc>, periods: &[f64]) -> String {
+    let mut out = String::with_capacity(32 * (periods.len() + 1));
+    out.push_str("timestamp,invocations\n");
+    for (i, v) in periods.iter().enumerate() {
+        let Some(at) = i64::try_from(i)
+            .ok()
+            .and_then(|i| TimeDelta::try_seconds(i.saturating_mul(10)))
+            .and_then(|d| start.checked_add_signed(d))
+        else {
+            break;
+        };
+        let _ = writeln!(out, "{},{v}", at.to_rfc3339_opts(SecondsFormat::Secs, true));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,7 +273,16 @@ mod tests {
             (format!("{h}2026-11-02T08:00:00Z,1e999\n"), "line 2: invocations `1e999` is not a finite number; write a number of invocations such as 120"),
             (format!("{h}2026-11-02T08:01:00Z,1\n2026-11-02T08:00:00Z,1\n"), "line 3: timestamp `2026-11-02T08:00:00Z` is earlier than the row before it (line 2); sort the rows oldest first"),
             (format!("{h}2026-11-02T08:00:00Z,1\n\n2026-11-02T08:00:00Z,1\n"), "line 4: timestamp `2026-11-02T08:00:00Z` repeats line 2; keep one row per timestamp"),
-            (format!("{h}2026-11-02T08:00:00Z,1\n2026-11-02T08:00:30Z,1\n"), "line 3: this row is 30 seconds after the one before it, less than a minute; aggregate the data to 1-minute (or coarser) rows"),
+            (format!("{h}2026-11-02T08:00:00Z,1\n2026-11-02T08:00:30Z,1\n"), "line 3: this row is 30 seconds after the one before it; the steps accepted are 10 seconds and whole minutes: aggregate the data to 10-second or 1-minute rows"),
+            (format!("{h}2026-11-02T08:00:00Z,1\n2026-11-02T08:00:15Z,1\n"), "line 3: this row is 15 seconds after the one before it; the steps accepted are 10 seconds and whole minutes: aggregate the data to 10-second or 1-minute rows"),
+            (format!("{h}2026-11-02T08:00:00Z,1\n2026-11-02T08:00:07Z,1\n"), "line 3: this row is 7 seconds after the one before it; the steps accepted are 10 seconds and whole minutes: aggregate the data to 10-second or 1-minute rows"),
+            (format!("{h}2026-11-02T08:00:00Z,1\n2026-11-02T08:00:20Z,1\n2026-11-02T08:01:00Z,1\n"), "line 3: this row is 20 seconds after the one before it; the steps accepted are 10 seconds and whole minutes: aggregate the data to 10-second or 1-minute rows"),
+            (format!("{h}2026-11-02T08:00:05Z,1\n"), "line 2: timestamp `2026-11-02T08:00:05Z` is on neither a whole minute nor a 10-second boundary; round it to the minute (seconds :00), or to 10 seconds for 10-second rows"),
+            (format!("{h}2026-11-02T08:00:00Z,1\n2026-11-02T08:01:15Z,1\n"), "line 3: timestamp `2026-11-02T08:01:15Z` is on neither a whole minute nor a 10-second boundary; round it to the minute (seconds :00), or to 10 seconds for 10-second rows"),
+            (format!("{h}2026-11-02T08:00:00Z,1\n2026-11-02T08:01:00Z,1\n2026-11-02T08:02:30Z,1\n"), "line 4: timestamp `2026-11-02T08:02:30Z` is not on a whole minute; round it to the minute (seconds :00)"),
+            (format!("{h}2026-11-02T08:00:40Z,1\n2026-11-02T08:00:50Z,1\n"), "line 2: the 10-second rows start at `2026-11-02T08:00:40Z`, not on a whole minute; start with the row at seconds :00 of that minute (a missing period is 0: add a row `2026-11-02T08:00:00Z,0`)"),
+            (format!("{h}2026-11-02T08:00:00Z,1\n2026-11-02T08:00:10Z,6e8\n2026-11-02T08:00:20Z,4e8\n2026-11-02T08:01:00Z,1\n"), "line 4: 1000000001 invocations a minute is more than the 1000000000 accepted; check that the data counts invocations (a row of a coarser period is spread over its minutes)"),
+            (format!("{h}2026-01-01T00:00:00Z,1\n2026-01-01T00:00:10Z,1\n2027-01-02T00:00:00Z,1\n"), "line 4: the data spans 527041 minutes up to here, more than the 527040 (366 days) accepted; trim the time range"),
             (format!("{h}2026-11-02T08:00:00Z,1\n2026-11-02T08:05:00Z,1\n2026-11-02T08:07:00Z,1\n"), "line 3: this row is 5 minutes after the one before it, which is not a multiple of the 2-minute step set by the smallest gap (line 4); use one regular step"),
             (format!("{h}2026-11-02T08:00:00Z,1\n2026-11-02T08:02:00Z,1\n2026-11-02T08:05:00Z,1\n"), "line 4: this row is 3 minutes after the one before it, which is not a multiple of the 2-minute step set by the smallest gap (line 3); use one regular step"),
             (format!("{h}2000-01-01T00:00:00Z,1\n2026-01-01T00:00:00Z,1\n"), "line 3: the data spans 13675681 minutes up to here, more than the 527040 (366 days) accepted; trim the time range"),
@@ -208,14 +307,14 @@ mod tests {
             "timestamp,invocations\n2026-11-02T08:00:00Z,12\n2026-11-02T08:01:00Z,0.5\n2026-11-02T08:02:00Z,7\n",
         )
         .unwrap();
-        assert_eq!(t, Traffic { start: utc(2026, 11, 2, 8, 0), per_minute: vec![12.0, 0.5, 7.0] });
+        assert_eq!(t, Traffic::minutes(utc(2026, 11, 2, 8, 0), vec![12.0, 0.5, 7.0]));
     }
 
     #[test]
     fn csv_header_comments_blank_lines_offsets_and_naive_times() {
         let text = "\u{feff}# exported by hand\n\n  Timestamp , INVOCATIONS  \r\n2026-11-02 03:00:00-05:00,1\r\n\n# note\n2026-11-02 08:01:00,2\n2026-11-02T08:02:00,3\n\"2026-11-02T08:03:00.000Z\",\"4\"\n";
         let t = parse_csv(text).unwrap();
-        assert_eq!(t, Traffic { start: utc(2026, 11, 2, 8, 0), per_minute: vec![1.0, 2.0, 3.0, 4.0] });
+        assert_eq!(t, Traffic::minutes(utc(2026, 11, 2, 8, 0), vec![1.0, 2.0, 3.0, 4.0]));
     }
 
     #[test]
@@ -238,5 +337,51 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.per_minute, [[2.0; 5], [2.0; 5], [0.0; 5], [2.0; 5]].concat());
+    }
+
+    #[test]
+    fn csv_ten_second_rows() {
+        let h = "timestamp,invocations\n";
+        let rows = "2026-11-02T08:00:00Z,1\n2026-11-02T08:00:10Z,2\n2026-11-02T08:00:30Z,4\n2026-11-02T08:00:50Z,0.5\n2026-11-02T08:01:00Z,3\n2026-11-02T08:01:20Z,7\n";
+        let t = parse_csv(&format!("{h}{rows}")).unwrap();
+        assert_eq!(t.start, utc(2026, 11, 2, 8, 0));
+        // Missing periods are 0, and so is the rest of the last minute.
+        let periods = vec![1.0, 2.0, 0.0, 4.0, 0.0, 0.5, 3.0, 0.0, 7.0, 0.0, 0.0, 0.0];
+        assert_eq!(t.periods.as_ref(), Some(&periods));
+        assert_eq!(t.per_minute, vec![7.5, 10.0]);
+        assert_eq!(t, Traffic::ten_seconds(utc(2026, 11, 2, 8, 0), periods));
+        assert_eq!(t.resolution_seconds(), 10);
+        // Written back: every period, zeros too, and read back the same.
+        let csv = to_csv(&t);
+        assert_eq!(
+            csv,
+            format!("{h}2026-11-02T08:00:00Z,1\n2026-11-02T08:00:10Z,2\n2026-11-02T08:00:20Z,0\n2026-11-02T08:00:30Z,4\n2026-11-02T08:00:40Z,0\n2026-11-02T08:00:50Z,0.5\n2026-11-02T08:01:00Z,3\n2026-11-02T08:01:10Z,0\n2026-11-02T08:01:20Z,7\n2026-11-02T08:01:30Z,0\n2026-11-02T08:01:40Z,0\n2026-11-02T08:01:50Z,0\n")
+        );
+        assert_eq!(parse_csv(&csv).unwrap(), t);
+        // A one-minute trace is unchanged: no periods.
+        let minutes = parse_csv(&format!("{h}2026-11-02T08:00:00Z,1\n2026-11-02T08:01:00Z,2\n")).unwrap();
+        assert_eq!((minutes.periods, minutes.per_minute), (None, vec![1.0, 2.0]));
+    }
+
+    #[test]
+    fn a_concurrency_column_goes_with_whole_minutes() {
+        let text = "timestamp,invocations,concurrency\n2026-11-02T08:00:00Z,6,1.5\n2026-11-02T08:00:10Z,6,\n";
+        let err = crate::simulate::traffic::read_measured(text.as_bytes()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "line 1: the `concurrency` column goes with rows of whole minutes, as `traffic export` writes them, but these rows are 10 seconds apart; drop the column or aggregate the rows to minutes"
+        );
+    }
+
+    #[test]
+    fn ten_second_round_trip_is_bit_identical() {
+        let values = [0.30000000000000004, 1234.5678901234567, 0.0, 1e-300, 99999999.99999994, 7.0, 0.1, 0.2, 0.7];
+        let periods: Vec<f64> = (0..6 * 50).map(|i| values[i % values.len()] * ((i % 7) as f64 + 1.0)).collect();
+        let t = Traffic::ten_seconds(utc(2026, 11, 2, 23, 58), periods);
+        let back = parse_csv(&to_csv(&t)).unwrap();
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(back.periods.as_ref().unwrap()), bits(t.periods.as_ref().unwrap()));
+        assert_eq!(bits(&back.per_minute), bits(&t.per_minute));
+        assert_eq!(back, t);
     }
 }

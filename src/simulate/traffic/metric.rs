@@ -119,7 +119,7 @@ pub fn from_periods(period_minutes: u32, points: &[(DateTime<Utc>, f64)]) -> Res
         gaps.missing_minutes += i - begin;
         gaps.ranges.push((first + TimeDelta::minutes(begin as i64), i - begin));
     }
-    Ok((Traffic { start: first, per_minute }, gaps))
+    Ok((Traffic::minutes(first, per_minute), gaps))
 }
 
 #[cfg(test)]
@@ -133,7 +133,7 @@ mod tests {
         let m = |n| t0 + TimeDelta::minutes(n);
         let points = [(m(0), 3.0), (m(1), 4.0), (m(4), 5.0), (m(6), 1.0)];
         let (traffic, gaps) = from_periods(1, &points).unwrap();
-        assert_eq!(traffic, Traffic { start: t0, per_minute: vec![3.0, 4.0, 0.0, 0.0, 5.0, 0.0, 1.0] });
+        assert_eq!(traffic, Traffic::minutes(t0, vec![3.0, 4.0, 0.0, 0.0, 5.0, 0.0, 1.0]));
         assert_eq!(gaps, Gaps { minutes: 7, missing_minutes: 3, ranges: vec![(m(2), 2), (m(5), 1)] });
         assert_eq!(
             gaps.describe(t0).unwrap(),

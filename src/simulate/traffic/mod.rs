@@ -33,11 +33,69 @@ pub use concurrency::Concurrency;
 pub use csv::{parse_csv, to_csv, to_csv_with_concurrency};
 pub use synthetic::{allowed as synthetic_allowed, generate, settings_help, Generator, SETTINGS as SYNTHETIC_SETTINGS};
 
-/// Invocations of one endpoint in each minute from `start` (UTC, on a whole minute).
+/// Invocations of one endpoint in each minute from `start` (UTC, on a whole minute), and in
+/// each 10-second period when the input has that resolution.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Traffic {
     pub start: DateTime<Utc>,
     pub per_minute: Vec<f64>,
+    /// Invocations in each 10-second period from `start`, [`PERIODS_PER_MINUTE`] per minute, for
+    /// 10-second traffic; `per_minute[i]` is then the sum of `periods[6i..6i + 6]`, added in
+    /// order from 0 (see [`minute_sum`]), so it is the same bits however the traffic was made.
+    pub periods: Option<Vec<f64>>,
+}
+
+/// 10-second periods in a minute: the resolution SageMaker publishes its high-resolution
+/// metrics at (`ConcurrentRequestsPerModel`, every 10 seconds).
+pub const PERIODS_PER_MINUTE: usize = 6;
+
+/// The invocations of one minute from its six periods, added in order from 0: the one rule every
+/// source of 10-second traffic uses, so per-minute totals are bit-for-bit the same.
+pub fn minute_sum(periods: &[f64]) -> f64 {
+    periods.iter().fold(0.0, |sum, p| sum + p)
+}
+
+impl Traffic {
+    /// Traffic known per minute only.
+    pub fn minutes(start: DateTime<Utc>, per_minute: Vec<f64>) -> Self {
+        Traffic { start, per_minute, periods: None }
+    }
+
+    /// 10-second traffic from its periods; a last minute with fewer than six periods is
+    /// completed with zeros (missing periods carry no invocations, as missing rows do).
+    pub fn ten_seconds(start: DateTime<Utc>, mut periods: Vec<f64>) -> Self {
+        periods.resize(periods.len().div_ceil(PERIODS_PER_MINUTE) * PERIODS_PER_MINUTE, 0.0);
+        let per_minute = periods.chunks_exact(PERIODS_PER_MINUTE).map(minute_sum).collect();
+        Traffic { start, per_minute, periods: Some(periods) }
+    }
+
+    /// Seconds in one period of the traffic: 10 or 60.
+    pub fn resolution_seconds(&self) -> u32 {
+        if self.periods.is_some() {
+            10
+        } else {
+            60
+        }
+    }
+
+    /// The first `minutes` minutes (all of them if there are fewer).
+    pub fn first_minutes(&self, minutes: usize) -> Traffic {
+        let minutes = minutes.min(self.per_minute.len());
+        Traffic {
+            start: self.start,
+            per_minute: self.per_minute[..minutes].to_vec(),
+            periods: self.periods.as_ref().map(|p| p[..minutes * PERIODS_PER_MINUTE].to_vec()),
+        }
+    }
+}
+
+/// How people read a resolution: `10-second` or `1-minute`.
+pub fn resolution_name(seconds: u32) -> &'static str {
+    if seconds == 10 {
+        "10-second"
+    } else {
+        "1-minute"
+    }
 }
 
 /// Why traffic input was rejected. `line` is the 1-based line of the input text (for JSON,
@@ -75,10 +133,18 @@ pub enum TrafficError {
     #[error("line {line}: timestamp `{value}` repeats line {previous}; keep one row per timestamp")]
     Duplicate { line: usize, value: String, previous: usize },
     #[error(
-        "line {line}: this row is {} after the one before it, less than a minute; aggregate the data to 1-minute (or coarser) rows",
+        "line {line}: this row is {} after the one before it; the steps accepted are 10 seconds and whole minutes: aggregate the data to 10-second or 1-minute rows",
         crate::diagnostic::plural(*seconds, "second")
     )]
     SubMinuteStep { line: usize, seconds: i64 },
+    #[error(
+        "line {line}: timestamp `{value}` is on neither a whole minute nor a 10-second boundary; round it to the minute (seconds :00), or to 10 seconds for 10-second rows"
+    )]
+    NotTenSeconds { line: usize, value: String },
+    #[error(
+        "line {line}: the 10-second rows start at `{value}`, not on a whole minute; start with the row at seconds :00 of that minute (a missing period is 0: add a row `{minute},0`)"
+    )]
+    TenSecondStart { line: usize, value: String, minute: String },
     #[error(
         "line {line}: this row is {gap} minutes after the one before it, which is not a multiple of the {step}-minute step set by the smallest gap (line {step_line}); use one regular step"
     )]
@@ -155,6 +221,10 @@ pub enum TrafficError {
     ConcurrencyColumnCount { line: usize, found: usize },
     #[error("line {line}: concurrency `{value}` is not a mean of concurrent requests from 0 to {max}; write a number such as 2.5, or leave the cell empty where there was no datapoint", max = number(MAX_CONCURRENT_REQUESTS))]
     BadConcurrency { line: usize, value: String },
+    #[error(
+        "line {line}: the `concurrency` column goes with rows of whole minutes, as `traffic export` writes them, but these rows are 10 seconds apart; drop the column or aggregate the rows to minutes"
+    )]
+    ConcurrencyTenSeconds { line: usize },
     #[error("CloudWatch reports a mean of {mean} concurrent requests at {at}; a mean of concurrent requests is 0 to {max}", max = number(MAX_CONCURRENT_REQUESTS))]
     MetricConcurrency { at: String, mean: String },
     #[error("setting `{field}` {problem}")]
@@ -259,7 +329,7 @@ fn assemble(points: &[Point]) -> Result<Traffic, TrafficError> {
         let share = p.value / divisor;
         per_minute[offset..offset + step_len].fill(share);
     }
-    Ok(Traffic { start: first.at, per_minute })
+    Ok(Traffic::minutes(first.at, per_minute))
 }
 
 /// Removes a byte-order mark that spreadsheet exports put in front of the text.
@@ -448,14 +518,14 @@ mod tests {
         assert_eq!(parse_cloudwatch(&json).unwrap(), t);
         assert_eq!(parse(&json).unwrap(), t);
         // Zeros, whole numbers, tiny and huge values.
-        let odd = Traffic { start: utc(2026, 11, 2, 8, 0), per_minute: vec![0.0, 1.0, 0.0, 1e-300, 1e9, 0.1, 0.0] };
+        let odd = Traffic::minutes(utc(2026, 11, 2, 8, 0), vec![0.0, 1.0, 0.0, 1e-300, 1e9, 0.1, 0.0]);
         assert_eq!(parse_csv(&to_csv(&odd)).unwrap(), odd);
         assert_eq!(parse_cloudwatch(&to_cloudwatch_json(&odd)).unwrap(), odd);
     }
 
     #[test]
     fn to_csv_and_to_cloudwatch_json_shapes() {
-        let t = Traffic { start: utc(2026, 11, 2, 8, 0), per_minute: vec![12.0, 0.5] };
+        let t = Traffic::minutes(utc(2026, 11, 2, 8, 0), vec![12.0, 0.5]);
         assert_eq!(to_csv(&t), "timestamp,invocations\n2026-11-02T08:00:00Z,12\n2026-11-02T08:01:00Z,0.5\n");
         let json: serde_json::Value = serde_json::from_str(&to_cloudwatch_json(&t)).unwrap();
         assert_eq!(
@@ -506,8 +576,8 @@ mod tests {
             format!("{{\"a\":{}", "[".repeat(100_000)),
         ];
         // Mutations of valid inputs: cut, byte-flip and splice, from a fixed seed.
-        let csv = to_csv(&Traffic { start: utc(2026, 11, 2, 8, 0), per_minute: vec![1.0, 2.5, 0.0, 4.0] });
-        let json = to_cloudwatch_json(&Traffic { start: utc(2026, 11, 2, 8, 0), per_minute: vec![1.0, 2.5] });
+        let csv = to_csv(&Traffic::minutes(utc(2026, 11, 2, 8, 0), vec![1.0, 2.5, 0.0, 4.0]));
+        let json = to_cloudwatch_json(&Traffic::minutes(utc(2026, 11, 2, 8, 0), vec![1.0, 2.5]));
         let mut rng = ChaCha8Rng::seed_from_u64(9);
         for _ in 0..3000 {
             let base = if rng.next_u64() % 2 == 0 { &csv } else { &json };

@@ -6,7 +6,7 @@ use chrono::{DateTime, Datelike, SecondsFormat, TimeDelta, Timelike, Utc, Weekda
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::{Traffic, TrafficError};
+use super::{minute_sum, Traffic, TrafficError, PERIODS_PER_MINUTE};
 use crate::diagnostic::shorten;
 use crate::schedule::parse_timezone;
 use crate::simulate::limits::{
@@ -55,6 +55,22 @@ pub struct Generator {
     pub burst_multiplier: f64,
     /// Length of a burst in minutes (a burst starting during another extends it).
     pub burst_minutes: u32,
+    /// One row a minute (`1m`) or one every 10 seconds (`10s`): the same minutes, each split
+    /// into six periods with noise and spikes.
+    pub resolution: Resolution,
+    /// With `10s`: expected sub-minute spikes an hour, each 20 to 40 seconds within a minute.
+    pub spikes_per_hour: f64,
+    /// With `10s`: how many times the rest of its minute a spike's periods are, per period.
+    pub spike_multiplier: f64,
+}
+
+/// How finely the generator writes traffic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Resolution {
+    #[serde(rename = "1m")]
+    OneMinute,
+    #[serde(rename = "10s")]
+    TenSeconds,
 }
 
 impl Default for Generator {
@@ -76,6 +92,9 @@ impl Default for Generator {
             bursts_per_day: 0.5,
             burst_multiplier: 3.0,
             burst_minutes: 10,
+            resolution: Resolution::OneMinute,
+            spikes_per_hour: 6.0,
+            spike_multiplier: 4.0,
         }
     }
 }
@@ -115,6 +134,8 @@ impl Generator {
             ("noise", self.noise, limits::NOISE),
             ("bursts_per_day", self.bursts_per_day, limits::BURSTS_PER_DAY),
             ("burst_multiplier", self.burst_multiplier, limits::MULTIPLIER),
+            ("spikes_per_hour", self.spikes_per_hour, limits::SPIKES_PER_HOUR),
+            ("spike_multiplier", self.spike_multiplier, limits::MULTIPLIER),
         ] {
             // `contains` is false for NaN.
             if !range.contains(&v) {
@@ -163,10 +184,13 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("ramp_minutes", "minutes the peak ramps up before its start and down after its end (0: a step)"),
     ("month_start_days", "the first this many days of each month get month_start_multiplier"),
     ("month_start_multiplier", "multiplier on those month-start days, on top of the rest"),
-    ("noise", "relative standard deviation of the per-minute Gaussian noise"),
+    ("noise", "relative standard deviation of the per-minute Gaussian noise (with 10s, of each period's share too)"),
     ("bursts_per_day", "expected short bursts a day"),
     ("burst_multiplier", "multiplier during a burst, on top of the rest"),
     ("burst_minutes", "length of a burst in minutes"),
+    ("resolution", "1m writes a row a minute; 10s a row every 10 seconds, each minute's invocations (the same as with 1m) split over six periods with noise and spikes"),
+    ("spikes_per_hour", "with 10s: expected spikes an hour, each 20 to 40 seconds inside one minute (a burst the minute total hides)"),
+    ("spike_multiplier", "with 10s: a spike period's level, times the other periods of its minute"),
 ];
 
 /// The generator's settings as a table for `--help`: each key with its default, what it means
@@ -204,7 +228,7 @@ pub fn allowed(field: &str) -> Option<String> {
         }
         "days" => format!("a whole number of days from {}", range(&limits::DAYS)),
         "base_rpm" => format!("a number of invocations a minute from {}", range(&limits::BASE_RPM)),
-        "peak_multiplier" | "month_start_multiplier" | "burst_multiplier" => {
+        "peak_multiplier" | "month_start_multiplier" | "burst_multiplier" | "spike_multiplier" => {
             format!("a number from {}", range(&limits::MULTIPLIER))
         }
         "peak_start_hour" | "peak_end_hour" => format!("an hour from {}", range(&limits::HOUR)),
@@ -215,6 +239,8 @@ pub fn allowed(field: &str) -> Option<String> {
         "noise" => format!("a number from {}", range(&limits::NOISE)),
         "bursts_per_day" => format!("a number from {}", range(&limits::BURSTS_PER_DAY)),
         "burst_minutes" => format!("a whole number of minutes from {}", range(&limits::BURST_MINUTES)),
+        "resolution" => "`1m` or `10s`".to_string(),
+        "spikes_per_hour" => format!("a number from {}", range(&limits::SPIKES_PER_HOUR)),
         _ => return None,
     })
 }
@@ -282,7 +308,48 @@ pub fn generate(g: &Generator) -> Traffic {
         // Noise can lift the busiest level (bounded by `validate`) above the traffic limit.
         per_minute.push(rate.min(MAX_INVOCATIONS_PER_MINUTE));
     }
-    Traffic { start, per_minute }
+    match g.resolution {
+        Resolution::OneMinute => Traffic::minutes(start, per_minute),
+        Resolution::TenSeconds => Traffic::ten_seconds(start, split_minutes(g, &per_minute)),
+    }
+}
+
+/// Splits each minute into six 10-second periods that add up to it (up to rounding): each
+/// period's weight is `max(0, 1 + noise * z)`, and with probability `spikes_per_hour / 60` the
+/// minute holds a spike, 2 to 4 consecutive periods (20 to 40 s) whose weights are multiplied by
+/// `spike_multiplier`. The draws come from a second ChaCha8 stream of the same seed (stream 1),
+/// nine a minute whatever happens, so the minutes are those of the 1-minute generator.
+fn split_minutes(g: &Generator, per_minute: &[f64]) -> Vec<f64> {
+    let mut rng = ChaCha8Rng::seed_from_u64(g.seed);
+    rng.set_stream(1);
+    let noise = sane(g.noise);
+    let spike_probability = (sane(g.spikes_per_hour) / 60.0).min(1.0);
+    let spike_multiplier = sane(g.spike_multiplier);
+    let mut periods = Vec::with_capacity(per_minute.len() * PERIODS_PER_MINUTE);
+    for &total in per_minute {
+        let spike_draw = unit(rng.next_u64());
+        let length_draw = unit(rng.next_u64());
+        let start_draw = unit(rng.next_u64());
+        let mut weights = [0.0f64; PERIODS_PER_MINUTE];
+        for w in &mut weights {
+            *w = (1.0 + noise * inverse_normal_cdf(unit(rng.next_u64()))).max(0.0);
+        }
+        if spike_draw < spike_probability {
+            // 2, 3 or 4 periods, placed anywhere they fit in the minute.
+            let length = 2 + (length_draw * 3.0) as usize;
+            let first = (start_draw * (PERIODS_PER_MINUTE + 1 - length) as f64) as usize;
+            for w in &mut weights[first..first + length] {
+                *w *= spike_multiplier;
+            }
+        }
+        let sum = minute_sum(&weights);
+        // Re-added, the periods may come to an ulp more than the minute: keep the ceiling.
+        let total = total.min(MAX_INVOCATIONS_PER_MINUTE * (1.0 - 1e-12));
+        for w in weights {
+            periods.push(if sum > 0.0 { total * (w / sum) } else { total / PERIODS_PER_MINUTE as f64 });
+        }
+    }
+    periods
 }
 
 /// The weekday peak in local wall-clock minutes.
@@ -486,6 +553,8 @@ mod tests {
             (Generator { ramp_minutes: 1441, ..Generator::default() }, "setting `ramp_minutes` is 1441; use a whole number of minutes from 0 to 1440"),
             (Generator { burst_minutes: u32::MAX, ..Generator::default() }, "setting `burst_minutes` is 4294967295; use a whole number of minutes from 0 to 1440"),
             (Generator { month_start_days: 32, ..Generator::default() }, "setting `month_start_days` is 32; use a whole number of days from 0 to 31"),
+            (Generator { spikes_per_hour: 61.0, ..Generator::default() }, "setting `spikes_per_hour` is 61; use a number from 0 to 60"),
+            (Generator { spike_multiplier: -2.0, ..Generator::default() }, "setting `spike_multiplier` is -2; use a number from 0 to 100"),
             (Generator { start: DateTime::<Utc>::MAX_UTC, ..Generator::default() }, "setting `start` is `+262142-12-31T23:59:59.999999999Z`; use an RFC 3339 time such as `2026-11-01T00:00:00Z` in the years 1970 to 9999"),
         ];
         for (g, message) in cases {
@@ -532,6 +601,45 @@ mod tests {
         assert_eq!(first, PINNED_FIRST_MINUTES);
         let total: f64 = a.per_minute.iter().sum();
         assert_eq!(total.to_bits(), PINNED_TOTAL);
+    }
+
+    #[test]
+    fn ten_second_resolution_splits_the_same_minutes_with_spikes() {
+        let g = Generator { days: 2, ..Generator::default() };
+        let minutes = generate(&g);
+        let ten = Generator { resolution: Resolution::TenSeconds, ..g.clone() };
+        let t = generate(&ten);
+        assert_eq!(generate(&ten), t);
+        assert_eq!(t.start, minutes.start);
+        let periods = t.periods.as_ref().unwrap();
+        assert_eq!(periods.len(), 6 * minutes.per_minute.len());
+        // Each minute is its six periods re-added, and the 1-minute generator's minute to
+        // within rounding.
+        for (i, (&m, &one)) in t.per_minute.iter().zip(&minutes.per_minute).enumerate() {
+            assert_eq!(m.to_bits(), minute_sum(&periods[6 * i..6 * i + 6]).to_bits());
+            assert!((m - one).abs() <= one * 1e-12, "minute {i}: {m} against {one}");
+        }
+        // Spikes: about 6 an hour, a minute whose busiest period is well above its quietest
+        // (4 times without noise; noise of 0.1 alone rarely makes it 1.5).
+        let spiky = periods
+            .chunks_exact(6)
+            .filter(|p| p.iter().copied().fold(0.0, f64::max) > 2.5 * p.iter().copied().fold(f64::INFINITY, f64::min));
+        let spikes = spiky.count();
+        assert!((230..=350).contains(&spikes), "{spikes} spikes in 48 hours");
+        // No noise and no spikes: six equal periods.
+        let flat = generate(&Generator { noise: 0.0, spikes_per_hour: 0.0, days: 1, ..ten.clone() });
+        assert!(flat
+            .periods
+            .unwrap()
+            .chunks_exact(6)
+            .zip(&flat.per_minute)
+            .all(|(p, m)| p.iter().all(|&x| x == m / 6.0)));
+        // Written as 10-second rows and read back the same.
+        assert_eq!(crate::simulate::traffic::parse_csv(&to_csv(&t)).unwrap(), t);
+        // The setting by name, as `traffic generate resolution=10s` gives it.
+        let parsed: Generator = serde_json::from_value(serde_json::json!({"resolution": "10s"})).unwrap();
+        assert_eq!(parsed.resolution, Resolution::TenSeconds);
+        assert!(settings_help().contains("\n  resolution              1m\n"));
     }
 
     const PINNED_TOTAL: u64 = 4704972092987417440;
