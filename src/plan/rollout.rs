@@ -13,7 +13,7 @@
 //! the live instance count (UpdateEndpoint keeps it: RetainAllVariantProperties).
 
 use super::diff::{own_tags, tag_delta};
-use super::{Action, Change, Notice, Plan, RolloutPlan, Step, VariantRollout, WatchedAlarm};
+use super::{Action, Change, Launch, Notice, Plan, RolloutPlan, Step, VariantRollout, WatchedAlarm};
 use crate::live::{LiveAlarm, LiveEndpoint, LiveState};
 use crate::model::{timeline, Capacity, RollbackAlarm, Rollout, Strategy, Tags};
 use crate::resources::{AlarmResource, ConfigResource, EndpointResource, Resource};
@@ -177,7 +177,7 @@ pub(super) fn rollout_plan(
     rollout: &Rollout,
     config: &ConfigResource,
     have: &LiveEndpoint,
-    provision_seconds: u32,
+    launch: Launch,
 ) -> RolloutPlan {
     let variants = config
         .variants
@@ -188,7 +188,7 @@ pub(super) fn rollout_plan(
             VariantRollout {
                 variant: v.name.clone(),
                 instance_type: v.instance_type.clone(),
-                timeline: timeline(rollout, instances, provision_seconds),
+                timeline: timeline(rollout, instances, launch.seconds()),
             }
         })
         .collect();
@@ -206,7 +206,8 @@ pub(super) fn rollout_plan(
             .map(|a| WatchedAlarm { name: a.name().to_string(), owned: matches!(a, RollbackAlarm::Owned(_)) })
             .collect(),
         variants,
-        provision_seconds,
+        launch,
+        launch_seconds: launch.seconds(),
         max_execution_seconds: rollout.max_execution_seconds,
         rollback: rollback.to_string(),
     }
