@@ -497,6 +497,10 @@ pub struct VariantRollout {
     pub variant: String,
     pub instance_type: String,
     pub timeline: Timeline,
+    /// The step's percentage, rounded up at the live count, is more than AWS allows (but not
+    /// all of the variant, which blocks the plan): AWS may refuse the update.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 /// An endpoint the plan leaves alone, and why.

@@ -90,6 +90,9 @@ pub fn text(r: &RolloutPlan, region: Option<&str>) -> String {
             crate::diagnostic::plural(t.peak_instances, "instance"),
             hours(t.extra_instance_seconds),
         ));
+        if let Some(warning) = &v.warning {
+            out.push_str(&format!("      warning: {warning}\n"));
+        }
     }
     out.push_str(&format!(
         "    Assumed: launching instances takes {} = provision {}m + image pull {}m + model load {}m (AWS documents no launch durations; --provision-minutes, --image-pull-minutes, --model-load-minutes change them).\n",

@@ -417,6 +417,65 @@ async fn a_canary_is_checked_against_the_live_instance_count() {
     );
 }
 
+/// Sets the live instance count of the endpoint's primary variant, as auto scaling would.
+async fn scale_to(account: &Account, count: i32) {
+    account
+        .sagemaker()
+        .await
+        .update_endpoint_weights_and_capacities()
+        .endpoint_name(ENDPOINT)
+        .desired_weights_and_capacities(
+            aws_sdk_sagemaker::types::DesiredWeightAndCapacity::builder()
+                .variant_name("primary")
+                .desired_instance_count(count)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_percentage_is_checked_rounded_up_at_the_live_instance_count() {
+    let account = emulator().account();
+    account.configure(json!({"transition_seconds": 0}));
+    team_alarm(&account).await;
+    let scaled = "      - name: primary\n        instance_type: ml.c5.xlarge\n        initial_instance_count: 4\n        max_rps_per_instance: 40\n        autoscaling:\n          min: 1\n          max: 8\n          target:\n            safety_factor: 0.5";
+    let half = CANARY.replace("canary_size: 1", "canary_size: 50%");
+    apply(&account, &TempSpec::new("r.yaml", spec("v1", scaled, &half))).code(0);
+    let v2 = TempSpec::new("r.yaml", spec("v2", scaled, &half));
+    // 50% of 3 rounds up to 2, 66%: AWS may or may not take it, so the plan warns and goes on.
+    scale_to(&account, 3).await;
+    let out = run(&account, &["plan", v2.arg()]).code(0);
+    assert!(
+        out.stdout.contains("      warning: canary_size 50% of variant primary's 3 instances live now rounds up to 2 instances (66%), more than the 50% AWS allows for CanarySize; AWS does not document its rounding (we assume up), so SageMaker may refuse the update or shift fewer: use a percentage that is a whole number of instances at 3, or an instance count\n"),
+        "{}",
+        out.stdout
+    );
+    let doc: Value =
+        serde_json::from_str(&run(&account, &["plan", v2.arg(), "--output", "json"]).code(0).stdout).unwrap();
+    assert!(doc["rollouts"][0]["variants"][0]["warning"]
+        .as_str()
+        .unwrap()
+        .starts_with("canary_size 50% of variant primary's 3 instances"));
+    // 50% of 1 is that instance, the whole variant: no canary at all, a blocked plan.
+    scale_to(&account, 1).await;
+    let out = run(&account, &["plan", v2.arg()]).code(1);
+    assert!(
+        out.stdout.contains("  ! endpoint product-recommender: canary_size 50% of variant primary's 1 instance live now is 1 instance (rounded up), all of them; AWS allows at most 50% of the variant's instances for CanarySize\n    hint: a canary rollout shifts part of the fleet at a time: raise the variant to at least 2 instances first, or remove `rollout:` for this change (the update then replaces the fleet all at once) and add it back after\n"),
+        "{}",
+        out.stdout
+    );
+    // At 4, 50% is 2 instances: neither.
+    scale_to(&account, 4).await;
+    let out = run(&account, &["plan", v2.arg()]).code(0);
+    assert!(
+        !out.stdout.contains("warning:") && out.stdout.contains("shift 1: 50% of traffic to 2 instances"),
+        "{}",
+        out.stdout
+    );
+}
+
 #[tokio::test]
 async fn a_rollout_cannot_rename_variants() {
     let account = emulator().account();
