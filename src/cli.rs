@@ -66,10 +66,10 @@ pub enum Command {
         /// scaling is off for the update).
         #[arg(long)]
         raise_capacity: bool,
-        /// Minutes launching a rollout's new instances takes, in the plan's rollout timelines
-        /// (AWS publishes no figure; default 10). Display only: it changes no AWS call.
-        #[arg(long, value_name = "MINUTES", value_parser = clap::value_parser!(u32).range(1..=120))]
-        provision_minutes: Option<u32>,
+        // The launch of a rollout's new instances in the plan's rollout timelines (display only:
+        // it changes no AWS call).
+        #[command(flatten)]
+        launch: LaunchStageArgs,
         /// human: the plan for people; json: the same plan as data (with a format_version).
         #[arg(long, value_enum, default_value_t)]
         output: OutputFormat,
@@ -102,10 +102,10 @@ pub enum Command {
         /// scaling is off for the update).
         #[arg(long)]
         raise_capacity: bool,
-        /// Minutes launching a rollout's new instances takes, in the plan's rollout timelines
-        /// (AWS publishes no figure; default 10). Display only: it changes no AWS call.
-        #[arg(long, value_name = "MINUTES", value_parser = clap::value_parser!(u32).range(1..=120))]
-        provision_minutes: Option<u32>,
+        // The launch of a rollout's new instances in the plan's rollout timelines (display only:
+        // it changes no AWS call).
+        #[command(flatten)]
+        launch: LaunchStageArgs,
         /// human (the plan and a summary line), or json: one document of what was done, at the
         /// end, on stdout (the plan and progress go to stderr); needs --auto-approve or a saved plan.
         #[arg(long, value_enum, default_value_t)]
@@ -540,23 +540,61 @@ pub struct AwsReadArgs {
 /// The simulator's assumptions that are worth a flag (all are in docs/simulation.md).
 #[derive(Debug, Clone, Args)]
 pub struct ModelArgs {
-    /// Minutes from a scale-out decision until the new instance serves.
+    /// Minutes from a scale-out decision until the new instance serves. Launch stages given
+    /// (--provision-minutes and so on) replace it with their sum.
     #[arg(long, default_value_t = 5, value_parser = launch_delay, conflicts_with_all = ["provision_minutes", "image_pull_minutes", "model_load_minutes"])]
     pub launch_delay: u32,
-    /// Launch stage: minutes to obtain and boot an instance (assumed 2 when another stage is
-    /// given). The stages' sum replaces --launch-delay.
-    #[arg(long, value_name = "MINUTES", value_parser = launch_stage)]
-    pub provision_minutes: Option<u32>,
-    /// Launch stage: minutes to pull the inference image (assumed 1 when another stage is given).
-    #[arg(long, value_name = "MINUTES", value_parser = launch_stage)]
-    pub image_pull_minutes: Option<u32>,
-    /// Launch stage: minutes to download the model and pass the health check (assumed 2 when
-    /// another stage is given).
-    #[arg(long, value_name = "MINUTES", value_parser = launch_stage)]
-    pub model_load_minutes: Option<u32>,
+    #[command(flatten)]
+    pub launch: LaunchStageArgs,
     /// Burstable instances without credits: held at baseline (standard) or not (unlimited).
     #[arg(long, value_enum, default_value = "standard")]
     pub credit_mode: crate::simulate::engine::CreditMode,
+}
+
+/// `simulate` reads the stages as `model.provision_minutes` and so on: the shared struct stands
+/// where its three fields stood.
+impl std::ops::Deref for ModelArgs {
+    type Target = LaunchStageArgs;
+    fn deref(&self) -> &LaunchStageArgs {
+        &self.launch
+    }
+}
+
+/// How long an instance takes to launch, in stages: one set of flags, defaults and help for
+/// `simulate`/`recommend` (scale-out launches) and `plan`/`apply` (a rollout's new instances).
+/// AWS documents no launch durations, so every default is an assumption, the same everywhere:
+/// [`crate::simulate::engine::LaunchStages::DEFAULT`] (2 + 1 + 2 minutes; a unit test holds the
+/// help to it).
+#[derive(Debug, Clone, Default, Args)]
+pub struct LaunchStageArgs {
+    /// Launch stage: minutes to obtain and boot an instance (assumed 2 when not given; AWS
+    /// documents no launch durations).
+    #[arg(long, value_name = "MINUTES", value_parser = launch_stage)]
+    pub provision_minutes: Option<u32>,
+    /// Launch stage: minutes to pull the inference image (assumed 1 when not given).
+    #[arg(long, value_name = "MINUTES", value_parser = launch_stage)]
+    pub image_pull_minutes: Option<u32>,
+    /// Launch stage: minutes to download the model and pass the health check (assumed 2 when
+    /// not given).
+    #[arg(long, value_name = "MINUTES", value_parser = launch_stage)]
+    pub model_load_minutes: Option<u32>,
+}
+
+impl LaunchStageArgs {
+    /// Whether any stage was given.
+    pub fn any(&self) -> bool {
+        self.provision_minutes.is_some() || self.image_pull_minutes.is_some() || self.model_load_minutes.is_some()
+    }
+
+    /// The stages, each not given at its assumed default.
+    pub fn stages(&self) -> crate::simulate::engine::LaunchStages {
+        let d = crate::simulate::engine::LaunchStages::DEFAULT;
+        crate::simulate::engine::LaunchStages {
+            provision_minutes: self.provision_minutes.unwrap_or(d.provision_minutes),
+            image_pull_minutes: self.image_pull_minutes.unwrap_or(d.image_pull_minutes),
+            model_load_minutes: self.model_load_minutes.unwrap_or(d.model_load_minutes),
+        }
+    }
 }
 
 /// The concurrency policy's inputs (`simulate` only: `recommend` searches invocations policies).
@@ -833,5 +871,30 @@ mod tests {
             assert!(help.contains(&format!("\n  {key} ")), "{key} missing from\n{help}");
         }
         assert!(help.contains("peak_days               Mon,Tue,Wed,Thu,Fri\n"), "{help}");
+    }
+
+    /// The launch stages' help states the defaults the code assumes, for every command that
+    /// takes them.
+    #[test]
+    fn launch_stage_help_states_the_shared_defaults() {
+        let d = crate::simulate::engine::LaunchStages::DEFAULT;
+        let mut cmd = Cli::command();
+        for name in ["simulate", "recommend", "plan", "apply"] {
+            let sub = cmd.find_subcommand_mut(name).unwrap();
+            let help =
+                |id: &str| sub.get_arguments().find(|a| a.get_id() == id).unwrap().get_help().unwrap().to_string();
+            assert!(
+                help("provision_minutes").contains(&format!("(assumed {} when not given", d.provision_minutes)),
+                "{name}"
+            );
+            assert!(
+                help("image_pull_minutes").contains(&format!("(assumed {} when not given", d.image_pull_minutes)),
+                "{name}"
+            );
+            assert!(
+                help("model_load_minutes").contains(&format!("(assumed {} when not given", d.model_load_minutes)),
+                "{name}"
+            );
+        }
     }
 }

@@ -32,7 +32,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::model::Desired;
+use crate::model::{Desired, RollbackAlarm};
 use crate::resources::{self, Resource, NAME_SUFFIX_LEN, SCALABLE_DIMENSION, TAG_PROJECT};
 
 /// The commands a policy can be for.
@@ -380,16 +380,14 @@ pub fn policy(desired: &Desired, commands: &[Command], scope: &Scope) -> Policy 
     let project = desired.project.as_str();
     // Rollouts: the alarms they watch are read (the team's and the owned ones, by name, the
     // endpoint-named ones by prefix, and whichever the last deployment watched: any name), and
-    // apply writes the owned ones (live.rs, plan/rollout.rs).
+    // apply writes the owned ones (live.rs, plan/rollout.rs). Validation holds every owned
+    // alarm's name to `<endpoint>-...`, so one pattern per endpoint that owns alarms covers them.
     let rollouts: Vec<&crate::model::EndpointModel> =
         desired.endpoints.iter().filter(|e| e.rollout.is_some()).collect();
-    let owned_alarms: Vec<String> = resources
+    let owned_alarms: Vec<String> = rollouts
         .iter()
-        .filter_map(|r| match r {
-            Resource::Alarm(a) => Some(arns.alarm(&a.name)),
-            _ => None,
-        })
-        .chain(rollouts.iter().map(|e| arns.alarm(&format!("{}*", e.name))))
+        .filter(|e| e.rollout.as_ref().is_some_and(|r| r.alarms.iter().any(|a| matches!(a, RollbackAlarm::Owned(_)))))
+        .map(|e| arns.alarm(&format!("{}-*", e.name)))
         .collect();
     let each = |f: &dyn Fn(&Endpoint) -> Vec<String>| -> Vec<String> { endpoints.iter().flat_map(f).collect() };
 
@@ -450,7 +448,7 @@ pub fn policy(desired: &Desired, commands: &[Command], scope: &Scope) -> Policy 
                 [arns.alarm("*")],
                 None,
             );
-            if matches!(command, Command::Apply) {
+            if matches!(command, Command::Apply) && !owned_alarms.is_empty() {
                 // PutMetricAlarm with Tags also needs TagResource (Service Authorization
                 // Reference); apply checks an existing alarm's ownership tags before each step.
                 b.add(
@@ -826,8 +824,8 @@ mod tests {
         let with = policy(&canary, &[Command::Apply], &scope());
         assert_eq!(
             statement(&with, "RolloutAlarmsWrite").unwrap().resources,
-            // The owned alarm's own ARN is covered by the endpoint's prefix.
-            ["arn:aws:cloudwatch:us-east-1:123456789012:alarm:product-recommender*"]
+            // Owned alarms are named `<endpoint>-...` (validation): the endpoint's pattern.
+            ["arn:aws:cloudwatch:us-east-1:123456789012:alarm:product-recommender-*"]
         );
         assert_eq!(
             statement(&with, "RolloutAlarmsRead").unwrap().actions,
@@ -836,6 +834,13 @@ mod tests {
         assert!(statement(&with, "RolloutAlarmsDeleteOwned").unwrap().condition.is_some());
         let plan = policy(&canary, &[Command::Plan], &scope());
         assert_eq!(sids(&plan).iter().filter(|s| s.starts_with("Rollout")).count(), 1);
+        // Only the team's alarms: apply writes no alarm.
+        let yaml = include_str!("../examples/rollout-canary.yaml");
+        let (head, rest) = yaml.split_once("        # An alarm endpoint-scale creates").unwrap();
+        let team_only = format!("{head}{}", rest.split_once("period: 1m\n").unwrap().1);
+        let team_only = policy(&model_from_yaml(&team_only), &[Command::Apply], &scope());
+        assert!(statement(&team_only, "RolloutAlarmsWrite").is_none());
+        assert!(statement(&team_only, "RolloutAlarmsRead").is_some());
     }
 
     #[test]

@@ -17,9 +17,10 @@
 //! each found alarm the spec does not list as the team's own, for its ownership. CloudWatch
 //! cannot filter alarms by tag or dimension, and listing every alarm of the account costs a call
 //! per 100 alarms of it. These find every owned alarm the spec names, every one a successful
-//! rollout watched, and every one named after its endpoint (as the examples name them); an owned
-//! alarm that is none of these (named otherwise, dropped from the spec before any rollout used
-//! it) is not found, stays (an alarm without actions, harmless) and is deleted by hand.
+//! rollout watched, and every one named after its endpoint, which validation requires of every
+//! owned alarm (`<endpoint>-...`). Only an owned alarm named otherwise by an earlier build, and
+//! dropped from the spec before any rollout used it, is not found: it stays (an alarm without
+//! actions, harmless) and is deleted by hand.
 //! No rollout, no alarm call.
 
 use std::collections::BTreeMap;

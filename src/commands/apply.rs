@@ -30,6 +30,8 @@ pub struct Run<'a> {
     pub auto_approve: bool,
     pub prune: bool,
     pub options: plan::Options,
+    /// A launch stage was given on the command line (with a saved plan, they must equal its own).
+    pub launch_given: bool,
     pub format: OutputFormat,
     pub targets: &'a [String],
     /// The variables' values; with a saved plan, any given must equal those it pins.
@@ -167,6 +169,19 @@ async fn run_saved(
     if !differing.is_empty() {
         let apply = CommandLine::new("apply").arg(path).aws(args).to_string();
         return Err(SavedPlanError::Variables { path: path.to_string(), differing: differing.join(", "), apply }.into());
+    }
+    if run.launch_given && run.options.launch() != saved.options.launch() {
+        let l = saved.options.launch();
+        let apply = CommandLine::new("apply").arg(path).aws(args).to_string();
+        return Err(SavedPlanError::Launch {
+            path: path.to_string(),
+            saved: format!(
+                "--provision-minutes {} --image-pull-minutes {} --model-load-minutes {}",
+                l.provision_minutes, l.image_pull_minutes, l.model_load_minutes
+            ),
+            apply,
+        }
+        .into());
     }
     // The saved targets, not flags: they are part of what the file's digest pins.
     let (desired, selected) = targets::select(desired, &saved.targets, saved.prune)?;

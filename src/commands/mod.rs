@@ -193,13 +193,13 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             out,
             prune,
             raise_capacity,
-            provision_minutes,
+            launch,
             select,
             vars,
             aws,
             ..
         } => {
-            let options = crate::plan::Options { raise_capacity, provision_seconds: provision_minutes.map(|m| m * 60) };
+            let options = plan_options(raise_capacity, &launch);
             let run = plan::Run {
                 format: output,
                 detailed: detailed_exitcode,
@@ -210,21 +210,17 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             };
             plan::run(&spec, &run, &select.targets, &aws, colour).await
         }
-        Command::Apply {
-            target,
-            auto_approve,
-            prune,
-            raise_capacity,
-            provision_minutes,
-            output,
-            select,
-            vars,
-            aws,
-            wait,
-        } => {
-            let options = crate::plan::Options { raise_capacity, provision_seconds: provision_minutes.map(|m| m * 60) };
-            let run =
-                apply::Run { auto_approve, prune, options, format: output, targets: &select.targets, vars: &vars };
+        Command::Apply { target, auto_approve, prune, raise_capacity, launch, output, select, vars, aws, wait } => {
+            let options = plan_options(raise_capacity, &launch);
+            let run = apply::Run {
+                auto_approve,
+                prune,
+                options,
+                launch_given: launch.any(),
+                format: output,
+                targets: &select.targets,
+                vars: &vars,
+            };
             apply::run(&target, &run, &aws, &wait, colour).await
         }
         Command::Diff { spec, output, select, vars, aws } => {
@@ -401,6 +397,16 @@ fn simulate_again(
         line.opt_if("--profile", aws.profile.as_deref()).opt_if("--endpoint-url", aws.endpoint_url.as_deref())
     } else {
         line
+    }
+}
+
+/// The per-run choices of plan and apply: the launch stages always recorded (each not given at
+/// its assumed default), so a saved plan keeps the timeline it showed.
+fn plan_options(raise_capacity: bool, launch: &crate::cli::LaunchStageArgs) -> crate::plan::Options {
+    crate::plan::Options {
+        raise_capacity,
+        launch: Some(crate::plan::Launch::from_stages(launch.stages())),
+        provision_seconds: None,
     }
 }
 

@@ -69,6 +69,7 @@ pub fn run(path: &Path, format: OutputFormat, colour: ColorChoice) -> Result<Out
                 "targets": saved.targets,
                 "prune": saved.prune,
                 "raise_capacity": saved.options.raise_capacity,
+                "launch": saved.options.launch(),
                 "signed": saved.signed,
                 "variables": variables
                     .visible()
@@ -108,10 +109,13 @@ fn header(path: &str, saved: &SavedPlan, variables: &Variables) -> String {
     if !saved.targets.is_empty() {
         text.push_str(&format!("  targets:   {}\n", saved.targets.join(", ")));
     }
-    let options: Vec<&str> = [(saved.prune, "--prune"), (saved.options.raise_capacity, "--raise-capacity")]
+    let mut options: Vec<String> = [(saved.prune, "--prune"), (saved.options.raise_capacity, "--raise-capacity")]
         .into_iter()
-        .filter_map(|(on, flag)| on.then_some(flag))
+        .filter(|(on, _)| *on)
+        .map(|(_, flag)| flag.to_string())
         .collect();
+    // The launch stages that differ from the defaults, as plan was given them.
+    options.extend(saved.launch_flags().into_iter().map(|(flag, value)| format!("{flag} {value}")));
     if !options.is_empty() {
         text.push_str(&format!("  options:   {}\n", options.join(" ")));
     }

@@ -218,17 +218,18 @@ impl Timeline {
 }
 
 /// The timeline of the rollout of one variant of `instances` instances, when launching
-/// instances takes `provision_seconds` (AWS publishes no figure: plan passes its assumption).
+/// instances takes `launch_seconds` (AWS publishes no figure: plan passes its assumption, the
+/// sum of its launch stages).
 ///
 /// Blue/green: the green fleet (as many instances as the variant has) is launched, traffic
 /// shifts in the strategy's steps with a bake after each, then the old fleet waits
 /// `termination_wait` and is terminated; both fleets run throughout, so the peak is twice the
 /// count. Rolling: per batch, the batch's new instances are launched, take traffic and bake,
 /// then as many old instances are terminated; the peak is the count plus one batch.
-pub fn timeline(rollout: &Rollout, instances: u32, provision_seconds: u32) -> Timeline {
+pub fn timeline(rollout: &Rollout, instances: u32, launch_seconds: u32) -> Timeline {
     let n = instances.max(1);
     let bake = u64::from(rollout.bake_seconds);
-    let provision = u64::from(provision_seconds);
+    let provision = u64::from(launch_seconds);
     let mut steps: Vec<TimelineStep> = Vec::new();
     let mut clock = 0u64;
     let mut push = |phase: Phase, duration: u64, running: u32| {

@@ -256,8 +256,13 @@ pub fn diff_with(desired: &[Resource], live: &LiveState, options: &Options) -> P
                     s.steps.iter().any(|s| matches!(s, Step::UpdateEndpoint { deployment: Some(_), .. }))
                 });
                 if runs {
-                    let provision = options.provision_seconds.unwrap_or(super::DEFAULT_PROVISION_SECONDS);
-                    plan.rollouts.push(rollout::rollout_plan(want.endpoint, rollout, want.config, have, provision));
+                    plan.rollouts.push(rollout::rollout_plan(
+                        want.endpoint,
+                        rollout,
+                        want.config,
+                        have,
+                        options.launch(),
+                    ));
                 }
             }
         }

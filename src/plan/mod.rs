@@ -429,9 +429,43 @@ impl EndpointSteps {
     }
 }
 
-/// How long launching an instance takes in the rollout timelines: AWS publishes no figure, so
-/// this is an assumption every view states (10 minutes; `--provision-time` changes it).
-pub const DEFAULT_PROVISION_SECONDS: u32 = 600;
+/// How long launching an instance takes in the rollout timelines, in the stages `simulate` uses
+/// for a scale-out launch (`--provision-minutes`, `--image-pull-minutes`, `--model-load-minutes`
+/// on plan and apply): AWS publishes no figure, so this is an assumption every view states.
+/// Saved with the plan (in [`Options`]), so a saved plan's timeline is the one it was made with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Launch {
+    pub provision_minutes: u32,
+    pub image_pull_minutes: u32,
+    pub model_load_minutes: u32,
+}
+
+impl Launch {
+    /// The assumption when no stage is given: the simulator's, the one default of both.
+    pub const DEFAULT: Launch = Launch::from_stages(crate::simulate::engine::LaunchStages::DEFAULT);
+
+    pub const fn from_stages(s: crate::simulate::engine::LaunchStages) -> Launch {
+        Launch {
+            provision_minutes: s.provision_minutes,
+            image_pull_minutes: s.image_pull_minutes,
+            model_load_minutes: s.model_load_minutes,
+        }
+    }
+
+    /// The whole launch, in seconds (the timeline's launch phase).
+    pub fn seconds(&self) -> u32 {
+        self.provision_minutes
+            .saturating_add(self.image_pull_minutes)
+            .saturating_add(self.model_load_minutes)
+            .saturating_mul(60)
+    }
+}
+
+impl Default for Launch {
+    fn default() -> Self {
+        Launch::DEFAULT
+    }
+}
 
 /// What an endpoint's update with a rollout will do: the strategy, the alarms it watches, each
 /// variant's timeline at its live instance count, and what happens on a rollback.
@@ -441,8 +475,10 @@ pub struct RolloutPlan {
     pub strategy: &'static str,
     pub alarms: Vec<WatchedAlarm>,
     pub variants: Vec<VariantRollout>,
-    /// The assumed time to launch instances, in seconds.
-    pub provision_seconds: u32,
+    /// The assumed launch of the new instances, in its stages.
+    pub launch: Launch,
+    /// Their sum, in seconds: the length of each launch in the timelines.
+    pub launch_seconds: u32,
     /// MaximumExecutionTimeoutInSeconds; `None`: AWS's default.
     pub max_execution_seconds: Option<u32>,
     /// One sentence: what SageMaker does when an alarm fires.
@@ -461,6 +497,10 @@ pub struct VariantRollout {
     pub variant: String,
     pub instance_type: String,
     pub timeline: Timeline,
+    /// The step's percentage, rounded up at the live count, is more than AWS allows (but not
+    /// all of the variant, which blocks the plan): AWS may refuse the update.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 /// An endpoint the plan leaves alone, and why.
@@ -503,10 +543,22 @@ pub struct Options {
     /// a wait): the documented way to keep headroom while auto scaling is off.
     #[serde(default)]
     pub raise_capacity: bool,
-    /// `--provision-time`: seconds launching instances takes in rollout timelines; `None`:
-    /// [`DEFAULT_PROVISION_SECONDS`]. Display only: no step depends on it.
+    /// The launch stages of the rollout timelines (display only: no step depends on them).
+    /// Absent in plans saved without rollout timelines' stages: [`Launch::DEFAULT`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launch: Option<Launch>,
+    /// Written by builds whose `--provision-minutes` was the whole launch (default 10 minutes):
+    /// read only so that such a saved plan is refused by name ([`saved`]) rather than as a
+    /// digest mismatch; never written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provision_seconds: Option<u32>,
+}
+
+impl Options {
+    /// The launch stages the plan's timelines use.
+    pub fn launch(&self) -> Launch {
+        self.launch.unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

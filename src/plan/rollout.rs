@@ -13,7 +13,7 @@
 //! the live instance count (UpdateEndpoint keeps it: RetainAllVariantProperties).
 
 use super::diff::{own_tags, tag_delta};
-use super::{Action, Change, Notice, Plan, RolloutPlan, Step, VariantRollout, WatchedAlarm};
+use super::{Action, Change, Launch, Notice, Plan, RolloutPlan, Step, VariantRollout, WatchedAlarm};
 use crate::live::{LiveAlarm, LiveEndpoint, LiveState};
 use crate::model::{timeline, Capacity, RollbackAlarm, Rollout, Strategy, Tags};
 use crate::resources::{AlarmResource, ConfigResource, EndpointResource, Resource};
@@ -76,18 +76,31 @@ pub(super) fn check(
     }
     for (variant, count, _) in &have.desc.variants {
         let Some(count) = count.filter(|c| *c > 0) else { continue };
-        let (what, field, low, high, capacity) = match rollout.strategy {
-            Strategy::Canary { size } => ("canary_size", "CanarySize", 0, 50, size),
-            Strategy::Linear { step } => ("linear_step", "LinearStepSize", 10, 50, step),
-            Strategy::Rolling { batch, .. } => ("batch_size", "MaximumBatchSize", 5, 50, batch),
-            Strategy::AllAtOnce => continue,
-        };
+        let Some((what, field, low, high, capacity)) = sized(&rollout.strategy) else { continue };
+        if let Capacity::Percent(p) = capacity {
+            // Rounded up (our assumption, docs/spec.md): at most 50% of a single instance is that
+            // instance, the whole variant (only a 1-instance variant gets here), so there is no
+            // partial step, which no reading of AWS's rule allows.
+            let n = capacity.instances_of(count);
+            if n >= count {
+                out.push(notice(
+                    format!(
+                        "endpoint {name}: {what} {p}% of variant {variant}'s {} live now is {} (rounded up), all of them; AWS allows {} of the variant's instances for {field}",
+                        crate::diagnostic::plural(count, "instance"),
+                        crate::diagnostic::plural(n, "instance"),
+                        allowed(low, high)
+                    ),
+                    format!("a {} rollout shifts part of the fleet at a time: raise the variant to at least 2 instances first, or remove `rollout:` for this change (the update then replaces the fleet all at once) and add it back after", rollout.strategy.name()),
+                ));
+            }
+            continue;
+        }
         let Capacity::Instances(n) = capacity else { continue };
         let percent = u64::from(n) * 100 / u64::from(count);
         let too_big = u64::from(n) * 100 > u64::from(count) * high;
         let too_small = u64::from(n) * 100 < u64::from(count) * low;
         if too_big || too_small {
-            let allowed = if low == 0 { format!("at most {high}%") } else { format!("{low}% to {high}%") };
+            let allowed = allowed(low, high);
             out.push(notice(
                 format!(
                     "endpoint {name}: {what} {} is {percent}% of variant {variant}'s {} live now; AWS allows {allowed} of the variant's instances for {field}",
@@ -99,6 +112,42 @@ pub(super) fn check(
         }
     }
     out
+}
+
+/// The sized step of a strategy: (spec key, API field, lowest and highest percent AWS allows of
+/// the variant's instances, the spec's size); `None` for all at once.
+fn sized(strategy: &Strategy) -> Option<(&'static str, &'static str, u64, u64, Capacity)> {
+    match *strategy {
+        Strategy::Canary { size } => Some(("canary_size", "CanarySize", 0, 50, size)),
+        Strategy::Linear { step } => Some(("linear_step", "LinearStepSize", 10, 50, step)),
+        Strategy::Rolling { batch, .. } => Some(("batch_size", "MaximumBatchSize", 5, 50, batch)),
+        Strategy::AllAtOnce => None,
+    }
+}
+
+fn allowed(low: u64, high: u64) -> String {
+    if low == 0 {
+        format!("at most {high}%")
+    } else {
+        format!("{low}% to {high}%")
+    }
+}
+
+/// A percentage size that, rounded up at the live count, is more than AWS's highest share but
+/// not all of the variant: the spec's percentage is within AWS's range, and AWS does not document
+/// how it rounds, so it may take it (a warning, not a blocked plan).
+fn rounding_warning(rollout: &Rollout, variant: &str, count: u32) -> Option<String> {
+    let (what, field, _, high, capacity) = sized(&rollout.strategy)?;
+    let Capacity::Percent(p) = capacity else { return None };
+    let n = capacity.instances_of(count);
+    (n < count && u64::from(n) * 100 > u64::from(count) * high).then(|| {
+        format!(
+            "{what} {p}% of variant {variant}'s {} live now rounds up to {} ({}%), more than the {high}% AWS allows for {field}; AWS does not document its rounding (we assume up), so SageMaker may refuse the update or shift fewer: use a percentage that is a whole number of instances at {count}, or an instance count",
+            crate::diagnostic::plural(count, "instance"),
+            crate::diagnostic::plural(n, "instance"),
+            u64::from(n) * 100 / u64::from(count)
+        )
+    })
 }
 
 /// The changes and steps of the endpoint's owned alarms: puts (and tag updates) to run before
@@ -177,7 +226,7 @@ pub(super) fn rollout_plan(
     rollout: &Rollout,
     config: &ConfigResource,
     have: &LiveEndpoint,
-    provision_seconds: u32,
+    launch: Launch,
 ) -> RolloutPlan {
     let variants = config
         .variants
@@ -188,7 +237,8 @@ pub(super) fn rollout_plan(
             VariantRollout {
                 variant: v.name.clone(),
                 instance_type: v.instance_type.clone(),
-                timeline: timeline(rollout, instances, provision_seconds),
+                timeline: timeline(rollout, instances, launch.seconds()),
+                warning: rounding_warning(rollout, &v.name, instances.max(1)),
             }
         })
         .collect();
@@ -206,7 +256,8 @@ pub(super) fn rollout_plan(
             .map(|a| WatchedAlarm { name: a.name().to_string(), owned: matches!(a, RollbackAlarm::Owned(_)) })
             .collect(),
         variants,
-        provision_seconds,
+        launch,
+        launch_seconds: launch.seconds(),
         max_execution_seconds: rollout.max_execution_seconds,
         rollback: rollback.to_string(),
     }

@@ -56,6 +56,10 @@ pub enum SavedPlanError {
     )]
     Variables { path: String, differing: String, apply: String },
     #[error(
+        "the saved plan {path} was made with other launch stages ({saved}); nothing was changed. A saved plan keeps the rollout timeline it showed: run `{apply}` without the launch flags, or make the plan again with them"
+    )]
+    Launch { path: String, saved: String, apply: String },
+    #[error(
         "the saved plan {path} was made against account {saved} (region {saved_region}), but these credentials and settings reach account {actual} (region {actual_region}); nothing was changed: use the credentials the plan was made with, or make a new plan"
     )]
     OtherAccount { path: String, saved: String, saved_region: String, actual: String, actual_region: String },
@@ -78,7 +82,7 @@ pub struct SavedPlan {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub vars: BTreeMap<String, Value>,
     pub prune: bool,
-    /// The per-run choices the plan was made with (`--raise-capacity`).
+    /// The per-run choices the plan was made with (`--raise-capacity`, the launch stages).
     #[serde(default)]
     pub options: Options,
     /// The endpoints the plan was limited to (`--target`); empty for the whole spec. Apply reads
@@ -206,6 +210,13 @@ impl SavedPlan {
             None => return Err(unreadable("it has no format version".to_string())),
         }
         let mut saved: PlanFile = serde_json::from_value(value).map_err(|e| unreadable(e.to_string()))?;
+        if saved.plan.options.provision_seconds.is_some() {
+            // Its timelines assumed a whole launch of --provision-minutes (then 10 by default);
+            // today the flag is one of three stages: the same file would show another timeline.
+            return Err(unreadable(
+                "it was made by an earlier endpoint-scale whose --provision-minutes was the whole launch of a rollout's instances (now one of three launch stages); make the plan again".to_string(),
+            ));
+        }
         let digest = saved.plan.digest();
         if saved.digest != digest {
             return Err(unreadable(
@@ -269,7 +280,24 @@ impl SavedPlan {
     pub fn plan_again(&self, path: &str) -> CommandLine {
         let line = CommandLine::new("plan").arg(&self.spec_path);
         let line = self.targets.iter().fold(line, |line, target| line.opt("--target", target));
-        line.flag_if(self.prune, "--prune").flag_if(self.options.raise_capacity, "--raise-capacity").opt("--out", path)
+        let line = line.flag_if(self.prune, "--prune").flag_if(self.options.raise_capacity, "--raise-capacity");
+        let line = self.launch_flags().into_iter().fold(line, |line, (flag, value)| line.opt(flag, value));
+        line.opt("--out", path)
+    }
+
+    /// The launch stage flags the plan was made with, each whose value differs from the default:
+    /// `("--provision-minutes", "4")`.
+    pub fn launch_flags(&self) -> Vec<(&'static str, String)> {
+        let (used, d) = (self.options.launch(), super::Launch::DEFAULT);
+        [
+            ("--provision-minutes", used.provision_minutes, d.provision_minutes),
+            ("--image-pull-minutes", used.image_pull_minutes, d.image_pull_minutes),
+            ("--model-load-minutes", used.model_load_minutes, d.model_load_minutes),
+        ]
+        .into_iter()
+        .filter(|(_, used, default)| used != default)
+        .map(|(flag, used, _)| (flag, used.to_string()))
+        .collect()
     }
 
     /// Refuses the plan unless its steps are exactly those `recomputed` (from the embedded spec
@@ -394,6 +422,23 @@ mod tests {
         assert!(read(&text.replace("\"8\"", "\"80\""), None).unwrap_err().contains("its digest does not match"));
         // Without variables the file is what it was before they existed.
         assert!(!saved().to_text(None).contains("vars"));
+    }
+
+    #[test]
+    fn launch_stages_are_saved_and_a_whole_launch_of_an_earlier_build_is_refused() {
+        let launch = crate::plan::Launch { provision_minutes: 4, image_pull_minutes: 1, model_load_minutes: 2 };
+        let staged = SavedPlan { options: Options { launch: Some(launch), ..Options::default() }, ..saved() };
+        assert_eq!(read(&staged.to_text(None), None), Ok(Some(staged.clone())));
+        assert_eq!(staged.launch_flags(), [("--provision-minutes", "4".to_string())]);
+        assert_eq!(
+            staged.plan_again("x.plan").to_string(),
+            "endpoint-scale plan s.yaml --target e --provision-minutes 4 --out x.plan"
+        );
+        let earlier = SavedPlan { options: Options { provision_seconds: Some(600), ..Options::default() }, ..saved() };
+        assert_eq!(
+            read(&earlier.to_text(None), None).unwrap_err(),
+            "x.plan is not a plan file endpoint-scale can read: it was made by an earlier endpoint-scale whose --provision-minutes was the whole launch of a rollout's instances (now one of three launch stages); make the plan again"
+        );
     }
 
     #[test]

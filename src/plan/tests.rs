@@ -458,7 +458,17 @@ fn a_rollout_update_puts_its_alarm_first_and_sends_the_deployment_config() {
     let counts: Vec<(&str, u32)> =
         rollout.variants.iter().map(|v| (v.variant.as_str(), v.timeline.instances)).collect();
     assert_eq!(counts, [("scaled", 4), ("fixed", 2)]);
-    assert_eq!(rollout.provision_seconds, DEFAULT_PROVISION_SECONDS);
+    // Without launch stages: the simulator's assumed 2 + 1 + 2 minutes, the launch phase.
+    assert_eq!(rollout.launch, Launch::DEFAULT);
+    assert_eq!(rollout.launch_seconds, 300);
+    assert_eq!(rollout.variants[0].timeline.steps[0].duration_seconds, 300);
+    let staged = Options {
+        launch: Some(Launch { provision_minutes: 4, image_pull_minutes: 0, model_load_minutes: 3 }),
+        ..Options::default()
+    };
+    let plan = diff_with(&v2, &live, &staged);
+    assert_eq!(plan.rollouts[0].launch_seconds, 420);
+    assert_eq!(plan.rollouts[0].variants[0].timeline.steps[0].duration_seconds, 420);
 
     // The fixed variant runs 1 instance now (changed by hand): a canary of 1 is more than half
     // of it, so the endpoint is blocked and nothing of it runs.

@@ -1,7 +1,7 @@
 //! The rollout of an endpoint's update, for the human and JSON plans: the strategy, the alarms
 //! it watches, each variant's timeline (start, duration, what happens, instances running), the
 //! peak, the extra instance-hours and their cost from the shipped price table of the plan's
-//! region, the assumed provisioning time and what a rollback does.
+//! region, the assumed launch time (in its stages) and what a rollback does.
 
 use serde_json::{json, Value};
 
@@ -90,10 +90,16 @@ pub fn text(r: &RolloutPlan, region: Option<&str>) -> String {
             crate::diagnostic::plural(t.peak_instances, "instance"),
             hours(t.extra_instance_seconds),
         ));
+        if let Some(warning) = &v.warning {
+            out.push_str(&format!("      warning: {warning}\n"));
+        }
     }
     out.push_str(&format!(
-        "    Assumed: launching instances takes {} (AWS publishes no figure; --provision-minutes changes it).\n",
-        duration(u64::from(r.provision_seconds))
+        "    Assumed: launching instances takes {} = provision {}m + image pull {}m + model load {}m (AWS documents no launch durations; --provision-minutes, --image-pull-minutes, --model-load-minutes change them).\n",
+        duration(u64::from(r.launch_seconds)),
+        r.launch.provision_minutes,
+        r.launch.image_pull_minutes,
+        r.launch.model_load_minutes
     ));
     if let Some(max) = r.max_execution_seconds {
         out.push_str(&format!("    The update is rolled back if it takes longer than {}.\n", duration(u64::from(max))));

@@ -477,6 +477,24 @@ impl Validator {
             return ok.then(|| RollbackAlarm::Existing { name: a.name.value.clone() });
         };
         let mut ok = name_ok;
+        let prefix = format!("{}-", endpoint.name.as_str());
+        if name_ok && !a.name.starts_with(&prefix) {
+            // live.rs finds the alarms an endpoint owns by this prefix (one dropped from the spec
+            // is deleted only when found) and `iam-policy` allows writes on `alarm:<endpoint>-*`.
+            ok = false;
+            self.error(
+                Diagnostic::error(format!(
+                    "alarm `{}` is created by endpoint-scale for endpoint `{}`, so its name must start with `{prefix}`",
+                    shorten(&a.name),
+                    endpoint.name.as_str()
+                ))
+                .at(a.name.span, "not named after its endpoint")
+                .help(format!(
+                    "endpoint-scale finds the alarms it owns by their endpoint's name (to delete one dropped from the spec) and `iam-policy` lets apply write only `{prefix}*` alarms: name it `{prefix}{}`, or drop `metric:` (and the other settings) to watch an alarm the team owns",
+                    shorten(&a.name)
+                )),
+            );
+        }
         if !VARIANT_METRICS.contains(&metric.as_str()) {
             ok = false;
             let mut d = Diagnostic::error(format!("`{}` is not a SageMaker variant metric", shorten(metric)))
@@ -692,7 +710,7 @@ pub(super) fn alarm_collisions(v: &mut Validator, endpoints: &[spec::Endpoint]) 
                         ))
                         .at(a.name.span, "same alarm name")
                         .help(format!(
-                            "CloudWatch alarm names are unique in the account and region, and endpoint-scale creates alarms with `metric` for one endpoint only (first on line {}); name this one after its endpoint, for example `{}-{}`",
+                            "CloudWatch alarm names are unique in the account and region, and endpoint-scale creates alarms with `metric` for one endpoint only (first on line {}); rename one of them, for example this one `{}-{}`",
                             span.line,
                             e.name.as_str(),
                             a.metric.as_ref().map(|m| m.as_str()).unwrap_or("alarm").to_lowercase()

@@ -1,6 +1,7 @@
 //! `iam-policy`: the printed policy is valid IAM JSON, the example stays what the command prints,
 //! and, against an emulator that enforces IAM, the policy lets plan, apply, diff and destroy of
-//! examples/recommender.yaml run as an IAM user that holds only it, while each statement taken
+//! examples/recommender.yaml (and of examples/rollout-canary.yaml, for the rollout statements)
+//! run as an IAM user that holds only it, while each statement taken
 //! out makes a command fail with the AccessDenied sentence that names a denied action of it.
 //!
 //! IAM enforcement is server-wide in moto, so the proof runs on an emulator of its own
@@ -342,5 +343,90 @@ async fn the_policy_is_enough_for_every_command_and_every_statement_is_needed() 
             );
             assert!(out.stderr.contains(&expected), "{}", out.stderr);
         }
+    }
+}
+
+/// `iam-policy ARGS...` for the spec at `path`, parsed.
+fn policy_of(path: &str, args: &[&str]) -> Value {
+    let mut all = vec!["iam-policy", path];
+    all.extend(args);
+    let out = es(&all).run().code(0);
+    serde_json::from_str(&out.stdout).expect("iam-policy prints JSON")
+}
+
+/// The rollout statements, each with the command that shows it is needed (the spec applied
+/// first by a user with the whole policy when `setup`) and the CloudWatch action denied.
+const ROLLOUT_NEEDED: &[(&str, bool, &str, &str)] = &[
+    ("RolloutAlarmsRead", false, "plan", "cloudwatch:DescribeAlarms"),
+    ("RolloutAlarmsWrite", false, "apply", "cloudwatch:PutMetricAlarm"),
+    ("RolloutAlarmsDeleteOwned", true, "destroy", "cloudwatch:DeleteAlarms"),
+];
+
+#[tokio::test]
+async fn the_policy_of_a_spec_with_a_rollout_is_enough_and_each_rollout_statement_is_needed() {
+    let emulator = Emulator::dedicated();
+    let canary = "examples/rollout-canary.yaml";
+    let base = std::fs::read_to_string(crate::harness::root().join(canary)).unwrap();
+    let updated = base.replace("recommender/2026-11-01/model.tar.gz", "recommender/2026-11-02/model.tar.gz");
+    assert_ne!(updated, base);
+    let (base_spec, updated_spec) = (TempSpec::new("canary.yaml", base), TempSpec::new("canary-v2.yaml", updated));
+    let (base, updated) = (base_spec.arg(), updated_spec.arg());
+    let for_account = |account: &str, command: &str| policy_of(canary, &["--for", command, "--account", account]);
+
+    let main = emulator.account();
+    crate::rollout_apply::create_alarm(&main, "recommender-p99-latency").await;
+    let everything = for_account(&main.id, "all");
+    for (sid, ..) in ROLLOUT_NEEDED {
+        assert!(sids(&everything).iter().any(|s| s == sid), "{sid} missing from {everything}");
+    }
+    let ci = main.iam_user("ci", &everything.to_string());
+    let per_command: Vec<(&str, IamUser)> = ["plan", "apply", "diff", "destroy"]
+        .into_iter()
+        .map(|c| (c, main.iam_user(&format!("ci-{c}"), &for_account(&main.id, c).to_string())))
+        .collect();
+    let user = |command: &str| &per_command.iter().find(|(c, _)| *c == command).unwrap().1;
+    let mut reduced: Vec<(&str, bool, &str, &str, IamUser, IamUser)> = Vec::new();
+    for &(sid, setup, command, action) in ROLLOUT_NEEDED {
+        let account = emulator.account();
+        crate::rollout_apply::create_alarm(&account, "recommender-p99-latency").await;
+        let whole = for_account(&account.id, "all");
+        let full = account.iam_user("ci", &whole.to_string());
+        let minus = account.iam_user(&format!("ci-without-{sid}"), &without(&whole, sid).to_string());
+        reduced.push((sid, setup, command, action, full, minus));
+    }
+
+    let _enforcing = Enforcing::on(&emulator);
+    // The whole policy: create (the owned alarm first), a model change that runs the canary, diff,
+    // destroy (the owned alarm too).
+    run_as(&ci, &["plan", base]).code(0);
+    run_as(&ci, &["apply", base]).code(0);
+    let out = run_as(&ci, &["plan", updated]).code(0);
+    assert!(out.stdout.contains("  Rollout: canary, rolled back by alarm"), "{}", out.stdout);
+    run_as(&ci, &["apply", updated]).code(0);
+    run_as(&ci, &["diff", updated]).code(0);
+    run_as(&ci, &["destroy", updated]).code(0);
+
+    // Each command's own policy is enough for it.
+    run_as(user("plan"), &["plan", base]).code(0);
+    run_as(user("apply"), &["apply", base]).code(0);
+    run_as(user("apply"), &["apply", updated]).code(0);
+    run_as(user("diff"), &["diff", updated]).code(0);
+    run_as(user("destroy"), &["destroy", updated]).code(0);
+
+    // Without a rollout statement, a command fails naming the CloudWatch action denied.
+    for (sid, setup, command, action, full, minus) in &reduced {
+        if *setup {
+            run_as(full, &["apply", base]).code(0);
+        }
+        let out = run_as(minus, &[command, base]);
+        assert_eq!(out.code, 1, "{sid}: {command} should fail\n{}{}", out.stdout, out.stderr);
+        assert!(
+            out.stderr.contains(&format!(
+                "was denied: the IAM action {action} is not allowed for these credentials (User: {} is not authorized to perform: {action}",
+                minus.arn
+            )),
+            "{sid}: {}",
+            out.stderr
+        );
     }
 }

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::emulator::{emulator, Account};
+use crate::emulator::{emulator, is_read, Account};
 use crate::harness::TempSpec;
 use crate::live::{apply, planned, run};
 
@@ -129,6 +129,42 @@ fn team_alarms_are_those_without_a_metric() {
 }
 
 #[tokio::test]
+async fn a_saved_plan_keeps_the_launch_stages_it_was_made_with() {
+    let account = emulator().account();
+    deployed(&account).await;
+    let v2 = TempSpec::new("r.yaml", spec("v2", FOUR, CANARY));
+    let file = v2.path.with_file_name("r.plan");
+    let file = file.to_str().unwrap();
+    run(&account, &["plan", v2.arg(), "--image-pull-minutes", "3", "--out", file]).code(0);
+    let shown = run(&account, &["show", file]).code(0).stdout;
+    assert!(shown.contains("  options:   --image-pull-minutes 3\n"), "{shown}");
+    assert!(shown.contains("      0s       7m       8         launch the new fleet (4 instances)\n"), "{shown}");
+    let doc: Value = serde_json::from_str(&run(&account, &["show", file, "--output", "json"]).code(0).stdout).unwrap();
+    assert_eq!(doc["rollouts"][0]["launch_seconds"], 420);
+    assert_eq!(
+        doc["saved_plan"]["launch"],
+        json!({"provision_minutes": 2, "image_pull_minutes": 3, "model_load_minutes": 2})
+    );
+    // Other stages at apply would show another timeline than the one approved: refused.
+    account.clear_requests();
+    let out = run(&account, &["apply", file, "--auto-approve", "--image-pull-minutes", "1"]).code(1);
+    assert!(
+        out.stderr.starts_with(&format!("error: the saved plan {file} was made with other launch stages (--provision-minutes 2 --image-pull-minutes 3 --model-load-minutes 2); nothing was changed. A saved plan keeps the rollout timeline it showed: run `endpoint-scale apply {file}")),
+        "{}",
+        out.stderr
+    );
+    assert!(account.operations().iter().all(|o| is_read(o)), "{:?}", account.operations());
+    // The same stages, or none, apply the plan as saved.
+    let out = run(&account, &["apply", file, "--auto-approve", "--image-pull-minutes", "3", "--poll-interval", "50ms"])
+        .code(0);
+    assert!(
+        out.stdout.contains("      0s       7m       8         launch the new fleet (4 instances)\n"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[tokio::test]
 async fn a_canary_rollout_succeeds_and_runs_the_phases_the_plan_showed() {
     let account = emulator().account();
     let v1 = deployed(&account).await;
@@ -155,19 +191,19 @@ async fn a_canary_rollout_succeeds_and_runs_the_phases_the_plan_showed() {
   Rollout: canary, rolled back by alarm recommender-p99-latency (the team's), product-recommender-5xx (owned)
     variant primary (4 x ml.c5.xlarge, the live count):
       at       for      running   what happens
-      0s       10m      8         launch the new fleet (4 instances)
-      10m      0s       8         shift 1: 25% of traffic to 1 instance of the new fleet
-      10m      10m      8         bake: the alarms are watched
-      20m      0s       8         shift 2: 100% of traffic to 4 instances of the new fleet
-      20m      10m      8         bake: the alarms are watched
-      30m      5m       8         termination wait: the old fleet idles, then is terminated
-      done after 35m; peak 8 instances; 2.33 extra instance-hours, "
+      0s       5m       8         launch the new fleet (4 instances)
+      5m       0s       8         shift 1: 25% of traffic to 1 instance of the new fleet
+      5m       10m      8         bake: the alarms are watched
+      15m      0s       8         shift 2: 100% of traffic to 4 instances of the new fleet
+      15m      10m      8         bake: the alarms are watched
+      25m      5m       8         termination wait: the old fleet idles, then is terminated
+      done after 30m; peak 8 instances; 2.00 extra instance-hours, "
         ),
         "{}",
         human.stdout
     );
     assert!(
-        human.stdout.contains("    Assumed: launching instances takes 10m (AWS publishes no figure; --provision-minutes changes it).\n    The update is rolled back if it takes longer than 1h.\n    On rollback: If an alarm goes into ALARM"),
+        human.stdout.contains("    Assumed: launching instances takes 5m = provision 2m + image pull 1m + model load 2m (AWS documents no launch durations; --provision-minutes, --image-pull-minutes, --model-load-minutes change them).\n    The update is rolled back if it takes longer than 1h.\n    On rollback: If an alarm goes into ALARM"),
         "{}",
         human.stdout
     );
@@ -180,9 +216,23 @@ async fn a_canary_rollout_succeeds_and_runs_the_phases_the_plan_showed() {
     let doc: Value = serde_json::from_str(&out.stdout).unwrap();
     let plan_rollout = &doc["rollouts"][0];
     assert_eq!(plan_rollout["strategy"], "canary");
-    assert_eq!(plan_rollout["provision_seconds"], 600);
+    assert_eq!(
+        plan_rollout["launch"],
+        json!({"provision_minutes": 2, "image_pull_minutes": 1, "model_load_minutes": 2})
+    );
+    assert_eq!(plan_rollout["launch_seconds"], 300);
     let timeline = &plan_rollout["variants"][0]["timeline"];
     assert_eq!(timeline["peak_instances"], 8);
+    // The stages are the simulator's flags: a stage not given keeps its default.
+    let staged = run(&account, &["plan", v2.arg(), "--provision-minutes", "6", "--model-load-minutes", "0"]).code(0);
+    assert!(
+        staged.stdout.contains("      0s       7m       8         launch the new fleet (4 instances)\n")
+            && staged.stdout.contains(
+                "    Assumed: launching instances takes 7m = provision 6m + image pull 1m + model load 0m (AWS"
+            ),
+        "{}",
+        staged.stdout
+    );
 
     apply(&account, &v2).code(0);
     let history = account.rollouts(ENDPOINT);
@@ -362,6 +412,65 @@ async fn a_canary_is_checked_against_the_live_instance_count() {
     let out = run(&account, &["plan", v2.arg()]).code(1);
     assert!(
         out.stdout.contains("  ! endpoint product-recommender: canary_size 2 instances is 66% of variant primary's 3 instances live now; AWS allows at most 50% of the variant's instances for CanarySize\n    hint: set `canary_size:` to a percentage (at most 50%) so it follows the live count, or to an instance count that fits 3\n"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// Sets the live instance count of the endpoint's primary variant, as auto scaling would.
+async fn scale_to(account: &Account, count: i32) {
+    account
+        .sagemaker()
+        .await
+        .update_endpoint_weights_and_capacities()
+        .endpoint_name(ENDPOINT)
+        .desired_weights_and_capacities(
+            aws_sdk_sagemaker::types::DesiredWeightAndCapacity::builder()
+                .variant_name("primary")
+                .desired_instance_count(count)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_percentage_is_checked_rounded_up_at_the_live_instance_count() {
+    let account = emulator().account();
+    account.configure(json!({"transition_seconds": 0}));
+    team_alarm(&account).await;
+    let scaled = "      - name: primary\n        instance_type: ml.c5.xlarge\n        initial_instance_count: 4\n        max_rps_per_instance: 40\n        autoscaling:\n          min: 1\n          max: 8\n          target:\n            safety_factor: 0.5";
+    let half = CANARY.replace("canary_size: 1", "canary_size: 50%");
+    apply(&account, &TempSpec::new("r.yaml", spec("v1", scaled, &half))).code(0);
+    let v2 = TempSpec::new("r.yaml", spec("v2", scaled, &half));
+    // 50% of 3 rounds up to 2, 66%: AWS may or may not take it, so the plan warns and goes on.
+    scale_to(&account, 3).await;
+    let out = run(&account, &["plan", v2.arg()]).code(0);
+    assert!(
+        out.stdout.contains("      warning: canary_size 50% of variant primary's 3 instances live now rounds up to 2 instances (66%), more than the 50% AWS allows for CanarySize; AWS does not document its rounding (we assume up), so SageMaker may refuse the update or shift fewer: use a percentage that is a whole number of instances at 3, or an instance count\n"),
+        "{}",
+        out.stdout
+    );
+    let doc: Value =
+        serde_json::from_str(&run(&account, &["plan", v2.arg(), "--output", "json"]).code(0).stdout).unwrap();
+    assert!(doc["rollouts"][0]["variants"][0]["warning"]
+        .as_str()
+        .unwrap()
+        .starts_with("canary_size 50% of variant primary's 3 instances"));
+    // 50% of 1 is that instance, the whole variant: no canary at all, a blocked plan.
+    scale_to(&account, 1).await;
+    let out = run(&account, &["plan", v2.arg()]).code(1);
+    assert!(
+        out.stdout.contains("  ! endpoint product-recommender: canary_size 50% of variant primary's 1 instance live now is 1 instance (rounded up), all of them; AWS allows at most 50% of the variant's instances for CanarySize\n    hint: a canary rollout shifts part of the fleet at a time: raise the variant to at least 2 instances first, or remove `rollout:` for this change (the update then replaces the fleet all at once) and add it back after\n"),
+        "{}",
+        out.stdout
+    );
+    // At 4, 50% is 2 instances: neither.
+    scale_to(&account, 4).await;
+    let out = run(&account, &["plan", v2.arg()]).code(0);
+    assert!(
+        !out.stdout.contains("warning:") && out.stdout.contains("shift 1: 50% of traffic to 2 instances"),
         "{}",
         out.stdout
     );

@@ -62,6 +62,7 @@ fn show_prints_the_saved_plan_as_plan_did_without_aws() {
         "targets": [],
         "prune": false,
         "raise_capacity": false,
+        "launch": {"provision_minutes": 2, "image_pull_minutes": 1, "model_load_minutes": 2},
         "signed": false,
         "variables": {},
     });
