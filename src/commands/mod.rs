@@ -403,11 +403,7 @@ fn simulate_again(
 /// The per-run choices of plan and apply: the launch stages always recorded (each not given at
 /// its assumed default), so a saved plan keeps the timeline it showed.
 fn plan_options(raise_capacity: bool, launch: &crate::cli::LaunchStageArgs) -> crate::plan::Options {
-    crate::plan::Options {
-        raise_capacity,
-        launch: Some(crate::plan::Launch::from_stages(launch.stages())),
-        provision_seconds: None,
-    }
+    crate::plan::Options { raise_capacity, launch: Some(crate::plan::Launch::from_stages(launch.stages())) }
 }
 
 fn counts(errors: usize, warnings: usize) -> String {

@@ -547,11 +547,6 @@ pub struct Options {
     /// Absent in plans saved without rollout timelines' stages: [`Launch::DEFAULT`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub launch: Option<Launch>,
-    /// Written by builds whose `--provision-minutes` was the whole launch (default 10 minutes):
-    /// read only so that such a saved plan is refused by name ([`saved`]) rather than as a
-    /// digest mismatch; never written.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provision_seconds: Option<u32>,
 }
 
 impl Options {

@@ -210,13 +210,6 @@ impl SavedPlan {
             None => return Err(unreadable("it has no format version".to_string())),
         }
         let mut saved: PlanFile = serde_json::from_value(value).map_err(|e| unreadable(e.to_string()))?;
-        if saved.plan.options.provision_seconds.is_some() {
-            // Its timelines assumed a whole launch of --provision-minutes (then 10 by default);
-            // today the flag is one of three stages: the same file would show another timeline.
-            return Err(unreadable(
-                "it was made by an earlier endpoint-scale whose --provision-minutes was the whole launch of a rollout's instances (now one of three launch stages); make the plan again".to_string(),
-            ));
-        }
         let digest = saved.plan.digest();
         if saved.digest != digest {
             return Err(unreadable(
@@ -425,7 +418,7 @@ mod tests {
     }
 
     #[test]
-    fn launch_stages_are_saved_and_a_whole_launch_of_an_earlier_build_is_refused() {
+    fn launch_stages_are_saved_and_repeated_by_plan_again() {
         let launch = crate::plan::Launch { provision_minutes: 4, image_pull_minutes: 1, model_load_minutes: 2 };
         let staged = SavedPlan { options: Options { launch: Some(launch), ..Options::default() }, ..saved() };
         assert_eq!(read(&staged.to_text(None), None), Ok(Some(staged.clone())));
@@ -433,11 +426,6 @@ mod tests {
         assert_eq!(
             staged.plan_again("x.plan").to_string(),
             "endpoint-scale plan s.yaml --target e --provision-minutes 4 --out x.plan"
-        );
-        let earlier = SavedPlan { options: Options { provision_seconds: Some(600), ..Options::default() }, ..saved() };
-        assert_eq!(
-            read(&earlier.to_text(None), None).unwrap_err(),
-            "x.plan is not a plan file endpoint-scale can read: it was made by an earlier endpoint-scale whose --provision-minutes was the whole launch of a rollout's instances (now one of three launch stages); make the plan again"
         );
     }
 
