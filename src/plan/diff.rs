@@ -265,6 +265,9 @@ pub fn diff_with(desired: &[Resource], live: &LiveState, options: &Options) -> P
                     ));
                 }
             }
+            if let Some(notice) = updated.and_then(|have| rollout::deferred(&plan, want.endpoint, have)) {
+                plan.deferred.push(notice);
+            }
         }
     }
     for stray in live.strays.values() {

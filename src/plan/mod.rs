@@ -528,6 +528,10 @@ pub struct Plan {
     pub unprotected: Vec<Notice>,
     /// The rollouts the plan's UpdateEndpoint steps run: what each will do, in time.
     pub rollouts: Vec<RolloutPlan>,
+    /// Endpoints whose spec changed only how their updates roll out (`rollout:` differs from
+    /// the LastDeploymentConfig AWS reports) while no update runs now: nothing is sent, the
+    /// settings take effect at the next update. Informational: not a change, not drift.
+    pub deferred: Vec<Notice>,
     /// The endpoints the run was limited to (`--target`), in spec order; empty when it covers
     /// the whole spec. Like Terraform's `-target`: the other endpoints were not read, so the
     /// plan says nothing about them, and every view says so.

@@ -18,6 +18,53 @@ use crate::live::{LiveAlarm, LiveEndpoint, LiveState};
 use crate::model::{timeline, Capacity, RollbackAlarm, Rollout, Strategy, Tags};
 use crate::resources::{AlarmResource, ConfigResource, EndpointResource, Resource};
 
+/// A note when the spec changes only how the endpoint's updates roll out: no UpdateEndpoint runs
+/// now, and the spec's `rollout:` differs from the LastDeploymentConfig AWS reports (the
+/// settings of the last update that had one). Nothing about it is sent before the next update,
+/// so the plan says so rather than "No changes." alone. Without a LastDeploymentConfig (no
+/// rollout has run yet) there is nothing to compare with, and nothing is said. Fields the spec
+/// leaves to AWS (the maximum execution time) are not compared, nor the alarms' order.
+pub(super) fn deferred(plan: &Plan, endpoint: &EndpointResource, have: &LiveEndpoint) -> Option<Notice> {
+    let last = have.desc.last_deployment.as_ref()?;
+    let updates =
+        plan.steps_of(&endpoint.name).is_some_and(|s| s.steps.iter().any(|s| matches!(s, Step::UpdateEndpoint { .. })));
+    if updates {
+        return None;
+    }
+    let notice = |message: String, hint: String| Some(Notice { endpoint: endpoint.name.clone(), message, hint });
+    // A spec that dropped `rollout:` says nothing: whether an update without DeploymentConfig
+    // clears LastDeploymentConfig is not documented, so the note could never go away.
+    let rollout = endpoint.rollout.as_ref()?;
+    let want = crate::resources::deployment_config(rollout);
+    let comparable = |config: &crate::resources::DeploymentConfig| {
+        let mut config = config.clone();
+        if rollout.max_execution_seconds.is_none() {
+            for policy in config.blue_green_update_policy.iter_mut() {
+                policy.maximum_execution_timeout_in_seconds = None;
+            }
+            for policy in config.rolling_update_policy.iter_mut() {
+                policy.maximum_execution_timeout_in_seconds = None;
+            }
+        }
+        if let Some(a) = config.auto_rollback_configuration.as_mut() {
+            a.alarms.sort_by(|x, y| x.alarm_name.cmp(&y.alarm_name));
+        }
+        config
+    };
+    if comparable(&want) == comparable(last) {
+        return None;
+    }
+    notice(
+        format!(
+            "endpoint {}: `rollout:` changed: the next update rolls out as {} (the last one rolled out as {})",
+            endpoint.name,
+            want.describe(),
+            last.describe()
+        ),
+        "nothing is sent now: rollout settings travel with UpdateEndpoint, so they take effect at the next change of the endpoint's config".to_string(),
+    )
+}
+
 /// The plan-time errors of an endpoint's rollout against live state, as notices with a fix.
 /// `have` is the live endpoint when the plan updates it (its config changes).
 pub(super) fn check(

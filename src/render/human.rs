@@ -54,6 +54,7 @@ pub fn render(plan: &Plan, ctx: &PlanContext<'_>, p: &Palette) -> String {
     );
     notices(&mut out, "Skipped: these endpoints cannot be changed now", &plan.skipped, p);
     notices(&mut out, "Blocked: the spec's rollout cannot update these endpoints as they are live", &plan.blocked, p);
+    notices(&mut out, "Rollouts: settings that take effect at the next update", &plan.deferred, p);
     if !plan.changes.iter().any(|c| c.action != Action::NoOp) {
         let alone = plan.conflicts.is_empty() && plan.skipped.is_empty() && plan.blocked.is_empty();
         if ctx.destroy {

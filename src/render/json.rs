@@ -74,6 +74,9 @@ pub fn document(plan: &Plan, ctx: &JsonContext<'_>) -> Value {
     });
     // Present only when the plan has them: rollouts are new in this format version's documents,
     // and plans without one read as before.
+    if !plan.deferred.is_empty() {
+        doc["deferred_rollouts"] = json!(plan.deferred);
+    }
     if !plan.blocked.is_empty() {
         doc["blocked"] = json!(plan.blocked);
     }

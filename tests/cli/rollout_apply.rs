@@ -276,6 +276,28 @@ async fn a_canary_rollout_succeeds_and_runs_the_phases_the_plan_showed() {
         .collect();
     assert_eq!(ran, planned_phases, "{history}");
     assert_eq!(planned(&account, &v2), Vec::<String>::new());
+
+    // A change of `rollout:` alone sends nothing: the plan says when it takes effect, and it is
+    // not drift.
+    let v3 = TempSpec::new("r.yaml", spec("v2", FOUR, &CANARY.replace("bake: 10m", "bake: 20m")));
+    let out = run(&account, &["plan", v3.arg()]).code(0);
+    assert_eq!(
+        out.stdout,
+        format!(
+            "Rollouts: settings that take effect at the next update
+  ! endpoint product-recommender: `rollout:` changed: the next update rolls out as blue/green canary of 1 instance, 1200 s bakes, rolled back by recommender-p99-latency, product-recommender-5xx (the last one rolled out as blue/green canary of 1 instance, 600 s bakes, rolled back by recommender-p99-latency, product-recommender-5xx)
+    hint: nothing is sent now: rollout settings travel with UpdateEndpoint, so they take effect at the next change of the endpoint's config
+
+No changes. The endpoints of project \"recommendations\" match the spec (account {}, region us-east-1).
+",
+            account.id
+        )
+    );
+    let doc: Value =
+        serde_json::from_str(&run(&account, &["plan", v3.arg(), "--output", "json"]).code(0).stdout).unwrap();
+    assert_eq!(doc["deferred_rollouts"][0]["endpoint"], ENDPOINT);
+    assert_eq!(planned(&account, &v3), Vec::<String>::new());
+    run(&account, &["diff", v3.arg()]).code(0);
 }
 
 #[tokio::test]
