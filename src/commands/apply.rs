@@ -170,6 +170,17 @@ async fn run_saved(
         let apply = CommandLine::new("apply").arg(path).aws(args).to_string();
         return Err(SavedPlanError::Variables { path: path.to_string(), differing: differing.join(", "), apply }.into());
     }
+    // --prune and --raise-capacity change the steps: given to a plan made without them, they
+    // would be ignored, and apply would do less than the command line says.
+    for (given, made_with, flag) in [
+        (run.prune, saved.prune, "--prune"),
+        (run.options.raise_capacity, saved.options.raise_capacity, "--raise-capacity"),
+    ] {
+        if given && !made_with {
+            let apply = CommandLine::new("apply").arg(path).aws(args).to_string();
+            return Err(SavedPlanError::Choice { path: path.to_string(), flag, apply }.into());
+        }
+    }
     if run.launch_given && run.options.launch() != saved.options.launch() {
         let l = saved.options.launch();
         let apply = CommandLine::new("apply").arg(path).aws(args).to_string();

@@ -60,6 +60,10 @@ pub enum SavedPlanError {
     )]
     Launch { path: String, saved: String, apply: String },
     #[error(
+        "the saved plan {path} was made without {flag}; nothing was changed. A saved plan runs with the choices it was made with: run `{apply}` without {flag}, or make the plan again with it"
+    )]
+    Choice { path: String, flag: &'static str, apply: String },
+    #[error(
         "the saved plan {path} was made against account {saved} (region {saved_region}), but these credentials and settings reach account {actual} (region {actual_region}); nothing was changed: use the credentials the plan was made with, or make a new plan"
     )]
     OtherAccount { path: String, saved: String, saved_region: String, actual: String, actual_region: String },

@@ -154,6 +154,17 @@ async fn a_saved_plan_keeps_the_launch_stages_it_was_made_with() {
         out.stderr
     );
     assert!(account.operations().iter().all(|o| is_read(o)), "{:?}", account.operations());
+    // So are choices that change the steps, given to a plan made without them.
+    for flag in ["--prune", "--raise-capacity"] {
+        let out = run(&account, &["apply", file, "--auto-approve", flag]).code(1);
+        let stderr = out.stderr.replace(&account.url, "URL");
+        assert!(
+            stderr.starts_with(&format!("error: the saved plan {file} was made without {flag}; nothing was changed. A saved plan runs with the choices it was made with: run `endpoint-scale apply {file}")),
+            "{stderr}"
+        );
+        assert!(stderr.contains(&format!("` without {flag}, or make the plan again with it\n")), "{stderr}");
+    }
+    assert!(account.operations().iter().all(|o| is_read(o)), "{:?}", account.operations());
     // The same stages, or none, apply the plan as saved.
     let out = run(&account, &["apply", file, "--auto-approve", "--image-pull-minutes", "3", "--poll-interval", "50ms"])
         .code(0);
