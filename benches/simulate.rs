@@ -63,6 +63,7 @@ fn recommend_one_core(c: &mut Criterion) {
         safety_factors: vec![0.3, 0.5, 0.7, 0.9],
         timezone: chrono_tz::America::New_York,
         timezone_name: "America/New_York".into(),
+        concurrency: None,
     };
     let peak = traffic.iter().copied().fold(0.0, f64::max);
     let candidates = recommend::candidates(&search, &prices, peak).unwrap();
@@ -73,7 +74,7 @@ fn recommend_one_core(c: &mut Criterion) {
     group.bench_function(format!("{} candidates on one core, 30 days each", candidates.len()), |b| {
         b.iter_batched(
             || (),
-            |_| pool.install(|| recommend::search(&search, &candidates, &traffic, start, &Params::default(), 5)),
+            |_| pool.install(|| recommend::search(&search, &candidates, &traffic, None, start, &Params::default(), 5)),
             BatchSize::SmallInput,
         )
     });
