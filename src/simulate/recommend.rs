@@ -788,6 +788,66 @@ mod tests {
         assert!(osc_scalings.oscillates, "{osc_scalings:?}");
     }
 
+    /// A search on concurrency: each type's concurrency scales by vCPUs from the load-tested
+    /// one, the concurrency target is the spec's recipe (x safety factor, 6 decimals), and the
+    /// engine runs it as simulate does (Little's law, the high-resolution alarm).
+    #[test]
+    fn concurrency_candidates_carry_the_targets_simulate_would_run() {
+        let search = Search {
+            max_rps_per_instance: 40.0,
+            tested_on: "ml.c5.xlarge".into(),
+            instance_types: vec!["ml.c5.xlarge".into(), "ml.c5.large".into()],
+            max_overload: 0.001,
+            safety_factors: vec![0.3, 0.7],
+            timezone: chrono_tz::UTC,
+            timezone_name: "UTC".into(),
+            concurrency: Some(ConcurrencySearch {
+                request_seconds: 0.3,
+                max_concurrency_per_instance: concurrency_of_rps(40.0, 0.3),
+            }),
+        };
+        assert_eq!(concurrency_of_rps(40.0, 0.3), 12.0);
+        let all = candidates(&search, &PriceTable::shipped(), 5000.0).unwrap();
+        for c in all.iter().filter(|c| !c.fixed_fleet) {
+            let max = if c.instance_type == "ml.c5.xlarge" { 12.0 } else { 6.0 };
+            assert_eq!(c.max_concurrency_per_instance, Some(max), "{c:?}");
+            let target = crate::model::concurrency_target(max, c.safety_factor);
+            assert_eq!(c.concurrency_target, Some(target));
+            assert_eq!(c.target, crate::simulate::concurrency_invocations(target, 0.3));
+            let scaling = variant_of(c, Vec::new()).scaling.unwrap();
+            assert!(scaling.high_resolution);
+        }
+        // Without it, the invocations recipe and the one-minute alarm.
+        let plain = Search { concurrency: None, ..search };
+        let c = &candidates(&plain, &PriceTable::shipped(), 5000.0).unwrap()[0];
+        assert_eq!((c.max_concurrency_per_instance, c.concurrency_target), (None, None));
+        assert_eq!(c.target, scaling_target(40.0, c.safety_factor));
+        assert!(!variant_of(c, Vec::new()).scaling.unwrap().high_resolution);
+    }
+
+    /// The written variant keeps the base's spelling of the metric and derives its target from
+    /// the candidate's concurrency.
+    #[test]
+    fn a_concurrency_winner_is_written_on_its_metric() {
+        let c = Candidate {
+            max_concurrency_per_instance: Some(12.0),
+            concurrency_target: Some(crate::model::concurrency_target(12.0, 0.6)),
+            business_hours_min: None,
+            month_start_min: None,
+            ..winner()
+        };
+        let text = fragment(&c, 40.0, "ml.c5.xlarge", "UTC");
+        assert!(
+            text.contains("    metric: concurrent_requests_per_model\n    target:\n      max_concurrency_per_instance: 12\n      safety_factor: 0.6\n"),
+            "{text}"
+        );
+        let spec = crate::spec::parse(&Source::new("s.yaml", &in_a_spec(&text))).unwrap();
+        let desired = crate::validate::validate(&spec).desired.expect("valid");
+        let scaling = desired.endpoints[0].variants[0].scaling.clone().expect("scaled");
+        assert_eq!(scaling.metric, crate::model::ScalingMetric::ConcurrentRequestsPerModel);
+        assert_eq!(Some(scaling.target_value), c.concurrency_target);
+    }
+
     /// The pruning relies on monotonicity; on a small search it must find what trying every
     /// candidate to the end finds: the same cheapest cost per instance type.
     #[test]

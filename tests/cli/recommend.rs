@@ -836,7 +836,10 @@ Write the spec with this change with --write FILE, then `diff examples/recommend
     let path = written.to_str().unwrap();
     args.extend(["--write".to_string(), path.to_string()]);
     let doc = json(&args, "2");
-    assert_eq!((doc["traffic_resolution_seconds"].as_u64(), doc["overload_counted_per_seconds"].as_u64()), (Some(10), Some(10)));
+    assert_eq!(
+        (doc["traffic_resolution_seconds"].as_u64(), doc["overload_counted_per_seconds"].as_u64()),
+        (Some(10), Some(10))
+    );
     let sim = simulate_json(&["simulate", "examples/recommender.yaml", "--traffic", ten, "--compare", path]);
     assert_eq!(sim["results"][1]["summary"], doc["recommendations"][0]["summary"]);
     assert_eq!(sim["results"][0]["summary"], doc["current"]["summary"]);
@@ -847,9 +850,10 @@ Write the spec with this change with --write FILE, then `diff examples/recommend
 /// before any search, saying why.
 #[test]
 fn a_variant_on_a_customized_metric_is_refused() {
-    let out = es(recommend_spec("examples/concurrency.yaml", &["--endpoint", "chat-embed", "--max-rps-per-instance", "5"]))
-        .run()
-        .code(1);
+    let out =
+        es(recommend_spec("examples/concurrency.yaml", &["--endpoint", "chat-embed", "--max-rps-per-instance", "5"]))
+            .run()
+            .code(1);
     assert_eq!(
         out.stderr,
         "error: variant chat-embed/main scales on /aws/sagemaker/Endpoints CPUUtilization (Average): the simulator cannot derive a customized metric (such as CPU or GPU utilisation) from request counts, so recommend searches policies on invocations per instance and on concurrent requests per model only; run recommend on a copy of the spec that scales this variant on one of them (`autoscaling.metric`, with `max_rps_per_instance` from a load test), knowing the real policy reacts differently\n"
