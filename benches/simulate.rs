@@ -78,6 +78,34 @@ fn recommend_one_core(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
+    // The same search on 10-second traffic (the same minutes split over their periods with
+    // spikes): every run counts overload per period, as simulate does.
+    let ten = traffic::generate(&Generator {
+        start,
+        days: 30,
+        resolution: traffic::Resolution::TenSeconds,
+        ..Generator::default()
+    });
+    let periods = ten.periods.clone().expect("10-second traffic");
+    group.bench_function(format!("{} candidates on one core, 30 days of 10-second traffic", candidates.len()), |b| {
+        b.iter_batched(
+            || (),
+            |_| {
+                pool.install(|| {
+                    recommend::search(
+                        &search,
+                        &candidates,
+                        &ten.per_minute,
+                        Some(&periods),
+                        start,
+                        &Params::default(),
+                        5,
+                    )
+                })
+            },
+            BatchSize::SmallInput,
+        )
+    });
     group.finish();
 }
 
