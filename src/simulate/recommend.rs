@@ -841,7 +841,7 @@ mod tests {
             text.contains("    metric: concurrent_requests_per_model\n    target:\n      max_concurrency_per_instance: 12\n      safety_factor: 0.6\n"),
             "{text}"
         );
-        let spec = crate::spec::parse(&Source::new("s.yaml", &in_a_spec(&text))).unwrap();
+        let spec = crate::spec::parse(&Source::new("s.yaml", in_a_spec(&text))).unwrap();
         let desired = crate::validate::validate(&spec).desired.expect("valid");
         let scaling = desired.endpoints[0].variants[0].scaling.clone().expect("scaled");
         assert_eq!(scaling.metric, crate::model::ScalingMetric::ConcurrentRequestsPerModel);
