@@ -63,6 +63,7 @@ fn recommend_one_core(c: &mut Criterion) {
         safety_factors: vec![0.3, 0.5, 0.7, 0.9],
         timezone: chrono_tz::America::New_York,
         timezone_name: "America/New_York".into(),
+        concurrency: None,
     };
     let peak = traffic.iter().copied().fold(0.0, f64::max);
     let candidates = recommend::candidates(&search, &prices, peak).unwrap();
@@ -73,7 +74,35 @@ fn recommend_one_core(c: &mut Criterion) {
     group.bench_function(format!("{} candidates on one core, 30 days each", candidates.len()), |b| {
         b.iter_batched(
             || (),
-            |_| pool.install(|| recommend::search(&search, &candidates, &traffic, start, &Params::default(), 5)),
+            |_| pool.install(|| recommend::search(&search, &candidates, &traffic, None, start, &Params::default(), 5)),
+            BatchSize::SmallInput,
+        )
+    });
+    // The same search on 10-second traffic (the same minutes split over their periods with
+    // spikes): every run counts overload per period, as simulate does.
+    let ten = traffic::generate(&Generator {
+        start,
+        days: 30,
+        resolution: traffic::Resolution::TenSeconds,
+        ..Generator::default()
+    });
+    let periods = ten.periods.clone().expect("10-second traffic");
+    group.bench_function(format!("{} candidates on one core, 30 days of 10-second traffic", candidates.len()), |b| {
+        b.iter_batched(
+            || (),
+            |_| {
+                pool.install(|| {
+                    recommend::search(
+                        &search,
+                        &candidates,
+                        &ten.per_minute,
+                        Some(&periods),
+                        start,
+                        &Params::default(),
+                        5,
+                    )
+                })
+            },
             BatchSize::SmallInput,
         )
     });

@@ -322,6 +322,9 @@ pub enum Command {
         vars: VarArgs,
         #[command(flatten)]
         model: ModelArgs,
+        /// For a spec variant scaling on concurrent requests per model.
+        #[command(flatten)]
+        concurrency: ConcurrencyArgs,
         /// How `--traffic cloudwatch` reaches AWS (with a spec).
         #[command(flatten)]
         aws: AwsReadArgs,

@@ -306,17 +306,18 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             output,
             vars,
             model,
+            concurrency,
             aws,
         } => {
-            // CloudWatch history is the spec's endpoint's: read it here, as simulate does.
-            let loaded = match (&spec, traffic == simulate::CLOUDWATCH) {
+            // CloudWatch history is the spec's endpoint's: read it here, as simulate does, with
+            // its ConcurrentRequestsPerModel (the request duration of a concurrency policy).
+            let (loaded, measured) = match (&spec, traffic == simulate::CLOUDWATCH) {
                 (Some(path), true) => {
-                    // Recommend searches invocations policies only: no concurrency to read.
                     let read = simulate::cloudwatch_traffic(
                         path,
                         endpoint.as_deref(),
                         days,
-                        false,
+                        true,
                         region.as_deref(),
                         &vars,
                         &aws,
@@ -326,11 +327,12 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
                     for note in &read.notes {
                         output::stderr(&format!("{note}\n"));
                     }
-                    (read.traffic, read.label)
+                    ((read.traffic, read.label), read.concurrency)
                 }
                 _ => {
-                    let (loaded, label) = simulate::load_traffic(&traffic)?;
-                    (simulate::window(loaded, days)?, label)
+                    let (loaded, label, measured) = simulate::load_traffic_measured(&traffic)?;
+                    let (loaded, measured) = simulate::window_measured(loaded, measured, days)?;
+                    ((loaded, label), measured)
                 }
             };
             simulate::recommend(
@@ -346,6 +348,8 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
                 write.as_deref(),
                 output,
                 &model,
+                &concurrency,
+                measured.as_ref(),
                 spec.as_deref().map(|path| simulate::SpecArgs {
                     path,
                     endpoint: endpoint.as_deref(),

@@ -331,6 +331,8 @@ pub fn recommend(
     write: Option<&Path>,
     format: OutputFormat,
     model: &ModelArgs,
+    concurrency: &ConcurrencyArgs,
+    measured_concurrency: Option<&Concurrency>,
     spec: Option<SpecArgs<'_>>,
 ) -> Result<Outcome, CliError> {
     // With a spec: the file, its model, and the spec as written (for the rewritten copy).
@@ -361,7 +363,10 @@ pub fn recommend(
             .map_err(|e| CliError::Simulation(format!("{}: {e}", source.name)))?,
         None => prices(None, region, prices_path)?,
     };
-    let params = params(model, None);
+    // The request duration as simulate takes it: --request-seconds, else measured from the
+    // traffic's concurrency (CloudWatch or an exported CSV's column).
+    let mut params = params(model, Some(concurrency));
+    let request_seconds_from = request_seconds(&mut params, &traffic, measured_concurrency);
     let sim = |e: current::CurrentError| CliError::Simulation(e.to_string());
     let subject = match (&loaded, &spec) {
         (Some((source, desired, raw, _)), Some(args)) => {
@@ -417,20 +422,50 @@ pub fn recommend(
     let tz = crate::schedule::parse_timezone(&timezone).map_err(|e| CliError::Simulation(e.message))?;
     let current = match &subject {
         Some(s) => Some(
-            current::simulate(s, &load_test, &table, &traffic.per_minute, traffic.start, &params, max_overload)
-                .map_err(sim)?,
+            current::simulate(
+                s,
+                &load_test,
+                &table,
+                &traffic.per_minute,
+                traffic.periods.as_deref(),
+                traffic.start,
+                &params,
+                max_overload,
+            )
+            .map_err(sim)?,
         ),
         None => None,
     };
     // The candidates take the variant's place: they serve its share of the endpoint's traffic
-    // (all of it for an only variant), as the current configuration does.
+    // (all of it for an only variant), as the current configuration does. 10-second traffic is
+    // shared period by period and added up to minutes exactly as simulate does, so the winner's
+    // figures are simulate's to the last bit.
     let share = current.as_ref().map_or(1.0, |c| c.traffic_share);
+    let shared_periods: Option<Vec<f64>> =
+        traffic.periods.as_ref().map(|periods| periods.iter().map(|t| t * share).collect());
     let shared: Vec<f64>;
-    let per_minute: &[f64] = if share == 1.0 {
-        &traffic.per_minute
-    } else {
-        shared = traffic.per_minute.iter().map(|t| t * share).collect();
-        &shared
+    let per_minute: &[f64] = match &shared_periods {
+        Some(periods) => {
+            shared = periods.chunks_exact(traffic::PERIODS_PER_MINUTE).map(traffic::minute_sum).collect();
+            &shared
+        }
+        None if share == 1.0 => &traffic.per_minute,
+        None => {
+            shared = traffic.per_minute.iter().map(|t| t * share).collect();
+            &shared
+        }
+    };
+    // A variant on concurrency: its candidates keep the metric (docs/simulation.md says why),
+    // with targets from the load-tested concurrency. `current::simulate` has checked that a
+    // request duration is known.
+    let mut concurrency_source = None;
+    let concurrency_search = match (&subject, params.request_seconds) {
+        (Some(s), Some(seconds)) if current::on_concurrency(s) => {
+            let (max, source) = current::concurrency_load_test(s, &load_test, seconds, &table).map_err(sim)?;
+            concurrency_source = Some(source);
+            Some(recommend::ConcurrencySearch { request_seconds: seconds, max_concurrency_per_instance: max })
+        }
+        _ => None,
     };
     let search = recommend::Search {
         max_rps_per_instance: load_test.max_rps_per_instance,
@@ -440,11 +475,13 @@ pub fn recommend(
         safety_factors,
         timezone: tz,
         timezone_name: timezone.clone(),
+        concurrency: concurrency_search,
     };
     let peak = per_minute.iter().copied().fold(0.0, f64::max);
     let candidates = recommend::candidates(&search, &table, peak).map_err(|e| CliError::Simulation(e.to_string()))?;
     let started = std::time::Instant::now();
-    let outcome = recommend::search(&search, &candidates, per_minute, traffic.start, &params, top);
+    let outcome =
+        recommend::search(&search, &candidates, per_minute, shared_periods.as_deref(), traffic.start, &params, top);
     let elapsed = started.elapsed();
     let winner = outcome.best.first();
     // With a spec: whether its configuration is already the best, else the winner as a change.
@@ -507,6 +544,10 @@ pub fn recommend(
         feasible: outcome.feasible,
         elapsed,
         threads: rayon::current_num_threads(),
+        params: &params,
+        request_seconds_from: search.concurrency.as_ref().and(request_seconds_from),
+        concurrency: search.concurrency.as_ref().zip(concurrency_source.as_deref()),
+        tested_on: &search.tested_on,
     };
     let capacity_note = capacity_note(&search, &origin);
     let text = match format {
@@ -575,14 +616,11 @@ fn describe(c: &recommend::Candidate) -> String {
     if c.fixed_fleet {
         return format!("{} fixed fleet of {}: burstable instances cannot be auto scaled", c.instance_type, c.min);
     }
-    let mut text = format!(
-        "{} min {} max {} target {} (x{})",
-        c.instance_type,
-        c.min,
-        c.max,
-        thousands(c.target),
-        c.safety_factor
-    );
+    let target = match c.concurrency_target {
+        Some(t) => format!("{} concurrent", render::simulation::trim(t)),
+        None => thousands(c.target),
+    };
+    let mut text = format!("{} min {} max {} target {target} (x{})", c.instance_type, c.min, c.max, c.safety_factor);
     if let Some(m) = c.business_hours_min {
         text.push_str(&format!(" weekday min {m}"));
     }

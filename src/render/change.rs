@@ -34,7 +34,7 @@ pub fn against_current(current: &Current, change: Option<&Change>, max_overload:
                 out.push_str(&format!("The current configuration has {over}, over the {budget} budget.\n"));
             }
             out.push('\n');
-            out.push_str(&fields(&c.fields));
+            out.push_str(&fields(&c.fields, c.target_unit));
             for caveat in &c.caveats {
                 out.push_str(&format!("  Note: {caveat}\n"));
             }
@@ -56,7 +56,7 @@ pub fn against_current(current: &Current, change: Option<&Change>, max_overload:
 }
 
 /// `~ key = before -> after`, `+ key = after`, `- key = before`, keys aligned.
-fn fields(fields: &[FieldChange]) -> String {
+fn fields(fields: &[FieldChange], target_unit: &str) -> String {
     let width = fields.iter().map(|f| f.field.chars().count()).max().unwrap_or(0);
     let mut out = String::new();
     for f in fields {
@@ -66,7 +66,7 @@ fn fields(fields: &[FieldChange]) -> String {
             "create" => ("+", show(&f.after)),
             _ => ("-", show(&f.before)),
         };
-        let unit = if f.field == "autoscaling.target" { " (invocations per instance per minute)" } else { "" };
+        let unit = if f.field == "autoscaling.target" { format!(" ({target_unit})") } else { String::new() };
         out.push_str(&format!("  {symbol} {:<width$} = {value}{unit}\n", f.field));
     }
     out

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::simulate::engine::Params;
 use crate::simulate::prices::{PriceTable, TableChoice, MARKS_LEGEND};
-use crate::simulate::recommend::Ranked;
+use crate::simulate::recommend::{ConcurrencySearch, Ranked};
 use crate::simulate::traffic::resolution_name;
 use crate::simulate::{Scalings, VariantResult, Verdict};
 
@@ -53,6 +53,14 @@ pub struct RecommendContext<'a> {
     pub feasible: usize,
     pub elapsed: Duration,
     pub threads: usize,
+    pub params: &'a Params,
+    /// Where the request duration of a concurrency search comes from (as [`Context`]).
+    pub request_seconds_from: Option<&'static str>,
+    /// A search on concurrent requests per model, with where its load-tested concurrency comes
+    /// from; none for invocations per instance.
+    pub concurrency: Option<(&'a ConcurrencySearch, &'a str)>,
+    /// The type capacity (and concurrency) scale from.
+    pub tested_on: &'a str,
 }
 
 /// `1234567.8` -> `1,234,568`.
@@ -227,10 +235,7 @@ fn concurrency_lines(
 ) -> String {
     let mut out = String::new();
     let seconds = params.request_seconds.unwrap_or(0.0);
-    let from = match from {
-        Some(REQUEST_SECONDS_MEASURED) => format!("measured from {REQUEST_SECONDS_MEASURED}"),
-        _ => "--request-seconds".to_string(),
-    };
+    let from = seconds_from(from);
     for r in results {
         let Some(target) = r.concurrency_target else { continue };
         out.push_str(&format!(
@@ -244,17 +249,55 @@ fn concurrency_lines(
         ));
     }
     if !out.is_empty() {
-        out.push_str(&format!(
-            "Assumed (AWS does not document the high-resolution alarm): it scales out after {} consecutive 10-second datapoints above the target (--hires-scale-out-periods), {}; it scales in like the one-minute policy ({} minutes below {:.0}% of the target).\n",
-            params.hires_scale_out_periods,
-            if resolution_seconds == 10 {
-                "each datapoint from one 10-second period of the traffic"
-            } else {
-                "each minute's traffic spread evenly over its six 10-second periods"
-            },
-            params.scale_in_datapoints,
-            params.scale_in_ratio * 100.0,
-        ));
+        out.push_str(&hires_line(params, resolution_seconds));
+    }
+    out
+}
+
+/// The high-resolution alarm as the engine assumes it, shared by simulate and recommend.
+fn hires_line(params: &Params, resolution_seconds: u32) -> String {
+    format!(
+        "Assumed (AWS does not document the high-resolution alarm): it scales out after {} consecutive 10-second datapoints above the target (--hires-scale-out-periods), {}; it scales in like the one-minute policy ({} minutes below {:.0}% of the target).\n",
+        params.hires_scale_out_periods,
+        if resolution_seconds == 10 {
+            "each datapoint from one 10-second period of the traffic"
+        } else {
+            "each minute's traffic spread evenly over its six 10-second periods"
+        },
+        params.scale_in_datapoints,
+        params.scale_in_ratio * 100.0,
+    )
+}
+
+/// Where `request_seconds_from` says the request duration comes from, in words.
+fn seconds_from(from: Option<&str>) -> String {
+    match from {
+        Some(REQUEST_SECONDS_MEASURED) => format!("measured from {REQUEST_SECONDS_MEASURED}"),
+        _ => "--request-seconds".to_string(),
+    }
+}
+
+/// What recommend's candidates scale on and how their overload is counted: the lines under its
+/// header.
+fn search_lines(ctx: &RecommendContext<'_>) -> String {
+    let mut out = String::new();
+    if ctx.resolution_seconds == 10 {
+        out.push_str("Requests over capacity are counted per 10-second period (a sixth of a minute's capacity each), as simulate counts them; scaling decisions and launches stay on whole minutes.\n");
+    }
+    match ctx.concurrency {
+        None => out.push_str(
+            "Candidates scale on invocations per instance: target = requests per second x safety factor x 60 (a minute).\n",
+        ),
+        Some((c, source)) => {
+            out.push_str(&format!(
+                "Candidates scale on concurrent requests per model, as the variant does: target = {} concurrent requests per {} instance ({source}; scaled by vCPUs on other types) x safety factor, run as invocations at {} s per request ({}; concurrency = requests per second x seconds per request).\n",
+                trim(c.max_concurrency_per_instance),
+                ctx.tested_on,
+                trim(c.request_seconds),
+                seconds_from(ctx.request_seconds_from),
+            ));
+            out.push_str(&hires_line(ctx.params, ctx.resolution_seconds));
+        }
     }
     out
 }
@@ -272,7 +315,7 @@ fn launch_line(params: &Params) -> String {
 }
 
 /// A number with at most three decimals, without trailing zeros: `4`, `0.25`, `533.333`.
-fn trim(x: f64) -> String {
+pub(crate) fn trim(x: f64) -> String {
     let text = format!("{x:.3}");
     text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
@@ -457,11 +500,10 @@ pub fn json(results: &[VariantResult], ctx: &Context<'_>) -> String {
 
 pub fn recommendations(best: &[Ranked], ctx: &RecommendContext<'_>, winner: Option<&str>) -> String {
     let used = [TableUse { table: ctx.prices, choice: ctx.price_choice, specs: Vec::new() }];
-    let resolution = match ctx.resolution_seconds {
-        10 => "10-second traffic added up to minutes (recommend counts overload per minute)",
-        _ => "1-minute traffic",
-    };
-    let mut out = header(ctx.start, ctx.minutes, ctx.traffic, resolution, None, &used);
+    let resolution = format!("{} traffic", resolution_name(ctx.resolution_seconds));
+    let mut out = header(ctx.start, ctx.minutes, ctx.traffic, &resolution, None, &used);
+    out.push_str(&search_lines(ctx));
+    out.push_str(&launch_line(ctx.params));
     let rate = ctx.evaluated as f64 / ctx.elapsed.as_secs_f64().max(1e-9);
     out.push_str(&format!(
         "Evaluated {} {} in {:.2} s on {} ({} per second); {} ran to the end within {} overload\n(runs that went over the overload budget were stopped there).\n\n",
@@ -478,7 +520,7 @@ pub fn recommendations(best: &[Ranked], ctx: &RecommendContext<'_>, winner: Opti
         "instance type".to_string(),
         "min".to_string(),
         "max".to_string(),
-        "target/min".to_string(),
+        if ctx.concurrency.is_some() { "concurrency target" } else { "target/min" }.to_string(),
         "weekday min".to_string(),
         "month-start min".to_string(),
         "cost".to_string(),
@@ -493,7 +535,10 @@ pub fn recommendations(best: &[Ranked], ctx: &RecommendContext<'_>, winner: Opti
             format!("{}{}", c.instance_type, c.price_provenance.mark()),
             c.min.to_string(),
             c.max.to_string(),
-            format!("{} (x{})", thousands(c.target), c.safety_factor),
+            match c.concurrency_target {
+                Some(t) => format!("{} (x{})", trim(t), c.safety_factor),
+                None => format!("{} (x{})", thousands(c.target), c.safety_factor),
+            },
             c.business_hours_min.map_or("-".to_string(), |m| m.to_string()),
             c.month_start_min.map_or("-".to_string(), |m| m.to_string()),
             money(r.summary.cost),
@@ -517,6 +562,15 @@ pub fn recommendations_json(best: &[Ranked], ctx: &RecommendContext<'_>) -> Stri
         "minutes": ctx.minutes,
         "traffic": ctx.traffic,
         "traffic_resolution_seconds": ctx.resolution_seconds,
+        "overload_counted_per_seconds": ctx.resolution_seconds,
+        "metric": if ctx.concurrency.is_some() { "concurrent_requests_per_model" } else { "invocations_per_instance" },
+        "concurrency": ctx.concurrency.map(|(c, source)| json!({
+            "max_concurrency_per_instance": c.max_concurrency_per_instance,
+            "max_concurrency_from": source,
+            "request_seconds": c.request_seconds,
+            "request_seconds_from": ctx.request_seconds_from,
+        })),
+        "params": ctx.params,
         "prices": PricesDoc::of(ctx.prices, ctx.price_choice, Vec::new()),
         "max_overload": ctx.max_overload,
         "evaluated": ctx.evaluated,

@@ -16,7 +16,7 @@ use super::prices::PriceTable;
 use super::recommend::{self, Ranked};
 use super::{limits, SimError, VariantResult, Verdict};
 use crate::diagnostic::Source;
-use crate::model::{Desired, EndpointModel, VariantModel, DEFAULT_SAFETY_FACTOR};
+use crate::model::{Desired, EndpointModel, ScalingMetric, VariantModel, DEFAULT_SAFETY_FACTOR};
 use crate::spec::{self, Pos, Spec, TargetSpec};
 
 /// Why the spec's variant cannot be the starting point.
@@ -71,9 +71,9 @@ pub fn subject<'a>(
 ) -> Result<Subject<'a>, CurrentError> {
     let e = super::endpoint_of(desired, endpoint)?;
     let v = super::variant_of(e, variant)?;
-    // The search simulates invocations-per-instance policies only: a variant on another metric
-    // would be compared with configurations of a policy it does not have.
-    if let Some(s) = v.scaling.as_ref().filter(|s| !s.metric.is_default()) {
+    // The search simulates policies on invocations per instance and on concurrent requests per
+    // model: a customized metric is a signal the simulator cannot derive from requests.
+    if let Some(s) = v.scaling.as_ref().filter(|s| matches!(s.metric, ScalingMetric::Customized(_))) {
         return Err(SimError::UnsearchedMetric {
             endpoint: e.name.clone(),
             variant: v.name.clone(),
@@ -166,6 +166,47 @@ pub fn load_test(
     })
 }
 
+/// Whether the variant scales on concurrent requests per model: the search then keeps that
+/// metric (docs/simulation.md, "recommend on a concurrency policy").
+pub fn on_concurrency(s: &Subject<'_>) -> bool {
+    s.variant.scaling.as_ref().is_some_and(|a| a.metric == ScalingMetric::ConcurrentRequestsPerModel)
+}
+
+/// The load-tested concurrency of one `load_test.tested_on` instance that the search derives
+/// concurrency targets from, and where it comes from: the variant's
+/// `autoscaling.target.max_concurrency_per_instance` (a load test of its own type, scaled by
+/// vCPUs if the requests per second were tested on another), else the load-tested requests per
+/// second x `request_seconds` (Little's law: the requests in flight at that rate).
+pub fn concurrency_load_test(
+    s: &Subject<'_>,
+    load_test: &LoadTest,
+    request_seconds: f64,
+    prices: &PriceTable,
+) -> Result<(f64, String), CurrentError> {
+    let variant = format!("{}/{}", s.endpoint.name, s.variant.name);
+    let Some(figure) = derived_target(s).and_then(|t| t.max_concurrency_per_instance.as_ref()) else {
+        let max = recommend::concurrency_of_rps(load_test.max_rps_per_instance, request_seconds);
+        return Ok((
+            max,
+            format!(
+                "max_rps_per_instance {} x {} s per request; variant {variant} states no `max_concurrency_per_instance`",
+                limits::number(load_test.max_rps_per_instance),
+                limits::number(request_seconds)
+            ),
+        ));
+    };
+    let at = format!("{}:{}:{}", s.spec_name, figure.span.line, figure.span.column);
+    let own_type = s.variant.instance_type.as_str();
+    let max = if load_test.tested_on == own_type {
+        figure.value
+    } else {
+        let own = prices.get(own_type).map_err(SimError::from)?.vcpus.max(1);
+        let tested = prices.get(&load_test.tested_on).map_err(SimError::from)?.vcpus;
+        (figure.value * f64::from(tested) / f64::from(own) * 1e6).round() / 1e6
+    };
+    Ok((max, format!("the spec's `autoscaling.target.max_concurrency_per_instance` of {variant} ({at})")))
+}
+
 /// The safety factor the variant's target is derived with, for the search to try too; `None`
 /// for a fixed variant or a target given directly.
 pub fn safety_factor(s: &Subject<'_>) -> Option<f64> {
@@ -211,14 +252,17 @@ pub struct Current {
     pub best: bool,
 }
 
-/// Simulates the variant as the spec has it on `traffic` (the endpoint's), with the capacity the
-/// spec states, or else the load test scaled by vCPUs to its type.
+/// Simulates the variant as the spec has it on `traffic` (the endpoint's per minute, with its
+/// 10-second `periods` when it has them), with the capacity the spec states, or else the load
+/// test scaled by vCPUs to its type; a concurrency policy as `simulate` runs it (Little's law at
+/// `params.request_seconds`, an error without one).
 #[allow(clippy::too_many_arguments)]
 pub fn simulate(
     s: &Subject<'_>,
     load_test: &LoadTest,
     prices: &PriceTable,
     traffic: &[f64],
+    periods: Option<&[f64]>,
     start: chrono::DateTime<chrono::Utc>,
     params: &Params,
     max_overload: f64,
@@ -231,12 +275,16 @@ pub fn simulate(
             load_test.max_rps_per_instance * f64::from(own) / f64::from(tested)
         }
     };
-    let prepared = super::prepare_variant(s.endpoint, s.variant, rps, prices, start, traffic.len() as u32)?;
+    let seconds = super::request_seconds_of(s.endpoint, s.variant, params.request_seconds)?;
+    let mut prepared = super::prepare_variant(s.endpoint, s.variant, rps, prices, start, traffic.len() as u32)?;
+    if let Some(seconds) = seconds {
+        super::on_concurrency(&mut prepared, seconds);
+    }
     if prepared.share <= 0.0 {
         return Err(CurrentError::NoTraffic { variant: format!("{}/{}", s.endpoint.name, s.variant.name) });
     }
     let traffic_share = prepared.share;
-    let result = super::simulate(s.spec_name, &[prepared], traffic, None, params, false).remove(0);
+    let result = super::simulate(s.spec_name, &[prepared], traffic, periods, params, false).remove(0);
     let summary = &result.summary;
     let overload_share =
         if summary.invocations > 0.0 { summary.overload_invocations / summary.invocations } else { 0.0 };
@@ -263,7 +311,8 @@ pub fn is_best(current: &Current, winner: &Ranked) -> bool {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FieldChange {
     /// The spec's key, `autoscaling.min`, or `autoscaling.schedules[NAME].min` for a scheduled
-    /// action's; `autoscaling.target` is the target value (invocations per instance per minute).
+    /// action's; `autoscaling.target` is the target value in the metric's unit (invocations per
+    /// instance per minute, or concurrent requests per model).
     pub field: String,
     /// `update`, `create` or `delete`, as the plan's JSON names actions.
     pub action: &'static str,
@@ -287,6 +336,9 @@ pub struct Change {
     /// The recommendation against the current spec over a 30-day month, as `simulate --compare`
     /// gives it.
     pub verdict: Verdict,
+    /// The unit of `autoscaling.target` in `fields`: the variant's metric's.
+    #[serde(skip)]
+    pub target_unit: &'static str,
     /// Whether the rewritten spec keeps every other line of the file as written (see
     /// `spec::write::replace_variant`).
     pub kept_layout: bool,
@@ -391,6 +443,11 @@ pub fn change(
         monthly_saving_share: (current.monthly_cost > 0.0).then(|| saving / current.monthly_cost),
         verdict,
         kept_layout: replaced.kept_layout,
+        target_unit: if on_concurrency(s) {
+            "concurrent requests per model"
+        } else {
+            "invocations per instance per minute"
+        },
         spec_text: replaced.text,
         pins_variables: replaced.pins_variables,
     })

@@ -329,6 +329,24 @@ pub fn run_within(invocations: &[f64], variant: &Variant, params: &Params, limit
     }
 }
 
+/// Like [`run_periods`], but gives up (`None`) as soon as `limits` are exceeded: `recommend`
+/// on 10-second traffic, counting overload per period as `simulate` does.
+pub fn run_periods_within(
+    invocations: &[f64],
+    periods: &[f64],
+    variant: &Variant,
+    params: &Params,
+    limits: Limits,
+) -> Option<Summary> {
+    let minutes = invocations.len().min(periods.len() / PERIODS_PER_MINUTE as usize);
+    let (invocations, periods) = (&invocations[..minutes], &periods[..minutes * PERIODS_PER_MINUTE as usize]);
+    if variant.burstable.is_some() {
+        run_inner::<true, false, true>(invocations, periods, variant, params, None, Some(limits))
+    } else {
+        run_inner::<false, false, true>(invocations, periods, variant, params, None, Some(limits))
+    }
+}
+
 // The hot loop of `recommend`: no division and no allocation per minute, the credit model
 // compiled out for non-burstable types (BURST = false) and the series for runs without one, and
 // the 10-second periods for per-minute traffic (TEN = false: the loop is the per-minute one).

@@ -50,7 +50,7 @@ pub enum SimError {
     )]
     NoRequestSeconds { endpoint: String, variant: String },
     #[error(
-        "variant {endpoint}/{variant} scales on {metric}: recommend searches invocations-per-instance policies only and would compare it with configurations of a policy it does not have; run recommend on a copy of the spec that scales this variant on `invocations_per_instance` (remove `autoscaling.metric`), and see what this policy does with `simulate` (a concurrency policy needs --request-seconds)"
+        "variant {endpoint}/{variant} scales on {metric}: the simulator cannot derive a customized metric (such as CPU or GPU utilisation) from request counts, so recommend searches policies on invocations per instance and on concurrent requests per model only; run recommend on a copy of the spec that scales this variant on one of them (`autoscaling.metric`, with `max_rps_per_instance` from a load test), knowing the real policy reacts differently"
     )]
     UnsearchedMetric { endpoint: String, variant: String, metric: String },
     #[error(transparent)]
@@ -119,38 +119,57 @@ pub fn prepare(
     e.variants
         .iter()
         .map(|v| {
-            // The engine models the one-minute invocations metric and the high-resolution
-            // concurrency metric; a customized metric scales on a signal it cannot derive.
-            let metric = v.scaling.as_ref().map(|s| &s.metric);
-            if let Some(m @ ScalingMetric::Customized(_)) = metric {
-                return Err(SimError::UnmodelledMetric {
-                    endpoint: e.name.clone(),
-                    variant: v.name.clone(),
-                    metric: m.describe(),
-                });
-            }
-            let concurrency = metric == Some(&ScalingMetric::ConcurrentRequestsPerModel);
-            let request_seconds = match (concurrency, request_seconds) {
-                (false, _) => None,
-                (true, Some(s)) => Some(s),
-                (true, None) => {
-                    return Err(SimError::NoRequestSeconds { endpoint: e.name.clone(), variant: v.name.clone() })
-                }
-            };
+            let seconds = request_seconds_of(e, v, request_seconds)?;
             let rps = v
                 .max_rps_per_instance
                 .ok_or_else(|| SimError::NoCapacity { endpoint: e.name.clone(), variant: v.name.clone() })?;
             let mut prepared = prepare_variant(e, v, rps, prices, start, minutes)?;
-            if let (Some(seconds), Some(scaling)) = (request_seconds, prepared.model.scaling.as_mut()) {
-                // Little's law: C concurrent requests per instance are C / seconds requests per
-                // second, C x 60 / seconds invocations per instance per minute.
-                prepared.concurrency_target = Some(scaling.target);
-                scaling.target = scaling.target * 60.0 / seconds;
-                scaling.high_resolution = true;
+            if let Some(seconds) = seconds {
+                on_concurrency(&mut prepared, seconds);
             }
             Ok(prepared)
         })
         .collect()
+}
+
+/// The request duration `v`'s policy is simulated with: none for invocations per instance (or a
+/// fixed fleet), `request_seconds` for concurrent requests per model (an error without one), and
+/// a customized metric refused: the engine models the one-minute invocations metric and the
+/// high-resolution concurrency metric, and cannot derive a customized signal (CPU or GPU
+/// utilisation, say) from requests. Shared by `simulate` and `recommend SPEC`.
+pub fn request_seconds_of(
+    e: &EndpointModel,
+    v: &VariantModel,
+    request_seconds: Option<f64>,
+) -> Result<Option<f64>, SimError> {
+    match v.scaling.as_ref().map(|s| &s.metric) {
+        Some(m @ ScalingMetric::Customized(_)) => {
+            Err(SimError::UnmodelledMetric { endpoint: e.name.clone(), variant: v.name.clone(), metric: m.describe() })
+        }
+        Some(ScalingMetric::ConcurrentRequestsPerModel) => request_seconds
+            .map(Some)
+            .ok_or_else(|| SimError::NoRequestSeconds { endpoint: e.name.clone(), variant: v.name.clone() }),
+        _ => Ok(None),
+    }
+}
+
+/// A variant prepared with its concurrency target (concurrent requests per instance) as the
+/// engine's target: by Little's law, C concurrent requests per instance are C / seconds requests
+/// per second, C x 60 / seconds invocations per instance per minute; its scale-out alarm is the
+/// high-resolution one.
+pub fn on_concurrency(prepared: &mut Prepared, seconds: f64) {
+    if let Some(scaling) = prepared.model.scaling.as_mut() {
+        prepared.concurrency_target = Some(scaling.target);
+        scaling.target = concurrency_invocations(scaling.target, seconds);
+        scaling.high_resolution = true;
+    }
+}
+
+/// Invocations per instance per minute that make `concurrency` concurrent requests per instance
+/// at `seconds` per request (Little's law); one expression for simulate and recommend, so both
+/// run the same target to the last bit.
+pub fn concurrency_invocations(concurrency: f64, seconds: f64) -> f64 {
+    concurrency * 60.0 / seconds
 }
 
 /// One variant of `e` as an engine input, each instance serving `rps` requests per second.

@@ -13,10 +13,13 @@ use super::engine::{self, Params, ScheduledEvent, Summary};
 use super::limits;
 use super::prices::{PriceError, PriceTable, Provenance};
 use super::Scalings;
-use crate::model::{scaling_target, ScheduleModel};
+use crate::model::{concurrency_target, scaling_target, ScheduleModel};
 use crate::schedule::Schedule;
 use crate::spec::write::Document;
-use crate::spec::{AutoScaling, Pos, ScheduledAction, Target, TargetSpec, Variant};
+use crate::spec::{AutoScaling, MetricSpec, Pos, ScheduledAction, Target, TargetSpec, Variant};
+
+/// The spec's name of the concurrency metric.
+const CONCURRENCY_METRIC: &str = "concurrent_requests_per_model";
 
 /// The search space and the budget.
 #[derive(Debug, Clone)]
@@ -32,6 +35,29 @@ pub struct Search {
     /// Time zone of the weekday business hours and the month start.
     pub timezone: chrono_tz::Tz,
     pub timezone_name: String,
+    /// Set when the candidates scale on concurrent requests per model (the variant of `recommend
+    /// SPEC` does); else they scale on invocations per instance.
+    pub concurrency: Option<ConcurrencySearch>,
+}
+
+/// A search on concurrent requests per model: the candidates keep the variant's metric, with a
+/// concurrency target derived as the spec derives one (`max_concurrency_per_instance` x safety
+/// factor) and simulated as `simulate` simulates it (Little's law at `request_seconds`, the
+/// high-resolution scale-out alarm).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConcurrencySearch {
+    /// Mean seconds one request takes.
+    pub request_seconds: f64,
+    /// Concurrent requests one instance of `Search::tested_on` serves at its limit; other types
+    /// scale by vCPUs, as requests per second do.
+    pub max_concurrency_per_instance: f64,
+}
+
+/// The load-tested concurrency of one instance when only its requests per second are known:
+/// at its limit an instance holds max RPS x seconds per request requests in flight (Little's
+/// law), to 6 decimals as the spec's targets are.
+pub fn concurrency_of_rps(max_rps_per_instance: f64, request_seconds: f64) -> f64 {
+    (max_rps_per_instance * request_seconds * 1e6).round() / 1e6
 }
 
 /// One configuration tried.
@@ -46,8 +72,15 @@ pub struct Candidate {
     pub min: u32,
     pub max: u32,
     pub safety_factor: f64,
-    /// Invocations per instance per minute.
+    /// Invocations per instance per minute (for a concurrency policy, the invocations that make
+    /// its concurrency target, as the engine runs it).
     pub target: f64,
+    /// On concurrent requests per model: the candidate type's load-tested concurrency per
+    /// instance and the concurrency target derived from it (x `safety_factor`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_concurrency_per_instance: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub concurrency_target: Option<f64>,
     /// Minimum raised for weekday business hours (07:30-18:00), if any.
     pub business_hours_min: Option<u32>,
     /// Minimum raised for the first two days of the month (07:45-18:00), if any.
@@ -191,9 +224,30 @@ pub fn candidates(
             max: 1,
             safety_factor: 0.0,
             target: 0.0,
+            max_concurrency_per_instance: None,
+            concurrency_target: None,
             business_hours_min: None,
             month_start_min: None,
             fixed_fleet: false,
+        };
+        // On concurrency: this type's concurrency per instance, the load test's on its own type
+        // and scaled by vCPUs on the others (as capacity is), to 6 decimals.
+        let concurrency = search.concurrency.as_ref().map(|c| {
+            let max = if *t == search.tested_on {
+                c.max_concurrency_per_instance
+            } else {
+                (c.max_concurrency_per_instance * f64::from(price.vcpus) / f64::from(reference) * 1e6).round() / 1e6
+            };
+            (max, c.request_seconds)
+        });
+        // The target of a safety factor, in the engine's invocations per instance per minute,
+        // with the concurrency target it stands for.
+        let target = |sf: f64| match concurrency {
+            Some((max, seconds)) => {
+                let c = concurrency_target(max, sf);
+                (super::concurrency_invocations(c, seconds), Some(max), Some(c))
+            }
+            None => (scaling_target(rps, sf), None, None),
         };
         if engine::burstable(t).is_some() {
             // AWS refuses to register a burstable variant as a scalable target (SageMaker guide,
@@ -209,6 +263,7 @@ pub fn candidates(
         for min in 1..=need.min(3) {
             for &max in maxes.iter().filter(|m| **m >= min) {
                 for &sf in &search.safety_factors {
+                    let (target, max_concurrency_per_instance, concurrency_target) = target(sf);
                     let raised: Vec<Option<u32>> =
                         std::iter::once(None).chain((min + 1..=max.min(need + 1)).map(Some)).collect();
                     for &business in &raised {
@@ -221,7 +276,9 @@ pub fn candidates(
                                     min,
                                     max,
                                     safety_factor: sf,
-                                    target: scaling_target(rps, sf),
+                                    target,
+                                    max_concurrency_per_instance,
+                                    concurrency_target,
                                     business_hours_min: business,
                                     month_start_min: month,
                                     ..base.clone()
@@ -273,7 +330,7 @@ pub fn variant_of(c: &Candidate, events: Vec<ScheduledEvent>) -> engine::Variant
             scale_in_cooldown_minutes: 5,
             scale_out_cooldown_minutes: 5,
             disable_scale_in: false,
-            high_resolution: false,
+            high_resolution: c.concurrency_target.is_some(),
             events,
         }),
     }
@@ -324,6 +381,11 @@ struct Settled {
 /// each instance type within the overload budget, best first in the order of [`rank`] (at most
 /// `top`), and the cost/overload frontier of the runs that finished.
 ///
+/// With `periods` (10-second traffic, `traffic` holding their per-minute sums), every run counts
+/// overload per 10-second period and a concurrency policy's alarm sees each period, exactly as
+/// `simulate` runs the same configuration: the figures reported are the ones simulate gives.
+/// Overload per period is never less than per minute, so the pruning below holds unchanged.
+///
 /// A candidate is skipped when it has at least the levers of a run within budget in its group
 /// (it cannot be cheaper) or at most those of a run over budget (it cannot be within it); a run
 /// stops as soon as its overload exceeds the budget. The result is the same for any number of
@@ -333,6 +395,7 @@ pub fn search(
     search: &Search,
     candidates: &[Candidate],
     traffic: &[f64],
+    periods: Option<&[f64]>,
     start: DateTime<Utc>,
     params: &Params,
     top: usize,
@@ -399,7 +462,11 @@ pub fn search(
                 // needs to know which side of the boundary each run is on.
                 let limits = engine::Limits { max_overload: budget, max_instance_minutes: u64::MAX };
                 // None: stopped as soon as the overload went over the budget.
-                match engine::run_within(traffic, &variant, params, limits) {
+                let run = match periods {
+                    Some(periods) => engine::run_periods_within(traffic, periods, &variant, params, limits),
+                    None => engine::run_within(traffic, &variant, params, limits),
+                };
+                match run {
                     Some(summary) => {
                         // A run settles those with at least its levers: the least ones most.
                         keep_extreme(&mut b.feasible, l, |x, y| at_least(y, x));
@@ -464,6 +531,9 @@ pub fn caveats(c: &Candidate, max_rps_reference: f64, tested_on: &str) -> Vec<St
 /// with the candidate's instance type, count, capacity figure and scaling. Its schedules follow
 /// the search's templates in `timezone`; its cooldowns are the 5 minutes the engine ran it with
 /// (`variant_of`), said rather than left to the default, so the spec simulates as ranked.
+///
+/// A candidate on concurrency keeps the metric as `base` spells it, with its target derived from
+/// `max_concurrency_per_instance` as the spec derives one.
 pub fn recommended_variant(c: &Candidate, base: Variant, rps: f64, timezone: &str) -> Variant {
     let schedule = |name: &str, expr: &str, min: u32| ScheduledAction {
         name: Pos::new(name.to_string()),
@@ -484,6 +554,12 @@ pub fn recommended_variant(c: &Candidate, base: Variant, rps: f64, timezone: &st
         schedules.push(schedule("month-start-end", MONTH_LOWER, c.min));
     }
     let cooldown = || Some(Pos::new("5m".to_string()));
+    let metric = c.max_concurrency_per_instance.map(|_| {
+        base.autoscaling
+            .as_ref()
+            .and_then(|a| a.metric.clone())
+            .unwrap_or_else(|| Pos::new(MetricSpec::Named(CONCURRENCY_METRIC.to_string())))
+    });
     Variant {
         instance_type: Pos::new(c.instance_type.clone()),
         initial_instance_count: Some(Pos::new(c.min)),
@@ -491,8 +567,9 @@ pub fn recommended_variant(c: &Candidate, base: Variant, rps: f64, timezone: &st
         autoscaling: (!c.fixed_fleet).then(|| AutoScaling {
             min: Pos::new(c.min),
             max: Pos::new(c.max),
-            metric: None,
+            metric,
             target: Some(Pos::new(TargetSpec::Derived(Target {
+                max_concurrency_per_instance: c.max_concurrency_per_instance.map(Pos::new),
                 safety_factor: Some(Pos::new(c.safety_factor)),
                 ..Target::default()
             }))),
@@ -542,6 +619,8 @@ mod tests {
             max: 4,
             safety_factor: 0.6,
             target: scaling_target(40.0, 0.6),
+            max_concurrency_per_instance: None,
+            concurrency_target: None,
             business_hours_min: Some(2),
             month_start_min: Some(3),
             fixed_fleet: false,
@@ -666,6 +745,8 @@ mod tests {
             max: 3,
             safety_factor: 0.5,
             target: scaling_target(20.0, 0.5),
+            max_concurrency_per_instance: None,
+            concurrency_target: None,
             business_hours_min: None,
             month_start_min: None,
             fixed_fleet: false,
@@ -681,9 +762,10 @@ mod tests {
             safety_factors: vec![0.5, 0.6],
             timezone: chrono_tz::UTC,
             timezone_name: "UTC".into(),
+            concurrency: None,
         };
         let params = Params::default();
-        let outcome = super::search(&search, &[oscillating.clone(), stable.clone()], &traffic, start, &params, 5);
+        let outcome = super::search(&search, &[oscillating.clone(), stable.clone()], &traffic, None, start, &params, 5);
         assert_eq!(outcome.evaluated, 2);
         assert_eq!(outcome.best.len(), 1);
         let best = &outcome.best[0];
@@ -706,6 +788,66 @@ mod tests {
         assert!(osc_scalings.oscillates, "{osc_scalings:?}");
     }
 
+    /// A search on concurrency: each type's concurrency scales by vCPUs from the load-tested
+    /// one, the concurrency target is the spec's recipe (x safety factor, 6 decimals), and the
+    /// engine runs it as simulate does (Little's law, the high-resolution alarm).
+    #[test]
+    fn concurrency_candidates_carry_the_targets_simulate_would_run() {
+        let search = Search {
+            max_rps_per_instance: 40.0,
+            tested_on: "ml.c5.xlarge".into(),
+            instance_types: vec!["ml.c5.xlarge".into(), "ml.c5.large".into()],
+            max_overload: 0.001,
+            safety_factors: vec![0.3, 0.7],
+            timezone: chrono_tz::UTC,
+            timezone_name: "UTC".into(),
+            concurrency: Some(ConcurrencySearch {
+                request_seconds: 0.3,
+                max_concurrency_per_instance: concurrency_of_rps(40.0, 0.3),
+            }),
+        };
+        assert_eq!(concurrency_of_rps(40.0, 0.3), 12.0);
+        let all = candidates(&search, &PriceTable::shipped(), 5000.0).unwrap();
+        for c in all.iter().filter(|c| !c.fixed_fleet) {
+            let max = if c.instance_type == "ml.c5.xlarge" { 12.0 } else { 6.0 };
+            assert_eq!(c.max_concurrency_per_instance, Some(max), "{c:?}");
+            let target = crate::model::concurrency_target(max, c.safety_factor);
+            assert_eq!(c.concurrency_target, Some(target));
+            assert_eq!(c.target, crate::simulate::concurrency_invocations(target, 0.3));
+            let scaling = variant_of(c, Vec::new()).scaling.unwrap();
+            assert!(scaling.high_resolution);
+        }
+        // Without it, the invocations recipe and the one-minute alarm.
+        let plain = Search { concurrency: None, ..search };
+        let c = &candidates(&plain, &PriceTable::shipped(), 5000.0).unwrap()[0];
+        assert_eq!((c.max_concurrency_per_instance, c.concurrency_target), (None, None));
+        assert_eq!(c.target, scaling_target(40.0, c.safety_factor));
+        assert!(!variant_of(c, Vec::new()).scaling.unwrap().high_resolution);
+    }
+
+    /// The written variant keeps the base's spelling of the metric and derives its target from
+    /// the candidate's concurrency.
+    #[test]
+    fn a_concurrency_winner_is_written_on_its_metric() {
+        let c = Candidate {
+            max_concurrency_per_instance: Some(12.0),
+            concurrency_target: Some(crate::model::concurrency_target(12.0, 0.6)),
+            business_hours_min: None,
+            month_start_min: None,
+            ..winner()
+        };
+        let text = fragment(&c, 40.0, "ml.c5.xlarge", "UTC");
+        assert!(
+            text.contains("    metric: concurrent_requests_per_model\n    target:\n      max_concurrency_per_instance: 12\n      safety_factor: 0.6\n"),
+            "{text}"
+        );
+        let spec = crate::spec::parse(&Source::new("s.yaml", in_a_spec(&text))).unwrap();
+        let desired = crate::validate::validate(&spec).desired.expect("valid");
+        let scaling = desired.endpoints[0].variants[0].scaling.clone().expect("scaled");
+        assert_eq!(scaling.metric, crate::model::ScalingMetric::ConcurrentRequestsPerModel);
+        assert_eq!(Some(scaling.target_value), c.concurrency_target);
+    }
+
     /// The pruning relies on monotonicity; on a small search it must find what trying every
     /// candidate to the end finds: the same cheapest cost per instance type.
     #[test]
@@ -720,12 +862,13 @@ mod tests {
             safety_factors: vec![0.4, 0.6, 0.8],
             timezone: chrono_tz::America::New_York,
             timezone_name: "America/New_York".into(),
+            concurrency: None,
         };
         let prices = PriceTable::shipped();
         let peak = traffic.per_minute.iter().copied().fold(0.0, f64::max);
         let all = candidates(&search, &prices, peak).unwrap();
         let params = Params::default();
-        let outcome = super::search(&search, &all, &traffic.per_minute, traffic.start, &params, 5);
+        let outcome = super::search(&search, &all, &traffic.per_minute, None, traffic.start, &params, 5);
         let minutes = traffic.per_minute.len() as u32;
         let business = (
             fires(BUSINESS_RAISE, &search, traffic.start, minutes),

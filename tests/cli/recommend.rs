@@ -57,6 +57,7 @@ fn recommend_spec_reports_the_winner_as_a_change_to_the_current_variant() {
         "Simulated 7.0 days, 2026-11-01 00:00 UTC to 2026-11-08 00:00 UTC, of 1-minute traffic: synthetic (seed 3)
 Prices: us-east-1 USD per instance-hour, shipped table of 2026-11-30
 Marks: * third-party price (copied from a public source that quotes the AWS Price List), ~ estimate (derived; see `endpoint-scale prices show`); unmarked prices are official (read from the AWS Price List).
+Candidates scale on invocations per instance: target = requests per second x safety factor x 60 (a minute).
 Evaluated 422 configurations in (time); 75 ran to the end within 0.25% overload
 (runs that went over the overload budget were stopped there).
 
@@ -449,7 +450,7 @@ fn recommend_spec_prices_from_the_spec_region_as_simulate_does() {
     // header says so as simulate's does.
     let out = es(args(&[])).run().code(0);
     assert!(
-        out.stdout.starts_with("Simulated 1.0 days, 2026-11-01 00:00 UTC to 2026-11-02 00:00 UTC, of 1-minute traffic: synthetic (seed 1)\nPrices: eu-west-1 USD per instance-hour, shipped table of 2026-11-30\nMarks: * third-party price (copied from a public source that quotes the AWS Price List), ~ estimate (derived; see `endpoint-scale prices show`); unmarked prices are official (read from the AWS Price List).\nEvaluated "),
+        out.stdout.starts_with("Simulated 1.0 days, 2026-11-01 00:00 UTC to 2026-11-02 00:00 UTC, of 1-minute traffic: synthetic (seed 1)\nPrices: eu-west-1 USD per instance-hour, shipped table of 2026-11-30\nMarks: * third-party price (copied from a public source that quotes the AWS Price List), ~ estimate (derived; see `endpoint-scale prices show`); unmarked prices are official (read from the AWS Price List).\nCandidates scale on invocations per instance: target = requests per second x safety factor x 60 (a minute).\nEvaluated "),
         "{}",
         out.stdout
     );
@@ -649,19 +650,213 @@ fn variable_values_belong_to_a_spec() {
     );
 }
 
-/// recommend searches invocations-per-instance policies only, so a variant scaling on another
-/// metric is refused before any search, pointing at simulate.
+/// A variant scaling on concurrent requests per model: its load-tested concurrency is 40
+/// requests per second x 0.5 s per request.
+const CONCURRENCY_SPEC: &str = r#"version: 1
+project: chat
+region: us-east-1
+endpoints:
+  - name: chat
+    model: {existing: chat-llm}
+    variants:
+      - name: main
+        instance_type: ml.c5.xlarge
+        initial_instance_count: 2
+        max_rps_per_instance: 40
+        autoscaling:
+          min: 2
+          max: 10
+          metric: concurrent_requests_per_model
+          target:
+            max_concurrency_per_instance: 20   # 40 requests per second x 0.5 s each
+            safety_factor: 0.5
+"#;
+
+/// A concurrency variant is searched on its own metric: concurrency targets from its
+/// `max_concurrency_per_instance` x the safety factors, run through Little's law at
+/// --request-seconds with the high-resolution alarm, as simulate runs them; the output says so.
 #[test]
-fn a_variant_on_another_scaling_metric_is_refused() {
-    let out = es(recommend_spec(
-        "examples/concurrency.yaml",
-        &["--endpoint", "chat-generate", "--max-rps-per-instance", "5"],
-    ))
-    .run()
-    .code(1);
+fn a_concurrency_variant_is_searched_on_its_own_metric() {
+    let spec = TempSpec::new("SPEC.yaml", CONCURRENCY_SPEC);
+    let out = es(recommend_spec(spec.arg(), &["--request-seconds", "0.5"])).run().code(0);
+    assert_eq!(out.stderr, "");
+    assert_eq!(
+        without_timing(&out.stdout).replace(spec.arg(), "SPEC.yaml"),
+        r#"Simulated 7.0 days, 2026-11-01 00:00 UTC to 2026-11-08 00:00 UTC, of 1-minute traffic: synthetic (seed 3)
+Prices: us-east-1 USD per instance-hour, shipped table of 2026-11-30
+Marks: * third-party price (copied from a public source that quotes the AWS Price List), ~ estimate (derived; see `endpoint-scale prices show`); unmarked prices are official (read from the AWS Price List).
+Candidates scale on concurrent requests per model, as the variant does: target = 20 concurrent requests per ml.c5.xlarge instance (the spec's `autoscaling.target.max_concurrency_per_instance` of chat/main (SPEC.yaml:17:43); scaled by vCPUs on other types) x safety factor, run as invocations at 0.5 s per request (--request-seconds; concurrency = requests per second x seconds per request).
+Assumed (AWS does not document the high-resolution alarm): it scales out after 3 consecutive 10-second datapoints above the target (--hires-scale-out-periods), each minute's traffic spread evenly over its six 10-second periods; it scales in like the one-minute policy (15 minutes below 90% of the target).
+Evaluated 205 configurations in (time); 70 ran to the end within 0.25% overload
+(runs that went over the overload budget were stopped there).
+
+rank  instance type  min  max  concurrency target  weekday min  month-start min    cost  instance-h  peak  overload
+1     ml.c5.xlarge~    1    7           18 (x0.9)            3                4  $67.37       330.2     7     0.24%
+2     ml.c5.large~     3   13            8 (x0.8)            -                -  $68.41       670.7    13     0.24%
+
+Capacity per instance scaled by vCPUs from ml.c5.xlarge (the spec's `max_rps_per_instance` of chat/main (SPEC.yaml:11:31)): 40 requests per second each; load-test the winner.
+Searched 7,119 configurations: simulated 205, the other 6,914 settled by the bounds without a run.
+
+Cost/overload frontier (each less overloaded than every cheaper one):
+  $67.37   0.24%  ml.c5.xlarge min 1 max 7 target 18 concurrent (x0.9) weekday min 3 month-start min 4
+  $68.41   0.24%  ml.c5.large min 3 max 13 target 8 concurrent (x0.8)
+  $72.36   0.21%  ml.c5.large min 1 max 13 target 6 concurrent (x0.6) month-start min 3
+  $78.59   0.18%  ml.c5.xlarge min 1 max 7 target 12 concurrent (x0.6)
+
+Warning: rank 2 (ml.c5.large min 3 max 13 target 8 concurrent (x0.8)) oscillates: it scales out 16.3 and in 11.4 times a day on average (worst day: 29 out, 19 in), more than the 24 scaling events a day taken as oscillation. Likely causes, and the knob for each: the traffic per instance sits near the target (960 invocations per instance per minute), so its noise crosses the scale-out and scale-in levels: change `target` (or `safety_factor`) so the usual level is clear of both; the scale-in cooldown (5 min) may be too short to ride out dips: lengthen `scale_in_cooldown`; the minimum (3) may be below the usual traffic's need: raise `min`, or raise it for the busy hours with a schedule.
+
+Against the current spec (SPEC.yaml, chat/main), on the same traffic:
+
+  ~ initial_instance_count                               = 2 -> 1
+  ~ autoscaling.min                                      = 2 -> 1
+  ~ autoscaling.max                                      = 10 -> 7
+  ~ autoscaling.target                                   = 10 -> 18 (concurrent requests per model)
+  + autoscaling.schedules[business-hours-start].schedule = cron(30 7 ? * MON-FRI *)
+  + autoscaling.schedules[business-hours-start].timezone = America/New_York
+  + autoscaling.schedules[business-hours-start].min      = 3
+  + autoscaling.schedules[business-hours-end].schedule   = cron(0 18 ? * MON-FRI *)
+  + autoscaling.schedules[business-hours-end].timezone   = America/New_York
+  + autoscaling.schedules[business-hours-end].min        = 1
+  + autoscaling.schedules[month-start-peak].schedule     = cron(45 7 1,2 * ? *)
+  + autoscaling.schedules[month-start-peak].timezone     = America/New_York
+  + autoscaling.schedules[month-start-peak].min          = 4
+  + autoscaling.schedules[month-start-end].schedule      = cron(0 18 1,2 * ? *)
+  + autoscaling.schedules[month-start-end].timezone      = America/New_York
+  + autoscaling.schedules[month-start-end].min           = 1
+
+Per month (30 days): $432.58 now, $288.72 recommended: saves $143.86 a month (33.3%).
+The recommended configuration costs 33.3% less than the current spec ($288.72 vs $432.58) and turns away 2.3 times as many requests (0.24% vs 0.10% of invocations over capacity).
+
+Warning: SPEC.yaml chat/main oscillates: it scales out 14.7 and in 12.1 times a day on average (worst day: 26 out, 21 in), more than the 24 scaling events a day taken as oscillation. Likely causes, and the knob for each: the traffic per instance sits near the target (1,200 invocations per instance per minute), so its noise crosses the scale-out and scale-in levels: change `target` (or `safety_factor`) so the usual level is clear of both; the scale-in cooldown (5 min) may be too short to ride out dips: lengthen `scale_in_cooldown`; the minimum (2) may be below the usual traffic's need: raise `min`, or raise it for the busy hours with a schedule.
+
+Write the spec with this change with --write FILE, then `diff SPEC.yaml FILE`, `endpoint-scale simulate SPEC.yaml --traffic synthetic:base_rpm=1000,days=7,seed=3 --compare FILE` and `endpoint-scale plan FILE`.
+"#
+    );
+    // Without a request duration (no --request-seconds, nothing measured), as simulate says it.
+    let out = es(recommend_spec(spec.arg(), &[])).run().code(1);
     assert_eq!(
         out.stderr,
-        "error: variant chat-generate/main scales on SageMakerVariantConcurrentRequestsPerModelHighResolution: recommend searches invocations-per-instance policies only and would compare it with configurations of a policy it does not have; run recommend on a copy of the spec that scales this variant on `invocations_per_instance` (remove `autoscaling.metric`), and see what this policy does with `simulate` (a concurrency policy needs --request-seconds)\n"
+        "error: variant chat/main scales on concurrent requests per model: give --request-seconds S, the mean seconds one request takes (from a load test or the ModelLatency metric), so the simulator can turn the traffic into concurrency (requests per second x seconds per request)\n"
+    );
+}
+
+/// The winner written to the spec keeps the variant's metric, validates, and simulate of it on
+/// the same traffic gives exactly recommend's figures: per minute and on 10-second traffic.
+#[test]
+fn the_written_concurrency_spec_simulates_exactly_as_ranked() {
+    let spec = TempSpec::new("chat.yaml", CONCURRENCY_SPEC);
+    let dir = TempDir::new();
+    for traffic in [WEEK, "synthetic:base_rpm=1000,days=3,seed=3,resolution=10s"] {
+        let written = dir.path.join("recommended.yaml");
+        let path = written.to_str().unwrap();
+        let mut args = recommend_spec(spec.arg(), &["--request-seconds", "0.5", "--write", path]);
+        args[3] = traffic.to_string();
+        let doc = json(&args, "2");
+        assert_eq!(doc["metric"], "concurrent_requests_per_model");
+        assert_eq!(doc["concurrency"]["max_concurrency_per_instance"], 20.0);
+        assert_eq!(doc["concurrency"]["request_seconds_from"], "--request-seconds");
+        let out = es(["validate", path]).run().code(0);
+        assert!(out.stdout.starts_with(&format!("{path}: valid (1 endpoint, 1 variant")), "{}", out.stdout);
+        let text = std::fs::read_to_string(&written).unwrap();
+        let winner = &doc["recommendations"][0];
+        let target = winner["candidate"]["concurrency_target"].as_f64().unwrap();
+        let factor = winner["candidate"]["safety_factor"].as_f64().unwrap();
+        assert!(
+            text.contains(&format!(
+                "          metric: concurrent_requests_per_model\n          target:\n            max_concurrency_per_instance: 20\n            safety_factor: {factor}\n"
+            )),
+            "{text}"
+        );
+        assert_eq!(target, (20.0 * factor * 1e6_f64).round() / 1e6);
+        let sim = simulate_json(&["simulate", path, "--traffic", traffic, "--request-seconds", "0.5"]);
+        let result = &sim["results"][0];
+        assert_eq!(result["concurrency_target"].as_f64(), Some(target));
+        assert_eq!(result["summary"], winner["summary"], "{traffic}");
+    }
+}
+
+/// On 10-second traffic the candidates are ranked on requests over capacity counted per
+/// 10-second period, as simulate counts them: the header says so, and the written spec
+/// simulates to recommend's figures exactly.
+#[test]
+fn ten_second_traffic_is_ranked_on_overload_per_period() {
+    let ten = "synthetic:base_rpm=1000,days=3,seed=3,resolution=10s";
+    let mut args = recommend_spec("examples/recommender.yaml", &[]);
+    args[3] = ten.to_string();
+    let out = es(&args).run().code(0);
+    assert_eq!(
+        without_timing(&out.stdout),
+        r#"Simulated 3.0 days, 2026-11-01 00:00 UTC to 2026-11-04 00:00 UTC, of 10-second traffic: synthetic (seed 3)
+Prices: us-east-1 USD per instance-hour, shipped table of 2026-11-30
+Marks: * third-party price (copied from a public source that quotes the AWS Price List), ~ estimate (derived; see `endpoint-scale prices show`); unmarked prices are official (read from the AWS Price List).
+Requests over capacity are counted per 10-second period (a sixth of a minute's capacity each), as simulate counts them; scaling decisions and launches stay on whole minutes.
+Candidates scale on invocations per instance: target = requests per second x safety factor x 60 (a minute).
+Evaluated 591 configurations in (time); 25 ran to the end within 0.25% overload
+(runs that went over the overload budget were stopped there).
+
+rank  instance type  min  max    target/min  weekday min  month-start min    cost  instance-h  peak  overload
+1     ml.c5.xlarge~    1    8  1,440 (x0.6)            -                2  $37.50       183.8     6     0.24%
+2     ml.c5.large~     1   16    600 (x0.5)            -                -  $40.73       399.3    15     0.11%
+
+Capacity per instance scaled by vCPUs from ml.c5.xlarge (the spec's `max_rps_per_instance` of product-recommender/primary (examples/recommender.yaml:33:31)): 40 requests per second each; load-test the winner.
+Searched 2,688 configurations: simulated 591, the other 2,097 settled by the bounds without a run.
+
+Cost/overload frontier (each less overloaded than every cheaper one):
+  $37.50   0.24%  ml.c5.xlarge min 1 max 8 target 1,440 (x0.6) month-start min 2
+  $39.59   0.24%  ml.c5.xlarge min 1 max 8 target 1,440 (x0.6) month-start min 3
+  $40.73   0.11%  ml.c5.large min 1 max 16 target 600 (x0.5)
+  $41.15   0.11%  ml.c5.large min 1 max 16 target 600 (x0.5) month-start min 4
+  $41.92   0.08%  ml.c5.xlarge min 1 max 8 target 1,200 (x0.5)
+
+Warning: rank 1 (ml.c5.xlarge min 1 max 8 target 1,440 (x0.6) month-start min 2) oscillates: it scales out 15.0 and in 14.7 times a day on average (worst day: 23 out, 22 in), more than the 24 scaling events a day taken as oscillation. Likely causes, and the knob for each: the traffic per instance sits near the target (1,440 invocations per instance per minute), so its noise crosses the scale-out and scale-in levels: change `target` (or `safety_factor`) so the usual level is clear of both; the scale-in cooldown (5 min) may be too short to ride out dips: lengthen `scale_in_cooldown`; the minimum (1) may be below the usual traffic's need: raise `min`, or raise it for the busy hours with a schedule.
+Warning: rank 2 (ml.c5.large min 1 max 16 target 600 (x0.5)) oscillates: it scales out 26.7 and in 23.0 times a day on average (worst day: 33 out, 30 in), more than the 24 scaling events a day taken as oscillation. Likely causes, and the knob for each: the traffic per instance sits near the target (600 invocations per instance per minute), so its noise crosses the scale-out and scale-in levels: change `target` (or `safety_factor`) so the usual level is clear of both; the scale-in cooldown (5 min) may be too short to ride out dips: lengthen `scale_in_cooldown`; the minimum (1) may be below the usual traffic's need: raise `min`, or raise it for the busy hours with a schedule.
+
+Against the current spec (examples/recommender.yaml, product-recommender/primary), on the same traffic:
+
+  ~ initial_instance_count                               = 2 -> 1
+  ~ autoscaling.target                                   = 1200 -> 1440 (invocations per instance per minute)
+  ~ autoscaling.scale_in_cooldown                        = 10m -> 5m
+  ~ autoscaling.scale_out_cooldown                       = 2m -> 5m
+  - autoscaling.schedules[business-hours-start].schedule = cron(30 7 ? * MON-FRI *)
+  - autoscaling.schedules[business-hours-start].timezone = America/New_York
+  - autoscaling.schedules[business-hours-start].min      = 3
+  - autoscaling.schedules[business-hours-end].schedule   = cron(0 18 ? * MON-FRI *)
+  - autoscaling.schedules[business-hours-end].timezone   = America/New_York
+  - autoscaling.schedules[business-hours-end].min        = 1
+  ~ autoscaling.schedules[month-start-peak].min          = 5 -> 2
+
+Per month (30 days): $483.82 now, $374.95 recommended: saves $108.87 a month (22.5%).
+The recommended configuration costs 22.5% less than the current spec ($374.95 vs $483.82) and turns away 2.9 times as many requests (0.24% vs 0.08% of invocations over capacity).
+
+Write the spec with this change with --write FILE, then `diff examples/recommender.yaml FILE`, `endpoint-scale simulate examples/recommender.yaml --traffic synthetic:base_rpm=1000,days=3,seed=3,resolution=10s --compare FILE` and `endpoint-scale plan FILE`.
+"#
+    );
+    let dir = TempDir::new();
+    let written = dir.path.join("recommended.yaml");
+    let path = written.to_str().unwrap();
+    args.extend(["--write".to_string(), path.to_string()]);
+    let doc = json(&args, "2");
+    assert_eq!(
+        (doc["traffic_resolution_seconds"].as_u64(), doc["overload_counted_per_seconds"].as_u64()),
+        (Some(10), Some(10))
+    );
+    let sim = simulate_json(&["simulate", "examples/recommender.yaml", "--traffic", ten, "--compare", path]);
+    assert_eq!(sim["results"][1]["summary"], doc["recommendations"][0]["summary"]);
+    assert_eq!(sim["results"][0]["summary"], doc["current"]["summary"]);
+    assert_eq!(doc["recommendations"][0]["summary"]["resolution_seconds"], 10);
+}
+
+/// A customized metric (CPU or GPU utilisation) cannot be derived from request counts: refused
+/// before any search, saying why.
+#[test]
+fn a_variant_on_a_customized_metric_is_refused() {
+    let out =
+        es(recommend_spec("examples/concurrency.yaml", &["--endpoint", "chat-embed", "--max-rps-per-instance", "5"]))
+            .run()
+            .code(1);
+    assert_eq!(
+        out.stderr,
+        "error: variant chat-embed/main scales on /aws/sagemaker/Endpoints CPUUtilization (Average): the simulator cannot derive a customized metric (such as CPU or GPU utilisation) from request counts, so recommend searches policies on invocations per instance and on concurrent requests per model only; run recommend on a copy of the spec that scales this variant on one of them (`autoscaling.metric`, with `max_rps_per_instance` from a load test), knowing the real policy reacts differently\n"
     );
     assert_eq!(out.stdout, "");
 }

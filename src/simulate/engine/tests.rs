@@ -413,3 +413,24 @@ fn uniform_ten_second_traffic_gives_the_per_minute_result() {
         assert_eq!(Summary { resolution_seconds: 60, ..summary }, minute_summary);
     }
 }
+
+/// `recommend` on 10-second traffic: the limited run is the full run while within the limits
+/// (overload counted per period, more than per minute for a burst inside a minute), and stops
+/// once the per-period overload passes the budget even where the per-minute one would not.
+#[test]
+fn a_limited_run_on_periods_counts_overload_per_period() {
+    let v = scaled(1, 1, 100_000.0);
+    // One minute of 900 (within the 1,000 capacity as a minute) all in its first 10 seconds.
+    let mut periods = vec![100.0; 6 * 10];
+    periods[6 * 5..6 * 6].copy_from_slice(&[900.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+    let minutes: Vec<f64> = periods.chunks_exact(6).map(|c| c.iter().sum()).collect();
+    let full = run_periods(&minutes, &periods, &v, &Params::default(), None);
+    // A sixth of the capacity (166.67) per period: 900 - 166.67 over it.
+    assert!((full.overload_invocations - (900.0 - 1000.0 / 6.0)).abs() < 1e-9, "{full:?}");
+    assert_eq!(run(&minutes, &v, &Params::default(), None).overload_invocations, 0.0);
+    let roomy = Limits { max_overload: 1000.0, max_instance_minutes: u64::MAX };
+    assert_eq!(run_periods_within(&minutes, &periods, &v, &Params::default(), roomy), Some(full));
+    let tight = Limits { max_overload: 700.0, max_instance_minutes: u64::MAX };
+    assert_eq!(run_periods_within(&minutes, &periods, &v, &Params::default(), tight), None);
+    assert!(run_within(&minutes, &v, &Params::default(), tight).is_some());
+}

@@ -31,7 +31,9 @@ use crate::diagnostic::shorten;
 pub use cloudwatch::{parse_cloudwatch, to_cloudwatch_json};
 pub use concurrency::Concurrency;
 pub use csv::{parse_csv, to_csv, to_csv_with_concurrency};
-pub use synthetic::{allowed as synthetic_allowed, generate, settings_help, Generator, SETTINGS as SYNTHETIC_SETTINGS};
+pub use synthetic::{
+    allowed as synthetic_allowed, generate, settings_help, Generator, Resolution, SETTINGS as SYNTHETIC_SETTINGS,
+};
 
 /// Invocations of one endpoint in each minute from `start` (UTC, on a whole minute), and in
 /// each 10-second period when the input has that resolution.
