@@ -554,15 +554,6 @@ pub struct ModelArgs {
     pub credit_mode: crate::simulate::engine::CreditMode,
 }
 
-/// `simulate` reads the stages as `model.provision_minutes` and so on: the shared struct stands
-/// where its three fields stood.
-impl std::ops::Deref for ModelArgs {
-    type Target = LaunchStageArgs;
-    fn deref(&self) -> &LaunchStageArgs {
-        &self.launch
-    }
-}
-
 /// How long an instance takes to launch, in stages: one set of flags, defaults and help for
 /// `simulate`/`recommend` (scale-out launches) and `plan`/`apply` (a rollout's new instances).
 /// AWS documents no launch durations, so every default is an assumption, the same everywhere:
@@ -600,7 +591,7 @@ impl LaunchStageArgs {
     }
 }
 
-/// The concurrency policy's inputs (`simulate` only: `recommend` searches invocations policies).
+/// The concurrency policy's inputs (`simulate` and `recommend`).
 #[derive(Debug, Clone, Args)]
 pub struct ConcurrencyArgs {
     /// Mean seconds one request takes: turns traffic into concurrency (requests per second x

@@ -15,7 +15,7 @@ use crate::cli::{AwsReadArgs, ConcurrencyArgs, ModelArgs, OutputFormat, RetryMod
 use crate::hint::CommandLine;
 use crate::output::{self, ColorChoice};
 use crate::render::{self, chart};
-use crate::simulate::engine::{LaunchStages, Params};
+use crate::simulate::engine::Params;
 use crate::simulate::prices::{PriceTable, RegionChoice, TableChoice};
 use crate::simulate::traffic::concurrency::{self as measured, Estimate};
 use crate::simulate::traffic::{self, Concurrency, Generator, Traffic};
@@ -97,14 +97,7 @@ pub fn generator_from(overrides: &str) -> Result<Generator, CliError> {
 fn params(model: &ModelArgs, concurrency: Option<&ConcurrencyArgs>) -> Params {
     let defaults = Params::default();
     // Stages given: their sum (the others at their assumed defaults) replaces --launch-delay.
-    let d = LaunchStages::DEFAULT;
-    let launch_stages =
-        (model.provision_minutes.is_some() || model.image_pull_minutes.is_some() || model.model_load_minutes.is_some())
-            .then(|| LaunchStages {
-                provision_minutes: model.provision_minutes.unwrap_or(d.provision_minutes),
-                image_pull_minutes: model.image_pull_minutes.unwrap_or(d.image_pull_minutes),
-                model_load_minutes: model.model_load_minutes.unwrap_or(d.model_load_minutes),
-            });
+    let launch_stages = model.launch.any().then(|| model.launch.stages());
     Params {
         launch_delay_minutes: launch_stages.map_or(model.launch_delay, |s| s.total()),
         launch_stages,
