@@ -8,22 +8,7 @@ use serde_json::{json, Value};
 use crate::model::{Phase, TimelineStep};
 use crate::plan::{RolloutPlan, VariantRollout};
 use crate::simulate::prices::PriceTable;
-
-/// `1h5m`, `10m`, `45s`, `0s`.
-pub fn duration(seconds: u64) -> String {
-    let (h, m, s) = (seconds / 3600, (seconds % 3600) / 60, seconds % 60);
-    let mut out = String::new();
-    if h > 0 {
-        out.push_str(&format!("{h}h"));
-    }
-    if m > 0 {
-        out.push_str(&format!("{m}m"));
-    }
-    if s > 0 || out.is_empty() {
-        out.push_str(&format!("{s}s"));
-    }
-    out
-}
+use crate::validate::format_duration;
 
 fn phase_text(step: &TimelineStep) -> String {
     let instances = |n: u32| crate::diagnostic::plural(n, "instance");
@@ -74,8 +59,8 @@ pub fn text(r: &RolloutPlan, region: Option<&str>) -> String {
         for s in &t.steps {
             out.push_str(&format!(
                 "      {:<8} {:<8} {:<9} {}\n",
-                duration(s.start_seconds),
-                duration(s.duration_seconds),
+                format_duration(s.start_seconds),
+                format_duration(s.duration_seconds),
                 s.running_instances,
                 phase_text(s)
             ));
@@ -86,7 +71,7 @@ pub fn text(r: &RolloutPlan, region: Option<&str>) -> String {
         };
         out.push_str(&format!(
             "      done after {}; peak {}; {} extra instance-hours, {money}\n",
-            duration(t.total_seconds),
+            format_duration(t.total_seconds),
             crate::diagnostic::plural(t.peak_instances, "instance"),
             hours(t.extra_instance_seconds),
         ));
@@ -96,13 +81,16 @@ pub fn text(r: &RolloutPlan, region: Option<&str>) -> String {
     }
     out.push_str(&format!(
         "    Assumed: launching instances takes {} = provision {}m + image pull {}m + model load {}m (AWS documents no launch durations; --provision-minutes, --image-pull-minutes, --model-load-minutes change them).\n",
-        duration(u64::from(r.launch_seconds)),
+        format_duration(u64::from(r.launch_seconds)),
         r.launch.provision_minutes,
         r.launch.image_pull_minutes,
         r.launch.model_load_minutes
     ));
     if let Some(max) = r.max_execution_seconds {
-        out.push_str(&format!("    The update is rolled back if it takes longer than {}.\n", duration(u64::from(max))));
+        out.push_str(&format!(
+            "    The update is rolled back if it takes longer than {}.\n",
+            format_duration(u64::from(max))
+        ));
     }
     out.push_str(&format!("    On rollback: {}\n", r.rollback));
     out
@@ -127,17 +115,4 @@ pub fn json(r: &RolloutPlan, region: Option<&str>) -> Value {
         }
     }
     value
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_read_like_the_spec() {
-        assert_eq!(duration(0), "0s");
-        assert_eq!(duration(600), "10m");
-        assert_eq!(duration(3900), "1h5m");
-        assert_eq!(duration(61), "1m1s");
-    }
 }

@@ -18,6 +18,7 @@ use super::{limits, SimError, VariantResult, Verdict};
 use crate::diagnostic::Source;
 use crate::model::{Desired, EndpointModel, ScalingMetric, VariantModel, DEFAULT_SAFETY_FACTOR};
 use crate::spec::{self, Pos, Spec, TargetSpec};
+use crate::validate::format_duration;
 
 /// Why the spec's variant cannot be the starting point.
 #[derive(Debug, thiserror::Error)]
@@ -466,8 +467,8 @@ fn settings(v: &VariantModel) -> Vec<(String, String)> {
     out.push(("autoscaling.min".to_string(), s.capacity.min().to_string()));
     out.push(("autoscaling.max".to_string(), s.capacity.max().to_string()));
     out.push(("autoscaling.target".to_string(), limits::number(s.target_value)));
-    out.push(("autoscaling.scale_in_cooldown".to_string(), duration(s.scale_in_cooldown_secs)));
-    out.push(("autoscaling.scale_out_cooldown".to_string(), duration(s.scale_out_cooldown_secs)));
+    out.push(("autoscaling.scale_in_cooldown".to_string(), format_duration(u64::from(s.scale_in_cooldown_secs))));
+    out.push(("autoscaling.scale_out_cooldown".to_string(), format_duration(u64::from(s.scale_out_cooldown_secs))));
     if s.disable_scale_in {
         out.push(("autoscaling.disable_scale_in".to_string(), "true".to_string()));
     }
@@ -514,34 +515,4 @@ fn diff(before: &VariantModel, after: &VariantModel) -> Vec<FieldChange> {
         }
     }
     out
-}
-
-/// Seconds as the spec writes them: `5m`, `1h30m`, `90s`.
-fn duration(secs: u32) -> String {
-    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
-    let mut out = String::new();
-    if h > 0 {
-        out.push_str(&format!("{h}h"));
-    }
-    if m > 0 {
-        out.push_str(&format!("{m}m"));
-    }
-    if s > 0 || out.is_empty() {
-        out.push_str(&format!("{s}s"));
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_as_the_spec_writes_them() {
-        assert_eq!(duration(300), "5m");
-        assert_eq!(duration(5400), "1h30m");
-        assert_eq!(duration(90), "1m30s");
-        assert_eq!(duration(0), "0s");
-        assert_eq!(duration(3600), "1h");
-    }
 }

@@ -31,7 +31,7 @@ mod tags;
 mod variants;
 
 pub use names::NAME_SUFFIX_LEN;
-pub use scaling::parse_duration;
+pub use scaling::{format_duration, parse_duration};
 
 /// The rules a spec may switch off in `disable_rules`, with what each one checks.
 pub const RULES: &[(&str, &str)] = &[(

@@ -17,7 +17,7 @@ use crate::diagnostic::{did_you_mean, shorten, Diagnostic, SourceSpan};
 use crate::model::{Capacity, Comparison, OwnedAlarm, RollbackAlarm, Rollout, Strategy, VariantModel};
 use crate::spec::{self, Pos};
 
-use super::{parse_duration, Validator};
+use super::{format_duration, parse_duration, Validator};
 
 const STRATEGIES: [&str; 4] = ["all_at_once", "canary", "linear", "rolling"];
 
@@ -163,7 +163,7 @@ impl Validator {
         let secs = self.rollout_duration(key, value)?;
         if secs > MAX_WAIT_SECS {
             self.error(
-                Diagnostic::error(format!("`{key}` is {}, more than the 1h SageMaker allows", human(secs)))
+                Diagnostic::error(format!("`{key}` is {}, more than the 1h SageMaker allows", format_duration(secs)))
                     .at(value.span, "too long")
                     .help(format!("SageMaker takes 0s to 1h for `{key}` (API `{}`)", api_name(key))),
             );
@@ -179,7 +179,7 @@ impl Validator {
             self.error(
                 Diagnostic::error(format!(
                     "`max_execution_time` is {}, outside the 10m to 8h SageMaker allows",
-                    human(secs)
+                    format_duration(secs)
                 ))
                 .at(value.span, "out of range")
                 .help("SageMaker takes 600 to 28800 seconds (API `MaximumExecutionTimeoutInSeconds`); leave it out for AWS's default"),
@@ -346,13 +346,13 @@ impl Validator {
             self.error(
                 Diagnostic::error(format!(
                     "`max_execution_time` ({}) is not longer than the rollout's waits ({formula} = {})",
-                    human(max),
-                    human(required)
+                    format_duration(max),
+                    format_duration(required)
                 ))
                 .at(span, "too short for the waits")
                 .help(format!(
                     "raise it above {} (plus time to launch instances), or shorten `bake`; SageMaker wants the timeout larger than the waits (API BlueGreenUpdatePolicy)",
-                    human(required)
+                    format_duration(required)
                 )),
             );
             return false;
@@ -361,8 +361,8 @@ impl Validator {
             self.out.push(
                 Diagnostic::warning(format!(
                     "`max_execution_time` ({}) may not cover the canary's final baking period (2 x bake + termination_wait = {})",
-                    human(max),
-                    human(2 * bake + wait)
+                    format_duration(max),
+                    format_duration(2 * bake + wait)
                 ))
                 .at(span, "may time out")
                 .help("the SageMaker guide describes a final baking period after the last traffic shift; endpoint-scale assumes it lasts `bake`"),
@@ -395,7 +395,7 @@ impl Validator {
         let scaled: Vec<&str> = variants.iter().filter(|v| v.scaling.is_some()).map(|v| v.name.as_str()).collect();
         if !scaled.is_empty() {
             let limit = match rollout.max_execution_seconds {
-                Some(s) => format!("up to `max_execution_time`, {}", human(u64::from(s))),
+                Some(s) => format!("up to `max_execution_time`, {}", format_duration(u64::from(s))),
                 None => "up to AWS's default time limit".to_string(),
             };
             self.out.push(
@@ -647,7 +647,7 @@ impl Validator {
             self.error(
                 Diagnostic::error(format!(
                     "`period` is {}; CloudWatch takes 10s, 20s, 30s or a multiple of 1m",
-                    human(secs)
+                    format_duration(secs)
                 ))
                 .at(span_or, "invalid period")
                 .help(format!(
@@ -664,8 +664,8 @@ impl Validator {
                 Diagnostic::error(format!(
                     "alarm `{}` evaluates {} ({evaluation_periods} x {}), more than CloudWatch's {}",
                     shorten(&a.name),
-                    human(total),
-                    human(secs),
+                    format_duration(total),
+                    format_duration(secs),
                     if limit == 86_400 { "1 day for periods under an hour" } else { "7 days" }
                 ))
                 .at(a.evaluation_periods.as_ref().map_or(span_or, |e| e.span), "evaluation too long")
@@ -678,7 +678,7 @@ impl Validator {
             && VARIANT_METRICS.contains(&metric.as_str())
         {
             self.out.push(
-                Diagnostic::warning(format!("`period` is {} but `{}` is published once a minute", human(secs), metric.as_str()))
+                Diagnostic::warning(format!("`period` is {} but `{}` is published once a minute", format_duration(secs), metric.as_str()))
                     .at(span_or, "shorter than the metric's resolution")
                     .help("CloudWatch then still evaluates the metric once a minute (PutMetricAlarm `Period`); use `period: 1m`"),
             );
@@ -760,22 +760,6 @@ fn list(names: &[&str]) -> String {
     }
 }
 
-/// Seconds as people write them: `90s`, `10m`, `1h30m`, `2h`.
-fn human(secs: u64) -> String {
-    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
-    let mut out = String::new();
-    if h > 0 {
-        out.push_str(&format!("{h}h"));
-    }
-    if m > 0 {
-        out.push_str(&format!("{m}m"));
-    }
-    if s > 0 || out.is_empty() {
-        out.push_str(&format!("{s}s"));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::tests::diagnostics;
@@ -836,13 +820,5 @@ mod tests {
             diagnostics(&text),
             ["15:27 `max_execution_time` (20m) is not longer than the rollout's waits (4 steps x bake + termination_wait = 21m)"]
         );
-    }
-
-    #[test]
-    fn human_durations() {
-        assert_eq!(super::human(0), "0s");
-        assert_eq!(super::human(5400), "1h30m");
-        assert_eq!(super::human(28_800), "8h");
-        assert_eq!(super::human(90), "1m30s");
     }
 }

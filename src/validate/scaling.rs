@@ -203,6 +203,24 @@ pub fn parse_duration(text: &str) -> Option<u64> {
     (number.is_empty() && !text.is_empty()).then_some(total)
 }
 
+/// Seconds as the spec writes them, the inverse of [`parse_duration`]: `0s`, `90s` as `1m30s`,
+/// `5m`, `1h30m`, `8h`. Every view of a duration (validation messages, the rollout timeline,
+/// a recommended cooldown) writes it this way.
+pub fn format_duration(secs: u64) -> String {
+    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    let mut out = String::new();
+    if h > 0 {
+        out.push_str(&format!("{h}h"));
+    }
+    if m > 0 {
+        out.push_str(&format!("{m}m"));
+    }
+    if s > 0 || out.is_empty() {
+        out.push_str(&format!("{s}s"));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::tests::{diagnostics, with_variant};
@@ -219,6 +237,23 @@ mod tests {
         assert_eq!(parse_duration("30m1h"), None);
         assert_eq!(parse_duration(""), None);
         assert_eq!(parse_duration("99999999999999999999999h"), None);
+    }
+
+    #[test]
+    fn durations_are_written_as_the_spec_writes_them() {
+        for (secs, text) in [
+            (0, "0s"),
+            (61, "1m1s"),
+            (90, "1m30s"),
+            (300, "5m"),
+            (3600, "1h"),
+            (3900, "1h5m"),
+            (5400, "1h30m"),
+            (28_800, "8h"),
+        ] {
+            assert_eq!(format_duration(secs), text);
+            assert_eq!(parse_duration(text), Some(secs));
+        }
     }
 
     fn scaling(lines: &str) -> Scaling {

@@ -79,21 +79,36 @@ pub(crate) fn team_alarms(spec: &str) -> Vec<String> {
 
 /// A latency alarm on the endpoint's primary variant, as a team would make it.
 pub(crate) async fn create_alarm(account: &Account, name: &str) {
-    use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, Statistic};
+    use aws_sdk_cloudwatch::types::Statistic;
+    put_alarm(account, name, "ModelLatency", Statistic::Maximum, 1, 500000.0).await;
+}
+
+/// PutMetricAlarm on a metric of the endpoint's primary variant, straight to CloudWatch (out of
+/// band), missing data not breaching.
+async fn put_alarm(
+    account: &Account,
+    name: &str,
+    metric: &str,
+    statistic: aws_sdk_cloudwatch::types::Statistic,
+    evaluation_periods: i32,
+    threshold: f64,
+) {
+    use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension};
     account
         .cloudwatch()
         .await
         .put_metric_alarm()
         .alarm_name(name)
         .namespace("AWS/SageMaker")
-        .metric_name("ModelLatency")
+        .metric_name(metric)
         .dimensions(Dimension::builder().name("EndpointName").value(ENDPOINT).build())
         .dimensions(Dimension::builder().name("VariantName").value("primary").build())
-        .statistic(Statistic::Maximum)
+        .statistic(statistic)
         .period(60)
-        .evaluation_periods(1)
-        .threshold(500000.0)
+        .evaluation_periods(evaluation_periods)
+        .threshold(threshold)
         .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+        .treat_missing_data("notBreaching")
         .send()
         .await
         .unwrap();
@@ -360,25 +375,8 @@ async fn an_alarm_during_the_bake_rolls_back_and_apply_names_it() {
 async fn an_owned_alarm_changed_out_of_band_is_drift() {
     let account = emulator().account();
     let v1 = deployed(&account).await;
-    use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, Statistic};
-    account
-        .cloudwatch()
-        .await
-        .put_metric_alarm()
-        .alarm_name(OWNED_ALARM)
-        .namespace("AWS/SageMaker")
-        .metric_name("Invocation5XXErrors")
-        .dimensions(Dimension::builder().name("EndpointName").value(ENDPOINT).build())
-        .dimensions(Dimension::builder().name("VariantName").value("primary").build())
-        .statistic(Statistic::Sum)
-        .period(60)
-        .evaluation_periods(2)
-        .threshold(5.0)
-        .comparison_operator(ComparisonOperator::GreaterThanThreshold)
-        .treat_missing_data("notBreaching")
-        .send()
-        .await
-        .unwrap();
+    // The owned alarm's threshold changed by hand: 5 where the spec says 0.
+    put_alarm(&account, OWNED_ALARM, "Invocation5XXErrors", aws_sdk_cloudwatch::types::Statistic::Sum, 2, 5.0).await;
     let diff = run(&account, &["diff", v1.arg()]).code(2);
     assert!(diff.stdout.contains(&format!("alarm.{OWNED_ALARM}")), "{}", diff.stdout);
     assert!(diff.stdout.contains("threshold"), "{}", diff.stdout);
