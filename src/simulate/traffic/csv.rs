@@ -96,7 +96,9 @@ pub(super) fn read_csv_measured<R: Read>(input: &mut Input<R>) -> Result<(Traffi
             check_span(first.minute, &point)?;
         }
         points.push(point);
-        cells.push(concurrency);
+        if with_concurrency {
+            cells.push(concurrency);
+        }
     }
     let Some(header_line) = header_line else {
         return Err(TrafficError::Empty);
@@ -144,7 +146,17 @@ fn parse_concurrency(text: &str, line: usize) -> Result<f64, TrafficError> {
 fn assemble_rows(points: &[Point]) -> Result<Traffic, TrafficError> {
     let step = points.windows(2).map(|w| ((w[1].at - w[0].at).num_seconds(), w[1].line)).min_by_key(|&(gap, _)| gap);
     match step {
-        Some((10, _)) => assemble_ten_seconds(points),
+        Some((10, line)) => {
+            // A per-minute file with one row off the minute would otherwise be read as 10-second
+            // traffic, each minute's count in a single period (six times the load in it): a
+            // 10-second trace has mostly 10-second steps, even with its empty periods left out.
+            let gaps = points.len() - 1;
+            let ten = points.windows(2).filter(|w| (w[1].at - w[0].at).num_seconds() == 10).count();
+            if ten * 10 < gaps {
+                return Err(TrafficError::StrayTenSeconds { line, ten, gaps });
+            }
+            assemble_ten_seconds(points)
+        }
         Some((seconds, line)) if seconds < 60 => Err(TrafficError::SubMinuteStep { line, seconds }),
         _ => {
             if let Some(p) = points.iter().find(|p| p.at.timestamp().rem_euclid(60) != 0) {
@@ -361,6 +373,27 @@ mod tests {
         // A one-minute trace is unchanged: no periods.
         let minutes = parse_csv(&format!("{h}2026-11-02T08:00:00Z,1\n2026-11-02T08:01:00Z,2\n")).unwrap();
         assert_eq!((minutes.periods, minutes.per_minute), (None, vec![1.0, 2.0]));
+    }
+
+    #[test]
+    fn a_stray_row_does_not_make_a_minute_file_ten_second_traffic() {
+        let mut text = String::from("timestamp,invocations\n");
+        for m in 0..20 {
+            text.push_str(&format!("2026-11-02T08:{m:02}:00Z,60\n"));
+            if m == 5 {
+                text.push_str("2026-11-02T08:05:10Z,60\n");
+            }
+        }
+        assert_eq!(
+            parse_csv(&text).unwrap_err().to_string(),
+            "line 8: this row is 10 seconds after the one before it, which makes the whole file 10-second traffic, but only 1 of the 20 steps between rows are 10 seconds; for per-minute traffic fix or remove this row, for 10-second traffic give the periods between the rows (a missing period counts as 0 only within 10-second data)"
+        );
+        // A 10-second trace whose empty periods are left out is still one.
+        let sparse = "timestamp,invocations\n2026-11-02T08:00:00Z,1\n2026-11-02T08:00:10Z,2\n2026-11-02T08:01:00Z,3\n";
+        assert_eq!(
+            parse_csv(sparse).unwrap().periods.as_deref(),
+            Some(&[1.0, 2.0, 0.0, 0.0, 0.0, 0.0, 3.0, 0.0, 0.0, 0.0, 0.0, 0.0][..])
+        );
     }
 
     #[test]

@@ -148,6 +148,10 @@ pub enum TrafficError {
     )]
     TenSecondStart { line: usize, value: String, minute: String },
     #[error(
+        "line {line}: this row is 10 seconds after the one before it, which makes the whole file 10-second traffic, but only {ten} of the {gaps} steps between rows are 10 seconds; for per-minute traffic fix or remove this row, for 10-second traffic give the periods between the rows (a missing period counts as 0 only within 10-second data)"
+    )]
+    StrayTenSeconds { line: usize, ten: usize, gaps: usize },
+    #[error(
         "line {line}: this row is {gap} minutes after the one before it, which is not a multiple of the {step}-minute step set by the smallest gap (line {step_line}); use one regular step"
     )]
     IrregularStep { line: usize, gap: i64, step: i64, step_line: usize },
