@@ -447,11 +447,13 @@ pub fn policy(desired: &Desired, commands: &[Command], scope: &Scope) -> Policy 
         );
 
         // Read-only, and needed by every spec: an endpoint that once had a rollout may have
-        // owned alarms left, whatever the spec says now.
+        // owned alarms left, whatever the spec says now. `*`, not `alarm:*`: DescribeAlarms
+        // returns composite alarms (a team's rollback alarm may be one) only to a
+        // cloudwatch:DescribeAlarms permission scoped to `*` (CloudWatch API reference).
         b.add(
             Grant::RolloutAlarmsRead,
             ["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"],
-            [arns.alarm("*")],
+            ["*".to_string()],
             None,
         );
         if !rollouts.is_empty() || scope.delete_owned_alarms {
