@@ -186,6 +186,11 @@ pub enum Command {
         /// account and delete this project's endpoints that left the spec).
         #[arg(long)]
         prune: bool,
+        /// Also let apply and destroy delete the project's owned rollout alarms
+        /// (RolloutAlarmsDeleteOwned) when no endpoint of the spec has a `rollout:`: once, after
+        /// removing the last `rollout:` whose alarms endpoint-scale created.
+        #[arg(long)]
+        delete_owned_alarms: bool,
         // Names (endpoints, roles, region) may come from variables.
         #[command(flatten)]
         vars: VarArgs,

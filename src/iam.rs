@@ -60,6 +60,10 @@ pub struct Scope {
     /// plan and apply run with `--prune`: they read every endpoint of the account and delete
     /// this project's endpoints that left the spec.
     pub prune: bool,
+    /// Grant apply and destroy the deletion of owned rollout alarms even when no endpoint of
+    /// the spec has a `rollout:` (`--delete-owned-alarms`): what removing the last `rollout:`
+    /// (or pruning an endpoint that had one) leaves to delete.
+    pub delete_owned_alarms: bool,
 }
 
 impl Scope {
@@ -378,10 +382,11 @@ pub fn policy(desired: &Desired, commands: &[Command], scope: &Scope) -> Policy 
         .collect();
     let arns = Arns { scope };
     let project = desired.project.as_str();
-    // Rollouts: the alarms they watch are read (the team's and the owned ones, by name, the
-    // endpoint-named ones by prefix, and whichever the last deployment watched: any name), and
-    // apply writes the owned ones (live.rs, plan/rollout.rs). Validation holds every owned
-    // alarm's name to `<endpoint>-...`, so one pattern per endpoint that owns alarms covers them.
+    // Rollouts: every read looks for alarms (live.rs): the spec's rollouts' and the last
+    // deployments' by name (any name), and per owned endpoint (and stray) the ones named
+    // `<endpoint>-...`, so an owned alarm is found (and deleted) after its `rollout:` is removed
+    // too. Apply writes the owned ones (plan/rollout.rs); validation holds every owned alarm's
+    // name to `<endpoint>-...`, so one pattern per endpoint that owns alarms covers them.
     let rollouts: Vec<&crate::model::EndpointModel> =
         desired.endpoints.iter().filter(|e| e.rollout.is_some()).collect();
     let owned_alarms: Vec<String> = rollouts
@@ -441,13 +446,17 @@ pub fn policy(desired: &Desired, commands: &[Command], scope: &Scope) -> Policy 
             None,
         );
 
-        if !rollouts.is_empty() {
-            b.add(
-                Grant::RolloutAlarmsRead,
-                ["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"],
-                [arns.alarm("*")],
-                None,
-            );
+        // Read-only, and needed by every spec: an endpoint that once had a rollout may have
+        // owned alarms left, whatever the spec says now. `*`, not `alarm:*`: DescribeAlarms
+        // returns composite alarms (a team's rollback alarm may be one) only to a
+        // cloudwatch:DescribeAlarms permission scoped to `*` (CloudWatch API reference).
+        b.add(
+            Grant::RolloutAlarmsRead,
+            ["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"],
+            ["*".to_string()],
+            None,
+        );
+        if !rollouts.is_empty() || scope.delete_owned_alarms {
             if matches!(command, Command::Apply) && !owned_alarms.is_empty() {
                 // PutMetricAlarm with Tags also needs TagResource (Service Authorization
                 // Reference); apply checks an existing alarm's ownership tags before each step.
@@ -612,7 +621,13 @@ mod tests {
     const RECOMMENDER: &str = include_str!("../examples/recommender.yaml");
 
     fn scope() -> Scope {
-        Scope { partition: "aws".into(), region: "us-east-1".into(), account: "123456789012".into(), prune: false }
+        Scope {
+            partition: "aws".into(),
+            region: "us-east-1".into(),
+            account: "123456789012".into(),
+            prune: false,
+            delete_owned_alarms: false,
+        }
     }
 
     fn statement<'p>(policy: &'p Policy, sid: &str) -> Option<&'p Statement> {
@@ -633,11 +648,15 @@ mod tests {
     #[test]
     fn every_command_reads_and_only_apply_and_destroy_write() {
         let desired = model_from_yaml(RECOMMENDER);
-        let reads = ["SageMakerList", "SageMakerRead", "AutoScalingRead", "AutoScalingReadTags"];
+        // RolloutAlarmsRead too: an endpoint may have owned alarms of a removed `rollout:`.
+        let reads = ["SageMakerList", "SageMakerRead", "AutoScalingRead", "AutoScalingReadTags", "RolloutAlarmsRead"];
         assert_eq!(sids(&policy(&desired, &[Command::Plan], &scope())), reads);
         assert_eq!(sids(&policy(&desired, &[Command::Diff], &scope())), reads);
         let destroy = policy(&desired, &[Command::Destroy], &scope());
-        assert_eq!(sids(&destroy)[4..], ["SageMakerDeleteOwned", "AutoScalingRemove", "TargetTrackingAlarms"]);
+        assert_eq!(
+            sids(&destroy)[4..],
+            ["SageMakerDeleteOwned", "AutoScalingRemove", "TargetTrackingAlarms", "RolloutAlarmsRead"]
+        );
         assert_eq!(
             statement(&destroy, "TargetTrackingAlarms").unwrap().actions,
             ["cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms"]
@@ -657,6 +676,7 @@ mod tests {
                 "AutoScalingTagOnRegister",
                 "AutoScalingServiceLinkedRole",
                 "TargetTrackingAlarms",
+                "RolloutAlarmsRead",
             ]
         );
         // apply deletes only the configs and models an endpoint stopped using, never an endpoint.
@@ -817,9 +837,25 @@ mod tests {
     }
 
     #[test]
-    fn rollout_alarms_only_for_specs_with_rollouts() {
+    fn rollout_alarm_writes_only_for_specs_with_rollouts_reads_always() {
         let without = policy(&model_from_yaml(RECOMMENDER), &[Command::Apply], &scope());
-        assert!(!sids(&without).iter().any(|s| s.starts_with("Rollout")));
+        let rollout_sids = |p: &Policy| -> Vec<String> {
+            sids(p).into_iter().filter(|s| s.starts_with("Rollout")).map(String::from).collect()
+        };
+        assert_eq!(rollout_sids(&without), ["RolloutAlarmsRead"]);
+        assert_eq!(
+            rollout_sids(&policy(&model_from_yaml(RECOMMENDER), &[Command::Plan], &scope())),
+            ["RolloutAlarmsRead"]
+        );
+        // What removing the last `rollout:` leaves to delete, on request.
+        let cleanup = Scope { delete_owned_alarms: true, ..scope() };
+        let with_cleanup = policy(&model_from_yaml(RECOMMENDER), &Command::ALL, &cleanup);
+        assert_eq!(rollout_sids(&with_cleanup), ["RolloutAlarmsRead", "RolloutAlarmsDeleteOwned"]);
+        assert!(statement(&with_cleanup, "RolloutAlarmsDeleteOwned").unwrap().condition.is_some());
+        assert_eq!(
+            rollout_sids(&policy(&model_from_yaml(RECOMMENDER), &[Command::Plan], &cleanup)),
+            ["RolloutAlarmsRead"]
+        );
         let canary = model_from_yaml(include_str!("../examples/rollout-canary.yaml"));
         let with = policy(&canary, &[Command::Apply], &scope());
         assert_eq!(

@@ -11,17 +11,21 @@
 //! that API has no batch form), so a changed tag reaches them all. All calls share one queue of
 //! `parallelism` slots (see [`read`]).
 //!
-//! Rollout alarms: one DescribeAlarms (100 names a call) of the alarms the spec's rollouts name
-//! and those the endpoints' LastDeploymentConfig watched, one DescribeAlarms by AlarmNamePrefix
-//! (the endpoint's name) per owned endpoint whose spec has a rollout, then ListTagsForResource of
-//! each found alarm the spec does not list as the team's own, for its ownership. CloudWatch
-//! cannot filter alarms by tag or dimension, and listing every alarm of the account costs a call
-//! per 100 alarms of it. These find every owned alarm the spec names, every one a successful
-//! rollout watched, and every one named after its endpoint, which validation requires of every
-//! owned alarm (`<endpoint>-...`). Only an owned alarm named otherwise by an earlier build, and
-//! dropped from the spec before any rollout used it, is not found: it stays (an alarm without
-//! actions, harmless) and is deleted by hand.
-//! No rollout, no alarm call.
+//! Rollout alarms: one DescribeAlarms (100 names a call, metric and composite alarms) of the
+//! alarms the spec's rollouts name and those the endpoints' LastDeploymentConfig watched; one
+//! DescribeAlarms by AlarmNamePrefix `<endpoint>-` (metric alarms) per owned endpoint of the
+//! spec and per owned stray, with or without a `rollout:`, since validation names every owned
+//! alarm `<endpoint>-...` and an endpoint whose `rollout:` was removed (or that left the spec)
+//! still has them; of the prefix's answer only alarms on namespace AWS/SageMaker with dimension
+//! EndpointName = the endpoint are kept (nothing else can be ours: `prod-` also matches alarms of
+//! endpoint `prod-eu`, and anyone's). Then ListTagsForResource of each kept metric alarm the spec
+//! does not list as the team's own, for its ownership. CloudWatch cannot filter alarms by tag or
+//! dimension, and listing every alarm of the account costs a call per 100 alarms of it.
+//! So every owned alarm is found whatever the spec says now, and deleted when dropped. Only an
+//! owned alarm named otherwise by a build from before the `<endpoint>-` rule, and dropped before
+//! any rollout used it, is not found: it stays (an alarm without actions, harmless) and is
+//! deleted by hand. Cost: one DescribeAlarms per owned endpoint on every read, plus the tag reads
+//! of its alarms.
 
 use std::collections::BTreeMap;
 
@@ -32,11 +36,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
-use crate::aws::{Aws, AwsErrorKind, AwsResult, EndpointDesc, PolicyDesc, TargetDesc};
+use crate::aws::{AlarmDesc, Aws, AwsErrorKind, AwsResult, EndpointDesc, PolicyDesc, TargetDesc};
 use crate::model::Tags;
 use crate::resources::{
     is_derived_name, resource_id, AlarmResource, ConfigResource, DeploymentConfig, Kind, ModelResource, PolicyResource,
-    ScheduledActionResource, TargetResource, POLICY_NAME, TAG_ENDPOINT, TAG_MANAGED, TAG_PREFIX, TAG_PROJECT,
+    ScheduledActionResource, TargetResource, ALARM_NAMESPACE, POLICY_NAME, TAG_ENDPOINT, TAG_MANAGED, TAG_PREFIX,
+    TAG_PROJECT,
 };
 
 /// Who an existing endpoint belongs to, from its tags.
@@ -154,9 +159,12 @@ pub struct LiveAlarm {
     pub alarm: AlarmResource,
     pub arn: String,
     pub state: String,
-    /// Its tags were read (ListTagsForResource): only those of alarms the spec does not list as
-    /// the team's own.
+    /// Its tags were read (ListTagsForResource): only those of metric alarms the spec does not
+    /// list as the team's own.
     pub tagged: bool,
+    /// A composite alarm: a team's rollback alarm may be one; never ours, its tags are not read.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub composite: bool,
 }
 
 impl LiveAlarm {
@@ -496,8 +504,9 @@ pub async fn read<A: Aws>(
     Ok(state)
 }
 
-/// The alarms of the spec's rollouts and of the endpoints' last deployments (see the module
-/// doc): one DescribeAlarms per 100 names, then the tags of those that may be owned.
+/// The alarms of the spec's rollouts and of the endpoints' last deployments, and those named
+/// after each owned endpoint (see the module doc): one DescribeAlarms per 100 names and one per
+/// owned endpoint, then the tags of those that may be owned.
 async fn read_alarms<A: Aws>(
     aws: &A,
     gate: &Gate,
@@ -513,20 +522,22 @@ async fn read_alarms<A: Aws>(
     }
     names.sort();
     names.dedup();
-    if names.is_empty() {
-        return Ok(());
-    }
     let team: Vec<&str> =
         endpoints.iter().flat_map(|w| w.alarms.iter().filter(|(_, owned)| !owned).map(|(n, _)| n.as_str())).collect();
-    let prefixes: Vec<&str> = endpoints
-        .iter()
-        .filter(|w| !w.alarms.is_empty())
-        .filter(|w| found.iter().any(|e| e.desc.name == w.endpoint && e.ownership == Ownership::Ours))
-        .map(|w| w.endpoint.as_str())
-        .collect();
+    let owned: Vec<&str> =
+        found.iter().filter(|e| e.ownership == Ownership::Ours).map(|e| e.desc.name.as_str()).collect();
+    let named = async {
+        if names.is_empty() {
+            return AwsResult::Ok(Vec::new());
+        }
+        gate.call(aws.describe_alarms(&names)).await
+    };
     let (named, prefixed) = try_join(
-        gate.call(aws.describe_alarms(&names)),
-        try_join_all(prefixes.iter().map(|p| gate.call(aws.describe_alarms_with_prefix(p)))),
+        named,
+        try_join_all(owned.iter().map(|e| async move {
+            let alarms = gate.call(aws.describe_alarms_with_prefix(&format!("{e}-"))).await?;
+            AwsResult::Ok(alarms.into_iter().filter(|a| watches(a, e)).collect::<Vec<_>>())
+        })),
     )
     .await?;
     let mut found = named;
@@ -537,7 +548,8 @@ async fn read_alarms<A: Aws>(
     }
     let team = &team;
     let tags = try_join_all(found.iter().map(|a| async move {
-        if team.contains(&a.alarm.name.as_str()) || a.arn.is_empty() {
+        // A composite alarm is never ours (endpoint-scale creates metric alarms only).
+        if team.contains(&a.alarm.name.as_str()) || a.arn.is_empty() || a.composite {
             return AwsResult::Ok(None);
         }
         gate.call(aws.alarm_tags(&a.arn)).await
@@ -547,10 +559,17 @@ async fn read_alarms<A: Aws>(
         let tagged = tags.is_some();
         let mut alarm = a.alarm;
         alarm.tags = tags.unwrap_or_default();
-        state.alarms.insert(alarm.name.clone(), LiveAlarm { alarm, arn: a.arn, state: a.state, tagged });
+        let live = LiveAlarm { alarm, arn: a.arn, state: a.state, tagged, composite: a.composite };
+        state.alarms.insert(live.alarm.name.clone(), live);
     }
     state.alarms_read = names;
     Ok(())
+}
+
+/// A metric alarm on an AWS/SageMaker metric of `endpoint`: only such an alarm, among those
+/// named `<endpoint>-...`, can be one endpoint-scale made for it.
+fn watches(a: &AlarmDesc, endpoint: &str) -> bool {
+    !a.composite && a.alarm.namespace == ALARM_NAMESPACE && a.alarm.endpoint == endpoint
 }
 
 enum Tagged {

@@ -4,20 +4,28 @@
 //!
 //! CloudWatch API reference: PutMetricAlarm creates an alarm or overwrites its whole
 //! configuration, and ignores `Tags` when the alarm exists (tags change with TagResource and
-//! UntagResource); DescribeAlarms takes at most 100 AlarmNames and pages with NextToken;
-//! DeleteAlarms ignores names that do not exist.
+//! UntagResource); DescribeAlarms takes at most 100 AlarmNames, answers only metric alarms unless
+//! AlarmTypes asks for composite ones too, and pages with NextToken; DeleteAlarms takes at most
+//! 100 names and ignores names that do not exist.
+
+use std::collections::BTreeSet;
 
 use aws_sdk_cloudwatch as cw;
 
 use super::sdk::error;
-use super::{AlarmDesc, AwsErrorKind, AwsResult};
+use super::{AlarmDesc, AwsError, AwsErrorKind, AwsResult};
 use crate::model::Tags;
 use crate::resources::AlarmResource;
 
 const CW: &str = "cloudwatch";
 
-/// DescribeAlarms' limit on AlarmNames per call (API reference).
+/// DescribeAlarms' and DeleteAlarms' limit on AlarmNames per call (API reference).
 const NAMES_PER_CALL: usize = 100;
+
+/// Pages of one DescribeAlarms query followed at most (100 alarms a page): 100,000 alarms under
+/// one endpoint's names is no answer AWS gives; an endpoint URL that keeps paging is refused
+/// rather than followed forever or cut short.
+const MAX_PAGES: usize = 1_000;
 
 fn what(names: &[String]) -> String {
     match names {
@@ -26,6 +34,8 @@ fn what(names: &[String]) -> String {
     }
 }
 
+/// The alarms of these names, metric or composite (a team's rollback alarm may be either;
+/// SageMaker's AutoRollbackConfiguration takes any CloudWatch alarm by name).
 pub(super) async fn describe(client: &cw::Client, names: &[String]) -> AwsResult<Vec<AlarmDesc>> {
     let mut all = Vec::new();
     for chunk in names.chunks(NAMES_PER_CALL) {
@@ -36,38 +46,103 @@ pub(super) async fn describe(client: &cw::Client, names: &[String]) -> AwsResult
     Ok(all)
 }
 
+/// The metric alarms whose names start with `prefix` (owned alarms are metric alarms).
 pub(super) async fn describe_prefix(client: &cw::Client, prefix: &str) -> AwsResult<Vec<AlarmDesc>> {
     pages(client, None, Some(prefix), &format!("alarms named {prefix}*")).await
 }
 
-/// Every page of one DescribeAlarms query (by names or by prefix: the API takes one of them).
+/// Every page of one DescribeAlarms query: by names (metric and composite alarms) or by prefix
+/// (metric alarms); the API takes one of the two.
 async fn pages(
     client: &cw::Client,
     names: Option<&[String]>,
     prefix: Option<&str>,
     resource: &str,
 ) -> AwsResult<Vec<AlarmDesc>> {
+    let mut types = vec![cw::types::AlarmType::MetricAlarm];
+    if names.is_some() {
+        types.push(cw::types::AlarmType::CompositeAlarm);
+    }
     let mut all = Vec::new();
+    let mut paging = Paging::default();
     let mut token: Option<String> = None;
-    // A bound on pages: an answer that keeps sending tokens must not make a plan hang.
-    for _ in 0..1000 {
+    loop {
         let out = client
             .describe_alarms()
             .set_alarm_names(names.map(<[String]>::to_vec))
             .set_alarm_name_prefix(prefix.map(str::to_string))
-            .alarm_types(cw::types::AlarmType::MetricAlarm)
+            .set_alarm_types(Some(types.clone()))
             .max_records(100)
             .set_next_token(token.take())
             .send()
             .await
             .map_err(|e| error(e, CW, "DescribeAlarms", resource))?;
         all.extend(out.metric_alarms().iter().map(alarm_desc));
-        match out.next_token().filter(|t| !t.is_empty()) {
-            Some(next) => token = Some(next.to_string()),
-            None => break,
+        if names.is_some() {
+            all.extend(out.composite_alarms().iter().map(composite_desc));
+        }
+        match paging.next(out.next_token()) {
+            Ok(Some(next)) => token = Some(next),
+            Ok(None) => return Ok(all),
+            Err(message) => {
+                return Err(AwsError {
+                    service: CW,
+                    operation: "DescribeAlarms",
+                    resource: resource.to_string(),
+                    kind: AwsErrorKind::BadResponse,
+                    message,
+                })
+            }
         }
     }
-    Ok(all)
+}
+
+/// Follows NextToken: a token seen before would page forever, and more than [`MAX_PAGES`] pages
+/// is no AWS answer; either is an error, never a silently partial list.
+#[derive(Default)]
+struct Paging {
+    seen: BTreeSet<String>,
+    pages: usize,
+}
+
+impl Paging {
+    /// The token of the next page after one more page, `None` after the last.
+    fn next(&mut self, token: Option<&str>) -> Result<Option<String>, String> {
+        self.pages += 1;
+        let Some(token) = token.filter(|t| !t.is_empty()) else { return Ok(None) };
+        if self.seen.contains(token) {
+            return Err(format!("the same NextToken again after {} pages", self.pages));
+        }
+        if self.pages >= MAX_PAGES {
+            return Err(format!("still paging after {MAX_PAGES} pages"));
+        }
+        self.seen.insert(token.to_string());
+        Ok(Some(token.to_string()))
+    }
+}
+
+/// A composite alarm: its name, ARN and state. It has no metric, so it never equals an alarm
+/// endpoint-scale would create, and it is never read as one of ours.
+fn composite_desc(a: &cw::types::CompositeAlarm) -> AlarmDesc {
+    AlarmDesc {
+        alarm: AlarmResource {
+            name: a.alarm_name().unwrap_or_default().to_string(),
+            endpoint: String::new(),
+            variant: String::new(),
+            namespace: String::new(),
+            metric_name: String::new(),
+            statistic: String::new(),
+            period: 0,
+            evaluation_periods: 0,
+            threshold: 0.0,
+            comparison_operator: String::new(),
+            treat_missing_data: String::new(),
+            tags: Tags::new(),
+        },
+        arn: a.alarm_arn().unwrap_or_default().to_string(),
+        state: a.state_value().map(|s| s.as_str().to_string()).unwrap_or_default(),
+        composite: true,
+    }
 }
 
 /// An alarm as endpoint-scale compares it; what it does not set (an extended statistic, other
@@ -99,6 +174,7 @@ fn alarm_desc(a: &cw::types::MetricAlarm) -> AlarmDesc {
         },
         arn: a.alarm_arn().unwrap_or_default().to_string(),
         state: a.state_value().map(|s| s.as_str().to_string()).unwrap_or_default(),
+        composite: false,
     }
 }
 
@@ -169,12 +245,53 @@ pub(super) async fn untag(client: &cw::Client, arn: &str, keys: &[String]) -> Aw
         .map_err(|e| error(e, CW, "UntagResource", arn))
 }
 
+/// DeleteAlarms, 100 names a call (API reference).
 pub(super) async fn delete(client: &cw::Client, names: &[String]) -> AwsResult<()> {
-    client
-        .delete_alarms()
-        .set_alarm_names(Some(names.to_vec()))
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| error(e, CW, "DeleteAlarms", what(names)))
+    for chunk in names.chunks(NAMES_PER_CALL) {
+        client
+            .delete_alarms()
+            .set_alarm_names(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(|e| error(e, CW, "DeleteAlarms", what(chunk)))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging_stops_at_the_last_page() {
+        let mut paging = Paging::default();
+        assert_eq!(paging.next(Some("a")), Ok(Some("a".to_string())));
+        assert_eq!(paging.next(Some("b")), Ok(Some("b".to_string())));
+        assert_eq!(paging.next(Some("")), Ok(None));
+        assert_eq!(Paging::default().next(None), Ok(None));
+    }
+
+    #[test]
+    fn a_repeated_token_is_an_error_not_a_partial_list() {
+        let mut paging = Paging::default();
+        assert_eq!(paging.next(Some("a")), Ok(Some("a".to_string())));
+        assert_eq!(paging.next(Some("b")), Ok(Some("b".to_string())));
+        // A cycle, not only the token just sent.
+        assert_eq!(paging.next(Some("a")), Err("the same NextToken again after 3 pages".to_string()));
+    }
+
+    #[test]
+    fn paging_past_the_cap_is_an_error() {
+        let mut paging = Paging::default();
+        for i in 1..MAX_PAGES {
+            assert_eq!(paging.next(Some(&i.to_string())), Ok(Some(i.to_string())));
+        }
+        assert_eq!(paging.next(Some("last")), Err("still paging after 1000 pages".to_string()));
+        // The last page may end exactly at the cap.
+        let mut paging = Paging::default();
+        for i in 1..MAX_PAGES {
+            paging.next(Some(&i.to_string())).unwrap();
+        }
+        assert_eq!(paging.next(None), Ok(None));
+    }
 }

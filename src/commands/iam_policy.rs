@@ -19,6 +19,7 @@ pub fn run(
     region: Option<String>,
     partition: Option<String>,
     prune: bool,
+    delete_owned_alarms: bool,
     vars: &VarArgs,
     colour: ColorChoice,
 ) -> Result<Outcome, CliError> {
@@ -37,6 +38,7 @@ pub fn run(
         region,
         account: account.unwrap_or_else(|| "*".to_string()),
         prune,
+        delete_owned_alarms,
     };
     let commands: &[Command] = match command {
         IamCommand::Plan => &[Command::Plan],

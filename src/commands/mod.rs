@@ -230,8 +230,8 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
             destroy::run(&spec, auto_approve, output, &select.targets, &vars, &aws, &wait, colour).await
         }
         Command::Show { plan, output } => show::run(&plan, output, colour),
-        Command::IamPolicy { spec, for_command, account, region, partition, prune, vars } => {
-            iam_policy::run(&spec, for_command, account, region, partition, prune, &vars, colour)
+        Command::IamPolicy { spec, for_command, account, region, partition, prune, delete_owned_alarms, vars } => {
+            iam_policy::run(&spec, for_command, account, region, partition, prune, delete_owned_alarms, &vars, colour)
         }
         Command::Import { endpoints, project, out, adopt, auto_approve, aws, wait } => {
             import::run(&endpoints, &project, out.as_deref(), adopt, auto_approve, &aws, &wait, colour).await

@@ -81,10 +81,10 @@ fn the_printed_policy_is_valid_iam_json_without_wildcard_actions() {
             }
         }
     }
-    // Reading commands get no write.
+    // Reading commands get no write (RolloutAlarmsRead is DescribeAlarms and ListTagsForResource).
     assert_eq!(
         sids(&policy(&["--for", "plan"])),
-        ["SageMakerList", "SageMakerRead", "AutoScalingRead", "AutoScalingReadTags"]
+        ["SageMakerList", "SageMakerRead", "AutoScalingRead", "AutoScalingReadTags", "RolloutAlarmsRead"]
     );
 }
 
@@ -200,6 +200,8 @@ const NEEDED: &[Needed] = &[
     Needed { sid: "AutoScalingTagOwned", setup: true, command: "apply", spec: |s| &s.retagged },
     Needed { sid: "AutoScalingServiceLinkedRole", setup: false, command: "apply", spec: |s| &s.base },
     Needed { sid: "TargetTrackingAlarms", setup: false, command: "apply", spec: |s| &s.base },
+    // Every plan of an owned endpoint looks for its owned alarms (`<endpoint>-*`), rollout or not.
+    Needed { sid: "RolloutAlarmsRead", setup: true, command: "plan", spec: |s| &s.base },
 ];
 
 /// Statements the emulator cannot show to be needed, and why (docs/iam.md).

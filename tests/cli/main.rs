@@ -20,6 +20,7 @@ mod lossless;
 mod metrics;
 mod results_json;
 mod rollout;
+mod rollout_alarms;
 mod rollout_apply;
 mod show;
 mod target;

@@ -2,8 +2,8 @@
 CloudWatch backend so that boto3 (query protocol, answered by moto itself) and the Rust SDK see the
 same alarms.
 
-Operations: PutMetricAlarm, DescribeAlarms, DeleteAlarms, SetAlarmState, ListTagsForResource,
-TagResource, UntagResource. cloudwatch.py's dispatcher hands them here (`OPERATIONS`); errors are
+Operations: PutMetricAlarm, PutCompositeAlarm, DescribeAlarms, DeleteAlarms, SetAlarmState,
+ListTagsForResource, TagResource, UntagResource. cloudwatch.py's dispatcher hands them here (`OPERATIONS`); errors are
 raised as `cloudwatch.CloudWatchError` and answered in its CBOR error shape.
 
 What AWS documents and the emulator follows (API reference, PutMetricAlarm / DescribeAlarms /
@@ -11,8 +11,9 @@ DeleteAlarms / SetAlarmState, and the botocore `cloudwatch` model): member lengt
 Period 10, 20, 30 or a multiple of 60; Statistic or ExtendedStatistic, not both; a new alarm starts
 in INSUFFICIENT_DATA and an update leaves the state unchanged; Tags of PutMetricAlarm apply only when
 the alarm is created (and then also need cloudwatch:TagResource); at most 50 tags; AlarmNames and
-AlarmNamePrefix together are refused; MaxRecords 1-100; DeleteAlarms ignores names that do not
-exist. The emulator's own choices are listed in README.md ("CloudWatch alarms").
+AlarmNamePrefix together are refused; MaxRecords 1-100; DescribeAlarms answers metric alarms only
+unless AlarmTypes names CompositeAlarm; DeleteAlarms ignores names that do not exist. A composite
+alarm is kept by moto as an alarm with a rule (AlarmRule, 1-10240 characters, not evaluated). The emulator's own choices are listed in README.md ("CloudWatch alarms").
 
 Nothing evaluates alarms: their state changes only through SetAlarmState, the control API
 (`/_emulator/rollout-alarm`, which fires one during a rollout) or moto.
@@ -28,7 +29,7 @@ from typing import Any, Optional
 import cbor2
 
 OPERATIONS = (
-    "PutMetricAlarm", "DescribeAlarms", "DeleteAlarms", "SetAlarmState",
+    "PutMetricAlarm", "PutCompositeAlarm", "DescribeAlarms", "DeleteAlarms", "SetAlarmState",
     "ListTagsForResource", "TagResource", "UntagResource",
 )
 STATISTICS = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
@@ -243,9 +244,9 @@ def iam_checks(op: str, request: Any, account: str, region: str) -> list[tuple[s
     def arn(name: Any) -> str:
         return alarm_arn(account, region, name if isinstance(name, str) else "")
 
-    if op in ("PutMetricAlarm", "SetAlarmState"):
+    if op in ("PutMetricAlarm", "PutCompositeAlarm", "SetAlarmState"):
         checks = [(action, arn(req.get("AlarmName")))]
-        if op == "PutMetricAlarm" and req.get("Tags"):
+        if op != "SetAlarmState" and req.get("Tags"):
             checks.append(("cloudwatch:TagResource", arn(req.get("AlarmName"))))
         return checks
     if op in ("DeleteAlarms", "DescribeAlarms") and isinstance(req.get("AlarmNames"), list) and req["AlarmNames"]:
@@ -301,6 +302,37 @@ def describe_alarm(alarm: Any) -> dict:
                                           or alarm.state_updated_timestamp),
     }
     return {k: v for k, v in out.items() if v is not None and v != ""}
+
+
+def describe_composite(alarm: Any) -> dict:
+    """A moto alarm with a rule as the API's CompositeAlarm."""
+    out: dict[str, Any] = {
+        "AlarmName": alarm.name,
+        "AlarmArn": alarm.alarm_arn,
+        "AlarmDescription": alarm.description,
+        "AlarmRule": alarm.rule,
+        "ActionsEnabled": bool(alarm.actions_enabled),
+        "StateValue": alarm.state_value,
+        "StateReason": alarm.state_reason,
+        "StateUpdatedTimestamp": _ts(alarm.state_updated_timestamp),
+    }
+    return {k: v for k, v in out.items() if v is not None and v != ""}
+
+
+def put_composite_alarm(backend: Any, req: dict) -> None:
+    name = _string(req, "AlarmName", 1, 255, required=True)
+    rule = _string(req, "AlarmRule", 1, 10240, required=True)
+    tags = _tags(req.get("Tags")) if req.get("Tags") is not None else None
+    existing = backend.alarms.get(name)
+    if existing is not None and existing.rule is None:
+        # Not documented by AWS; the emulator refuses rather than turn a metric alarm composite.
+        raise _error("InvalidParameterValue", f"Alarm {name} is a metric alarm.")
+    put_metric_alarm(backend, {
+        "name": name, "namespace": None, "metric_name": None, "comparison_operator": None,
+        "evaluation_periods": None, "period": None, "threshold": None, "statistic": None,
+        "description": _string(req, "AlarmDescription", 0, 1024), "dimensions": [],
+        "alarm_actions": [], "rule": rule, "tags": tags,
+    })
 
 
 def put_metric_alarm(backend: Any, kwargs: dict) -> Any:
@@ -364,8 +396,9 @@ def _describe(backend: Any, req: dict) -> dict:
         alarms = [a for a in alarms if a.state_value == state]
     if action_prefix is not None:
         alarms = [a for a in alarms if any(x.startswith(action_prefix) for x in a.alarm_actions or [])]
-    if isinstance(types, list) and "MetricAlarm" not in types:
-        alarms = []
+    # API reference: without AlarmTypes, only metric alarms are returned.
+    wanted = types if isinstance(types, list) else ["MetricAlarm"]
+    alarms = [a for a in alarms if ("CompositeAlarm" if a.rule is not None else "MetricAlarm") in wanted]
     query = hashlib.sha256(json.dumps([names, prefix, state, types, action_prefix], sort_keys=True)
                            .encode()).hexdigest()[:16]
     offset = 0
@@ -378,7 +411,10 @@ def _describe(backend: Any, req: dict) -> dict:
         except Exception:
             raise _error("InvalidNextToken", "The service returned an invalid next token.")
     page = alarms[offset:offset + size]
-    out: dict[str, Any] = {"MetricAlarms": [describe_alarm(a) for a in page], "CompositeAlarms": []}
+    out: dict[str, Any] = {
+        "MetricAlarms": [describe_alarm(a) for a in page if a.rule is None],
+        "CompositeAlarms": [describe_composite(a) for a in page if a.rule is not None],
+    }
     if offset + size < len(alarms):
         out["NextToken"] = _token(offset + size, query)
     return out
@@ -402,6 +438,9 @@ def call(account: str, region: str, op: str, req: Any) -> dict:
     backend = _backend(account, region)
     if op == "PutMetricAlarm":
         put_metric_alarm(backend, validate_put(req))
+        return {}
+    if op == "PutCompositeAlarm":
+        put_composite_alarm(backend, req)
         return {}
     if op == "DescribeAlarms":
         return _describe(backend, req)

@@ -1566,6 +1566,28 @@ def test_cloudwatch_alarms_crud_and_tags_in_cbor_match_boto3(env):
     assert [a["AlarmName"] for a in cw.describe_alarms()["MetricAlarms"]] == ["e-5xx"]
 
 
+def test_composite_alarms_are_answered_only_when_asked_for(env):
+    _cw(env, "PutMetricAlarm", _alarm())
+    assert _cw(env, "PutCompositeAlarm", {"AlarmName": "e-any", "AlarmRule": 'ALARM("e-5xx")'})[0] == 200
+    # API reference: without AlarmTypes only metric alarms.
+    answer = _cw(env, "DescribeAlarms", {"AlarmNames": ["e-5xx", "e-any"]})[2]
+    assert [a["AlarmName"] for a in answer["MetricAlarms"]] == ["e-5xx"] and answer["CompositeAlarms"] == []
+    answer = _cw(env, "DescribeAlarms", {"AlarmNames": ["e-5xx", "e-any"],
+                                         "AlarmTypes": ["MetricAlarm", "CompositeAlarm"]})[2]
+    assert [a["AlarmName"] for a in answer["MetricAlarms"]] == ["e-5xx"]
+    (composite,) = answer["CompositeAlarms"]
+    assert composite["AlarmRule"] == 'ALARM("e-5xx")'
+    assert composite["AlarmArn"] == f"arn:aws:cloudwatch:{REGION}:{env.account}:alarm:e-any"
+    answer = _cw(env, "DescribeAlarms", {"AlarmNamePrefix": "e-", "AlarmTypes": ["CompositeAlarm"]})[2]
+    assert answer["MetricAlarms"] == [] and [a["AlarmName"] for a in answer["CompositeAlarms"]] == ["e-any"]
+    # boto3 (moto's query protocol) sees it as a composite alarm too.
+    cw = env.client("cloudwatch")
+    assert [a["AlarmName"] for a in cw.describe_alarms(AlarmTypes=["CompositeAlarm"])["CompositeAlarms"]] == ["e-any"]
+    status, _, answer = _cw(env, "PutCompositeAlarm", {"AlarmName": "e-5xx", "AlarmRule": "TRUE"})
+    assert status == 400 and answer["__type"] == "InvalidParameterValue"
+    assert _cw(env, "DeleteAlarms", {"AlarmNames": ["e-any"]})[0] == 200
+
+
 @pytest.mark.parametrize("over,code,needle", [
     ({"Period": 45}, "InvalidParameterValue", "Period must be 10, 20, 30 or a multiple of 60"),
     ({"EvaluationPeriods": 0}, "ValidationError", "at 'evaluationPeriods' failed to satisfy constraint"),
