@@ -129,12 +129,14 @@ pub enum ApplyError {
         "the update of endpoint {endpoint} failed and SageMaker rolled it back to {actual} (expected {expected}): {reason}"
     )]
     RolledBack { endpoint: String, expected: String, actual: String, reason: String },
+    /// `named`: the alarms are those the FailureReason names (the cause); else those in ALARM
+    /// when apply read them after the rollback (the likely cause, not a certain one).
     #[error(
-        "the rollout of endpoint {endpoint} was rolled back by SageMaker because {} went into ALARM; the endpoint still runs {actual}: {}. Find out what the alarm saw, fix the cause and run apply again: the next plan shows the update again",
-        if alarms.len() == 1 { format!("alarm {}", alarms[0]) } else { format!("alarms {}", alarms.join(", ")) },
+        "the rollout of endpoint {endpoint} was rolled back by SageMaker {}; the endpoint still runs {actual}: {}. Find out what the alarm saw, fix the cause and run apply again: the next plan shows the update again",
+        alarm_cause(alarms, *named),
         reason.trim_end_matches('.')
     )]
-    AlarmRolledBack { endpoint: String, alarms: Vec<String>, actual: String, reason: String },
+    AlarmRolledBack { endpoint: String, alarms: Vec<String>, named: bool, actual: String, reason: String },
     #[error("endpoint {endpoint} is {status}: {reason}")]
     Failed { endpoint: String, status: String, reason: String },
     #[error(
@@ -412,7 +414,8 @@ async fn run_step<A: Aws>(
         Step::UpdateWeightsAndCapacities { endpoint, changes } => {
             Ok(aws.update_weights_and_capacities(endpoint, changes).await?)
         }
-        Step::WaitInService { endpoint, config, expect, alarms } => {
+        Step::WaitInService { endpoint, config, expect, alarms, rollout_seconds } => {
+            let wait = rollout_wait(wait, *rollout_seconds);
             match wait_in_service(aws, endpoint, config, expect, wait, events, cancel).await {
                 Err(ApplyError::RolledBack { endpoint, expected, actual, reason }) if !alarms.is_empty() => {
                     Err(alarm_rollback(aws, endpoint, expected, actual, reason, alarms).await)
@@ -711,6 +714,16 @@ async fn poll<A: Aws>(
     }
 }
 
+/// The wait of an update with a rollout: the longer of `--wait-timeout` and the plan's bound
+/// for the rollout (which runs for hours with long bakes; cut short, apply would miss the
+/// outcome, the alarm of a rollback, and the steps after it).
+fn rollout_wait(wait: WaitOptions, rollout_seconds: Option<u64>) -> WaitOptions {
+    match rollout_seconds {
+        Some(s) => WaitOptions { timeout: wait.timeout.max(Duration::from_secs(s)), ..wait },
+        None => wait,
+    }
+}
+
 fn no_reason(reason: Option<String>) -> String {
     reason.unwrap_or_else(|| "SageMaker gave no reason".to_string())
 }
@@ -772,7 +785,19 @@ async fn wait_in_service<A: Aws>(
     .await
 }
 
-/// A rolled back rollout: names the rollback alarms in ALARM (DescribeAlarms), when any is;
+fn alarm_cause(alarms: &[String], named: bool) -> String {
+    let list = if alarms.len() == 1 { format!("alarm {}", alarms[0]) } else { format!("alarms {}", alarms.join(", ")) };
+    if named {
+        format!("because {list} went into ALARM")
+    } else {
+        let verb = if alarms.len() == 1 { "was" } else { "were" };
+        format!("(its FailureReason names no rollback alarm; {list} {verb} in ALARM when read)")
+    }
+}
+
+/// A rolled back rollout: names the rollback alarms its FailureReason names (the cause, as
+/// SageMaker gives it); failing that, the watched alarms in ALARM when read (DescribeAlarms),
+/// which may have gone into ALARM after the rollback started, so the error says "when read";
 /// else (a timeout, a failed deployment) the plain rollback.
 async fn alarm_rollback<A: Aws>(
     aws: &A,
@@ -782,6 +807,10 @@ async fn alarm_rollback<A: Aws>(
     reason: String,
     alarms: &[String],
 ) -> ApplyError {
+    let named = named_in(&reason, alarms);
+    if !named.is_empty() {
+        return ApplyError::AlarmRolledBack { endpoint, alarms: named, named: true, actual, reason };
+    }
     let firing: Vec<String> = match aws.describe_alarms(alarms).await {
         Ok(found) => found.into_iter().filter(|a| a.state == "ALARM").map(|a| a.alarm.name).collect(),
         // The rollback is the news; an alarm read that fails only loses the alarm's name.
@@ -790,7 +819,35 @@ async fn alarm_rollback<A: Aws>(
     if firing.is_empty() {
         return ApplyError::RolledBack { endpoint, expected, actual, reason };
     }
-    ApplyError::AlarmRolledBack { endpoint, alarms: firing, actual, reason }
+    ApplyError::AlarmRolledBack { endpoint, alarms: firing, named: false, actual, reason }
+}
+
+/// The watched alarms whose names appear in `reason`, in the watched order. A name found only
+/// inside a longer watched name that appears there (`api-5xx` in `api-5xx-canary`) does not
+/// count: the reason names the longer one.
+fn named_in(reason: &str, alarms: &[String]) -> Vec<String> {
+    let spans = |name: &str| -> Vec<(usize, usize)> {
+        if name.is_empty() {
+            return Vec::new();
+        }
+        reason.match_indices(name).map(|(at, m)| (at, at + m.len())).collect()
+    };
+    let mut out: Vec<String> = Vec::new();
+    for name in alarms {
+        if out.contains(name) {
+            continue;
+        }
+        let longer: Vec<(usize, usize)> = alarms
+            .iter()
+            .filter(|o| o.len() > name.len() && o.contains(name.as_str()))
+            .flat_map(|o| spans(o))
+            .collect();
+        let alone = spans(name).into_iter().any(|(a, b)| !longer.iter().any(|(x, y)| *x <= a && b <= *y));
+        if alone {
+            out.push(name.clone());
+        }
+    }
+    out
 }
 
 /// The first variant whose live desired count or weight is not what a capacity update asked for.

@@ -23,6 +23,8 @@ struct World {
     endpoint_tags: BTreeMap<String, Tags>,
     /// The next UpdateEndpoint of this endpoint rolls back with this reason.
     fail_update: Option<(String, String)>,
+    /// What DescribeAlarms answers.
+    alarms: Vec<crate::aws::AlarmDesc>,
 }
 
 #[derive(Default)]
@@ -192,9 +194,9 @@ impl Aws for Fake {
         self.log("DescribeScalingPolicies");
         Ok(Vec::new())
     }
-    async fn describe_alarms(&self, _names: &[String]) -> AwsResult<Vec<crate::aws::AlarmDesc>> {
-        self.log("DescribeAlarms");
-        Ok(Vec::new())
+    async fn describe_alarms(&self, names: &[String]) -> AwsResult<Vec<crate::aws::AlarmDesc>> {
+        let w = self.call("DescribeAlarms");
+        Ok(w.alarms.iter().filter(|a| names.contains(&a.alarm.name)).cloned().collect())
     }
     async fn describe_alarms_with_prefix(&self, _prefix: &str) -> AwsResult<Vec<crate::aws::AlarmDesc>> {
         self.log("DescribeAlarms");
@@ -378,6 +380,7 @@ async fn a_rolled_back_update_is_an_error_naming_the_reason() {
                     config: new_config.clone(),
                     expect: Vec::new(),
                     alarms: Vec::new(),
+                    rollout_seconds: None,
                 },
                 Step::DeleteEndpointConfig { name: old_config.clone() },
             ],
@@ -411,4 +414,86 @@ async fn once_cancelled_no_step_starts() {
     assert_eq!((outcomes[0].done, outcomes[0].total), (0, 6));
     assert!(aws.calls().is_empty());
     assert!(matches!(events.last(), Some(Event::Interrupted { done: 0, total: 6, .. })));
+}
+
+#[test]
+fn a_rollback_names_the_alarms_its_failure_reason_names() {
+    let watched = ["api-5xx".to_string(), "api-5xx-canary".to_string(), "api-latency".to_string()];
+    let reason = "Deployment rolled back: CloudWatch alarm api-5xx-canary of the AutoRollbackConfiguration went into ALARM state.";
+    // `api-5xx` appears only inside `api-5xx-canary`.
+    assert_eq!(super::named_in(reason, &watched), ["api-5xx-canary"]);
+    assert_eq!(super::named_in("alarms api-latency and api-5xx went into ALARM", &watched), ["api-5xx", "api-latency"]);
+    assert!(super::named_in("Deployment timed out.", &watched).is_empty());
+}
+
+#[test]
+fn an_alarm_only_in_alarm_when_read_is_worded_as_such() {
+    let error = |named| ApplyError::AlarmRolledBack {
+        endpoint: "rec".into(),
+        alarms: vec!["rec-5xx".into()],
+        named,
+        actual: "rec-1".into(),
+        reason: "Deployment rolled back.".into(),
+    };
+    assert_eq!(
+        error(true).to_string(),
+        "the rollout of endpoint rec was rolled back by SageMaker because alarm rec-5xx went into ALARM; the endpoint still runs rec-1: Deployment rolled back. Find out what the alarm saw, fix the cause and run apply again: the next plan shows the update again"
+    );
+    assert_eq!(
+        error(false).to_string(),
+        "the rollout of endpoint rec was rolled back by SageMaker (its FailureReason names no rollback alarm; alarm rec-5xx was in ALARM when read); the endpoint still runs rec-1: Deployment rolled back. Find out what the alarm saw, fix the cause and run apply again: the next plan shows the update again"
+    );
+}
+
+#[test]
+fn a_rollout_wait_is_never_shorter_than_the_flag() {
+    let flag = WaitOptions { timeout: Duration::from_secs(1800), poll_interval: Duration::from_secs(30) };
+    assert_eq!(super::rollout_wait(flag, Some(4500)).timeout, Duration::from_secs(4500));
+    assert_eq!(super::rollout_wait(flag, Some(600)).timeout, Duration::from_secs(1800));
+    assert_eq!(super::rollout_wait(flag, None).timeout, Duration::from_secs(1800));
+}
+
+#[tokio::test]
+async fn a_rollback_whose_reason_names_no_alarm_names_those_in_alarm_when_read() {
+    let spec = "version: 1
+project: p
+endpoints:
+  - name: rec
+    model:
+      image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/rec:1
+      execution_role_arn: arn:aws:iam::123456789012:role/R
+    variants:
+      - name: main
+        instance_type: ml.c5.large
+        initial_instance_count: 2
+    rollout:
+      strategy: all_at_once
+      bake: 5m
+      rollback_alarms:
+        - name: rec-5xx
+          metric: Invocation5XXErrors
+          statistic: Sum
+          threshold: 1
+";
+    let alarm = desired(spec)
+        .into_iter()
+        .find_map(|r| if let crate::resources::Resource::Alarm(a) = r { Some(a) } else { None })
+        .unwrap();
+    let aws = Fake::default();
+    aws.0.lock().unwrap().alarms.push(crate::aws::AlarmDesc { alarm, arn: "arn:a".into(), state: "ALARM".into() });
+    let watched = ["rec-5xx".to_string()];
+    let rollback = |reason: &str| {
+        super::alarm_rollback(&aws, "rec".into(), "rec-2".into(), "rec-1".into(), reason.into(), &watched)
+    };
+    // Named by the reason: no read needed.
+    let named = rollback("CloudWatch alarm rec-5xx went into ALARM state.").await;
+    assert!(matches!(&named, ApplyError::AlarmRolledBack { named: true, alarms, .. } if alarms == &watched));
+    assert!(!aws.calls().contains(&"DescribeAlarms"));
+    let read = rollback("Deployment rolled back.").await;
+    assert!(
+        read.to_string().contains("(its FailureReason names no rollback alarm; alarm rec-5xx was in ALARM when read)"),
+        "{read}"
+    );
+    aws.0.lock().unwrap().alarms[0].state = "OK".into();
+    assert!(matches!(rollback("Deployment rolled back.").await, ApplyError::RolledBack { .. }));
 }

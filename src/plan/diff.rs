@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::rollout;
-use super::{Action, Change, EndpointSteps, Notice, Options, Plan, Step};
+use super::{Action, Change, EndpointSteps, Launch, Notice, Options, Plan, Step};
 use crate::live::{LiveEndpoint, LiveState, Ownership, UnusedResources};
 use crate::model::Tags;
 use crate::resources::{
@@ -54,6 +54,8 @@ struct Want<'a> {
     alarms: Vec<&'a AlarmResource>,
     /// [`Options::raise_capacity`].
     raise_capacity: bool,
+    /// [`Options::launch`]: the launch time the rollout timelines (and their wait) assume.
+    launch: Launch,
 }
 
 impl Want<'_> {
@@ -85,6 +87,7 @@ fn group(desired: &[Resource]) -> Vec<Want<'_>> {
             })?;
             Some(Want {
                 raise_capacity: false,
+                launch: Launch::DEFAULT,
                 models: rs
                     .iter()
                     .filter_map(|r| match r {
@@ -211,6 +214,7 @@ pub fn diff_with(desired: &[Resource], live: &LiveState, options: &Options) -> P
     let mut plan = Plan::default();
     for mut want in group(desired) {
         want.raise_capacity = options.raise_capacity;
+        want.launch = options.launch();
         let name = want.endpoint.name.clone();
         let unused = live.unused.get(&name);
         if let Some(notice) = foreign_names(&want, live) {
@@ -219,7 +223,7 @@ pub fn diff_with(desired: &[Resource], live: &LiveState, options: &Options) -> P
         }
         let project = want.endpoint.tags.get(TAG_PROJECT).cloned().unwrap_or_default();
         let updated = live.endpoints.get(&name).filter(|h| h.ownership == Ownership::Ours && h.desc.is_in_service());
-        let blocked = rollout::check(want.endpoint, want.config, &want.alarms, &project, updated, live);
+        let blocked = rollout::check(want.endpoint, want.config, &want.alarms, &project, updated, live, want.launch);
         if !blocked.is_empty() {
             plan.blocked.extend(blocked);
             continue;
@@ -261,6 +265,7 @@ pub fn diff_with(desired: &[Resource], live: &LiveState, options: &Options) -> P
                         rollout,
                         want.config,
                         have,
+                        live,
                         options.launch(),
                     ));
                 }
@@ -473,6 +478,7 @@ fn create_endpoint(plan: &mut Plan, want: &Want<'_>, unused: Option<&UnusedResou
         config: want.config.name.clone(),
         expect: Vec::new(),
         alarms: Vec::new(),
+        rollout_seconds: None,
     });
     for t in &want.targets {
         put_back_scaling(&mut b, want, &t.variant, |_| (Action::Create, None, None));
@@ -631,6 +637,7 @@ fn diff_owned(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint, unused: Opt
                     config: have.desc.config_name.clone(),
                     expect: raise,
                     alarms: Vec::new(),
+                    rollout_seconds: None,
                 });
             }
             // Should the update not complete, the variant stays live on its old instance type:
@@ -770,6 +777,11 @@ fn diff_owned(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint, unused: Opt
             config: want.config.name.clone(),
             expect: Vec::new(),
             alarms: want.endpoint.rollout.iter().flat_map(|r| r.alarms.iter()).map(|a| a.name().to_string()).collect(),
+            rollout_seconds: want
+                .endpoint
+                .rollout
+                .as_ref()
+                .map(|r| rollout::wait_bound(r, &rollout::timelines(r, want.config, have, want.launch)).0),
         });
     }
     if !capacity.is_empty() {
@@ -779,6 +791,7 @@ fn diff_owned(plan: &mut Plan, want: &Want<'_>, have: &LiveEndpoint, unused: Opt
             config: final_config.clone(),
             expect: capacity,
             alarms: Vec::new(),
+            rollout_seconds: None,
         });
     }
     let (add, remove) = tag_delta(&have.tags, &want.endpoint.tags);

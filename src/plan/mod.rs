@@ -123,6 +123,11 @@ pub enum Step {
         /// ALARM is named (DescribeAlarms).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         alarms: Vec<String>,
+        /// After an update that carries a rollout: how long the rollout may take, in seconds
+        /// (see `rollout::wait_bound`); apply waits the longer of this and `--wait-timeout`.
+        /// Absent for other waits, and in plans saved before it existed (then `--wait-timeout`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rollout_seconds: Option<u64>,
     },
     TagEndpoint {
         endpoint: String,
@@ -293,9 +298,13 @@ impl Step {
                     .collect();
                 format!("endpoint {endpoint}: {}", parts.join("; "))
             }
-            Step::WaitInService { endpoint, config, .. } => {
+            Step::WaitInService { endpoint, config, rollout_seconds: None, .. } => {
                 format!("until endpoint {endpoint} is InService on {config}")
             }
+            Step::WaitInService { endpoint, config, rollout_seconds: Some(s), .. } => format!(
+                "until endpoint {endpoint} is InService on {config} (up to {} for the rollout, or --wait-timeout if longer)",
+                crate::validate::format_duration(*s)
+            ),
             Step::TagEndpoint { endpoint, .. } => format!("endpoint {endpoint} tags"),
             Step::TagEndpointConfig { name, .. } => format!("endpoint config {name} tags"),
             Step::TagModel { name, .. } => format!("model {name} tags"),
@@ -481,6 +490,14 @@ pub struct RolloutPlan {
     pub launch_seconds: u32,
     /// MaximumExecutionTimeoutInSeconds; `None`: AWS's default.
     pub max_execution_seconds: Option<u32>,
+    /// How long apply waits for the rollout at most (the WaitInService step's
+    /// `rollout_seconds`), and why that long.
+    pub wait_seconds: u64,
+    pub wait_reason: String,
+    /// What may make the rollout roll back by itself (the timeline reaching
+    /// max_execution_time with the assumed launch time; a watched alarm in ALARM now).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// One sentence: what SageMaker does when an alarm fires.
     pub rollback: String,
 }

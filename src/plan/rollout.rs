@@ -15,8 +15,99 @@
 use super::diff::{own_tags, tag_delta};
 use super::{Action, Change, Launch, Notice, Plan, RolloutPlan, Step, VariantRollout, WatchedAlarm};
 use crate::live::{LiveAlarm, LiveEndpoint, LiveState};
-use crate::model::{timeline, Capacity, RollbackAlarm, Rollout, Strategy, Tags};
-use crate::resources::{AlarmResource, ConfigResource, EndpointResource, Resource};
+use crate::model::{timeline, Capacity, Phase, RollbackAlarm, Rollout, Strategy, Tags, Timeline};
+use crate::resources::{AlarmResource, ConfigResource, ConfigVariant, EndpointResource, Resource};
+use crate::validate::format_duration;
+
+/// Slack on top of a rollout's own bound in apply's wait: AWS's time between phases, the polls,
+/// a launch slower than assumed, and a blue/green rollback (traffic back to the old fleet, which
+/// still runs, and the new fleet deleted). AWS documents none of these durations: an assumption
+/// (docs/design.md, "How long apply waits for a rollout").
+pub(crate) const WAIT_MARGIN_SECONDS: u64 = 15 * 60;
+
+/// The timeline of each variant of the new config at its live instance count (the spec's
+/// initial count for a variant the endpoint does not have yet).
+pub(super) fn timelines<'a>(
+    rollout: &Rollout,
+    config: &'a ConfigResource,
+    have: &LiveEndpoint,
+    launch: Launch,
+) -> Vec<(&'a ConfigVariant, Timeline)> {
+    config
+        .variants
+        .iter()
+        .map(|v| {
+            let live = have.desc.variant(&v.name).and_then(|(count, _)| count);
+            (v, timeline(rollout, live.unwrap_or(v.initial_instance_count), launch.seconds()))
+        })
+        .collect()
+}
+
+/// How long apply waits for an update with this rollout, in seconds, and why. SageMaker rolls
+/// the update back by itself once it runs longer than MaximumExecutionTimeoutInSeconds (API
+/// BlueGreenUpdatePolicy, RollingUpdatePolicy), so with `max_execution_time` that is the bound;
+/// without it (AWS documents no default) the longest timeline at the assumed launch time is.
+/// On top: the rollback (rolling: the old config is launched again, in batches of
+/// `rollback_batch_size` or all at once, one assumed launch per batch; blue/green: the old
+/// fleet still runs) and [`WAIT_MARGIN_SECONDS`]. Apply waits the longer of this and
+/// `--wait-timeout`.
+pub(crate) fn wait_bound(rollout: &Rollout, timelines: &[(&ConfigVariant, Timeline)]) -> (u64, String) {
+    let longest = timelines.iter().map(|(_, t)| t.total_seconds).max().unwrap_or(0);
+    let launch = timelines.iter().flat_map(|(_, t)| t.steps.first()).map(|s| s.duration_seconds).max().unwrap_or(0);
+    let rollback = match rollout.strategy {
+        Strategy::Rolling { rollback_batch, .. } => timelines
+            .iter()
+            .map(|(_, t)| {
+                let batches = rollback_batch.map_or(1, |b| t.instances.div_ceil(b.instances_of(t.instances)));
+                u64::from(batches) * launch
+            })
+            .max()
+            .unwrap_or(0),
+        _ => 0,
+    };
+    let (base, what) = match rollout.max_execution_seconds {
+        Some(max) => (u64::from(max), format!("max_execution_time {}", format_duration(u64::from(max)))),
+        None => (longest, format!("the timeline's {}", format_duration(longest))),
+    };
+    let mut why = format!("{what}, after which SageMaker rolls the update back by itself");
+    if rollout.max_execution_seconds.is_none() {
+        why = format!("{what} (no max_execution_time: AWS documents no default)");
+    }
+    if rollback > 0 {
+        why.push_str(&format!(", + {} to launch the old config again on rollback", format_duration(rollback)));
+    }
+    why.push_str(&format!(", + {} margin", format_duration(WAIT_MARGIN_SECONDS)));
+    (base + rollback + WAIT_MARGIN_SECONDS, why)
+}
+
+/// The bakes and termination wait of a timeline: what it takes whatever the launch time.
+fn waits(t: &Timeline) -> u64 {
+    t.steps.iter().filter(|s| matches!(s.phase, Phase::Bake | Phase::TerminationWait)).map(|s| s.duration_seconds).sum()
+}
+
+/// A `max_execution_time` that is more than `seconds`: rounded up to the next 10 minutes.
+fn more_than(seconds: u64) -> u64 {
+    (seconds / 600 + 1) * 600
+}
+
+/// AWS's highest MaximumExecutionTimeoutInSeconds (API BlueGreenUpdatePolicy, RollingUpdatePolicy).
+const MAX_EXECUTION_LIMIT: u64 = 28_800;
+
+/// How to make the rollout fit `max_execution_time` when it needs `need` seconds.
+fn fit_hint(rollout: &Rollout, need: u64) -> String {
+    let raise = if more_than(need) <= MAX_EXECUTION_LIMIT {
+        format!("raise `max_execution_time` to at least {}", format_duration(more_than(need)))
+    } else {
+        format!("`max_execution_time` cannot cover {} (AWS allows at most 8h)", format_duration(need))
+    };
+    let steps = match sized(&rollout.strategy) {
+        Some((what, ..)) if !matches!(rollout.strategy, Strategy::Canary { .. }) => {
+            format!("a larger `{what}` (fewer steps, so fewer bakes) or a shorter `bake`")
+        }
+        _ => "a shorter `bake`".to_string(),
+    };
+    format!("{raise}, or take {steps}")
+}
 
 /// A note when the spec changes only how the endpoint's updates roll out: no UpdateEndpoint runs
 /// now, and the spec's `rollout:` differs from the LastDeploymentConfig AWS reports (the
@@ -74,6 +165,7 @@ pub(super) fn check(
     project: &str,
     have: Option<&LiveEndpoint>,
     live: &LiveState,
+    launch: Launch,
 ) -> Vec<Notice> {
     let Some(rollout) = &endpoint.rollout else { return Vec::new() };
     let name = &endpoint.name;
@@ -120,6 +212,33 @@ pub(super) fn check(
             "SageMaker's deployment guardrails need the same variants before and after the update: keep the variant names, or remove `rollout:` for this change (the update then replaces the fleet all at once) and add it back after".to_string(),
         ));
         return out;
+    }
+    // SageMaker rolls back an update that runs longer than MaximumExecutionTimeoutInSeconds:
+    // when the bakes and the termination wait alone reach it at the live count, every update
+    // would roll back, whatever the launch time (a timeline that reaches it only with the
+    // assumed launch time is a warning in the rollout plan).
+    if let Some(max) = rollout.max_execution_seconds {
+        for (v, t) in timelines(rollout, config, have, launch) {
+            let waits = waits(&t);
+            if waits >= u64::from(max) {
+                out.push(notice(
+                    format!(
+                        "endpoint {name}: the rollout's bakes and termination wait alone take {} at variant {}'s {} live now, not less than max_execution_time {}: SageMaker would roll back every update when it runs out of time",
+                        format_duration(waits),
+                        v.name,
+                        crate::diagnostic::plural(t.instances, "instance"),
+                        format_duration(u64::from(max))
+                    ),
+                    format!(
+                        "{} (the timeline takes {} with the assumed launch time of {})",
+                        fit_hint(rollout, t.total_seconds),
+                        format_duration(t.total_seconds),
+                        format_duration(u64::from(launch.seconds()))
+                    ),
+                ));
+                return out;
+            }
+        }
     }
     for (variant, count, _) in &have.desc.variants {
         let Some(count) = count.filter(|c| *c > 0) else { continue };
@@ -273,20 +392,45 @@ pub(super) fn rollout_plan(
     rollout: &Rollout,
     config: &ConfigResource,
     have: &LiveEndpoint,
+    live: &LiveState,
     launch: Launch,
 ) -> RolloutPlan {
-    let variants = config
-        .variants
-        .iter()
-        .map(|v| {
-            let live = have.desc.variant(&v.name).and_then(|(count, _)| count);
-            let instances = live.unwrap_or(v.initial_instance_count);
-            VariantRollout {
-                variant: v.name.clone(),
-                instance_type: v.instance_type.clone(),
-                timeline: timeline(rollout, instances, launch.seconds()),
-                warning: rounding_warning(rollout, &v.name, instances.max(1)),
-            }
+    let timelines = timelines(rollout, config, have, launch);
+    let (wait_seconds, wait_reason) = wait_bound(rollout, &timelines);
+    let mut warnings = Vec::new();
+    if let Some(max) = rollout.max_execution_seconds {
+        // `check` blocked the plan when the waits alone reach it: here only the launch does.
+        if let Some((v, t)) =
+            timelines.iter().filter(|(_, t)| t.total_seconds >= u64::from(max)).max_by_key(|(_, t)| t.total_seconds)
+        {
+            warnings.push(format!(
+                "with the assumed launch time of {}, variant {}'s timeline takes {}, not less than max_execution_time {}: SageMaker rolls the update back when it runs out of time; {} (or, if launches are faster, give the real times with --provision-minutes, --image-pull-minutes, --model-load-minutes)",
+                format_duration(u64::from(launch.seconds())),
+                v.name,
+                format_duration(t.total_seconds),
+                format_duration(u64::from(max)),
+                fit_hint(rollout, t.total_seconds)
+            ));
+        }
+    }
+    // Only a live read knows the alarms' states. SageMaker watches the alarms during the
+    // deployment (guide "Auto-Rollback Configuration and Monitoring"): one in ALARM already
+    // rolls the update back as soon as it is watched.
+    for a in &rollout.alarms {
+        if let Some(l) = live.alarms.get(a.name()).filter(|l| l.state == "ALARM") {
+            warnings.push(format!(
+                "rollback alarm {} is in ALARM now: SageMaker would roll the update back as soon as it watches it; find out what it sees and apply once it is OK",
+                l.alarm.name
+            ));
+        }
+    }
+    let variants = timelines
+        .into_iter()
+        .map(|(v, timeline)| VariantRollout {
+            variant: v.name.clone(),
+            instance_type: v.instance_type.clone(),
+            warning: rounding_warning(rollout, &v.name, timeline.instances.max(1)),
+            timeline,
         })
         .collect();
     let rollback = if rollout.strategy.is_blue_green() {
@@ -306,6 +450,9 @@ pub(super) fn rollout_plan(
         launch,
         launch_seconds: launch.seconds(),
         max_execution_seconds: rollout.max_execution_seconds,
+        wait_seconds,
+        wait_reason,
+        warnings,
         rollback: rollback.to_string(),
     }
 }

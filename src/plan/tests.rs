@@ -490,3 +490,151 @@ fn an_update_step_saved_before_rollouts_reads_without_a_deployment_config() {
     assert_eq!(old, Step::UpdateEndpoint { endpoint: "e".into(), config: "e-0a1b2c3d".into(), deployment: None });
     assert_eq!(serde_json::to_string(&old).unwrap(), r#"{"op":"UpdateEndpoint","endpoint":"e","config":"e-0a1b2c3d"}"#);
 }
+
+/// One scaled variant (up to 20 instances) rolling one instance at a time with 10-minute bakes:
+/// `max` is its max_execution_time.
+fn rolling(max: &str, rollback: &str) -> String {
+    format!(
+        "version: 1
+project: p
+endpoints:
+  - name: rec
+    model:
+      image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/rec:MODEL
+      execution_role_arn: arn:aws:iam::123456789012:role/R
+    variants:
+      - name: main
+        instance_type: ml.c5.large
+        initial_instance_count: 2
+        max_rps_per_instance: 10
+        autoscaling:
+          min: 1
+          max: 20
+    rollout:
+      strategy: rolling
+      batch_size: 1
+      bake: 10m
+      max_execution_time: {max}
+{rollback}      rollback_alarms:
+        - name: rec-5xx
+          metric: Invocation5XXErrors
+          statistic: Sum
+          threshold: 1
+"
+    )
+}
+
+/// The plan of model 2 over model 1 running with `count` live instances.
+fn rolling_plan(max: &str, rollback: &str, count: u32) -> Plan {
+    let v1 = rolling(max, rollback).replace("MODEL", "1");
+    let live = live_after(&desired(&v1), &[("main", count)]);
+    diff(&desired(&v1.replace("rec:1", "rec:2")), &live)
+}
+
+#[test]
+fn a_rollout_whose_bakes_alone_reach_max_execution_time_at_the_live_count_is_blocked() {
+    // 20 batches of 1 with 10-minute bakes: 3h20m of bakes alone, against 1h.
+    let plan = rolling_plan("1h", "", 20);
+    assert!(plan.steps.is_empty());
+    assert_eq!(
+        plan.blocked,
+        [Notice {
+            endpoint: "rec".into(),
+            message: "endpoint rec: the rollout's bakes and termination wait alone take 3h20m at variant main's 20 instances live now, not less than max_execution_time 1h: SageMaker would roll back every update when it runs out of time".into(),
+            hint: "raise `max_execution_time` to at least 5h10m, or take a larger `batch_size` (fewer steps, so fewer bakes) or a shorter `bake` (the timeline takes 5h with the assumed launch time of 5m)".into(),
+        }]
+    );
+    // Beyond AWS's 8 hours only larger steps help.
+    let plan = rolling_plan("2h", "", 40);
+    assert!(
+        plan.blocked[0].hint.starts_with(
+            "`max_execution_time` cannot cover 10h (AWS allows at most 8h), or take a larger `batch_size`"
+        ),
+        "{:?}",
+        plan.blocked
+    );
+}
+
+#[test]
+fn a_rollout_that_reaches_max_execution_time_only_with_the_assumed_launch_is_a_warning() {
+    // 10 batches: 1h40m of bakes (less than 2h), 2h30m with the 5-minute launches.
+    let plan = rolling_plan("2h", "", 10);
+    assert!(plan.blocked.is_empty(), "{:?}", plan.blocked);
+    assert_eq!(
+        plan.rollouts[0].warnings,
+        ["with the assumed launch time of 5m, variant main's timeline takes 2h30m, not less than max_execution_time 2h: SageMaker rolls the update back when it runs out of time; raise `max_execution_time` to at least 2h40m, or take a larger `batch_size` (fewer steps, so fewer bakes) or a shorter `bake` (or, if launches are faster, give the real times with --provision-minutes, --image-pull-minutes, --model-load-minutes)"]
+    );
+    let text = crate::render::rollout::text(&plan.rollouts[0], None);
+    assert!(
+        text.contains("\n    warning: with the assumed launch time of 5m, variant main's timeline takes 2h30m,"),
+        "{text}"
+    );
+    // Within it: no warning.
+    assert!(rolling_plan("3h", "", 10).rollouts[0].warnings.is_empty());
+}
+
+#[test]
+fn the_wait_of_a_rollout_is_its_bound_plus_the_rollback_and_a_margin() {
+    // max_execution_time 3h; rolled back 5 instances at a time over 10: two 5-minute launches.
+    let plan = rolling_plan("3h", "      rollback_batch_size: 5\n", 10);
+    let r = &plan.rollouts[0];
+    assert_eq!(r.wait_seconds, 3 * 3600 + 2 * 300 + 15 * 60);
+    assert_eq!(
+        r.wait_reason,
+        "max_execution_time 3h, after which SageMaker rolls the update back by itself, + 10m to launch the old config again on rollback, + 15m margin"
+    );
+    let wait = plan.steps_of("rec").unwrap().steps.iter().find(|s| s.operation() == "WaitInService").unwrap();
+    assert!(matches!(wait, Step::WaitInService { rollout_seconds: Some(s), .. } if *s == r.wait_seconds));
+    assert!(
+        wait.describe().ends_with(" (up to 3h25m for the rollout, or --wait-timeout if longer)"),
+        "{}",
+        wait.describe()
+    );
+    // Rolled back all at once (AWS's default): one launch.
+    assert_eq!(rolling_plan("3h", "", 10).rollouts[0].wait_seconds, 3 * 3600 + 300 + 15 * 60);
+    // Blue/green without max_execution_time: the timeline (launch 5m, 2 bakes of 10m) + margin.
+    let two_fixed = SPEC.replace("initial_instance_count: 1", "initial_instance_count: 2");
+    let live = live_after(&desired(&two_fixed), &[("scaled", 4)]);
+    let plan = diff(&desired(&format!("{}{ROLLOUT}", two_fixed.replace("rec:1", "rec:2"))), &live);
+    assert_eq!(plan.rollouts[0].wait_seconds, 25 * 60 + 15 * 60);
+    assert_eq!(
+        plan.rollouts[0].wait_reason,
+        "the timeline's 25m (no max_execution_time: AWS documents no default), + 15m margin"
+    );
+}
+
+#[test]
+fn a_wait_saved_before_rollout_waits_existed_reads_without_one() {
+    let old: Step =
+        serde_json::from_str(r#"{"op": "WaitInService", "endpoint": "e", "config": "e-0a1b2c3d", "alarms": ["a"]}"#)
+            .unwrap();
+    assert!(matches!(old, Step::WaitInService { rollout_seconds: None, .. }));
+    assert_eq!(
+        serde_json::to_string(&old).unwrap(),
+        r#"{"op":"WaitInService","endpoint":"e","config":"e-0a1b2c3d","alarms":["a"]}"#
+    );
+}
+
+#[test]
+fn a_watched_alarm_in_alarm_before_the_update_is_a_warning() {
+    let v1 = rolling("3h", "").replace("MODEL", "1");
+    let mut live = live_after(&desired(&v1), &[("main", 2)]);
+    let alarm = desired(&v1).into_iter().find_map(|r| if let Resource::Alarm(a) = r { Some(a) } else { None }).unwrap();
+    live.alarms_read = vec!["rec-5xx".into()];
+    live.alarms.insert(
+        "rec-5xx".into(),
+        crate::live::LiveAlarm {
+            alarm,
+            arn: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:rec-5xx".into(),
+            state: "ALARM".into(),
+            tagged: true,
+        },
+    );
+    let plan = diff(&desired(&v1.replace("rec:1", "rec:2")), &live);
+    assert_eq!(
+        plan.rollouts[0].warnings,
+        ["rollback alarm rec-5xx is in ALARM now: SageMaker would roll the update back as soon as it watches it; find out what it sees and apply once it is OK"]
+    );
+    live.alarms.get_mut("rec-5xx").unwrap().state = "OK".into();
+    assert!(diff(&desired(&v1.replace("rec:1", "rec:2")), &live).rollouts[0].warnings.is_empty());
+}

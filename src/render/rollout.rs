@@ -92,7 +92,15 @@ pub fn text(r: &RolloutPlan, region: Option<&str>) -> String {
             format_duration(u64::from(max))
         ));
     }
+    out.push_str(&format!(
+        "    Apply waits up to {} for it: {} (or --wait-timeout, if longer).\n",
+        format_duration(r.wait_seconds),
+        r.wait_reason
+    ));
     out.push_str(&format!("    On rollback: {}\n", r.rollback));
+    for warning in &r.warnings {
+        out.push_str(&format!("    warning: {warning}\n"));
+    }
     out
 }
 

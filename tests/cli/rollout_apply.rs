@@ -229,7 +229,7 @@ async fn a_canary_rollout_succeeds_and_runs_the_phases_the_plan_showed() {
         human.stdout
     );
     assert!(
-        human.stdout.contains("    Assumed: launching instances takes 5m = provision 2m + image pull 1m + model load 2m (AWS documents no launch durations; --provision-minutes, --image-pull-minutes, --model-load-minutes change them).\n    The update is rolled back if it takes longer than 1h.\n    On rollback: If an alarm goes into ALARM"),
+        human.stdout.contains("    Assumed: launching instances takes 5m = provision 2m + image pull 1m + model load 2m (AWS documents no launch durations; --provision-minutes, --image-pull-minutes, --model-load-minutes change them).\n    The update is rolled back if it takes longer than 1h.\n    Apply waits up to 1h15m for it: max_execution_time 1h, after which SageMaker rolls the update back by itself, + 15m margin (or --wait-timeout, if longer).\n    On rollback: If an alarm goes into ALARM"),
         "{}",
         human.stdout
     );
@@ -528,4 +528,34 @@ async fn a_rollout_cannot_rename_variants() {
         "{}",
         out.stdout
     );
+}
+
+#[tokio::test]
+async fn a_rollout_outlasting_the_wait_timeout_still_completes() {
+    let account = emulator().account();
+    deployed(&account).await;
+    let v2 = TempSpec::new("r.yaml", spec("v2", FOUR, CANARY));
+    // The wait after the update is the rollout's: max_execution_time 1h + 15m margin.
+    let plan = run(&account, &["plan", v2.arg()]).code(0);
+    assert!(
+        plan.stdout.contains(&format!("WaitInService until endpoint {ENDPOINT} is InService on {ENDPOINT}-"))
+            && plan.stdout.contains(" (up to 1h15m for the rollout, or --wait-timeout if longer)\n"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains("    Apply waits up to 1h15m for it: max_execution_time 1h, after which SageMaker rolls the update back by itself, + 15m margin (or --wait-timeout, if longer).\n"),
+        "{}",
+        plan.stdout
+    );
+    // Each of the canary's 7 phases takes 0.4 s: the rollout runs longer than --wait-timeout 1s.
+    account.configure(json!({"transition_seconds": 0.4}));
+    let started = std::time::Instant::now();
+    let out = run(&account, &["apply", v2.arg(), "--auto-approve", "--poll-interval", "100ms", "--wait-timeout", "1"]);
+    let took = started.elapsed();
+    out.code(0);
+    assert!(took > std::time::Duration::from_secs(2), "{took:?}");
+    let history = account.rollouts(ENDPOINT);
+    assert_eq!(history["rollouts"][0]["outcome"], "succeeded", "{history}");
+    assert_eq!(planned(&account, &v2), Vec::<String>::new());
 }
