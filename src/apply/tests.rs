@@ -480,7 +480,12 @@ endpoints:
         .find_map(|r| if let crate::resources::Resource::Alarm(a) = r { Some(a) } else { None })
         .unwrap();
     let aws = Fake::default();
-    aws.0.lock().unwrap().alarms.push(crate::aws::AlarmDesc { alarm, arn: "arn:a".into(), state: "ALARM".into() });
+    aws.0.lock().unwrap().alarms.push(crate::aws::AlarmDesc {
+        alarm,
+        arn: "arn:a".into(),
+        state: "ALARM".into(),
+        composite: false,
+    });
     let watched = ["rec-5xx".to_string()];
     let rollback = |reason: &str| {
         super::alarm_rollback(&aws, "rec".into(), "rec-2".into(), "rec-1".into(), reason.into(), &watched)

@@ -628,6 +628,7 @@ fn a_watched_alarm_in_alarm_before_the_update_is_a_warning() {
             arn: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:rec-5xx".into(),
             state: "ALARM".into(),
             tagged: true,
+            composite: false,
         },
     );
     let plan = diff(&desired(&v1.replace("rec:1", "rec:2")), &live);
