@@ -186,8 +186,13 @@ pub(super) fn check(
         for a in alarms {
             if let Some(l) = live.alarms.get(&a.name) {
                 if l.owner(project) != Some(name.as_str()) {
+                    let why = if l.composite {
+                        "it is a composite alarm, and endpoint-scale owns only the metric alarms it creates".to_string()
+                    } else {
+                        format!("it has no ownership tags of project {project:?} for endpoint {name}")
+                    };
                     out.push(notice(
-                        format!("alarm {} exists in CloudWatch and is not this endpoint's (it has no ownership tags of project {project:?} for endpoint {name})", a.name),
+                        format!("alarm {} exists in CloudWatch and is not this endpoint's ({why})", a.name),
                         "give the owned alarm another `name:`, or drop its `metric:` (and the other settings) to watch the existing alarm as the team's own".to_string(),
                     ));
                 }

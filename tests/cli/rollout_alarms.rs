@@ -193,7 +193,11 @@ async fn a_composite_team_alarm_exists_and_a_composite_alarm_under_an_owned_name
     let out = run(&account, &["plan", spec.arg()]).code(1);
     // The team's composite alarm is found; the owned name is taken by an alarm that is not ours.
     assert!(!out.stdout.contains("team-any of endpoint prod does not exist"), "{}", out.stdout);
-    assert!(out.stdout.contains("alarm prod-5xx exists in CloudWatch and is not this endpoint's"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("alarm prod-5xx exists in CloudWatch and is not this endpoint's (it is a composite alarm, and endpoint-scale owns only the metric alarms it creates)"),
+        "{}",
+        out.stdout
+    );
     cw.delete_alarms().alarm_names("prod-5xx").send().await.unwrap();
     let out = run(&account, &["plan", spec.arg(), "--detailed-exitcode"]).code(2);
     assert!(out.stdout.contains("+ alarm.prod-5xx"), "{}", out.stdout);
