@@ -202,6 +202,11 @@ fn traffic_seeds() -> Vec<Vec<u8>> {
         br#"{"Label": "Invocations", "Datapoints": [{"Timestamp": "2026-11-02T08:00:00Z", "Sum": 12.0, "Unit": "None"}, {"Timestamp": "2026-11-02T08:05:00Z", "Sum": 3.0, "Unit": "None"}]}"#.to_vec(),
     ];
     seeds.push(br#"{"MetricDataResults": [{"Timestamps": ["2026-11-02T08:01:00Z", "2026-11-02T08:00:00Z"], "Values": [1, 2]}, {"Timestamps": ["2026-11-02T08:00:00Z"], "Values": [5]}]}"#.to_vec());
+    // 10-second rows (an hour of the generator's), and the concurrency column of `traffic export`.
+    let g = traffic::Generator { resolution: traffic::Resolution::TenSeconds, ..g };
+    let fine = traffic::to_csv(&traffic::generate(&g));
+    seeds.push(fine.lines().take(361).flat_map(|l| [l, "\n"]).collect::<String>().into_bytes());
+    seeds.push(b"timestamp,invocations,concurrency\n2026-11-02T08:00:00Z,120,1.5\n2026-11-02T08:01:00Z,60,\n2026-11-02T08:03:00Z,90,0.25\n".to_vec());
     seeds
 }
 
@@ -269,6 +274,9 @@ fn fuzz_traffic_readers() {
     let seeds = traffic_seeds();
     fuzz("traffic", &seeds, |bytes| {
         let read = traffic::read(bytes);
+        if let Ok((t, Some(c))) = traffic::read_measured(bytes) {
+            assert_eq!(c.per_minute.len(), t.per_minute.len(), "concurrency not laid over the minutes");
+        }
         let text = String::from_utf8_lossy(bytes);
         let _ = traffic::parse_csv(&text);
         let _ = traffic::parse_cloudwatch(&text);
@@ -295,6 +303,10 @@ fn fuzz_traffic_readers() {
                     }),
                 };
                 endpoint_scale::simulate::engine::run(traffic, &v, &Default::default(), None);
+                if let Some(periods) = &t.periods {
+                    let periods = &periods[..periods.len().min(traffic.len() * 6)];
+                    endpoint_scale::simulate::engine::run_periods(traffic, periods, &v, &Default::default(), None);
+                }
             }
         }
     });
