@@ -425,20 +425,7 @@ async fn a_canary_is_checked_against_the_live_instance_count() {
     let two = CANARY.replace("canary_size: 1", "canary_size: 2");
     apply(&account, &TempSpec::new("r.yaml", spec("v1", scaled, &two))).code(0);
     // Auto scaling (here: by hand) took the variant down to 3 instances.
-    account
-        .sagemaker()
-        .await
-        .update_endpoint_weights_and_capacities()
-        .endpoint_name(ENDPOINT)
-        .desired_weights_and_capacities(
-            aws_sdk_sagemaker::types::DesiredWeightAndCapacity::builder()
-                .variant_name("primary")
-                .desired_instance_count(3)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    scale_to(&account, 3).await;
     let v2 = TempSpec::new("r.yaml", spec("v2", scaled, &two));
     let out = run(&account, &["plan", v2.arg()]).code(1);
     assert!(
